@@ -1,0 +1,1 @@
+"""The `winnow` command line. Each module here (and in train.cli) contributes click commands."""

@@ -1,0 +1,81 @@
+"""The stage registry: `winnow curate` runs every registered stage in order over one frame.
+
+    @stage("dedup", order=40)
+    def dedup_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.DataFrame:
+        config = rules.get("dedup")
+        if config is None:
+            return frame
+        ...  # add columns, call curate.ledger.record_failures, put counts in ctx.stats["dedup"]
+
+Stages never delete rows (see curate.ledger). Orders: mappers 10, checks 20, language 30, dedup 40,
+tasks 50, mix 60, split 70.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+RuleSet = dict[str, Any]  # section name → parsed config of that section
+
+
+@dataclass
+class StageContext:
+    """What a stage may use besides the frame: where to write, where to cache, where to report."""
+
+    run_dir: Path | None = None
+    cache_dir: Path | None = None
+    stats: dict[str, Any] = field(default_factory=dict)  # each stage writes stats[stage_name] (JSON-able)
+    progress: Callable[[str, int, int], None] | None = None  # (description, done, total)
+    workers: int = 2
+
+    def report_progress(self, description: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(description, done, total)
+
+
+StageFunction = Callable[[pl.DataFrame, RuleSet, StageContext], pl.DataFrame]
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    order: int
+    function: StageFunction
+
+
+_STAGES: dict[str, Stage] = {}
+
+STAGE_MODULES = (
+    "curate.mappers.stage",
+    "curate.checks.stage",
+    "curate.language.stage",
+    "curate.dedup.stage",
+    "curate.tasks.stage",
+    "curate.mix.stage",
+    "curate.split.stage",
+)
+
+
+def stage(name: str, *, order: int) -> Callable[[StageFunction], StageFunction]:
+    def register(function: StageFunction) -> StageFunction:
+        _STAGES[name] = Stage(name=name, order=order, function=function)
+        return function
+
+    return register
+
+
+def registered_stages() -> list[Stage]:
+    """Every stage whose module exists, in run order."""
+    for module in STAGE_MODULES:
+        try:
+            importlib.import_module(module)
+        except ModuleNotFoundError as error:
+            if error.name is None or not module.startswith(error.name):
+                raise
+    return sorted(_STAGES.values(), key=lambda s: s.order)

@@ -1,0 +1,1 @@
+"""winnow's HTML reports: statistics → view model → one self-contained HTML file."""

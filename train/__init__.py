@@ -1,0 +1,1 @@
+"""winnow's LoRA SFT trainer: reads the length-bucketed shards written by `winnow shard`."""

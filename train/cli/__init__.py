@@ -1,0 +1,1 @@
+"""Training commands of the `winnow` CLI (train, merge, generate)."""
