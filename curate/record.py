@@ -159,3 +159,14 @@ def prompt_messages(row: dict[str, Any]) -> list[dict[str, str]]:
             turns.insert(0, {"role": "user", "content": row["input"]})
     messages.extend(turns)
     return messages
+
+
+def frame_from_rows(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """A canonical frame from plain dicts; missing columns are null (for tests and small tools).
+
+    Casts strictly: an unknown kind raises instead of becoming null.
+    """
+    columns = {name: [row.get(name) for row in rows] for name in RECORD_SCHEMA.names()}
+    loose = {name: (pl.String() if name == "kind" else dtype) for name, dtype in RECORD_SCHEMA.items()}
+    frame = pl.DataFrame(columns, schema=loose)
+    return frame.with_columns(pl.col("kind").cast(KIND, strict=True))

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 from curate.ledger import counts_by_reason, kept, record_failures
-from curate.record import RECORD_SCHEMA, content_hash, field_expr, prompt_messages
+from curate.record import RECORD_SCHEMA, content_hash, field_expr, frame_from_rows, prompt_messages
 
 
 def _frame(rows: list[dict]) -> pl.DataFrame:
-    full = [{name: row.get(name) for name in RECORD_SCHEMA.names()} for row in rows]
-    return pl.DataFrame(full, schema=RECORD_SCHEMA)
+    return frame_from_rows(rows)
 
 
 SFT = {
@@ -75,3 +75,11 @@ def test_content_hash_is_stable() -> None:
     assert content_hash("x", 1) == content_hash("x", 1)
     assert content_hash("x", 1) != content_hash("x", 2)
     assert len(content_hash("x")) == 32
+
+
+def test_frame_from_rows_fills_missing_columns_and_casts_kind_strictly() -> None:
+    frame = frame_from_rows([{"id": "x", "kind": "kto", "label": True}])
+    assert frame.schema == RECORD_SCHEMA
+    assert frame.row(0, named=True)["label"] is True
+    with pytest.raises(pl.exceptions.InvalidOperationError):
+        frame_from_rows([{"id": "x", "kind": "bogus"}])
