@@ -1,0 +1,153 @@
+"""The pipeline file: the whole job in one YAML file, validated at once before anything runs.
+
+    inputs: [data/*.jsonl, data/alpaca_en.json]   # files, folders or globs; relative to the pipeline file
+    format: null                                  # force one input format (default: detected per row)
+    rules: default                                # a shipped rule file name, or a path
+    work_dir: runs/example                        # every stage writes under it
+    profile: {enabled: true, tokenizer: null}
+    export: {formats: [alpaca, sharegpt], file_format: jsonl}
+    shard: {tokenizer: demo, template: auto, max_len: 512}
+    train: {enabled: true, model: demo, config: null, overrides: {max_steps: 200}}
+
+`demo` as tokenizer or model means the tiny tokenizer and Llama built from the pipeline's own inputs
+(curate.example.tiny_model), so the example trains with no download.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from curate.errors import ConfigError
+from curate.rulefile.problems import Problems
+
+TOP_LEVEL = ("inputs", "format", "rules", "work_dir", "profile", "export", "shard", "train")
+
+
+@dataclass(frozen=True)
+class ProfileSettings:
+    enabled: bool = True
+    tokenizer: str | None = None
+
+
+@dataclass(frozen=True)
+class ExportSettings:
+    enabled: bool = True
+    formats: tuple[str, ...] = ("alpaca",)
+    file_format: str = "jsonl"
+
+
+@dataclass(frozen=True)
+class ShardSettings:
+    enabled: bool = True
+    tokenizer: str = "demo"
+    template: str = "auto"
+    max_len: int = 1024
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    enabled: bool = True
+    model: str = "demo"
+    config: str | None = None
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PipelineConfig:
+    path: Path
+    inputs: tuple[str, ...]
+    format: str | None
+    rules: str
+    work_dir: Path
+    profile: ProfileSettings
+    export: ExportSettings
+    shard: ShardSettings
+    train: TrainSettings
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    def resolve(self, value: str) -> str:
+        """A path from the file, made absolute against the pipeline file's folder (names like `demo` stay)."""
+        candidate = self.base_dir / value
+        return str(candidate) if ("/" in value or candidate.exists() or value.startswith(".")) else value
+
+
+def _section(raw: dict[str, Any], name: str, cls: type, problems: Problems) -> Any:
+    value = raw.get(name) or {}
+    if not isinstance(value, dict):
+        problems.add(name, f"must be a mapping, got {type(value).__name__}")
+        return cls()
+    known = {f.name: f for f in fields(cls)}
+    clean: dict[str, Any] = {}
+    for key, item in value.items():
+        if key not in known:
+            problems.unknown(f"{name}.{key}", key, known)
+            continue
+        default = known[key].default
+        if isinstance(default, bool) and not isinstance(item, bool):
+            problems.add(f"{name}.{key}", f"must be true or false, got {item!r}")
+        elif (
+            isinstance(default, int)
+            and not isinstance(default, bool)
+            and (not isinstance(item, int) or item <= 0)
+        ):
+            problems.add(f"{name}.{key}", f"must be a positive integer, got {item!r}")
+        elif key == "formats":
+            items = [item] if isinstance(item, str) else item
+            if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+                problems.add(f"{name}.{key}", "must be a format name or a list of them")
+            else:
+                clean[key] = tuple(items)
+            continue
+        elif key == "overrides" and not isinstance(item, dict):
+            problems.add(f"{name}.{key}", "must be a mapping of train config keys to values")
+        clean[key] = item
+    if name == "export" and clean.get("file_format", "jsonl") not in ("jsonl", "json"):
+        problems.add("export.file_format", f"must be jsonl or json, got {clean['file_format']!r}")
+    return cls(**clean)
+
+
+def load_pipeline(path: str | Path) -> PipelineConfig:
+    """Read and validate a pipeline file; every problem is reported at once (ConfigError)."""
+    path = Path(path).resolve()
+    problems = Problems(str(path))
+    if not path.is_file():
+        raise ConfigError(str(path), ["file not found"])
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as error:
+        raise ConfigError(str(path), [f"not valid YAML: {error}"]) from error
+    if not isinstance(raw, dict):
+        raise ConfigError(str(path), ["the top level must be a mapping"])
+    for key in raw:
+        if key not in TOP_LEVEL:
+            problems.unknown(str(key), str(key), TOP_LEVEL)
+    inputs = raw.get("inputs")
+    if isinstance(inputs, str):
+        inputs = [inputs]
+    if not inputs or not isinstance(inputs, list) or not all(isinstance(i, str) for i in inputs):
+        problems.add("inputs", "must be a non-empty list of files, folders or globs")
+        inputs = []
+    rules = raw.get("rules", "default")
+    if not isinstance(rules, str):
+        problems.add("rules", "must be a shipped rule file name or a path")
+        rules = "default"
+    config = PipelineConfig(
+        path=path,
+        inputs=tuple(inputs),
+        format=raw.get("format"),
+        rules=rules,
+        work_dir=(path.parent / str(raw.get("work_dir", "runs/pipeline"))).resolve(),
+        profile=_section(raw, "profile", ProfileSettings, problems),
+        export=_section(raw, "export", ExportSettings, problems),
+        shard=_section(raw, "shard", ShardSettings, problems),
+        train=_section(raw, "train", TrainSettings, problems),
+    )
+    problems.raise_if_any()
+    return config
