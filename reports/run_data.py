@@ -1,0 +1,92 @@
+"""Loading a run folder for the report: stats.json plus the light columns of rows.parquet.
+
+Only the columns the statistics need (ids, ledger, metrics, spans, stage columns) are read in full; text
+is fetched for the few sampled example rows only, so a report over a million rows never holds the whole
+corpus in memory.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from curate.errors import WinnowError
+from curate.record import field_expr
+
+STAGE_COLUMN_PREFIXES = ("metric.", "span.", "lang.", "lang_purity.", "dup_", "task", "split", "repeats")
+LEDGER_COLUMNS = ("id", "source", "line", "kind", "drop_reason", "failed_rules")
+
+
+class RunFolderError(WinnowError):
+    """A run folder without the files a report needs."""
+
+
+@dataclass
+class RunData:
+    run_dir: Path
+    stats: dict[str, Any]
+    frame: pl.DataFrame  # light columns of every row
+    rows_path: Path
+    columns: list[str] = field(default_factory=list)  # every column in rows.parquet
+
+    @property
+    def rules(self) -> list[dict[str, Any]]:
+        return list(self.stats.get("rules") or [])
+
+    def fetch(self, ids: list[str]) -> pl.DataFrame:
+        """All columns of the rows with these ids (for examples), in the order given."""
+        if not ids:
+            return pl.scan_parquet(self.rows_path).head(0).collect()
+        rows = pl.scan_parquet(self.rows_path).filter(pl.col("id").is_in(ids)).collect()
+        order = {row_id: i for i, row_id in enumerate(ids)}
+        return (
+            rows.with_columns(
+                pl.col("id").replace_strict(order, return_dtype=pl.Int64, default=None).alias("__order")
+            )
+            .sort("__order")
+            .drop("__order")
+        )
+
+
+def load_run(run_dir: Path) -> RunData:
+    """Read RUNDIR/stats.json and the light columns of RUNDIR/rows.parquet."""
+    stats_path, rows_path = run_dir / "stats.json", run_dir / "rows.parquet"
+    for path in (stats_path, rows_path):
+        if not path.exists():
+            raise RunFolderError(f"{path} is missing: is {run_dir} a folder written by `winnow curate`?")
+    try:
+        stats = json.loads(stats_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise RunFolderError(f"{stats_path}: not valid JSON ({error})") from error
+    columns = pl.scan_parquet(rows_path).collect_schema().names()
+    light = [c for c in columns if c in LEDGER_COLUMNS or c.startswith(STAGE_COLUMN_PREFIXES)]
+    frame = pl.scan_parquet(rows_path).select(light).collect()
+    if "drop_reason" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("drop_reason"))
+    if "failed_rules" not in frame.columns:
+        frame = frame.with_columns(pl.lit([], pl.List(pl.String)).alias("failed_rules"))
+    return RunData(run_dir=run_dir, stats=stats, frame=frame, rows_path=rows_path, columns=columns)
+
+
+def display_text(rows: pl.DataFrame, field_name: str | None) -> list[str | None]:
+    """The text a rule looked at, per row: its field, or instruction + response for row-scope checks."""
+    if rows.is_empty():
+        return []
+    if field_name and field_name != "messages":
+        try:
+            return rows.select(field_expr(field_name)).to_series().to_list()
+        except (KeyError, pl.exceptions.ColumnNotFoundError):
+            pass
+    if field_name == "messages" and "messages" in rows.columns:
+        return [
+            "\n".join(f"[{m['role']}] {m['content']}" for m in (messages or []))
+            for messages in rows["messages"].to_list()
+        ]
+    try:
+        return rows.select(field_expr("all_text")).to_series().to_list()
+    except pl.exceptions.ColumnNotFoundError:
+        return [None] * rows.height

@@ -1,0 +1,110 @@
+"""report.html for a run folder: funnel, rules, per-rule detail, mixes, splits, duplicates, mappers, comparison.
+
+    from reports import write_run_report
+    write_run_report(Path("runs/zh"))                       # compares with runs/zh/previous/ if present
+    write_run_report(Path("runs/zh"), compare=Path("runs/zh-old"))
+
+Statistics come from rows.parquet (light columns) and stats.json; each section is a view model in
+reports/views/ rendered to HTML; the page is written atomically next to the data it describes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from curate.atomic import atomic_open
+from reports.compare import PREVIOUS, build_comparison, render_comparison
+from reports.html import Page, clip, not_available, table, text
+from reports.run_data import RunData, RunFolderError, load_run
+from reports.views.dedup import build_dedup, render_dedup
+from reports.views.funnel import build_funnel, render_funnel
+from reports.views.mappers import build_mappers, render_mappers
+from reports.views.mix import render_mixes, render_split
+from reports.views.rule_detail import build_rule_detail, render_rule_detail
+from reports.views.rules import build_rules, render_matrix, render_rules_table
+
+QUARANTINE_SHOWN = 8
+
+
+def _quarantine(run_dir: Path) -> str:
+    path = run_dir / "quarantine.jsonl"
+    if not path.exists():
+        return not_available("Quarantined lines", f"{path.name} not found")
+    rows: list[list[str]] = []
+    total = 0
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            total += 1
+            if len(rows) >= QUARANTINE_SHOWN:
+                continue
+            try:
+                entry = json.loads(line)
+            except json.JSONDecodeError:
+                entry = {"error": "unreadable quarantine entry", "snippet": line}
+            rows.append(
+                [
+                    f"{text(entry.get('source'))}:{text(entry.get('line'))}",
+                    text(entry.get("error")),
+                    clip(None if entry.get("snippet") is None else str(entry.get("snippet")), 200),
+                ]
+            )
+    if not total:
+        return "<p>No line was quarantined.</p>"
+    return f"<p>{total:,} lines quarantined; the first {len(rows)}:</p>" + table(
+        ["where", "error", "snippet"], rows, cls="examples"
+    )
+
+
+def _comparison(run: RunData, compare: Path | None) -> str:
+    previous = compare if compare is not None else run.run_dir / PREVIOUS
+    if not (previous / "rows.parquet").exists():
+        why = (
+            f"{previous} has no rows.parquet"
+            if compare is not None
+            else "this is the first run in this folder (no previous/ snapshot)"
+        )
+        return render_comparison(None, why)
+    try:
+        return render_comparison(build_comparison(run, previous))
+    except RunFolderError as error:
+        return render_comparison(None, str(error))
+
+
+def build_run_page(run_dir: Path, compare: Path | None = None) -> Page:
+    run = load_run(run_dir)
+    stats = run.stats
+    inputs = ", ".join(str(i) for i in stats.get("inputs") or []) or "?"
+    page = Page(
+        title=f"winnow run report — {run_dir.name}",
+        subtitle=f"inputs: {text(inputs)} · rules: {text(stats.get('rule_file') or '?')} · "
+        f"{run.frame.height:,} rows accepted",
+    )
+    page.add("Funnel", render_funnel(build_funnel(stats, run.frame)), key="funnel")
+    rules = build_rules(stats, run.frame)
+    page.add("Rules", render_rules_table(rules), key="rules")
+    page.add("Rule overlap", render_matrix(rules), key="overlap")
+    details = [render_rule_detail(build_rule_detail(run, r)) for r in rules.rules]
+    page.add(
+        "Each rule",
+        "".join(details) or "<p>The rule file has no checks.</p>",
+        key="rule-details",
+        note="Red bars fail the rule; the dashed line is the threshold. Text is sampled and truncated.",
+    )
+    page.add("Language and task mix", render_mixes(run.frame), key="mix")
+    page.add("Splits", render_split(run.frame), key="splits")
+    page.add("Near-duplicates", render_dedup(build_dedup(run)), key="dedup")
+    page.add("Mappers", render_mappers(build_mappers(stats)), key="mappers")
+    page.add("Compared with the previous run", _comparison(run, compare), key="compare")
+    page.add("Quarantined lines", _quarantine(run_dir), key="quarantine")
+    return page
+
+
+def write_run_report(run_dir: Path, compare: Path | None = None) -> Path:
+    """Write RUNDIR/report.html (atomically) and return its path."""
+    run_dir = Path(run_dir)
+    page = build_run_page(run_dir, None if compare is None else Path(compare))
+    target = run_dir / "report.html"
+    with atomic_open(target) as handle:
+        handle.write(page.render())
+    return target

@@ -1,0 +1,59 @@
+"""Terminal summaries with rich, printed at the end of `winnow curate` and `winnow profile`.
+
+    from reports.summary import print_run_summary
+    print_run_summary(stats, report_path)        # stats = the run's stats.json as a dict
+
+They say what happened in numbers a person can check against the report, and where the report is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+TOP_REASONS = 8
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "–"
+
+
+def print_run_summary(stats: dict[str, Any], report: Path | None, console: Console | None = None) -> None:
+    """Rows read / quarantined / kept / dropped, the top drop reasons, and the report's path."""
+    console = console or Console(stderr=True)
+    read = int(stats.get("rows_read") or 0)
+    table = Table(title="winnow curate", show_header=True, header_style="bold")
+    table.add_column("", style="bold")
+    table.add_column("rows", justify="right")
+    table.add_column("share", justify="right")
+    for label, key in (
+        ("read", "rows_read"),
+        ("quarantined", "quarantined"),
+        ("kept", "kept"),
+        ("dropped", "dropped"),
+    ):
+        value = int(stats.get(key) or 0)
+        table.add_row(label, f"{value:,}", _share(value, read))
+    by_reason = stats.get("by_reason") or {}
+    for reason, n in sorted(by_reason.items(), key=lambda x: -x[1])[:TOP_REASONS]:
+        table.add_row(f"  {reason}", f"{n:,}", _share(n, read), style="dim")
+    if len(by_reason) > TOP_REASONS:
+        table.add_row(f"  … {len(by_reason) - TOP_REASONS} more reasons", "", "", style="dim")
+    console.print(table)
+    if report is not None:
+        console.print(f"report: [link=file://{Path(report).resolve()}]{report}[/link]", highlight=False)
+
+
+def print_profile_summary(facts: dict[str, Any], report: Path, console: Console | None = None) -> None:
+    """Rows, sources, quarantined lines and the profile's path."""
+    console = console or Console(stderr=True)
+    table = Table(title="winnow profile", show_header=False)
+    table.add_column("", style="bold")
+    table.add_column("", justify="right")
+    for key, value in facts.items():
+        table.add_row(str(key), f"{value:,}" if isinstance(value, int) else str(value))
+    console.print(table)
+    console.print(f"profile: [link=file://{Path(report).resolve()}]{report}[/link]", highlight=False)

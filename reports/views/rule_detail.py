@@ -1,0 +1,155 @@
+"""One rule in detail: metric histogram with the threshold, drop counts at nearby thresholds, examples.
+
+Examples are sampled (a fixed seed, so two reports of the same run agree): rows this rule dropped first,
+with the offending span highlighted when the check produced a `span.<rule>` column, next to kept rows whose
+metric lies just on the passing side of the threshold — the rows a slightly stricter threshold would take.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from reports.binning import Nearby, histogram, nearby_thresholds
+from reports.charts import Histogram, histogram_svg
+from reports.html import anchor, clip, fmt_number, num, table, text
+from reports.run_data import RunData, display_text
+from reports.views.rules import RuleCounts
+
+DROPPED_EXAMPLES = 4
+BORDER_EXAMPLES = 3
+SEED = 0
+
+
+@dataclass
+class Example:
+    row_id: str
+    source: str | None
+    line: int | None
+    metric: float | None
+    shown: str | None
+    span: str | None
+    failed_rules: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RuleDetail:
+    rule: RuleCounts
+    hist: Histogram | None
+    nearby: list[Nearby]
+    dropped: list[Example]
+    border: list[Example]
+    metric_rows: int = 0
+
+
+def _examples(run: RunData, ids: list[str], rule: RuleCounts) -> list[Example]:
+    rows = run.fetch(ids)
+    shown = display_text(rows, rule.field)
+    span_col = f"span.{rule.name}"
+    spans = rows[span_col].to_list() if span_col in rows.columns else [None] * rows.height
+    metrics = rows[rule.metric_column].to_list() if rule.metric_column else [None] * rows.height
+    return [
+        Example(
+            row_id=row["id"],
+            source=row.get("source"),
+            line=row.get("line"),
+            metric=metrics[i],
+            shown=shown[i],
+            span=spans[i],
+            failed_rules=list(row.get("failed_rules") or []),
+        )
+        for i, row in enumerate(rows.iter_rows(named=True))
+    ]
+
+
+def build_rule_detail(run: RunData, rule: RuleCounts) -> RuleDetail:
+    frame = run.frame
+    mine = frame.filter(pl.col("drop_reason") == rule.name)
+    sample = mine.sample(min(DROPPED_EXAMPLES, mine.height), seed=SEED) if mine.height else mine
+    dropped = _examples(run, sample["id"].to_list(), rule)
+    hist, nearby, border, metric_rows = None, [], [], 0
+    if rule.metric_column:
+        values = frame[rule.metric_column]
+        metric_rows = values.len() - values.null_count()
+        hist = histogram(values, threshold=rule.threshold)
+        if rule.threshold is not None and rule.direction in ("max", "min"):
+            nearby = nearby_thresholds(values, rule.threshold, rule.direction)
+            passing = frame.filter(pl.col("drop_reason").is_null() & pl.col(rule.metric_column).is_not_null())
+            if rule.direction == "max":
+                passing = passing.filter(pl.col(rule.metric_column) <= rule.threshold)
+            else:
+                passing = passing.filter(pl.col(rule.metric_column) >= rule.threshold)
+            closest = passing.sort((pl.col(rule.metric_column) - rule.threshold).abs()).head(BORDER_EXAMPLES)
+            border = _examples(run, closest["id"].to_list(), rule)
+    return RuleDetail(rule, hist, nearby, dropped, border, metric_rows)
+
+
+def _example_rows(examples: list[Example], cls: str, rule: RuleCounts) -> list[list[str]]:
+    rows = []
+    for ex in examples:
+        where = f"{text(ex.source)}:{text(ex.line)}" if ex.source else text(ex.row_id)
+        others = [r for r in ex.failed_rules if r != rule.name]
+        also = f'<br><span class="note">also fails: {text(", ".join(others))}</span>' if others else ""
+        rows.append(
+            [
+                f'<td class="{cls}">{where}{also}</td>',
+                num(ex.metric),
+                clip(ex.shown, span=ex.span),
+            ]
+        )
+    return rows
+
+
+def render_rule_detail(detail: RuleDetail) -> str:
+    rule = detail.rule
+    params = ", ".join(f"{k}={v!r}" for k, v in rule.params.items()) or "defaults"
+    head = (
+        f"<p>check <code>{text(rule.check)}</code> on <code>{text(rule.field or 'row')}</code> "
+        f"({text(params)}); failed {rule.failed:,}, dropped first {rule.dropped_first:,}, "
+        f"only this rule {rule.marginal:,}.</p>"
+    )
+    parts = [head]
+    if detail.hist is not None:
+        chart = histogram_svg(
+            detail.hist, threshold=rule.threshold, direction=rule.direction, x_label=rule.metric_column or ""
+        )
+        extra = []
+        if detail.hist.nulls:
+            extra.append(f"{detail.hist.nulls:,} rows without a value (pass)")
+        if detail.hist.clipped_low or detail.hist.clipped_high:
+            extra.append(
+                f"{detail.hist.clipped_low + detail.hist.clipped_high:,} outliers folded into the end bins"
+            )
+        note = f'<p class="note">{text("; ".join(extra))}</p>' if extra else ""
+        nearby = ""
+        if detail.nearby:
+            side = ">" if rule.direction == "max" else "<"
+            nearby_rows = [
+                [
+                    text(n.label),
+                    num(n.threshold),
+                    num(n.fails, f"nearby.{rule.name}.{n.label}" if n.is_current else None),
+                    num(n.fails - rule.failed),
+                ]
+                for n in detail.nearby
+            ]
+            nearby = table(["threshold", "value", f"rows with metric {side} it", "vs now"], nearby_rows)
+        parts.append(f'<div class="grid"><div>{chart}{note}</div><div>{nearby}</div></div>')
+    else:
+        parts.append('<p class="note">This check has no metric (a yes/no check): no histogram.</p>')
+    if detail.dropped:
+        parts.append(
+            "<h3>Dropped by this rule (sample)</h3>"
+            + table(["row", "metric", "text"], _example_rows(detail.dropped, "dropped", rule), cls="examples")
+        )
+    if detail.border:
+        parts.append(
+            f"<h3>Kept, just on the passing side of {text(fmt_number(rule.threshold))}</h3>"
+            + table(["row", "metric", "text"], _example_rows(detail.border, "kept", rule), cls="examples")
+        )
+    opened = " open" if rule.dropped_first else ""
+    return (
+        f'<details id="{anchor("rule-" + rule.name)}"{opened}><summary>{text(rule.name)} — '
+        f"{rule.dropped_first:,} dropped</summary>{''.join(parts)}</details>"
+    )
