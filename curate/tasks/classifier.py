@@ -182,11 +182,9 @@ def _rules() -> list[tuple[str, pl.Expr, pl.Expr]]:
 def classify(frame: pl.DataFrame) -> pl.DataFrame:
     """Two columns for `frame`'s rows: `task` (String) and `confidence` (Float64), from the rules above."""
     rules = _rules()
-    task_chain = pl.when(rules[0][1]).then(pl.lit(rules[0][0]))
-    conf_chain = pl.when(rules[0][1]).then(rules[0][2])
-    for task, condition, confidence in rules[1:]:
-        task_chain = task_chain.when(condition).then(pl.lit(task))
-        conf_chain = conf_chain.when(condition).then(confidence)
+    # coalesce over "when(condition).then(value)" = the value of the first rule that holds.
+    task_chain = pl.coalesce([pl.when(cond).then(pl.lit(task)) for task, cond, _ in rules])
+    conf_chain = pl.coalesce([pl.when(cond).then(confidence) for _, cond, confidence in rules])
     return (
         frame.lazy()
         .with_columns(_features())

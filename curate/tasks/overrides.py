@@ -36,11 +36,10 @@ def override_exprs(overrides: tuple[Override, ...]) -> tuple[pl.Expr, pl.Expr]:
     """(task of the first matching override or null, that override's replace_data flag or null)."""
     if not overrides:
         return pl.lit(None, pl.String), pl.lit(None, pl.Boolean)
-    first = overrides[0]
     matches = [field_expr(o.field).fill_null("").str.contains(o.pattern) for o in overrides]
-    task = pl.when(matches[0]).then(pl.lit(first.task))
-    replace = pl.when(matches[0]).then(pl.lit(first.replace_data))
-    for override, match in zip(overrides[1:], matches[1:], strict=True):
-        task = task.when(match).then(pl.lit(override.task))
-        replace = replace.when(match).then(pl.lit(override.replace_data))
-    return task.otherwise(pl.lit(None, pl.String)), replace.otherwise(pl.lit(None, pl.Boolean))
+    # coalesce over "when(match).then(value)" = the value of the first override that matches.
+    task = pl.coalesce([pl.when(m).then(pl.lit(o.task)) for o, m in zip(overrides, matches, strict=True)])
+    replace = pl.coalesce(
+        [pl.when(m).then(pl.lit(o.replace_data)) for o, m in zip(overrides, matches, strict=True)]
+    )
+    return task, replace
