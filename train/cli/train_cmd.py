@@ -1,0 +1,97 @@
+"""`winnow train`, `winnow merge`, `winnow generate`.
+
+    winnow train --shards SHARDDIR --model PATH_OR_NAME [--config train.yaml] [key=value ...] -o OUTDIR [--resume]
+    winnow merge OUTDIR -o MERGED [--dtype bf16|fp32] [--base PATH]
+    winnow generate OUTDIR "prompt" [--max-new-tokens N] [--temperature T]
+
+The config (file + overrides) is validated, every problem at once, before any model is loaded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from train.config import load_config
+
+
+@click.command("train")
+@click.option(
+    "--shards", "shard_dir", required=True, type=click.Path(path_type=Path), help="folder from `winnow shard`"
+)
+@click.option(
+    "--model", "model_path", required=True, help="base model: local folder (or hub name where online)"
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="train YAML (see train/configs/default.yaml)",
+)
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path), help="output folder")
+@click.option("--resume", is_flag=True, help="continue from OUTDIR/checkpoints/last")
+@click.argument("overrides", nargs=-1)
+def train_command(
+    shard_dir: Path,
+    model_path: str,
+    config_path: Path | None,
+    out_dir: Path,
+    resume: bool,
+    overrides: tuple[str, ...],
+) -> None:
+    """Train a LoRA adapter on shards; key=value overrides such as lora.r=8 optim.lr=1e-4."""
+    cfg = load_config(config_path, overrides)
+    from train.loop import train
+
+    train(shard_dir, model_path, cfg, out_dir, resume=resume, console=Console(stderr=True))
+
+
+@click.command("merge")
+@click.argument("adapter_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-o", "--out", "out_dir", required=True, type=click.Path(path_type=Path))
+@click.option("--dtype", type=click.Choice(["bf16", "fp32"]), default="fp32", show_default=True)
+@click.option("--base", default=None, help="base model (default: the one the adapter was trained on)")
+def merge_command(adapter_dir: Path, out_dir: Path, dtype: str, base: str | None) -> None:
+    """Merge the adapter in ADAPTER_DIR into its base model; writes safetensors to -o."""
+    from train.merge import merge
+
+    merge(adapter_dir, out_dir, base=base, dtype=dtype)
+    Console(stderr=True).print(f"merged model written to {out_dir} ({dtype})")
+
+
+@click.command("generate")
+@click.argument("adapter_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("prompt")
+@click.option("--max-new-tokens", default=128, show_default=True)
+@click.option("--temperature", default=0.7, show_default=True, help="0 = greedy")
+@click.option("--top-p", default=0.9, show_default=True)
+@click.option("--seed", default=0, show_default=True)
+@click.option("--system", default=None, help="system prompt")
+def generate_command(
+    adapter_dir: Path,
+    prompt: str,
+    max_new_tokens: int,
+    temperature: float,
+    top_p: float,
+    seed: int,
+    system: str | None,
+) -> None:
+    """Answer PROMPT with the adapter, through the chat template it was trained with."""
+    from train.generate import generate
+
+    click.echo(
+        generate(
+            adapter_dir,
+            prompt,
+            max_new_tokens=max_new_tokens,
+            temperature=temperature,
+            top_p=top_p,
+            seed=seed,
+            system=system,
+        )
+    )
+
+
+COMMANDS = [train_command, merge_command, generate_command]

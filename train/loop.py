@@ -1,0 +1,302 @@
+"""The training loop, top to bottom: load -> model + LoRA -> batches -> step -> eval -> checkpoint.
+
+    from train.loop import train
+    train(Path("shards"), "path/to/model", load_config(None, ["loop.max_steps=50"]), Path("out"))
+
+Output folder: the final adapter (adapter_model.safetensors + adapter_config.json) with the tokenizer and
+chat template it was trained with, train_config.yaml (what ran), metrics.jsonl, report.html, best/ (the
+adapter with the lowest eval loss) and checkpoints/last/ (everything --resume needs).
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+import yaml
+from rich.console import Console
+
+from curate.atomic import atomic_open
+from curate.errors import WinnowError
+from train.batching import Batch, collate_packed, collate_padded, plan_batches, plan_packs
+from train.config import TrainConfig
+from train.distributed import World, init_world, pick_device, shard_for_rank
+from train.lora import add_lora, count_parameters, quantization_config
+from train.loss import accumulate, evaluate
+from train.model import check_packing, load_model, resolve
+from train.progress import MetricsLog, TrainProgress
+from train.report import write_train_report
+from train.schedule import make_optimizer, make_scheduler
+from train.shards import Split, check_fingerprint, load_shard_tokenizer, load_split, read_manifest
+
+StepHook = Callable[[int, dict[str, Any]], None]
+
+
+@dataclass
+class RunResult:
+    out_dir: Path
+    steps: int
+    last_loss: float
+    best_eval: float | None
+
+
+def epoch_plan(split: Split, cfg: TrainConfig, epoch: int, world: World, shuffle: bool) -> list[list[int]]:
+    """This rank's micro-batches (row indices) for one epoch; the same on every resume."""
+    d = cfg.data
+    if d.packing:
+        plan = plan_packs(
+            split,
+            max_tokens=d.max_tokens,
+            seed=cfg.loop.seed,
+            epoch=epoch,
+            shuffle=shuffle,
+            pack_window=d.pack_window,
+        )
+    else:
+        plan = plan_batches(
+            split,
+            max_tokens=d.max_tokens,
+            max_rows=d.max_rows,
+            seed=cfg.loop.seed,
+            epoch=epoch,
+            shuffle=shuffle,
+            sort_window=d.sort_window,
+        )
+    return shard_for_rank(plan, world)
+
+
+def collate(split: Split, rows: list[int], packing: bool, pad_id: int) -> Batch:
+    return collate_packed(split, rows) if packing else collate_padded(split, rows, pad_id)
+
+
+def train(
+    shard_dir: Path,
+    model_path: str,
+    cfg: TrainConfig,
+    out_dir: Path,
+    *,
+    resume: bool = False,
+    console: Console | None = None,
+    on_step: StepHook | None = None,
+) -> RunResult:
+    world = init_world()
+    device = pick_device(world)
+    console = console or Console(stderr=True)
+    say = console.print if world.is_main else (lambda *a, **k: None)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    # --- load: shards and the tokenizer they were made with ---
+    manifest = read_manifest(shard_dir)
+    tokenizer = load_shard_tokenizer(shard_dir, manifest)
+    if Path(model_path).is_dir() and any(Path(model_path).glob("tokenizer*.json")):
+        from transformers import AutoTokenizer
+
+        # The model's own tokenizer must tokenize like the shards' one; the chat template may differ
+        # (shards can use a built-in template), so compare with the shards' template put in place.
+        own = AutoTokenizer.from_pretrained(model_path)
+        own.chat_template = tokenizer.chat_template
+        check_fingerprint(own, manifest, f"{model_path} (the model's tokenizer)")
+    train_split = load_split(shard_dir, manifest, cfg.data.train_split)
+    eval_split = (
+        load_split(shard_dir, manifest, cfg.data.eval_split)
+        if cfg.data.eval_split in manifest["splits"]
+        else None
+    )
+    pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else (tokenizer.eos_token_id or 0)
+    say(
+        f"shards: {len(train_split):,} train rows, {train_split.trainable_tokens:,} trainable tokens; "
+        + (
+            f"{len(eval_split):,} eval rows"
+            if eval_split
+            else f"no {cfg.data.eval_split!r} split: no evaluation"
+        )
+    )
+
+    # --- model + LoRA (seeded so the adapter's initial weights are reproducible) ---
+    resolved = resolve(cfg.model, device)
+    torch.manual_seed(cfg.loop.seed)
+    model_ref = str(Path(model_path).resolve()) if Path(model_path).is_dir() else model_path
+    model = load_model(model_ref, cfg.model, resolved, quantization_config(cfg.lora, resolved.dtype))
+    vocab = model.get_input_embeddings().num_embeddings
+    if int(train_split.tokens.max()) >= vocab:
+        raise WinnowError(
+            f"shard token id {int(train_split.tokens.max())} >= model vocabulary {vocab}", where=model_path
+        )
+    if cfg.data.packing:
+        how = check_packing(model)
+        say(
+            f"packing: rows kept apart by {'restarting position ids (varlen)' if how == 'position_ids' else 'a block-diagonal mask'}"
+        )
+    model = add_lora(model, cfg.lora)
+    trainable, total = count_parameters(model)
+    say(
+        f"model: {model_ref} on {device} in {str(resolved.dtype).removeprefix('torch.')}, "
+        f"attention {resolved.attn_implementation}; LoRA trains {trainable:,} of {total:,} parameters "
+        f"({100 * trainable / total:.3f}%)"
+    )
+    core = model
+    if world.size > 1:
+        model = torch.nn.parallel.DistributedDataParallel(
+            model, device_ids=[device.index] if device.type == "cuda" else None
+        )
+    model.train()
+
+    # --- batches and schedule ---
+    plan0 = epoch_plan(train_split, cfg, 0, world, cfg.data.shuffle)
+    steps_per_epoch = math.ceil(len(plan0) / cfg.optim.grad_accum)
+    if steps_per_epoch == 0:
+        raise WinnowError("too few batches for the number of ranks", where=str(shard_dir))
+    total_steps = cfg.loop.max_steps or steps_per_epoch * cfg.loop.epochs
+    optimizer = make_optimizer(core, cfg.optim, device)
+    scheduler = make_scheduler(optimizer, cfg.schedule, total_steps)
+    eval_batches: list[Batch] = []
+    if eval_split is not None:
+        eval_plan = epoch_plan(eval_split, cfg, 0, world, shuffle=False)
+        if cfg.loop.eval_max_batches:
+            eval_plan = eval_plan[: cfg.loop.eval_max_batches]
+        eval_batches = [collate(eval_split, rows, cfg.data.packing, pad_id) for rows in eval_plan]
+    say(
+        f"batches: {len(plan0):,} micro-batches/epoch/rank ({'packed' if cfg.data.packing else 'bucketed'}, "
+        f"<= {cfg.data.max_tokens:,} tokens), accumulation {cfg.optim.grad_accum}, {world.size} rank(s): "
+        f"{total_steps:,} optimizer steps"
+    )
+
+    # --- resume ---
+    state: dict[str, Any] = {"step": 0, "epoch": 0, "batch_index": 0, "best_eval": None, "best_step": None}
+    last_dir = out_dir / "checkpoints" / "last"
+    if resume:
+        state = _load_state(last_dir, core, optimizer, scheduler, state)
+        say(
+            f"resumed from {last_dir} at step {state['step']} (epoch {state['epoch']}, batch {state['batch_index']})"
+        )
+    if world.is_main:
+        _write_resolved(out_dir, cfg, shard_dir, model_ref, resolved, world)
+        _copy_tokenizer(shard_dir, out_dir)
+    metrics = (
+        MetricsLog(out_dir / "metrics.jsonl", state["step"] if resume else None) if world.is_main else None
+    )
+
+    # --- the loop ---
+    last_loss = float("nan")
+    if eval_batches and state["step"] == 0:
+        # The curve starts at the untrained adapter (LoRA B = 0: the base model's own eval loss).
+        start_loss = evaluate(model, eval_batches, world, device, resolved.dtype)
+        say(f"step 0: eval loss {start_loss:.4f}")
+        if metrics:
+            metrics.write({"kind": "eval", "step": 0, "eval_loss": start_loss})
+    started = time.perf_counter()
+    with TrainProgress(console, total_steps, state["step"], enabled=world.is_main) as progress:
+        while state["step"] < total_steps:
+            plan = epoch_plan(train_split, cfg, state["epoch"], world, cfg.data.shuffle)
+            while state["batch_index"] < len(plan) and state["step"] < total_steps:
+                rows = plan[state["batch_index"] : state["batch_index"] + cfg.optim.grad_accum]
+                micro = [collate(train_split, r, cfg.data.packing, pad_id) for r in rows]
+                t0 = time.perf_counter()
+                loss, step_tokens = accumulate(model, micro, world, device, resolved.dtype)
+                grad_norm = torch.nn.utils.clip_grad_norm_(
+                    [p for p in core.parameters() if p.requires_grad], cfg.optim.max_grad_norm or float("inf")
+                )
+                lr = scheduler.get_last_lr()[0]
+                if step_tokens:
+                    optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
+                if device.type == "cuda":
+                    torch.cuda.synchronize(device)
+                seconds = time.perf_counter() - t0
+                state["batch_index"] += len(rows)
+                state["step"] += 1
+                last_loss = loss
+                real = world.all_sum(float(sum(b.real_tokens for b in micro)), device)
+                computed = world.all_sum(float(sum(b.computed_tokens for b in micro)), device)
+                record = {
+                    "kind": "train",
+                    "step": state["step"],
+                    "epoch": state["epoch"],
+                    "loss": loss,
+                    "lr": lr,
+                    "grad_norm": float(grad_norm),
+                    "real_tokens": int(real),
+                    "computed_tokens": int(computed),
+                    "trained_tokens": step_tokens,
+                    "padding_efficiency": real / computed if computed else 1.0,
+                    "tokens_per_s": real / seconds if seconds else 0.0,
+                    "seconds": seconds,
+                    "elapsed": time.perf_counter() - started,
+                }
+                if metrics:
+                    metrics.write(record)
+                progress.update(record)
+                finished = state["step"] >= total_steps
+                if eval_batches and (state["step"] % cfg.loop.eval_every == 0 or finished):
+                    eval_loss = evaluate(model, eval_batches, world, device, resolved.dtype)
+                    if metrics:
+                        metrics.write({"kind": "eval", "step": state["step"], "eval_loss": eval_loss})
+                    progress.note(f"step {state['step']}: eval loss {eval_loss:.4f}")
+                    if state["best_eval"] is None or eval_loss < state["best_eval"]:
+                        state["best_eval"], state["best_step"] = eval_loss, state["step"]
+                        if world.is_main:
+                            core.save_pretrained(str(out_dir / "best"), safe_serialization=True)
+                            _copy_tokenizer(shard_dir, out_dir / "best")
+                if world.is_main and (state["step"] % cfg.loop.save_every == 0 or finished):
+                    from train.checkpoint import save_checkpoint
+
+                    save_checkpoint(last_dir, core, optimizer, scheduler, state)
+                world.barrier()
+                if on_step:
+                    on_step(state["step"], record)
+            if state["batch_index"] >= len(plan):
+                state["epoch"] += 1
+                state["batch_index"] = 0
+
+    # --- the adapter, beside what ran and how it went ---
+    if world.is_main:
+        core.save_pretrained(str(out_dir), safe_serialization=True)
+        report = write_train_report(out_dir)
+        say(
+            f"adapter written to {out_dir}; report {report}; best eval {state['best_eval']} at step {state['best_step']}"
+        )
+    return RunResult(out_dir, state["step"], last_loss, state["best_eval"])
+
+
+def _load_state(
+    folder: Path, model: Any, optimizer: Any, scheduler: Any, default: dict[str, Any]
+) -> dict[str, Any]:
+    from train.checkpoint import load_checkpoint
+
+    state = load_checkpoint(folder, model, optimizer, scheduler)
+    return {**default, **state}
+
+
+def _write_resolved(
+    out_dir: Path, cfg: TrainConfig, shard_dir: Path, model_ref: str, resolved: Any, world: World
+) -> None:
+    """train_config.yaml: every knob as it ran, plus what 'auto' resolved to."""
+    document = {
+        "shards": str(Path(shard_dir).resolve()),
+        "model": model_ref,
+        "resolved": {
+            "device": str(resolved.device),
+            "dtype": str(resolved.dtype).removeprefix("torch."),
+            "attn_implementation": resolved.attn_implementation,
+            "world_size": world.size,
+        },
+        **cfg.to_dict(),
+    }
+    with atomic_open(out_dir / "train_config.yaml") as handle:
+        yaml.safe_dump(document, handle, sort_keys=False, allow_unicode=True)
+
+
+def _copy_tokenizer(shard_dir: Path, target: Path) -> None:
+    """The adapter folder carries the tokenizer (and chat template) the shards were made with."""
+    target.mkdir(parents=True, exist_ok=True)
+    for item in (Path(shard_dir) / "tokenizer").iterdir():
+        if item.is_file():
+            shutil.copy2(item, target / item.name)
