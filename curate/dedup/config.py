@@ -1,0 +1,63 @@
+"""Typed settings of the dedup stage (what the `dedup` rule-file section parses into).
+
+Defaults are chosen for instruction data: prompts are short, so word 3-grams and character 3-grams keep one
+edited token from wiping out most of a row's shingles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Final
+
+KEYS: Final = ("instruction", "instruction_input", "first_user_turn", "conversation", "response")
+KEEP_POLICIES: Final = (
+    "longest_response",
+    "best_quality",
+    "source_priority",
+    "first_seen",
+    "drop_whole_cluster",
+)
+SCHEMES: Final = ("affine32", "legacy")
+
+
+@dataclass(frozen=True)
+class NearConfig:
+    """MinHash LSH settings. `bands`/`rows` None = derived from `threshold` (datasketch's optimum)."""
+
+    enabled: bool = True
+    num_perm: int = 128
+    threshold: float = 0.7
+    bands: int | None = None
+    rows: int | None = None
+    word_ngram: int = 3
+    char_ngram: int = 3
+    cjk_share: float = 0.3  # a row is shingled by character when this share of its letters is CJK
+    ignore_punctuation: bool = True
+    verify: bool = True  # exact Jaccard of candidate pairs; removes LSH false positives
+    seed: int = 1
+    scheme: str = "affine32"  # datasketch >= 2.0 default; "legacy" = the pre-2.0 mersenne-prime scheme
+    batch_size: int = 50_000  # rows per signature batch (bounds memory)
+    spill: bool = False  # keep signatures and band keys on disk (Parquet) between batches
+    max_bucket_pairs: int = 32  # buckets up to this size give all pairs; larger ones a star + chain
+
+
+@dataclass(frozen=True)
+class DecontamConfig:
+    """Reference sets (e.g. eval benchmarks): corpus rows matching a reference row are dropped."""
+
+    references: tuple[str, ...] = ()
+    key: str = "instruction_input"
+    near: bool = True
+    threshold: float = 0.8
+
+
+@dataclass(frozen=True)
+class DedupConfig:
+    key: str = "instruction_input"
+    exact: bool = True
+    punctuation_blind: bool = False  # exact key ignores punctuation and symbols too
+    near: NearConfig = field(default_factory=NearConfig)
+    keep: str = "longest_response"
+    source_priority: tuple[str, ...] = ()  # globs, most preferred first (keep: source_priority)
+    decontaminate: DecontamConfig | None = None
+    sample_clusters: int = 20  # clusters described in stats for the report

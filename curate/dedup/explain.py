@@ -1,0 +1,64 @@
+"""What the dedup stage tells the report: counts, parameters, the S-curve and sample clusters."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import polars as pl
+
+from curate.dedup.config import DedupConfig
+
+
+def sample_clusters(out: pl.DataFrame, limit: int, members_shown: int = 10) -> list[dict[str, Any]]:
+    """The largest clusters (ties by id): kept row id and members with their Jaccard and reason."""
+    clustered = out.filter(pl.col("dup_cluster").is_not_null())
+    if clustered.is_empty():
+        return []
+    order = (
+        clustered.group_by("dup_cluster")
+        .agg(pl.len().alias("size"))
+        .sort(["size", "dup_cluster"], descending=[True, False])
+        .head(limit)
+    )
+    samples = []
+    for cluster, size in order.iter_rows():
+        rows = clustered.filter(pl.col("dup_cluster") == cluster)
+        kept = rows.filter(pl.col("dup_reason").is_null())["id"].to_list()
+        dropped = rows.filter(pl.col("dup_reason").is_not_null()).sort(
+            ["dup_jaccard", "id"], descending=[True, False], nulls_last=True
+        )
+        samples.append(
+            {
+                "cluster": cluster,
+                "size": size,
+                "kept_id": kept[0] if kept else None,
+                "members": [
+                    {"id": r["id"], "jaccard": r["dup_jaccard"], "reason": r["dup_reason"]}
+                    for r in dropped.head(members_shown).iter_rows(named=True)
+                ],
+            }
+        )
+    return samples
+
+
+def dedup_stats(
+    out: pl.DataFrame, *, competing: int, config: DedupConfig, near: dict[str, Any], note: str | None
+) -> dict[str, Any]:
+    reasons = out["dup_reason"].value_counts().drop_nulls().sort("dup_reason")
+    clusters = out.filter(pl.col("dup_cluster").is_not_null())
+    sizes = clusters.group_by("dup_cluster").len()
+    config_dict = asdict(config)
+    return {
+        "key": config.key,
+        "keep": config.keep,
+        "rows_compared": competing,
+        "dropped": {r: int(n) for r, n in reasons.iter_rows()},
+        "clusters": sizes.height,
+        "rows_in_clusters": clusters.height,
+        "largest_cluster": int(sizes["len"].max() or 0) if sizes.height else 0,  # type: ignore[arg-type]
+        "near": near,
+        "params": config_dict,
+        "notes": [note] if note else [],
+        "sample_clusters": sample_clusters(out, config.sample_clusters),
+    }

@@ -1,0 +1,152 @@
+"""The library entry: exact and near duplicates of a canonical frame, explained on every row.
+
+    out, report = find_duplicates(frame, DedupConfig(key="instruction_input"))
+
+Adds `dup_cluster` (String, null for unique rows), `dup_cluster_size` (Int64; 1 for unique rows),
+`dup_kept_id` (String, on dropped members), `dup_jaccard` (Float64, exact Jaccard of the member's shingles
+to the kept row's) and `dup_reason` (exact_duplicate / near_duplicate on rows to drop).
+
+Only rows not dropped yet (`drop_reason` null) and with a non-empty key compete, so a row already rejected
+by a check never becomes the kept representative of a cluster; the other rows get nulls everywhere.
+Exact duplicates (equal normalized key) are grouped first and only one row per exact group is signed for
+MinHash, so copies cost nothing in the near step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from curate.dedup.clusters import components
+from curate.dedup.config import DedupConfig
+from curate.dedup.explain import dedup_stats
+from curate.dedup.keep import kept_rows
+from curate.dedup.near import near_duplicates, near_texts, shingle_spec
+from curate.dedup.normalize import key_expr, normalized
+from curate.dedup.verify import pair_jaccard
+from curate.record import content_hash
+
+Progress = Callable[[str, int, int], None]
+OUTPUT_SCHEMA: dict[str, pl.DataType] = {
+    "dup_cluster": pl.String(),
+    "dup_cluster_size": pl.Int64(),
+    "dup_kept_id": pl.String(),
+    "dup_jaccard": pl.Float64(),
+    "dup_reason": pl.String(),
+}
+
+
+@dataclass
+class DedupReport:
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def competing_rows(frame: pl.DataFrame, key: str, punctuation_blind: bool) -> pl.DataFrame:
+    """Rows still kept and with a non-empty key, with `__row` (position) and `__key` (normalized key)."""
+    alive = pl.col("drop_reason").is_null() if "drop_reason" in frame.columns else pl.lit(True)
+    return (
+        frame.with_row_index("__row")
+        .filter(alive)
+        .with_columns(normalized(key_expr(key), punctuation_blind=punctuation_blind).alias("__key"))
+        .filter(pl.col("__key").is_not_null())
+    )
+
+
+def _cluster_reps(
+    reps: pl.DataFrame, config: DedupConfig, workers: int, spill_dir: Path | None, progress: Progress | None
+) -> tuple[np.ndarray, dict[str, Any]]:
+    """Component label (a rep index) of each exact-group representative, and the near step's stats."""
+    n = reps.height
+    if not config.near.enabled or n < 2:
+        return np.arange(n, dtype=np.int64), {}
+    result = near_duplicates(
+        reps["__key"], config.near, workers=workers, spill_dir=spill_dir, progress=progress
+    )
+    return components(n, result.pairs["a"].to_numpy(), result.pairs["b"].to_numpy()), result.stats()
+
+
+def _with_jaccard(members: pl.DataFrame, reps: pl.DataFrame, config: DedupConfig) -> pl.DataFrame:
+    """`__jaccard` of each member to its cluster's kept row (1.0 within one exact group)."""
+    pairs = members.filter(pl.col("__rep") != pl.col("kept_rep")).select("__rep", "kept_rep").unique()
+    pairs = pairs.sort(["__rep", "kept_rep"])
+    jac = np.zeros(0)
+    if pairs.height:
+        texts = near_texts(reps["__key"], config.near)
+        a, b = pairs["__rep"].to_numpy(), pairs["kept_rep"].to_numpy()
+        jac = pair_jaccard(texts, a, b, shingle_spec(config.near))
+    pairs = pairs.with_columns(__jaccard=pl.Series(jac, dtype=pl.Float64))
+    return members.join(pairs, on=["__rep", "kept_rep"], how="left").with_columns(
+        pl.col("__jaccard").fill_null(1.0)
+    )
+
+
+def find_duplicates(
+    frame: pl.DataFrame,
+    config: DedupConfig,
+    *,
+    workers: int = 2,
+    spill_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> tuple[pl.DataFrame, DedupReport]:
+    rows = competing_rows(frame, config.key, config.punctuation_blind)
+    group = pl.col("__row").min().over("__key") if config.exact else pl.col("__row")
+    rows = rows.with_columns(group.alias("__group"))
+    reps = rows.filter(pl.col("__row") == pl.col("__group")).sort("__row").select("__group", "__key")
+    labels, near_stats = _cluster_reps(reps, config, workers, spill_dir, progress)
+    rep_index = reps.select("__group").with_row_index("__rep").with_columns(cluster=pl.Series(labels))
+    rows = rows.join(rep_index, on="__group", how="left").with_columns(size=pl.len().over("cluster"))
+
+    members = rows.filter(pl.col("size") > 1)
+    kept, note = kept_rows(members, config.keep, config.source_priority)
+    members = members.join(kept, on="cluster", how="left")
+    kept_info = members.filter(pl.col("__row") == pl.col("kept_row")).select(
+        "cluster",
+        pl.col("id").alias("kept_id"),
+        pl.col("__group").alias("kept_group"),
+        pl.col("__rep").alias("kept_rep"),
+    )
+    members = _with_jaccard(members.join(kept_info, on="cluster", how="left"), reps, config)
+
+    whole = config.keep == "drop_whole_cluster"
+    is_kept = (pl.col("__row") == pl.col("kept_row")) & pl.lit(not whole)
+    # exact_duplicate: same normalized key as the kept row (or, dropping whole clusters, a cluster of copies)
+    exact = (
+        (pl.col("__group").n_unique().over("cluster") == 1)
+        if whole
+        else (pl.col("__group") == pl.col("kept_group"))
+    )
+    reason = (
+        pl.when(is_kept)
+        .then(None)
+        .when(exact)
+        .then(pl.lit("exact_duplicate"))
+        .otherwise(pl.lit("near_duplicate"))
+    )
+    # cluster ids come from the smallest member id: stable across runs, keep policies and row order
+    min_ids = members.group_by("cluster").agg(pl.col("id").min().alias("min_id"))
+    names = {m: "dup-" + content_hash(m, digest_size=8) for m in min_ids["min_id"].to_list()}
+    explained = members.join(min_ids, on="cluster", how="left").select(
+        "__row",
+        pl.col("min_id").replace_strict(names, return_dtype=pl.String).alias("dup_cluster"),
+        pl.col("size").cast(pl.Int64).alias("dup_cluster_size"),
+        pl.when(is_kept | pl.lit(whole)).then(None).otherwise(pl.col("kept_id")).alias("dup_kept_id"),
+        pl.when(pl.lit(whole)).then(None).otherwise(pl.col("__jaccard")).alias("dup_jaccard"),
+        reason.alias("dup_reason"),
+    )
+    singles = rows.filter(pl.col("size") == 1).select("__row", pl.lit(1, pl.Int64).alias("dup_cluster_size"))
+    columns = pl.concat([explained, singles], how="diagonal_relaxed")
+    out = (
+        frame.drop([c for c in OUTPUT_SCHEMA if c in frame.columns])
+        .with_row_index("__row")
+        .join(columns, on="__row", how="left")
+        .sort("__row")
+        .drop("__row")
+        .with_columns([pl.col(c).cast(t) for c, t in OUTPUT_SCHEMA.items()])
+    )
+    stats = dedup_stats(out, competing=rows.height, config=config, near=near_stats, note=note)
+    return out, DedupReport(stats)

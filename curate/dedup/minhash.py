@@ -1,0 +1,117 @@
+"""MinHash signatures for many documents at once, bit-for-bit equal to `datasketch.MinHash`.
+
+datasketch hashes each shingle's UTF-8 bytes with `sha1_hash32` (first 4 bytes of SHA-1, little endian) and
+applies `num_perm` seeded permutations drawn from `numpy.random.RandomState(seed)`:
+    affine32 (datasketch >= 2.0 default): h = fmix32(h); phv = a*h + b mod 2^32 (a odd)
+    legacy   (datasketch < 2.0):          phv = ((a*h + b) mod (2^61 - 1)) & (2^32 - 1), in wrapping uint64
+The signature is the per-permutation minimum over a document's shingles. Here the minimum runs over flat
+arrays of every shingle of a batch of documents (`np.minimum.reduceat`), so Python touches each shingle
+once (to hash it) instead of once per permutation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+MERSENNE_PRIME = np.uint64((1 << 61) - 1)
+MAX_HASH32 = np.uint64((1 << 32) - 1)
+EMPTY32 = np.uint32((1 << 32) - 1)  # the value of a permutation slot no shingle has touched
+
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+
+
+@dataclass(frozen=True)
+class Permutations:
+    """The seeded permutation parameters of one MinHash family (same draw as datasketch)."""
+
+    scheme: str
+    num_perm: int
+    seed: int
+    a: np.ndarray
+    b: np.ndarray
+
+    @classmethod
+    def create(cls, num_perm: int = 128, seed: int = 1, scheme: str = "affine32") -> Permutations:
+        gen = np.random.RandomState(seed)
+        if scheme == "legacy":
+            pairs = np.array(
+                [
+                    (
+                        gen.randint(1, MERSENNE_PRIME, dtype=np.uint64),
+                        gen.randint(0, MERSENNE_PRIME, dtype=np.uint64),
+                    )
+                    for _ in range(num_perm)
+                ],
+                dtype=np.uint64,
+            ).T
+            return cls(scheme, num_perm, seed, pairs[0].copy(), pairs[1].copy())
+        if scheme != "affine32":
+            raise ValueError(f"unknown MinHash scheme {scheme!r}; known: affine32, legacy")
+        a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+        return cls(scheme, num_perm, seed, a, b)
+
+
+def sha1_hashes64(shingles: Sequence[str]) -> np.ndarray:
+    """First 8 bytes of SHA-1 of each shingle as little-endian uint64.
+
+    The low 32 bits are datasketch's `sha1_hash32`; all 64 bits are `sha1_hash64` (used for exact Jaccard).
+    """
+    if not shingles:
+        return np.empty(0, dtype=np.uint64)
+    sha1 = hashlib.sha1
+    joined = b"".join([sha1(s.encode("utf-8")).digest()[:8] for s in shingles])
+    return np.frombuffer(joined, dtype="<u8").astype(np.uint64)
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    s1, m1, s2, m2, s3 = _FMIX32
+    h = h ^ (h >> s1)
+    h = h * m1
+    h = h ^ (h >> s2)
+    h = h * m2
+    return h ^ (h >> s3)
+
+
+def permuted(hash32: np.ndarray, perms: Permutations) -> np.ndarray:
+    """(n_shingles, num_perm) permuted hash values, in the scheme's dtype (uint32 or uint64)."""
+    if perms.scheme == "legacy":
+        hv = hash32.astype(np.uint64).reshape(-1, 1)
+        return np.bitwise_and((hv * perms.a + perms.b) % MERSENNE_PRIME, MAX_HASH32)
+    hv = _fmix32(hash32.astype(np.uint32).reshape(-1, 1))
+    return hv * perms.a + perms.b  # uint32 wraparound is the intended mod 2^32
+
+
+def signatures(
+    hash32: np.ndarray, offsets: np.ndarray, perms: Permutations, chunk_shingles: int = 1 << 16
+) -> np.ndarray:
+    """(n_docs, num_perm) uint32 signatures; document i owns hash32[offsets[i]:offsets[i+1]].
+
+    A document without shingles keeps the empty value in every slot (as an un-updated datasketch MinHash).
+    Work is chunked on document boundaries so the permuted matrix stays ~chunk_shingles x num_perm.
+    """
+    n_docs = len(offsets) - 1
+    out = np.full((n_docs, perms.num_perm), EMPTY32, dtype=np.uint32)
+    sizes = np.diff(offsets)
+    nonempty = np.flatnonzero(sizes > 0)
+    start = 0
+    while start < len(nonempty):
+        first_doc = nonempty[start]
+        limit = offsets[first_doc] + chunk_shingles
+        # the last non-empty doc whose end fits the chunk (at least one doc per chunk)
+        stop = max(start + 1, int(np.searchsorted(offsets[nonempty + 1], limit, side="right")))
+        docs = nonempty[start:stop]
+        lo, hi = offsets[docs[0]], offsets[docs[-1] + 1]
+        phv = permuted(hash32[lo:hi], perms)
+        out[docs] = np.minimum.reduceat(phv, offsets[docs] - lo, axis=0).astype(np.uint32)
+        start = stop
+    return out
+
+
+def estimated_jaccard(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray:
+    """Share of equal slots, row by row (datasketch's `MinHash.jaccard`)."""
+    return np.asarray((sig_a == sig_b).mean(axis=-1), dtype=np.float64)

@@ -1,0 +1,202 @@
+"""Near duplicates by MinHash LSH: sign in bounded batches (both cores), band, verify, return pairs.
+
+    result = near_duplicates(texts, NearConfig(threshold=0.7), workers=2)
+    result.pairs  # (a, b, jaccard) with a < b, Jaccard >= threshold when verify is on
+
+Batches are signed in worker processes (spawned, not forked: Polars' thread pool does not survive fork).
+Results do not depend on the number of workers or the batch size: signatures are a pure function of each
+text, and pairs are sorted.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as futures
+import multiprocessing
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from curate.dedup.candidates import candidate_pairs
+from curate.dedup.config import NearConfig
+from curate.dedup.lsh import optimal_bands_rows, s_curve
+from curate.dedup.minhash import estimated_jaccard
+from curate.dedup.normalize import normalized
+from curate.dedup.shingles import ShingleSpec, prepared
+from curate.dedup.signing import SignSpec, sign_batch
+from curate.dedup.store import BandStore
+from curate.dedup.verify import pair_jaccard
+
+Progress = Callable[[str, int, int], None]
+
+# Below this many texts a worker pool costs more (process start, imports) than it saves.
+_MIN_ROWS_FOR_POOL = 20_000
+
+
+@dataclass
+class NearResult:
+    pairs: pl.DataFrame  # a, b (UInt32, a < b), jaccard (Float64): the duplicate edges
+    bands: int
+    rows: int
+    s_curve: dict[str, float]
+    candidates: int
+    scripts: dict[str, int] = field(default_factory=dict)  # rows shingled by word / by character
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "bands": self.bands,
+            "rows": self.rows,
+            "s_curve": self.s_curve,
+            "candidate_pairs": self.candidates,
+            "duplicate_pairs": self.pairs.height,
+            "shingled_by": self.scripts,
+        }
+
+
+def resolve_bands_rows(config: NearConfig) -> tuple[int, int]:
+    """Given (bands, rows), or derived from the threshold; with verification on, misses cost more than
+    extra candidates (verification removes those), so the derivation weights false negatives 0.9."""
+    if config.bands is not None and config.rows is not None:
+        return config.bands, config.rows
+    fn_weight = 0.9 if config.verify else 0.5
+    bands, rows = optimal_bands_rows(config.threshold, config.num_perm, 1.0 - fn_weight, fn_weight)
+    if config.bands is not None:
+        return config.bands, min(rows, config.num_perm // config.bands)
+    if config.rows is not None:
+        return config.num_perm // config.rows, config.rows
+    return bands, rows
+
+
+def shingle_spec(config: NearConfig) -> ShingleSpec:
+    return ShingleSpec(config.word_ngram, config.char_ngram, config.cjk_share)
+
+
+def near_texts(texts: pl.Series, config: NearConfig) -> pl.Series:
+    """The text the shingles are cut from (NFKC, lower case, whitespace collapsed, punctuation-blind)."""
+    frame = pl.DataFrame({"t": texts.cast(pl.String)})
+    return frame.select(normalized(pl.col("t"), punctuation_blind=config.ignore_punctuation))["t"]
+
+
+@contextmanager
+def _pool(workers: int) -> Iterator[futures.Executor | None]:
+    if workers <= 1:
+        yield None
+        return
+    # one Polars thread per worker process: the workers are the parallelism
+    previous = os.environ.get("POLARS_MAX_THREADS")
+    os.environ["POLARS_MAX_THREADS"] = "1"
+    try:
+        with futures.ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            yield pool
+    finally:
+        if previous is None:
+            os.environ.pop("POLARS_MAX_THREADS", None)
+        else:
+            os.environ["POLARS_MAX_THREADS"] = previous
+
+
+def sign_all(
+    texts: pl.Series,
+    spec: SignSpec,
+    store: BandStore,
+    *,
+    batch_size: int,
+    workers: int,
+    progress: Progress | None = None,
+) -> None:
+    """Sign every text in batches of at most batch_size; at most `workers` batches in flight."""
+    n = len(texts)
+    if workers > 1 and n >= _MIN_ROWS_FOR_POOL:
+        batch_size = min(batch_size, -(-n // workers))  # keep both cores busy on mid-sized corpora
+    else:
+        workers = 1
+    starts = list(range(0, n, batch_size))
+    done = 0
+    with _pool(workers) as pool:
+        if pool is None:
+            for start in starts:
+                sig, keys = sign_batch(texts.slice(start, batch_size).to_list(), spec)
+                store.add(start, sig, keys)
+                done += sig.shape[0]
+                if progress is not None:
+                    progress("dedup: MinHash signatures", done, n)
+            return
+        pending: dict[futures.Future[tuple[np.ndarray, np.ndarray]], int] = {}
+        queue = iter(starts)
+        for start in queue:  # bounded: never more than 2 * workers batches held in memory
+            pending[pool.submit(sign_batch, texts.slice(start, batch_size).to_list(), spec)] = start
+            if len(pending) >= 2 * workers:
+                break
+        while pending:
+            finished, _ = futures.wait(pending, return_when=futures.FIRST_COMPLETED)
+            for future in finished:
+                start = pending.pop(future)
+                sig, keys = future.result()
+                store.add(start, sig, keys)
+                done += sig.shape[0]
+                if progress is not None:
+                    progress("dedup: MinHash signatures", done, n)
+                nxt = next(queue, None)
+                if nxt is not None:
+                    pending[pool.submit(sign_batch, texts.slice(nxt, batch_size).to_list(), spec)] = nxt
+
+
+def near_duplicates(
+    texts: pl.Series,
+    config: NearConfig,
+    *,
+    workers: int = 2,
+    spill_dir: Path | None = None,
+    progress: Progress | None = None,
+    groups: np.ndarray | None = None,
+    threshold: float | None = None,
+) -> NearResult:
+    """Pairs of texts whose (verified, or estimated) Jaccard reaches the threshold.
+
+    `groups` (an int per text) keeps only pairs across groups (decontamination: corpus vs reference).
+    `spill_dir` (or config.spill, then a temporary folder) keeps signatures and bands on disk.
+    """
+    threshold = config.threshold if threshold is None else threshold
+    bands, rows = resolve_bands_rows(config)
+    spec = shingle_spec(config)
+    prepped = near_texts(texts, config)
+    sign_spec = SignSpec(spec, config.num_perm, config.seed, config.scheme, bands, rows)
+    is_cjk = prepared(prepped, spec)["is_cjk"]
+    scripts = {"word": int((~is_cjk).sum()), "character": int(is_cjk.sum())}
+    with contextlib_spill(spill_dir, config.spill) as folder:
+        store = BandStore(bands, folder)
+        sign_all(prepped, sign_spec, store, batch_size=config.batch_size, workers=workers, progress=progress)
+        pairs = candidate_pairs(store.scan(), bands, config.max_bucket_pairs, groups)
+        a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
+        if config.verify:
+
+            def verify_progress(done: int, total: int) -> None:
+                if progress is not None:
+                    progress("dedup: verifying candidate pairs", done, total)
+
+            jac = pair_jaccard(prepped, a, b, spec, progress=verify_progress)
+        else:
+            jac = estimated_jaccard(store.signatures(a), store.signatures(b)) if len(a) else np.zeros(0)
+        store.cleanup()
+    found = pairs.with_columns(jaccard=pl.Series(jac, dtype=pl.Float64)).filter(
+        pl.col("jaccard") >= threshold
+    )
+    return NearResult(found, bands, rows, s_curve(bands, rows), pairs.height, scripts)
+
+
+@contextmanager
+def contextlib_spill(spill_dir: Path | None, spill: bool) -> Iterator[Path | None]:
+    """The folder to spill to: the one given, a temporary one when `spill` is on, or None (memory)."""
+    if spill_dir is not None:
+        yield spill_dir
+    elif spill:
+        with tempfile.TemporaryDirectory(prefix="winnow-dedup-") as tmp:
+            yield Path(tmp)
+    else:
+        yield None

@@ -1,0 +1,79 @@
+"""Shingles by script, chosen per row: word n-grams for space-delimited text, character n-grams for CJK.
+
+`shingle_frame` explodes a batch of normalized texts into (doc, shingle) rows entirely in Polars: tokens are
+exploded once and an n-gram is the token concatenated with its next n-1 neighbours of the same document.
+A document shorter than n tokens gives one shingle (all its tokens), so short rows still have a signature.
+`python_shingles` is the same definition in plain Python (the per-document baseline and the tests).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from curate.dedup.normalize import cjk_share
+
+
+@dataclass(frozen=True)
+class ShingleSpec:
+    word_ngram: int = 3
+    char_ngram: int = 3
+    cjk_share: float = 0.3
+
+
+def prepared(texts: pl.Series, spec: ShingleSpec) -> pl.DataFrame:
+    """doc (row index), text, and is_cjk (shingle by character) for normalized texts."""
+    frame = pl.DataFrame({"text": texts.cast(pl.String)}).with_row_index("doc")
+    return frame.with_columns(is_cjk=cjk_share(pl.col("text")) >= spec.cjk_share)
+
+
+def _ngrams(tokens: pl.DataFrame, n: int, separator: str) -> pl.DataFrame:
+    """(doc, shingle) from exploded (doc, pos, n_tok, tok) rows."""
+    shifted = [pl.col("tok").shift(-k) for k in range(n)]
+    # shift(-k) crosses into the next document only on rows with pos + k >= n_tok, which the filter drops
+    full = (
+        tokens.select("doc", "pos", "n_tok", pl.concat_str(shifted, separator=separator).alias("shingle"))
+        .filter(pl.col("pos") <= pl.col("n_tok") - n)
+        .select("doc", "shingle")
+    )
+    short = (
+        tokens.filter(pl.col("n_tok") < n)
+        .group_by("doc", maintain_order=True)
+        .agg(pl.col("tok").str.join(separator).alias("shingle"))
+    )
+    return pl.concat([full, short])
+
+
+def shingle_frame(texts: pl.Series, spec: ShingleSpec) -> pl.DataFrame:
+    """(doc UInt32, shingle String) for every shingle of every text; null/empty texts give none."""
+    prep = prepared(texts, spec).filter(pl.col("text").is_not_null() & (pl.col("text") != ""))
+    parts = []
+    for is_cjk, n, sep in ((False, spec.word_ngram, " "), (True, spec.char_ngram, "")):
+        rows = prep.filter(pl.col("is_cjk") == is_cjk)
+        if rows.is_empty():
+            continue
+        text = pl.col("text").str.replace_all(" ", "") if is_cjk else pl.col("text")
+        tokens = (
+            rows.select("doc", (text.str.split("") if is_cjk else text.str.split(" ")).alias("tok"))
+            .explode("tok")
+            .filter(pl.col("tok").is_not_null() & (pl.col("tok") != ""))
+            .with_columns(pos=pl.int_range(pl.len()).over("doc"), n_tok=pl.len().over("doc").cast(pl.Int64))
+        )
+        parts.append(_ngrams(tokens, n, sep))
+    if not parts:
+        return pl.DataFrame(schema={"doc": pl.UInt32, "shingle": pl.String})
+    return pl.concat(parts).with_columns(pl.col("doc").cast(pl.UInt32)).sort("doc", maintain_order=True)
+
+
+def python_shingles(text: str, is_cjk: bool, spec: ShingleSpec) -> set[str]:
+    """The shingle set of one normalized text, in plain Python (reference and baseline)."""
+    if is_cjk:
+        tokens, n, sep = list(text.replace(" ", "")), spec.char_ngram, ""
+    else:
+        tokens, n, sep = [t for t in text.split(" ") if t], spec.word_ngram, " "
+    if not tokens:
+        return set()
+    if len(tokens) < n:
+        return {sep.join(tokens)}
+    return {sep.join(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}

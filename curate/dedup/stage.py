@@ -1,0 +1,88 @@
+"""The dedup stage (order 40): decontamination first, then exact and near duplicates.
+
+Decontamination runs first so that a row matching an eval set is dropped as `contaminated` (with the
+reference row's id and source:line) and never becomes the kept representative of a duplicate cluster.
+Dedup then compares only rows still kept; see curate.dedup.find.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from curate.dedup.config import DecontamConfig, DedupConfig
+from curate.dedup.decontam import find_contamination
+from curate.dedup.find import find_duplicates
+from curate.errors import StageError
+from curate.ledger import record_failures
+from curate.stages import RuleSet, StageContext, stage
+
+
+def read_references(config: DecontamConfig) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """The reference rows (canonical records) of every reference file, read with the corpus reader."""
+    missing = [p for p in config.references if not Path(p).exists()]
+    if missing:
+        raise StageError(
+            f"reference file(s) not found: {', '.join(missing)}",
+            where="dedup.decontaminate.references",
+            hint="paths are relative to the folder winnow runs in",
+        )
+    try:
+        reader = importlib.import_module("curate.io.read")
+    except ModuleNotFoundError as error:
+        raise StageError(
+            "decontamination needs the corpus reader (curate.io.read), which is absent"
+        ) from error
+    result = reader.read_corpus(list(config.references))
+    info = {
+        "files": list(config.references),
+        "rows": result.records.height,
+        "quarantined": result.quarantine.height,
+    }
+    return result.records, info
+
+
+def _spill_dir(config: DedupConfig, ctx: StageContext) -> Path | None:
+    if not config.near.spill:
+        return None
+    base = ctx.cache_dir or ctx.run_dir
+    return base / "dedup-signatures" if base is not None else None  # None: a temporary folder
+
+
+@stage("dedup", order=40)
+def dedup_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.DataFrame:
+    config: DedupConfig | None = rules.get("dedup")
+    if config is None:
+        return frame
+    started = time.perf_counter()
+    stats: dict[str, Any] = {}
+    if config.decontaminate is not None:
+        references, info = read_references(config.decontaminate)
+        frame, contamination = find_contamination(
+            frame,
+            references,
+            config.decontaminate,
+            config.near,
+            workers=ctx.workers,
+            progress=ctx.report_progress,
+        )
+        frame = record_failures(frame, [("contaminated", pl.col("contaminated_by").is_not_null())])
+        stats["decontamination"] = {**contamination, "references": info}
+    frame, report = find_duplicates(
+        frame, config, workers=ctx.workers, spill_dir=_spill_dir(config, ctx), progress=ctx.report_progress
+    )
+    frame = record_failures(
+        frame,
+        [
+            ("exact_duplicate", pl.col("dup_reason") == "exact_duplicate"),
+            ("near_duplicate", pl.col("dup_reason") == "near_duplicate"),
+        ],
+    ).drop("dup_reason")
+    stats.update(report.stats)
+    stats["seconds"] = round(time.perf_counter() - started, 3)
+    ctx.stats["dedup"] = stats
+    return frame
