@@ -1,0 +1,1 @@
+"""Train/val/test splits: stratified, near-duplicate clusters kept together, stable under added rows."""

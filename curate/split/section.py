@@ -1,0 +1,91 @@
+"""The `split` rule-file section.
+
+split:
+  fractions: {train: 0.9, val: 0.05, test: 0.05}   # must sum to 1
+  stratify: [task, language]    # any of task, language, source; [] = one stratum
+  language_field: instruction   # which `lang.<field>` column `language` means
+  method: exact                 # exact | hash   (see curate.split.assign for the trade-off)
+  seed: 0                       # part of every hash: another seed, another (equally stable) split
+  keep_clusters_together: true  # rows of one `dup_cluster` share a split
+  previous: null                # a parquet with id + split (an earlier run's kept.parquet): those rows
+                                # keep their split; `run` = this run folder's rows.parquet if present
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+from curate.rulefile.problems import Problems
+from curate.rulefile.sections import section
+from curate.tasks import parsing
+
+SPLITS: Final = ("train", "val", "test")
+STRATA: Final = ("task", "language", "source")
+METHODS: Final = ("exact", "hash")
+_KEYS: Final = (
+    "fractions",
+    "stratify",
+    "language_field",
+    "method",
+    "seed",
+    "keep_clusters_together",
+    "previous",
+)
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    fractions: tuple[float, float, float] = (0.9, 0.05, 0.05)  # train, val, test
+    stratify: tuple[str, ...] = ("task",)
+    language_field: str = "instruction"
+    method: str = "exact"
+    seed: int = 0
+    keep_clusters_together: bool = True
+    previous: str | None = None
+
+
+def _fractions(raw: Any, place: str, problems: Problems) -> tuple[float, float, float]:
+    body = parsing.mapping(raw, place, problems, SPLITS)
+    if not body:
+        return SplitConfig.fractions
+    values = [
+        parsing.number(body.get(name), f"{place}.{name}", problems, 0.0, 0.0, 1.0) or 0.0 for name in SPLITS
+    ]
+    total = sum(values)
+    if abs(total - 1.0) > 1e-6:
+        problems.add(place, f"train + val + test must sum to 1, got {total:g}")
+        return SplitConfig.fractions
+    return values[0], values[1], values[2]
+
+
+def _stratify(raw: Any, place: str, problems: Problems) -> tuple[str, ...]:
+    if raw is None:
+        return SplitConfig.stratify
+    if not isinstance(raw, list):
+        problems.add(place, f"must be a list drawn from {', '.join(STRATA)}, got {raw!r}")
+        return SplitConfig.stratify
+    chosen: list[str] = []
+    for index, item in enumerate(raw):
+        if item not in STRATA:
+            problems.unknown(f"{place}[{index}]", str(item), STRATA, what="stratum")
+        elif item not in chosen:
+            chosen.append(item)
+    return tuple(chosen)
+
+
+@section("split")
+def parse_split(raw: Any, place: str, problems: Problems) -> SplitConfig:
+    body = parsing.mapping(raw, place, problems, _KEYS)
+    return SplitConfig(
+        fractions=_fractions(body.get("fractions"), f"{place}.fractions", problems),
+        stratify=_stratify(body.get("stratify"), f"{place}.stratify", problems),
+        language_field=parsing.string(body.get("language_field"), f"{place}.language_field", problems)
+        or "instruction",
+        method=parsing.choice(body.get("method"), f"{place}.method", problems, METHODS, "exact"),
+        seed=parsing.integer(body.get("seed"), f"{place}.seed", problems, 0) or 0,
+        keep_clusters_together=parsing.boolean(
+            body.get("keep_clusters_together"), f"{place}.keep_clusters_together", problems, True
+        ),
+        previous=parsing.string(body.get("previous"), f"{place}.previous", problems),
+    )

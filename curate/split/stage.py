@@ -1,0 +1,137 @@
+"""The `split` stage (order 70): a `split` column ("train" | "val" | "test") on every kept row.
+
+Dropped rows get null: they are in no split. Without a `split` section the stage does nothing, and export
+treats every kept row as train. Stats (ctx.stats["split"]) give each split's composition per task,
+language and source, and each task's observed shares against the configured fractions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from curate.errors import StageError
+from curate.split.assign import assign_splits
+from curate.split.section import SPLITS, SplitConfig
+from curate.stages import RuleSet, StageContext, stage
+
+
+def _pinned(config: SplitConfig, ctx: StageContext, notes: list[str]) -> pl.DataFrame | None:
+    if config.previous is None:
+        return None
+    if config.previous == "run":
+        if ctx.run_dir is None or not (Path(ctx.run_dir) / "rows.parquet").exists():
+            notes.append("previous: run — no earlier rows.parquet in the run folder, nothing pinned")
+            return None
+        path = Path(ctx.run_dir) / "rows.parquet"
+    else:
+        path = Path(config.previous)
+    if not path.exists():
+        raise StageError(f"previous split assignment {path} does not exist", where="split.previous")
+    try:
+        previous = pl.read_parquet(path, columns=["id", "split"])
+    except (pl.exceptions.PolarsError, OSError) as error:
+        raise StageError(
+            f"cannot read columns id, split from {path}: {error}",
+            where="split.previous",
+            hint="point it at an earlier run's kept.parquet or rows.parquet",
+        ) from error
+    previous = previous.filter(pl.col("split").is_not_null())
+    notes.append(f"{previous.height} rows pinned to their split in {path}")
+    return previous
+
+
+def stratum_columns(frame: pl.DataFrame, config: SplitConfig, notes: list[str]) -> list[str]:
+    columns: list[str] = []
+    for name in config.stratify:
+        column = {"task": "task", "source": "source", "language": f"lang.{config.language_field}"}[name]
+        if column in frame.columns:
+            columns.append(column)
+        else:
+            notes.append(f"not stratified by {name}: no column {column!r} (its stage did not run)")
+    return columns
+
+
+def split_frame(
+    frame: pl.DataFrame, config: SplitConfig, ctx: StageContext
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    notes: list[str] = []
+    columns = stratum_columns(frame, config, notes)
+    pinned = _pinned(config, ctx, notes)
+    kept_mask = pl.col("drop_reason").is_null() if "drop_reason" in frame.columns else pl.lit(True)
+    # a re-run over a frame that has a split already replaces it
+    indexed = frame.drop("split", strict=False).with_row_index("__row")
+    kept = indexed.filter(kept_mask)
+    assigned = assign_splits(kept.select("__row", "id", *columns, *_cluster(frame)), columns, config, pinned)
+    out = indexed.join(assigned.select("__row", "split"), on="__row", how="left", maintain_order="left")
+    out = out.drop("__row")
+    stats = split_stats(out, config, frame.columns)
+    stats["notes"] = notes
+    stats["stratified_by"] = columns
+    return out, stats
+
+
+def _cluster(frame: pl.DataFrame) -> list[str]:
+    return ["dup_cluster"] if "dup_cluster" in frame.columns else []
+
+
+def split_stats(frame: pl.DataFrame, config: SplitConfig, columns: list[str]) -> dict[str, Any]:
+    rows = frame.filter(pl.col("split").is_not_null())
+    stats: dict[str, Any] = {
+        "fractions": dict(zip(SPLITS, config.fractions, strict=True)),
+        "method": config.method,
+        "seed": config.seed,
+        "rows": {name: rows.filter(pl.col("split") == name).height for name in SPLITS},
+    }
+    for label, column in (
+        ("by_task", "task"),
+        ("by_language", f"lang.{config.language_field}"),
+        ("by_source", "source"),
+    ):
+        if column in columns:
+            stats[label] = _composition(rows, column)
+    if "task" in columns:
+        stats["task_shares"], stats["max_task_deviation_pp"] = _task_shares(rows, config)
+    if "dup_cluster" in columns:
+        clusters = rows.filter(pl.col("dup_cluster").is_not_null()).group_by("dup_cluster")
+        stats["clusters_split_across"] = int((clusters.agg(pl.col("split").n_unique())["split"] > 1).sum())
+    return stats
+
+
+def _composition(rows: pl.DataFrame, column: str) -> dict[str, dict[str, int]]:
+    counts = rows.group_by("split", column).len()
+    result: dict[str, dict[str, int]] = {name: {} for name in SPLITS}
+    for split, value, n in counts.sort(column, nulls_last=True).iter_rows():
+        result[split][str(value)] = int(n)
+    return result
+
+
+def _task_shares(rows: pl.DataFrame, config: SplitConfig) -> tuple[dict[str, dict[str, float]], float | None]:
+    """Observed share of each split per task; the largest deviation (pp) among tasks big enough to judge.
+
+    "Big enough": rounding alone can move a share by 0.5/n, so only tasks with n >= 50 are judged at 1 pp.
+    """
+    shares: dict[str, dict[str, float]] = {}
+    worst: float | None = None
+    for (task,), group in rows.group_by("task"):
+        n = group.height
+        observed = {name: group.filter(pl.col("split") == name).height / n for name in SPLITS}
+        shares[str(task)] = {name: round(value, 4) for name, value in observed.items()} | {"rows": n}
+        if n >= 50:
+            deviation = max(abs(observed[s] - f) for s, f in zip(SPLITS, config.fractions, strict=True)) * 100
+            worst = deviation if worst is None else max(worst, deviation)
+    return dict(sorted(shares.items())), None if worst is None else round(worst, 3)
+
+
+@stage("split", order=70)
+def split_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.DataFrame:
+    config = rules.get("split")
+    if config is None:
+        return frame
+    ctx.report_progress("splits", 0, frame.height)
+    out, stats = split_frame(frame, config, ctx)
+    ctx.report_progress("splits", frame.height, frame.height)
+    ctx.stats["split"] = stats
+    return out
