@@ -1,0 +1,147 @@
+"""The metric cache: per-row metric values keyed by row content and metric definition.
+
+Changing only a threshold must not recompute a metric. A metric's identity is the serialized Polars
+expression that computes it (field, check and every parameter the expression uses — but not the threshold,
+which only enters the comparison), hashed with blake2b together with the Polars version. A row's identity is
+a 128-bit key of its content columns (everything but id/source/line).
+
+Row keys use Polars' `hash` (two seeds). That hash is not stable across Polars versions, which is why it is
+never used for ids or splits; here the Polars version is part of every cache file's name, so an upgrade
+only means a cold cache, never a wrong value.
+
+Layout: CACHE_DIR/metrics/<blake2b of metric>.parquet with columns k1, k2 (UInt64) and value (Float64),
+rows in the order of the last run that wrote it (so a re-run on the same data takes the values without a
+join), followed by older rows. Files are written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from curate.atomic import write_parquet
+from curate.record import RECORD_SCHEMA
+
+CACHE_FORMAT = 1
+MAX_CACHED_ROWS = 5_000_000  # per metric file: older rows beyond this are forgotten
+_KEY_SEEDS = (0x5EED_0001, 0x5EED_0002)
+_NOT_CONTENT = ("id", "source", "line")
+
+
+def content_columns(frame: pl.DataFrame) -> list[str]:
+    return [c for c in RECORD_SCHEMA.names() if c in frame.columns and c not in _NOT_CONTENT]
+
+
+def row_keys(frame: pl.DataFrame) -> pl.DataFrame:
+    """k1, k2: a 128-bit key of each row's content (same content → same key)."""
+    content = pl.struct(content_columns(frame))
+    return frame.select(content.hash(_KEY_SEEDS[0]).alias("k1"), content.hash(_KEY_SEEDS[1]).alias("k2"))
+
+
+def metric_identity(expr: pl.Expr, fallback: str) -> str:
+    """blake2b of the metric's serialized expression (or of `fallback` when it cannot be serialized)."""
+    try:
+        definition = expr.meta.serialize(format="json")
+    except Exception:  # an expression with Python callbacks has no serialized form
+        definition = fallback
+    payload = f"{CACHE_FORMAT}|{pl.__version__}|{definition}".encode()
+    return hashlib.blake2b(payload, digest_size=16).hexdigest()
+
+
+@dataclass
+class CacheStats:
+    hits: int = 0  # metric values taken from the cache
+    computed: int = 0  # metric values computed this run
+    metrics_from_cache: list[str] = field(default_factory=list)  # metrics with no value computed
+
+
+@dataclass
+class MetricCache:
+    """Metrics cached on disk under `directory` (None = no cache: everything is computed)."""
+
+    directory: Path | None
+    stats: CacheStats = field(default_factory=CacheStats)
+
+    def _path(self, identity: str) -> Path:
+        assert self.directory is not None
+        return self.directory / "metrics" / f"{identity}.parquet"
+
+    def _lookup(self, identity: str, keys: pl.DataFrame) -> tuple[pl.Series, pl.Series] | None:
+        """(values, hit mask) aligned with `keys`, or None when nothing is cached."""
+        path = self._path(identity)
+        if not path.is_file():
+            return None
+        try:
+            cached = pl.read_parquet(path)
+        except Exception:  # a damaged cache file is a cold cache, never an error
+            return None
+        head = cached.head(keys.height)
+        if head.height == keys.height and head.select("k1", "k2").equals(keys):
+            return head["value"], pl.Series("hit", [True] * keys.height)
+        joined = keys.join(
+            cached.unique(["k1", "k2"], keep="first").with_columns(pl.lit(True).alias("hit")),
+            on=["k1", "k2"],
+            how="left",
+            maintain_order="left",
+        )
+        return joined["value"], joined["hit"].fill_null(False)
+
+    def _store(self, identity: str, keys: pl.DataFrame, values: pl.Series) -> None:
+        current = keys.with_columns(values.alias("value"))
+        path = self._path(identity)
+        if path.is_file():
+            try:
+                older = pl.read_parquet(path).join(keys, on=["k1", "k2"], how="anti")
+                current = pl.concat([current, older]).head(max(MAX_CACHED_ROWS, keys.height))
+            except Exception:
+                pass
+        write_parquet(path, current)
+
+    def metrics(self, frame: pl.DataFrame, exprs: Mapping[str, tuple[pl.Expr, str]]) -> pl.DataFrame:
+        """Columns name → Float64 metric for every row; `exprs` maps name → (expression, fallback id).
+
+        Cached values are reused; the rest are computed in one pass over the rows that miss.
+        """
+        if not exprs:
+            return pl.DataFrame({}, height=frame.height) if frame.height else pl.DataFrame()
+        if self.directory is None:
+            self.stats.computed += frame.height * len(exprs)
+            return frame.lazy().select([e.alias(n) for n, (e, _) in exprs.items()]).collect()
+        keys = row_keys(frame)
+        identities = {name: metric_identity(expr, fallback) for name, (expr, fallback) in exprs.items()}
+        found = {name: self._lookup(identity, keys) for name, identity in identities.items()}
+        miss = pl.Series("miss", [False] * frame.height)
+        for result in found.values():
+            miss = miss | (~result[1] if result is not None else pl.Series([True] * frame.height))
+        to_compute = [n for n, r in found.items() if r is None or not bool(r[1].all())]
+        computed = pl.DataFrame()
+        if to_compute:
+            computed = (
+                frame.lazy().filter(pl.lit(miss)).select([exprs[n][0].alias(n) for n in to_compute]).collect()
+            )
+        columns = []
+        for name, result in found.items():
+            if name not in to_compute:
+                assert result is not None
+                self.stats.hits += frame.height
+                self.stats.metrics_from_cache.append(name)
+                columns.append(result[0].alias(name))
+                continue
+            fresh = pl.Series(name, [None] * frame.height, dtype=pl.Float64).scatter(
+                miss.arg_true(), computed[name].cast(pl.Float64)
+            )
+            if result is not None:
+                values, hit = result
+                fresh = pl.select(
+                    pl.when(pl.lit(hit)).then(pl.lit(values)).otherwise(pl.lit(fresh))
+                ).to_series()
+                self.stats.hits += int(hit.sum())
+            self.stats.computed += int(miss.sum())
+            fresh = fresh.alias(name)
+            self._store(identities[name], keys, fresh)
+            columns.append(fresh)
+        return pl.DataFrame(columns)

@@ -1,0 +1,77 @@
+"""Turn validated rules into row-level expressions: the field each rule looks at, `messages` handling,
+metric columns and the failure comparison.
+
+A text check is written once against a String expression. For `field: messages` the same check runs
+on every message content inside `list.eval`: the row fails when any message fails, and the row's metric
+is the worst message (max for direction "max", min for "min").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from curate.checks.registry import Check, CheckSpec, registered_checks
+from curate.checks.section import RuleConfig
+from curate.record import field_expr, message_contents_expr
+
+METRIC_PREFIX = "metric."
+
+
+@dataclass(frozen=True)
+class BuiltRule:
+    """A rule ready to run: row-level expressions for failure, metric and span."""
+
+    rule: RuleConfig
+    spec: CheckSpec
+    fails: pl.Expr
+    metric: pl.Expr | None
+    threshold: float | None
+    direction: str | None
+    span: pl.Expr | None
+
+    @property
+    def metric_column(self) -> str | None:
+        return f"{METRIC_PREFIX}{self.rule.name}" if self.metric is not None else None
+
+    def fails_from_metric(self) -> pl.Expr:
+        """The failure decided from the metric column (how cached metrics are compared)."""
+        column = pl.col(f"{METRIC_PREFIX}{self.rule.name}")
+        if self.threshold is None or self.direction is None:
+            return self.fails
+        return column > self.threshold if self.direction == "max" else column < self.threshold
+
+
+def _over_messages(check: Check) -> Check:
+    """Lift a check built on `pl.element()` to the list of message contents."""
+    contents = message_contents_expr()
+    metric = None
+    if check.metric is not None:
+        per_message = contents.list.eval(check.metric)
+        metric = per_message.list.min() if check.direction == "min" else per_message.list.max()
+    fails = contents.list.eval(check.fails.fill_null(False)).list.any()
+    span = None
+    if check.span is not None:
+        span = contents.list.eval(pl.when(check.fails).then(check.span)).list.drop_nulls().list.first()
+    return Check(fails=fails, metric=metric, threshold=check.threshold, direction=check.direction, span=span)
+
+
+def build_rule(rule: RuleConfig) -> BuiltRule:
+    spec = registered_checks()[rule.check]
+    if spec.scope == "row":
+        check = spec.build(None, rule.params)
+    elif rule.field == "messages":
+        check = _over_messages(spec.build(pl.element(), rule.params))
+    else:
+        check = spec.build(field_expr(rule.field or "all_text"), rule.params)
+    metric = check.metric.cast(pl.Float64) if check.metric is not None else None
+    return BuiltRule(
+        rule=rule,
+        spec=spec,
+        fails=check.fails,
+        metric=metric,
+        threshold=check.threshold,
+        direction=check.direction,
+        span=check.span,
+    )

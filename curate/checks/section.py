@@ -1,0 +1,157 @@
+"""Rule-file section `checks`: an ordered list of named rules, each one registered check with params.
+
+    checks:
+      - check: max_special_char_ratio      # a name from `winnow rules list`
+        name: response_symbols            # optional; the reason string (defaults to the check name)
+        field: response                   # instruction | input | response | system | messages | all_text
+        params: {max_ratio: 0.3}          # validated against the check function's signature
+
+File order matters: a row's `drop_reason` is its first failing rule. Text checks default to
+`field: all_text`; row checks take no field.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any
+
+import polars as pl
+
+from curate.checks.registry import CheckSpec, registered_checks
+from curate.record import FIELDS, frame_from_rows
+from curate.rulefile.params import validate_params
+from curate.rulefile.problems import Problems
+from curate.rulefile.sections import section
+
+_ENTRY_KEYS = ("check", "name", "field", "params", "enabled")
+_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]*$")
+DEFAULT_FIELD = "all_text"
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    """One validated rule: its name (the reason string), check, field (None for row checks), full params."""
+
+    name: str
+    check: str
+    field: str | None
+    params: dict[str, Any] = dataclass_field(default_factory=dict)
+
+    def to_raw(self) -> dict[str, Any]:
+        raw: dict[str, Any] = {"check": self.check, "name": self.name}
+        if self.field is not None:
+            raw["field"] = self.field
+        raw["params"] = dict(self.params)
+        return raw
+
+
+@dataclass(frozen=True)
+class ChecksConfig:
+    rules: tuple[RuleConfig, ...] = ()
+
+    def to_raw(self) -> list[dict[str, Any]]:
+        return [rule.to_raw() for rule in self.rules]
+
+
+def _sample_frame() -> pl.DataFrame:
+    """One small but complete row to build every check on, so that bad regexes fail at load time."""
+    return frame_from_rows(
+        [
+            {
+                "id": "sample",
+                "kind": "sft",
+                "system": "You are helpful.",
+                "messages": [
+                    {"role": "user", "content": "Say hello 你好"},
+                    {"role": "assistant", "content": "Hello! 你好！ https://example.com <b>x</b>"},
+                ],
+                "input": "",
+            }
+        ]
+    )
+
+
+def try_build(spec: CheckSpec, field_name: str | None, params: dict[str, Any]) -> str | None:
+    """Build and evaluate the rule on a sample row; the error text if that fails (e.g. a bad regex)."""
+    from curate.checks.engine import build_rule  # the engine imports this module's RuleConfig
+
+    try:
+        built = build_rule(RuleConfig(name="probe", check=spec.name, field=field_name, params=params))
+        exprs = [built.fails.alias("f")]
+        if built.metric is not None:
+            exprs.append(built.metric.alias("m"))
+        if built.span is not None:
+            exprs.append(built.span.alias("s"))
+        _sample_frame().select(exprs)
+    except Exception as error:  # any build/compute failure is a configuration problem here
+        return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+    return None
+
+
+def _parse_rule(entry: Any, place: str, problems: Problems) -> RuleConfig | None:
+    checks = registered_checks()
+    if not isinstance(entry, dict):
+        problems.add(place, f"must be a mapping with `check:`, got {entry!r}")
+        return None
+    for key in entry:
+        if key not in _ENTRY_KEYS:
+            problems.unknown(f"{place}.{key}", str(key), _ENTRY_KEYS)
+    if entry.get("enabled", True) is False:
+        return None
+    check_name = entry.get("check")
+    if not isinstance(check_name, str):
+        problems.add(f"{place}.check", "missing: name a check (see `winnow rules list`)")
+        return None
+    if check_name not in checks:
+        problems.unknown(f"{place}.check", check_name, checks, what="check")
+        return None
+    spec = checks[check_name]
+    name = entry.get("name", check_name)
+    if not isinstance(name, str) or not _NAME_PATTERN.match(name):
+        problems.add(
+            f"{place}.name", f"must be letters, digits, _ . : - (it becomes a column name), got {name!r}"
+        )
+        return None
+    field_name = entry.get("field")
+    if spec.scope == "text":
+        field_name = DEFAULT_FIELD if field_name is None else field_name
+        if field_name not in FIELDS:
+            problems.unknown(f"{place}.field", str(field_name), FIELDS, what="field")
+            return None
+    elif field_name is not None:
+        problems.add(f"{place}.field", f"check {check_name!r} looks at whole rows and takes no field")
+        field_name = None
+    before = len(problems.items)
+    params = validate_params(spec.function, spec.params, entry.get("params"), f"{place}.params", problems)
+    if len(problems.items) > before:
+        return None
+    if (error := try_build(spec, field_name, params)) is not None:
+        problems.add(f"{place}.params", f"check cannot be built with these params: {error}")
+        return None
+    return RuleConfig(name=name, check=check_name, field=field_name, params=params)
+
+
+@section("checks")
+def parse_checks(raw: Any, place: str, problems: Problems) -> ChecksConfig:
+    if raw is None:
+        return ChecksConfig()
+    if not isinstance(raw, list):
+        problems.add(place, f"must be a list of rules, got {type(raw).__name__}")
+        return ChecksConfig()
+    rules: list[RuleConfig] = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(raw):
+        rule = _parse_rule(entry, f"{place}[{i}]", problems)
+        if rule is None:
+            continue
+        if rule.name in seen:
+            problems.add(
+                f"{place}[{i}].name",
+                f"duplicate rule name {rule.name!r} (also {place}[{seen[rule.name]}]); give one a different `name:`",
+            )
+            continue
+        seen[rule.name] = i
+        rules.append(rule)
+    return ChecksConfig(rules=tuple(rules))

@@ -1,0 +1,136 @@
+"""Stage `checks` (order 20): every row-local rule of the rule file in one pass, recorded in the ledger.
+
+1. Metrics (`metric.<rule name>`, Float64) come from the metric cache or are computed together in one
+   lazy select (common subexpressions such as a field's text are computed once).
+2. Failures are the metric compared with the threshold (so a threshold change costs only comparisons);
+   yes/no checks without a metric are evaluated directly.
+3. `curate.ledger.record_failures` records them in file order: drop_reason = first failing rule.
+4. Spans (the offending text, for the report) are computed on failing rows only, into `check_spans`
+   (List[Struct{rule, span}], empty when nothing failed or no span is known).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from curate.cache import MetricCache
+from curate.checks.engine import BuiltRule, build_rule
+from curate.checks.section import ChecksConfig
+from curate.ledger import record_failures, with_ledger
+from curate.stages import RuleSet, StageContext, stage
+
+SPAN_CHARS = 200
+SPAN_TYPE = pl.List(pl.Struct({"rule": pl.String(), "span": pl.String()}))
+
+
+def _metric_fallback(built: BuiltRule) -> str:
+    return f"{built.rule.check}|{built.rule.field}|{sorted(built.rule.params.items())!r}"
+
+
+def compute_metrics(frame: pl.DataFrame, rules: list[BuiltRule], cache: MetricCache) -> pl.DataFrame:
+    """The frame with a `metric.<name>` column for every rule that has a metric."""
+    exprs = {
+        built.metric_column: (built.metric, _metric_fallback(built))
+        for built in rules
+        if built.metric is not None and built.metric_column is not None
+    }
+    if not exprs:
+        return frame
+    metrics = cache.metrics(frame, exprs)
+    return frame.with_columns(metrics.get_columns())
+
+
+def failure_expr(built: BuiltRule) -> pl.Expr:
+    return built.fails_from_metric() if built.metric is not None else built.fails
+
+
+def add_spans(frame: pl.DataFrame, rules: list[BuiltRule]) -> pl.DataFrame:
+    """`check_spans` for rows that failed a rule with a span; computed on those rows only."""
+    with_span = [b for b in rules if b.span is not None]
+    frame = frame.with_columns(pl.lit([], dtype=SPAN_TYPE).alias("check_spans"))
+    if not with_span:
+        return frame
+    indexed = frame.with_row_index("__row")
+    names = [b.rule.name for b in with_span]
+    failing = indexed.filter(pl.col("failed_rules").list.set_intersection(pl.lit(names)).list.len() > 0)
+    if failing.height == 0:
+        return frame
+    pieces = []
+    for b in with_span:
+        span = b.span
+        assert span is not None
+        piece = pl.struct(pl.lit(b.rule.name).alias("rule"), span.str.slice(0, SPAN_CHARS).alias("span"))
+        pieces.append(pl.when(pl.col("failed_rules").list.contains(b.rule.name)).then(piece))
+    spans = failing.select(
+        "__row",
+        pl.concat_list(pieces)
+        .list.eval(pl.element().filter(pl.element().struct.field("span").is_not_null()))
+        .cast(SPAN_TYPE)
+        .alias("check_spans"),
+    )
+    return (
+        indexed.drop("check_spans")
+        .join(spans, on="__row", how="left", maintain_order="left")
+        .with_columns(pl.col("check_spans").fill_null(pl.lit([], dtype=SPAN_TYPE)))
+        .drop("__row")
+    )
+
+
+def rule_stats(frame: pl.DataFrame, rules: list[BuiltRule]) -> list[dict[str, Any]]:
+    """The stats.json `rules` entries of this stage (dropped_first is final: checks run before later stages)."""
+    out = []
+    for built in rules:
+        name = built.rule.name
+        counts = frame.select(
+            pl.col("failed_rules").list.contains(name).sum().alias("failed"),
+            (pl.col("drop_reason") == name).sum().alias("dropped_first"),
+        ).row(0, named=True)
+        out.append(
+            {
+                "name": name,
+                "check": built.rule.check,
+                "stage": "checks",
+                "field": built.rule.field,
+                "params": dict(built.rule.params),
+                "threshold": built.threshold,
+                "direction": built.direction,
+                "metric_column": built.metric_column,
+                "failed": int(counts["failed"] or 0),
+                "dropped_first": int(counts["dropped_first"] or 0),
+            }
+        )
+    return out
+
+
+def run_checks(
+    frame: pl.DataFrame, config: ChecksConfig, cache: MetricCache
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    rules = [build_rule(rule) for rule in config.rules]
+    frame = compute_metrics(with_ledger(frame), rules, cache)
+    frame = record_failures(frame, [(b.rule.name, failure_expr(b)) for b in rules])
+    frame = add_spans(frame, rules)
+    stats = {
+        "rules": rule_stats(frame, rules),
+        "cache": {
+            "directory": str(cache.directory) if cache.directory else None,
+            "values_from_cache": cache.stats.hits,
+            "values_computed": cache.stats.computed,
+            "metrics_from_cache": list(cache.stats.metrics_from_cache),
+        },
+    }
+    return frame, stats
+
+
+@stage("checks", order=20)
+def checks_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.DataFrame:
+    config = rules.get("checks")
+    if not isinstance(config, ChecksConfig) or not config.rules:
+        return with_ledger(frame)
+    ctx.report_progress(f"checking {len(config.rules)} rules", 0, 1)
+    cache = MetricCache(ctx.cache_dir)
+    frame, stats = run_checks(frame, config, cache)
+    ctx.stats["checks"] = stats
+    ctx.report_progress(f"checking {len(config.rules)} rules", 1, 1)
+    return frame

@@ -1,0 +1,30 @@
+"""Emoji and symbol floods: a reply that is mostly pictographs or dingbats is not language.
+
+Gopher drops documents whose symbol-to-word ratio exceeds 0.1 (for "#" and "…"); here the symbols are
+emoji and other pictographic/"other symbol" characters (\\p{Extended_Pictographic}, \\p{So}), counted per
+non-space character. Math symbols (\\p{Sm}: + = <) and currency are not counted: they are content.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import polars as pl
+
+from curate.checks.params import NON_NEGATIVE, RATIO
+from curate.checks.registry import Check, check
+from curate.checks.textexpr import guarded, metric_check, non_space_chars, ratio
+
+SYMBOL_CLASS = r"[\p{Extended_Pictographic}\p{So}\x{FE0F}]"
+
+
+@check("max_symbol_ratio")
+def max_symbol_ratio(
+    text: pl.Expr,
+    max_ratio: Annotated[float, RATIO] = 0.1,
+    min_chars: Annotated[int, NON_NEGATIVE] = 20,
+) -> Check:
+    """Share of non-space characters that are emoji or other pictographic symbols (Gopher: 0.1)."""
+    symbols = text.str.len_chars() - text.str.replace_all(f"{SYMBOL_CLASS}+", "").str.len_chars()
+    metric = guarded(ratio(symbols, non_space_chars(text)), text, min_chars)
+    return metric_check(metric, max_ratio, "max", span=text.str.extract(f"{SYMBOL_CLASS}{{3,}}", 0))

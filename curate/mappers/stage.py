@@ -1,0 +1,123 @@
+"""Stage `mappers` (order 10): apply the rule file's cleaning steps to every text field of every row.
+
+Fields: system, input, chosen, rejected, text and the content of every message (roles untouched).
+Each step is counted: `ctx.stats["mappers"]["steps"][i]["rows_changed"]` with a few before/after
+examples for the report. Nothing is lost: rows that any step changed carry their original text fields
+in the `original` struct column (null on unchanged rows).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from curate.mappers.registry import registered_mappers
+from curate.mappers.section import MappersConfig, MapperStep
+from curate.stages import RuleSet, StageContext, stage
+
+STRING_FIELDS = ("system", "input", "chosen", "rejected", "text")
+TEXT_FIELDS = (*STRING_FIELDS, "messages")
+EXAMPLES_PER_STEP = 3
+EXAMPLE_CHARS = 300
+
+
+def step_expressions(step: MapperStep) -> list[pl.Expr]:
+    """The step applied to every text column (message contents inside the list)."""
+    spec = registered_mappers()[step.mapper]
+
+    def apply(text: pl.Expr) -> pl.Expr:
+        return spec.function(text, **step.params)
+
+    exprs = [apply(pl.col(name)).alias(name) for name in STRING_FIELDS]
+    exprs.append(
+        pl.col("messages")
+        .list.eval(pl.element().struct.with_fields(apply(pl.field("content")).alias("content")))
+        .alias("messages")
+    )
+    return exprs
+
+
+def _changed(before: pl.DataFrame, after: pl.DataFrame) -> pl.Series:
+    masks = [before[name].ne_missing(after[name]) for name in TEXT_FIELDS]
+    mask = masks[0]
+    for other in masks[1:]:
+        mask = mask | other
+    return mask.fill_null(False)
+
+
+def _clip(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= EXAMPLE_CHARS else text[:EXAMPLE_CHARS] + "…"
+
+
+def _examples(before: pl.DataFrame, after: pl.DataFrame, mask: pl.Series) -> list[dict[str, str]]:
+    """Up to EXAMPLES_PER_STEP (id, field, before, after) for the report, first changed field of a row."""
+    examples: list[dict[str, str]] = []
+    cols = ["id", *TEXT_FIELDS]
+    rows_before = before.filter(mask).head(EXAMPLES_PER_STEP).select(cols).to_dicts()
+    rows_after = after.filter(mask).head(EXAMPLES_PER_STEP).select(cols).to_dicts()
+    for old, new in zip(rows_before, rows_after, strict=True):
+        for name in STRING_FIELDS:
+            if old[name] != new[name]:
+                examples.append(
+                    {
+                        "id": str(old["id"]),
+                        "field": name,
+                        "before": _clip(old[name]),
+                        "after": _clip(new[name]),
+                    }
+                )
+                break
+        else:
+            for i, (m_old, m_new) in enumerate(
+                zip(old["messages"] or [], new["messages"] or [], strict=True)
+            ):
+                if m_old["content"] != m_new["content"]:
+                    examples.append(
+                        {
+                            "id": str(old["id"]),
+                            "field": f"messages[{i}]",
+                            "before": _clip(m_old["content"]),
+                            "after": _clip(m_new["content"]),
+                        }
+                    )
+                    break
+    return examples
+
+
+def apply_mappers(frame: pl.DataFrame, config: MappersConfig) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """The mapped frame (with `original`) and the stage's stats."""
+    original = frame.select(pl.struct(list(TEXT_FIELDS)).alias("original"))["original"]
+    any_changed = pl.Series("changed", [False] * frame.height, dtype=pl.Boolean)
+    steps: list[dict[str, Any]] = []
+    current = frame
+    for step in config.steps:
+        mapped = current.with_columns(step_expressions(step))
+        mask = _changed(current, mapped)
+        steps.append(
+            {
+                "mapper": step.mapper,
+                "params": dict(step.params),
+                "rows_changed": int(mask.sum()),
+                "examples": _examples(current, mapped, mask) if mask.any() else [],
+            }
+        )
+        any_changed = any_changed | mask
+        current = mapped
+    kept_original = pl.select(pl.when(pl.lit(any_changed)).then(pl.lit(original)))
+    current = current.with_columns(kept_original.to_series().alias("original"))
+    stats = {"steps": steps, "rows_changed": int(any_changed.sum()), "rows": frame.height}
+    return current, stats
+
+
+@stage("mappers", order=10)
+def mappers_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.DataFrame:
+    config = rules.get("mappers")
+    if not isinstance(config, MappersConfig) or not config.steps:
+        return frame
+    ctx.report_progress("cleaning text (mappers)", 0, len(config.steps))
+    mapped, stats = apply_mappers(frame, config)
+    ctx.stats["mappers"] = stats
+    ctx.report_progress("cleaning text (mappers)", len(config.steps), len(config.steps))
+    return mapped
