@@ -1,0 +1,94 @@
+"""Character spans -> token labels, the decode-back check, and truncation of the last reply.
+
+A token is trained when it lies inside a reply span. A token that straddles a span edge is trained only if
+the part outside the span is whitespace (byte-level BPE glues a leading space to the next word; SentencePiece
+glues "▁"); a token that would carry header text is never trained. Every trained span is decoded back and
+compared with the text it came from: a mismatch means the offsets and the labels disagree, and the row is
+dropped with reason `label_check_failed` rather than trained wrongly.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+IGNORE = -100
+
+
+@dataclass(frozen=True)
+class Labelled:
+    """Token ids, labels (-100 = not trained) and the token range [i0, i1) of each reply."""
+
+    input_ids: list[int]
+    labels: list[int]
+    reply_tokens: list[tuple[int, int]]
+
+
+def token_range(
+    text: str, starts: Sequence[int], ends: Sequence[int], span: tuple[int, int]
+) -> tuple[int, int]:
+    """Token indices [i0, i1) inside the character span (offsets are non-decreasing)."""
+    s, e = span
+    i0 = bisect_right(ends, s)  # first token ending after s
+    i1 = bisect_left(starts, e)  # first token starting at or after e
+    if i0 < i1 and starts[i0] < s and text[starts[i0] : s].strip():
+        i0 += 1
+    if i0 < i1 and ends[i1 - 1] > e and text[e : ends[i1 - 1]].strip():
+        i1 -= 1
+    return i0, i1
+
+
+def label(
+    ids: list[int],
+    offsets: Sequence[tuple[int, int]],
+    text: str,
+    replies: list[tuple[int, int]],
+    *,
+    train_on_prompt: bool = False,
+    untrained: Sequence[tuple[int, int]] = (),
+) -> Labelled:
+    """Labels for one rendered conversation (replies only, or everything but `untrained` text)."""
+    starts = [o[0] for o in offsets]
+    ends = [o[1] for o in offsets]
+    ranges = [token_range(text, starts, ends, span) for span in replies]
+    if train_on_prompt:
+        labels = list(ids)
+        for span in untrained:
+            i0, i1 = token_range(text, starts, ends, span)
+            labels[i0:i1] = [IGNORE] * (i1 - i0)
+    else:
+        labels = [IGNORE] * len(ids)
+        for i0, i1 in ranges:
+            labels[i0:i1] = ids[i0:i1]
+    return Labelled(ids, labels, ranges)
+
+
+def decode_matches(decoded: str, source: str) -> bool:
+    """Decoded label tokens equal the span text (edges may differ by the whitespace a straddling token holds)."""
+    return decoded.strip() == source.strip()
+
+
+def truncate_last_reply(item: Labelled, max_len: int, special_ids: frozenset[int]) -> Labelled | None:
+    """Cut the last reply's text so the row fits `max_len`, keeping the whole prompt, the assistant header,
+    the end-of-turn marker (the special tokens that close the reply) and whatever follows it.
+
+    None when even one reply token does not fit.
+    """
+    n = len(item.input_ids)
+    if n <= max_len:
+        return item
+    if not item.reply_tokens:
+        return None
+    i0, i1 = item.reply_tokens[-1]
+    eot = i1
+    while eot > i0 and item.input_ids[eot - 1] in special_ids:
+        eot -= 1
+    room = max_len - (i0 + (i1 - eot) + (n - i1))
+    if room < 1 or room >= eot - i0:
+        return None
+    keep = [*range(i0 + room), *range(eot, n)]
+    ids = [item.input_ids[i] for i in keep]
+    labels = [item.labels[i] for i in keep]
+    ranges = [*item.reply_tokens[:-1], (i0, i0 + room + (i1 - eot))]
+    return Labelled(ids, labels, ranges)

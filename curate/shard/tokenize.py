@@ -1,0 +1,212 @@
+"""Encode a batch of canonical rows: render each conversation once, tokenize the batch once, label, check.
+
+One call of the fast tokenizer per batch (with offsets) covers every row of the batch; the tokenizer's own
+thread pool spreads it over the cores, and `curate.shard.parallel` runs several batches at once.
+
+Per row kind:
+    sft        every assistant reply trained (or the last only); tool calls are replies, tool results are not
+    kto        desirable rows (label true) are trained like sft; undesirable ones are dropped (`kto_undesirable`),
+               since supervised training on them would teach the behaviour they were labelled as bad for
+    pretrain   bos + text + eos, labels = input_ids
+    preference the prompt + chosen and the prompt + rejected, each labelled on its reply only (for DPO)
+
+Drop reasons: too_long, no_trainable_tokens, template_error (the template refused the row, e.g. roles that
+do not alternate), label_check_failed (decoded labels differ from the reply text), kto_undesirable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from curate.shard.conversation import Conversation, conversation_from_row, preference_conversations
+from curate.shard.labels import IGNORE, Labelled, decode_matches, label, truncate_last_reply
+from curate.shard.render import TemplateError
+from curate.shard.settings import ShardSettings
+from curate.shard.spans import Rendered, SpanLocator, TemplateMaskingError
+from curate.shard.templates import ChatTemplate
+
+ROW_COLUMNS = (
+    "id",
+    "kind",
+    "system",
+    "messages",
+    "input",
+    "tools",
+    "chosen",
+    "rejected",
+    "label",
+    "text",
+    "task",
+)
+
+
+@dataclass
+class EncodedBatch:
+    """Encoded rows of one batch, columnar, plus the rows that were dropped and why."""
+
+    sft: dict[str, list[Any]] = field(
+        default_factory=lambda: {"row": [], "input_ids": [], "labels": [], "truncated": []}
+    )
+    preference: dict[str, list[Any]] = field(
+        default_factory=lambda: {
+            "row": [],
+            "prompt_length": [],
+            "chosen_input_ids": [],
+            "chosen_labels": [],
+            "rejected_input_ids": [],
+            "rejected_labels": [],
+        }
+    )
+    dropped: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, detail)
+
+
+@dataclass
+class _Job:
+    row: int
+    part: str  # sft | pretrain | chosen | rejected
+    text: str
+    rendered: Rendered | None = None
+
+
+class Encoder:
+    """Turns canonical rows into labelled token sequences with one tokenizer and one template."""
+
+    def __init__(self, tokenizer: Any, template: ChatTemplate, settings: ShardSettings) -> None:
+        self.tokenizer = tokenizer
+        self.template = template
+        self.settings = settings
+        self.locator = SpanLocator(template, tokenizer)
+        special = set(getattr(tokenizer, "all_special_ids", []) or [])
+        for token_id, added in getattr(tokenizer, "added_tokens_decoder", {}).items():
+            if getattr(added, "special", False):
+                special.add(int(token_id))
+        self.special_ids = frozenset(special)
+        self._backend = getattr(tokenizer, "backend_tokenizer", None)
+
+    # ---- rendering ---------------------------------------------------------------------------------
+    def _locate(self, conv: Conversation, row_id: str, *, last_only: bool) -> Rendered:
+        try:
+            return self.locator.locate(
+                conv, last_only=last_only, untrained=self.settings.train_on_prompt and not last_only
+            )
+        except TemplateMaskingError as error:
+            raise TemplateMaskingError(error.message, where=f"row {row_id}", hint=error.hint) from None
+
+    def _jobs(self, rows: list[dict[str, Any]], out: EncodedBatch) -> list[_Job]:
+        jobs: list[_Job] = []
+        for i, row in enumerate(rows):
+            kind = row.get("kind") or "sft"
+            try:
+                if kind == "pretrain":
+                    jobs.append(_Job(i, "pretrain", row.get("text") or ""))
+                elif kind == "preference":
+                    chosen, rejected = preference_conversations(row, self.template)
+                    for part, conv in (("chosen", chosen), ("rejected", rejected)):
+                        rendered = self._locate(conv, row["id"], last_only=True)
+                        jobs.append(_Job(i, part, rendered.text, rendered))
+                elif kind == "kto" and row.get("label") is not True:
+                    out.dropped.append((i, "kto_undesirable", "KTO row labelled undesirable"))
+                else:
+                    conv = conversation_from_row(row, self.template)
+                    rendered = self._locate(conv, row["id"], last_only=self.settings.last_turn_only)
+                    jobs.append(_Job(i, "sft", rendered.text, rendered))
+            except TemplateError as error:
+                jobs = [job for job in jobs if job.row != i]
+                out.dropped.append((i, "template_error", f"{self.template.name}: {error}"))
+        return jobs
+
+    # ---- tokenizing and labelling ---------------------------------------------------------------------
+    def _decode(self, sequences: list[list[int]]) -> list[str]:
+        if self._backend is not None:
+            return list(self._backend.decode_batch(sequences, skip_special_tokens=False))
+        return list(
+            self.tokenizer.batch_decode(
+                sequences, skip_special_tokens=False, clean_up_tokenization_spaces=False
+            )
+        )
+
+    def _pretrain(self, ids: list[int]) -> Labelled:
+        bos, eos = self.tokenizer.bos_token_id, self.tokenizer.eos_token_id
+        full = ([bos] if bos is not None else []) + ids + ([eos] if eos is not None else [])
+        return Labelled(full, list(full), [(0, len(full))])
+
+    def _fit(self, item: Labelled) -> tuple[Labelled | None, str, bool]:
+        """Apply max_len: (item, '', truncated?) or (None, reason, False)."""
+        if not any(v != IGNORE for v in item.labels):
+            return None, "no_trainable_tokens", False
+        if len(item.input_ids) <= self.settings.max_len:
+            return item, "", False
+        if self.settings.truncate:
+            cut = truncate_last_reply(item, self.settings.max_len, self.special_ids)
+            if cut is not None:
+                return cut, "", True
+        return None, "too_long", False
+
+    def encode(self, rows: list[dict[str, Any]]) -> EncodedBatch:
+        out = EncodedBatch()
+        jobs = self._jobs(rows, out)
+        if not jobs:
+            return out
+        encoded = self.tokenizer(
+            [job.text for job in jobs], add_special_tokens=False, return_offsets_mapping=True
+        )
+        items: list[Labelled] = []
+        checks: list[tuple[int, list[int], str]] = []  # (job index, span ids, span text)
+        for j, job in enumerate(jobs):
+            ids = encoded["input_ids"][j]
+            if job.rendered is None:
+                items.append(self._pretrain(ids))
+                continue
+            r = job.rendered
+            item = label(
+                ids,
+                encoded["offset_mapping"][j],
+                r.text,
+                r.replies,
+                train_on_prompt=self.settings.train_on_prompt and job.part == "sft",
+                untrained=r.untrained,
+            )
+            items.append(item)
+            for (s, e), (i0, i1) in zip(r.replies, item.reply_tokens, strict=True):
+                checks.append((j, ids[i0:i1], r.text[s:e]))
+        bad_jobs = {
+            j
+            for (j, _, source), decoded in zip(checks, self._decode([c[1] for c in checks]), strict=True)
+            if not decode_matches(decoded, source)
+        }
+        self._collect(jobs, items, bad_jobs, out)
+        return out
+
+    def _collect(self, jobs: list[_Job], items: list[Labelled], bad: set[int], out: EncodedBatch) -> None:
+        pending: dict[int, dict[str, Labelled]] = {}
+        failed: set[int] = set()
+        for j, (job, item) in enumerate(zip(jobs, items, strict=True)):
+            if job.row in failed:
+                continue
+            if j in bad:
+                failed.add(job.row)
+                out.dropped.append((job.row, "label_check_failed", f"{job.part}: decoded labels differ"))
+                continue
+            fitted, reason, truncated = self._fit(item)
+            if fitted is None:
+                failed.add(job.row)
+                out.dropped.append((job.row, reason, f"{job.part}: {len(item.input_ids)} tokens"))
+                continue
+            if job.part in ("sft", "pretrain"):
+                out.sft["row"].append(job.row)
+                out.sft["input_ids"].append(fitted.input_ids)
+                out.sft["labels"].append(fitted.labels)
+                out.sft["truncated"].append(truncated)
+            else:
+                pending.setdefault(job.row, {})[job.part] = fitted
+        for row, parts in pending.items():
+            if row in failed or len(parts) != 2:
+                continue
+            chosen, rejected = parts["chosen"], parts["rejected"]
+            out.preference["row"].append(row)
+            out.preference["prompt_length"].append(chosen.reply_tokens[-1][0])
+            out.preference["chosen_input_ids"].append(chosen.input_ids)
+            out.preference["chosen_labels"].append(chosen.labels)
+            out.preference["rejected_input_ids"].append(rejected.input_ids)
+            out.preference["rejected_labels"].append(rejected.labels)
