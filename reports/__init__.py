@@ -7,7 +7,14 @@ print_run_summary / print_profile_summary the rich terminal summaries the CLIs p
 """
 
 from reports.compare import snapshot_previous
+from reports.profile import write_profile
 from reports.run_report import write_run_report
 from reports.summary import print_profile_summary, print_run_summary
 
-__all__ = ["print_profile_summary", "print_run_summary", "snapshot_previous", "write_run_report"]
+__all__ = [
+    "print_profile_summary",
+    "print_run_summary",
+    "snapshot_previous",
+    "write_profile",
+    "write_run_report",
+]

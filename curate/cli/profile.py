@@ -1,0 +1,68 @@
+"""`winnow profile IN… -o profile.html`: an HTML profile of a raw corpus, before any rule removes anything.
+
+    winnow profile data/alpaca_zh.json data/alpaca_en.json -o profile.html
+    winnow profile data/*.jsonl -o profile.html --tokenizer path/to/tokenizer --rules rules/zh.yaml
+
+The work is in reports.profile; this module parses options, shows progress and prints the summary.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+
+from curate.errors import UsageError
+
+
+@click.command("profile")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "-o",
+    "--output",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="profile.html to write.",
+)
+@click.option(
+    "--tokenizer",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Tokenizer folder (AutoTokenizer) for token-length distributions.",
+)
+@click.option(
+    "--rules",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="Rule file whose checks are previewed (default: the shipped default.yaml).",
+)
+@click.option("--format", "format_", default=None, help="Read every input as this format (default: detect).")
+def profile_command(
+    inputs: tuple[Path, ...], output: Path, tokenizer: Path | None, rules: Path | None, format_: str | None
+) -> None:
+    """Profile a raw corpus: formats, structure, languages, lengths, checks, duplicates, samples."""
+    from reports.profile import profile_corpus
+    from reports.summary import print_profile_summary
+
+    console = Console(stderr=True)
+    console.print(f"profiling {len(inputs)} input(s) → {output}", highlight=False)
+    with console.status("reading inputs") as status:
+
+        def step(name: str) -> None:
+            status.update(f"profile: {name}")
+
+        try:
+            path, facts = profile_corpus(
+                list(inputs), output, tokenizer=tokenizer, rules=rules, format=format_, step=step
+            )
+        except ModuleNotFoundError as error:
+            if error.name and error.name.startswith("curate.io"):
+                raise UsageError(
+                    "the corpus reader (curate.io.read) is not available in this install"
+                ) from error
+            raise
+    print_profile_summary(facts, path, console)
+
+
+COMMANDS = [profile_command]
