@@ -1,0 +1,35 @@
+"""The instruction/response variant: {instruction, context or input, response, system?} (no category).
+
+Self-instruct's prediction files use `input`; many Dolly-derived sets drop `category` and keep `context`.
+Both read; the writer writes `context`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from curate.formats.base import Record, RowError
+from curate.formats.flat import FlatFormat, FlatSpec
+from curate.formats.registry import register
+
+
+class InstructionResponse(FlatFormat):
+    def to_records(self, row: Any) -> list[Record]:
+        if isinstance(row, dict) and row.get("input") is not None:
+            if row.get("context") is not None:
+                raise RowError("input", "both 'context' and 'input' are set; keep one")
+            row = {("context" if k == "input" else k): v for k, v in row.items()}
+        return super().to_records(row)
+
+
+INSTRUCTION_RESPONSE = register(
+    InstructionResponse(
+        "instruction_response",
+        FlatSpec(user="instruction", input="context", assistant="response", system="system"),
+        kind="sft",
+        required=("instruction", "response"),
+        description="instruction, context (or input), response (+ system)",
+        cannot_hold="multi-turn, tool calls, task, preference/KTO/pretrain rows",
+    )
+)
+INSTRUCTION_RESPONSE.optional = INSTRUCTION_RESPONSE.optional | {"input"}

@@ -1,0 +1,126 @@
+"""Readers for whole files: JSON arrays, Parquet, Hugging Face `save_to_disk` folders and plain text.
+
+A JSON array is one document: if it does not parse, the whole file is one quarantine entry (with the
+parser's line and column), since no element can be trusted. A `.json` file that holds JSON Lines (a common
+mislabel) is read as JSONL. Row `line` is the 0-based element index for arrays, Parquet and Arrow rows and
+the 1-based line for text files.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+
+from curate.errors import UsageError
+from curate.formats.registry import get_format
+from curate.io.jsonl import BOM, MAX_LINE_BYTES, read_jsonl
+from curate.io.sink import SourceSink
+
+
+def read_json(path: Path, sink: SourceSink) -> None:
+    data = path.read_bytes()
+    if not data.strip():
+        sink.bad(None, "empty file", b"")
+        return
+    if data.startswith(BOM):
+        sink.bad(
+            None, "file starts with a UTF-8 byte-order mark (BOM); re-save it as UTF-8 without BOM", data[3:]
+        )
+        return
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        sink.bad(
+            None,
+            f"not valid UTF-8 at byte {error.start}",
+            data[max(0, error.start - 100) : error.start + 100],
+        )
+        return
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        if error.msg == "Extra data" and text.lstrip().startswith("{"):
+            read_jsonl(path, sink)  # JSON Lines saved as .json
+            return
+        where = f"line {error.lineno} column {error.colno}"
+        sink.bad(
+            None,
+            f"invalid JSON ({where}): {error.msg}; no element of the array can be trusted",
+            text[error.pos : error.pos + 200],
+        )
+        return
+    if isinstance(value, list):
+        for index, element in enumerate(value):
+            sink.row(index, element)
+    elif isinstance(value, dict):
+        sink.row(0, value)
+    else:
+        sink.bad(None, f"expected a JSON array of rows, got {type(value).__name__}", text)
+
+
+def read_parquet(path: Path, sink: SourceSink) -> None:
+    try:
+        frame = pl.read_parquet(path)
+    except Exception as error:
+        sink.bad(None, f"cannot read Parquet: {error}", b"")
+        return
+    _read_frame(frame, sink)
+
+
+def _read_frame(frame: pl.DataFrame, sink: SourceSink) -> None:
+    if frame.height == 0:
+        sink.bad(None, "empty file (no rows)", b"")
+        return
+    for index, row in enumerate(frame.iter_rows(named=True)):
+        sink.row(index, row)
+
+
+def is_hf_folder(path: Path) -> bool:
+    return path.is_dir() and ((path / "state.json").is_file() or (path / "dataset_dict.json").is_file())
+
+
+def hf_parts(path: Path) -> list[tuple[str, list[Path]]]:
+    """(split name or "", arrow files) of a `Dataset.save_to_disk` / `DatasetDict.save_to_disk` folder."""
+    if (path / "dataset_dict.json").is_file():
+        splits = json.loads((path / "dataset_dict.json").read_text("utf-8")).get("splits", [])
+        return [(split, hf_parts(path / split)[0][1]) for split in splits]
+    state = json.loads((path / "state.json").read_text("utf-8"))
+    return [("", [path / entry["filename"] for entry in state.get("_data_files", [])])]
+
+
+def read_arrow_files(files: list[Path], sink: SourceSink) -> None:
+    frames = [pl.read_ipc_stream(f) for f in files]
+    _read_frame(pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame(), sink)
+
+
+def read_txt(path: Path, sink: SourceSink) -> None:
+    """Plain text: one pretraining document per non-blank line."""
+    if sink.forced is not None and sink.forced.name != "pretrain":
+        raise UsageError(
+            f"{path}: a .txt file holds pretrain text, not {sink.forced.name}",
+            hint="drop --format for .txt inputs",
+        )
+    sink.forced = get_format("pretrain")
+    data = path.read_bytes()
+    if not data.strip():
+        sink.bad(None, "empty file", b"")
+        return
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        raw = raw.rstrip(b"\r")
+        if not raw.strip():
+            continue
+        if raw.startswith(BOM):
+            sink.bad(
+                number,
+                "line starts with a UTF-8 byte-order mark (BOM); re-save the file as UTF-8 without BOM",
+                raw[3:],
+            )
+        elif len(raw) > MAX_LINE_BYTES:
+            sink.bad(number, f"line is {len(raw):,} bytes, over the {MAX_LINE_BYTES:,}-byte limit", raw)
+        else:
+            try:
+                sink.row(number, {"text": raw.decode("utf-8")})
+            except UnicodeDecodeError as error:
+                sink.bad(number, f"not valid UTF-8 (byte {error.start})", raw)
