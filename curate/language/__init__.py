@@ -1,0 +1,12 @@
+"""Language identification and purity, per field and per message.
+
+scripts.py      what counts as text (code, URLs, numbers out) and the Unicode script counts, as Polars
+                expressions
+resolve.py      what the script settles by itself (Hangul → ko, kana → ja, …) and what goes to langdetect
+detect.py       langdetect, seeded, deduplicated by text, in parallel worker processes
+cache.py        langdetect answers cached by content in a Parquet file
+identify.py     the whole pass over a Series of texts: lang + purity
+translation.py  is the row a translation (or "answer in language X") request?
+section.py      the `language` rule-file section
+stage.py        the `language` stage (order 30): columns `lang.<field>`, `lang_purity.<field>`, failures
+"""

@@ -1,0 +1,130 @@
+"""langdetect for what the script cannot settle: seeded, narrowed to candidates, in parallel processes.
+
+langdetect samples n-grams at random, so it answers differently run to run unless seeded; every process here
+(this one and each worker) loads its own profiles and seeds its own factory, and langdetect reseeds before
+every text, so an answer depends only on (text, candidates, seed), not on which worker ran it or in which
+order. Candidates become a prior map: a Han-only text can only come out zh or ja, never ko.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from importlib.metadata import version
+from typing import Final
+
+from langdetect import DetectorFactory
+from langdetect.detector_factory import PROFILES_DIRECTORY
+from langdetect.lang_detect_exception import LangDetectException
+
+SEED: Final = 0
+DETECTOR_VERSION: Final = f"langdetect-{version('langdetect')}/winnow-1"
+PARALLEL_MIN: Final = 256  # below this many texts, starting worker processes costs more than it saves
+CHUNK: Final = 512
+
+# ISO 639-1 (winnow) → langdetect profile names; langdetect splits Chinese by script variant.
+_PROFILE_NAMES: Final[dict[str, tuple[str, ...]]] = {"zh": ("zh-cn", "zh-tw")}
+
+Item = tuple[str, tuple[str, ...]]  # (text sample, candidate languages; empty = all)
+
+_factory: DetectorFactory | None = None
+
+
+def _load_factory(seed: int) -> DetectorFactory:
+    global _factory
+    if _factory is None or _factory.seed != seed:
+        DetectorFactory.seed = seed  # the documented switch; the instance copy below is what Detector reads
+        factory = DetectorFactory()
+        factory.load_profile(PROFILES_DIRECTORY)
+        factory.set_seed(seed)
+        _factory = factory
+    return _factory
+
+
+def _prior(candidates: tuple[str, ...], known: set[str]) -> dict[str, float]:
+    names = [name for lang in candidates for name in _PROFILE_NAMES.get(lang, (lang,))]
+    return {name: 1.0 for name in names if name in known}
+
+
+def detect_one(text: str, candidates: tuple[str, ...] = (), seed: int = SEED) -> str:
+    """ISO 639-1 code of `text` among `candidates` (all when empty), or "und" when there is nothing to go on."""
+    factory = _load_factory(seed)
+    detector = factory.create()
+    if candidates:
+        prior = _prior(candidates, set(factory.get_lang_list()))
+        if not prior:
+            return "und"
+        if len(prior) < len(factory.get_lang_list()):
+            detector.set_prior_map(prior)
+    detector.append(text)
+    try:
+        answer = detector.detect()
+    except LangDetectException:  # no n-gram the profiles know
+        return "und"
+    if answer == "unknown":
+        return "und"
+    return "zh" if answer.startswith("zh-") else answer
+
+
+def _detect_chunk(items: Sequence[Item], seed: int) -> list[str]:
+    return [detect_one(text, candidates, seed) for text, candidates in items]
+
+
+def _init_worker(seed: int) -> None:
+    _load_factory(seed)
+
+
+def detect_many(
+    items: Sequence[Item],
+    *,
+    workers: int = 2,
+    seed: int = SEED,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[str]:
+    """Answers for every item, in order. Uses `workers` processes when there is enough work to pay for them."""
+    total = len(items)
+    workers = max(1, min(workers, os.cpu_count() or 1))
+    if workers == 1 or total < PARALLEL_MIN:
+        answers = _detect_chunk(items, seed)
+        if progress is not None:
+            progress(total, total)
+        return answers
+    chunk = min(CHUNK, max(32, total // (workers * 4)))
+    try:
+        return _detect_parallel(items, workers, seed, chunk, progress)
+    except BrokenProcessPool:
+        # A worker could not start (e.g. a script without an `if __name__ == "__main__":` guard, which
+        # spawned workers re-import): same answers, one process.
+        answers = _detect_chunk(items, seed)
+        if progress is not None:
+            progress(total, total)
+        return answers
+
+
+def _detect_parallel(
+    items: Sequence[Item],
+    workers: int,
+    seed: int,
+    chunk: int,
+    progress: Callable[[int, int], None] | None,
+) -> list[str]:
+    total = len(items)
+    starts = list(range(0, total, chunk))
+    results: dict[int, list[str]] = {}
+    done = 0
+    # spawn, not fork: the parent runs Polars' thread pool, and forking a threaded process can deadlock.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(seed,)
+    ) as pool:
+        futures = {pool.submit(_detect_chunk, list(items[s : s + chunk]), seed): s for s in starts}
+        for future in as_completed(futures):
+            start = futures[future]
+            results[start] = future.result()
+            done += len(results[start])
+            if progress is not None:
+                progress(done, total)
+    return [answer for start in starts for answer in results[start]]

@@ -1,0 +1,138 @@
+"""The language pass over one Series of texts: language (ISO 639-1 or "und") and purity, in input order.
+
+Identical texts are measured once (a corpus repeats its system prompts, inputs and stock answers). The
+script pass runs as Polars expressions over the unique texts; only texts it cannot settle go to langdetect,
+on a bounded sample (the first `sample_chars` characters of the measured text), through the cache.
+
+Purity = weighted letters in the scripts of the detected language / all weighted letters of the measured
+text (see curate.language.scripts for the CJK weight). Null where the language is "und" or the text null.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Final
+
+import polars as pl
+
+from curate.language.cache import LanguageCache, cache_key
+from curate.language.detect import DETECTOR_VERSION, SEED, detect_many
+from curate.language.resolve import Resolution, english_word_counts, resolve_exprs
+from curate.language.scripts import (
+    GROUPS,
+    SUPPORTED_LANGUAGES,
+    measured_text,
+    purity_groups,
+    script_counts,
+    weighted,
+    weighted_letters,
+)
+
+SAMPLE_CHARS: Final = 400
+
+
+@dataclass(frozen=True)
+class IdentifySettings:
+    resolution: Resolution = field(default_factory=Resolution)
+    sample_chars: int = SAMPLE_CHARS
+    seed: int = SEED
+
+
+@dataclass
+class IdentifyStats:
+    """How the pass decided: JSON-able counts for the stage's stats."""
+
+    texts: int = 0
+    unique_texts: int = 0
+    settled_by_script: int = 0
+    langdetect_texts: int = 0
+    cache_hits: int = 0
+
+    def add(self, other: IdentifyStats) -> None:
+        for name in ("texts", "unique_texts", "settled_by_script", "langdetect_texts", "cache_hits"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def _purity_expr(lang: pl.Expr) -> pl.Expr:
+    numerator = pl.lit(0.0)
+    for group in GROUPS:
+        langs = [code for code in SUPPORTED_LANGUAGES if group in purity_groups(code)]
+        numerator = numerator + pl.when(lang.is_in(langs)).then(weighted(group)).otherwise(0.0)
+    total = weighted_letters()
+    return pl.when((lang != "und") & (total > 0)).then(numerator / total).otherwise(None)
+
+
+def script_pass(texts: pl.Series, settings: IdentifySettings) -> pl.DataFrame:
+    """Per unique text: `text`, `settled` (language or null), `group`, `sample`, and the count columns."""
+    settled, group = resolve_exprs(settings.resolution)
+    measured = measured_text(pl.col("text"))
+    return (
+        pl.DataFrame({"text": texts.drop_nulls().unique(maintain_order=True)}, schema={"text": pl.String})
+        .with_columns(measured.alias("measured"))
+        .with_columns(*script_counts(pl.col("measured")), *english_word_counts(pl.col("measured")))
+        .with_columns(
+            settled.alias("settled"),
+            group.alias("group"),
+            pl.col("measured").str.slice(0, settings.sample_chars).alias("sample"),
+        )
+    )
+
+
+def _langdetect(
+    unsettled: pl.DataFrame,
+    settings: IdentifySettings,
+    cache: LanguageCache | None,
+    workers: int,
+    progress: Callable[[int, int], None] | None,
+    stats: IdentifyStats,
+) -> list[str]:
+    items = [
+        (sample, settings.resolution.group_candidates(group))
+        for sample, group in zip(unsettled["sample"].to_list(), unsettled["group"].to_list(), strict=True)
+    ]
+    keys = [cache_key(DETECTOR_VERSION, settings.seed, cands, sample) for sample, cands in items]
+    answers: list[str | None] = [cache.get(key) if cache is not None else None for key in keys]
+    todo = [i for i, answer in enumerate(answers) if answer is None]
+    stats.cache_hits += len(items) - len(todo)
+    fresh = detect_many([items[i] for i in todo], workers=workers, seed=settings.seed, progress=progress)
+    for i, lang in zip(todo, fresh, strict=True):
+        answers[i] = lang
+        if cache is not None:
+            cache.put(keys[i], lang)
+    return [answer or "und" for answer in answers]
+
+
+def identify(
+    texts: pl.Series,
+    settings: IdentifySettings | None = None,
+    *,
+    cache: LanguageCache | None = None,
+    workers: int = 2,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[pl.DataFrame, IdentifyStats]:
+    """(frame of `lang`, `purity` in the order of `texts`, stats)."""
+    settings = settings or IdentifySettings()
+    stats = IdentifyStats(texts=texts.len() - texts.null_count())
+    unique = script_pass(texts, settings).with_row_index("__u")
+    stats.unique_texts = unique.height
+    unsettled = unique.filter(pl.col("settled").is_null())
+    stats.settled_by_script = unique.height - unsettled.height
+    stats.langdetect_texts = unsettled.height
+    detected = _langdetect(unsettled, settings, cache, workers, progress, stats)
+    answers = pl.DataFrame(
+        {"__u": unsettled["__u"], "detected": pl.Series(detected, dtype=pl.String)},
+        schema={"__u": pl.UInt32, "detected": pl.String},
+    )
+    resolved = (
+        unique.join(answers, on="__u", how="left")
+        .with_columns(pl.coalesce("settled", "detected").alias("lang"))
+        .with_columns(_purity_expr(pl.col("lang")).alias("purity"))
+        .select("text", "lang", "purity")
+    )
+    result = (
+        pl.DataFrame({"text": texts}, schema={"text": pl.String})
+        .join(resolved, on="text", how="left", maintain_order="left", nulls_equal=False)
+        .select("lang", "purity")
+    )
+    return result, stats

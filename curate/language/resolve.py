@@ -1,0 +1,128 @@
+"""What the script settles by itself, as a Polars expression; what it cannot goes to langdetect.
+
+Rules, in order (weighted letters: see curate.language.scripts):
+  * mostly letters of scripts outside the table              → "und"
+  * not CJK and fewer than `min_letters` letters             → "und" (too short to tell; no guess; one
+                                                                CJK character is a syllable or a word, and
+                                                                enough to go on)
+  * CJK dominant, Hangul the larger part of it               → ko
+  * CJK dominant, kana at least 5% of the Han characters     → ja (Japanese prose always has kana)
+  * CJK dominant, >= `han_settle` Han characters, no kana    → zh (a Japanese text that long without one
+                                                                kana is vanishingly rare)
+  * CJK dominant, shorter Han-only text                      → langdetect among {zh, ja}
+  * English function words >= 20% of >= 6 Latin words        → en (unmistakable English; saves langdetect)
+  * any other script group with one candidate language       → that language (Thai → th, Greek → el, …)
+  * otherwise                                                → langdetect among the group's candidates
+
+`candidates` (from the rule file) narrows what the detector may answer: a group whose languages meet the
+candidates in exactly one settles to it (Cyrillic → ru when ru is the only Cyrillic candidate). A group that
+meets none keeps all its own languages: a candidate list says what to expect, it cannot turn Russian into
+English.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any, Final
+
+import polars as pl
+
+from curate.language.scripts import GROUP_LANGUAGES, GROUPS, dominant_group, weighted, weighted_letters
+
+# Function words that are English and (nearly) no other Latin-script language's: "is" (Dutch), "for"
+# (Danish, Norwegian), "by" (Danish), "was"/"will"/"an" (German), "on" (French) are left out on purpose.
+# fmt: off
+ENGLISH_FUNCTION_WORDS: Final = (
+    "the", "and", "of", "that", "with", "this", "are", "you", "your", "it", "be", "have", "has", "not",
+    "which", "what", "how", "should", "would", "there", "their", "they", "these", "been", "were", "into",
+)
+# fmt: on
+_ENGLISH_WORDS_RE: Final = r"(?i)\b(?:" + "|".join(ENGLISH_FUNCTION_WORDS) + r")\b"
+ENGLISH_MIN_WORDS: Final = 6
+ENGLISH_MIN_SHARE: Final = 0.2
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Resolver settings; `candidates` None = every language the detector knows."""
+
+    candidates: frozenset[str] | None = None
+    min_letters: float = 5.0
+    han_settle: int = 10
+
+    def group_candidates(self, group: str) -> tuple[str, ...]:
+        """Languages langdetect may answer for text of this script group."""
+        own = GROUP_LANGUAGES[group]
+        if self.candidates is None:
+            return own
+        narrowed = tuple(lang for lang in own if lang in self.candidates)
+        return narrowed or own
+
+    def settled(self, group: str) -> str | None:
+        """The language a group settles to by script alone, or None when langdetect must decide."""
+        langs = self.group_candidates(group)
+        return langs[0] if len(langs) == 1 else None
+
+    def english_fast_path(self) -> bool:
+        return "en" in self.group_candidates("latin") and len(self.group_candidates("latin")) > 1
+
+
+def make_resolution(
+    candidates: Collection[str] | None = None, min_letters: float = 5.0, han_settle: int = 10
+) -> Resolution:
+    return Resolution(
+        candidates=None if candidates is None else frozenset(candidates),
+        min_letters=min_letters,
+        han_settle=han_settle,
+    )
+
+
+def english_word_counts(measured: pl.Expr) -> list[pl.Expr]:
+    """`n_words` (letter runs) and `n_english` (English function words) of the measured text."""
+    return [
+        measured.str.count_matches(r"\p{L}+").alias("n_words"),
+        measured.str.count_matches(_ENGLISH_WORDS_RE).alias("n_english"),
+    ]
+
+
+def _lit(value: str | None) -> pl.Expr:
+    return pl.lit(value, dtype=pl.String)
+
+
+def resolve_exprs(resolution: Resolution) -> tuple[pl.Expr, pl.Expr]:
+    """(settled language or null, script group langdetect must decide in) over the count columns."""
+    han, kana, hangul = pl.col("n_han"), pl.col("n_kana"), pl.col("n_hangul")
+    dominant = dominant_group()
+    too_short = weighted_letters() < resolution.min_letters
+    # Mostly letters of a script the table does not know (Ethiopic, Khmer, …): nothing here can name it.
+    unknown_script = sum((weighted(g) for g in GROUPS), pl.lit(0.0)) * 2 < weighted_letters()
+    long_han = resolution.settled("han") or ("zh" if "zh" in resolution.group_candidates("han") else "ja")
+
+    cjk = (
+        pl.when((hangul > 0) & (hangul >= kana) & (hangul * 2 >= han))
+        .then(_lit(resolution.settled("hangul")))
+        .when((kana > 0) & (kana * 20 >= han))
+        .then(_lit(resolution.settled("kana")))
+        .when((han >= resolution.han_settle) & (kana == 0))
+        .then(_lit(long_han))
+        .otherwise(_lit(resolution.settled("han")))
+    )
+    by_group: Any = pl.when(dominant == "cjk").then(cjk)  # a when/then chain grows below
+    if resolution.english_fast_path():
+        english = (
+            (dominant == "latin")
+            & (pl.col("n_words") >= ENGLISH_MIN_WORDS)
+            & (pl.col("n_english") >= pl.col("n_words") * ENGLISH_MIN_SHARE)
+        )
+        by_group = by_group.when(english).then(_lit("en"))
+    for name in GROUPS:
+        if name not in ("han", "kana", "hangul"):
+            by_group = by_group.when(dominant == name).then(_lit(resolution.settled(name)))
+    lang = (
+        pl.when(unknown_script | (weighted_letters() == 0) | (too_short & (dominant != "cjk")))
+        .then(_lit("und"))
+        .otherwise(by_group.otherwise(_lit("und")))
+    )
+    group = pl.when(dominant == "cjk").then(_lit("han")).otherwise(dominant)
+    return lang, group

@@ -1,0 +1,147 @@
+"""What is measured, and how much of it is in each Unicode script: Polars expressions only.
+
+Measured text = the field with fenced and inline code, code-looking lines, URLs, e-mail addresses and numbers
+taken out (they say nothing about the language the row is written in). Letters are counted per script group.
+
+CJK characters are weighted: one Han character carries about as much text as three Latin letters (measured on
+the parallel UDHR articles in ../shared/data/udhr_langid: 3.3 English letters per Chinese character, 2.4 per
+Japanese and 2.6 per Korean character), so "share of letters" compares like with like and a Chinese answer
+with a few product names in English is not called impure.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+CJK_WEIGHT: Final = 3.0
+
+# Script group → Rust-regex class. Kana is one group (Hiragana + Katakana): both mean Japanese.
+SCRIPT_CLASSES: Final[dict[str, str]] = {
+    "han": r"\p{Han}",
+    "kana": r"[\p{Hiragana}\p{Katakana}]",
+    "hangul": r"\p{Hangul}",
+    "latin": r"\p{Latin}",
+    "cyrillic": r"\p{Cyrillic}",
+    "arabic": r"\p{Arabic}",
+    "devanagari": r"\p{Devanagari}",
+    "thai": r"\p{Thai}",
+    "greek": r"\p{Greek}",
+    "hebrew": r"\p{Hebrew}",
+    "bengali": r"\p{Bengali}",
+    "gujarati": r"\p{Gujarati}",
+    "gurmukhi": r"\p{Gurmukhi}",
+    "kannada": r"\p{Kannada}",
+    "malayalam": r"\p{Malayalam}",
+    "tamil": r"\p{Tamil}",
+    "telugu": r"\p{Telugu}",
+    "armenian": r"\p{Armenian}",
+    "georgian": r"\p{Georgian}",
+}
+CJK_GROUPS: Final = ("han", "kana", "hangul")
+GROUPS: Final = tuple(SCRIPT_CLASSES)
+
+# fmt: off
+_LATIN_LANGUAGES: Final = (
+    "af", "ca", "cs", "cy", "da", "de", "en", "es", "et", "fi", "fr", "hr", "hu", "id", "it", "lt", "lv",
+    "nl", "no", "pl", "pt", "ro", "sk", "sl", "so", "sq", "sv", "sw", "tl", "tr", "vi",
+)
+# fmt: on
+
+# Languages written in each script group (ISO 639-1), as far as the detector knows them. A group with one
+# language settles it by script alone; the others go to langdetect with these languages as candidates.
+GROUP_LANGUAGES: Final[dict[str, tuple[str, ...]]] = {
+    "han": ("zh", "ja"),
+    "kana": ("ja",),
+    "hangul": ("ko",),
+    "latin": _LATIN_LANGUAGES,
+    "cyrillic": ("ru", "uk", "bg", "mk"),
+    "arabic": ("ar", "fa", "ur"),
+    "devanagari": ("hi", "mr", "ne"),
+    "thai": ("th",),
+    "greek": ("el",),
+    "hebrew": ("he",),
+    "bengali": ("bn",),
+    "gujarati": ("gu",),
+    "gurmukhi": ("pa",),
+    "kannada": ("kn",),
+    "malayalam": ("ml",),
+    "tamil": ("ta",),
+    "telugu": ("te",),
+    "armenian": ("hy",),
+    "georgian": ("ka",),
+}
+SUPPORTED_LANGUAGES: Final = tuple(sorted({lang for langs in GROUP_LANGUAGES.values() for lang in langs}))
+
+# Script groups whose letters count as "in the language" for purity; otherwise the group that lists it.
+_PURITY_GROUPS: Final[dict[str, tuple[str, ...]]] = {
+    "zh": ("han",),
+    "ja": ("han", "kana"),
+    "ko": ("hangul", "han"),  # Korean may write Sino-Korean words in Hanja
+}
+
+
+def purity_groups(lang: str) -> tuple[str, ...]:
+    """Script groups whose letters belong to `lang` (zh → han; ja → han + kana; en → latin)."""
+    if lang in _PURITY_GROUPS:
+        return _PURITY_GROUPS[lang]
+    return tuple(group for group, langs in GROUP_LANGUAGES.items() if lang in langs)
+
+
+# Lines that look like program code: a brace, a Python block header, a definition, an import, an assignment,
+# a C include, an SQL statement or an HTML tag at the start. Each needs code punctuation after the keyword, so
+# an English line that opens with "Let", "Class" or "Public" stays. Code says nothing of the row's language.
+_CODE_LINE = r"""(?mx)^[^\n]*[{}][^\n]*$
+  | ^[\ \t]*(?:if|for|while|elif|else|try|except|with|def|class)\b[^\n]*:[\ \t]*$
+  | ^[\ \t]*(?:def|function|func|fn)[\ \t]+\w+[\ \t]*\([^\n]*$
+  | ^[\ \t]*(?:import[\ \t]+[\w.]+|from[\ \t]+[\w.]+[\ \t]+import[\ \t][^\n]*)[\ \t]*$
+  | ^[\ \t]*(?:(?:var|let|const|int|float|double|auto|String)[\ \t]+)?[A-Za-z_][\w.\[\]]*[\ \t]*[-+*/]?=[^=\n][^\n]*$
+  | ^[\ \t]+(?:return|yield|raise|break|continue|pass)\b[^\n]*$
+  | ^[\ \t]*(?:print|console\.log|System\.out\.println|printf)[\ \t]*\([^\n]*$
+  | ^[\ \t]*(?:\#include|<\?php|<!DOCTYPE|</?[a-zA-Z][a-zA-Z0-9]*[\ >/])[^\n]*$
+  | ^[\ \t]*(?:SELECT|INSERT|UPDATE|DELETE|CREATE)[\ \t][^\n]*\b(?:FROM|INTO|SET|WHERE|TABLE)\b[^\n]*$
+"""
+
+
+def measured_text(text: pl.Expr) -> pl.Expr:
+    """The field with code, URLs, e-mail addresses and numbers removed and whitespace collapsed."""
+    return (
+        text.str.replace_all(r"(?s)```.*?```", " ")
+        .str.replace_all(r"(?s)```.*$", " ")  # an unclosed fence runs to the end
+        .str.replace_all(r"`[^`\n]*`", " ")
+        .str.replace_all(_CODE_LINE, " ")
+        .str.replace_all(r"(?i)\b(?:https?://|ftp://|www\.)\S+", " ")
+        .str.replace_all(r"[\w.+-]+@[\w-]+\.[\w.]+", " ")
+        .str.replace_all(r"[\p{N}_]+", " ")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
+    )
+
+
+def script_counts(measured: pl.Expr) -> list[pl.Expr]:
+    """`n_<group>` letter counts per script group, `n_letters` (all letters), as UInt32 expressions."""
+    counts = [measured.str.count_matches(cls).alias(f"n_{group}") for group, cls in SCRIPT_CLASSES.items()]
+    counts.append(measured.str.count_matches(r"\p{L}").alias("n_letters"))
+    return counts
+
+
+def weighted(group: str) -> pl.Expr:
+    """Letters of one group in Latin-letter units (CJK characters count CJK_WEIGHT)."""
+    column = pl.col(f"n_{group}").cast(pl.Float64)
+    return column * CJK_WEIGHT if group in CJK_GROUPS else column
+
+
+def weighted_letters() -> pl.Expr:
+    """All letters in Latin-letter units (letters of scripts outside the table count one each)."""
+    cjk = sum((pl.col(f"n_{g}").cast(pl.Float64) for g in CJK_GROUPS), pl.lit(0.0))
+    return pl.col("n_letters").cast(pl.Float64) + cjk * (CJK_WEIGHT - 1.0)
+
+
+def dominant_group() -> pl.Expr:
+    """Name of the script group with the most weighted letters (CJK taken together, then split later)."""
+    cjk_total = sum((weighted(g) for g in CJK_GROUPS), pl.lit(0.0))
+    others = [g for g in GROUPS if g not in CJK_GROUPS]
+    names = ["cjk", *others]
+    scores = pl.concat_list([cjk_total, *(weighted(g) for g in others)])
+    return scores.list.arg_max().replace_strict(list(range(len(names))), names, return_dtype=pl.String)

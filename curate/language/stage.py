@@ -1,0 +1,151 @@
+"""The `language` stage (order 30): detect languages, then record three kinds of failure on the ledger.
+
+    language_not_allowed  a checked field (or any message) is in a language the rule file does not allow
+    language_impure       a checked field's (or any message's) purity is below its min_purity
+    language_mismatch     instruction and response are in different languages and the row is not a
+                          translation request (curate.language.translation)
+
+"und" (too short to tell) never fails a check. Every row gets the columns, dropped rows included (rows are
+never deleted); the language counts in the stats are over the rows still kept when the stage starts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import polars as pl
+
+from curate.language.annotate import annotate_languages, lang_column, purity_column
+from curate.language.cache import LanguageCache
+from curate.language.detect import DETECTOR_VERSION
+from curate.language.section import LanguageConfig
+from curate.language.translation import translation_request
+from curate.ledger import record_failures, with_ledger
+from curate.record import instruction_expr
+from curate.stages import RuleSet, StageContext, stage
+
+REASONS: Final = ("language_not_allowed", "language_impure", "language_mismatch")
+
+
+def _not_allowed(name: str, allowed: tuple[str, ...]) -> pl.Expr:
+    def bad(lang: pl.Expr) -> pl.Expr:
+        return lang.is_not_null() & (lang != "und") & ~lang.is_in(list(allowed))
+
+    if name == "messages":
+        return pl.col(lang_column(name)).list.eval(bad(pl.element())).list.any()
+    return bad(pl.col(lang_column(name)))
+
+
+def _impure(name: str, min_purity: float) -> pl.Expr:
+    if name == "messages":
+        return pl.col(purity_column(name)).list.eval(pl.element() < min_purity).list.any()
+    return pl.col(purity_column(name)) < min_purity
+
+
+def _mismatch() -> pl.Expr:
+    instruction, response = pl.col(lang_column("instruction")), pl.col(lang_column("response"))
+    known = instruction.is_not_null() & response.is_not_null() & (instruction != "und") & (response != "und")
+    return known & (instruction != response)
+
+
+def failure_exprs(config: LanguageConfig) -> dict[str, dict[str, pl.Expr]]:
+    """reason → {field (or "row") → failure expression}; fields without a rule are left out."""
+    failures: dict[str, dict[str, pl.Expr]] = {reason: {} for reason in REASONS}
+    for name in config.detected_fields():
+        rule = config.rule_for(name)
+        if rule.allowed is not None:
+            failures["language_not_allowed"][name] = _not_allowed(name, rule.allowed)
+        if rule.min_purity is not None:
+            failures["language_impure"][name] = _impure(name, rule.min_purity)
+    if config.mismatch:
+        exempt = translation_request(instruction_expr(), pl.col("task"))
+        failures["language_mismatch"]["row"] = _mismatch() & ~exempt
+    return failures
+
+
+def _language_counts(frame: pl.DataFrame, fields: tuple[str, ...]) -> dict[str, dict[str, int]]:
+    counts: dict[str, dict[str, int]] = {}
+    for name in fields:
+        column = pl.col(lang_column(name))
+        values = frame.select(column.explode() if name == "messages" else column).to_series().drop_nulls()
+        table = values.value_counts(sort=True, name="n")
+        counts[name] = {row[lang_column(name)]: row["n"] for row in table.iter_rows(named=True)}
+    return counts
+
+
+@stage("language", order=30)
+def language_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.DataFrame:
+    config: LanguageConfig | None = rules.get("language")
+    if config is None:
+        return frame
+    frame = with_ledger(frame)
+    fields = config.detected_fields()
+    settings = config.identify_settings()
+    cache = LanguageCache(ctx.cache_dir).load()
+
+    def progress(done: int, total: int) -> None:
+        ctx.report_progress("language: langdetect", done, total)
+
+    frame, pass_stats = annotate_languages(
+        frame, fields, settings, cache=cache, workers=ctx.workers, progress=progress
+    )
+    cache.save()
+
+    was_kept = frame["drop_reason"].is_null()
+    kept_before = frame.filter(was_kept)
+    failures = failure_exprs(config)
+    combined = [
+        (reason, pl.any_horizontal(list(by_field.values())))
+        for reason, by_field in failures.items()
+        if by_field
+    ]
+    per_field = {
+        reason: kept_before.select(
+            [expr.fill_null(False).sum().alias(name) for name, expr in by_field.items()]
+        ).row(0, named=True)
+        for reason, by_field in failures.items()
+        if by_field
+    }
+    exempt_expr = _mismatch() & translation_request(instruction_expr(), pl.col("task"))
+    translation_exempt = (
+        int(kept_before.select(exempt_expr.fill_null(False).sum()).item()) if config.mismatch else 0
+    )
+
+    frame = record_failures(frame, combined)
+    newly = frame["drop_reason"].filter(was_kept)
+    dropped = {reason: int((newly == reason).sum()) for reason in REASONS}
+    ctx.stats["language"] = _stats(
+        config, fields, kept_before, per_field, dropped, translation_exempt, pass_stats, cache
+    )
+    return frame
+
+
+def _stats(
+    config: LanguageConfig,
+    fields: tuple[str, ...],
+    kept_before: pl.DataFrame,
+    per_field: dict[str, dict[str, Any]],
+    dropped: dict[str, int],
+    translation_exempt: int,
+    pass_stats: Any,
+    cache: LanguageCache,
+) -> dict[str, Any]:
+    return {
+        "rows_checked": kept_before.height,
+        "languages": _language_counts(kept_before, fields),
+        "failed_by_field": {
+            reason: {k: int(v) for k, v in counts.items()} for reason, counts in per_field.items()
+        },
+        "dropped": dropped,
+        "translation_exempt": translation_exempt,
+        "detector": {
+            "version": DETECTOR_VERSION,
+            "candidates": list(config.candidates) if config.candidates else None,
+            "texts": pass_stats.texts,
+            "unique_texts": pass_stats.unique_texts,
+            "settled_by_script": pass_stats.settled_by_script,
+            "langdetect_texts": pass_stats.langdetect_texts,
+            "cache_hits": pass_stats.cache_hits,
+            "cache_entries": len(cache),
+        },
+    }
