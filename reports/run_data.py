@@ -18,7 +18,7 @@ from curate.errors import WinnowError
 from curate.record import field_expr
 
 STAGE_COLUMN_PREFIXES = ("metric.", "span.", "lang.", "lang_purity.", "dup_", "task", "split", "repeats")
-LEDGER_COLUMNS = ("id", "source", "line", "kind", "drop_reason", "failed_rules")
+LEDGER_COLUMNS = ("id", "source", "line", "kind", "drop_reason", "failed_rules", "check_spans")
 
 
 class RunFolderError(WinnowError):

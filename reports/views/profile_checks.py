@@ -2,8 +2,8 @@
 --rules) with its metric distribution, where the threshold falls and how many rows it would drop; and the
 exact / near-duplicate estimate.
 
-Checks are built from the check registry (the single source of truth for what a check computes) with the
-rule file's fields and params, and evaluated in one Polars pass over every row.
+Checks run through the checks stage's own `run_checks` (same metrics, same failures as `winnow curate`)
+over every row, with no metric cache directory so profiling writes nothing.
 """
 
 from __future__ import annotations
@@ -11,13 +11,10 @@ from __future__ import annotations
 import importlib.resources
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import polars as pl
 
-from curate.checks.registry import registered_checks
-from curate.errors import ConfigError, UsageError
 from curate.record import field_expr
 from reports.binning import histogram, nearby_thresholds
 from reports.charts import histogram_svg
@@ -30,100 +27,67 @@ def default_rule_file() -> Path:
     return Path(str(importlib.resources.files("rules") / "default.yaml"))
 
 
-def rule_checks(rules: Path) -> tuple[list[dict[str, Any]], str]:
-    """The `checks` entries of a rule file (extends applied) and a note on how it was validated."""
-    from curate.rulefile.load import load_rule_file, read_merged
-    from curate.rulefile.problems import Problems
-
-    try:
-        raw = load_rule_file(rules).raw
-        note = "validated"
-    except ConfigError as error:
-        # a section parser another stage provides may be missing; read the file, then check each entry
-        problems = Problems(str(rules))
-        merged = read_merged(rules, problems)
-        if merged is None:
-            raise
-        raw = merged
-        note = f"not fully validated ({len(error.problems)} problem(s) outside `checks`)"
-    entries = raw.get("checks") or []
-    if not isinstance(entries, list):
-        raise UsageError(f"{rules}: `checks` must be a list")
-    return [e if isinstance(e, dict) else {"check": str(e)} for e in entries], note
-
-
 @dataclass
 class CheckOutcome:
     name: str
-    check: str
     field: str | None
     threshold: float | None
     direction: str | None
     fails: int
     metric: pl.Series | None
-    problem: str = ""
 
 
-def evaluate_checks(records: pl.DataFrame, entries: list[dict[str, Any]]) -> tuple[list[CheckOutcome], int]:
-    """Each entry's fail count and metric over every row, and the rows any check fails."""
-    specs = registered_checks()
-    outcomes: list[CheckOutcome] = []
-    exprs: list[pl.Expr] = []
-    for i, entry in enumerate(entries):
-        name = str(entry.get("name") or entry.get("check"))
-        check_name, field_name = str(entry.get("check")), entry.get("field")
-        spec = specs.get(check_name)
-        outcome = CheckOutcome(name, check_name, field_name, None, None, 0, None)
-        outcomes.append(outcome)
-        if spec is None:
-            outcome.problem = "unknown check"
-            continue
-        if spec.scope == "text" and field_name in (None, "messages"):
-            outcome.problem = "evaluated per message by `winnow curate` only"
-            continue
-        try:
-            text_expr = field_expr(str(field_name)) if spec.scope == "text" else None
-            built = spec.build(text_expr, entry.get("params") or {})
-        except (TypeError, ValueError) as error:
-            outcome.problem = f"bad params: {error}"
-            continue
-        outcome.threshold, outcome.direction = built.threshold, built.direction
-        exprs.append(built.fails.fill_null(False).alias(f"f{i}"))
-        if built.metric is not None:
-            exprs.append(built.metric.cast(pl.Float64).alias(f"m{i}"))
-    if not exprs:
-        return outcomes, 0
-    values = records.select(exprs)
-    fail_cols = [c for c in values.columns if c.startswith("f")]
-    for i, outcome in enumerate(outcomes):
-        if f"f{i}" in values.columns:
-            outcome.fails = int(values[f"f{i}"].sum())
-        if f"m{i}" in values.columns:
-            outcome.metric = values[f"m{i}"]
-    any_fail = int(values.select(pl.any_horizontal(fail_cols)).to_series().sum())
+def evaluate_checks(records: pl.DataFrame, rules: Path) -> tuple[list[CheckOutcome], int]:
+    """Run the rule file's checks exactly as the checks stage does; each rule's failures and metric."""
+    from curate.cache import MetricCache
+    from curate.checks.section import ChecksConfig
+    from curate.checks.stage import run_checks
+    from curate.rulefile.load import load_rule_file
+
+    config = load_rule_file(rules).sections.get("checks")
+    if not isinstance(config, ChecksConfig):
+        return [], 0
+    frame, stats = run_checks(records, config, MetricCache(None))  # no cache dir: nothing written
+    outcomes = [
+        CheckOutcome(
+            name=entry["name"],
+            field=entry.get("field"),
+            threshold=entry.get("threshold"),
+            direction=entry.get("direction"),
+            fails=int(entry["failed"]),
+            metric=frame[entry["metric_column"]] if entry.get("metric_column") in frame.columns else None,
+        )
+        for entry in stats["rules"]
+    ]
+    any_fail = int((frame["failed_rules"].list.len() > 0).sum())
     return outcomes, any_fail
 
 
 def render_checks(records: pl.DataFrame, rules: Path | None) -> str:
     path = rules or default_rule_file()
-    entries, note = rule_checks(path)
-    outcomes, any_fail = evaluate_checks(records, entries)
+    try:
+        outcomes, any_fail = evaluate_checks(records, path)
+    except ModuleNotFoundError as error:
+        return not_available("Checks preview", f"the checks stage is not installed ({error.name})")
     total = records.height
     rows = [
         [
             text(o.name),
             text(o.field or "row"),
             text("–" if o.threshold is None else f"{o.direction} {fmt_number(o.threshold)}"),
-            num(None if o.problem else o.fails, f"profile.check.{o.name}.fails"),
-            pct(o.fails, total) if not o.problem else text(o.problem),
+            num(o.fails, f"profile.check.{o.name}.fails"),
+            pct(o.fails, total),
         ]
         for o in outcomes
     ]
     parts = [
-        f'<p class="note">Rule file {text(path)} ({text(note)}). Counts are rows each check fails on its own, '
-        "before any other rule removes anything.</p>",
-        table(["rule", "field", "threshold", "rows it would drop", "share"], rows),
-        f"<p>Rows failing at least one check: {num(any_fail, 'profile.checks.any', tag='b')} ({pct(any_fail, total)})</p>",
+        f'<p class="note">Rule file {text(path)}, run by the checks stage. Counts are rows each check fails on '
+        "its own, before any other rule removes anything.</p>",
+        table(["rule", "field", "threshold", "rows it would drop", "share"], rows)
+        if rows
+        else "<p>The rule file has no checks.</p>",
+        f"<p>Rows failing at least one check: {num(any_fail, 'profile.checks.any', tag='b')} "
+        f"({pct(any_fail, total)})</p>",
     ]
     for o in outcomes:
         if o.metric is None or o.metric.drop_nulls().is_empty():

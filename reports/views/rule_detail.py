@@ -1,7 +1,7 @@
 """One rule in detail: metric histogram with the threshold, drop counts at nearby thresholds, examples.
 
 Examples are sampled (a fixed seed, so two reports of the same run agree): rows this rule dropped first,
-with the offending span highlighted when the check produced a `span.<rule>` column, next to kept rows whose
+with the offending span highlighted when the checks stage recorded one (`check_spans`), next to kept rows whose
 metric lies just on the passing side of the threshold — the rows a slightly stricter threshold would take.
 """
 
@@ -43,11 +43,22 @@ class RuleDetail:
     metric_rows: int = 0
 
 
+def _spans(rows: pl.DataFrame, name: str) -> list[str | None]:
+    """The offending span per row: the checks stage's `check_spans` entry for this rule (or `span.<rule>`)."""
+    if "check_spans" in rows.columns:
+        found = []
+        for entries in rows["check_spans"].to_list():
+            match = [e["span"] for e in entries or [] if e.get("rule") == name and e.get("span")]
+            found.append(match[0] if match else None)
+        return found
+    column = f"span.{name}"
+    return rows[column].to_list() if column in rows.columns else [None] * rows.height
+
+
 def _examples(run: RunData, ids: list[str], rule: RuleCounts) -> list[Example]:
     rows = run.fetch(ids)
     shown = display_text(rows, rule.field)
-    span_col = f"span.{rule.name}"
-    spans = rows[span_col].to_list() if span_col in rows.columns else [None] * rows.height
+    spans = _spans(rows, rule.name)
     metrics = rows[rule.metric_column].to_list() if rule.metric_column else [None] * rows.height
     return [
         Example(

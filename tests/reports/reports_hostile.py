@@ -28,7 +28,10 @@ def build_hostile_run(run_dir: Path) -> Path:
     n = len(hostile_rows())
     extra = {
         "lang.response": [SCRIPT if i % 2 else "en" for i in range(n)],
-        "span.response_too_short": [IMG if i == 0 else None for i in range(n)],
+        # row 6 (h3, the RTL payload) is dropped by response_too_short; its span holds the override
+        "check_spans": [
+            [{"rule": "response_too_short", "span": "\u202eevil"}] if i == 6 else [] for i in range(n)
+        ],
         "dup_cluster": ["<b>c</b>"] * 2 + [None] * (n - 2),
         "dup_cluster_size": [2, 2] + [None] * (n - 2),
         "dup_kept_id": [None, "h0"] + [None] * (n - 2),

@@ -47,6 +47,10 @@ def test_hostile_run_report_has_no_live_markup(tmp_path: Path) -> None:
     assert not any(ch in html_text for ch in BIDI_CONTROLS)
     assert "&lt;script&gt;document.title=&#x27;PWNED&#x27;&lt;/script&gt;" in html_text
     assert "[U+202E]" in html_text
+    assert (
+        '<mark class="span"><span class="bidi" title="bidi control U+202E">[U+202E]</span>evil</mark>'
+        in html_text
+    )
     # every 100 KB line is truncated for display: the whole report stays small
     assert "A" * 2000 not in html_text
     assert len(html_text.encode("utf-8")) < 200_000

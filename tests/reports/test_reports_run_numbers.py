@@ -111,3 +111,9 @@ def test_missing_stages_are_said_not_invented(tmp_path: Path) -> None:
     assert "Language mix: not available" in html_text
     assert "Duplicate clusters: not available" in html_text
     assert "Split composition: not available" in html_text
+
+
+def test_dropped_example_highlights_the_span(tmp_path: Path) -> None:
+    spans = [[], [], [], [{"rule": "response_too_short", "span": "no"}], [], []]
+    _, _, html_text = _report(tmp_path, extra_columns={"check_spans": spans})
+    assert '<mark class="span">no</mark>' in html_text
