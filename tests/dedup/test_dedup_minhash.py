@@ -1,0 +1,87 @@
+"""Signatures equal datasketch.MinHash bit for bit; (b, r) equal datasketch's optimum; the S-curve."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import polars as pl
+import pytest
+from datasketch import MinHash
+from datasketch.lsh import _optimal_param
+
+from curate.dedup.config import NearConfig
+from curate.dedup.lsh import band_keys, optimal_bands_rows, s_curve
+from curate.dedup.minhash import Permutations, sha1_hashes64, signatures
+from curate.dedup.near import near_texts
+from curate.dedup.shingles import ShingleSpec, prepared, python_shingles
+from curate.dedup.signing import SignSpec, shingle_hashes, sign_batch
+from tests.conftest import shared_path
+
+
+def _sample_texts() -> list[str]:
+    en = json.loads(shared_path("llama_factory_demo", "alpaca_en_demo.json").read_text("utf-8"))
+    zh = json.loads(shared_path("llama_factory_demo", "alpaca_zh_demo.json").read_text("utf-8"))
+    rows = en[:25] + zh[:25]
+    return [f"{r['instruction']}\n{r['input']}\n{r['output']}" for r in rows] + ["", "x"]
+
+
+@pytest.mark.parametrize("scheme", ["affine32", "legacy"])
+def test_signatures_equal_datasketch_on_real_rows(scheme: str) -> None:
+    texts = near_texts(pl.Series(_sample_texts()), NearConfig())
+    spec = ShingleSpec()
+    is_cjk = prepared(texts, spec)["is_cjk"].to_list()
+    assert sum(is_cjk) == 25  # the zh rows are shingled by character
+    hashes, offsets = shingle_hashes(texts, spec)
+    perms = Permutations.create(128, seed=1, scheme=scheme)
+    ours = signatures(hashes & np.uint64(0xFFFFFFFF), offsets, perms, chunk_shingles=500)
+    for i, text in enumerate(texts.to_list()):
+        reference = MinHash(num_perm=128, seed=1, scheme=scheme)
+        for shingle in python_shingles(text or "", is_cjk[i], spec):
+            reference.update(shingle.encode("utf-8"))
+        assert np.array_equal(reference.hashvalues.astype(np.uint64), ours[i].astype(np.uint64)), i
+
+
+def test_sha1_hashes_low_bits_are_datasketch_sha1_hash32() -> None:
+    from datasketch.hashfunc import sha1_hash32, sha1_hash64
+
+    words = ["hello world", "你好 世界", ""]
+    got = sha1_hashes64(words)
+    assert [int(h) for h in got] == [sha1_hash64(w.encode()) for w in words]
+    assert [int(h) & 0xFFFFFFFF for h in got] == [sha1_hash32(w.encode()) for w in words]
+
+
+@pytest.mark.parametrize(("threshold", "num_perm"), [(0.5, 128), (0.7, 128), (0.8, 64), (0.9, 256)])
+def test_optimal_bands_rows_match_datasketch(threshold: float, num_perm: int) -> None:
+    assert optimal_bands_rows(threshold, num_perm) == _optimal_param(threshold, num_perm, 0.5, 0.5)
+
+
+def test_s_curve_values() -> None:
+    assert s_curve(14, 9) == {
+        "0.5": 0.027,
+        "0.6": 0.1322,
+        "0.7": 0.4382,
+        "0.8": 0.867,
+        "0.9": 0.999,
+        "0.95": 1.0,
+    }
+    assert optimal_bands_rows(0.7, 128, 0.1, 0.9) == (20, 6)
+
+
+def test_band_keys_equal_iff_band_slices_equal() -> None:
+    sig = np.array([[1, 2, 3, 4, 5, 6], [1, 2, 3, 9, 5, 6], [1, 2, 7, 4, 5, 6]], dtype=np.uint32)
+    keys = band_keys(sig, 2, 3)
+    assert keys[0, 0] == keys[1, 0]
+    assert keys[0, 1] != keys[1, 1]
+    assert keys[0, 0] != keys[2, 0]
+    assert keys[0, 1] == keys[2, 1]
+    exact = band_keys(sig, 3, 2)
+    assert int(exact[0, 0]) == (1 << 32) | 2
+
+
+def test_sign_batch_is_pure_per_text() -> None:
+    texts = [t for t in _sample_texts()]
+    spec = SignSpec(ShingleSpec(), 64, 1, "affine32", 16, 4)
+    whole, _ = sign_batch(texts, spec)
+    halves = np.vstack([sign_batch(texts[:7], spec)[0], sign_batch(texts[7:], spec)[0]])
+    assert np.array_equal(whole, halves)
