@@ -1,8 +1,8 @@
 """Mappers: how many rows each mapper changed, with before/after examples, from stats["stages"]["mappers"].
 
-The mapper stage writes its own stats; this view accepts the shapes a stage can reasonably write
-(a list of per-mapper entries, or a mapping name → entry, or parallel "changed"/"examples" mappings) and
-says plainly when the stats hold nothing it can read, rather than showing zeros.
+The mapper stage (curate.mappers.stage) writes {"steps": [{mapper, params, rows_changed, examples:
+[{id, field, before, after}]}], "rows_changed", "rows"}; when that is absent the section says so rather
+than showing zeros. Mapper output is corpus text: escaped and clipped like every other example.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from reports.html import clip, not_available, num, table, text
+from reports.html import clip, not_available, num, pct, table, text
 
 EXAMPLES_SHOWN = 3
 CLIP = 400
@@ -20,62 +20,72 @@ CLIP = 400
 class MapperView:
     name: str
     changed: int | None
+    params: dict[str, Any] = field(default_factory=dict)
     examples: list[dict[str, Any]] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
-def _entry(name: str, value: Any) -> MapperView:
-    if isinstance(value, int):
-        return MapperView(name, value)
-    if not isinstance(value, dict):
-        return MapperView(name, None)
-    changed = value.get("changed", value.get("rows_changed"))
-    examples = [e for e in (value.get("examples") or []) if isinstance(e, dict)]
-    extra = {k: v for k, v in value.items() if k not in ("changed", "rows_changed", "examples", "name")}
-    return MapperView(name, int(changed) if isinstance(changed, int) else None, examples, extra)
+@dataclass
+class MappersView:
+    steps: list[MapperView]
+    rows_changed: int | None
+    rows: int | None
 
 
-def build_mappers(stats: dict[str, Any]) -> list[MapperView] | None:
+def build_mappers(stats: dict[str, Any]) -> MappersView | None:
+    """From the mapper stage's stats: {"steps": [{mapper, params, rows_changed, examples}], "rows_changed", "rows"}."""
     raw = (stats.get("stages") or {}).get("mappers")
-    if not isinstance(raw, dict | list):
+    if not isinstance(raw, dict) or not isinstance(raw.get("steps"), list):
         return None
-    if isinstance(raw, dict) and isinstance(raw.get("mappers"), list | dict):
-        raw = raw["mappers"]
-    if isinstance(raw, list):
-        return [
-            _entry(str(item.get("name", f"mapper {i + 1}")), item)
-            for i, item in enumerate(raw)
-            if isinstance(item, dict)
-        ]
-    if isinstance(raw.get("changed"), dict):
-        examples = raw.get("examples") if isinstance(raw.get("examples"), dict) else {}
-        return [
-            _entry(name, {"changed": n, "examples": (examples or {}).get(name) or []})
-            for name, n in raw["changed"].items()
-        ]
-    return [_entry(name, value) for name, value in raw.items() if isinstance(value, dict | int)]
+    steps = [
+        MapperView(
+            name=str(step.get("mapper") or step.get("name") or f"step {i + 1}"),
+            changed=step.get("rows_changed") if isinstance(step.get("rows_changed"), int) else None,
+            params=dict(step.get("params") or {}),
+            examples=[e for e in step.get("examples") or [] if isinstance(e, dict)],
+        )
+        for i, step in enumerate(raw["steps"])
+        if isinstance(step, dict)
+    ]
+    total = raw.get("rows_changed")
+    rows = raw.get("rows")
+    return MappersView(
+        steps, total if isinstance(total, int) else None, rows if isinstance(rows, int) else None
+    )
 
 
-def render_mappers(views: list[MapperView] | None) -> str:
-    if views is None:
-        return not_available("Mapper statistics", "stats.json has no stages.mappers entry")
-    if not views:
+def render_mappers(view: MappersView | None) -> str:
+    if view is None:
+        return not_available("Mapper statistics", "stats.json has no stages.mappers.steps")
+    if not view.steps:
         return "<p>No mapper ran.</p>"
     rows = [
         [
-            text(v.name),
-            num(v.changed, f"mapper.{v.name}.changed"),
-            text(", ".join(f"{k}={x}" for k, x in v.extra.items() if isinstance(x, int | float | str))),
+            f"{i + 1}. {text(v.name)}",
+            text(", ".join(f"{k}={x!r}" for k, x in v.params.items())),
+            num(v.changed, f"mapper.{i + 1}.{v.name}.changed"),
+            pct(v.changed or 0, view.rows or 0),
         ]
-        for v in views
+        for i, v in enumerate(view.steps)
     ]
-    parts = [table(["mapper", "rows changed", "details"], rows)]
-    for v in views:
+    rows.append(
+        [
+            "<b>any step</b>",
+            "",
+            num(view.rows_changed, "mapper.any.changed"),
+            pct(view.rows_changed or 0, view.rows or 0),
+        ]
+    )
+    parts = [
+        table(["step", "params", "rows changed", "of rows"], rows),
+        '<p class="note">Rows that any step changed keep their original text in the <code>original</code> column '
+        "of rows.parquet.</p>",
+    ]
+    for v in view.steps:
         if not v.examples:
             continue
         ex_rows = [
             [
-                text(e.get("id") or e.get("row") or ""),
+                text(e.get("id") or ""),
                 text(e.get("field") or ""),
                 clip(None if e.get("before") is None else str(e.get("before")), CLIP),
                 clip(None if e.get("after") is None else str(e.get("after")), CLIP),

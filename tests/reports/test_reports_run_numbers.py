@@ -117,3 +117,23 @@ def test_dropped_example_highlights_the_span(tmp_path: Path) -> None:
     spans = [[], [], [], [{"rule": "response_too_short", "span": "no"}], [], []]
     _, _, html_text = _report(tmp_path, extra_columns={"check_spans": spans})
     assert '<mark class="span">no</mark>' in html_text
+
+
+def test_mapper_steps_and_examples(tmp_path: Path) -> None:
+    steps = [
+        {
+            "mapper": "strip",
+            "params": {},
+            "rows_changed": 2,
+            "examples": [{"id": "r1", "field": "input", "before": "  a ", "after": "a"}],
+        },
+        {"mapper": "collapse_punctuation", "params": {"max_repeat": 3}, "rows_changed": 0, "examples": []},
+    ]
+    stages = {"mappers": {"steps": steps, "rows_changed": 2, "rows": 6}, "checks": {}}
+    cells, _, html_text = _report(tmp_path, stages=stages)
+    assert cells["mapper.1.strip.changed"] == 2
+    assert cells["mapper.2.collapse_punctuation.changed"] == 0
+    assert cells["mapper.any.changed"] == 2
+    assert "max_repeat=3" in html_text
+    assert "strip: before / after" in html_text
+    assert cells["funnel.mappers.dropped"] == 0
