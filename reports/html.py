@@ -79,6 +79,14 @@ def clip(value: str | None, limit: int = DEFAULT_CLIP, *, span: str | None = Non
     return f'<span class="corpus">{body}</span>{note}'
 
 
+def where(source: str | None, line: object) -> str:
+    """`file:line` for a row, the file's base name shown and the full path on hover."""
+    if source is None:
+        return text(line)
+    short = source.replace("\\", "/").rsplit("/", 1)[-1]
+    return f'<span title="{attr(source)}">{text(short)}:{text(line)}</span>'
+
+
 def fmt_number(value: float | int | None, digits: int = 3) -> str:
     if value is None:
         return "–"
@@ -173,7 +181,7 @@ th{background:var(--soft);font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .note{color:var(--muted);margin:4px 0}
 .na{color:var(--warn);font-style:italic}
-.corpus{white-space:pre-wrap;word-break:break-word;unicode-bidi:isolate;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
+.corpus{display:block;max-height:18em;overflow:auto;white-space:pre-wrap;word-break:break-word;unicode-bidi:isolate;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
 .trunc{color:var(--muted);font-size:11px;font-style:italic}
 .bidi{background:#fff1c2;color:#7d4e00;border:1px solid #e0b000;border-radius:3px;font-size:10px;padding:0 2px}
 .null{color:var(--muted);font-style:italic}

@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from reports.html import clip, num, pct, table, text
+from reports.html import clip, num, pct, table, text, where
 
 TOP = 20
 SAMPLE_ROWS = 12
@@ -156,7 +156,7 @@ def render_sample(records: pl.DataFrame, seed: int = 0) -> str:
                 extra.append(f"<div><b>{key}</b>: {clip(r[key], SAMPLE_CLIP)}</div>")
         rows.append(
             [
-                f"{text(r['source'])}:{text(r['line'])}<br>{text(r['format'])} · {text(r['kind'])}"
+                f"{where(r['source'], r['line'])}<br>{text(r['format'])} · {text(r['kind'])}"
                 + (f" · {text(r['task'])}" if r.get("task") else ""),
                 "".join(extra) + convo,
             ]

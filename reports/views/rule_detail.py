@@ -13,7 +13,7 @@ import polars as pl
 
 from reports.binning import Nearby, histogram, nearby_thresholds
 from reports.charts import Histogram, histogram_svg
-from reports.html import anchor, clip, fmt_number, num, table, text
+from reports.html import anchor, clip, fmt_number, num, table, text, where
 from reports.run_data import RunData, display_text
 from reports.views.rules import RuleCounts
 
@@ -99,12 +99,12 @@ def build_rule_detail(run: RunData, rule: RuleCounts) -> RuleDetail:
 def _example_rows(examples: list[Example], cls: str, rule: RuleCounts) -> list[list[str]]:
     rows = []
     for ex in examples:
-        where = f"{text(ex.source)}:{text(ex.line)}" if ex.source else text(ex.row_id)
+        place = where(ex.source, ex.line) if ex.source else text(ex.row_id)
         others = [r for r in ex.failed_rules if r != rule.name]
         also = f'<br><span class="note">also fails: {text(", ".join(others))}</span>' if others else ""
         rows.append(
             [
-                f'<td class="{cls}">{where}{also}</td>',
+                f'<td class="{cls}">{place}{also}</td>',
                 num(ex.metric),
                 clip(ex.shown, span=ex.span),
             ]
