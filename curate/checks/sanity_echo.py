@@ -1,0 +1,30 @@
+"""A reply that only repeats the prompt: equal to the instruction or to the input once case, whitespace
+and punctuation are ignored, or opening with the whole (long enough) instruction copied out.
+
+Equal to the input also catches "edit this sentence" rows whose output is the unchanged input: a real
+defect class of generated data (the example teaches that doing nothing is the answer)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from curate.checks.params import NON_NEGATIVE
+from curate.checks.registry import Check, check
+from curate.checks.sanity_text import normalized
+from curate.record import input_expr, instruction_expr, response_expr
+
+
+@check("response_echoes_prompt", scope="row")
+def response_echoes_prompt(min_prefix_chars: Annotated[int, NON_NEGATIVE] = 20) -> Check:
+    """Fails a reply equal to the instruction or input, or opening with the whole instruction."""
+    reply = normalized(response_expr())
+    instruction = normalized(instruction_expr())
+    given = normalized(input_expr())
+    has_reply = reply.str.len_chars() > 0
+    equal_instruction = reply == instruction
+    equal_input = ((given.str.len_chars() > 0) & (reply == given)).fill_null(False)
+    opens_with_instruction = (instruction.str.len_chars() >= min_prefix_chars) & reply.str.starts_with(
+        instruction
+    )
+    echoes = equal_instruction.fill_null(False) | equal_input | opens_with_instruction.fill_null(False)
+    return Check(fails=has_reply & echoes)

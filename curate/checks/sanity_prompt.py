@@ -1,0 +1,47 @@
+"""Prompts and replies that are not one clean example: several instructions merged into one row, and an
+input that points at content the model cannot see (a bare URL, an attached picture, "see the graph above")."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+from curate.checks.registry import Check, check
+
+# Alpaca's generator glued the next task onto a reply: "\n##\n18. Instruction: …\n18. Input:\n…".
+MERGED_INSTRUCTIONS: Final = (
+    r"\n[ \t]*#{2,}[ \t]*\n"
+    r"|(?im)^[ \t]*\d+[ \t]*\.[ \t]*(?:instruction|input|output)[ \t]*:"
+    r"|(?im)^[ \t]*#{1,4}[ \t]*(?:instruction|input|response)[ \t]*:?[ \t]*$"
+    r"|(?im)^[ \t]*instruction[ \t]*:"
+    r"|(?m)^[ \t]*(?:\d+[ \t]*[.、][ \t]*)?(?:指令|指示)[ \t]*[:：]"
+    r"|(?m)^[ \t]*#{1,4}[ \t]*(?:指令|输入|输出|回答)[ \t]*[:：]?[ \t]*$"
+)
+
+# Content a text-only model cannot see: a bare link, an attachment marker, a reference to a picture/figure.
+UNSEEN_CONTENT: Final = (
+    r"(?i)^\s*<?(?:https?://|www\.)\S+>?\s*$"
+    r"|(?i)<\s*(?:picture|image|photo|img|video|audio|file|attachment|graph|chart|diagram)\b[^>\n]{0,30}>"
+    r"|(?i)\[\s*(?:picture|image|photo|img|video|audio|attachment|graph|chart|diagram)\b[^\]\n]{0,30}\]"
+    r"|(?i)\b(?:attached|above|below|following|provided|given|this|these|shown)\s+"
+    r"(?:image|picture|photo|photograph|graph|chart|diagram|figure|screenshot|video|audio|recording|drawing)s?\b"
+    r"|(?i)\b(?:image|picture|photo|graph|chart|diagram|figure|screenshot)s?\s+(?:above|below|attached|provided)\b"
+    r"|(?i)\bsee (?:the )?(?:attached|attachment|image|picture|figure|graph|chart)\b"
+    r"|如图|见图|如下图|下图|上图|附图|图片如下|图中|见附件|附件中|附件里|附件所示"
+    r"|(?:这|该|以下|下面|上面|所给|给定的?)(?:张|幅|段)?(?:图片|图像|照片|图表|视频|音频|录音)"
+)
+
+
+@check("merged_instructions")
+def merged_instructions(text: pl.Expr) -> Check:
+    """Fails text that carries another task's headers ("\\n##\\n2. Instruction:", "### Input:", "指令：")."""
+    return Check(
+        fails=text.str.contains(MERGED_INSTRUCTIONS), span=text.str.extract(f"({MERGED_INSTRUCTIONS})", 1)
+    )
+
+
+@check("references_unseen_content")
+def references_unseen_content(text: pl.Expr) -> Check:
+    """Fails text that is only a URL or points at a picture, file or figure the model cannot see."""
+    return Check(fails=text.str.contains(UNSEEN_CONTENT), span=text.str.extract(f"({UNSEEN_CONTENT})", 1))

@@ -1,0 +1,56 @@
+"""Replies cut off before their end: an unclosed code fence, an unclosed bracket or quote, or prose that
+stops mid-sentence or mid-word.
+
+"Mid-sentence" is judged only where it is clear: the reply is prose that elsewhere ends its sentences, its
+last line is long, and that line stops on a comma or a bare word (English: a lowercase letter or a
+function word such as "the"/"and"; Chinese: a Han character, "，" or "、"). Titles, list items, poems with
+short lines, one-word answers and code do not meet those conditions.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+from curate.checks.registry import Check, check
+from curate.checks.sanity_text import stripped
+
+# (open, close) pairs whose opener outnumbering its closer means the reply stopped inside it.
+BRACKETS: Final = (("(", ")"), ("[", "]"), ("{", "}"), ("（", "）"), ("【", "】"), ("《", "》"), ("“", "”"))
+ENDS_ON_FUNCTION_WORD: Final = (
+    r"(?i)\b(?:the|a|an|and|or|but|of|to|in|on|with|for|from|by|is|are|was|that|which)$"
+)
+ENDS_ON_COMMA: Final = r"[,，、;；:：]$|[-–]$"
+LAST_LINE_MIN_EN: Final = 40
+LAST_LINE_MIN_ZH: Final = 15
+
+
+def _unclosed(body: pl.Expr, opener: str, closer: str) -> pl.Expr:
+    return body.str.count_matches(opener, literal=True) > body.str.count_matches(closer, literal=True)
+
+
+@check("truncated_response")
+def truncated_response(text: pl.Expr) -> Check:
+    """Fails a reply with an unclosed ``` fence, bracket or quote, or prose that stops mid-sentence."""
+    body = stripped(text)
+    fences = body.str.count_matches("```", literal=True)
+    odd_fence = fences % 2 == 1
+    # Brackets and quotes are judged outside code (code balances its own, and may quote one bracket).
+    prose = body.str.replace_all(r"(?s)```.*?```", " ").str.replace_all(r"`[^`\n]*`", " ")
+    unclosed = pl.any_horizontal([_unclosed(prose, o, c) for o, c in BRACKETS])
+    odd_quotes = prose.str.count_matches('"', literal=True) % 2 == 1
+    last_line = body.str.extract(r"([^\n]*)$", 1).str.strip_chars()
+    is_prose_en = body.str.contains(r"[a-z][.!?][\s\"')\]]")
+    is_prose_zh = body.str.contains(r"[。！？]")
+    stops_en = (
+        (last_line.str.len_chars() >= LAST_LINE_MIN_EN)
+        & is_prose_en
+        & (last_line.str.contains(r"[a-z]$") | last_line.str.contains(ENDS_ON_FUNCTION_WORD))
+    )
+    stops_zh = (
+        (last_line.str.len_chars() >= LAST_LINE_MIN_ZH) & is_prose_zh & last_line.str.contains(r"\p{Han}$")
+    )
+    stops_on_comma = (last_line.str.len_chars() >= 10) & last_line.str.contains(ENDS_ON_COMMA)
+    fails = odd_fence | (~odd_fence & (unclosed | odd_quotes)) | stops_en | stops_zh | stops_on_comma
+    return Check(fails=fails, span=body.str.slice(-40))
