@@ -17,24 +17,40 @@ NULL = "\x00"
 CONTENT_FIELDS = ("kind", "system", "input", "tools", "chosen", "rejected", "label", "text", "task")
 
 
-def content_key() -> pl.Expr:
+def content_key(frame: pl.DataFrame) -> pl.Series:
     """One string per row holding everything that makes the row what it is (meta excluded)."""
-    messages = (
-        pl.col("messages")
-        .list.eval(
-            pl.concat_str(
-                [pl.element().struct.field("role"), pl.element().struct.field("content")], separator="\x1e"
-            )
-        )
-        .list.join("\x1d")
-        .fill_null(NULL)
-    )
     fields = [pl.col(name).cast(pl.String()).fill_null(NULL) for name in CONTENT_FIELDS]
-    return pl.concat_str([*fields, messages], separator="\x1f")
+    return frame.select(
+        pl.concat_str([*fields, _messages_key(frame).fill_null(NULL)], separator="\x1f")
+    ).to_series()
 
 
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=12).hexdigest()
+def _messages_key(frame: pl.DataFrame) -> pl.Series:
+    """Each row's messages as "role\x1econtent" joined by \x1d. Done flat (explode, then regroup) because
+    `list.eval` is slow on large frames; rows of equal turn counts regroup with a reshape."""
+    messages = frame.get_column("messages")
+    lengths = messages.list.len().fill_null(0)
+    n = frame.height
+    flat = messages.explode()  # empty/null lists give one null element
+    turn = (
+        pl.DataFrame({"m": flat})
+        .select(
+            pl.concat_str(
+                [pl.col("m").struct.field("role"), pl.col("m").struct.field("content")], separator="\x1e"
+            ).fill_null(NULL)
+        )
+        .to_series()
+    )
+    width = int(lengths.max() or 0)
+    if n and width and lengths.min() == width:
+        return turn.reshape((n, width)).arr.join("\x1d")
+    row = pl.int_range(n, eager=True).repeat_by(lengths.clip(1)).explode()
+    grouped = (
+        pl.DataFrame({"row": row, "turn": turn})
+        .group_by("row", maintain_order=True)
+        .agg(pl.col("turn").str.join("\x1d"))
+    )
+    return grouped.get_column("turn")
 
 
 def assign_ids(frame: pl.DataFrame) -> pl.DataFrame:
@@ -46,10 +62,17 @@ def assign_ids(frame: pl.DataFrame) -> pl.DataFrame:
     )
     # the base name repeats per source, so compute it once per distinct source (cheap) and join as a key
     sources = frame.select(pl.col("source").unique()).with_columns(base.alias("__base"))
-    keyed = frame.join(sources, on="source", how="left", maintain_order="left").with_columns(
-        pl.concat_str([pl.col("__base"), content_key()], separator="\x1c").alias("__key")
+    keyed = (
+        frame.join(sources, on="source", how="left", maintain_order="left")
+        .with_columns(content_key(frame).alias("__content"))
+        .with_columns(pl.concat_str([pl.col("__base"), pl.col("__content")], separator="\x1c").alias("__key"))
     )
-    digests = pl.Series("__hash", [_digest(k) for k in keyed["__key"]], dtype=pl.String())
+    digest = hashlib.blake2b
+    digests = pl.Series(
+        "__hash",
+        [digest(k.encode("utf-8"), digest_size=12).hexdigest() for k in keyed["__key"]],
+        dtype=pl.String(),
+    )
     keyed = keyed.with_columns(digests).with_columns(pl.int_range(pl.len()).over("__hash").alias("__occ"))
     ident = (
         pl.when(pl.col("__occ") == 0)
