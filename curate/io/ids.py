@@ -41,8 +41,9 @@ def _messages_key(frame: pl.DataFrame) -> pl.Series:
         )
         .to_series()
     )
-    width = int(lengths.max() or 0)
-    if n and width and lengths.min() == width:
+    longest, shortest = lengths.max(), lengths.min()
+    width = longest if isinstance(longest, int) else 0
+    if n and width and shortest == width:
         return turn.reshape((n, width)).arr.join("\x1d")
     row = pl.int_range(n, eager=True).repeat_by(lengths.clip(1)).explode()
     grouped = (
