@@ -8,10 +8,11 @@ ends on the user (its replies are `chosen` / `rejected`). Pretrain rows have no 
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Annotated, Final
 
 import polars as pl
 
+from curate.checks.params import NON_NEGATIVE
 from curate.checks.registry import Check, check
 from curate.checks.sanity_text import contents, kind_is, normalized, roles
 
@@ -52,13 +53,16 @@ def conversation_empty_turn() -> Check:
 
 
 @check("conversation_repeated_turn", scope="row")
-def conversation_repeated_turn() -> Check:
-    """Fails a conversation where a turn repeats the turn before it (case, spaces, punctuation aside)."""
+def conversation_repeated_turn(min_chars: Annotated[int, NON_NEGATIVE] = 8) -> Check:
+    """Fails a conversation where a turn of >= min_chars repeats the turn before it (case, punctuation aside).
+
+    Short turns are left alone: "你好" answered with "你好！" is a greeting, not a duplicated turn.
+    """
     same = (
         contents()
         .list.eval(
             (normalized(pl.element()) == normalized(pl.element()).shift(1))
-            & (normalized(pl.element()).str.len_chars() > 0)
+            & (normalized(pl.element()).str.len_chars() >= min_chars)
         )
         .list.any()
     )

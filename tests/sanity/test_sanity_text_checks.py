@@ -1,0 +1,164 @@
+"""Text-scope sanity checks on zh and en replies, through the registry and the rule engine."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from curate.checks.engine import build_rule
+from curate.checks.registry import get_check
+from curate.checks.section import RuleConfig
+from curate.ledger import record_failures
+from curate.record import frame_from_rows
+
+
+def _sft(instruction: str, reply: str | None, input_text: str | None = None) -> dict[str, object]:
+    messages = [{"role": "user", "content": instruction}]
+    if reply is not None:
+        messages.append({"role": "assistant", "content": reply})
+    return {"id": instruction[:8], "kind": "sft", "messages": messages, "input": input_text}
+
+
+def _fails(check: str, field: str, rows: list[dict[str, object]]) -> list[bool]:
+    """Failures of one rule over rows, as the engine builds it (null = pass)."""
+    built = build_rule(RuleConfig(name=check, check=check, field=field, params={}))
+    return frame_from_rows(rows).select(built.fails.fill_null(False)).to_series().to_list()
+
+
+def _replies(check: str, replies: list[str | None]) -> list[bool]:
+    return _fails(check, "response", [_sft(f"q{i}", r) for i, r in enumerate(replies)])
+
+
+def test_empty_response_zh_en() -> None:
+    assert _replies("empty_response", ["", "   \n\t", "\u200b ", "ok", "好的", None]) == [
+        True, True, True, False, False, False,
+    ]  # fmt: skip
+
+
+def test_placeholder_response_zh_en() -> None:
+    flagged = ["N/A", "<noinput>", "<No Output>", "...", "…", "无", "略。", "同上", "暂无", "不适用"]
+    kept = ["None", "null", "没有", "无法确定，因为缺少信息。", "N/A is short for not applicable."]
+    assert _replies("placeholder_response", flagged + kept) == [True] * len(flagged) + [False] * len(kept)
+
+
+def test_refusal_response_zh_en() -> None:
+    replies = [
+        "I'm sorry, but I cannot help with that request.",
+        "Unfortunately, I am unable to browse the internet.",
+        "I am unable to provide real-time stock prices.",
+        "抱歉，我无法回答这个问题。",
+        "我不能提供这方面的信息。",
+        "Sure! Here is the answer: 42.",
+        "很抱歉听到这个消息，希望你早日康复。",
+    ]
+    assert _replies("refusal_response", replies) == [True, True, True, True, True, False, False]
+
+
+def test_ai_self_reference_zh_en() -> None:
+    replies = [
+        "As an AI language model, I do not have opinions.",
+        "I am just an AI, but here is an idea.",
+        "作为一个AI语言模型，我没有个人观点。",
+        "作为人工智能，我无法感受情绪。",
+        "AI models are trained on data.",
+        "人工智能正在改变世界。",
+    ]
+    assert _replies("ai_self_reference", replies) == [True, True, True, True, False, False]
+
+
+def test_merged_instructions_zh_en() -> None:
+    replies = [
+        "It depends.\n##\n18. Instruction: Identify the noun.\n18. Input:\nThe apple.",
+        "Answer.\n### Instruction:\nDo more.",
+        "第一题的答案。\n指令：写一首诗",
+        "Step 1. Mix. Step 2. Bake.",
+        "## Heading\nText under a heading",
+    ]
+    assert _replies("merged_instructions", replies) == [True, True, True, False, False]
+
+
+def test_references_unseen_content_on_input_zh_en() -> None:
+    rows = [
+        _sft("Summarize the given article.", "x", "https://www.bbc.com/news/world-51461830"),
+        _sft("Classify the shape.", "Triangle", "<Picture Attached>"),
+        _sft("Describe the graph above.", "x"),
+        _sft("如图所示，求阴影部分面积。", "x"),
+        _sft("请描述这张图片的内容。", "x"),
+        _sft("详细信息见附件。", "x"),
+        _sft("Summarize the text.", "x", "The web page https://a.org explains the policy in detail."),
+        _sft("画一幅图", "x"),
+    ]
+    assert _fails("references_unseen_content", "instruction", rows[2:]) == [
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert _fails("references_unseen_content", "input", rows[:2] + rows[6:7]) == [True, True, False]
+
+
+def test_truncated_response_zh_en() -> None:
+    replies = [
+        "Here is the code:\n```python\nprint(1)",
+        "The answer (see the table below",
+        "He said “hello and left",
+        "This is a full sentence. But this second one stops in the middle of the",
+        "这是一个完整的句子。然而第二个句子在中间就被截断了没有结束",
+        "First, second, third,",
+        "The Future of Artificial Intelligence in Healthcare",
+        "Done. It works.",
+        "这是完整的回答。",
+        "```python\nx = (1, 2)\n```\nThat is all.",
+    ]
+    assert _replies("truncated_response", replies) == [True] * 6 + [False] * 4
+
+
+def test_unfilled_template_zh_en() -> None:
+    replies = [
+        "Hello! I am {{name}}, an assistant developed by {{author}}.",
+        "Dear [Recipient Name],\nThank you.",
+        "Best regards,\n<your name>",
+        "尊敬的【姓名】先生：",
+        "Use `{{ name }}` in the template:\n```\n<p>{{ name }}</p>\n```",
+        "See [the docs](https://example.com).",
+        "你好，我是小助手。",
+    ]
+    assert _replies("unfilled_template", replies) == [True, True, True, True, False, False, False]
+
+
+def test_text_check_on_messages_fails_row_when_any_message_fails() -> None:
+    row = {
+        "id": "m",
+        "kind": "sft",
+        "messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "assistant", "content": "N/A"},
+            {"role": "user", "content": "again"},
+            {"role": "assistant", "content": "fine"},
+        ],
+    }
+    assert _fails("placeholder_response", "messages", [row]) == [True]
+
+
+def test_reason_strings_reach_the_ledger() -> None:
+    frame = frame_from_rows([_sft("q", "N/A"), _sft("写作文", "略"), _sft("q2", "A full answer.")])
+    rules = [
+        build_rule(RuleConfig(name=n, check=n, field="response", params={}))
+        for n in ("empty_response", "placeholder_response")
+    ]
+    out = record_failures(frame, [(b.rule.name, b.fails) for b in rules])
+    assert out["drop_reason"].to_list() == ["placeholder_response", "placeholder_response", None]
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["empty_response", "placeholder_response", "refusal_response", "ai_self_reference", "merged_instructions",
+     "references_unseen_content", "truncated_response", "unfilled_template"],
+)  # fmt: skip
+def test_text_checks_are_registered_as_sanity_text_checks(name: str) -> None:
+    spec = get_check(name)
+    assert spec.scope == "text"
+    assert spec.family.startswith("sanity_")
+    assert isinstance(spec.build(pl.col("x"), {}).fails, pl.Expr)
