@@ -87,7 +87,8 @@ class SpanLocator:
 
     def _fail(self, turn: int, why: str) -> TemplateMaskingError:
         return TemplateMaskingError(
-            f"chat template {self.template.name!r} cannot locate the assistant reply at turn {turn}: {why}",
+            f"chat template {self.template.name!r} cannot locate the assistant reply at turn {turn} "
+            f"(0-based message index, system first): {why}",
             hint="use a template whose rendering of messages[:k] with the generation prompt is a prefix of "
             "messages[:k+1]'s, e.g. a built-in one (--template chatml|llama3|...)",
         )
