@@ -96,7 +96,8 @@ def test_manifest_matches_shards_and_every_row_is_accounted_for(tmp_path: Path) 
     run, out = _run_dir(tmp_path), tmp_path / "shards"
     result = _shard(run, shared_path("tokenizers", "llama3_1"), out)
     manifest = json.loads((out / "manifest.json").read_text())
-    assert result.manifest == manifest and not result.reused
+    assert result.manifest == manifest
+    assert not result.reused
     assert manifest["version"] == 1
     assert manifest["max_len"] == 128
     assert manifest["template"]["name"] == "auto"
@@ -150,10 +151,12 @@ def test_reshard_is_a_noop_and_changes_reshard(tmp_path: Path) -> None:
     tok = _copy_tokenizer("llama3_1", tmp_path / "tok")
     first = _shard(run, tok, out)
     again = _shard(run, tok, out)
-    assert again.reused and again.manifest["created"] == first.manifest["created"]
+    assert again.reused
+    assert again.manifest["created"] == first.manifest["created"]
 
     changed = _shard(run, tok, out, max_len=256)  # a setting changed
-    assert not changed.reused and changed.manifest["cache_key"] != first.manifest["cache_key"]
+    assert not changed.reused
+    assert changed.manifest["cache_key"] != first.manifest["cache_key"]
 
     # the same path now holds another tokenizer: the fingerprint changes and the shards are rebuilt
     _copy_tokenizer("qwen3", tok)
