@@ -21,11 +21,17 @@ def _share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "–"
 
 
-def print_run_summary(stats: dict[str, Any], report: Path | None, console: Console | None = None) -> None:
+def print_run_summary(
+    stats: dict[str, Any],
+    report: Path | None,
+    console: Console | None = None,
+    *,
+    title: str = "winnow curate",
+) -> None:
     """Rows read / quarantined / kept / dropped, the top drop reasons, and the report's path."""
     console = console or Console(stderr=True)
     read = int(stats.get("rows_read") or 0)
-    table = Table(title="winnow curate", show_header=True, header_style="bold")
+    table = Table(title=title, show_header=True, header_style="bold")
     table.add_column("", style="bold")
     table.add_column("rows", justify="right")
     table.add_column("share", justify="right")

@@ -1,9 +1,11 @@
-"""`winnow profile IN… -o profile.html`: an HTML profile of a raw corpus, before any rule removes anything.
+"""The report commands: `winnow profile` (a raw corpus) and `winnow report` (a run folder, again).
 
     winnow profile data/alpaca_zh.json data/alpaca_en.json -o profile.html
     winnow profile data/*.jsonl -o profile.html --tokenizer path/to/tokenizer --rules rules/zh.yaml
+    winnow report runs/zh                       # rewrite runs/zh/report.html (compares with runs/zh/previous/)
+    winnow report runs/zh --compare runs/zh-v1  # compare with any other run folder
 
-The work is in reports.profile; this module parses options, shows progress and prints the summary.
+The work is in reports/; this module parses options, shows progress and prints the summary.
 """
 
 from __future__ import annotations
@@ -65,4 +67,25 @@ def profile_command(
     print_profile_summary(facts, path, console)
 
 
-COMMANDS = [profile_command]
+@click.command("report")
+@click.argument("run_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option(
+    "--compare",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Run folder to compare with (default: RUN_DIR/previous/ when `winnow curate` kept one).",
+)
+def report_command(run_dir: Path, compare: Path | None) -> None:
+    """Write RUN_DIR/report.html for a `winnow curate` run folder."""
+    import json
+
+    from reports import print_run_summary, write_run_report
+
+    console = Console(stderr=True)
+    with console.status(f"writing the report of {run_dir}"):
+        path = write_run_report(run_dir, compare=compare)
+    stats = json.loads((run_dir / "stats.json").read_text(encoding="utf-8"))
+    print_run_summary(stats, path, console, title=f"winnow report {run_dir}")
+
+
+COMMANDS = [profile_command, report_command]
