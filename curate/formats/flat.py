@@ -67,6 +67,7 @@ class FlatFormat(Format):
         self.spec = spec
         self.kind = kind
         self.kinds = (kind,)
+        self.required_keys = required  # declared order: error messages name the first missing key
         self.signatures = (frozenset(required),)
         self.optional = spec.keys() - frozenset(required)
         self.description = description
@@ -78,7 +79,7 @@ class FlatFormat(Format):
         if not isinstance(row, dict):
             raise RowError(None, f"expected a JSON object, got {type(row).__name__}")
         spec = self.spec
-        for key in self.signatures[0]:
+        for key in self.required_keys:
             if row.get(key) is None:
                 raise RowError(key, f"missing required field ({self.name})")
         record: Record = {"kind": self.kind, "meta": unmapped(row, spec.keys())}
@@ -128,7 +129,7 @@ class FlatFormat(Format):
         for name, dtype in frame.schema.items():
             if name not in plain or dtype not in (pl.String(), pl.Null()):
                 return False
-        return all(key in frame.columns for key in self.signatures[0])
+        return all(key in frame.columns for key in self.required_keys)
 
     def frame_records(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
         """(canonical columns for every row, mask of rows that fail validation and need the slow path)."""

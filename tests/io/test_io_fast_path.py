@@ -1,0 +1,78 @@
+"""The JSONL fast path (Polars reader + expressions) gives exactly what the per-line path gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from polars.testing import assert_frame_equal
+
+import curate.io.jsonl as jsonl
+from curate.io.read import read_corpus
+
+
+def both_paths(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object, int]:
+    calls = {"fast": 0}
+    real_fast = jsonl._fast
+
+    def counting(*args: object) -> bool:
+        handled = real_fast(*args)  # type: ignore[arg-type]
+        calls["fast"] += int(handled)
+        return handled
+
+    monkeypatch.setattr(jsonl, "_fast", counting)
+    fast = read_corpus([path])
+    monkeypatch.setattr(jsonl, "_fast", lambda *args: False)
+    slow = read_corpus([path])
+    return fast, slow, calls["fast"]
+
+
+def write_lines(path: Path, rows: list[object], extra: list[bytes] = ()) -> None:  # type: ignore[assignment]
+    with path.open("wb") as handle:
+        for row in rows:
+            handle.write(json.dumps(row, ensure_ascii=False).encode() + b"\n")
+        for line in extra:
+            handle.write(line + b"\n")
+
+
+def test_fast_path_equals_per_line_path_with_bad_lines_inside(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jsonl, "SMALL_PIECE_LINES", 8)
+    rows: list[object] = [
+        {"instruction": f"q{i}", "input": "" if i % 3 else f"in{i}", "output": f"a{i}"} for i in range(300)
+    ]
+    rows[17] = {"instruction": "q", "output": 4}  # a number among strings: Polars would make it "4"
+    rows[150] = {"instruction": "q", "output": ""}  # fails validation on the fast path → per-line error
+    rows[151] = {"instruction": "dup", "output": "dup"}
+    rows[152] = {"instruction": "dup", "output": "dup"}
+    path = tmp_path / "big.jsonl"
+    write_lines(path, rows, [b"{not json"])
+    fast, slow, fast_pieces = both_paths(path, monkeypatch)
+    assert fast_pieces > 0
+    assert_frame_equal(fast.records, slow.records)  # type: ignore[attr-defined]
+    assert_frame_equal(fast.quarantine, slow.quarantine)  # type: ignore[attr-defined]
+    assert fast.quarantine["line"].to_list() == [18, 151, 301]  # type: ignore[attr-defined]
+    ids = fast.records.filter(fast.records["line"].is_in([152, 153]))["id"].to_list()  # type: ignore[attr-defined]
+    assert ids[1] == f"{ids[0]}-1"
+
+
+def test_fast_path_handles_text_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonl, "SMALL_PIECE_LINES", 4)
+    path = tmp_path / "text.jsonl"
+    write_lines(path, [{"text": f"doc {i}"} for i in range(40)])
+    fast, slow, fast_pieces = both_paths(path, monkeypatch)
+    assert fast_pieces == 1
+    assert_frame_equal(fast.records, slow.records)  # type: ignore[attr-defined]
+
+
+def test_rows_with_extra_keys_take_the_per_line_path_so_meta_is_exact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jsonl, "SMALL_PIECE_LINES", 4)
+    path = tmp_path / "meta.jsonl"
+    write_lines(path, [{"instruction": "q", "output": "a", "extra": i} for i in range(20)])
+    fast, slow, fast_pieces = both_paths(path, monkeypatch)
+    assert fast_pieces == 0
+    assert fast.records["meta"][3] == '{"extra": 3}'  # type: ignore[attr-defined]
