@@ -1,0 +1,259 @@
+"""export_run: a run folder's kept rows → one file per split in a chosen format, registered and verified.
+
+    from curate.export.run import export_run
+    result = export_run("runs/a", "out/a", format="sharegpt")   # raises ExportError when a check fails
+
+What it writes into the output folder:
+    train.<ext>, val.<ext>, test.<ext>   each split present (no `split` column: every kept row is train)
+    dataset_info.json                     LLaMA-Factory registry of those files (when the format is loadable)
+    hf/                                   optional `DatasetDict.save_to_disk` folder, one split per file
+    export.json                           what was written, dropped, repeated and verified
+Train rows are repeated `repeats` times (the mix stage's upsampling); val and test rows appear once, so
+evaluation is not skewed. Copies are interleaved (every row once, then the rows with a second copy, ...)
+so that a reader that does not shuffle still sees the mix. Every file is read back and compared with the
+canonical rows before the result is returned (see curate.export.verify).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from curate.atomic import write_json
+from curate.errors import UsageError, WinnowError
+from curate.export.llama_factory import dataset_info_entry
+from curate.export.verify import Verification, content_keys, verify_file, verify_rows
+from curate.formats.registry import get_format
+from curate.io.read import read_corpus
+from curate.io.write import FILE_FORMATS, WriteReport, write_records
+
+SPLITS = ("train", "val", "test")
+# Formats with a field for the task label (Dolly `category`, self-instruct `task`). Others get no task:
+# it is a curation label, not training content, and some writers refuse a row with a field they cannot hold.
+TASK_FORMATS = ("dolly", "self_instruct")
+Progress = Callable[[str, int, int], None]
+
+
+class ExportError(WinnowError):
+    """An exported file did not read back as the rows it was written from."""
+
+
+@dataclass
+class SplitExport:
+    split: str
+    rows: int  # canonical rows of the split
+    copies: int  # rows handed to the writer (train: repeats expanded)
+    path: Path
+    report: WriteReport
+    verification: Verification
+    expected: Counter[str] = field(default_factory=Counter)  # content keys of the rows handed to the writer
+
+
+@dataclass
+class ExportResult:
+    out_dir: Path
+    format: str
+    file_format: str
+    splits: list[SplitExport] = field(default_factory=list)
+    dataset_info: Path | None = None
+    not_registered: str | None = None
+    hf_dir: Path | None = None
+    hf_checks: list[Verification] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. rows LLaMA-Factory's loader would not read
+
+    @property
+    def problems(self) -> list[str]:
+        checks = [s.verification for s in self.splits] + self.hf_checks
+        return [p for check in checks for p in check.problems]
+
+
+def expand_repeats(frame: pl.DataFrame) -> pl.DataFrame:
+    """Each row `repeats` times (at least once), interleaved by copy number, original order within a copy."""
+    if "repeats" not in frame.columns:
+        return frame
+    copies = pl.int_ranges(pl.col("repeats").fill_null(1).clip(lower_bound=1)).alias("__copy")
+    return (
+        frame.with_row_index("__row")
+        .with_columns(copies)
+        .explode("__copy")
+        .sort(["__copy", "__row"])
+        .drop("__row", "__copy")
+    )
+
+
+def load_kept(run_dir: Path) -> pl.DataFrame:
+    path = run_dir / "kept.parquet"
+    if not path.is_file():
+        raise UsageError(
+            f"{run_dir} is not a run folder (no kept.parquet)",
+            hint="run `winnow curate INPUT... --rules FILE -o RUNDIR` first and export RUNDIR",
+        )
+    frame = pl.read_parquet(path)
+    if "drop_reason" in frame.columns:
+        frame = frame.filter(pl.col("drop_reason").is_null())
+    return frame
+
+
+def _split_frames(frame: pl.DataFrame, notes: list[str]) -> list[tuple[str, pl.DataFrame]]:
+    if "split" not in frame.columns or frame["split"].null_count() == frame.height:
+        notes.append("no split column: every kept row is exported as train")
+        return [("train", frame)]
+    unknown = sorted(set(frame["split"].drop_nulls().unique().to_list()) - set(SPLITS))
+    if unknown:
+        raise WinnowError(f"kept.parquet has rows in unknown splits {unknown}", hint="re-run winnow curate")
+    unsplit = frame["split"].null_count()
+    if unsplit:
+        notes.append(f"{unsplit} kept rows have no split and are exported as train")
+    parts = [(name, frame.filter(pl.col("split") == name)) for name in SPLITS]
+    if unsplit:
+        parts[0] = ("train", pl.concat([parts[0][1], frame.filter(pl.col("split").is_null())]))
+    return [(name, part) for name, part in parts if part.height]
+
+
+def _written_keys(path: Path, file_format: str) -> set[str]:
+    """Keys used anywhere in a written file (for the registry's column list)."""
+    text = path.read_text(encoding="utf-8")
+    rows = (
+        json.loads(text)
+        if file_format == "json"
+        else [json.loads(line) for line in text.splitlines() if line]
+    )
+    keys: set[str] = set()
+    for row in rows:
+        if isinstance(row, dict):
+            keys.update(k for k, v in row.items() if v is not None)
+    return keys
+
+
+def export_run(
+    run_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    format: str,
+    file_format: str = "jsonl",
+    hf: bool = False,
+    name: str = "winnow",
+    progress: Progress | None = None,
+) -> ExportResult:
+    get_format(format)  # unknown names fail before anything is written
+    if file_format not in FILE_FORMATS:
+        raise UsageError(f"unknown file format {file_format!r}", hint="use jsonl or json")
+    run_dir, out_dir = Path(run_dir), Path(out_dir)
+    frame = load_kept(run_dir)
+    result = ExportResult(out_dir=out_dir, format=format, file_format=file_format)
+    parts = _split_frames(frame, result.notes)
+    if "task" in frame.columns and format not in TASK_FORMATS:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("task"))
+        parts = [(split, part.with_columns(pl.lit(None, pl.String).alias("task"))) for split, part in parts]
+        result.notes.append(f"task labels not written: {format} has no task field")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    registry: dict[str, Any] = {}
+    for index, (split, part) in enumerate(parts):
+        rows = expand_repeats(part) if split == "train" else part
+        if split == "train" and rows.height != part.height:
+            result.notes.append(
+                f"train: {part.height} rows written as {rows.height} copies (mix repeats expanded)"
+            )
+        path = out_dir / f"{split}.{file_format}"
+        if progress:
+            progress(f"writing {path.name}", index, len(parts))
+        report = write_records(rows, path, format=format, file_format=file_format)
+        expected = content_keys(rows)
+        if report.rows_written:
+            check = verify_file(expected, path, format, report)
+        else:  # nothing to read back: the reader rightly calls an empty file an error
+            check = verify_rows(expected, iter(()), report, str(path))
+            result.notes.append(
+                f"{split}: no row can be written as {format}; {path.name} is empty and not registered"
+            )
+        result.splits.append(SplitExport(split, part.height, rows.height, path, report, check, expected))
+        entry, why = dataset_info_entry(format, path.name, _written_keys(path, file_format))
+        if not report.rows_written:
+            continue
+        if entry is None:
+            result.not_registered = why
+        else:
+            registry[f"{name}_{split}"] = entry
+    written = sum(s.report.rows_written for s in result.splits)
+    if registry:
+        result.dataset_info = out_dir / "dataset_info.json"
+        write_json(result.dataset_info, registry)
+        result.warnings.extend(check_registry(result.dataset_info, list(registry), result.splits))
+    if hf and written:
+        from curate.export.hf import save_hf
+
+        result.hf_dir, result.hf_checks = save_hf(result.splits, out_dir / "hf", format, file_format)
+    write_json(out_dir / "export.json", summary(result, run_dir))
+    if not written:
+        raise ExportError(
+            f"no kept row can be written as {format} ({frame.height} kept rows)",
+            hint=f"pick a format that holds these rows' kind; reasons per split in {out_dir / 'export.json'}",
+        )
+    if result.problems:
+        raise ExportError(
+            "exported files do not match the canonical rows:\n"
+            + "\n".join(f"  - {p}" for p in result.problems),
+            hint=f"details in {out_dir / 'export.json'}",
+        )
+    return result
+
+
+def check_registry(info: Path, names: list[str], splits: list[SplitExport]) -> list[str]:
+    """Read each registered dataset the way LLaMA-Factory's registry describes it (curate.io reads
+    `dataset_info.json:name` with LLaMA-Factory's column and tag semantics) and compare with the file."""
+    warnings: list[str] = []
+    by_file = {s.path.name: s for s in splits}
+    registry = json.loads(info.read_text(encoding="utf-8"))
+    for name in names:
+        split = by_file[registry[name]["file_name"]]
+        back = read_corpus([f"{info}:{name}"])
+        remaining = Counter(split.expected)
+        unmatched = 0
+        for key in content_keys(back.records).elements():
+            if remaining[key] > 0:
+                remaining[key] -= 1
+            else:
+                unmatched += 1
+        if back.quarantine.height or unmatched:
+            first = back.quarantine.row(0, named=True)["error"] if back.quarantine.height else ""
+            warnings.append(
+                f"{name}: through dataset_info.json {back.quarantine.height} rows are unreadable and {unmatched} "
+                f"differ (LLaMA-Factory would not load them as written){': ' + first if first else ''}"
+            )
+    return warnings
+
+
+def summary(result: ExportResult, run_dir: Path) -> dict[str, Any]:
+    return {
+        "run_dir": str(run_dir),
+        "format": result.format,
+        "file_format": result.file_format,
+        "splits": {
+            s.split: {
+                "file": s.path.name,
+                "rows": s.rows,
+                "copies": s.copies,
+                "written": s.report.rows_written,
+                "dropped": s.report.dropped,
+                "lost_fields": s.report.lost_fields,
+                "notes": s.report.notes,
+                "verification": {
+                    k: v for k, v in asdict(s.verification).items() if k not in ("path", "expected")
+                },
+            }
+            for s in result.splits
+        },
+        "dataset_info": result.dataset_info.name if result.dataset_info else None,
+        "not_registered": result.not_registered,
+        "hf": str(result.hf_dir) if result.hf_dir else None,
+        "notes": result.notes,
+        "warnings": result.warnings,
+        "ok": not result.problems,
+    }
