@@ -11,10 +11,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
-from curate.shard.fingerprint import tokenizer_fingerprint
 
 from tests.conftest import shared_path
+from train.shards import Split
 
 TEMPLATE = (
     "{% for m in messages %}"
@@ -62,6 +63,8 @@ def encode(tokenizer: Any, prompt: str, response: str, max_len: int) -> tuple[li
 def write_shards(
     out: Path, splits: dict[str, list[tuple[str, str]]], *, max_len: int = 128, tokenizer: Any = None
 ) -> Path:
+    from curate.shard.fingerprint import tokenizer_fingerprint
+
     tokenizer = tokenizer or tokenizer_with_template()
     out.mkdir(parents=True, exist_ok=True)
     tokenizer.save_pretrained(str(out / "tokenizer"))
@@ -124,6 +127,20 @@ def write_shards(
     return out
 
 
+def split_from(pairs: list[tuple[list[int], list[int]]], buckets: list[int] | None = None) -> Split:
+    """A Split straight from (input_ids, labels) pairs, for tests below the shard files."""
+    lengths = np.array([len(ids) for ids, _ in pairs], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+    return Split(
+        "test",
+        np.concatenate([np.array(ids, dtype=np.int64) for ids, _ in pairs]),
+        np.concatenate([np.array(lab, dtype=np.int64) for _, lab in pairs]),
+        offsets,
+        np.array(buckets if buckets is not None else [0] * len(pairs), dtype=np.int64),
+        [f"row-{i}" for i in range(len(pairs))],
+    )
+
+
 def random_llama(folder: Path, seed: int = 0) -> Path:
     """A random-init tiny Llama saved as a local model folder (vocab of stories260K's tokenizer)."""
     import torch
@@ -139,6 +156,7 @@ def random_llama(folder: Path, seed: int = 0) -> Path:
         num_key_value_heads=2,
         max_position_embeddings=512,
         tie_word_embeddings=False,
+        initializer_range=0.1,  # wide enough that LoRA on the layers can move the logits
     )
     LlamaForCausalLM(config).save_pretrained(str(folder))
     return folder

@@ -1,0 +1,99 @@
+"""train/loss.py: prompt tokens get no gradient; the step loss is token-weighted, so batch 8 x accum 1,
+batch 1 x accum 8, and packed vs padded give the same loss and the same gradients."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from tests.train.train_shardkit import alpaca_pairs, encode, split_from, stories_dir, tokenizer_with_template
+from train.batching import collate_packed, collate_padded
+from train.config import LoraConfig, ModelConfig
+from train.distributed import World
+from train.lora import add_lora
+from train.loss import accumulate, forward_sum
+from train.model import load_model, resolve
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture(scope="module")
+def setup() -> tuple[Any, Any]:
+    tokenizer = tokenizer_with_template()
+    split = split_from([encode(tokenizer, p, r, 64) for p, r in alpaca_pairs(8)])
+    cfg = ModelConfig(attn_implementation="sdpa")
+    torch.manual_seed(0)
+    model = add_lora(load_model(str(stories_dir()), cfg, resolve(cfg, CPU)), LoraConfig(r=4, alpha=8))
+    with torch.no_grad():  # LoRA B starts at 0; give it weight so A gets gradients too
+        for name, param in model.named_parameters():
+            if "lora_B" in name:
+                param.normal_(0, 0.05)
+    return model, split
+
+
+def _loss_and_grads(model: Any, batches: list[Any]) -> tuple[float, dict[str, torch.Tensor]]:
+    model.zero_grad(set_to_none=True)
+    loss, _ = accumulate(model, batches, World(), CPU, torch.float32)
+    return loss, {n: p.grad.clone() for n, p in model.named_parameters() if p.requires_grad}
+
+
+def test_batch_size_accumulation_and_packing_give_the_same_loss_and_gradients(setup: tuple[Any, Any]) -> None:
+    model, split = setup
+    rows = list(range(8))
+    runs = {
+        "bs8 x accum1": [collate_padded(split, rows, pad_id=0)],
+        "bs1 x accum8": [collate_padded(split, [r], pad_id=0) for r in rows],
+        "bs2 x accum4": [collate_padded(split, rows[i : i + 2], pad_id=0) for i in range(0, 8, 2)],
+        "packed 1 x 8": [collate_packed(split, rows)],
+        "packed 2 x 4": [collate_packed(split, rows[:4]), collate_packed(split, rows[4:])],
+    }
+    reference_loss, reference_grads = _loss_and_grads(model, runs.pop("bs8 x accum1"))
+    assert reference_loss > 0
+    for name, batches in runs.items():
+        loss, grads = _loss_and_grads(model, batches)
+        assert loss == pytest.approx(reference_loss, rel=1e-5), name
+        for key, grad in grads.items():
+            torch.testing.assert_close(grad, reference_grads[key], rtol=1e-4, atol=1e-6, msg=f"{name}: {key}")
+
+
+def test_a_per_micro_batch_mean_would_not_be_equivalent(setup: tuple[Any, Any]) -> None:
+    """The check above can fail: averaging per-micro-batch means weights short answers up."""
+    model, split = setup
+    token_weighted, _ = _loss_and_grads(model, [collate_padded(split, list(range(8)), pad_id=0)])
+    with torch.no_grad():
+        means = [
+            float(forward_sum(model, b, torch.float32)) / b.trainable_tokens
+            for b in (collate_padded(split, [r], pad_id=0) for r in range(8))
+        ]
+    assert abs(sum(means) / 8 - token_weighted) > 1e-3
+
+
+def test_prompt_tokens_get_no_gradient(setup: tuple[Any, Any]) -> None:
+    model, split = setup
+    batch = collate_padded(split, [0, 1, 2], pad_id=0)
+    captured: dict[str, torch.Tensor] = {}
+
+    def keep(_module: Any, _inputs: Any, output: torch.Tensor) -> None:
+        output.retain_grad()
+        captured["logits"] = output
+
+    handle = model.get_output_embeddings().register_forward_hook(keep)
+    try:
+        model.zero_grad(set_to_none=True)
+        total = forward_sum(model, batch, torch.float32)
+        total.backward()
+    finally:
+        handle.remove()
+    grad = captured["logits"].grad
+    trained = batch.targets != -100
+    assert grad is not None
+    assert torch.count_nonzero(grad[~trained]) == 0  # prompt and padding positions: exactly zero
+    assert bool((grad[trained].abs().sum(-1) > 0).all())
+    # and the summed loss is exactly the cross-entropy over the reply tokens only
+    logits = captured["logits"].detach().float()
+    manual = F.cross_entropy(logits[trained], batch.targets[trained], reduction="sum")
+    assert float(total) == pytest.approx(float(manual), rel=1e-6)
+    assert batch.trainable_tokens == int(trained.sum())
