@@ -74,5 +74,6 @@ def test_rows_with_extra_keys_take_the_per_line_path_so_meta_is_exact(
     path = tmp_path / "meta.jsonl"
     write_lines(path, [{"instruction": "q", "output": "a", "extra": i} for i in range(20)])
     fast, slow, fast_pieces = both_paths(path, monkeypatch)
+    assert_frame_equal(fast.records, slow.records)  # type: ignore[attr-defined]
     assert fast_pieces == 0
     assert fast.records["meta"][3] == '{"extra": 3}'  # type: ignore[attr-defined]
