@@ -104,7 +104,8 @@ def test_output_folder_has_adapter_tokenizer_config_metrics_and_report(shards: P
         assert (out / name).is_file(), name
     assert (out / "best" / "adapter_model.safetensors").is_file()
     assert (out / "checkpoints" / "last" / "optimizer.safetensors").is_file()
-    assert not list(out.rglob("*.bin")) and not list(out.rglob("*.pt"))  # no pickle
+    assert not list(out.rglob("*.bin"))  # no pickle anywhere
+    assert not list(out.rglob("*.pt"))
     resolved = yaml.safe_load((out / "train_config.yaml").read_text())
     assert resolved["lora"]["r"] == 16
     assert resolved["resolved"] == {
