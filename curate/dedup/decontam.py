@@ -63,7 +63,9 @@ def find_contamination(
         texts = pl.concat([refs["__key"], rows["__key"]])
         groups = np.concatenate([np.zeros(refs.height, np.int8), np.ones(rows.height, np.int8)])
         settings = dataclasses.replace(near, threshold=config.threshold)
-        result = near_duplicates(texts, settings, workers=workers, progress=progress, groups=groups)
+        result = near_duplicates(
+            texts, settings, workers=workers, progress=progress, groups=groups, normalized_input=True
+        )
         near_stats = result.stats()
         # a < b and references come first, so a is the reference and b - n_refs the corpus row
         pairs = result.pairs.select(

@@ -65,7 +65,12 @@ def _cluster_reps(
     if not config.near.enabled or n < 2:
         return np.arange(n, dtype=np.int64), {}
     result = near_duplicates(
-        reps["__key"], config.near, workers=workers, spill_dir=spill_dir, progress=progress
+        reps["__key"],
+        config.near,
+        workers=workers,
+        spill_dir=spill_dir,
+        progress=progress,
+        normalized_input=True,
     )
     return components(n, result.pairs["a"].to_numpy(), result.pairs["b"].to_numpy()), result.stats()
 
@@ -76,7 +81,7 @@ def _with_jaccard(members: pl.DataFrame, reps: pl.DataFrame, config: DedupConfig
     pairs = pairs.sort(["__rep", "kept_rep"])
     jac = np.zeros(0)
     if pairs.height:
-        texts = near_texts(reps["__key"], config.near)
+        texts = near_texts(reps["__key"], config.near, normalized_input=True)
         a, b = pairs["__rep"].to_numpy(), pairs["kept_rep"].to_numpy()
         jac = pair_jaccard(texts, a, b, shingle_spec(config.near))
     pairs = pairs.with_columns(__jaccard=pl.Series(jac, dtype=pl.Float64))

@@ -8,6 +8,7 @@ minimise the weighted false-positive + false-negative areas under that curve, as
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Final
 
 import numpy as np
@@ -25,6 +26,7 @@ def _simpson(lo: float, hi: float, f: np.ndarray, x: np.ndarray) -> float:
     return float(h / 3.0 * (f[0] + f[-1] + 4.0 * f[1:-1:2].sum() + 2.0 * f[2:-1:2].sum()))
 
 
+@lru_cache(maxsize=64)
 def optimal_bands_rows(
     threshold: float, num_perm: int, fp_weight: float = 0.5, fn_weight: float = 0.5
 ) -> tuple[int, int]:

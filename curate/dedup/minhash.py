@@ -64,8 +64,8 @@ def sha1_hashes64(shingles: Sequence[str]) -> np.ndarray:
     if not shingles:
         return np.empty(0, dtype=np.uint64)
     sha1 = hashlib.sha1
-    joined = b"".join([sha1(s.encode("utf-8")).digest()[:8] for s in shingles])
-    return np.frombuffer(joined, dtype="<u8").astype(np.uint64)
+    digests = np.frombuffer(b"".join([sha1(s.encode("utf-8")).digest() for s in shingles]), dtype=np.uint8)
+    return digests.reshape(-1, 20)[:, :8].copy().view("<u8").ravel().astype(np.uint64)
 
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
@@ -78,36 +78,42 @@ def _fmix32(h: np.ndarray) -> np.ndarray:
 
 
 def permuted(hash32: np.ndarray, perms: Permutations) -> np.ndarray:
-    """(n_shingles, num_perm) permuted hash values, in the scheme's dtype (uint32 or uint64)."""
+    """(num_perm, n_shingles) permuted hash values in the scheme's dtype (uint32, or uint64 for legacy).
+
+    Permutations run along rows so that each row is contiguous over shingles: the per-document minimum
+    (`reduceat` along axis 1) then reads memory in order, ~5x faster than reducing along axis 0.
+    """
     if perms.scheme == "legacy":
-        hv = hash32.astype(np.uint64).reshape(-1, 1)
-        return np.bitwise_and((hv * perms.a + perms.b) % MERSENNE_PRIME, MAX_HASH32)
-    hv = _fmix32(hash32.astype(np.uint32).reshape(-1, 1))
-    return hv * perms.a + perms.b  # uint32 wraparound is the intended mod 2^32
+        hv = hash32.astype(np.uint64)[None, :]
+        return np.bitwise_and((perms.a[:, None] * hv + perms.b[:, None]) % MERSENNE_PRIME, MAX_HASH32)
+    hv = _fmix32(hash32.astype(np.uint32))[None, :]
+    out = perms.a[:, None] * hv  # uint32 wraparound is the intended mod 2^32
+    out += perms.b[:, None]
+    return out
 
 
 def signatures(
-    hash32: np.ndarray, offsets: np.ndarray, perms: Permutations, chunk_shingles: int = 1 << 16
+    hash32: np.ndarray, offsets: np.ndarray, perms: Permutations, chunk_shingles: int = 8192
 ) -> np.ndarray:
     """(n_docs, num_perm) uint32 signatures; document i owns hash32[offsets[i]:offsets[i+1]].
 
     A document without shingles keeps the empty value in every slot (as an un-updated datasketch MinHash).
-    Work is chunked on document boundaries so the permuted matrix stays ~chunk_shingles x num_perm.
+    Work is chunked on document boundaries so the permuted block (num_perm x ~chunk_shingles) stays in
+    cache; a chunk of 8192 measured fastest here.
     """
     n_docs = len(offsets) - 1
     out = np.full((n_docs, perms.num_perm), EMPTY32, dtype=np.uint32)
-    sizes = np.diff(offsets)
-    nonempty = np.flatnonzero(sizes > 0)
+    nonempty = np.flatnonzero(np.diff(offsets) > 0)
+    ends = offsets[nonempty + 1]
     start = 0
     while start < len(nonempty):
-        first_doc = nonempty[start]
-        limit = offsets[first_doc] + chunk_shingles
-        # the last non-empty doc whose end fits the chunk (at least one doc per chunk)
-        stop = max(start + 1, int(np.searchsorted(offsets[nonempty + 1], limit, side="right")))
+        limit = offsets[nonempty[start]] + chunk_shingles
+        # the last non-empty doc that ends within the chunk (at least one doc per chunk)
+        stop = max(start + 1, int(np.searchsorted(ends, limit, side="right")))
         docs = nonempty[start:stop]
         lo, hi = offsets[docs[0]], offsets[docs[-1] + 1]
-        phv = permuted(hash32[lo:hi], perms)
-        out[docs] = np.minimum.reduceat(phv, offsets[docs] - lo, axis=0).astype(np.uint32)
+        block = permuted(hash32[lo:hi], perms)
+        out[docs] = np.minimum.reduceat(block, offsets[docs] - lo, axis=1).T.astype(np.uint32)
         start = stop
     return out
 

@@ -27,7 +27,7 @@ from curate.dedup.candidates import candidate_pairs
 from curate.dedup.config import NearConfig
 from curate.dedup.lsh import optimal_bands_rows, s_curve
 from curate.dedup.minhash import estimated_jaccard
-from curate.dedup.normalize import normalized
+from curate.dedup.normalize import PUNCTUATION_PATTERN, normalized
 from curate.dedup.shingles import ShingleSpec, prepared
 from curate.dedup.signing import SignSpec, sign_batch
 from curate.dedup.store import BandStore
@@ -77,10 +77,24 @@ def shingle_spec(config: NearConfig) -> ShingleSpec:
     return ShingleSpec(config.word_ngram, config.char_ngram, config.cjk_share)
 
 
-def near_texts(texts: pl.Series, config: NearConfig) -> pl.Series:
-    """The text the shingles are cut from (NFKC, lower case, whitespace collapsed, punctuation-blind)."""
+def near_texts(texts: pl.Series, config: NearConfig, *, normalized_input: bool = False) -> pl.Series:
+    """The text the shingles are cut from (NFKC, lower case, whitespace collapsed, punctuation-blind).
+
+    `normalized_input`: the texts already went through `normalized` (exact keys), so only the
+    punctuation step is left to do; NFKC is the costly part and is not repeated.
+    """
     frame = pl.DataFrame({"t": texts.cast(pl.String)})
-    return frame.select(normalized(pl.col("t"), punctuation_blind=config.ignore_punctuation))["t"]
+    if not normalized_input:
+        return frame.select(normalized(pl.col("t"), punctuation_blind=config.ignore_punctuation))["t"]
+    if not config.ignore_punctuation:
+        return frame["t"]
+    blind = (
+        pl.col("t")
+        .str.replace_all(PUNCTUATION_PATTERN, " ")
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars(" ")
+    )
+    return frame.select(pl.when(blind.str.len_chars() > 0).then(blind))["t"]
 
 
 @contextmanager
@@ -156,6 +170,7 @@ def near_duplicates(
     progress: Progress | None = None,
     groups: np.ndarray | None = None,
     threshold: float | None = None,
+    normalized_input: bool = False,
 ) -> NearResult:
     """Pairs of texts whose (verified, or estimated) Jaccard reaches the threshold.
 
@@ -165,7 +180,7 @@ def near_duplicates(
     threshold = config.threshold if threshold is None else threshold
     bands, rows = resolve_bands_rows(config)
     spec = shingle_spec(config)
-    prepped = near_texts(texts, config)
+    prepped = near_texts(texts, config, normalized_input=normalized_input)
     sign_spec = SignSpec(spec, config.num_perm, config.seed, config.scheme, bands, rows)
     is_cjk = prepared(prepped, spec)["is_cjk"]
     scripts = {"word": int((~is_cjk).sum()), "character": int(is_cjk.sum())}
