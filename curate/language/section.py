@@ -65,6 +65,25 @@ class LanguageConfig:
         needed = ("instruction", "response") if self.mismatch else ()
         return tuple(f for f in DETECTABLE_FIELDS if f in self.detect or f in needed)
 
+    def to_raw(self) -> dict[str, Any]:
+        """The section as it runs, every default written out (for rules.resolved.yaml)."""
+        return {
+            "allowed": list(self.allowed) if self.allowed is not None else None,
+            "min_purity": self.min_purity,
+            "fields": {
+                name: {
+                    "allowed": list(rule.allowed) if rule.allowed is not None else None,
+                    "min_purity": rule.min_purity,
+                }
+                for name, rule in self.fields.items()
+            },
+            "mismatch": self.mismatch,
+            "candidates": list(self.candidates) if self.candidates is not None else None,
+            "detect": list(self.detect),
+            "min_letters": self.min_letters,
+            "sample_chars": self.sample_chars,
+        }
+
     def identify_settings(self) -> IdentifySettings:
         return IdentifySettings(
             resolution=make_resolution(self.candidates, min_letters=self.min_letters),

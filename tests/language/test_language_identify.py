@@ -1,0 +1,79 @@
+"""The language pass: script-settled cases, "und" for short text, purity, determinism, what is measured."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from curate.language.identify import IdentifySettings, identify
+from curate.language.resolve import make_resolution
+from curate.language.scripts import measured_text
+
+
+def _langs(texts: list[str | None], **resolution: object) -> tuple[list[str | None], int]:
+    settings = IdentifySettings(resolution=make_resolution(**resolution))  # type: ignore[arg-type]
+    result, stats = identify(pl.Series(texts, dtype=pl.String), settings, workers=1)
+    return result["lang"].to_list(), stats.langdetect_texts
+
+
+def test_script_settles_without_langdetect() -> None:
+    texts = [
+        "안녕하세요, 만나서 반갑습니다",  # Hangul → ko
+        "東京の天気は晴れです",  # kana → ja
+        "今天天气很好，我们一起去公园散步吧",  # >= 10 Han, no kana → zh
+        "สวัสดีครับ ยินดีต้อนรับ",  # Thai → th
+        "Καλημέρα σε όλους τους φίλους",  # Greek → el
+        "The model should explain how the results were computed and what they mean.",  # English fast path
+        "ト",  # one kana is enough: the script says it
+    ]
+    langs, detected = _langs(texts)
+    assert langs == ["ko", "ja", "zh", "th", "el", "en", "ja"]
+    assert detected == 0
+
+
+def test_candidates_settle_a_script_with_one_candidate() -> None:
+    langs, detected = _langs(["Привет, как у тебя дела сегодня?"], candidates=["zh", "en", "ru"])
+    assert (langs, detected) == (["ru"], 0)
+
+
+def test_langdetect_decides_latin_and_short_han() -> None:
+    texts = ["Der schnelle braune Fuchs springt über den faulen Hund", "Bonjour tout le monde", "北京"]
+    langs, detected = _langs(texts)
+    assert langs == ["de", "fr", "zh"]
+    assert detected == 3
+
+
+def test_short_or_letterless_text_is_und_not_a_guess() -> None:
+    langs, detected = _langs(
+        ["hi", "ok!", "12345 67", "https://example.com/a/b", "```python\nprint('x')\n```", "", None]
+    )
+    assert langs == ["und", "und", "und", "und", "und", "und", None]
+    assert detected == 0
+
+
+def test_purity_is_the_weighted_share_of_the_language_script() -> None:
+    texts = [
+        "今天天气很好我们去公园 hello world",
+        "A plain English sentence that is all Latin letters.",
+        "hi",
+    ]
+    result, _ = identify(pl.Series(texts), workers=1)
+    assert result["lang"].to_list() == ["zh", "en", "und"]
+    # 11 Han characters x 3 = 33 Latin-letter units against 10 Latin letters.
+    assert result["purity"].to_list() == [pytest.approx(33 / 43), 1.0, None]
+
+
+def test_code_urls_and_numbers_are_not_measured() -> None:
+    text = "看代码：\n```python\nfor i in range(10):\n    print(i)\n```\n网址 https://example.com 共 42 行\nx = compute(3)"
+    measured = pl.select(measured_text(pl.lit(text))).item()
+    assert measured == "看代码： 网址 共 行"
+
+
+def test_identical_texts_are_measured_once_and_results_repeat() -> None:
+    texts = ["Bonjour tout le monde", "Bonjour tout le monde", "Hallo Welt, wie geht es dir heute?"] * 3
+    first, stats = identify(pl.Series(texts), workers=1)
+    second, _ = identify(pl.Series(texts), workers=1)
+    assert stats.unique_texts == 2
+    assert stats.langdetect_texts == 2
+    assert first.equals(second)
+    assert first["lang"].to_list() == ["fr", "fr", "de"] * 3

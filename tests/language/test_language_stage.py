@@ -1,0 +1,112 @@
+"""The `language` stage: columns, ledger reasons, the translation exemption, stats and the cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from curate.language.section import parse_language
+from curate.language.stage import language_stage
+from curate.ledger import with_ledger
+from curate.record import frame_from_rows
+from curate.rulefile.problems import Problems
+from curate.stages import StageContext
+
+ZH_REPLY = "春天来了，花都开了，小鸟在树上唱歌，孩子们在草地上奔跑玩耍。"
+EN_REPLY = "Spring has come, and the flowers are blooming while the birds sing in the trees."
+# 23 Han characters (69 Latin-letter units) against 39 Latin letters: still Chinese, purity 0.64.
+IMPURE_ZH = (
+    "这是答案，请看下面的详细说明和例子。春天来了，花开了。 Please read the English notes below carefully."
+)
+
+
+def _row(row_id: str, instruction: str, reply: str, task: str | None = None) -> dict[str, object]:
+    return {
+        "id": row_id,
+        "kind": "sft",
+        "messages": [{"role": "user", "content": instruction}, {"role": "assistant", "content": reply}],
+        "task": task,
+    }
+
+
+def _frame() -> pl.DataFrame:
+    return frame_from_rows(
+        [
+            _row("ok", "请描述春天的景色，写得生动一些。", ZH_REPLY),
+            _row("mismatch", "请描述春天的景色，写得生动一些。", EN_REPLY),
+            _row("translate", "把下面这段话翻译成英文：春天来了，花都开了。", EN_REPLY),
+            _row("task", "春天来了，花都开了，小鸟在树上唱歌。", EN_REPLY, task="translation"),
+            _row(
+                "french",
+                "Décrivez le printemps avec des mots simples et beaux.",
+                "Le printemps est arrivé et les fleurs sont magnifiques.",
+            ),
+            _row("impure", "请描述春天的景色，写得生动一些。", IMPURE_ZH),
+            _row("short", "hi", "ok"),
+        ]
+    )
+
+
+def _config(raw: dict[str, object]) -> object:
+    problems = Problems("t")
+    config = parse_language(raw, "language", problems)
+    assert not problems
+    return config
+
+
+def test_stage_columns_reasons_and_stats(tmp_path: Path) -> None:
+    config = _config({"allowed": ["zh", "en"], "fields": {"response": {"min_purity": 0.75}}})
+    ctx = StageContext(cache_dir=tmp_path, workers=1)
+    out = language_stage(with_ledger(_frame()), {"language": config}, ctx)
+
+    assert out["lang.instruction"].to_list() == ["zh", "zh", "zh", "zh", "fr", "zh", "und"]
+    assert out["lang.response"].to_list() == ["zh", "en", "en", "en", "fr", "zh", "und"]
+    assert out["lang.messages"].to_list()[1] == ["zh", "en"]
+    assert out["drop_reason"].to_list() == [
+        None, "language_mismatch", None, None, "language_not_allowed", "language_impure", None,
+    ]  # fmt: skip
+    assert out["failed_rules"].to_list()[4] == ["language_not_allowed"]  # same language: no mismatch
+    purity = out["lang_purity.response"].to_list()
+    assert purity[0] == 1.0
+    assert purity[5] == 69 / 108
+
+    stats = ctx.stats["language"]
+    assert stats["rows_checked"] == 7
+    assert stats["languages"]["response"] == {"en": 3, "zh": 2, "fr": 1, "und": 1}
+    assert stats["dropped"] == {"language_not_allowed": 1, "language_impure": 1, "language_mismatch": 1}
+    assert stats["translation_exempt"] == 2
+    assert stats["failed_by_field"]["language_not_allowed"]["instruction"] == 1
+
+
+def test_stage_is_deterministic_and_uses_its_cache(tmp_path: Path) -> None:
+    config = _config({"allowed": ["zh", "en"]})
+    first_ctx, second_ctx = (
+        StageContext(cache_dir=tmp_path, workers=1),
+        StageContext(cache_dir=tmp_path, workers=2),
+    )
+    first = language_stage(_frame(), {"language": config}, first_ctx)
+    second = language_stage(_frame(), {"language": config}, second_ctx)
+    assert first.equals(second)
+    assert (tmp_path / "language" / "langdetect.parquet").exists()
+    detector = second_ctx.stats["language"]["detector"]
+    assert detector["langdetect_texts"] > 0
+    assert detector["cache_hits"] == detector["langdetect_texts"]
+
+
+def test_rows_already_dropped_keep_their_first_reason(tmp_path: Path) -> None:
+    frame = with_ledger(_frame()).with_columns(
+        pl.when(pl.col("id") == "mismatch")
+        .then(pl.lit("empty_response"))
+        .otherwise(pl.col("drop_reason"))
+        .alias("drop_reason")
+    )
+    out = language_stage(frame, {"language": _config({})}, StageContext(cache_dir=tmp_path, workers=1))
+    row = out.filter(pl.col("id") == "mismatch").row(0, named=True)
+    assert row["drop_reason"] == "empty_response"
+    assert row["failed_rules"] == ["language_mismatch"]
+
+
+def test_no_section_no_change() -> None:
+    frame = _frame()
+    assert language_stage(frame, {}, StageContext()).equals(frame)
