@@ -7,8 +7,9 @@ map below normalizes them. Decisions worth knowing (they change how a mix is bal
     MT-Bench       writing, roleplay -> creative_writing; coding -> code; reasoning, stem, humanities -> open_qa
                    (open questions answered from the model's own knowledge; the set has no "reasoning" label,
                    and logic puzzles are not arithmetic, so not math)
-    Vicuna bench   generic, knowledge, common-sense, counterfactual -> open_qa; fermi -> math (quantitative
-                   estimation); writing, roleplay -> creative_writing; coding -> code
+    Vicuna bench   generic, knowledge, common-sense, counterfactual, fermi -> open_qa (Fermi questions are
+                   estimates argued from world knowledge, not computations with given numbers like GSM8K);
+                   writing, roleplay -> creative_writing; coding -> code
     self-instruct  is_classification = true -> classification (false says nothing: the classifier decides)
 
 Labels are compared after lower-casing and turning spaces and hyphens into underscores. A label that is not
@@ -59,7 +60,7 @@ LABEL_MAP: Final[dict[str, str]] = {
     "knowledge": "open_qa",
     "common_sense": "open_qa",
     "counterfactual": "open_qa",
-    "fermi": "math",
+    "fermi": "open_qa",
     # common spellings
     "programming": "code",
     "mathematics": "math",
