@@ -48,7 +48,7 @@ def write_records(
     fmt = get_format(format)
     if file_format not in FILE_FORMATS:
         raise UsageError(f"unknown file format {file_format!r}", hint="use jsonl or json")
-    rows, report = convert_records(frame, format)
+    rows, report = convert_records(frame, fmt.name)
     with atomic_open(path) as handle:
         if file_format == "jsonl":
             for row in rows:
@@ -59,7 +59,6 @@ def write_records(
             handle.write(",\n".join(json.dumps(row, ensure_ascii=False) for row in rows))
             handle.write("\n]\n" if rows else "]\n")
     report.path = Path(path)
-    del fmt
     return report
 
 
@@ -82,3 +81,12 @@ def convert_records(frame: pl.DataFrame, format: str) -> tuple[list[Any], WriteR
     return rows, WriteReport(
         rows_written=len(rows), dropped=dict(dropped), lost_fields=dict(lost), notes=dict(notes)
     )
+
+
+def write_quarantine(quarantine: pl.DataFrame, path: str | os.PathLike[str]) -> int:
+    """Write quarantine entries (source, line, error, snippet) as JSON Lines, atomically; returns the count."""
+    with atomic_open(path) as handle:
+        for row in quarantine.iter_rows(named=True):
+            handle.write(json.dumps(row, ensure_ascii=False))
+            handle.write("\n")
+    return quarantine.height
