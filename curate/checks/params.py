@@ -29,3 +29,15 @@ class Range:
 RATIO = Range(0.0, 1.0)
 NON_NEGATIVE = Range(0, None)
 POSITIVE = Range(1, None)
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """Marks the parameter a check compares its metric with (it never changes the metric itself).
+
+    Only needed where the metric expression cannot be serialized (a `map_batches` metric): the metric
+    cache then identifies the metric by its other parameters.
+    """
+
+
+THRESHOLD = Threshold()

@@ -1,4 +1,9 @@
-"""Character-composition ratios: special characters, alphanumerics, digits, URLs.
+r"""Character-composition ratios: special characters, alphanumerics, digits, URLs.
+
+Classes (Unicode general categories, so every script counts): alphanumeric = letters, marks and digits
+(\p{L}\p{M}\p{N}); special = everything else except whitespace and sentence punctuation (.,!?;:'"()
+and the CJK ，。！？；：、“”（）《》…), so "$%^&*#@+=<>|~" floods count but ordinary prose does not.
+Ratios are per non-space character.
 
 Ratios are only judged on texts of at least `min_chars` characters: "42" is a fine answer with a digit
 ratio of 1.0. Below that the metric is null, which counts as a pass.
@@ -14,6 +19,8 @@ from curate.checks.params import NON_NEGATIVE, RATIO
 from curate.checks.registry import Check, check
 from curate.checks.textexpr import chars, guarded, metric_check, non_space_chars, ratio
 
+# Sentence punctuation is not special; ASCII %&*#@ are Unicode "punctuation" but count as special here.
+SPECIAL_CLASS = r"[^\p{L}\p{M}\p{N}\s.,!?;:'\"()\[\]\-，。！？；：、“”‘’（）《》【】…—·]"
 URL_PATTERN = r"(?:https?|ftp)://[^\s<>\"'）)\]]+|www\.[^\s<>\"'）)\]]+"
 
 
@@ -23,10 +30,10 @@ def max_special_char_ratio(
     max_ratio: Annotated[float, RATIO] = 0.5,
     min_chars: Annotated[int, NON_NEGATIVE] = 20,
 ) -> Check:
-    """Share of non-space characters that are neither letters, marks nor digits (punctuation, symbols)."""
-    special = text.str.count_matches(r"[^\p{L}\p{M}\p{N}\s]")
+    """Share of non-space characters that are neither letters, digits, sentence punctuation nor space."""
+    special = text.str.count_matches(SPECIAL_CLASS)
     metric = guarded(ratio(special, non_space_chars(text)), text, min_chars)
-    return metric_check(metric, max_ratio, "max", span=text.str.extract(r"[^\p{L}\p{M}\p{N}\s]{3,}", 0))
+    return metric_check(metric, max_ratio, "max", span=text.str.extract(f"{SPECIAL_CLASS}{{3,}}", 0))
 
 
 @check("min_alnum_ratio")
@@ -36,7 +43,8 @@ def min_alnum_ratio(
     min_chars: Annotated[int, NON_NEGATIVE] = 20,
 ) -> Check:
     """Share of non-space characters that are letters or digits (any script); fails below min_ratio."""
-    alnum = text.str.count_matches(r"[\p{L}\p{M}\p{N}]")
+    # non-space minus non-alphanumeric: counting the (rarer) non-alphanumerics is ~3x faster
+    alnum = non_space_chars(text) - text.str.count_matches(r"[^\p{L}\p{M}\p{N}\s]")
     metric = guarded(ratio(alnum, non_space_chars(text)), text, min_chars)
     return metric_check(metric, min_ratio, "min")
 

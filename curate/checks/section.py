@@ -21,6 +21,7 @@ import polars as pl
 
 from curate.checks.registry import CheckSpec, registered_checks
 from curate.record import FIELDS, frame_from_rows
+from curate.rulefile.extends import ORIGIN_KEY
 from curate.rulefile.params import validate_params
 from curate.rulefile.problems import Problems
 from curate.rulefile.sections import section
@@ -86,7 +87,7 @@ def try_build(spec: CheckSpec, field_name: str | None, params: dict[str, Any]) -
             exprs.append(built.span.alias("s"))
         _sample_frame().select(exprs)
     except Exception as error:  # any build/compute failure is a configuration problem here
-        return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        return f"{type(error).__name__}: {' '.join(str(error).split())[:300]}"
     return None
 
 
@@ -95,6 +96,9 @@ def _parse_rule(entry: Any, place: str, problems: Problems) -> RuleConfig | None
     if not isinstance(entry, dict):
         problems.add(place, f"must be a mapping with `check:`, got {entry!r}")
         return None
+    if ORIGIN_KEY in entry:  # merged through `extends`: report at the place in the file that wrote it
+        entry = dict(entry)
+        place = str(entry.pop(ORIGIN_KEY))
     for key in entry:
         if key not in _ENTRY_KEYS:
             problems.unknown(f"{place}.{key}", str(key), _ENTRY_KEYS)
@@ -141,17 +145,20 @@ def parse_checks(raw: Any, place: str, problems: Problems) -> ChecksConfig:
         problems.add(place, f"must be a list of rules, got {type(raw).__name__}")
         return ChecksConfig()
     rules: list[RuleConfig] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, str] = {}
     for i, entry in enumerate(raw):
+        entry_place = (
+            str(entry.get(ORIGIN_KEY, f"{place}[{i}]")) if isinstance(entry, dict) else f"{place}[{i}]"
+        )
         rule = _parse_rule(entry, f"{place}[{i}]", problems)
         if rule is None:
             continue
         if rule.name in seen:
             problems.add(
-                f"{place}[{i}].name",
-                f"duplicate rule name {rule.name!r} (also {place}[{seen[rule.name]}]); give one a different `name:`",
+                f"{entry_place}.name",
+                f"duplicate rule name {rule.name!r} (also {seen[rule.name]}); give one a different `name:`",
             )
             continue
-        seen[rule.name] = i
+        seen[rule.name] = entry_place
         rules.append(rule)
     return ChecksConfig(rules=tuple(rules))

@@ -11,12 +11,14 @@
 
 from __future__ import annotations
 
+import typing
 from typing import Any
 
 import polars as pl
 
 from curate.cache import MetricCache
 from curate.checks.engine import BuiltRule, build_rule
+from curate.checks.params import Threshold
 from curate.checks.section import ChecksConfig
 from curate.ledger import record_failures, with_ledger
 from curate.stages import RuleSet, StageContext, stage
@@ -26,7 +28,16 @@ SPAN_TYPE = pl.List(pl.Struct({"rule": pl.String(), "span": pl.String()}))
 
 
 def _metric_fallback(built: BuiltRule) -> str:
-    return f"{built.rule.check}|{built.rule.field}|{sorted(built.rule.params.items())!r}"
+    """Identity of a metric whose expression cannot be serialized: check, field and non-threshold params."""
+    hints = typing.get_type_hints(built.spec.function, include_extras=True)
+    thresholds = {
+        name
+        for name, hint in hints.items()
+        if typing.get_origin(hint) is typing.Annotated
+        and any(isinstance(m, Threshold) for m in hint.__metadata__)
+    }
+    params = sorted((k, v) for k, v in built.rule.params.items() if k not in thresholds)
+    return f"{built.rule.check}|{built.rule.field}|{params!r}"
 
 
 def compute_metrics(frame: pl.DataFrame, rules: list[BuiltRule], cache: MetricCache) -> pl.DataFrame:

@@ -5,6 +5,9 @@ Merging, child over parent:
   updates the inherited entry (params merged key by key, other keys replaced); `enabled: false` removes
   it; an entry with a new name is appended. File order is the parent's order, then the new entries.
 - every other section given by the child replaces the parent's section as a whole.
+
+Each merged check entry carries its origin under ORIGIN_KEY ("default.yaml: checks[3]"), so that a
+problem is reported at the place a person can find in the file they wrote, not at the merged index.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from rules import shipped_rule_file, shipped_rule_names
+
+ORIGIN_KEY = "__origin__"
 
 
 def resolve_parent(name: str, child: Path) -> Path | None:
@@ -31,20 +36,30 @@ def _rule_name(entry: Any) -> str | None:
     return name if isinstance(name, str) else None
 
 
-def merge_checks(parent: list[Any], child: list[Any]) -> list[Any]:
-    merged = [copy.deepcopy(e) for e in parent]
+def _with_origin(entry: Any, origin: str) -> Any:
+    if isinstance(entry, dict) and ORIGIN_KEY not in entry:
+        return {**copy.deepcopy(entry), ORIGIN_KEY: origin}
+    return copy.deepcopy(entry)
+
+
+def merge_checks(parent: list[Any], child: list[Any], parent_name: str) -> list[Any]:
+    merged = [_with_origin(e, f"{parent_name}: checks[{i}]") for i, e in enumerate(parent)]
     index = {_rule_name(e): i for i, e in enumerate(merged) if _rule_name(e)}
     removed: set[int] = set()
-    for entry in child:
+    for i, entry in enumerate(child):
         name = _rule_name(entry)
         if name is None or name not in index:
-            merged.append(copy.deepcopy(entry))
+            merged.append(_with_origin(entry, f"checks[{i}]"))
             continue
         position = index[name]
         if isinstance(entry, dict) and entry.get("enabled") is False:
             removed.add(position)
             continue
         target = merged[position]
+        if "check" in entry and entry["check"] != target.get("check"):
+            merged[position] = _with_origin(entry, f"checks[{i}]")  # a different check: no params to merge
+            continue
+        target[ORIGIN_KEY] = f"checks[{i}] (over {target.get(ORIGIN_KEY)})"
         for key, value in entry.items():
             if key == "params" and isinstance(value, dict) and isinstance(target.get("params"), dict):
                 target["params"] = {**target["params"], **value}
@@ -53,12 +68,12 @@ def merge_checks(parent: list[Any], child: list[Any]) -> list[Any]:
     return [e for i, e in enumerate(merged) if i not in removed]
 
 
-def merge(parent: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+def merge(parent: dict[str, Any], child: dict[str, Any], parent_name: str) -> dict[str, Any]:
     """The child rule file applied over its parent (both raw YAML mappings, `extends` already removed)."""
     merged = copy.deepcopy(parent)
     for key, value in child.items():
         if key == "checks" and isinstance(value, list) and isinstance(merged.get("checks"), list):
-            merged["checks"] = merge_checks(merged["checks"], value)
+            merged["checks"] = merge_checks(merged["checks"], value, parent_name)
         else:
             merged[key] = copy.deepcopy(value)
     return merged

@@ -87,7 +87,7 @@ def read_merged(path: Path, problems: Problems, depth: int = 0) -> dict[str, Any
         problems.add("extends", "a rule file cannot extend itself")
         return raw
     parent = read_merged(parent_path, problems, depth + 1)
-    return merge(parent or {}, raw)
+    return merge(parent or {}, raw, parent_path.name)
 
 
 def parse_sections(raw: dict[str, Any], problems: Problems) -> dict[str, Any]:

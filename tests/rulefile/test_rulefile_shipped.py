@@ -30,6 +30,7 @@ def test_zh_extends_default_updating_inherited_rules_by_name() -> None:
     assert default["max_char_run"].params == {"max_run": 12}
     assert zh["max_char_run"].params == {"max_run": 6}
     # params are merged key by key: n and max_share come from default.yaml, min_tokens from zh.yaml
-    assert zh["top_2gram_share"].params == {"n": 2, "max_share": 0.2, "min_tokens": 80}
+    assert zh["top_2gram_share"].params == {"n": 2, "max_share": 0.3, "min_tokens": 80, "min_chars": 300}
     assert list(zh)[: len(default)] == list(default)
-    assert "mt_artifacts" in zh and "mt_artifacts" not in default
+    assert "mt_artifacts" in zh
+    assert "mt_artifacts" not in default

@@ -1,0 +1,126 @@
+"""`winnow curate IN… --rules FILE -o RUNDIR`: apply a rule file to a corpus and write the run folder.
+
+    winnow curate data/alpaca_zh.json --rules rules/zh.yaml -o runs/zh1
+    winnow curate data/*.jsonl --rules my.yaml -o runs/r2 --format sharegpt --cache-dir /tmp/wcache
+
+The rule file is validated before any data is read. The run folder gets rows/kept/dropped parquet,
+quarantine.jsonl, stats.json, rules.resolved.yaml and (when the report module is installed) report.html.
+Metrics are cached (default RUNDIR/../.winnow-cache): re-running with only thresholds changed is fast.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from curate.rulefile.load import load_rule_file
+from curate.run_curate import default_cache_dir, run_curate
+
+
+def summary_table(stats: dict[str, Any]) -> Table:
+    """Rows in, quarantined, kept, dropped, then rows dropped per first reason."""
+    read = max(int(stats["rows_read"]), 1)
+    table = Table(title="winnow curate", header_style="bold")
+    table.add_column("")
+    table.add_column("rows", justify="right")
+    table.add_column("share", justify="right")
+    for label, key in (
+        ("read", "rows_read"),
+        ("quarantined", "quarantined"),
+        ("kept", "kept"),
+        ("dropped", "dropped"),
+    ):
+        table.add_row(label, f"{stats[key]:,}", f"{stats[key] / read:.1%}")
+    for reason, count in stats["by_reason"].items():
+        table.add_row(f"  dropped: {reason}", f"{count:,}", f"{count / read:.1%}")
+    return table
+
+
+def _write_report(run_dir: Path, console: Console) -> Path | None:
+    try:
+        from reports import write_run_report
+    except ImportError:
+        return None
+    return write_run_report(run_dir)
+
+
+@click.command("curate")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--rules",
+    "rules_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Rule file (YAML).",
+)
+@click.option(
+    "-o",
+    "--output",
+    "run_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Run folder to write.",
+)
+@click.option("--format", "format_", default=None, help="Read every input as this format (default: detect).")
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Metric cache folder (default: RUNDIR/../.winnow-cache).",
+)
+@click.option("--no-report", is_flag=True, help="Do not write report.html.")
+def curate_command(
+    inputs: tuple[Path, ...],
+    rules_path: Path,
+    run_dir: Path,
+    format_: str | None,
+    cache_dir: Path | None,
+    no_report: bool,
+) -> None:
+    """Apply a rule file to a corpus; write kept/dropped rows, stats and the resolved rules to RUNDIR."""
+    console = Console(stderr=True)
+    rules = load_rule_file(rules_path)  # before any data is read: every problem at once
+    sections = ", ".join(f"{name}" for name in rules.sections)
+    console.print(f"rules: {rules_path} (sections: {sections})", highlight=False)
+    cache = cache_dir or default_cache_dir(run_dir)
+    console.print(f"curating {len(inputs)} input(s) → {run_dir}  (metric cache: {cache})", highlight=False)
+    if (run_dir / "rows.parquet").exists():
+        try:
+            from reports import snapshot_previous
+
+            if snapshot_previous(run_dir) is not None:
+                console.print(f"previous run kept as {run_dir / 'previous'}", highlight=False)
+        except ImportError:
+            pass
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(description: str, done: int, total: int) -> None:
+            if description not in tasks:
+                tasks[description] = bar.add_task(description, total=total)
+            bar.update(tasks[description], completed=done, total=total)
+
+        result = run_curate(list(inputs), rules, run_dir, format=format_, cache_dir=cache, progress=progress)
+    stats = result.stats
+    console.print(summary_table(stats))
+    cache_stats = stats["stages"].get("checks", {}).get("cache", {})
+    if cache_stats:
+        console.print(
+            f"metrics: {cache_stats['values_from_cache']:,} values from cache, "
+            f"{cache_stats['values_computed']:,} computed",
+            highlight=False,
+        )
+    console.print(f"run folder: {run_dir}", highlight=False)
+    if not no_report:
+        report = _write_report(run_dir, console)
+        if report is not None:
+            console.print(f"report: {report}", highlight=False)
+
+
+COMMANDS = [curate_command]

@@ -1,0 +1,206 @@
+"""Run a rule file over a corpus and write the run folder: the engine behind `winnow curate` (and,
+later, `winnow run`).
+
+    result = run_curate(["data.json"], "rules/default.yaml", "runs/r1")
+
+Order: the rule file is validated before any data is read → inputs are read into the canonical frame
+(bad lines quarantined) → every registered stage runs in order (mappers, checks, language, dedup, …) →
+the run folder is written, every file atomically:
+
+    rows.parquet         every accepted row: canonical columns + stage columns + drop_reason + failed_rules
+    kept.parquet         rows with no drop_reason
+    dropped.parquet      rows with a drop_reason (reason, every failed rule and every metric kept)
+    quarantine.jsonl     input lines that could not be read (source, line, error, snippet)
+    stats.json           counts, per-rule and per-stage statistics (see `build_stats`)
+    rules.resolved.yaml  the rule file as it ran (extends applied, defaults written out)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from curate.atomic import atomic_open, write_json, write_parquet
+from curate.errors import StageError
+from curate.ledger import counts_by_reason, dropped, kept, with_ledger
+from curate.rulefile.load import RuleFile, load_rule_file
+from curate.stages import StageContext, registered_stages
+
+Progress = Callable[[str, int, int], None]
+CACHE_FOLDER = ".winnow-cache"
+
+
+@dataclass
+class CurateResult:
+    run_dir: Path
+    frame: pl.DataFrame  # every accepted row with its ledger
+    stats: dict[str, Any]
+
+
+def default_cache_dir(run_dir: Path) -> Path:
+    """RUNDIR/../.winnow-cache: shared by the runs of one project folder."""
+    return run_dir.resolve().parent / CACHE_FOLDER
+
+
+def run_stages(
+    frame: pl.DataFrame, rules: RuleFile, ctx: StageContext, only_stages: Sequence[str] | None = None
+) -> tuple[pl.DataFrame, dict[str, float]]:
+    """Every registered stage in order (or only those named); returns the frame and seconds per stage."""
+    frame = with_ledger(frame)
+    timings: dict[str, float] = {}
+    height = frame.height
+    for stage in registered_stages():
+        if only_stages is not None and stage.name not in only_stages:
+            continue
+        started = time.perf_counter()
+        frame = stage.function(frame, rules.sections, ctx)
+        timings[stage.name] = round(time.perf_counter() - started, 3)
+        if frame.height != height:
+            raise StageError(
+                f"stage {stage.name!r} changed the row count from {height} to {frame.height}",
+                hint="stages must record drops in the ledger (curate.ledger.record_failures), never delete rows",
+            )
+    return frame, timings
+
+
+def rule_entries(frame: pl.DataFrame, stage_stats: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every stage's `rules` list (stage order), with failed/dropped_first counted on the final frame."""
+    entries: list[dict[str, Any]] = []
+    for stats in stage_stats.values():
+        if isinstance(stats, dict) and isinstance(stats.get("rules"), list):
+            entries.extend(dict(entry) for entry in stats["rules"])
+    for entry in entries:
+        counts = frame.select(
+            pl.col("failed_rules").list.contains(entry["name"]).sum().alias("failed"),
+            (pl.col("drop_reason") == entry["name"]).sum().alias("dropped_first"),
+        ).row(0, named=True)
+        entry["failed"] = int(counts["failed"] or 0)
+        entry["dropped_first"] = int(counts["dropped_first"] or 0)
+    return entries
+
+
+def build_stats(
+    frame: pl.DataFrame,
+    *,
+    rows_read: int,
+    quarantined: int,
+    stage_stats: dict[str, Any],
+    timings: dict[str, float],
+    inputs: Sequence[str],
+    rule_file: str,
+    formats: dict[str, dict[str, int]] | None = None,
+) -> dict[str, Any]:
+    n_kept = kept(frame).height
+    n_dropped = frame.height - n_kept
+    if rows_read != n_kept + n_dropped + quarantined:
+        raise StageError(
+            f"ledger invariant broken: read {rows_read} != kept {n_kept} + dropped {n_dropped} "
+            f"+ quarantined {quarantined}"
+        )
+    stages = {
+        name: {k: v for k, v in stats.items() if k != "rules"} if isinstance(stats, dict) else stats
+        for name, stats in stage_stats.items()
+    }
+    return {
+        "rows_read": rows_read,
+        "rows_accepted": frame.height,
+        "quarantined": quarantined,
+        "kept": n_kept,
+        "dropped": n_dropped,
+        "by_reason": counts_by_reason(frame),
+        "rules": rule_entries(frame, stage_stats),
+        "stages": stages,
+        "timings": timings,
+        "inputs": [str(i) for i in inputs],
+        "rule_file": rule_file,
+        "formats": formats or {},
+    }
+
+
+def curate_frame(
+    frame: pl.DataFrame,
+    rules: RuleFile,
+    *,
+    run_dir: Path | None = None,
+    cache_dir: Path | None = None,
+    progress: Progress | None = None,
+    quarantined: int = 0,
+    rows_read: int | None = None,
+    inputs: Sequence[str] = (),
+    formats: dict[str, dict[str, int]] | None = None,
+    only_stages: Sequence[str] | None = None,
+) -> CurateResult:
+    """Run every stage (or `only_stages`) over an in-memory canonical frame (no files written)."""
+    ctx = StageContext(run_dir=run_dir, cache_dir=cache_dir, progress=progress)
+    frame, timings = run_stages(frame, rules, ctx, only_stages)
+    stats = build_stats(
+        frame,
+        rows_read=frame.height + quarantined if rows_read is None else rows_read,
+        quarantined=quarantined,
+        stage_stats=ctx.stats,
+        timings=timings,
+        inputs=inputs,
+        rule_file=rules.source,
+        formats=formats,
+    )
+    return CurateResult(run_dir=run_dir or Path("."), frame=frame, stats=stats)
+
+
+def write_run_folder(
+    run_dir: Path, frame: pl.DataFrame, quarantine: pl.DataFrame, stats: dict[str, Any], rules: RuleFile
+) -> None:
+    """Write the run folder; each file appears atomically."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_parquet(run_dir / "rows.parquet", frame)
+    write_parquet(run_dir / "kept.parquet", kept(frame))
+    write_parquet(run_dir / "dropped.parquet", dropped(frame))
+    with atomic_open(run_dir / "quarantine.jsonl") as handle:
+        if quarantine.height:
+            handle.write(quarantine.write_ndjson())
+    with atomic_open(run_dir / "rules.resolved.yaml") as handle:
+        handle.write(rules.resolved_yaml())
+    write_json(run_dir / "stats.json", stats)
+
+
+def run_curate(
+    inputs: Sequence[str | Path],
+    rules: str | Path | RuleFile,
+    run_dir: str | Path,
+    *,
+    format: str | None = None,
+    cache_dir: str | Path | None = None,
+    progress: Progress | None = None,
+) -> CurateResult:
+    """Validate the rules, read the inputs, run every stage and write the run folder."""
+    from curate.io.read import read_corpus  # the reader pulls in every format adapter: import on use
+
+    rule_file = rules if isinstance(rules, RuleFile) else load_rule_file(rules)
+    run_path = Path(run_dir)
+    cache_path = Path(cache_dir) if cache_dir is not None else default_cache_dir(run_path)
+    if progress is not None:
+        progress("reading inputs", 0, 1)
+    read = read_corpus(list(inputs), format=format)
+    if progress is not None:
+        progress("reading inputs", 1, 1)
+    result = curate_frame(
+        read.records,
+        rule_file,
+        run_dir=run_path,
+        cache_dir=cache_path,
+        progress=progress,
+        quarantined=read.quarantine.height,
+        rows_read=read.rows_read,
+        inputs=[str(i) for i in inputs],
+        formats=read.formats,
+    )
+    if progress is not None:
+        progress("writing run folder", 0, 1)
+    write_run_folder(run_path, result.frame, read.quarantine, result.stats, rule_file)
+    if progress is not None:
+        progress("writing run folder", 1, 1)
+    return CurateResult(run_dir=run_path, frame=result.frame, stats=result.stats)
