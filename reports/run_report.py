@@ -23,6 +23,7 @@ from reports.views.mappers import build_mappers, render_mappers
 from reports.views.mix import render_mixes, render_split
 from reports.views.rule_detail import build_rule_detail, render_rule_detail
 from reports.views.rules import build_rules, render_matrix, render_rules_table
+from reports.views.stages import render_stages
 
 QUARANTINE_SHOWN = 8
 
@@ -74,7 +75,7 @@ def _comparison(run: RunData, compare: Path | None) -> str:
 def build_run_page(run_dir: Path, compare: Path | None = None) -> Page:
     run = load_run(run_dir)
     stats = run.stats
-    inputs = ", ".join(str(i) for i in stats.get("inputs") or []) or "?"
+    inputs = ", ".join(str(i).replace("\\", "/").rsplit("/", 1)[-1] for i in stats.get("inputs") or []) or "?"
     page = Page(
         title=f"winnow run report — {run_dir.name}",
         subtitle=f"inputs: {text(inputs)} · rules: {text(stats.get('rule_file') or '?')} · "
@@ -96,6 +97,9 @@ def build_run_page(run_dir: Path, compare: Path | None = None) -> Page:
     page.add("Near-duplicates", render_dedup(build_dedup(run)), key="dedup")
     page.add("Mappers", render_mappers(build_mappers(stats)), key="mappers")
     page.add("Compared with the previous run", _comparison(run, compare), key="compare")
+    page.add(
+        "Stage details", render_stages(stats), key="stages", note="What each stage reported about itself."
+    )
     page.add("Quarantined lines", _quarantine(run_dir), key="quarantine")
     return page
 

@@ -47,9 +47,11 @@ def reason_stages(stats: dict[str, Any]) -> dict[str, str]:
             mapping[rule["name"]] = rule.get("stage") or "checks"
     for stage, stage_stats in (stats.get("stages") or {}).items():
         if isinstance(stage_stats, dict):
-            for key in ("by_reason", "dropped_by_reason"):
-                for reason in stage_stats.get(key) or {}:
-                    mapping.setdefault(reason, stage)
+            for key in ("by_reason", "dropped_by_reason", "dropped"):
+                reasons = stage_stats.get(key)
+                if isinstance(reasons, dict):
+                    for reason in reasons:
+                        mapping.setdefault(str(reason), stage)
     for reason, stage in KNOWN_REASON_STAGES.items():
         mapping.setdefault(reason, stage)
     return mapping

@@ -61,7 +61,10 @@ def render_mix(mix: MixTable) -> str:
 
 
 def render_mixes(frame: pl.DataFrame) -> str:
-    language_columns = sorted(c for c in frame.columns if c.startswith("lang."))
+    # `lang.messages` is a list (one language per message): the row-level mix uses the String columns
+    language_columns = sorted(
+        c for c in frame.columns if c.startswith("lang.") and frame[c].dtype == pl.String
+    )
     parts = ["<h3>Languages</h3>"]
     if language_columns:
         parts += [render_mix(build_mix(frame, c)) for c in language_columns]
@@ -87,7 +90,9 @@ def render_split(frame: pl.DataFrame) -> str:
     rows = [[text(s), num(totals[s], f"split.{s}"), pct(totals[s], kept.height)] for s in splits]
     out = table(["split", "rows", "share"], rows)
     by = "task" if "task" in kept.columns and kept["task"].null_count() < kept.height else None
-    by = by or next((c for c in sorted(kept.columns) if c.startswith("lang.")), None)
+    by = by or next(
+        (c for c in sorted(kept.columns) if c.startswith("lang.") and kept[c].dtype == pl.String), None
+    )
     if by:
         cross = kept.with_columns(pl.col(by).cast(pl.String).fill_null("(none)")).group_by(by, "split").len()
         values = [str(v) for v in _counts(kept[by])][:TOP]

@@ -14,6 +14,7 @@ import polars as pl
 
 from reports.charts import heat
 from reports.html import anchor, fmt_number, num, pct, table, text
+from reports.views.funnel import reason_stages
 
 MATRIX_MAX_RULES = 16
 
@@ -44,6 +45,7 @@ class RulesView:
     other_dropped: dict[str, int]  # first reasons that are not rules in stats["rules"] (dedup, mix caps)
     matrix_names: list[str]
     matrix: list[list[int]]
+    reason_stage: dict[str, str]
 
 
 def _contains(name: str) -> pl.Expr:
@@ -85,7 +87,14 @@ def build_rules(stats: dict[str, Any], frame: pl.DataFrame) -> RulesView:
     reasons = frame.filter(pl.col("drop_reason").is_not_null()).group_by("drop_reason").len()
     other = {r: n for r, n in reasons.iter_rows() if r not in set(names)}
     kept = int(frame.select(pl.col("drop_reason").is_null().sum()).item())
-    in_matrix = [r.name for r in sorted(rules, key=lambda r: -r.failed) if r.failed > 0][:MATRIX_MAX_RULES]
+    # every reason rows failed (rules, language, dedup, …), most frequent first
+    failing = (
+        frame.select(pl.col("failed_rules").explode().drop_nulls().alias("reason"))
+        .group_by("reason")
+        .len()
+        .sort(["len", "reason"], descending=[True, False])
+    )
+    in_matrix = [str(name) for name in failing.head(MATRIX_MAX_RULES)["reason"].to_list()]
     matrix = overlap_matrix(frame, in_matrix)
     return RulesView(
         rules=rules,
@@ -95,6 +104,7 @@ def build_rules(stats: dict[str, Any], frame: pl.DataFrame) -> RulesView:
         other_dropped=dict(sorted(other.items(), key=lambda x: -x[1])),
         matrix_names=in_matrix,
         matrix=matrix,
+        reason_stage=reason_stages(stats),
     )
 
 
@@ -140,7 +150,7 @@ def render_rules_table(view: RulesView) -> str:
         )
     for reason, n in view.other_dropped.items():
         other_cells = [num(None), num(n, f"other.{reason}.dropped_first"), num(None), pct(n, view.accepted)]
-        rows.append([text(reason), "–", "–", "–", "–", *other_cells])
+        rows.append([text(reason), "–", text(view.reason_stage.get(reason, "other")), "–", "–", *other_cells])
     rows.append(["<b>kept</b>", "", "", "", "", num(None), num(view.kept, "rules.kept"), num(None), ""])
     rows.append(
         [
