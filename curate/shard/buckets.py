@@ -1,8 +1,9 @@
 """Length buckets: their boundaries, and what bucketing buys a batcher (padding efficiency).
 
 Bucket i holds the rows with boundaries[i-1] < length <= boundaries[i]. Automatic boundaries are quantiles of
-the length distribution (50, 75, 90, 97, 100 %) rounded up to a multiple of 64 (8 below 64 tokens, so
-batches stay aligned for the GPU's matrix units), capped at max_len.
+the length distribution (every 10 %, then 95, 99 and 100 %) rounded up to a multiple of 8 (up to 128
+tokens), 32 (up to 512) or 64 (above), so padded batches stay aligned for the GPU's matrix units; capped
+at max_len. Narrow buckets where most rows are keep padding low.
 
 Padding efficiency = real tokens / tokens in padded batches. Both batchers fill batches greedily up to the
 same token budget (batch rows x longest row <= budget) and pad to the longest row in the batch; the random
@@ -18,11 +19,11 @@ from typing import Any
 
 import numpy as np
 
-AUTO_QUANTILES = (0.5, 0.75, 0.9, 0.97, 1.0)
+AUTO_QUANTILES = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99, 1.0)
 
 
 def _round_up(value: int) -> int:
-    step = 8 if value <= 64 else 64
+    step = 8 if value <= 128 else 32 if value <= 512 else 64
     return -(-value // step) * step
 
 

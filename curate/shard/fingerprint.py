@@ -1,7 +1,7 @@
 """A tokenizer's fingerprint: a hash of what decides its token ids, never of its name or path.
 
-Hashed: the vocabulary and merges (the tokenizers model), the normalizer, pre-tokenizer and decoder, the
-added tokens with their special flags, the special-token map and the chat template. A different tokenizer
+Hashed: the serialised Rust tokenizer (vocabulary, merges, normalizer, pre-tokenizer, post-processor,
+decoder, added tokens), the added tokens with their special flags, the special-token map and the chat template. A different tokenizer
 saved at the same path changes the fingerprint; the same tokenizer saved and loaded again keeps it (the
 trainer may check SHARDDIR/tokenizer against the manifest).
 """
@@ -12,17 +12,19 @@ import hashlib
 import json
 from typing import Any
 
-# Parts of tokenizer.json that decide ids. The post-processor is left out: transformers rebuilds it from
-# add_bos/add_eos on load, and the shards are tokenized without it (add_special_tokens=False).
-_BACKEND_PARTS = ("model", "normalizer", "pre_tokenizer", "decoder")
-
 
 def _backend_content(tokenizer: Any) -> Any:
+    """tokenizer.json as the Rust tokenizer serialises it (stable across save/load), without run-time
+    truncation/padding settings; a pure-Python tokenizer contributes its vocabulary."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
-    if backend is None:  # a pure-Python tokenizer: its vocabulary is what we can see
+    if backend is None:
         return sorted(tokenizer.get_vocab().items())
-    spec = json.loads(backend.to_str())
-    return {part: spec.get(part) for part in _BACKEND_PARTS}
+    text = backend.to_str()
+    if backend.truncation is None and backend.padding is None:
+        return text
+    spec = json.loads(text)
+    spec["truncation"] = spec["padding"] = None
+    return json.dumps(spec, ensure_ascii=False)
 
 
 def _added_tokens(tokenizer: Any) -> list[tuple[int, str, bool]]:
@@ -32,13 +34,16 @@ def _added_tokens(tokenizer: Any) -> list[tuple[int, str, bool]]:
 
 def tokenizer_fingerprint(tokenizer: Any) -> str:
     """blake2b (32 hex chars) of the tokenizer's content."""
-    template = getattr(tokenizer, "chat_template", None)
-    payload = {
-        "backend": _backend_content(tokenizer),
+    backend = _backend_content(tokenizer)
+    rest = {
         "added_tokens": _added_tokens(tokenizer),
         "special_tokens": {k: str(v) for k, v in sorted(tokenizer.special_tokens_map.items())},
-        "chat_template": template,
+        "chat_template": getattr(tokenizer, "chat_template", None),
     }
     digest = hashlib.blake2b(digest_size=16)
-    digest.update(json.dumps(payload, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8"))
+    digest.update(
+        backend.encode("utf-8") if isinstance(backend, str) else json.dumps(backend).encode("utf-8")
+    )
+    digest.update(b"\0")
+    digest.update(json.dumps(rest, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8"))
     return digest.hexdigest()

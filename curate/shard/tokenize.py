@@ -126,6 +126,23 @@ class Encoder:
             )
         )
 
+    def _tokenize(self, texts: list[str]) -> dict[str, list[Any]]:
+        """input_ids and offsets of the rendered texts, exactly as `tokenizer(text, add_special_tokens=False)`.
+
+        For a tokenizers-backed tokenizer this is the same Rust `encode_batch` call transformers makes (with
+        the same special-token splitting and no truncation or padding), minus its per-row Python wrapping.
+        """
+        backend = self._backend
+        if backend is not None and backend.truncation is None and backend.padding is None:
+            backend.encode_special_tokens = bool(getattr(self.tokenizer, "split_special_tokens", False))
+            encodings = backend.encode_batch(texts, add_special_tokens=False)
+            return {
+                "input_ids": [e.ids for e in encodings],
+                "offset_mapping": [e.offsets for e in encodings],
+            }
+        encoded = self.tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
+        return {"input_ids": encoded["input_ids"], "offset_mapping": encoded["offset_mapping"]}
+
     def _pretrain(self, ids: list[int]) -> Labelled:
         bos, eos = self.tokenizer.bos_token_id, self.tokenizer.eos_token_id
         full = ([bos] if bos is not None else []) + ids + ([eos] if eos is not None else [])
@@ -148,9 +165,7 @@ class Encoder:
         jobs = self._jobs(rows, out)
         if not jobs:
             return out
-        encoded = self.tokenizer(
-            [job.text for job in jobs], add_special_tokens=False, return_offsets_mapping=True
-        )
+        encoded = self._tokenize([job.text for job in jobs])
         items: list[Labelled] = []
         checks: list[tuple[int, list[int], str]] = []  # (job index, span ids, span text)
         for j, job in enumerate(jobs):

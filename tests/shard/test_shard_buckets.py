@@ -8,10 +8,10 @@ from curate.shard.buckets import _pack, auto_boundaries, bucket_index, fit_bound
 
 
 def test_auto_boundaries_round_quantiles() -> None:
-    lengths = list(range(1, 1001))  # quantiles 500, 750, 900, 970, 1000
-    assert auto_boundaries(lengths, 4096) == [512, 768, 960, 1024]
-    assert auto_boundaries(lengths, 800) == [512, 768, 800]
-    assert auto_boundaries([3, 5, 9, 60], 2048) == [16, 64]  # multiples of 8 below 64 tokens
+    lengths = list(range(1, 1001))  # deciles 100..900, then 950, 990, 1000
+    assert auto_boundaries(lengths, 4096) == [104, 224, 320, 416, 512, 640, 704, 832, 960, 1024]
+    assert auto_boundaries(lengths, 800) == [104, 224, 320, 416, 512, 640, 704, 800]
+    assert auto_boundaries([3, 5, 9, 60], 2048) == [8, 16, 64]  # multiples of 8 up to 128 tokens
     assert auto_boundaries([], 2048) == [2048]
 
 

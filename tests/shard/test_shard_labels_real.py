@@ -229,3 +229,22 @@ def test_pretrain_and_kto_rows(llama3: Any) -> None:
     assert llama3.decode(out.sft["input_ids"][0]) == "<|begin_of_text|>Once upon a time.<|eot_id|>"
     assert _trained_groups(llama3, out.sft["input_ids"][1], out.sft["labels"][1]) == ["Blue.<|eot_id|>"]
     assert out.dropped == [(2, "kto_undesirable", "KTO row labelled undesirable")]
+
+
+@pytest.mark.parametrize(("name", "template"), [("llama2_sentencepiece", "llama2"), ("qwen3", "chatml")])
+def test_builtin_template_ids_equal_apply_chat_template(
+    name: str, template: str, qwen3: Any, llama2: Any
+) -> None:
+    """With a built-in template set as the tokenizer's chat_template, ids still equal apply_chat_template's."""
+    tokenizer = qwen3 if name == "qwen3" else llama2
+    resolved = resolve_template(template, tokenizer)
+    out = _encode(tokenizer, template, ROWS)
+    saved = tokenizer.chat_template
+    tokenizer.chat_template = resolved.text
+    try:
+        for row, ids in zip(ROWS, out.sft["input_ids"], strict=True):
+            conv = conversation_from_row(row, resolved)
+            expected = tokenizer.apply_chat_template(conv.messages, tokenize=True, return_dict=True)
+            assert ids == expected["input_ids"]
+    finally:
+        tokenizer.chat_template = saved
