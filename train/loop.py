@@ -281,7 +281,7 @@ def _write_resolved(
     """train_config.yaml: every knob as it ran, plus what 'auto' resolved to."""
     document = {
         "shards": str(Path(shard_dir).resolve()),
-        "model": model_ref,
+        "base_model": model_ref,
         "resolved": {
             "device": str(resolved.device),
             "dtype": str(resolved.dtype).removeprefix("torch."),

@@ -23,7 +23,7 @@ def base_model_of(adapter_dir: Path) -> str:
     adapter_dir = Path(adapter_dir)
     resolved = adapter_dir / "train_config.yaml"
     if resolved.is_file():
-        return str(yaml.safe_load(resolved.read_text(encoding="utf-8"))["model"])
+        return str(yaml.safe_load(resolved.read_text(encoding="utf-8"))["base_model"])
     config = adapter_dir / "adapter_config.json"
     if not config.is_file():
         raise WinnowError("no adapter_config.json: not an adapter folder", where=str(adapter_dir))

@@ -12,10 +12,13 @@ import pytest
 import yaml
 from rich.console import Console
 
-from tests.train.train_shardkit import alpaca_pairs, random_llama, stories_dir, write_shards
+from tests.train.train_shardkit import alpaca_pairs, one_torch_thread, random_llama, stories_dir, write_shards
 from train.config import load_config
 from train.loop import train
 from train.progress import read_metrics
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+__all__ = ["one_torch_thread"]
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,14 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from tests.train.train_shardkit import alpaca_pairs, encode, split_from, stories_dir, tokenizer_with_template
+from tests.train.train_shardkit import (
+    alpaca_pairs,
+    encode,
+    one_torch_thread,
+    split_from,
+    stories_dir,
+    tokenizer_with_template,
+)
 from train.batching import collate_packed, collate_padded
 from train.config import LoraConfig, ModelConfig
 from train.distributed import World
@@ -18,6 +25,10 @@ from train.loss import accumulate, forward_sum
 from train.model import load_model, resolve
 
 CPU = torch.device("cpu")
+
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+__all__ = ["one_torch_thread"]
 
 
 @pytest.fixture(scope="module")
