@@ -14,6 +14,7 @@ pattern cannot occur inside a JSON string, where every quote is escaped.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
@@ -30,24 +31,13 @@ BLOCK_BYTES = 32 * 1024 * 1024
 MAX_LINE_BYTES = 8 * 1024 * 1024  # longer lines are quarantined: almost always a broken export
 SMALL_PIECE_LINES = 256  # below this, parse line by line
 BOM = b"\xef\xbb\xbf"
-_STRING_KEYS = (
-    "instruction",
-    "input",
-    "output",
-    "system",
-    "text",
-    "response",
-    "context",
-    "category",
-    "task",
-    "input_text",
-    "target_text",
-    "chosen",
-    "rejected",
-)
-_NON_STRING_VALUE = re.compile(
-    rb'"(?:' + b"|".join(k.encode() for k in _STRING_KEYS) + rb')"\s*:\s*[-0-9tf\[{]'
-)
+
+
+@functools.lru_cache(maxsize=64)
+def _non_string_value(keys: tuple[str, ...]) -> re.Pattern[bytes]:
+    """`"key": <number | true | false | [ | {>` for any of the format's string keys."""
+    alternatives = b"|".join(re.escape(json.dumps(k).encode()[1:-1]) for k in keys)
+    return re.compile(rb'"(?:' + alternatives + rb')"\s*:\s*[-0-9tf\[{]')
 
 
 def read_jsonl(path: Path, sink: SourceSink) -> None:
@@ -113,7 +103,7 @@ def read_line(raw: bytes, line: int, sink: SourceSink) -> None:
 def _fast(lines: list[bytes], first_line: int, sink: SourceSink, joined: bytes | None) -> bool:
     """Try the vectorised path on a piece; False (nothing recorded) when it does not apply."""
     data = joined if joined is not None else b"\n".join(lines)
-    if BOM in data or max(map(len, lines)) > MAX_LINE_BYTES or _NON_STRING_VALUE.search(data):
+    if BOM in data or max(map(len, lines)) > MAX_LINE_BYTES:
         return False
     try:
         frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
@@ -123,6 +113,8 @@ def _fast(lines: list[bytes], first_line: int, sink: SourceSink, joined: bytes |
         return False
     fmt = sink.forced or _single_format(frame)
     if not isinstance(fmt, FlatFormat) or not fmt.frame_fast_ok(frame):
+        return False
+    if _non_string_value(tuple(sorted(fmt.spec.keys()))).search(data):
         return False
     records, bad = fmt.frame_records(frame)
     line_numbers = pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64(), eager=True)

@@ -77,3 +77,16 @@ def test_rows_with_extra_keys_take_the_per_line_path_so_meta_is_exact(
     assert_frame_equal(fast.records, slow.records)  # type: ignore[attr-defined]
     assert fast_pieces == 0
     assert fast.records["meta"][3] == '{"extra": 3}'  # type: ignore[attr-defined]
+
+
+def test_registry_columns_get_the_same_type_scan(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonl, "SMALL_PIECE_LINES", 4)
+    (tmp_path / "dataset_info.json").write_text(
+        json.dumps({"mine": {"file_name": "mine.jsonl", "columns": {"prompt": "q", "response": "a"}}})
+    )
+    rows: list[object] = [{"q": f"q{i}", "a": f"a{i}"} for i in range(40)]
+    rows[9] = {"q": "q", "a": 12}
+    write_lines(tmp_path / "mine.jsonl", rows)
+    result = read_corpus([f"{tmp_path / 'dataset_info.json'}:mine"])
+    assert result.quarantine.select("line", "error").rows() == [(10, "alpaca: a: expected a string, got int")]
+    assert result.records.height == 39
