@@ -28,14 +28,16 @@ def list_command() -> None:
     """Every check (name, scope, family, parameters, doc) and every mapper."""
     console = Console()
     checks = Table(title="checks", header_style="bold", show_lines=False)
-    for column in ("check", "scope", "family", "params", "what it measures"):
+    checks.add_column("check", no_wrap=True)
+    for column in ("scope", "family", "params", "what it measures"):
         checks.add_column(column, overflow="fold")
     for name, spec in registered_checks().items():
         params = "\n".join(describe_params(spec.function, spec.params)) or "-"
         checks.add_row(name, spec.scope, spec.family, params, spec.doc)
     console.print(checks)
     mappers = Table(title="mappers", header_style="bold")
-    for column in ("mapper", "params", "what it does"):
+    mappers.add_column("mapper", no_wrap=True)
+    for column in ("params", "what it does"):
         mappers.add_column(column, overflow="fold")
     for name, mapper in registered_mappers().items():
         mappers.add_row(name, "\n".join(describe_params(mapper.function, mapper.params)) or "-", mapper.doc)
