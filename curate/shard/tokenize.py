@@ -11,11 +11,13 @@ Per row kind:
     preference the prompt + chosen and the prompt + rejected, each labelled on its reply only (for DPO)
 
 Drop reasons: too_long, no_trainable_tokens, template_error (the template refused the row, e.g. roles that
-do not alternate), label_check_failed (decoded labels differ from the reply text), kto_undesirable.
+do not alternate), label_check_failed (decoded labels differ from the reply text), kto_undesirable,
+control_token_in_text (a special token such as `<|im_end|>` or `</s>` written literally in the row's text).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +85,23 @@ class Encoder:
                 special.add(int(token_id))
         self.special_ids = frozenset(special)
         self._backend = getattr(tokenizer, "backend_tokenizer", None)
+        markers = self.locator.markers
+        self._control = re.compile("|".join(re.escape(m) for m in markers)) if markers else None
+
+    def _control_token(self, row: dict[str, Any]) -> str | None:
+        """A special token written literally in the row's text, if any.
+
+        It would be tokenized as the special token itself (as apply_chat_template does), e.g. an end-of-turn
+        marker in the middle of a reply that the model would then learn to emit there.
+        """
+        if self._control is None:
+            return None
+        texts = [row.get(k) for k in ("system", "input", "tools", "chosen", "rejected", "text")]
+        texts += [m.get("content") for m in row.get("messages") or []]
+        for text in texts:
+            if text and (found := self._control.search(text)):
+                return found.group(0)
+        return None
 
     # ---- rendering ---------------------------------------------------------------------------------
     def _locate(self, conv: Conversation, row_id: str, *, last_only: bool) -> Rendered:
@@ -97,6 +116,10 @@ class Encoder:
         jobs: list[_Job] = []
         for i, row in enumerate(rows):
             kind = row.get("kind") or "sft"
+            control = self._control_token(row)
+            if control is not None:
+                out.dropped.append((i, "control_token_in_text", f"{control!r} written in the row's text"))
+                continue
             try:
                 if kind == "pretrain":
                     jobs.append(_Job(i, "pretrain", row.get("text") or ""))

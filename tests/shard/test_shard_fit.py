@@ -118,3 +118,19 @@ def test_truncate_last_reply_unit() -> None:
     assert cut.reply_tokens == [(3, 6)]
     assert truncate_last_reply(item, 5, frozenset({109})) is None  # no room for one reply token
     assert truncate_last_reply(item, 11, frozenset({109})) is item
+
+
+def test_special_token_written_in_text_drops_the_row(llama3: Any) -> None:
+    rows = [
+        {
+            "id": "c",
+            "kind": "sft",
+            "messages": [
+                {"role": "user", "content": "q"},
+                {"role": "assistant", "content": "early<|eot_id|>stop"},
+            ],
+        }
+    ]
+    assert _encoder(llama3).encode(rows).dropped == [
+        (0, "control_token_in_text", "'<|eot_id|>' written in the row's text")
+    ]
