@@ -1,5 +1,7 @@
-"""A reply that only repeats the prompt: equal to the instruction or to the input once case, whitespace
-and punctuation are ignored, or opening with the whole (long enough) instruction copied out.
+"""A reply that only repeats the prompt: equal to the instruction or to the input once case, whitespace and
+a final full stop / question mark are ignored, or opening with the whole (long enough) instruction copied out.
+Punctuation inside the text counts: "add the missing punctuation" answered with the punctuated sentence, or a
+code fix that adds a colon, is an answer, not an echo.
 
 Equal to the input also catches "edit this sentence" rows whose output is the unchanged input: a real
 defect class of generated data (the example teaches that doing nothing is the answer)."""
@@ -8,18 +10,23 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import polars as pl
+
 from curate.checks.params import NON_NEGATIVE
 from curate.checks.registry import Check, check
-from curate.checks.sanity_text import normalized
 from curate.record import input_expr, instruction_expr, response_expr
+
+
+def _comparable(text: pl.Expr) -> pl.Expr:
+    return text.str.to_lowercase().str.replace_all(r"\s+", "").str.strip_chars(".。!！?？")
 
 
 @check("response_echoes_prompt", scope="row")
 def response_echoes_prompt(min_prefix_chars: Annotated[int, NON_NEGATIVE] = 20) -> Check:
     """Fails a reply equal to the instruction or input, or opening with the whole instruction."""
-    reply = normalized(response_expr())
-    instruction = normalized(instruction_expr())
-    given = normalized(input_expr())
+    reply = _comparable(response_expr())
+    instruction = _comparable(instruction_expr())
+    given = _comparable(input_expr())
     has_reply = reply.str.len_chars() > 0
     equal_instruction = reply == instruction
     equal_input = ((given.str.len_chars() > 0) & (reply == given)).fill_null(False)

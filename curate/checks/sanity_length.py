@@ -1,8 +1,8 @@
 """A reply far too short for what the instruction asks: an essay in five words, a poem in one line.
 
 The instruction names the expected form (zh and en keyword patterns below, each with a floor in words), or
-a length ("in 200 words", "300字"). The reply's length is counted in words, a CJK character as half a word
-(one English word ≈ 1.7 Chinese characters on the parallel UDHR articles). metric = reply words / floor;
+a length ("in 200 words", "300字"). The reply's length is counted in words, a CJK character as 1/1.7 of a
+word (one English word ≈ 1.7 Chinese characters on the parallel UDHR articles). metric = reply words / floor;
 the row fails below `min_ratio`. Rows whose instruction names no form have no metric (never fail).
 Instructions that ask for something short in the same breath (a title, a summary, one sentence, briefly)
 are exempt: "write a title for this article" mentions an article but wants five words.
@@ -19,42 +19,56 @@ from curate.checks.registry import Check, check
 from curate.checks.textexpr import metric_check
 from curate.record import instruction_expr, response_expr
 
-# (pattern on the instruction, floor in words). The largest matching floor applies.
+# (pattern on the instruction, floor in words). The largest matching floor applies. Floors are "far too
+# short", not "a bit short": a polite rejection letter of 35 words or a 3-sentence review is fine.
 _WRITE_EN: Final = r"(?i)\b(?:write|compose|draft|create|generate|produce|prepare|craft)\b[^.?!\n]{0,40}?\b"
-_WRITE_ZH: Final = r"(?:写|撰写|创作|编写|起草|写作|写出|写下)[^。？！\n]{0,15}?"
+# A write verb, not inside 重写/改写/缩写/续写 (rewrite, shorten, continue: edits of given text), 大小写/拼写
+# (letter case, spelling) or 描写 (portray), and not 写了/写过 (wrote: a description, not a request); the gap
+# to the noun stays inside one clause and outside quotes.
+_WRITE_ZH: Final = (
+    r"(?:^|[^重改缩续小拼描])(?:写|撰写|创作|编写|起草|写作|写出|写下)[^了过。？！\n“”\"「」]{0,15}?"
+)
+# The noun must not be followed by 时/的/之/前/后/中 ("写论文时", "写故事的开场白": about writing, not asking).
+_NOT_ABOUT: Final = r"(?:[^时的之前后中里]|$)"
 EXPECTED_FORMS: Final[tuple[tuple[str, float], ...]] = (
-    (
-        _WRITE_EN
-        + r"(?:essay|article|blog(?: post)?|story|report|speech|cover letter|letter|review|paper)s?\b",
-        50.0,
-    ),
-    (_WRITE_ZH + r"(?:文章|作文|论文|故事|报告|演讲稿|演讲|博客|书信|求职信|信|评论|短文)", 50.0),
-    (_WRITE_EN + r"paragraphs?\b", 25.0),
-    (_WRITE_ZH + r"(?:一段|段落|段话)", 25.0),
-    (_WRITE_EN + r"(?:poem|song|lyrics|sonnet|ballad)s?\b", 12.0),
-    (_WRITE_ZH + r"(?:诗|歌词|诗歌)", 8.0),
+    (_WRITE_EN + r"(?:essay|article|blog post|short story|story|report|speech|research paper)s?\b", 40.0),
+    (_WRITE_ZH + r"(?:文章|作文|论文|故事|报告|演讲稿|演讲|博客|短文)" + _NOT_ABOUT, 40.0),
+    (_WRITE_EN + r"(?:letter|cover letter|email|e-mail|review)s?\b", 15.0),
+    (_WRITE_ZH + r"(?:封信|书信|求职信|推荐信|感谢信|辞职信|道歉信|邀请信|邮件)" + _NOT_ABOUT, 15.0),
+    (_WRITE_EN + r"paragraphs?\b", 20.0),
+    (_WRITE_ZH + r"(?:段落|一段话|一段文字|一段描述|一段介绍)" + _NOT_ABOUT, 20.0),
+    (_WRITE_EN + r"(?:poem|song|lyrics|sonnet|ballad)s?\b", 8.0),
+    (_WRITE_ZH + r"(?:诗|歌词|诗歌)" + _NOT_ABOUT, 6.0),
     (
         r"(?i)\b(?:explain|describe|discuss|elaborate)\b[^.?!\n]{0,40}\bin detail\b|\bdetailed (?:explanation|description|analysis)\b",
-        30.0,
+        25.0,
     ),
-    (r"详细(?:地)?(?:解释|描述|说明|介绍|阐述|分析)", 30.0),
+    (r"详细(?:地)?(?:解释|描述|说明|介绍|阐述|分析)", 25.0),
 )
+# Instructions that ask for something short, or bound the length from above, in the same breath.
 EXEMPT: Final = (
     r"(?i)\b(?:title|headline|slogan|tagline|tweet|caption|subject line|summary|summari[sz]e|outline|haiku"
-    r"|one sentence|a sentence|single sentence|one word|brief(?:ly)?|concise(?:ly)?|short answer)\b"
-    r"|标题|题目|一句话|一个词|简短|简要|简单(?:地)?(?:回答|说)|概括|总结|摘要|口号|大纲|提纲"
+    r"|user story|template|one sentence|a sentence|single sentence|one word|brief(?:ly)?|concise(?:ly)?"
+    r"|short answer|less than|fewer than|under|at most|no more than|up to|maximum|one line|opening line"
+    r"|first (?:line|sentence)|topic|theme|prompt|idea)\b"
+    r"|\b(?:one|two|three|four|five|\d+)[- ](?:sentences?|lines?)\b"
+    r"|标题|题目|一句话|一个词|句子|简短|简要|简单(?:地)?(?:回答|说)|概括|总结|摘要|口号|大纲|提纲|推文|模板"
+    r"|开场白|开头|主题|题材"
+    r"|少于|不超过|以内|之内|最多|(?:\d+|[一二三四五六七八九十两])\s*(?:句话|句|行|个词)"
 )
+CJK_CHARS_PER_WORD: Final = 1.7
 WORD_LIMIT_EN: Final = r"(?i)\b(\d{2,4})[- ]words?\b"
-CHAR_LIMIT_ZH: Final = r"(\d{2,4})\s*(?:个)?字"
+# "300字" is a length; "12个字母" (letters) and "280个字符" (characters of a tweet) are not a word count.
+CHAR_LIMIT_ZH: Final = r"(\d{2,4})\s*(?:个)?字(?:[^母符节]|$)"
 
 
 def reply_words(text: pl.Expr) -> pl.Expr:
-    """Words of space-delimited scripts plus half a word per CJK character."""
+    """Words of space-delimited scripts plus 1/1.7 word per CJK character."""
     cjk = text.str.count_matches(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]").cast(pl.Float64)
     words = text.str.count_matches(r"[\p{L}\p{N}--\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]+").cast(
         pl.Float64
     )
-    return words + cjk / 2.0
+    return words + cjk / CJK_CHARS_PER_WORD
 
 
 def expected_words(instruction: pl.Expr) -> pl.Expr:
@@ -64,8 +78,11 @@ def expected_words(instruction: pl.Expr) -> pl.Expr:
     )
     # An explicit length wins: half of what was asked is the floor ("in 200 words" → 100).
     asked_en = instruction.str.extract(WORD_LIMIT_EN, 1).cast(pl.Float64, strict=False) / 2.0
-    asked_zh = instruction.str.extract(CHAR_LIMIT_ZH, 1).cast(pl.Float64, strict=False) / 4.0
-    floor = pl.coalesce(asked_en, asked_zh, by_form)
+    asked_zh = instruction.str.extract(CHAR_LIMIT_ZH, 1).cast(pl.Float64, strict=False) / (
+        2 * CJK_CHARS_PER_WORD
+    )
+    # A stated length counts only next to a requested form: "从这篇 1000 字的文章中删除…" names the input's size.
+    floor = pl.when(by_form.is_not_null()).then(pl.coalesce(asked_en, asked_zh, by_form))
     return pl.when(~instruction.str.contains(EXEMPT).fill_null(False) & (floor > 0)).then(floor)
 
 

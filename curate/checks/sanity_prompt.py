@@ -15,7 +15,9 @@ MERGED_INSTRUCTIONS: Final = (
     r"|(?im)^[ \t]*\d+[ \t]*\.[ \t]*(?:instruction|input|output)[ \t]*:"
     r"|(?im)^[ \t]*#{1,4}[ \t]*(?:instruction|input|response)[ \t]*:?[ \t]*$"
     r"|(?im)^[ \t]*instruction[ \t]*:"
-    r"|(?m)^[ \t]*(?:\d+[ \t]*[.、][ \t]*)?(?:指令|指示)[ \t]*[:：]"
+    # "指示：" is left out: it is how recipes' "Instructions:" section comes out of machine translation.
+    r"|(?m)^[ \t]*(?:\d+[ \t]*[.、．][ \t]*)?指令[ \t]*[:：]"
+    r"|(?m)^[ \t]*\d+[ \t]*[.、．][ \t]*(?:说明|输入|输出)[ \t]*[:：]"
     r"|(?m)^[ \t]*#{1,4}[ \t]*(?:指令|输入|输出|回答)[ \t]*[:：]?[ \t]*$"
 )
 
@@ -28,7 +30,8 @@ UNSEEN_CONTENT: Final = (
     r"(?:image|picture|photo|photograph|graph|chart|diagram|figure|screenshot|video|audio|recording|drawing)s?\b"
     r"|(?i)\b(?:image|picture|photo|graph|chart|diagram|figure|screenshot)s?\s+(?:above|below|attached|provided)\b"
     r"|(?i)\bsee (?:the )?(?:attached|attachment|image|picture|figure|graph|chart)\b"
-    r"|如图|见图|如下图|下图|上图|附图|图片如下|图中|见附件|附件中|附件里|附件所示"
+    # Not a bare "图中": 条形图中 / 流程图中 / 给定图中 (a graph in the graph-theory sense) are not pictures.
+    r"|如图|见图|如下图|(?:^|[^以])[上下]图|附图|图片如下|见附件|附件中|附件里|附件所示"
     r"|(?:这|该|以下|下面|上面|所给|给定的?)(?:张|幅|段)?(?:图片|图像|照片|图表|视频|音频|录音)"
 )
 

@@ -21,7 +21,10 @@ BRACKETS: Final = (("(", ")"), ("[", "]"), ("{", "}"), ("（", "）"), ("【", "
 ENDS_ON_FUNCTION_WORD: Final = (
     r"(?i)\b(?:the|a|an|and|or|but|of|to|in|on|with|for|from|by|is|are|was|that|which)$"
 )
-ENDS_ON_COMMA: Final = r"[,，、;；:：]$|[-–]$"
+# Not ";": SQL statements and HTML entities (&gt;) end on it.
+ENDS_ON_COMMA: Final = r"[,，、:：]$|[-–]$"
+# List items and outline entries end without a full stop by design.
+LIST_ITEM: Final = r"^(?:[-*•·+]|\d+[.、)．]|[A-Za-z][.)]\s|[一二三四五六七八九十]+[、.．])"
 LAST_LINE_MIN_EN: Final = 40
 LAST_LINE_MIN_ZH: Final = 15
 
@@ -41,15 +44,20 @@ def truncated_response(text: pl.Expr) -> Check:
     unclosed = pl.any_horizontal([_unclosed(prose, o, c) for o, c in BRACKETS])
     odd_quotes = prose.str.count_matches('"', literal=True) % 2 == 1
     last_line = body.str.extract(r"([^\n]*)$", 1).str.strip_chars()
+    prose_line = ~last_line.str.contains(LIST_ITEM)
     is_prose_en = body.str.contains(r"[a-z][.!?][\s\"')\]]")
     is_prose_zh = body.str.contains(r"[。！？]")
     stops_en = (
         (last_line.str.len_chars() >= LAST_LINE_MIN_EN)
         & is_prose_en
+        & prose_line
         & (last_line.str.contains(r"[a-z]$") | last_line.str.contains(ENDS_ON_FUNCTION_WORD))
     )
     stops_zh = (
-        (last_line.str.len_chars() >= LAST_LINE_MIN_ZH) & is_prose_zh & last_line.str.contains(r"\p{Han}$")
+        (last_line.str.len_chars() >= LAST_LINE_MIN_ZH)
+        & is_prose_zh
+        & prose_line
+        & last_line.str.contains(r"\p{Han}$")
     )
     stops_on_comma = (last_line.str.len_chars() >= 10) & last_line.str.contains(ENDS_ON_COMMA)
     fails = odd_fence | (~odd_fence & (unclosed | odd_quotes)) | stops_en | stops_zh | stops_on_comma

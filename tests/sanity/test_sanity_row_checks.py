@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 from curate.checks.engine import build_rule
 from curate.checks.section import RuleConfig
@@ -59,11 +60,24 @@ def test_response_too_short_zh_en_with_metric() -> None:
     ]
     out = _run("response_too_short", rows)
     assert out["fails"].to_list() == [True, True, False, False, True, False]
-    assert out["metric"].to_list() == [0.08, 0.07, None, 1.2, 0.5333333333333333, None]
+    assert out["metric"].to_list() == pytest.approx([0.1, 7 / 1.7 / 40, None, 1.2, 0.5333333333333333, None])
+
+
+def test_response_too_short_leaves_look_alikes_alone() -> None:
+    rows = [
+        _sft("改写以下句子，使其使用现在完成时：“我昨天写了一篇文章。”", "我已经写了一篇文章。"),
+        _sft("写一条秘密信息", "大胆，只争朝夕！"),
+        _sft("列出写论文时要记住的五个最重要的事情。", "1. 清晰 2. 逻辑"),
+        _sft("用正确的标点符号和大小写重新格式化以下段落。", "好的。"),
+        _sft("从这篇 1000 字的文章中删除不属于的段落。", "删除第二段。"),
+        _sft("Write the opening line of a story about a dragon.", "The dragon woke."),
+        _sft("A user story is a short description. Write a user story for a mail app.", "As a user, I want mail."),
+    ]
+    assert _run("response_too_short", rows)["metric"].to_list() == [None] * 7
 
 
 def test_response_too_short_min_ratio_is_the_threshold() -> None:
-    rows = [_sft("Write an essay about cats.", " ".join(["cat"] * 30))]  # 30 / 50 = 0.6
+    rows = [_sft("Write an essay about cats.", " ".join(["cat"] * 30))]  # 30 / 40 = 0.75
     assert _fails("response_too_short", rows, min_ratio=0.5) == [False]
     assert _fails("response_too_short", rows, min_ratio=1.0) == [True]
 
