@@ -133,6 +133,30 @@ def _confusion(gold: list[str], predicted: list[str]) -> str:
     return "\n".join(lines)
 
 
+def combined_corpus() -> tuple[str, float, int]:
+    """Label distribution and speed of the whole tasks stage on every instruction set in ../shared/data."""
+    from curate.tasks.section import TasksConfig
+    from curate.tasks.stage import label_tasks
+
+    files = [
+        *sorted((SHARED / "alpaca_chinese_carbonz0").glob("*.json")),
+        *sorted((SHARED / "alpaca_data_cleaned").glob("*.json")),
+        *sorted((SHARED / "codealpaca").glob("*.json")),
+        SHARED / "fastchat" / "dummy_conversation.json",
+        *sorted((SHARED / "llama_factory_demo").glob("*.json")),
+    ]
+    files = [f for f in files if f.name != "dataset_info.json"]
+    records = read_corpus(files).records
+    start = time.perf_counter()
+    labelled, stats = label_tasks(records, TasksConfig())
+    seconds = time.perf_counter() - start
+    lines = ["| task | rows | share |", "|---|---|---|"]
+    for task, n in stats["by_task"].items():  # type: ignore[union-attr]
+        lines.append(f"| {task} | {n} | {n / labelled.height:.1%} |")
+    lines.append(f"\nsources: {stats['by_source']}")
+    return "\n".join(lines), seconds, labelled.height
+
+
 def main() -> None:
     sets = load_sets()
     sections: list[str] = []
@@ -163,6 +187,7 @@ def main() -> None:
             all_gold.extend(gold)
             all_pred.extend(pred)
     rate = total_rows / total_seconds if total_seconds else 0.0
+    distribution, stage_seconds, stage_rows = combined_corpus()
     text = "\n".join(
         [
             "# Task classifier agreement with the labels real data carries",
@@ -177,6 +202,13 @@ def main() -> None:
             "",
             f"Speed: {total_rows} rows classified in {total_seconds:.2f} s ({rate:,.0f} rows/s, one Polars pass per set;",
             "shared 2-core machine, noisy).",
+            "",
+            "## The tasks stage on the combined instruction corpus",
+            "",
+            f"{stage_rows} rows (every instruction file in ../shared/data) labelled in {stage_seconds:.2f} s",
+            f"({stage_rows / stage_seconds:,.0f} rows/s, data labels + classifier; shared machine, noisy).",
+            "",
+            distribution,
             "",
             "## All labelled sets together (self-instruct left out: its label is binary)",
             "",
