@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 
 from curate.record import frame_from_rows
@@ -104,3 +106,38 @@ def test_section_reports_every_problem() -> None:
     ]
     assert 'did you mean "classifier"' in problems.items[0]
     assert 'did you mean "math"' in problems.items[1]
+
+
+def test_labels_read_from_real_files(tmp_path: Path) -> None:
+    """Through the reader: Dolly `category` and self-instruct `is_classification` become data labels."""
+    import json
+
+    from curate.io.read import read_corpus
+    from tests.conftest import shared_path
+
+    seeds = read_corpus([shared_path("self_instruct", "seed_tasks.jsonl")]).records
+    labelled, stats = label_tasks(seeds, TasksConfig())
+    flagged = labelled.filter(pl.col("meta").str.contains('"is_classification": true'))
+    assert flagged.height == 26
+    assert flagged["task"].unique().to_list() == ["classification"]
+    assert stats["by_source"] == {"classifier": 149, "data": 26}
+    dolly = tmp_path / "dolly.jsonl"
+    lines = [
+        {"instruction": "Who went?", "context": "Bob went.", "response": "Bob", "category": "closed_qa"},
+        {"instruction": "Name fruits", "context": "", "response": "Apple", "category": "brainstorming"},
+        {"instruction": "Why?", "context": "", "response": "Because", "category": "general_qa"},
+        {
+            "instruction": "Extract names",
+            "context": "Ann met Bo.",
+            "response": "Ann, Bo",
+            "category": "information_extraction",
+        },
+    ]
+    dolly.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    labelled, _ = label_tasks(read_corpus([dolly]).records, TasksConfig())
+    assert labelled.select("task", "task_source").rows() == [
+        ("closed_qa", "data"),
+        ("brainstorming", "data"),
+        ("open_qa", "data"),
+        ("extraction", "data"),
+    ]
