@@ -154,7 +154,41 @@ def combined_corpus() -> tuple[str, float, int]:
     for task, n in stats["by_task"].items():  # type: ignore[union-attr]
         lines.append(f"| {task} | {n} | {n / labelled.height:.1%} |")
     lines.append(f"\nsources: {stats['by_source']}")
-    return "\n".join(lines), seconds, labelled.height
+    return "\n".join(lines) + "\n\n" + split_tradeoff(labelled), seconds, labelled.height
+
+
+def split_tradeoff(labelled: pl.DataFrame) -> str:
+    """Exact vs hash split on the combined corpus: share deviation per task, rows moved when 10% more arrive."""
+    from curate.split.assign import assign_splits
+    from curate.split.section import SplitConfig
+
+    order = labelled.with_columns(pl.Series("u", range(labelled.height))).sample(
+        fraction=1.0, shuffle=True, seed=0
+    )
+    base = order.head(int(order.height / 1.1)).select("id", "task")
+    grown = order.select("id", "task")
+    lines = [
+        "| method | max deviation from fractions, tasks >= 50 rows (pp) | rows moved when 10% rows are added | seconds |",
+        "|---|---|---|---|",
+    ]
+    for method, pinned in (("exact", False), ("exact + previous", True), ("hash", False)):
+        config = SplitConfig(fractions=(0.9, 0.05, 0.05), method=method.split(" ")[0])
+        start = time.perf_counter()
+        before = assign_splits(base, ["task"], config)
+        after = assign_splits(grown, ["task"], config, before.select("id", "split") if pinned else None)
+        seconds = time.perf_counter() - start
+        moved = (
+            before.join(after, on="id", suffix="_after")
+            .filter(pl.col("split") != pl.col("split_after"))
+            .height
+        )
+        worst = 0.0
+        for (_task,), group in after.group_by("task"):
+            if group.height >= 50:
+                for name, fraction in zip(("train", "val", "test"), config.fractions, strict=True):
+                    worst = max(worst, abs((group["split"] == name).mean() - fraction) * 100)  # type: ignore[operator]
+        lines.append(f"| {method} | {worst:.2f} | {moved} of {before.height} | {seconds:.2f} |")
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -203,10 +237,13 @@ def main() -> None:
             f"Speed: {total_rows} rows classified in {total_seconds:.2f} s ({rate:,.0f} rows/s, one Polars pass per set;",
             "shared 2-core machine, noisy).",
             "",
-            "## The tasks stage on the combined instruction corpus",
+            "## The tasks stage on the combined instruction corpus (and the split trade-off on it)",
             "",
             f"{stage_rows} rows (every instruction file in ../shared/data) labelled in {stage_seconds:.2f} s",
             f"({stage_rows / stage_seconds:,.0f} rows/s, data labels + classifier; shared machine, noisy).",
+            "",
+            "Splits 0.9/0.05/0.05 stratified by task (the table at the end): `exact` cuts each task's hash order at",
+            "the fractions, `hash` thresholds each row's own hash; `exact + previous` pins the earlier assignment.",
             "",
             distribution,
             "",

@@ -18,6 +18,10 @@ Two methods, one trade-off:
 Exact and fully stable together needs memory: rows of a `previous` assignment keep their split, and the
 new rows fill each stratum's remaining quota (the deficit of each split against its fraction of the new
 stratum size) in hash order. That is how a growing corpus keeps its test set and its shares.
+
+Measured on the 57.7k-row zh+en corpus of ../shared/data (bench/tasks.py), 0.9/0.05/0.05 by task, adding
+10% rows: exact 0.24 pp worst task deviation and 68 of 52,491 rows moved; exact + previous 0.24 pp and
+0 moved; hash 1.64 pp and 0 moved.
 """
 
 from __future__ import annotations
