@@ -118,6 +118,11 @@ def _task_targets(counts: dict[str, int], config: MixConfig, plan: MixPlan) -> d
     if weighted:
         unweighted = sum(n for t, n in counts.items() if t not in weighted)
         pool = max((config.total if config.total is not None else present) - unweighted, 0)
+        if pool == 0:
+            plan.notes.append(
+                f"the {unweighted} rows of unweighted tasks fill the total: weighted tasks get no rows "
+                "(give every task a weight, or raise the total)"
+            )
         return apportion(pool, {t: w for t, w in weighted.items() if w is not None})
     if config.total is not None:
         return apportion(config.total, {t: float(n) for t, n in counts.items()})
