@@ -3,7 +3,8 @@
 Precedence per row: a rule-file override with `replace_data: true`, then a label the data carries
 (`task` column or `meta` fields, mapped onto the label set), then any other matching override, then the
 built-in classifier. Data labels and overrides have confidence 1.0. Dropped rows are labelled too, so the
-report can show what the earlier stages removed per task. No row is dropped here.
+report can show what the earlier stages removed per task. No row is dropped here. The stage runs only when
+the rule file has a `tasks`, `mix` or `split` section.
 """
 
 from __future__ import annotations
@@ -96,7 +97,10 @@ def _mean_conf(frame: pl.DataFrame) -> float | None:
 
 @stage("tasks", order=50)
 def tasks_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.DataFrame:
-    """Label every row; runs with defaults when the rule file has no `tasks` section (mix/split need it)."""
+    """Label every row. Runs when the rule file has a `tasks`, `mix` or `split` section (the last two need
+    labels; defaults then); otherwise it leaves the frame alone, so a plain filtering run pays nothing."""
+    if not any(name in rules for name in ("tasks", "mix", "split")):
+        return frame
     config = rules.get("tasks") or TasksConfig()
     ctx.report_progress("task labels", 0, frame.height)
     labelled, stats = label_tasks(frame, config)

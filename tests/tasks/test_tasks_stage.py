@@ -70,10 +70,13 @@ def test_label_map_min_confidence_and_no_classifier() -> None:
     assert off["task_confidence"].to_list() == [0.0] * 6
 
 
-def test_stage_runs_with_defaults_and_writes_stats() -> None:
+def test_stage_runs_with_defaults_when_mix_or_split_need_it() -> None:
+    frame = frame_from_rows(ROWS)
+    assert tasks_stage(frame, {}, StageContext()) is frame  # no tasks/mix/split section: nothing to do
     ctx = StageContext()
-    out = tasks_stage(frame_from_rows(ROWS), {}, ctx)
+    out = tasks_stage(frame, {"split": object()}, ctx)
     assert out.height == 6
+    assert out["task_source"].to_list() == ["classifier", "data", "data", "classifier", "data", "classifier"]
     assert ctx.stats["tasks"]["by_task"]["open_qa"] == 1
 
 
