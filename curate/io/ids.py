@@ -26,11 +26,24 @@ def content_key(frame: pl.DataFrame) -> pl.Series:
 
 
 def _messages_key(frame: pl.DataFrame) -> pl.Series:
-    """Each row's messages as "role\x1econtent" joined by \x1d. Done flat (explode, then regroup) because
-    `list.eval` is slow on large frames; rows of equal turn counts regroup with a reshape."""
+    """Each row's messages as "role\x1econtent" joined by \x1d. `list.eval` is slow on large frames, so
+    rows of one turn count are addressed turn by turn, others exploded and regrouped (same key either way)."""
     messages = frame.get_column("messages")
     lengths = messages.list.len().fill_null(0)
     n = frame.height
+    longest, shortest = lengths.max(), lengths.min()
+    width = longest if isinstance(longest, int) else 0
+    if n and width and shortest == width and width <= 8:
+        # every row has the same number of turns (typical of flat formats): address them directly
+        message = pl.col("messages")
+        turns = [
+            pl.concat_str(
+                [message.list.get(i).struct.field("role"), message.list.get(i).struct.field("content")],
+                separator="\x1e",
+            )
+            for i in range(width)
+        ]
+        return frame.select(pl.concat_str(turns, separator="\x1d")).to_series()
     flat = messages.explode()  # empty/null lists give one null element
     turn = (
         pl.DataFrame({"m": flat})
@@ -41,10 +54,6 @@ def _messages_key(frame: pl.DataFrame) -> pl.Series:
         )
         .to_series()
     )
-    longest, shortest = lengths.max(), lengths.min()
-    width = longest if isinstance(longest, int) else 0
-    if n and width and shortest == width:
-        return turn.reshape((n, width)).arr.join("\x1d")
     row = pl.int_range(n, eager=True).repeat_by(lengths.clip(1)).explode()
     grouped = (
         pl.DataFrame({"row": row, "turn": turn})
@@ -54,30 +63,36 @@ def _messages_key(frame: pl.DataFrame) -> pl.Series:
     return grouped.get_column("turn")
 
 
+SLICE_ROWS = 100_000  # keys are built per slice so their text copy stays small
+
+
 def assign_ids(frame: pl.DataFrame) -> pl.DataFrame:
     """`frame` with `id` filled (frame in input order; `source` set on every row)."""
     if frame.height == 0:
         return frame
-    base = pl.col("source").map_elements(
-        lambda s: PurePath(str(s).split(":", 1)[-1]).name, return_dtype=pl.String()
+    # the base name repeats per source: compute it once per distinct source and join it on
+    names = frame.select(pl.col("source").unique())
+    names = names.with_columns(
+        pl.Series(
+            "__base", [PurePath(str(s).split(":", 1)[-1]).name for s in names["source"]], dtype=pl.String()
+        )
     )
-    # the base name repeats per source, so compute it once per distinct source (cheap) and join as a key
-    sources = frame.select(pl.col("source").unique()).with_columns(base.alias("__base"))
-    keyed = (
-        frame.join(sources, on="source", how="left", maintain_order="left")
-        .with_columns(content_key(frame).alias("__content"))
-        .with_columns(pl.concat_str([pl.col("__base"), pl.col("__content")], separator="\x1c").alias("__key"))
-    )
+    bases = frame.select("source").join(names, on="source", how="left", maintain_order="left")["__base"]
     digest = hashlib.blake2b
-    digests = pl.Series(
-        "__hash",
-        [digest(k.encode("utf-8"), digest_size=12).hexdigest() for k in keyed["__key"]],
-        dtype=pl.String(),
-    )
-    keyed = keyed.with_columns(digests).with_columns(pl.int_range(pl.len()).over("__hash").alias("__occ"))
+    hashes: list[str] = []
+    for offset in range(0, frame.height, SLICE_ROWS):
+        part = frame.slice(offset, SLICE_ROWS)
+        keys = pl.select(
+            pl.concat_str(
+                [pl.lit(bases.slice(offset, SLICE_ROWS)), pl.lit(content_key(part))], separator="\x1c"
+            )
+        ).to_series()
+        hashes.extend(digest(k.encode("utf-8"), digest_size=12).hexdigest() for k in keys)
+    occurrence = pl.int_range(pl.len()).over("__hash")
     ident = (
-        pl.when(pl.col("__occ") == 0)
+        pl.when(occurrence == 0)
         .then(pl.col("__hash"))
-        .otherwise(pl.concat_str([pl.col("__hash"), pl.col("__occ").cast(pl.String())], separator="-"))
+        .otherwise(pl.concat_str([pl.col("__hash"), occurrence.cast(pl.String())], separator="-"))
     )
-    return keyed.with_columns(ident.alias("id")).select(frame.columns)
+    with_hash = frame.with_columns(pl.Series("__hash", hashes, dtype=pl.String()))
+    return with_hash.with_columns(ident.alias("id")).select(frame.columns)

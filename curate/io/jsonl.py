@@ -1,26 +1,25 @@
-"""JSONL reading: Polars' native reader on big chunks, per-line parsing only around bad lines.
+"""JSONL reading: a native columnar reader on big pieces, per-line parsing only around bad lines.
 
-The file is read in blocks of whole lines. A block is handed to `pl.read_ndjson`; when that works, every
-row has the keys of one flat format (Alpaca, Dolly, text, ...) and every value is a string, the block is
-converted with expressions in one go. Anything else (a parse error, a blank line, a BOM, a very long line,
-a non-string value, nested formats, rows failing validation) makes the block split in half and retry, down
-to small pieces that are parsed line by line with `json.loads`, which names the exact line and field. So one
-broken line costs a few small re-reads, not a slow pass over a 1M-row file.
-
-Polars silently turns a number into a string when a column mixes both; a byte-level scan for a mapped key
-followed by a non-string JSON value (`"output": 5`) sends such blocks to the strict per-line path. The key
-pattern cannot occur inside a JSON string, where every quote is escaped.
+The file is read in blocks of whole lines. A piece is parsed with Arrow's JSON reader (C++, multithreaded,
+strict: a column that changes type, e.g. `"output": 5` among strings, or a duplicated key is an error, not a
+silent cast as in `pl.read_ndjson`). When that works and every row has the keys of one flat format (Alpaca,
+Dolly, text, ...) with string values, the piece is converted with Polars expressions in one go. Anything
+else (a parse error, a blank line, a BOM, a very long line, nested formats) splits the piece in half and
+retries, down to small pieces parsed line by line with `json.loads`, which names the exact line and field;
+rows that parse but fail validation are re-read one by one. So one broken line costs a few re-reads of
+small pieces, not a slow pass over a 1M-row file. Lines are only split into Python objects when needed.
 """
 
 from __future__ import annotations
 
-import functools
 import io
 import json
-import re
 from pathlib import Path
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
+import pyarrow.json as pa_json
 
 from curate.formats.base import Format
 from curate.formats.flat import FlatFormat
@@ -31,13 +30,6 @@ BLOCK_BYTES = 32 * 1024 * 1024
 MAX_LINE_BYTES = 8 * 1024 * 1024  # longer lines are quarantined: almost always a broken export
 SMALL_PIECE_LINES = 256  # below this, parse line by line
 BOM = b"\xef\xbb\xbf"
-
-
-@functools.lru_cache(maxsize=64)
-def _non_string_value(keys: tuple[str, ...]) -> re.Pattern[bytes]:
-    """`"key": <number | true | false | [ | {>` for any of the format's string keys."""
-    alternatives = b"|".join(re.escape(json.dumps(k).encode()[1:-1]) for k in keys)
-    return re.compile(rb'"(?:' + alternatives + rb')"\s*:\s*[-0-9tf\[{]')
 
 
 def read_jsonl(path: Path, sink: SourceSink) -> None:
@@ -54,23 +46,26 @@ def read_jsonl(path: Path, sink: SourceSink) -> None:
                 rest = data
                 continue
             rest = data[cut + 1 :]
-            lines = data[: cut + 1].split(b"\n")[:-1]
-            _piece(lines, first_line, sink, data[: cut + 1])
-            first_line += len(lines)
+            piece = data[: cut + 1]
+            _piece(piece, first_line, sink)
+            first_line += piece.count(b"\n")
         if rest:
-            _piece([rest], first_line, sink, None)
+            _piece(rest + b"\n", first_line, sink)
 
 
-def _piece(lines: list[bytes], first_line: int, sink: SourceSink, joined: bytes | None) -> None:
-    if len(lines) <= SMALL_PIECE_LINES:
-        for offset, raw in enumerate(lines):
+def _piece(data: bytes, first_line: int, sink: SourceSink) -> None:
+    """`data`: whole lines, each ending in a newline, the first being line `first_line`."""
+    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+    if len(ends) <= SMALL_PIECE_LINES:
+        for offset, raw in enumerate(data.split(b"\n")[:-1]):
             read_line(raw, first_line + offset, sink)
         return
-    if _fast(lines, first_line, sink, joined):
+    if _fast(data, ends, first_line, sink):
         return
-    middle = len(lines) // 2
-    _piece(lines[:middle], first_line, sink, None)
-    _piece(lines[middle:], first_line + middle, sink, None)
+    middle = len(ends) // 2
+    cut = int(ends[middle - 1]) + 1
+    _piece(data[:cut], first_line, sink)
+    _piece(data[cut:], first_line + middle, sink)
 
 
 def read_line(raw: bytes, line: int, sink: SourceSink) -> None:
@@ -100,28 +95,30 @@ def read_line(raw: bytes, line: int, sink: SourceSink) -> None:
     sink.row(line, value)
 
 
-def _fast(lines: list[bytes], first_line: int, sink: SourceSink, joined: bytes | None) -> bool:
+def _fast(data: bytes, ends: np.ndarray, first_line: int, sink: SourceSink) -> bool:
     """Try the vectorised path on a piece; False (nothing recorded) when it does not apply."""
-    data = joined if joined is not None else b"\n".join(lines)
-    if BOM in data or max(map(len, lines)) > MAX_LINE_BYTES:
+    lengths = np.diff(ends, prepend=-1) - 1
+    if int(lengths.max()) > MAX_LINE_BYTES or int(lengths.min()) == 0 or BOM in data:
         return False
     try:
-        frame = pl.read_ndjson(io.BytesIO(data), infer_schema_length=None)
-    except Exception:  # any parse problem: the per-line path reports it precisely
+        table = pa_json.read_json(io.BytesIO(data), read_options=pa_json.ReadOptions(block_size=1 << 24))
+    except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):  # the per-line path names the problem
         return False
-    if frame.height != len(lines):  # blank lines were skipped: line numbers would be wrong
+    if table.num_rows != len(ends):  # blank lines were skipped: line numbers would be wrong
+        return False
+    frame = pl.from_arrow(table)
+    if not isinstance(frame, pl.DataFrame):
         return False
     fmt = sink.forced or _single_format(frame)
     if not isinstance(fmt, FlatFormat) or not fmt.frame_fast_ok(frame):
-        return False
-    if _non_string_value(tuple(sorted(fmt.spec.keys()))).search(data):
         return False
     records, bad = fmt.frame_records(frame)
     line_numbers = pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64(), eager=True)
     records = records.with_columns(line=line_numbers)
     if bad.any():
+        starts = np.concatenate(([0], ends[:-1] + 1))
         for index in bad.arg_true().to_list():
-            read_line(lines[index], first_line + index, sink)
+            read_line(data[int(starts[index]) : int(ends[index])], first_line + index, sink)
         records = records.filter(~bad)
     sink.frame(records, fmt.name)
     return True

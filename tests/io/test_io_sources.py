@@ -119,3 +119,17 @@ def test_ids_are_stable_content_based_and_unique(tmp_path: Path) -> None:
     (tmp_path / "sub" / "one.json").write_text(json.dumps([ROWS[1]]))
     moved = read_corpus([tmp_path / "sub" / "one.json"]).records["id"]
     assert moved[0] == one[1]  # same base name + same content = same id, wherever the file lives
+
+
+def test_content_key_is_the_same_whatever_the_other_rows_look_like() -> None:
+    from curate.io.ids import content_key
+    from curate.record import frame_from_rows
+
+    pair = {
+        "kind": "sft",
+        "messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}],
+    }
+    alone = content_key(frame_from_rows([pair]))
+    mixed = content_key(frame_from_rows([pair, {"kind": "pretrain", "text": "t"}]))
+    assert alone[0] == mixed[0]
+    assert alone[0].endswith("user\x1eq\x1dassistant\x1ea")
