@@ -65,6 +65,7 @@ def _ranked(keys: frozenset[str]) -> tuple[Format, ...]:
 
 def detect(row: Any) -> Format | None:
     """The format of one raw row (a dict, or a list for the bare-messages format)."""
+    _load_all()
     if isinstance(row, list):
         fmt = FORMATS.get("messages")
         return fmt if fmt is not None and fmt.matches_list(row) else None  # type: ignore[attr-defined]

@@ -74,3 +74,11 @@ def test_convert_strict_fails_and_json_output(mixed: Path, tmp_path: Path) -> No
 def test_bad_format_name_is_a_usage_error(mixed: Path, tmp_path: Path) -> None:
     assert main(["convert", str(mixed), "--to", "alpacca", "-o", str(tmp_path / "x.jsonl")]) == 2
     assert main(["inspect", str(tmp_path / "missing.jsonl")]) == 2
+
+
+def test_line_ranges_compress_consecutive_lines() -> None:
+    from curate.cli.inspect import line_ranges
+
+    assert line_ranges([9, 1, 2, 3, 7, 10]) == "1-3, 7, 9-10"
+    assert line_ranges([]) == ""
+    assert line_ranges(list(range(0, 20, 2)), limit=2) == "0, 2, … (8 more ranges)"

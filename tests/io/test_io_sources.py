@@ -133,3 +133,16 @@ def test_content_key_is_the_same_whatever_the_other_rows_look_like() -> None:
     mixed = content_key(frame_from_rows([pair, {"kind": "pretrain", "text": "t"}]))
     assert alone[0] == mixed[0]
     assert alone[0].endswith("user\x1eq\x1dassistant\x1ea")
+
+
+def test_bare_message_lists_are_detected_in_a_fresh_process(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "bare.jsonl"
+    path.write_text(
+        json.dumps([{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]) + "\n"
+    )
+    code = f"from curate.io.read import read_corpus; print(read_corpus([{str(path)!r}]).formats)"
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.strip() == repr({str(path): {"messages": 1}})
