@@ -23,13 +23,13 @@ from curate.record import instruction_expr, response_expr
 # short", not "a bit short": a polite rejection letter of 35 words or a 3-sentence review is fine.
 _WRITE_EN: Final = r"(?i)\b(?:write|compose|draft|create|generate|produce|prepare|craft)\b[^.?!\n]{0,40}?\b"
 # A write verb, not inside 重写/改写/缩写/续写 (rewrite, shorten, continue: edits of given text), 大小写/拼写
-# (letter case, spelling) or 描写 (portray), and not 写了/写过 (wrote: a description, not a request); the gap
+# (letter case, spelling), 描写 (portray), 正在写 (is writing) or 手写 (by hand), and not 写了/写过 (wrote: a description, not a request); the gap
 # to the noun stays inside one clause and outside quotes.
 _WRITE_ZH: Final = (
-    r"(?:^|[^重改缩续小拼描])(?:写|撰写|创作|编写|起草|写作|写出|写下)[^了过。？！\n“”\"「」]{0,15}?"
+    r"(?:^|[^重改缩续小拼描在手])(?:写|撰写|创作|编写|起草|写作|写出|写下)[^了过。？！\n“”\"「」]{0,15}?"
 )
 # The noun must not be followed by 时/的/之/前/后/中 ("写论文时", "写故事的开场白": about writing, not asking).
-_NOT_ABOUT: Final = r"(?:[^时的之前后中里]|$)"
+_NOT_ABOUT: Final = r"(?:[^时的之前后中里地陈]|$)"
 EXPECTED_FORMS: Final[tuple[tuple[str, float], ...]] = (
     (_WRITE_EN + r"(?:essay|article|blog post|short story|story|report|speech|research paper)s?\b", 40.0),
     (_WRITE_ZH + r"(?:文章|作文|论文|故事|报告|演讲稿|演讲|博客|短文)" + _NOT_ABOUT, 40.0),
@@ -43,23 +43,23 @@ EXPECTED_FORMS: Final[tuple[tuple[str, float], ...]] = (
         r"(?i)\b(?:explain|describe|discuss|elaborate)\b[^.?!\n]{0,40}\bin detail\b|\bdetailed (?:explanation|description|analysis)\b",
         25.0,
     ),
-    (r"详细(?:地)?(?:解释|描述|说明|介绍|阐述|分析)", 25.0),
+    (r"(?:^|[^的])详细(?:地)?(?:解释|描述|说明|介绍|阐述|分析)", 25.0),
 )
 # Instructions that ask for something short, or bound the length from above, in the same breath.
 EXEMPT: Final = (
     r"(?i)\b(?:title|headline|slogan|tagline|tweet|caption|subject line|summary|summari[sz]e|outline|haiku"
     r"|user story|template|one sentence|a sentence|single sentence|one word|brief(?:ly)?|concise(?:ly)?"
     r"|short answer|less than|fewer than|under|at most|no more than|up to|maximum|one line|opening line"
-    r"|first (?:line|sentence)|topic|theme|prompt|idea)\b"
+    r"|first (?:line|sentence)|topic|theme|prompt|idea|thesis statement)\b"
     r"|\b(?:one|two|three|four|five|\d+)[- ](?:sentences?|lines?)\b"
     r"|标题|题目|一句话|一个词|句子|简短|简要|简单(?:地)?(?:回答|说)|概括|总结|摘要|口号|大纲|提纲|推文|模板"
-    r"|开场白|开头|主题|题材"
+    r"|开场白|开头|主题|题材|论文陈述|论点"
     r"|少于|不超过|以内|之内|最多|(?:\d+|[一二三四五六七八九十两])\s*(?:句话|句|行|个词)"
 )
 CJK_CHARS_PER_WORD: Final = 1.7
-WORD_LIMIT_EN: Final = r"(?i)\b(\d{2,4})[- ]words?\b"
+WORD_LIMIT_EN: Final = r"(?i)\b(\d{1,4})[- ]words?\b"
 # "300字" is a length; "12个字母" (letters) and "280个字符" (characters of a tweet) are not a word count.
-CHAR_LIMIT_ZH: Final = r"(\d{2,4})\s*(?:个)?字(?:[^母符节]|$)"
+CHAR_LIMIT_ZH: Final = r"(\d{1,4})\s*(?:个)?字(?:[^母符节]|$)"
 
 
 def reply_words(text: pl.Expr) -> pl.Expr:

@@ -17,20 +17,30 @@ from curate.checks.registry import Check, check
 from curate.checks.sanity_text import stripped
 
 # (open, close) pairs whose opener outnumbering its closer means the reply stopped inside it.
-BRACKETS: Final = (("(", ")"), ("[", "]"), ("{", "}"), ("（", "）"), ("【", "】"), ("《", "》"), ("“", "”"))
+# Half- and full-width parentheses count together: machine translation often opens with "（" and closes with ")".
+BRACKETS: Final = (
+    (r"[(（]", r"[)）]"),
+    (r"\[", r"\]"),
+    (r"\{", r"\}"),
+    ("【", "】"),
+    ("《", "》"),
+    ("“", "”"),
+)
 ENDS_ON_FUNCTION_WORD: Final = (
     r"(?i)\b(?:the|a|an|and|or|but|of|to|in|on|with|for|from|by|is|are|was|that|which)$"
 )
 # Not ";": SQL statements and HTML entities (&gt;) end on it.
-ENDS_ON_COMMA: Final = r"[,，、:：]$|[-–]$"
+ENDS_ON_COMMA: Final = r"[,，、:：]$|\p{L}[-–]$"  # a hyphen after a letter: a word cut in two
 # List items and outline entries end without a full stop by design.
-LIST_ITEM: Final = r"^(?:[-*•·+]|\d+[.、)．]|[A-Za-z][.)]\s|[一二三四五六七八九十]+[、.．])"
+LIST_ITEM: Final = r"^(?:[-*•·+]|\d+[.、)．]|[A-Za-z][.)]\s|[A-Za-z]\d*[:：]|[一二三四五六七八九十]+[、.．])"
+# A line that ends complete without a full stop: hashtags, or a quotation's attribution ("… ” —— 马登").
+COMPLETE_ENDING: Final = r"[#＃]\S+$|——|[\"”]\s*[-—–]"
 LAST_LINE_MIN_EN: Final = 40
 LAST_LINE_MIN_ZH: Final = 15
 
 
 def _unclosed(body: pl.Expr, opener: str, closer: str) -> pl.Expr:
-    return body.str.count_matches(opener, literal=True) > body.str.count_matches(closer, literal=True)
+    return body.str.count_matches(opener) > body.str.count_matches(closer)
 
 
 @check("truncated_response")
@@ -43,8 +53,14 @@ def truncated_response(text: pl.Expr) -> Check:
     prose = body.str.replace_all(r"(?s)```.*?```", " ").str.replace_all(r"`[^`\n]*`", " ")
     unclosed = pl.any_horizontal([_unclosed(prose, o, c) for o, c in BRACKETS])
     odd_quotes = prose.str.count_matches('"', literal=True) % 2 == 1
-    last_line = body.str.extract(r"([^\n]*)$", 1).str.strip_chars()
-    prose_line = ~last_line.str.contains(LIST_ITEM)
+    raw_last_line = body.str.extract(r"([^\n]*)$", 1)
+    last_line = raw_last_line.str.strip_chars()
+    # Indented last lines are code (a function body), list items and signed quotes end without a full stop.
+    prose_line = (
+        ~last_line.str.contains(LIST_ITEM)
+        & ~last_line.str.contains(COMPLETE_ENDING)
+        & ~raw_last_line.str.contains(r"^[ \t]{2,}")
+    )
     is_prose_en = body.str.contains(r"[a-z][.!?][\s\"')\]]")
     is_prose_zh = body.str.contains(r"[。！？]")
     stops_en = (

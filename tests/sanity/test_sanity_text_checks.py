@@ -111,8 +111,13 @@ def test_truncated_response_zh_en() -> None:
         "Done. It works.",
         "这是完整的回答。",
         "```python\nx = (1, 2)\n```\nThat is all.",
+        "SELECT * FROM cars WHERE year = 2020 ORDER BY brand LIMIT 10;",
+        "巴西利斯克（Basilisk)是一种奇特的生物。",
+        "最近的发展确实非常了不起！人工智能的发展速度之快令人惊叹。 #AI #创新",
+        "“生活是一个笑话，一点都不好笑。” ——匿名",
+        "步骤如下。\n- 第一步：准备材料和工具并检查",
     ]
-    assert _replies("truncated_response", replies) == [True] * 6 + [False] * 4
+    assert _replies("truncated_response", replies) == [True] * 6 + [False] * 9
 
 
 def test_unfilled_template_zh_en() -> None:
