@@ -32,5 +32,5 @@ def translation_request(instruction: pl.Expr, task: pl.Expr | None = None) -> pl
     asked = instruction.str.contains(TRANSLATION_PATTERN).fill_null(False)
     if task is None:
         return asked
-    by_task = task.str.to_lowercase().str.contains("translat|翻译").fill_null(False)
+    by_task = task.cast(pl.String).str.to_lowercase().str.contains("translat|翻译").fill_null(False)
     return asked | by_task
