@@ -1,0 +1,282 @@
+"""The concrete steps of `winnow run`: profile → curate → export → model → shard → train.
+
+Each step names what it hashes (input files by content, its settings, the steps it follows) so the runner can
+skip it when nothing changed; each returns a small JSON-able summary that a skipped step's successors reuse.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from curate.pipeline.config import PipelineConfig
+from curate.pipeline.fingerprint import expand_inputs
+from curate.pipeline.runner import RunContext, Step
+
+DEMO = "demo"
+
+
+def input_paths(config: PipelineConfig) -> list[str]:
+    return [config.resolve(pattern) for pattern in config.inputs]
+
+
+def input_files(config: PipelineConfig) -> list[Path]:
+    return expand_inputs(input_paths(config))
+
+
+def rule_file_path(config: PipelineConfig) -> Path:
+    from rules import shipped_rule_file
+
+    given = config.base_dir / config.rules
+    return given if given.is_file() else shipped_rule_file(config.rules)
+
+
+def _progress_callback(bar: Progress) -> Any:
+    tasks: dict[str, TaskID] = {}
+
+    def progress(description: str, done: int, total: int) -> None:
+        if description not in tasks:
+            tasks[description] = bar.add_task(description, total=total)
+        bar.update(tasks[description], completed=done, total=total)
+
+    return progress
+
+
+def _bar(ctx: RunContext) -> Progress:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=ctx.console, transient=True)
+
+
+# ---- profile -------------------------------------------------------------------------------------------
+
+
+def run_profile(ctx: RunContext) -> dict[str, Any]:
+    from reports.profile import profile_corpus
+
+    config = ctx.config
+    output = ctx.stage_dir("profile") / "profile.html"
+    tokenizer = config.profile.tokenizer
+    path, facts = profile_corpus(
+        input_paths(config),
+        output,
+        tokenizer=Path(config.resolve(tokenizer)) if tokenizer else None,
+        rules=rule_file_path(config),
+        format=config.format,
+    )
+    ctx.console.print(f"profile: {path}", highlight=False)
+    return {"report": str(path), "rows": facts.get("rows")}
+
+
+# ---- curate --------------------------------------------------------------------------------------------
+
+
+def run_curate_step(ctx: RunContext) -> dict[str, Any]:
+    from curate.cli.curate import summary_table
+    from curate.rulefile.load import load_rule_file
+    from curate.run_curate import run_curate
+    from reports import snapshot_previous, write_run_report
+
+    config = ctx.config
+    run_dir = ctx.stage_dir("curate")
+    rules = load_rule_file(rule_file_path(config))
+    if (run_dir / "rows.parquet").exists():
+        snapshot_previous(run_dir)  # the report compares this run with the last one
+    with _bar(ctx) as bar:
+        result = run_curate(
+            input_paths(config),
+            rules,
+            run_dir,
+            format=config.format,
+            cache_dir=config.work_dir / "cache",
+            progress=_progress_callback(bar),
+        )
+    report = write_run_report(run_dir)
+    ctx.console.print(summary_table(result.stats))
+    ctx.console.print(f"report: {report}", highlight=False)
+    stats = result.stats
+    return {
+        "run_dir": str(run_dir),
+        "report": str(report),
+        "rows_read": stats["rows_read"],
+        "kept": stats["kept"],
+        "dropped": stats["dropped"],
+        "quarantined": stats["quarantined"],
+    }
+
+
+# ---- export --------------------------------------------------------------------------------------------
+
+
+def run_export(ctx: RunContext) -> dict[str, Any]:
+    from curate.export.run import export_run
+
+    config = ctx.config
+    written: dict[str, Any] = {}
+    for fmt in config.export.formats:
+        out = ctx.stage_dir("export") / fmt
+        result = export_run(ctx.stage_dir("curate"), out, format=fmt, file_format=config.export.file_format)
+        rows = {split.split: split.report.rows_written for split in result.splits}
+        written[fmt] = {"dir": str(out), "rows": rows}
+        ctx.console.print(f"export {fmt}: {rows} → {out}", highlight=False)
+        for note in result.notes:
+            ctx.console.print(f"  note: {note}", highlight=False)
+    return {"formats": written}
+
+
+# ---- demo model ----------------------------------------------------------------------------------------
+
+
+def needs_demo_model(config: PipelineConfig) -> bool:
+    return (config.shard.enabled and config.shard.tokenizer == DEMO) or (
+        config.train.enabled and config.train.model == DEMO
+    )
+
+
+def run_demo_model(ctx: RunContext) -> dict[str, Any]:
+    """Train a tokenizer on the raw inputs' text and build a tiny random-init Llama for it.
+
+    Built from the raw inputs (not the curated rows) so that tuning a rule does not rebuild the model.
+    """
+    from curate.example.tiny_model import build_tiny_model
+    from curate.io.read import read_corpus
+    from curate.record import field_expr
+
+    records = read_corpus(input_paths(ctx.config), format=ctx.config.format).records
+    texts = records.select(field_expr("all_text")).to_series().drop_nulls().to_list()
+    out = build_tiny_model(texts, ctx.stage_dir("model"))
+    ctx.console.print(f"tiny demo model and tokenizer ({len(texts):,} texts) → {out}", highlight=False)
+    return {"model_dir": str(out)}
+
+
+def model_path(ctx: RunContext, value: str) -> str:
+    return str(ctx.stage_dir("model")) if value == DEMO else ctx.config.resolve(value)
+
+
+# ---- shard ---------------------------------------------------------------------------------------------
+
+
+def run_shard(ctx: RunContext) -> dict[str, Any]:
+    from curate.shard.settings import ShardSettings
+    from curate.shard.writer import shard_run
+
+    config = ctx.config
+    settings = ShardSettings(template=config.shard.template, max_len=config.shard.max_len)
+    tokenizer = model_path(ctx, config.shard.tokenizer)
+    with _bar(ctx) as bar:
+        task = bar.add_task("tokenizing", total=None)
+        result = shard_run(
+            ctx.stage_dir("curate"),
+            tokenizer,
+            ctx.stage_dir("shards"),
+            settings,
+            on_progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    splits = {
+        name: {"rows": split["rows"], "tokens": split["tokens"]}
+        for name, split in result.manifest["splits"].items()
+    }
+    ctx.console.print(f"shards: {splits} → {result.out_dir}", highlight=False)
+    return {"shard_dir": str(result.out_dir), "splits": splits}
+
+
+# ---- train ---------------------------------------------------------------------------------------------
+
+
+def run_train(ctx: RunContext) -> dict[str, Any]:
+    from train.config import load_config
+    from train.loop import train
+
+    config = ctx.config
+    overrides = [
+        f"{key}={json.dumps(value) if not isinstance(value, str) else value}"
+        for key, value in config.train.overrides.items()
+    ]
+    cfg = load_config(Path(config.resolve(config.train.config)) if config.train.config else None, overrides)
+    out = ctx.stage_dir("train")
+    result = train(
+        ctx.stage_dir("shards"), model_path(ctx, config.train.model), cfg, out, console=ctx.console
+    )
+    evals = eval_losses(out)
+    return {
+        "adapter_dir": str(out),
+        "steps": result.steps,
+        "last_loss": result.last_loss,
+        "eval_loss_before": evals[0] if evals else None,
+        "eval_loss_after": evals[-1] if evals else None,
+        "report": str(out / "report.html"),
+    }
+
+
+def eval_losses(train_dir: Path) -> list[float]:
+    """Eval losses in step order from OUTDIR/metrics.jsonl (step 0 is the untrained adapter)."""
+    path = train_dir / "metrics.jsonl"
+    if not path.is_file():
+        return []
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    evals = sorted((row["step"], row["eval_loss"]) for row in rows if row.get("kind") == "eval")
+    return [loss for _, loss in evals]
+
+
+def pipeline_steps() -> list[Step]:
+    def files_and_rules(c: PipelineConfig) -> list[Path]:
+        return [*input_files(c), rule_file_path(c)]
+
+    return [
+        Step(
+            "profile",
+            run_profile,
+            enabled=lambda c: c.profile.enabled,
+            settings=lambda c: (c.format, c.profile),
+            files=files_and_rules,
+            outputs=lambda ctx: [ctx.stage_dir("profile") / "profile.html"],
+        ),
+        Step(
+            "curate",
+            run_curate_step,
+            settings=lambda c: c.format,
+            files=files_and_rules,
+            outputs=lambda ctx: [ctx.stage_dir("curate") / "kept.parquet"],
+        ),
+        Step(
+            "export",
+            run_export,
+            enabled=lambda c: c.export.enabled,
+            depends=("curate",),
+            settings=lambda c: c.export,
+            outputs=lambda ctx: [ctx.stage_dir("export")],
+        ),
+        Step(
+            "model",
+            run_demo_model,
+            enabled=needs_demo_model,
+            settings=lambda c: (c.format, "tiny-llama-v1"),
+            files=input_files,
+            outputs=lambda ctx: [ctx.stage_dir("model") / "config.json"],
+        ),
+        Step(
+            "shard",
+            run_shard,
+            enabled=lambda c: c.shard.enabled,
+            depends=("curate", "model"),
+            settings=lambda c: c.shard,
+            files=lambda c: (
+                [] if c.shard.tokenizer == DEMO else expand_inputs([c.resolve(c.shard.tokenizer)])
+            ),
+            outputs=lambda ctx: [ctx.stage_dir("shards") / "manifest.json"],
+        ),
+        Step(
+            "train",
+            run_train,
+            enabled=lambda c: c.train.enabled and c.shard.enabled,
+            depends=("shard", "model"),
+            settings=lambda c: c.train,
+            files=lambda c: (
+                ([] if c.train.model == DEMO else expand_inputs([c.resolve(c.train.model)]))
+                + ([Path(c.resolve(c.train.config))] if c.train.config else [])
+            ),
+            outputs=lambda ctx: [ctx.stage_dir("train") / "adapter_config.json"],
+        ),
+    ]
