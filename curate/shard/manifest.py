@@ -16,12 +16,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from curate.shard.labels import IGNORE
 from curate.shard.settings import ShardSettings
+from curate.shard.spans import THINK_BLOCK_DECISION
 
 MANIFEST_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -104,4 +108,63 @@ def split_entry(buckets: list[dict[str, Any]]) -> dict[str, Any]:
         "rows": sum(b["rows"] for b in buckets),
         "tokens": sum(b["tokens"] for b in buckets),
         "trainable_tokens": sum(b["trainable_tokens"] for b in buckets),
+    }
+
+
+@dataclass(frozen=True)
+class RunIdentity:
+    """What the shards were made from: template, tokenizer fingerprint, input digest and the cache key."""
+
+    template_name: str
+    template_text: str
+    fingerprint: str
+    cache_key: str
+    kept_path: str
+    kept_digest: str
+
+
+def build_manifest(
+    identity: RunIdentity,
+    settings: ShardSettings,
+    *,
+    splits: dict[str, Any],
+    bounds: list[int],
+    padding: dict[str, Any],
+    preference: dict[str, Any],
+    dropped: dict[str, int],
+    rows_in: int,
+    truncated_rows: int,
+) -> dict[str, Any]:
+    return {
+        "version": MANIFEST_VERSION,
+        "tokenizer_fingerprint": identity.fingerprint,
+        "template": {"name": identity.template_name, "text": identity.template_text},
+        "max_len": settings.max_len,
+        "masking": {
+            "label_ignore_index": IGNORE,
+            "assistant_turns": "last" if settings.last_turn_only else "all",
+            "train_on_prompt": settings.train_on_prompt,
+            "end_of_turn": "trained (the end-of-turn marker closing each reply)",
+            "assistant_header": "not trained",
+            "system_and_tool_results": "never trained",
+            "tool_calls": "trained (they are the model's output)",
+            "think_block": THINK_BLOCK_DECISION,
+            "pretrain": "labels = input_ids (bos + text + eos)",
+        },
+        "truncation": {
+            "policy": "truncate_last_response" if settings.truncate else "drop",
+            "truncated_rows": truncated_rows,
+        },
+        "splits": splits,
+        "bucket_bounds": bounds,
+        "buckets_source": "configured" if settings.buckets is not None else "auto",
+        "padding": padding,
+        "preference": preference,
+        "dropped": {"file": "dropped.parquet", "rows": sum(dropped.values()), "by_reason": dropped},
+        "rows_in": rows_in,
+        "input": {"kept": identity.kept_path, "digest": identity.kept_digest},
+        "settings": settings.as_dict(),
+        "cache_key": identity.cache_key,
+        "tokenizer_dir": "tokenizer",
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }

@@ -14,7 +14,6 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +23,11 @@ from curate.atomic import write_json, write_parquet
 from curate.errors import StageError, UsageError
 from curate.shard import buckets as bk
 from curate.shard.fingerprint import tokenizer_fingerprint
-from curate.shard.labels import IGNORE
 from curate.shard.manifest import (
     MANIFEST_NAME,
-    MANIFEST_VERSION,
+    RunIdentity,
     bucket_entry,
+    build_manifest,
     cache_key,
     file_digest,
     split_entry,
@@ -36,7 +35,6 @@ from curate.shard.manifest import (
 )
 from curate.shard.parallel import ChunkResult, default_workers, encode_chunks
 from curate.shard.settings import ShardSettings
-from curate.shard.spans import THINK_BLOCK_DECISION
 from curate.shard.templates import resolve_template
 from curate.shard.tokenize import ROW_COLUMNS, Encoder
 
@@ -189,19 +187,8 @@ def shard_run(
             on_progress(done, frame.height)
 
     results = encode_chunks(encoder, _chunks(frame), workers=workers or default_workers(), on_done=progress)
-    manifest = _assemble(
-        results,
-        frame,
-        settings,
-        template.name,
-        template.text,
-        fingerprint,
-        key,
-        out_dir,
-        tokenizer,
-        kept_path,
-        digest,
-    )
+    identity = RunIdentity(template.name, template.text, fingerprint, key, str(kept_path), digest)
+    manifest = _assemble(results, frame, settings, identity, out_dir, tokenizer)
     return ShardResult(out_dir, manifest, reused=False)
 
 
@@ -209,19 +196,25 @@ def _concat(frames: list[pl.DataFrame]) -> pl.DataFrame:
     return pl.concat(frames, how="vertical") if len(frames) > 1 else frames[0]
 
 
+def _ledger(dropped: pl.DataFrame, frame: pl.DataFrame) -> pl.DataFrame:
+    if dropped.height == 0:
+        return pl.DataFrame(schema=dict.fromkeys(("id", "split", "kind", "reason", "detail"), pl.String()))
+    return (
+        dropped.join(frame.select("row", "id", "split", "kind"), on="row", how="left")
+        .sort("row")
+        .select("id", "split", "kind", "reason", "detail")
+    )
+
+
 def _assemble(
     results: list[ChunkResult],
     frame: pl.DataFrame,
     settings: ShardSettings,
-    template_name: str,
-    template_text: str,
-    fingerprint: str,
-    key: str,
+    identity: RunIdentity,
     out_dir: Path,
     tokenizer: Any,
-    kept_path: Path,
-    digest: str,
 ) -> dict[str, Any]:
+    """Check that every row is placed, bucket, write everything into a fresh folder and swap it in."""
     sft = _concat([r.sft for r in results]) if results else pl.DataFrame()
     pref = _concat([r.preference for r in results]) if results else pl.DataFrame()
     dropped = _concat([r.dropped for r in results]) if results else pl.DataFrame()
@@ -240,66 +233,26 @@ def _assemble(
         else bk.auto_boundaries(lengths, settings.max_len)
     )
     sft_rows = _with_rows(sft, frame, repeat=True) if sft.height else sft
+    train_lengths = (
+        sft_rows.filter(pl.col("split") == "train")["input_ids"].list.len().to_list() if sft.height else []
+    )
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
     try:
-        splits = _write_splits(sft_rows, bounds, tmp) if sft.height else {}
-        preference = _write_preference(_with_rows(pref, frame, repeat=True), tmp) if pref.height else {}
-        ledger = (
-            dropped.join(frame.select("row", "id", "split", "kind"), on="row", how="left")
-            .sort("row")
-            .select("id", "split", "kind", "reason", "detail")
-            if dropped.height
-            else pl.DataFrame(
-                schema={
-                    "id": pl.String,
-                    "split": pl.String,
-                    "kind": pl.String,
-                    "reason": pl.String,
-                    "detail": pl.String,
-                }
-            )
-        )
+        ledger = _ledger(dropped, frame)
         write_parquet(tmp / "dropped.parquet", ledger)
         tokenizer.save_pretrained(str(tmp / "tokenizer"))
-        train_lengths = (
-            sft_rows.filter(pl.col("split") == "train")["input_ids"].list.len().to_list()
-            if sft.height
-            else []
+        manifest = build_manifest(
+            identity,
+            settings,
+            splits=_write_splits(sft_rows, bounds, tmp) if sft.height else {},
+            bounds=bounds,
+            padding=bk.padding_efficiency(train_lengths, bounds, settings.token_budget, settings.seed),
+            preference=_write_preference(_with_rows(pref, frame, repeat=True), tmp) if pref.height else {},
+            dropped={r: int(n) for r, n in ledger.group_by("reason").len().sort("reason").iter_rows()},
+            rows_in=frame.height,
+            truncated_rows=int(sft["truncated"].sum()) if sft.height else 0,
         )
-        by_reason = {r: int(n) for r, n in ledger.group_by("reason").len().sort("reason").iter_rows()}
-        manifest = {
-            "version": MANIFEST_VERSION,
-            "tokenizer_fingerprint": fingerprint,
-            "template": {"name": template_name, "text": template_text},
-            "max_len": settings.max_len,
-            "masking": {
-                "label_ignore_index": IGNORE,
-                "assistant_turns": "last" if settings.last_turn_only else "all",
-                "train_on_prompt": settings.train_on_prompt,
-                "end_of_turn": "trained (the end-of-turn marker closing each reply)",
-                "assistant_header": "not trained",
-                "system_and_tool_results": "never trained",
-                "think_block": THINK_BLOCK_DECISION,
-                "pretrain": "labels = input_ids (bos + text + eos)",
-            },
-            "truncation": {
-                "policy": "truncate_last_response" if settings.truncate else "drop",
-                "truncated_rows": int(sft["truncated"].sum()) if sft.height else 0,
-            },
-            "splits": splits,
-            "bucket_bounds": bounds,
-            "buckets_source": "configured" if settings.buckets is not None else "auto",
-            "padding": bk.padding_efficiency(train_lengths, bounds, settings.token_budget, settings.seed),
-            "preference": preference,
-            "dropped": {"file": "dropped.parquet", "rows": ledger.height, "by_reason": by_reason},
-            "rows_in": frame.height,
-            "input": {"kept": str(kept_path), "digest": digest},
-            "settings": settings.as_dict(),
-            "cache_key": key,
-            "tokenizer_dir": "tokenizer",
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }
         write_json(tmp / MANIFEST_NAME, manifest)
         _swap_in(tmp, out_dir)
     finally:
