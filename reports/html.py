@@ -83,8 +83,12 @@ def where(source: str | None, line: object) -> str:
     """`file:line` for a row, the file's base name shown and the full path on hover."""
     if source is None:
         return text(line)
-    short = source.replace("\\", "/").rsplit("/", 1)[-1]
-    return f'<span title="{attr(source)}">{text(short)}:{text(line)}</span>'
+    return f'<span title="{attr(source)}">{text(short_name(source))}:{text(line)}</span>'
+
+
+def short_name(path: object) -> str:
+    """The last part of a path (inputs are shown by file name; full paths are in stats.json)."""
+    return str(path).replace("\\", "/").rstrip("/").rsplit("/", 1)[-1]
 
 
 def fmt_number(value: float | int | None, digits: int = 3) -> str:
@@ -172,6 +176,7 @@ h1{font-size:20px;margin:0 0 2px}
 .sub{margin:0 0 6px;color:var(--muted)}
 nav a{margin-right:12px;color:var(--accent);text-decoration:none;font-size:13px;white-space:nowrap}
 main{padding:8px 24px 40px;max-width:1200px}
+section,details{scroll-margin-top:100px}
 section{margin:22px 0;border-top:1px solid var(--line);padding-top:6px}
 h2{font-size:17px;margin:8px 0}
 h3{font-size:15px;margin:14px 0 6px}

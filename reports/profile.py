@@ -19,7 +19,7 @@ from typing import Any
 import polars as pl
 
 from curate.atomic import atomic_open
-from reports.html import Page, text
+from reports.html import Page, short_name, text
 from reports.views.profile_checks import render_checks, render_duplicates
 from reports.views.profile_corpus import render_composition, render_formats, render_sample, render_structure
 from reports.views.profile_lengths import render_languages, render_lengths, render_tokens
@@ -66,7 +66,7 @@ def build_profile_page(
     records = corpus.records
     page = Page(
         title="winnow profile",
-        subtitle=f"inputs: {text(', '.join(corpus.inputs) or '?')} · {records.height:,} rows",
+        subtitle=f"inputs: {text(', '.join(short_name(i) for i in corpus.inputs) or '?')} · {records.height:,} rows",
     )
     say("formats and structure")
     page.add(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from curate.atomic import atomic_open
 from reports.compare import PREVIOUS, build_comparison, render_comparison
-from reports.html import Page, clip, not_available, table, text
+from reports.html import Page, clip, not_available, short_name, table, text
 from reports.run_data import RunData, RunFolderError, load_run
 from reports.views.dedup import build_dedup, render_dedup
 from reports.views.funnel import build_funnel, render_funnel
@@ -75,7 +75,7 @@ def _comparison(run: RunData, compare: Path | None) -> str:
 def build_run_page(run_dir: Path, compare: Path | None = None) -> Page:
     run = load_run(run_dir)
     stats = run.stats
-    inputs = ", ".join(str(i).replace("\\", "/").rsplit("/", 1)[-1] for i in stats.get("inputs") or []) or "?"
+    inputs = ", ".join(short_name(i) for i in stats.get("inputs") or []) or "?"
     page = Page(
         title=f"winnow run report — {run_dir.name}",
         subtitle=f"inputs: {text(inputs)} · rules: {text(stats.get('rule_file') or '?')} · "

@@ -89,6 +89,8 @@ def render_checks(records: pl.DataFrame, rules: Path | None) -> str:
         f"<p>Rows failing at least one check: {num(any_fail, 'profile.checks.any', tag='b')} "
         f"({pct(any_fail, total)})</p>",
     ]
+    # the two checks that would drop most are opened: the ones a person looks at first
+    opened = {o.name for o in sorted(outcomes, key=lambda o: -o.fails)[:2] if o.fails}
     for o in outcomes:
         if o.metric is None or o.metric.drop_nulls().is_empty():
             continue
@@ -110,7 +112,8 @@ def render_checks(records: pl.DataFrame, rules: Path | None) -> str:
                 ],
             )
         parts.append(
-            f"<details><summary>{text(o.name)} — {o.fails:,} rows would be dropped</summary>"
+            f"<details{' open' if o.name in opened else ''}><summary>{text(o.name)} — "
+            f"{o.fails:,} rows would be dropped</summary>"
             f'<div class="grid"><div>{chart}</div><div>{nearby}</div></div></details>'
         )
     return "".join(parts)

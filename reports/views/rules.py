@@ -42,7 +42,9 @@ class RulesView:
     accepted: int
     kept: int
     quarantined: int
-    other_dropped: dict[str, int]  # first reasons that are not rules in stats["rules"] (dedup, mix caps)
+    other: dict[
+        str, tuple[int, int, int]
+    ]  # reasons not in stats["rules"] (language, dedup, mix): failed, first, only
     matrix_names: list[str]
     matrix: list[list[int]]
     reason_stage: dict[str, str]
@@ -84,8 +86,6 @@ def build_rules(stats: dict[str, Any], frame: pl.DataFrame) -> RulesView:
                 stats_dropped_first=entry.get("dropped_first"),
             )
         )
-    reasons = frame.filter(pl.col("drop_reason").is_not_null()).group_by("drop_reason").len()
-    other = {r: n for r, n in reasons.iter_rows() if r not in set(names)}
     kept = int(frame.select(pl.col("drop_reason").is_null().sum()).item())
     # every reason rows failed (rules, language, dedup, …), most frequent first
     failing = (
@@ -95,17 +95,33 @@ def build_rules(stats: dict[str, Any], frame: pl.DataFrame) -> RulesView:
         .sort(["len", "reason"], descending=[True, False])
     )
     in_matrix = [str(name) for name in failing.head(MATRIX_MAX_RULES)["reason"].to_list()]
+    first = frame.filter(pl.col("drop_reason").is_not_null()).group_by("drop_reason").len()
+    other_names = [str(r) for r in failing["reason"].to_list() if r not in set(names)]
+    other_names += sorted(
+        str(r) for r, _ in first.iter_rows() if r not in set(names) and r not in other_names
+    )
+    other = {name: _counts(frame, name) for name in other_names}
     matrix = overlap_matrix(frame, in_matrix)
     return RulesView(
         rules=rules,
         accepted=frame.height,
         kept=kept,
         quarantined=int(stats.get("quarantined") or 0),
-        other_dropped=dict(sorted(other.items(), key=lambda x: -x[1])),
+        other=dict(sorted(other.items(), key=lambda x: (-x[1][1], x[0]))),
         matrix_names=in_matrix,
         matrix=matrix,
         reason_stage=reason_stages(stats),
     )
+
+
+def _counts(frame: pl.DataFrame, name: str) -> tuple[int, int, int]:
+    """(failed, dropped first, dropped only by it) for one reason."""
+    row = frame.select(
+        _contains(name).sum().alias("f"),
+        (pl.col("drop_reason") == name).fill_null(False).sum().alias("d"),
+        ((pl.col("failed_rules").list.len() == 1) & _contains(name)).sum().alias("m"),
+    ).row(0)
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def overlap_matrix(frame: pl.DataFrame, names: list[str]) -> list[list[int]]:
@@ -148,8 +164,13 @@ def render_rules_table(view: RulesView) -> str:
                 pct(r.dropped_first, view.accepted),
             ]
         )
-    for reason, n in view.other_dropped.items():
-        other_cells = [num(None), num(n, f"other.{reason}.dropped_first"), num(None), pct(n, view.accepted)]
+    for reason, (failed, first, only) in view.other.items():
+        other_cells = [
+            num(failed, f"other.{reason}.failed"),
+            num(first, f"other.{reason}.dropped_first"),
+            num(only, f"other.{reason}.marginal"),
+            pct(first, view.accepted),
+        ]
         rows.append([text(reason), "–", text(view.reason_stage.get(reason, "other")), "–", "–", *other_cells])
     rows.append(["<b>kept</b>", "", "", "", "", num(None), num(view.kept, "rules.kept"), num(None), ""])
     rows.append(
@@ -169,7 +190,7 @@ def render_rules_table(view: RulesView) -> str:
         view.kept
         + view.quarantined
         + sum(r.dropped_first for r in view.rules)
-        + sum(view.other_dropped.values())
+        + sum(first for _, first, _ in view.other.values())
     )
     rows.append(
         ["<b>total = rows read</b>", "", "", "", "", num(None), num(total, "rules.total"), num(None), ""]

@@ -102,6 +102,9 @@ def test_stage_columns_language_split_dedup(tmp_path: Path) -> None:
     assert cells["dedup.members_dropped"] == 1
     assert cells["funnel.dedup.dropped"] == 1
     assert cells["other.near_duplicate.dropped_first"] == 1
+    assert cells["other.near_duplicate.failed"] == 1
+    assert cells["other.near_duplicate.marginal"] == 1
+    assert cells["overlap.near_duplicate.near_duplicate"] == 1
     assert cells["funnel.kept"] == stats["kept"] == 1
     assert "0.83" in html_text
 
