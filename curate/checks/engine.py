@@ -17,6 +17,7 @@ from curate.checks.section import RuleConfig
 from curate.record import field_expr, message_contents_expr
 
 METRIC_PREFIX = "metric."
+FIELD_PREFIX = "__field."  # temporary columns: each field's text computed once per run, not once per rule
 
 
 @dataclass(frozen=True)
@@ -57,14 +58,26 @@ def _over_messages(check: Check) -> Check:
     return Check(fails=fails, metric=metric, threshold=check.threshold, direction=check.direction, span=span)
 
 
-def build_rule(rule: RuleConfig) -> BuiltRule:
+def field_columns(rules: list[RuleConfig]) -> dict[str, pl.Expr]:
+    """The temporary text columns the text rules read (see `build_rule(materialized=True)`)."""
+    fields = sorted({r.field for r in rules if r.field not in (None, "messages")})
+    return {f"{FIELD_PREFIX}{name}": field_expr(name) for name in fields}
+
+
+def build_rule(rule: RuleConfig, *, materialized: bool = False) -> BuiltRule:
+    """Row-level expressions of a rule; `materialized` reads the field from its `__field.<name>` column.
+
+    Polars does not share a repeated field expression (the conversation joined into `all_text`, say)
+    between the subexpressions of a check, so the stage computes each field once as a column.
+    """
     spec = registered_checks()[rule.check]
     if spec.scope == "row":
         check = spec.build(None, rule.params)
     elif rule.field == "messages":
         check = _over_messages(spec.build(pl.element(), rule.params))
     else:
-        check = spec.build(field_expr(rule.field or "all_text"), rule.params)
+        name = rule.field or "all_text"
+        check = spec.build(pl.col(f"{FIELD_PREFIX}{name}") if materialized else field_expr(name), rule.params)
     metric = check.metric.cast(pl.Float64) if check.metric is not None else None
     return BuiltRule(
         rule=rule,

@@ -67,7 +67,11 @@ def max_dup_paragraph_fraction(
 
 
 def _token_frame(texts: pl.Series, n: int, min_tokens: int, min_chars: int) -> pl.DataFrame:
-    """One row per token of every judged text: row, token hash, token length, n-gram hash and length."""
+    """One row per token of every judged text: row, token length, and the n-gram starting there.
+
+    `gram` hashes the text's row number with the n token hashes, so one UInt64 column identifies an
+    n-gram within its text (grouping on one integer is much cheaper than on (row, n-gram) pairs).
+    """
     judged = pl.select(
         pl.when(texts.str.len_chars() >= min_chars).then(texts).otherwise(pl.lit(""))
     ).to_series()
@@ -77,10 +81,14 @@ def _token_frame(texts: pl.Series, n: int, min_tokens: int, min_chars: int) -> p
         "row", pl.col("tok").hash(_HASH_SEEDS[0]).alias("h"), pl.col("tok").str.len_chars().alias("chars")
     )
     valid = pl.col("row").shift(-(n - 1)) == pl.col("row")  # the n-gram stays inside its text
-    gram = pl.struct([pl.col("h").shift(-i).alias(f"h{i}") for i in range(n)]).hash(_HASH_SEEDS[1])
+    parts = [pl.col("row"), *(pl.col("h").shift(-i).alias(f"h{i}") for i in range(n))]
+    gram = pl.struct(parts).hash(_HASH_SEEDS[1])
     gram_chars = pl.sum_horizontal([pl.col("chars").shift(-i) for i in range(n)])
-    return long.with_columns(
-        pl.when(valid).then(gram).alias("gram"), pl.when(valid).then(gram_chars).alias("gram_chars")
+    return long.select(
+        "row",
+        "chars",
+        pl.when(valid).then(gram).alias("gram"),
+        pl.when(valid).then(gram_chars).alias("gram_chars"),
     )
 
 
@@ -96,8 +104,8 @@ def top_ngram_share(texts: pl.Series, *, n: int, min_tokens: int, min_chars: int
     totals = grams.group_by("row").agg(pl.col("chars").sum().alias("total"))
     top = (
         grams.filter(pl.col("gram").is_not_null())
-        .group_by("row", "gram")
-        .agg(pl.len().alias("count"), pl.col("gram_chars").first())
+        .group_by("gram")
+        .agg(pl.col("row").first(), pl.len().alias("count"), pl.col("gram_chars").first())
         .group_by("row")
         .agg((pl.col("count") * pl.col("gram_chars")).max().alias("top"))
     )
@@ -110,7 +118,7 @@ def top_ngram_share(texts: pl.Series, *, n: int, min_tokens: int, min_chars: int
 def dup_ngram_share(texts: pl.Series, *, n: int, min_tokens: int, min_chars: int) -> pl.Series:
     """Per text: token characters covered by an n-gram that occurred earlier in it / token characters."""
     grams = _token_frame(texts, n, min_tokens, min_chars)
-    repeated = (pl.col("gram").is_not_null() & ~pl.struct("row", "gram").is_first_distinct()).cast(pl.Int8)
+    repeated = (pl.col("gram").is_not_null() & ~pl.col("gram").is_first_distinct()).cast(pl.Int8)
     grams = grams.with_columns(repeated.alias("repeated"))
     # token j is covered when an n-gram starting at j-n+1 .. j repeats (valid n-grams never cross texts)
     covered = pl.max_horizontal([pl.col("repeated").shift(k, fill_value=0) for k in range(n)])

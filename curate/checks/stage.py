@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from curate.cache import MetricCache
-from curate.checks.engine import BuiltRule, build_rule
+from curate.checks.engine import BuiltRule, build_rule, field_columns
 from curate.checks.params import Threshold
 from curate.checks.section import ChecksConfig
 from curate.ledger import record_failures, with_ledger
@@ -55,6 +55,38 @@ def compute_metrics(frame: pl.DataFrame, rules: list[BuiltRule], cache: MetricCa
 
 def failure_expr(built: BuiltRule) -> pl.Expr:
     return built.fails_from_metric() if built.metric is not None else built.fails
+
+
+def record_rule_failures(frame: pl.DataFrame, rules: list[BuiltRule]) -> pl.DataFrame:
+    """`curate.ledger.record_failures` applied to the rows that failed at least one rule.
+
+    Recording is a no-op on rows that failed nothing, and building the per-row lists of reasons is the
+    costly part, so the failures are evaluated once as flags and only the failing rows (typically a few
+    percent) go through the ledger; their ledger columns are joined back by row position.
+    """
+    if not rules:
+        return frame
+    flags = frame.select([failure_expr(b).fill_null(False).alias(f"__fail{i}") for i, b in enumerate(rules)])
+    failing = flags.select(pl.any_horizontal(pl.all()).alias("any"))["any"]
+    if not failing.any():
+        return frame
+    rows = failing.arg_true()
+    subset = pl.concat([frame.select("drop_reason", "failed_rules"), flags], how="horizontal")[rows]
+    recorded = record_failures(subset, [(b.rule.name, pl.col(f"__fail{i}")) for i, b in enumerate(rules)])
+    updates = recorded.select(
+        pl.Series("__row", rows, dtype=pl.UInt32),
+        pl.col("drop_reason").alias("__drop_reason"),
+        pl.col("failed_rules").alias("__failed_rules"),
+    )
+    return (
+        frame.with_row_index("__row")
+        .join(updates, on="__row", how="left", maintain_order="left")
+        .with_columns(
+            pl.coalesce("__drop_reason", "drop_reason").alias("drop_reason"),
+            pl.coalesce("__failed_rules", "failed_rules").alias("failed_rules"),
+        )
+        .drop("__row", "__drop_reason", "__failed_rules")
+    )
 
 
 def add_spans(frame: pl.DataFrame, rules: list[BuiltRule]) -> pl.DataFrame:
@@ -118,10 +150,12 @@ def rule_stats(frame: pl.DataFrame, rules: list[BuiltRule]) -> list[dict[str, An
 def run_checks(
     frame: pl.DataFrame, config: ChecksConfig, cache: MetricCache
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
-    rules = [build_rule(rule) for rule in config.rules]
-    frame = compute_metrics(with_ledger(frame), rules, cache)
-    frame = record_failures(frame, [(b.rule.name, failure_expr(b)) for b in rules])
-    frame = add_spans(frame, rules)
+    rules = [build_rule(rule, materialized=True) for rule in config.rules]
+    fields = field_columns(list(config.rules))
+    frame = with_ledger(frame).with_columns([expr.alias(name) for name, expr in fields.items()])
+    frame = compute_metrics(frame, rules, cache)
+    frame = record_rule_failures(frame, rules)
+    frame = add_spans(frame, rules).drop(list(fields))
     stats = {
         "rules": rule_stats(frame, rules),
         "cache": {

@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+from curate.mappers.cache import apply_mappers_cached
 from curate.mappers.registry import registered_mappers
 from curate.mappers.section import MappersConfig, MapperStep
 from curate.stages import RuleSet, StageContext, stage
@@ -88,13 +89,21 @@ def _examples(before: pl.DataFrame, after: pl.DataFrame, mask: pl.Series) -> lis
 
 def apply_mappers(frame: pl.DataFrame, config: MappersConfig) -> tuple[pl.DataFrame, dict[str, Any]]:
     """The mapped frame (with `original`) and the stage's stats."""
+    mapped, stats, _bits = map_rows(frame, config)
+    return mapped, stats
+
+
+def map_rows(frame: pl.DataFrame, config: MappersConfig) -> tuple[pl.DataFrame, dict[str, Any], pl.Series]:
+    """Mapped frame, stats, and per row a bitmask of the steps that changed it (bit i = step i)."""
     original = frame.select(pl.struct(list(TEXT_FIELDS)).alias("original"))["original"]
     any_changed = pl.Series("changed", [False] * frame.height, dtype=pl.Boolean)
+    bits = pl.Series("steps", [0] * frame.height, dtype=pl.UInt32)
     steps: list[dict[str, Any]] = []
     current = frame
-    for step in config.steps:
+    for position, step in enumerate(config.steps):
         mapped = current.with_columns(step_expressions(step))
         mask = _changed(current, mapped)
+        bits = bits + mask.cast(pl.UInt32) * (1 << position)
         steps.append(
             {
                 "mapper": step.mapper,
@@ -108,7 +117,7 @@ def apply_mappers(frame: pl.DataFrame, config: MappersConfig) -> tuple[pl.DataFr
     kept_original = pl.select(pl.when(pl.lit(any_changed)).then(pl.lit(original)))
     current = current.with_columns(kept_original.to_series().alias("original"))
     stats = {"steps": steps, "rows_changed": int(any_changed.sum()), "rows": frame.height}
-    return current, stats
+    return current, stats, bits
 
 
 @stage("mappers", order=10)
@@ -117,7 +126,10 @@ def mappers_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.
     if not isinstance(config, MappersConfig) or not config.steps:
         return frame
     ctx.report_progress("cleaning text (mappers)", 0, len(config.steps))
-    mapped, stats = apply_mappers(frame, config)
+    if ctx.cache_dir is not None:
+        mapped, stats = apply_mappers_cached(frame, config, ctx.cache_dir)
+    else:
+        mapped, stats = apply_mappers(frame, config)
     ctx.stats["mappers"] = stats
     ctx.report_progress("cleaning text (mappers)", len(config.steps), len(config.steps))
     return mapped

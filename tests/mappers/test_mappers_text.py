@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 
+from curate.mappers.cache import apply_mappers_cached
 from curate.mappers.registry import registered_mappers
 from curate.mappers.section import MappersConfig, MapperStep
 from curate.mappers.stage import apply_mappers
@@ -122,3 +125,42 @@ def test_stage_counts_changed_rows_per_step_and_keeps_originals() -> None:
     assert originals[1]["system"] == "\ufeff系统 "
     assert originals[2] is None  # unchanged rows carry no copy
     assert mapped.height == frame.height
+
+
+def test_cached_mapping_equals_mapping_and_maps_only_new_rows(tmp_path: Path) -> None:
+    rows = [
+        {
+            "id": str(i),
+            "kind": "sft",
+            "messages": [{"role": "user", "content": text}, {"role": "assistant", "content": "ok "}],
+        }
+        for i, text in enumerate([" hi!!!!! ", "clean", "好。。。。。", "\ufeffbom"])
+    ]
+    config = MappersConfig(
+        (
+            MapperStep("remove_control_chars", {"keep_zero_width_joiner": True}),
+            MapperStep("strip"),
+            MapperStep("collapse_punctuation", {"max_repeat": 3}),
+        )
+    )
+    frame = frame_from_rows(rows)
+    plain, plain_stats = apply_mappers(frame, config)
+    cold, cold_stats = apply_mappers_cached(frame, config, tmp_path)
+    warm, warm_stats = apply_mappers_cached(frame, config, tmp_path)
+    assert cold.equals(plain)
+    assert warm.equals(plain)
+    assert cold_stats["cache"] == {"rows_from_cache": 0, "rows_mapped": 4}
+    assert warm_stats["cache"] == {"rows_from_cache": 4, "rows_mapped": 0}
+    assert (
+        [s["rows_changed"] for s in warm_stats["steps"]]
+        == [s["rows_changed"] for s in plain_stats["steps"]]
+        == [1, 4, 2]
+    )
+    assert warm_stats["steps"][2]["examples"] == plain_stats["steps"][2]["examples"]
+    more = frame_from_rows([*rows, {"id": "9", "kind": "pretrain", "text": " new!!!!!"}])
+    extended, stats = apply_mappers_cached(more, config, tmp_path)
+    assert stats["cache"] == {"rows_from_cache": 4, "rows_mapped": 1}
+    assert extended.equals(apply_mappers(more, config)[0])
+    other = MappersConfig((MapperStep("strip"),))
+    _, other_stats = apply_mappers_cached(frame, other, tmp_path)
+    assert other_stats["cache"] == {"rows_from_cache": 0, "rows_mapped": 4}
