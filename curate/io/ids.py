@@ -64,35 +64,43 @@ def _messages_key(frame: pl.DataFrame) -> pl.Series:
 
 
 SLICE_ROWS = 100_000  # keys are built per slice so their text copy stays small
+HASH = "__hash"
+
+
+def base_name(source: str) -> str:
+    """The file name part of a source ("name:path/to/file.json" for registry entries → "file.json")."""
+    return PurePath(source.split(":", 1)[-1]).name
+
+
+def row_hashes(frame: pl.DataFrame, base: str) -> pl.Series:
+    """blake2b(base name + canonical content) per row, hex; runs in a worker thread while the next piece is
+    parsed (Polars and Arrow release the GIL), since this loop is the one per-row Python step of a read."""
+    digest = hashlib.blake2b
+    prefix = base + "\x1c"
+    hashes: list[str] = []
+    for offset in range(0, frame.height, SLICE_ROWS):
+        keys = content_key(frame.slice(offset, SLICE_ROWS)).to_list()
+        hashes.extend(digest((prefix + k).encode("utf-8"), digest_size=12).hexdigest() for k in keys)
+    return pl.Series(HASH, hashes, dtype=pl.String())
+
+
+def ids_from_hashes(frame: pl.DataFrame) -> pl.DataFrame:
+    """Turn the `__hash` column into `id`: identical content gets -1, -2, ... in input order."""
+    occurrence = pl.int_range(pl.len()).over(HASH)
+    ident = (
+        pl.when(occurrence == 0)
+        .then(pl.col(HASH))
+        .otherwise(pl.concat_str([pl.col(HASH), occurrence.cast(pl.String())], separator="-"))
+    )
+    return frame.with_columns(ident.alias("id")).drop(HASH)
 
 
 def assign_ids(frame: pl.DataFrame) -> pl.DataFrame:
     """`frame` with `id` filled (frame in input order; `source` set on every row)."""
     if frame.height == 0:
         return frame
-    # the base name repeats per source: compute it once per distinct source and join it on
-    names = frame.select(pl.col("source").unique())
-    names = names.with_columns(
-        pl.Series(
-            "__base", [PurePath(str(s).split(":", 1)[-1]).name for s in names["source"]], dtype=pl.String()
-        )
-    )
-    bases = frame.select("source").join(names, on="source", how="left", maintain_order="left")["__base"]
-    digest = hashlib.blake2b
-    hashes: list[str] = []
-    for offset in range(0, frame.height, SLICE_ROWS):
-        part = frame.slice(offset, SLICE_ROWS)
-        keys = pl.select(
-            pl.concat_str(
-                [pl.lit(bases.slice(offset, SLICE_ROWS)), pl.lit(content_key(part))], separator="\x1c"
-            )
-        ).to_series()
-        hashes.extend(digest(k.encode("utf-8"), digest_size=12).hexdigest() for k in keys)
-    occurrence = pl.int_range(pl.len()).over("__hash")
-    ident = (
-        pl.when(occurrence == 0)
-        .then(pl.col("__hash"))
-        .otherwise(pl.concat_str([pl.col("__hash"), occurrence.cast(pl.String())], separator="-"))
-    )
-    with_hash = frame.with_columns(pl.Series("__hash", hashes, dtype=pl.String()))
-    return with_hash.with_columns(ident.alias("id")).select(frame.columns)
+    parts = []
+    for (source,), part in frame.with_row_index("__row").group_by("source", maintain_order=True):
+        parts.append(part.with_columns(row_hashes(part, base_name(str(source)))))
+    hashed = pl.concat(parts).sort("__row").drop("__row")
+    return ids_from_hashes(hashed).select(frame.columns)

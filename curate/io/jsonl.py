@@ -55,17 +55,21 @@ def read_jsonl(path: Path, sink: SourceSink) -> None:
 
 def _piece(data: bytes, first_line: int, sink: SourceSink) -> None:
     """`data`: whole lines, each ending in a newline, the first being line `first_line`."""
-    ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-    if len(ends) <= SMALL_PIECE_LINES:
+    count = data.count(b"\n")
+    if count <= SMALL_PIECE_LINES:
         for offset, raw in enumerate(data.split(b"\n")[:-1]):
             read_line(raw, first_line + offset, sink)
         return
-    if _fast(data, ends, first_line, sink):
+    if _fast(data, count, first_line, sink):
         return
-    middle = len(ends) // 2
-    cut = int(ends[middle - 1]) + 1
+    middle = count // 2
+    cut = int(_line_ends(data)[middle - 1]) + 1
     _piece(data[:cut], first_line, sink)
     _piece(data[cut:], first_line + middle, sink)
+
+
+def _line_ends(data: bytes) -> np.ndarray:
+    return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
 
 
 def read_line(raw: bytes, line: int, sink: SourceSink) -> None:
@@ -95,16 +99,17 @@ def read_line(raw: bytes, line: int, sink: SourceSink) -> None:
     sink.row(line, value)
 
 
-def _fast(data: bytes, ends: np.ndarray, first_line: int, sink: SourceSink) -> bool:
+def _fast(data: bytes, count: int, first_line: int, sink: SourceSink) -> bool:
     """Try the vectorised path on a piece; False (nothing recorded) when it does not apply."""
-    lengths = np.diff(ends, prepend=-1) - 1
-    if int(lengths.max()) > MAX_LINE_BYTES or int(lengths.min()) == 0 or BOM in data:
+    if BOM in data:
         return False
+    # block_size bounds the longest line Arrow accepts, so over-long lines fail here and get quarantined
+    options = pa_json.ReadOptions(block_size=MAX_LINE_BYTES)
     try:
-        table = pa_json.read_json(io.BytesIO(data), read_options=pa_json.ReadOptions(block_size=1 << 24))
+        table = pa_json.read_json(io.BytesIO(data), read_options=options)
     except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):  # the per-line path names the problem
         return False
-    if table.num_rows != len(ends):  # blank lines were skipped: line numbers would be wrong
+    if table.num_rows != count:  # blank lines were skipped: line numbers would be wrong
         return False
     frame = pl.from_arrow(table)
     if not isinstance(frame, pl.DataFrame):
@@ -116,9 +121,10 @@ def _fast(data: bytes, ends: np.ndarray, first_line: int, sink: SourceSink) -> b
     line_numbers = pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64(), eager=True)
     records = records.with_columns(line=line_numbers)
     if bad.any():
-        starts = np.concatenate(([0], ends[:-1] + 1))
+        ends = _line_ends(data)
         for index in bad.arg_true().to_list():
-            read_line(data[int(starts[index]) : int(ends[index])], first_line + index, sink)
+            start = int(ends[index - 1]) + 1 if index else 0
+            read_line(data[start : int(ends[index])], first_line + index, sink)
         records = records.filter(~bad)
     sink.frame(records, fmt.name)
     return True

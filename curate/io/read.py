@@ -19,7 +19,7 @@ import polars as pl
 from curate.formats.registry import get_format
 from curate.io.expand import Source, expand
 from curate.io.files import hf_parts, read_arrow_files, read_json, read_parquet, read_txt
-from curate.io.ids import assign_ids
+from curate.io.ids import ids_from_hashes
 from curate.io.jsonl import read_jsonl
 from curate.io.sink import QUARANTINE_SCHEMA, SourceSink
 from curate.record import RECORD_SCHEMA
@@ -46,7 +46,10 @@ def read_corpus(inputs: Sequence[str | Path], *, format: str | None = None) -> R
     for source in expand(inputs):
         sinks.extend(_read_source(source, forced))
     frames = [sink.records_frame() for sink in sinks]
-    records = pl.concat(frames, how="vertical") if frames else pl.DataFrame(schema=RECORD_SCHEMA)
+    if frames:
+        records = ids_from_hashes(pl.concat(frames, how="vertical")).select(RECORD_SCHEMA.names())
+    else:
+        records = pl.DataFrame(schema=RECORD_SCHEMA)
     quarantine = [sink.quarantine_frame() for sink in sinks]
     formats: dict[str, dict[str, int]] = {}
     for sink in sinks:
@@ -54,7 +57,7 @@ def read_corpus(inputs: Sequence[str | Path], *, format: str | None = None) -> R
         for name, count in sink.counts.items():
             formats[sink.source][name] = formats[sink.source].get(name, 0) + count
     return ReadResult(
-        records=assign_ids(records),
+        records=records,
         quarantine=pl.concat(quarantine) if quarantine else pl.DataFrame(schema=QUARANTINE_SCHEMA),
         formats=formats,
         rows_read=sum(sink.rows_read for sink in sinks),

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import cache
 from typing import Any
 
 import polars as pl
@@ -14,6 +16,7 @@ import pyarrow as pa
 
 from curate.formats.base import Format, Record, RowError
 from curate.formats.registry import detect, no_format_message
+from curate.io.ids import HASH, base_name, row_hashes
 from curate.record import KIND, MESSAGE, RECORD_SCHEMA
 
 SNIPPET_CHARS = 200
@@ -39,7 +42,7 @@ class SourceSink:
         self.source = source
         self.forced = forced
         self.records: list[Record] = []
-        self.frames: list[pl.DataFrame] = []
+        self.frames: list[tuple[pl.DataFrame, Future[pl.Series]]] = []
         self.quarantine: list[dict[str, Any]] = []
         self.counts: Counter[str] = Counter()
         self.rows_read = 0
@@ -76,23 +79,33 @@ class SourceSink:
         self.counts[fmt.name] += len(records)
 
     def frame(self, frame: pl.DataFrame, fmt: str) -> None:
-        """Rows converted by a vectorised reader: `frame` has canonical columns and `line`."""
+        """Rows converted by a vectorised reader: `frame` has canonical columns and `line`. Their hashes are
+        computed in a worker thread while the reader parses the next piece."""
         self.rows_read += frame.height
         self.counts[fmt] += frame.height
-        self.frames.append(canonical(frame.with_columns(format=pl.lit(fmt), source=pl.lit(self.source))))
+        rows = canonical(frame.with_columns(format=pl.lit(fmt), source=pl.lit(self.source)))
+        self.frames.append((rows, _hasher().submit(row_hashes, rows, base_name(self.source))))
 
     def records_frame(self) -> pl.DataFrame:
-        frames = list(self.frames)
+        """Every accepted row in line order, with its content hash in `__hash` (see curate.io.ids)."""
+        frames = [rows.with_columns(hashes.result()) for rows, hashes in self.frames]
         if self.records:
-            frames.append(frame_from_records(self.records, self.source))
+            rows = frame_from_records(self.records, self.source)
+            frames.append(rows.with_columns(row_hashes(rows, base_name(self.source))))
         if not frames:
-            return canonical(pl.DataFrame())
+            return canonical(pl.DataFrame()).with_columns(pl.lit(None, dtype=pl.String()).alias(HASH))
         combined = pl.concat(frames, how="vertical")
         # vectorised pieces and per-line rows arrive out of order only around bad lines
         return combined if combined["line"].is_sorted() else combined.sort("line", maintain_order=True)
 
     def quarantine_frame(self) -> pl.DataFrame:
         return pl.DataFrame(self.quarantine, schema=QUARANTINE_SCHEMA)
+
+
+@cache
+def _hasher() -> ThreadPoolExecutor:
+    """One worker thread for row hashes (it holds the GIL only for the hashing loop)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="winnow-ids")
 
 
 def canonical(frame: pl.DataFrame) -> pl.DataFrame:

@@ -90,3 +90,16 @@ def test_registry_columns_get_the_same_type_scan(tmp_path: Path, monkeypatch: py
     result = read_corpus([f"{tmp_path / 'dataset_info.json'}:mine"])
     assert result.quarantine.select("line", "error").rows() == [(10, "alpaca: a: expected a string, got int")]
     assert result.records.height == 39
+
+
+def test_over_long_line_inside_a_big_piece(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonl, "SMALL_PIECE_LINES", 4)
+    monkeypatch.setattr(jsonl, "MAX_LINE_BYTES", 500)
+    rows: list[object] = [{"text": f"doc {i}"} for i in range(40)]
+    rows[25] = {"text": "x" * 1000}
+    write_lines(tmp_path / "long.jsonl", rows)
+    result = read_corpus([tmp_path / "long.jsonl"])
+    assert result.quarantine.select("line", "error").rows() == [
+        (26, "line is 1,012 bytes, over the 500-byte limit")
+    ]
+    assert result.records.height == 39
