@@ -51,7 +51,12 @@ def normalize_whitespace(text: pl.Expr, collapse_inner_spaces: bool = False) -> 
     Leading indentation is never touched (code). With collapse_inner_spaces, runs of spaces after a
     non-space character become one space.
     """
-    out = text.str.replace_all(_EXOTIC_SPACES, " ").str.replace_all(r"[ \t]+(\n|$)", "${1}")
+    # two capture-free passes: a capture group forces Polars onto a slower regex path
+    out = (
+        text.str.replace_all(_EXOTIC_SPACES, " ")
+        .str.replace_all(r"[ \t]+\n", "\n")
+        .str.strip_chars_end(" \t")
+    )
     if collapse_inner_spaces:
         out = out.str.replace_all(r"(\S) {2,}", "${1} ")
     return out
