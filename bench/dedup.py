@@ -201,11 +201,12 @@ def throughput(
     sample_flags = flags.head(baseline_rows).to_list()
     same = check_same_signatures(sample_texts[:300], sample_flags[:300], config.near)
     log(f"[{key}] datasketch loop on {len(sample_texts):,} rows ...")
-    base_rate = baseline_loop(sample_texts, sample_flags, config.near)
+    base_rate, base_cpu_rate = baseline_loop(sample_texts, sample_flags, config.near)
     result: dict[str, Any] = {
         "key": key,
         "baseline_rows_measured": len(sample_texts),
         "baseline_rate": base_rate,
+        "baseline_cpu_rate": base_cpu_rate,
     }
     result["baseline_seconds_extrapolated"] = frame.height / base_rate
     result["rows"] = frame.height

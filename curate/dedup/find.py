@@ -26,9 +26,9 @@ from curate.dedup.clusters import components
 from curate.dedup.config import DedupConfig
 from curate.dedup.explain import dedup_stats
 from curate.dedup.keep import kept_rows
-from curate.dedup.near import near_duplicates, near_texts, shingle_spec
+from curate.dedup.near import near_duplicates
 from curate.dedup.normalize import key_expr, normalized
-from curate.dedup.verify import pair_jaccard
+from curate.dedup.verify import ShingleHashes, pair_jaccard
 from curate.record import content_hash
 
 Progress = Callable[[str, int, int], None]
@@ -59,11 +59,12 @@ def competing_rows(frame: pl.DataFrame, key: str, punctuation_blind: bool) -> pl
 
 def _cluster_reps(
     reps: pl.DataFrame, config: DedupConfig, workers: int, spill_dir: Path | None, progress: Progress | None
-) -> tuple[np.ndarray, dict[str, Any]]:
-    """Component label (a rep index) of each exact-group representative, and the near step's stats."""
+) -> tuple[np.ndarray, dict[str, Any], ShingleHashes | None]:
+    """Component label (a rep index) of each exact-group representative, the near step's stats, and the
+    shingle hashes of every representative in a near-duplicate pair."""
     n = reps.height
     if not config.near.enabled or n < 2:
-        return np.arange(n, dtype=np.int64), {}
+        return np.arange(n, dtype=np.int64), {}, None
     result = near_duplicates(
         reps["__key"],
         config.near,
@@ -72,18 +73,18 @@ def _cluster_reps(
         progress=progress,
         normalized_input=True,
     )
-    return components(n, result.pairs["a"].to_numpy(), result.pairs["b"].to_numpy()), result.stats()
+    labels = components(n, result.pairs["a"].to_numpy(), result.pairs["b"].to_numpy())
+    return labels, result.stats(), result.member_hashes
 
 
-def _with_jaccard(members: pl.DataFrame, reps: pl.DataFrame, config: DedupConfig) -> pl.DataFrame:
+def _with_jaccard(members: pl.DataFrame, hashes: ShingleHashes | None) -> pl.DataFrame:
     """`__jaccard` of each member to its cluster's kept row (1.0 within one exact group)."""
     pairs = members.filter(pl.col("__rep") != pl.col("kept_rep")).select("__rep", "kept_rep").unique()
     pairs = pairs.sort(["__rep", "kept_rep"])
     jac = np.zeros(0)
-    if pairs.height:
-        texts = near_texts(reps["__key"], config.near, normalized_input=True)
-        a, b = pairs["__rep"].to_numpy(), pairs["kept_rep"].to_numpy()
-        jac = pair_jaccard(texts, a, b, shingle_spec(config.near))
+    if pairs.height and hashes is not None:  # reps of different exact groups share a cluster only via near
+        a, b = pairs["__rep"].to_numpy().astype(np.int64), pairs["kept_rep"].to_numpy().astype(np.int64)
+        jac = pair_jaccard(hashes, a, b)
     pairs = pairs.with_columns(__jaccard=pl.Series(jac, dtype=pl.Float64))
     return members.join(pairs, on=["__rep", "kept_rep"], how="left").with_columns(
         pl.col("__jaccard").fill_null(1.0)
@@ -102,7 +103,7 @@ def find_duplicates(
     group = pl.col("__row").min().over("__key") if config.exact else pl.col("__row")
     rows = rows.with_columns(group.alias("__group"))
     reps = rows.filter(pl.col("__row") == pl.col("__group")).sort("__row").select("__group", "__key")
-    labels, near_stats = _cluster_reps(reps, config, workers, spill_dir, progress)
+    labels, near_stats, member_hashes = _cluster_reps(reps, config, workers, spill_dir, progress)
     rep_index = reps.select("__group").with_row_index("__rep").with_columns(cluster=pl.Series(labels))
     rows = rows.join(rep_index, on="__group", how="left").with_columns(size=pl.len().over("cluster"))
 
@@ -115,7 +116,7 @@ def find_duplicates(
         pl.col("__group").alias("kept_group"),
         pl.col("__rep").alias("kept_rep"),
     )
-    members = _with_jaccard(members.join(kept_info, on="cluster", how="left"), reps, config)
+    members = _with_jaccard(members.join(kept_info, on="cluster", how="left"), member_hashes)
 
     whole = config.keep == "drop_whole_cluster"
     is_kept = (pl.col("__row") == pl.col("kept_row")) & pl.lit(not whole)

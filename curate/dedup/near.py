@@ -31,7 +31,7 @@ from curate.dedup.normalize import PUNCTUATION_PATTERN, normalized
 from curate.dedup.shingles import ShingleSpec, prepared
 from curate.dedup.signing import SignSpec, sign_batch
 from curate.dedup.store import BandStore
-from curate.dedup.verify import pair_jaccard
+from curate.dedup.verify import ShingleHashes, pair_jaccard
 
 Progress = Callable[[str, int, int], None]
 
@@ -47,6 +47,7 @@ class NearResult:
     s_curve: dict[str, float]
     candidates: int
     scripts: dict[str, int] = field(default_factory=dict)  # rows shingled by word / by character
+    member_hashes: ShingleHashes | None = None  # shingle hashes of every doc in a duplicate pair
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -123,6 +124,7 @@ def sign_all(
     batch_size: int,
     workers: int,
     progress: Progress | None = None,
+    is_cjk: pl.Series | None = None,
 ) -> None:
     """Sign every text in batches of at most batch_size; at most `workers` batches in flight."""
     n = len(texts)
@@ -132,33 +134,41 @@ def sign_all(
         workers = 1
     starts = list(range(0, n, batch_size))
     done = 0
+
+    def batch(start: int) -> tuple[list[str | None], list[bool] | None]:
+        flags = None if is_cjk is None else is_cjk.slice(start, batch_size).to_list()
+        return texts.slice(start, batch_size).to_list(), flags
+
     with _pool(workers) as pool:
         if pool is None:
             for start in starts:
-                sig, keys = sign_batch(texts.slice(start, batch_size).to_list(), spec)
-                store.add(start, sig, keys)
+                chunk, flags = batch(start)
+                sig, keys, hashes, offsets = sign_batch(chunk, spec, flags)
+                store.add(start, sig, keys, hashes, offsets)
                 done += sig.shape[0]
                 if progress is not None:
                     progress("dedup: MinHash signatures", done, n)
             return
-        pending: dict[futures.Future[tuple[np.ndarray, np.ndarray]], int] = {}
+        pending: dict[futures.Future[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]], int] = {}
         queue = iter(starts)
         for start in queue:  # bounded: never more than 2 * workers batches held in memory
-            pending[pool.submit(sign_batch, texts.slice(start, batch_size).to_list(), spec)] = start
+            chunk, flags = batch(start)
+            pending[pool.submit(sign_batch, chunk, spec, flags)] = start
             if len(pending) >= 2 * workers:
                 break
         while pending:
             finished, _ = futures.wait(pending, return_when=futures.FIRST_COMPLETED)
             for future in finished:
                 start = pending.pop(future)
-                sig, keys = future.result()
-                store.add(start, sig, keys)
+                sig, keys, hashes, offsets = future.result()
+                store.add(start, sig, keys, hashes, offsets)
                 done += sig.shape[0]
                 if progress is not None:
                     progress("dedup: MinHash signatures", done, n)
                 nxt = next(queue, None)
                 if nxt is not None:
-                    pending[pool.submit(sign_batch, texts.slice(nxt, batch_size).to_list(), spec)] = nxt
+                    chunk, flags = batch(nxt)
+                    pending[pool.submit(sign_batch, chunk, spec, flags)] = nxt
 
 
 def near_duplicates(
@@ -186,7 +196,15 @@ def near_duplicates(
     scripts = {"word": int((~is_cjk).sum()), "character": int(is_cjk.sum())}
     with contextlib_spill(spill_dir, config.spill) as folder:
         store = BandStore(bands, folder)
-        sign_all(prepped, sign_spec, store, batch_size=config.batch_size, workers=workers, progress=progress)
+        sign_all(
+            prepped,
+            sign_spec,
+            store,
+            batch_size=config.batch_size,
+            workers=workers,
+            progress=progress,
+            is_cjk=is_cjk,
+        )
         pairs = candidate_pairs(store.scan(), bands, config.max_bucket_pairs, groups)
         a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
         if config.verify:
@@ -195,14 +213,16 @@ def near_duplicates(
                 if progress is not None:
                     progress("dedup: verifying candidate pairs", done, total)
 
-            jac = pair_jaccard(prepped, a, b, spec, progress=verify_progress)
+            jac = pair_jaccard(store.lookup, a, b, progress=verify_progress)
         else:
             jac = estimated_jaccard(store.signatures(a), store.signatures(b)) if len(a) else np.zeros(0)
+        found = pairs.with_columns(jaccard=pl.Series(jac, dtype=pl.Float64)).filter(
+            pl.col("jaccard") >= threshold
+        )
+        members = np.unique(np.concatenate([found["a"].to_numpy(), found["b"].to_numpy()]).astype(np.int64))
+        member_hashes = store.shingle_hashes(members)
         store.cleanup()
-    found = pairs.with_columns(jaccard=pl.Series(jac, dtype=pl.Float64)).filter(
-        pl.col("jaccard") >= threshold
-    )
-    return NearResult(found, bands, rows, s_curve(bands, rows), pairs.height, scripts)
+    return NearResult(found, bands, rows, s_curve(bands, rows), pairs.height, scripts, member_hashes)
 
 
 @contextmanager

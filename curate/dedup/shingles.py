@@ -29,12 +29,12 @@ def prepared(texts: pl.Series, spec: ShingleSpec) -> pl.DataFrame:
 
 
 def _ngrams(tokens: pl.DataFrame, n: int, separator: str) -> pl.DataFrame:
-    """(doc, shingle) from exploded (doc, pos, n_tok, tok) rows."""
+    """(doc, shingle) from exploded (doc, pos, n_tok, tok) rows in document order."""
     shifted = [pl.col("tok").shift(-k) for k in range(n)]
     # shift(-k) crosses into the next document only on rows with pos + k >= n_tok, which the filter drops
     full = (
         tokens.select("doc", "pos", "n_tok", pl.concat_str(shifted, separator=separator).alias("shingle"))
-        .filter(pl.col("pos") <= pl.col("n_tok") - n)
+        .filter(pl.col("pos") + n <= pl.col("n_tok"))
         .select("doc", "shingle")
     )
     short = (
@@ -45,20 +45,33 @@ def _ngrams(tokens: pl.DataFrame, n: int, separator: str) -> pl.DataFrame:
     return pl.concat([full, short])
 
 
-def shingle_frame(texts: pl.Series, spec: ShingleSpec) -> pl.DataFrame:
-    """(doc UInt32, shingle String) for every shingle of every text; null/empty texts give none."""
-    prep = prepared(texts, spec).filter(pl.col("text").is_not_null() & (pl.col("text") != ""))
+def shingle_frame(texts: pl.Series, spec: ShingleSpec, is_cjk: pl.Series | None = None) -> pl.DataFrame:
+    """(doc UInt32, shingle String) for every shingle of every text, in document order.
+
+    Texts must be normalized (`curate.dedup.near.near_texts`: single spaces, no leading or trailing
+    space), so that splitting on " " gives no empty tokens. Null or empty texts give no shingles.
+    `is_cjk` (per text) skips the script detection when the caller already has it.
+    """
+    frame = pl.DataFrame({"text": texts.cast(pl.String)}).with_row_index("doc")
+    cjk = cjk_share(pl.col("text")) >= spec.cjk_share if is_cjk is None else pl.Series(is_cjk)
+    frame = frame.with_columns(is_cjk=cjk).filter(pl.col("text").is_not_null() & (pl.col("text") != ""))
     parts = []
-    for is_cjk, n, sep in ((False, spec.word_ngram, " "), (True, spec.char_ngram, "")):
-        rows = prep.filter(pl.col("is_cjk") == is_cjk)
-        if rows.is_empty():
+    for by_char, n, sep in ((False, spec.word_ngram, " "), (True, spec.char_ngram, "")):
+        text = pl.col("text").str.replace_all(" ", "", literal=True) if by_char else pl.col("text")
+        lists = (
+            frame.filter(pl.col("is_cjk") == by_char)
+            .select("doc", (text.str.split("") if by_char else text.str.split(" ")).alias("tok"))
+            .with_columns(n_tok=pl.col("tok").list.len().cast(pl.Int64))
+            .filter(pl.col("n_tok") > 0)
+        )
+        if lists.is_empty():
             continue
-        text = pl.col("text").str.replace_all(" ", "") if is_cjk else pl.col("text")
+        # position of a token in its document = its row in the exploded frame - the document's first row
         tokens = (
-            rows.select("doc", (text.str.split("") if is_cjk else text.str.split(" ")).alias("tok"))
+            lists.with_columns(start=pl.col("n_tok").cum_sum() - pl.col("n_tok"))
             .explode("tok")
-            .filter(pl.col("tok").is_not_null() & (pl.col("tok") != ""))
-            .with_columns(pos=pl.int_range(pl.len()).over("doc"), n_tok=pl.len().over("doc").cast(pl.Int64))
+            .with_row_index("row")
+            .with_columns(pos=pl.col("row").cast(pl.Int64) - pl.col("start"))
         )
         parts.append(_ngrams(tokens, n, sep))
     if not parts:

@@ -7,7 +7,6 @@ Dedup then compares only rows still kept; see curate.dedup.find.
 
 from __future__ import annotations
 
-import importlib
 import time
 from pathlib import Path
 from typing import Any
@@ -17,27 +16,26 @@ import polars as pl
 from curate.dedup.config import DecontamConfig, DedupConfig
 from curate.dedup.decontam import find_contamination
 from curate.dedup.find import find_duplicates
-from curate.errors import StageError
+from curate.errors import StageError, WinnowError
+from curate.io.read import read_corpus
 from curate.ledger import record_failures
 from curate.stages import RuleSet, StageContext, stage
 
 
 def read_references(config: DecontamConfig) -> tuple[pl.DataFrame, dict[str, Any]]:
-    """The reference rows (canonical records) of every reference file, read with the corpus reader."""
-    missing = [p for p in config.references if not Path(p).exists()]
-    if missing:
+    """The reference rows (canonical records) of every reference file, read with the corpus reader.
+
+    Paths, globs and `dataset_info.json:name` entries are what `winnow curate` accepts as inputs,
+    relative to the folder winnow runs in. Unreadable reference lines are counted, not hidden.
+    """
+    try:
+        result = read_corpus(list(config.references))
+    except WinnowError as error:
         raise StageError(
-            f"reference file(s) not found: {', '.join(missing)}",
+            f"cannot read the reference set: {error.message}",
             where="dedup.decontaminate.references",
             hint="paths are relative to the folder winnow runs in",
-        )
-    try:
-        reader = importlib.import_module("curate.io.read")
-    except ModuleNotFoundError as error:
-        raise StageError(
-            "decontamination needs the corpus reader (curate.io.read), which is absent"
         ) from error
-    result = reader.read_corpus(list(config.references))
     info = {
         "files": list(config.references),
         "rows": result.records.height,

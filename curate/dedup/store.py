@@ -1,8 +1,9 @@
 """Where signatures and band keys live between batches: in memory, or on disk as Parquet (spill).
 
-Every batch becomes one frame (doc, b0..b{bands-1}, sig). Later steps read it through `scan()`, one band
-column at a time, so with spill on, memory holds one batch's signatures or one band of the whole corpus,
-never all signatures at once.
+Every batch becomes one frame (doc, b0..b{bands-1}, sig) plus the shingle hashes of its documents (for
+exact-Jaccard verification). Later steps read bands through `scan()`, one band column at a time, and
+shingle hashes only for the documents of candidate pairs, so with spill on, memory holds one batch's
+signatures or one band of the whole corpus, never all signatures at once.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from curate.atomic import write_parquet
+from curate.dedup.verify import ShingleHashes, ranges
 
 
 class BandStore:
@@ -21,10 +23,14 @@ class BandStore:
         self.spill_dir = spill_dir
         self._frames: list[pl.DataFrame] = []
         self._files: list[Path] = []
+        self._shingles: list[tuple[int, np.ndarray, np.ndarray]] = []  # (start, hashes, offsets) in memory
+        self._shingle_files: list[Path] = []
         if spill_dir is not None:
             spill_dir.mkdir(parents=True, exist_ok=True)
 
-    def add(self, start: int, sig: np.ndarray, keys: np.ndarray) -> None:
+    def add(
+        self, start: int, sig: np.ndarray, keys: np.ndarray, hashes: np.ndarray, offsets: np.ndarray
+    ) -> None:
         n = sig.shape[0]
         columns: dict[str, pl.Series] = {
             "doc": pl.Series("doc", np.arange(start, start + n, dtype=np.uint32))
@@ -35,10 +41,47 @@ class BandStore:
         frame = pl.DataFrame(columns)
         if self.spill_dir is None:
             self._frames.append(frame)
+            self._shingles.append((start, hashes, offsets))
             return
         path = self.spill_dir / f"signatures-{start:012d}.parquet"
         write_parquet(path, frame)
         self._files.append(path)
+        docs = np.repeat(np.arange(start, start + n, dtype=np.uint32), np.diff(offsets))
+        shingles = self.spill_dir / f"shingles-{start:012d}.parquet"
+        write_parquet(shingles, pl.DataFrame({"doc": docs, "h": hashes}))
+        self._shingle_files.append(shingles)
+
+    def lookup(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(hashes, offsets) of the given sorted, distinct docs (a `HashSource` for pair_jaccard)."""
+        found = self.shingle_hashes(docs)
+        return found.hashes, found.offsets
+
+    def shingle_hashes(self, docs: np.ndarray) -> ShingleHashes:
+        """Shingle hashes of the given sorted, distinct docs."""
+        docs = np.asarray(docs, dtype=np.int64)
+        if self.spill_dir is not None:
+            found = (
+                pl.scan_parquet(self._shingle_files)
+                .filter(pl.col("doc").is_in(pl.Series(docs.astype(np.uint32)).implode()))
+                .collect()
+                .sort("doc", maintain_order=True)
+            )
+            counts = np.bincount(np.searchsorted(docs, found["doc"].to_numpy()), minlength=len(docs))
+            offsets = np.zeros(len(docs) + 1, dtype=np.int64)
+            np.cumsum(counts, out=offsets[1:])
+            return ShingleHashes(docs, found["h"].to_numpy().astype(np.uint64), offsets)
+        parts, sizes = [], []
+        for start, hashes, offsets in sorted(self._shingles, key=lambda batch: batch[0]):  # pool order varies
+            lo, hi = np.searchsorted(docs, [start, start + len(offsets) - 1])
+            local = docs[lo:hi] - start
+            size = np.diff(offsets)[local]
+            parts.append(hashes[ranges(offsets[local], size)])
+            sizes.append(size)
+        size_all = np.concatenate(sizes) if sizes else np.zeros(0, dtype=np.int64)
+        out = np.zeros(len(docs) + 1, dtype=np.int64)
+        np.cumsum(size_all, out=out[1:])
+        hashes_all = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+        return ShingleHashes(docs, hashes_all, out)
 
     def scan(self) -> pl.LazyFrame:
         if self.spill_dir is not None:
@@ -66,7 +109,9 @@ class BandStore:
         return list(self._files)
 
     def cleanup(self) -> None:
-        for path in self._files:
+        for path in [*self._files, *self._shingle_files]:
             path.unlink(missing_ok=True)
         self._files.clear()
+        self._shingle_files.clear()
         self._frames.clear()
+        self._shingles.clear()

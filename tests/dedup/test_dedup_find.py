@@ -7,6 +7,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -225,6 +226,7 @@ def test_spill_writes_one_parquet_per_batch(tmp_path: Path) -> None:
     from curate.dedup.shingles import ShingleSpec
     from curate.dedup.signing import SignSpec
     from curate.dedup.store import BandStore
+    from curate.dedup.verify import ShingleHashes
 
     texts = near_texts(
         _many_rows(20).select(pl.col("messages").list.first().struct.field("content"))["content"],
@@ -235,10 +237,18 @@ def test_spill_writes_one_parquet_per_batch(tmp_path: Path) -> None:
         texts, SignSpec(ShingleSpec(), 64, 1, "affine32", 16, 4), store, batch_size=6, workers=1
     )
     assert [p.name for p in sorted(tmp_path.iterdir())] == [
-        f"signatures-{s:012d}.parquet" for s in (0, 6, 12, 18)
+        f"{kind}-{s:012d}.parquet" for kind in ("shingles", "signatures") for s in (0, 6, 12, 18)
     ]
     assert store.scan().select(pl.len()).collect().item() == 20
     assert pl.read_parquet(store.files[0]).columns[:2] == ["doc", "b0"]
+    # shingle hashes read back from disk equal the ones computed from the texts
+    docs = np.array([1, 7, 19])
+    from_disk = store.shingle_hashes(docs)
+    direct = ShingleHashes.of_texts(texts, ShingleSpec())(docs)
+    assert np.array_equal(from_disk.offsets, direct[1])
+    for i in range(3):
+        lo, hi = from_disk.offsets[i], from_disk.offsets[i + 1]
+        assert np.array_equal(np.sort(from_disk.hashes[lo:hi]), np.sort(direct[0][lo:hi]))
 
 
 def test_verification_removes_false_positives() -> None:

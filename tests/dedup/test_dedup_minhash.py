@@ -82,6 +82,8 @@ def test_band_keys_equal_iff_band_slices_equal() -> None:
 def test_sign_batch_is_pure_per_text() -> None:
     texts = [t for t in _sample_texts()]
     spec = SignSpec(ShingleSpec(), 64, 1, "affine32", 16, 4)
-    whole, _ = sign_batch(texts, spec)
+    whole, _, hashes, offsets = sign_batch(texts, spec)
     halves = np.vstack([sign_batch(texts[:7], spec)[0], sign_batch(texts[7:], spec)[0]])
     assert np.array_equal(whole, halves)
+    assert len(offsets) == len(texts) + 1
+    assert len(hashes) == offsets[-1]

@@ -109,13 +109,13 @@ def test_stage_without_section_changes_nothing() -> None:
 
 def test_missing_reference_file_is_a_clear_error() -> None:
     with pytest.raises(
-        StageError, match=r"dedup.decontaminate.references: reference file\(s\) not found: nope.jsonl"
+        StageError,
+        match=r"dedup.decontaminate.references: cannot read the reference set: no such file or folder: nope.jsonl",
     ):
         read_references(DecontamConfig(references=("nope.jsonl",)))
 
 
 def test_contaminated_rows_are_dropped_before_dedup(tmp_path: Any) -> None:
-    pytest.importorskip("curate.io.read", reason="the corpus reader (issue 2) is not in the tree yet")
     ref = tmp_path / "eval.jsonl"
     ref.write_text('{"instruction": "' + EN + '", "input": "", "output": "x"}\n', encoding="utf-8")
     rows = [sft(0, EN, "a"), sft(1, EN.replace("travels", "walks"), "bb"), sft(2, "x y z", "c")]
