@@ -33,7 +33,9 @@ class MixPlan:
     """Row indices (into the frame given to `plan_mix`) dropped by the mix, and copies per kept row."""
 
     dropped: list[int] = field(default_factory=list)
-    copies: dict[int, int] = field(default_factory=dict)
+    copies: pl.DataFrame = field(
+        default_factory=lambda: pl.DataFrame(schema={"row": pl.UInt32, "repeats": pl.Int64})
+    )
     notes: list[str] = field(default_factory=list)
 
 
@@ -129,15 +131,6 @@ def _task_targets(counts: dict[str, int], config: MixConfig, plan: MixPlan) -> d
     return {}
 
 
-def _copies_for(group: pl.DataFrame, target: int, max_factor: int) -> dict[int, int]:
-    """Spread `target` copies over a task's rows: everyone `target // n`, the first `target % n` one more."""
-    n = group.height
-    target = min(target, n * max_factor)
-    base, extra = divmod(target, n)
-    ordered = group.sort("priority")["row"].to_list()
-    return {row: base + (1 if position < extra else 0) for position, row in enumerate(ordered)}
-
-
 def plan_mix(rows: pl.DataFrame, config: MixConfig, language_column: str | None) -> MixPlan:
     """Plan the mix over `rows` (kept rows; columns row, id, task, source and optionally the language)."""
     plan = MixPlan()
@@ -150,9 +143,15 @@ def plan_mix(rows: pl.DataFrame, config: MixConfig, language_column: str | None)
     counts = {str(t): int(n) for t, n in alive.group_by("task").len().iter_rows()}
     targets = _task_targets(counts, config, plan)
     alive = _keep_first(alive, "task", {t: min(n, counts[t]) for t, n in targets.items()}, plan)
-    for (task,), group in alive.group_by("task"):
-        target = targets.get(str(task), group.height)
-        if config.min_rows is not None:
-            target = max(target, config.min_rows)
-        plan.copies.update(_copies_for(group, max(target, group.height), config.max_factor))
+    # copies per task: its target (at least its rows, at least min_rows), at most max_factor per row; spread
+    # as `target // n` for every row and one more for the first `target % n` rows in priority order
+    n = pl.len().over("task")
+    target = pl.col("task").replace_strict(targets, default=None, return_dtype=pl.Int64).fill_null(n)
+    target = pl.max_horizontal(target, n, pl.lit(config.min_rows or 0)).clip(
+        upper_bound=n * config.max_factor
+    )
+    plan.copies = _ranked(alive, "task").select(
+        pl.col("row").cast(pl.UInt32),
+        ((target // n) + (pl.col("rank") < target % n).cast(pl.Int64)).cast(pl.Int64).alias("repeats"),
+    )
     return plan

@@ -40,10 +40,7 @@ def mix_frame(frame: pl.DataFrame, config: MixConfig) -> tuple[pl.DataFrame, dic
     )
     plan = plan_mix(kept, config, language_column)
     notes.extend(plan.notes)
-    copies = pl.DataFrame(
-        {"row": list(plan.copies), "repeats": list(plan.copies.values())},
-        schema={"row": pl.UInt32, "repeats": pl.Int64},
-    )
+    copies = plan.copies
     dropped_rows = pl.DataFrame(
         {"row": plan.dropped, "__capped": True}, schema={"row": pl.UInt32, "__capped": pl.Boolean}
     )
@@ -57,7 +54,7 @@ def mix_frame(frame: pl.DataFrame, config: MixConfig) -> tuple[pl.DataFrame, dic
     stats = mix_stats(frame, out, kept_mask, language_column)
     stats.update(
         dropped_mix_cap=len(plan.dropped),
-        upsampled_rows=sum(1 for n in plan.copies.values() if n > 1),
+        upsampled_rows=int((plan.copies["repeats"] > 1).sum()),
         max_factor=config.max_factor,
         seed=config.seed,
         total_target=config.total,
