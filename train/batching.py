@@ -4,7 +4,9 @@ Two plans, both deterministic in (seed, epoch):
 - `plan_batches`: rows shuffled inside their bucket, sorted by length inside windows of `sort_window` rows,
   cut greedily so that rows x longest <= max_tokens; then the batches of all buckets are shuffled together.
 - `plan_packs`: padding-free packing; inside each window of `pack_window` shuffled rows, best-fit-decreasing
-  into packs of at most max_tokens tokens; packs of all windows shuffled together.
+  into packs of at most `pack_length` tokens; packs of all windows shuffled together, then grouped
+  max_tokens // pack_length packs per micro-batch. Shorter packs than the whole budget keep the cost of
+  mask-based attention (quadratic in the pack length) near that of the rows themselves.
 
 Targets are shifted per row before rows are joined (targets[t] = labels[t+1], last = -100), so no
 position ever predicts a token of another row and the first token of every packed row is never a target.
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -96,9 +99,17 @@ def plan_batches(
 
 
 def plan_packs(
-    split: Split, *, max_tokens: int, seed: int, epoch: int, shuffle: bool = True, pack_window: int = 2048
-) -> list[list[int]]:
-    """Best-fit-decreasing packs of rows (each pack <= max_tokens tokens, a longer row alone)."""
+    split: Split,
+    *,
+    max_tokens: int,
+    pack_length: int = 0,
+    seed: int,
+    epoch: int,
+    shuffle: bool = True,
+    pack_window: int = 2048,
+) -> list[list[list[int]]]:
+    """Micro-batches of best-fit-decreasing packs (each pack <= pack_length tokens, a longer row alone)."""
+    capacity = pack_length or max_tokens
     rng = _rng(seed, epoch)
     lengths = split.lengths
     rows = rng.permutation(len(split)) if shuffle else np.arange(len(split))
@@ -117,12 +128,13 @@ def plan_packs(
                 bisect.insort(free, (room - n, index))
             else:
                 bins.append([row])
-                bisect.insort(free, (max(max_tokens - n, 0), len(bins) - 1))
+                bisect.insort(free, (max(capacity - n, 0), len(bins) - 1))
         packs.extend(bins)
     if shuffle:
         order = rng.permutation(len(packs))
         packs = [packs[i] for i in order]
-    return packs
+    per_batch = max(1, max_tokens // capacity)
+    return [packs[i : i + per_batch] for i in range(0, len(packs), per_batch)]
 
 
 def _shifted(labels: np.ndarray) -> np.ndarray:
@@ -157,23 +169,43 @@ def collate_padded(split: Split, rows: list[int], pad_id: int) -> Batch:
     )
 
 
-def collate_packed(split: Split, rows: list[int]) -> Batch:
-    """One (1, L) row of several rows joined; position ids restart and segment ids tell rows apart."""
-    pairs = [split.row(i) for i in rows]
-    ids = np.concatenate([p[0] for p in pairs])
-    targets = np.concatenate([_shifted(p[1]) for p in pairs])
-    positions = np.concatenate([np.arange(len(p[0])) for p in pairs])
-    segments = np.concatenate([np.full(len(p[0]), s) for s, p in enumerate(pairs)])
+def collate_packed(split: Split, packs: list[list[int]], pad_id: int) -> Batch:
+    """(B, L): one packed row per pack, padded to the longest pack. Position ids restart at every row;
+    segment ids tell rows apart (-1 = padding, which only sees padding)."""
+    built = []
+    for pack in packs:
+        pairs = [split.row(i) for i in pack]
+        built.append(
+            (
+                np.concatenate([p[0] for p in pairs]),
+                np.concatenate([_shifted(p[1]) for p in pairs]),
+                np.concatenate([np.arange(len(p[0])) for p in pairs]),
+                np.concatenate([np.full(len(p[0]), s) for s, p in enumerate(pairs)]),
+            )
+        )
+    longest = max(len(b[0]) for b in built)
+    input_ids = torch.full((len(packs), longest), pad_id, dtype=torch.long)
+    targets = torch.full((len(packs), longest), IGNORE, dtype=torch.long)
+    positions = torch.arange(longest).repeat(len(packs), 1)
+    segments = torch.full((len(packs), longest), -1, dtype=torch.long)
+    for b, (ids, target, position, segment) in enumerate(built):
+        n = len(ids)
+        input_ids[b, :n] = torch.from_numpy(ids)
+        targets[b, :n] = torch.from_numpy(target)
+        positions[b, :n] = torch.from_numpy(position)
+        positions[b, n:] = torch.arange(longest - n)  # padding: a row of its own, starting at 0
+        segments[b, :n] = torch.from_numpy(segment)
+    real = sum(len(b[0]) for b in built)
     return Batch(
-        torch.from_numpy(ids).unsqueeze(0),
-        torch.from_numpy(targets).unsqueeze(0),
-        torch.from_numpy(positions).unsqueeze(0),
+        input_ids,
+        targets,
+        positions,
         None,
-        torch.from_numpy(segments).unsqueeze(0),
-        len(ids),
-        len(ids),
+        segments,
+        real,
+        longest * len(packs),
         int((targets != IGNORE).sum()),
-        len(rows),
+        sum(len(p) for p in packs),
     )
 
 
@@ -186,8 +218,11 @@ def block_diagonal_mask(segment_ids: torch.Tensor, dtype: torch.dtype) -> torch.
     return mask.masked_fill_(~allowed, torch.finfo(dtype).min).unsqueeze(1)
 
 
-def padding_efficiency(batches: list[list[int]], lengths: np.ndarray, packed: bool) -> float:
-    """Real tokens / computed tokens of a plan (packed rows are computed without padding)."""
-    real = sum(int(lengths[b].sum()) for b in batches)
-    computed = real if packed else sum(int(lengths[b].max()) * len(b) for b in batches)
+def padding_efficiency(plan: list[Any], lengths: np.ndarray, packed: bool) -> float:
+    """Real tokens / computed tokens of a plan: rows x longest row, or packs x longest pack."""
+    real, computed = 0, 0
+    for batch in plan:
+        sizes = [int(lengths[p].sum()) for p in batch] if packed else [int(x) for x in lengths[batch]]
+        real += sum(sizes)
+        computed += max(sizes) * len(sizes)
     return real / computed if computed else 1.0

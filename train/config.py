@@ -51,6 +51,7 @@ class DataConfig:
     max_tokens: int = 4096
     max_rows: int = 0
     packing: bool = False
+    pack_length: int = 0
     pack_window: int = 2048
     sort_window: int = 1024
     shuffle: bool = True
@@ -221,6 +222,7 @@ def validate(cfg: TrainConfig, problems: Problems) -> None:
             problems.add(place, f"must be > 0, got {value}")
     non_negative = {
         "data.max_rows": cfg.data.max_rows,
+        "data.pack_length": cfg.data.pack_length,
         "optim.weight_decay": cfg.optim.weight_decay,
         "optim.max_grad_norm": cfg.optim.max_grad_norm,
         "schedule.warmup_steps": cfg.schedule.warmup_steps,
@@ -241,6 +243,11 @@ def validate(cfg: TrainConfig, problems: Problems) -> None:
     for place, value in unit.items():
         if not 0.0 <= value < 1.0 and not (place == "schedule.min_lr_ratio" and value == 1.0):
             problems.add(place, f"must be in [0, 1), got {value}")
+    if cfg.data.pack_length > cfg.data.max_tokens:
+        problems.add(
+            "data.pack_length",
+            f"must be <= data.max_tokens ({cfg.data.max_tokens}), got {cfg.data.pack_length}",
+        )
     if cfg.lora.use_dora and cfg.lora.quantize != "none":
         problems.add("lora.use_dora", "DoRA with a 4-bit base is not supported here; pick one")
     if cfg.lora.quantize == "4bit":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -53,7 +54,7 @@ def pick_device(world: World) -> torch.device:
     return torch.device("cpu")
 
 
-def shard_for_rank(items: list[list[int]], world: World) -> list[list[int]]:
+def shard_for_rank(items: list[Any], world: World) -> list[Any]:
     """Every rank gets the same number of batches: the tail that does not divide evenly is dropped."""
     usable = len(items) - len(items) % world.size
     return items[world.rank : usable : world.size]

@@ -46,9 +46,10 @@ class RunResult:
     best_eval: float | None
 
 
-def epoch_plan(split: Split, cfg: TrainConfig, epoch: int, world: World, shuffle: bool) -> list[list[int]]:
+def epoch_plan(split: Split, cfg: TrainConfig, epoch: int, world: World, shuffle: bool) -> list[Any]:
     """This rank's micro-batches (row indices) for one epoch; the same on every resume."""
     d = cfg.data
+    plan: list[Any]
     if d.packing:
         plan = plan_packs(
             split,
@@ -57,6 +58,7 @@ def epoch_plan(split: Split, cfg: TrainConfig, epoch: int, world: World, shuffle
             epoch=epoch,
             shuffle=shuffle,
             pack_window=d.pack_window,
+            pack_length=d.pack_length,
         )
     else:
         plan = plan_batches(
@@ -71,8 +73,9 @@ def epoch_plan(split: Split, cfg: TrainConfig, epoch: int, world: World, shuffle
     return shard_for_rank(plan, world)
 
 
-def collate(split: Split, rows: list[int], packing: bool, pad_id: int) -> Batch:
-    return collate_packed(split, rows) if packing else collate_padded(split, rows, pad_id)
+def collate(split: Split, item: Any, packing: bool, pad_id: int) -> Batch:
+    """A micro-batch: row indices (bucketed) or a list of packs of row indices (packed)."""
+    return collate_packed(split, item, pad_id) if packing else collate_padded(split, item, pad_id)
 
 
 def train(

@@ -60,9 +60,23 @@ def test_bucketed_batches_pad_far_less_than_random_order() -> None:
 
 def test_packs_are_best_fit_decreasing_within_the_budget() -> None:
     split = split_from([([1] * k, [1] * k) for k in (60, 50, 40, 30, 20, 10, 100, 90)])
-    packs = plan_packs(split, max_tokens=100, seed=0, epoch=0, shuffle=False)
+    plan = plan_packs(split, max_tokens=100, seed=0, epoch=0, shuffle=False)
     # decreasing: 100 | 90 | 60 | 50; 40 fits best beside 60; 30 and 20 beside 50; 10 beside 90.
-    assert [[int(split.lengths[r]) for r in p] for p in packs] == [[100], [90, 10], [60, 40], [50, 30, 20]]
+    assert [[[int(split.lengths[r]) for r in p] for p in b] for b in plan] == [
+        [[100]],
+        [[90, 10]],
+        [[60, 40]],
+        [[50, 30, 20]],
+    ]
+
+
+def test_shorter_packs_are_grouped_into_micro_batches_of_the_budget() -> None:
+    split = _split(300)
+    plan = plan_packs(split, max_tokens=1024, pack_length=256, seed=3, epoch=0)
+    assert all(len(batch) <= 4 for batch in plan)
+    assert all(int(split.lengths[p].sum()) <= 256 for batch in plan for p in batch)
+    assert sorted(r for batch in plan for p in batch for r in p) == list(range(300))
+    assert padding_efficiency(plan, split.lengths, packed=True) > 0.99
 
 
 def test_padded_collate_shifts_targets_inside_each_row() -> None:
@@ -77,7 +91,7 @@ def test_padded_collate_shifts_targets_inside_each_row() -> None:
 
 def test_packed_collate_never_targets_the_first_token_of_a_row() -> None:
     split = split_from([([5, 6, 7], [5, 6, 7]), ([9, 10], [9, 10])])
-    batch = collate_packed(split, [0, 1])
+    batch = collate_packed(split, [[0, 1]], pad_id=0)
     assert batch.input_ids.tolist() == [[5, 6, 7, 9, 10]]
     # 9 (first token of row 2) is never a target: position 2 (token 7) predicts nothing.
     assert batch.targets.tolist() == [[6, 7, -100, 10, -100]]
@@ -85,6 +99,17 @@ def test_packed_collate_never_targets_the_first_token_of_a_row() -> None:
     assert batch.segment_ids is not None
     assert batch.segment_ids.tolist() == [[0, 0, 0, 1, 1]]
     assert (batch.real_tokens, batch.computed_tokens, batch.trainable_tokens) == (5, 5, 3)
+
+
+def test_packs_of_a_micro_batch_are_padded_as_rows_of_their_own() -> None:
+    split = split_from([([5, 6, 7], [5, 6, 7]), ([9, 10], [9, 10]), ([3, 4], [3, 4])])
+    batch = collate_packed(split, [[0, 1], [2]], pad_id=0)
+    assert batch.input_ids.tolist() == [[5, 6, 7, 9, 10], [3, 4, 0, 0, 0]]
+    assert batch.targets.tolist() == [[6, 7, -100, 10, -100], [4, -100, -100, -100, -100]]
+    assert batch.position_ids.tolist() == [[0, 1, 2, 0, 1], [0, 1, 0, 1, 2]]
+    assert batch.segment_ids is not None
+    assert batch.segment_ids.tolist() == [[0, 0, 0, 1, 1], [0, 0, -1, -1, -1]]
+    assert (batch.real_tokens, batch.computed_tokens, batch.rows) == (7, 10, 3)
 
 
 def test_block_diagonal_mask_keeps_rows_apart() -> None:

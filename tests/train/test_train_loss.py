@@ -58,8 +58,12 @@ def test_batch_size_accumulation_and_packing_give_the_same_loss_and_gradients(se
         "bs8 x accum1": [collate_padded(split, rows, pad_id=0)],
         "bs1 x accum8": [collate_padded(split, [r], pad_id=0) for r in rows],
         "bs2 x accum4": [collate_padded(split, rows[i : i + 2], pad_id=0) for i in range(0, 8, 2)],
-        "packed 1 x 8": [collate_packed(split, rows)],
-        "packed 2 x 4": [collate_packed(split, rows[:4]), collate_packed(split, rows[4:])],
+        "packed 1 x 8": [collate_packed(split, [rows], pad_id=0)],
+        "packed 2 x 4": [
+            collate_packed(split, [rows[:4]], pad_id=0),
+            collate_packed(split, [rows[4:]], pad_id=0),
+        ],
+        "packed, 3 padded packs": [collate_packed(split, [rows[:2], rows[2:7], rows[7:]], pad_id=0)],
     }
     reference_loss, reference_grads = _loss_and_grads(model, runs.pop("bs8 x accum1"))
     assert reference_loss > 0
