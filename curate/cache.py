@@ -81,7 +81,7 @@ class MetricCache:
             return None
         head = cached.head(keys.height)
         if head.height == keys.height and head.select("k1", "k2").equals(keys):
-            return head["value"], pl.Series("hit", [True] * keys.height)
+            return head["value"], pl.Series("hit", [True] * keys.height, dtype=pl.Boolean)
         joined = keys.join(
             cached.unique(["k1", "k2"], keep="first").with_columns(pl.lit(True).alias("hit")),
             on=["k1", "k2"],
@@ -106,17 +106,17 @@ class MetricCache:
 
         Cached values are reused; the rest are computed in one pass over the rows that miss.
         """
-        if not exprs:
-            return pl.DataFrame({}, height=frame.height) if frame.height else pl.DataFrame()
-        if self.directory is None:
+        if self.directory is None or frame.height == 0:
             self.stats.computed += frame.height * len(exprs)
             return frame.lazy().select([e.alias(n) for n, (e, _) in exprs.items()]).collect()
         keys = row_keys(frame)
         identities = {name: metric_identity(expr, fallback) for name, (expr, fallback) in exprs.items()}
         found = {name: self._lookup(identity, keys) for name, identity in identities.items()}
-        miss = pl.Series("miss", [False] * frame.height)
+        miss = pl.Series("miss", [False] * frame.height, dtype=pl.Boolean)
         for result in found.values():
-            miss = miss | (~result[1] if result is not None else pl.Series([True] * frame.height))
+            miss = miss | (
+                ~result[1] if result is not None else pl.Series([True] * frame.height, dtype=pl.Boolean)
+            )
         to_compute = [n for n, r in found.items() if r is None or not bool(r[1].all())]
         computed = pl.DataFrame()
         if to_compute:

@@ -145,3 +145,13 @@ def test_rules_list_and_check(capsys: pytest.CaptureFixture[str]) -> None:
         assert name in listing
     assert main(["rules", "check", str(shipped_rule_file("strict"))]) == 0
     assert "ok" in capsys.readouterr().out
+
+
+def test_an_empty_corpus_runs_with_and_without_a_cache(tmp_path: Path) -> None:
+    from curate.record import empty_records
+
+    rules = load_rule_file(shipped_rule_file("default"))
+    for cache_dir in (tmp_path, tmp_path, None):
+        result = curate_frame(empty_records(), rules, cache_dir=cache_dir, only_stages=("mappers", "checks"))
+        assert (result.stats["rows_read"], result.stats["kept"], result.stats["dropped"]) == (0, 0, 0)
+        assert "metric.empty_response" in result.frame.columns
