@@ -1,7 +1,8 @@
 """Markup residue: HTML tags/entities left in text, and markdown debris from scraped pages.
 
-A reply that *is* HTML (an answer to "write a web page") legitimately has tags, so the HTML check is a
-ratio with a generous default; the markdown check counts debris that never belongs in a reply.
+A reply that *is* HTML (an answer to "write a web page") legitimately has tags: fenced code blocks are
+not counted, and the HTML check is a ratio with a generous default; the markdown check counts debris
+that never belongs in a reply.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import polars as pl
 
 from curate.checks.params import NON_NEGATIVE, RATIO
 from curate.checks.registry import Check, check
-from curate.checks.textexpr import chars, guarded, metric_check, ratio
+from curate.checks.textexpr import chars, guarded, metric_check, prose, ratio
 
 HTML_PATTERN = (
     r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>"  # tags: <p>, </div>, <br/>, <a href="…">
@@ -33,7 +34,8 @@ def max_html_ratio(
     max_ratio: Annotated[float, RATIO] = 0.3,
     min_chars: Annotated[int, NON_NEGATIVE] = 20,
 ) -> Check:
-    """Share of characters inside HTML tags or entities (&nbsp;, &#39;)."""
+    """Share of characters outside fenced code that are inside HTML tags or entities (&nbsp;, &#39;)."""
+    text = prose(text)
     tag_chars = text.str.extract_all(HTML_PATTERN).list.eval(pl.element().str.len_chars()).list.sum()
     metric = guarded(ratio(tag_chars, chars(text)), text, min_chars)
     return metric_check(metric, max_ratio, "max", span=text.str.extract(HTML_PATTERN, 0))

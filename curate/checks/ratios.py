@@ -17,7 +17,7 @@ import polars as pl
 
 from curate.checks.params import NON_NEGATIVE, RATIO
 from curate.checks.registry import Check, check
-from curate.checks.textexpr import chars, guarded, metric_check, non_space_chars, ratio
+from curate.checks.textexpr import chars, guarded, metric_check, non_space_chars, prose, ratio
 
 # Sentence punctuation is not special; ASCII %&*#@ are Unicode "punctuation" but count as special here.
 SPECIAL_CLASS = r"[^\p{L}\p{M}\p{N}\s.,!?;:'\"()\[\]\-，。！？；：、“”‘’（）《》【】…—·]"
@@ -30,7 +30,8 @@ def max_special_char_ratio(
     max_ratio: Annotated[float, RATIO] = 0.5,
     min_chars: Annotated[int, NON_NEGATIVE] = 20,
 ) -> Check:
-    """Share of non-space characters that are neither letters, digits, sentence punctuation nor space."""
+    """Share of non-space characters outside fenced code that are not letters, digits or punctuation."""
+    text = prose(text)
     special = text.str.count_matches(SPECIAL_CLASS)
     metric = guarded(ratio(special, non_space_chars(text)), text, min_chars)
     return metric_check(metric, max_ratio, "max", span=text.str.extract(f"{SPECIAL_CLASS}{{3,}}", 0))

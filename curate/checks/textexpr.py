@@ -36,6 +36,11 @@ def guarded(metric: pl.Expr, text: pl.Expr, min_chars: int) -> pl.Expr:
     return pl.when(chars(text) >= min_chars).then(metric)
 
 
+def prose(text: pl.Expr) -> pl.Expr:
+    """The text without fenced code blocks (```…```): code is allowed its symbols and markup."""
+    return text.str.replace_all(r"(?s)```.*?(?:```|$)", "")
+
+
 def tokens(text: pl.Expr) -> pl.Expr:
     """List of tokens: CJK characters one by one, words of other scripts (punctuation dropped)."""
     return text.str.extract_all(TOKEN_PATTERN)

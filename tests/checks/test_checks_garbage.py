@@ -77,6 +77,12 @@ def test_special_char_ratio_counts_symbols_not_punctuation() -> None:
     # 12 symbols of 14 non-space; 8 of 12; punctuation (,!() ，！（）) is not special
     assert metric(out, "max_special_char_ratio") == [round(12 / 14, 4), round(8 / 12, 4), 0.0, 0.0]
     assert reasons(out) == ["max_special_char_ratio", "max_special_char_ratio", None, None]
+    fenced = run_check(
+        "max_special_char_ratio",
+        {"max_ratio": 0.5, "min_chars": 5},
+        ["代码：\n```\nx = {a: b} <=> $$$ && ||\n```\n好的"],
+    )
+    assert metric(fenced, "max_special_char_ratio") == [0.0]  # fenced code may have its symbols
 
 
 def test_short_texts_are_not_judged_by_ratios() -> None:
@@ -112,6 +118,12 @@ def test_html_ratio_and_markdown_residue() -> None:
     out = run_check("max_html_ratio", {"max_ratio": 0.5, "min_chars": 5}, replies)
     assert metric(out, "max_html_ratio") == [round(18 / 20, 4), round(13 / 15, 4), round(3 / 43, 4)]
     assert reasons(out) == ["max_html_ratio", "max_html_ratio", None]
+    fenced = run_check(
+        "max_html_ratio",
+        {"max_ratio": 0.5, "min_chars": 5},
+        ["Here:\n```html\n<div><p>hi</p></div>\n```\nDone."],
+    )
+    assert metric(fenced, "max_html_ratio") == [0.0]
     replies = [
         "See ![logo](img.png) here",
         "北京[编辑]是首都",
