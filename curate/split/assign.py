@@ -79,16 +79,25 @@ def assign_splits(
         work = work.join(pins, on="id", how="left", maintain_order="left")
     else:
         work = work.with_columns(pl.lit(None, pl.String).alias("__pinned"))
-    units = (
-        work.group_by("__unit")
-        .agg(
-            pl.len().alias("size"),
-            # a cluster whose members differ in stratum counts in its most common one (ties: smallest name)
-            pl.col("__stratum").mode().sort().first().alias("__stratum"),
-            pl.col("__pinned").drop_nulls().mode().sort().first().alias("__pinned"),
-        )
-        .sort("__unit")
+    # a cluster whose members differ in stratum counts in its most common one (ties: smallest name); the
+    # sort + first-per-unit is much faster than a per-group mode() on a million units
+    per_stratum = (
+        work.group_by("__unit", "__stratum")
+        .len()
+        .sort(["__unit", "len", "__stratum"], descending=[False, True, False])
     )
+    units = per_stratum.group_by("__unit", maintain_order=True).agg(
+        pl.col("len").sum().alias("size"), pl.col("__stratum").first()
+    )
+    pins_per_unit = (
+        work.filter(pl.col("__pinned").is_not_null())
+        .group_by("__unit", "__pinned")
+        .len()
+        .sort(["__unit", "len", "__pinned"], descending=[False, True, False])
+        .unique("__unit", keep="first", maintain_order=True)
+        .select("__unit", "__pinned")
+    )
+    units = units.join(pins_per_unit, on="__unit", how="left")
     units = units.with_columns(pl.Series("u", unit_positions(units["__unit"].to_list(), config.seed)))
     units = units.join(_stratum_targets(units, config), on="__stratum", how="left")
     free = units.filter(pl.col("__pinned").is_null())
