@@ -55,7 +55,7 @@ def find_contamination(
         rows.join(refs.select("__key", "__ref"), on="__key", how="inner")
         .group_by("__row")
         .agg(pl.col("__ref").min())
-        .with_columns(jaccard=pl.lit(1.0))
+        .with_columns(jaccard=pl.lit(1.0), exact=pl.lit(True))
     )
     matches = [exact]
     near_stats: dict[str, Any] = {}
@@ -74,15 +74,19 @@ def find_contamination(
             "jaccard",
         )
         positions = rows.select("__row").with_row_index("__pos").with_columns(pl.col("__pos").cast(pl.Int64))
-        matches.append(pairs.join(positions, on="__pos").select("__row", "__ref", "jaccard"))
+        matches.append(
+            pairs.join(positions, on="__pos").select("__row", "__ref", "jaccard", exact=pl.lit(False))
+        )
     best = (
         pl.concat(
             [
-                m.select("__row", pl.col("__ref").cast(pl.UInt32), pl.col("jaccard").cast(pl.Float64))
+                m.select(
+                    "__row", pl.col("__ref").cast(pl.UInt32), pl.col("jaccard").cast(pl.Float64), "exact"
+                )
                 for m in matches
             ]
         )
-        .sort(["__row", "jaccard", "__ref"], descending=[False, True, False])
+        .sort(["__row", "exact", "jaccard", "__ref"], descending=[False, True, True, False])
         .group_by("__row", maintain_order=True)
         .first()
         .join(refs.select("__ref", "ref_id", "ref_where"), on="__ref", how="left")
@@ -91,6 +95,7 @@ def find_contamination(
             pl.col("ref_id").alias("contaminated_by"),
             pl.col("ref_where").alias("contaminated_ref"),
             pl.col("jaccard").alias("contaminated_jaccard"),
+            pl.col("exact").alias("__exact"),
         )
     )
     out = (
@@ -101,12 +106,14 @@ def find_contamination(
         .drop("__row")
         .with_columns([pl.col(c).cast(t) for c, t in CONTAMINATION_SCHEMA.items()])
     )
+    exact_hits = int(out["__exact"].fill_null(False).sum())
+    out = out.drop("__exact")
     hits = out.filter(pl.col("contaminated_by").is_not_null())
     stats = {
         "reference_rows": refs.height,
         "rows_compared": rows.height,
         "contaminated": hits.height,
-        "exact": int((hits["contaminated_jaccard"] == 1.0).sum()),
+        "exact": exact_hits,  # equal normalized key; the others matched by MinHash + Jaccard
         "key": config.key,
         "threshold": config.threshold,
         "near": near_stats,

@@ -42,6 +42,22 @@ def sample_clusters(out: pl.DataFrame, limit: int, members_shown: int = 10) -> l
     return samples
 
 
+def summary(stats: dict[str, Any], config: DedupConfig) -> str:
+    """One line a person reads: what was compared, how, and what it decided."""
+    methods = (["exact"] if config.exact else []) + (["MinHash LSH"] if config.near.enabled else [])
+    line = f"{' + '.join(methods) or 'nothing'} on {config.key}, {stats['rows_compared']:,} rows"
+    near = stats.get("near") or {}
+    if near:
+        curve = near["s_curve"]
+        line += (
+            f"; {config.near.num_perm} permutations, {near['bands']} bands x {near['rows']} rows "
+            f"(P(candidate) {curve['0.5']:.2f} at J=0.5, {curve['0.7']:.2f} at J=0.7, {curve['0.9']:.2f} at J=0.9), "
+            f"{near['candidate_pairs']:,} candidate pairs, {near['duplicate_pairs']:,} at J >= {config.near.threshold:g}"
+        )
+    dropped = ", ".join(f"{n:,} {reason}" for reason, n in stats["dropped"].items()) or "none"
+    return f"{line}; {stats['clusters']:,} clusters; keep {config.keep}; dropped: {dropped}"
+
+
 def dedup_stats(
     out: pl.DataFrame, *, competing: int, config: DedupConfig, near: dict[str, Any], note: str | None
 ) -> dict[str, Any]:
@@ -49,7 +65,7 @@ def dedup_stats(
     clusters = out.filter(pl.col("dup_cluster").is_not_null())
     sizes = clusters.group_by("dup_cluster").len()
     config_dict = asdict(config)
-    return {
+    stats: dict[str, Any] = {
         "key": config.key,
         "keep": config.keep,
         "rows_compared": competing,
@@ -62,3 +78,5 @@ def dedup_stats(
         "notes": [note] if note else [],
         "sample_clusters": sample_clusters(out, config.sample_clusters),
     }
+    stats["summary"] = summary(stats, config)
+    return stats

@@ -60,6 +60,9 @@ def test_exact_and_near_matches_report_both_ids() -> None:
         ("c3", "e3", "eval.jsonl:11", 1.0),  # punctuation-blind shingles: same characters
     ]
     assert stats["contaminated"] == 3
+    assert (
+        stats["exact"] == 1
+    )  # c1; c3 matched by shingles (Jaccard 1.0) since its key differs in punctuation
     assert stats["reference_rows"] == 3
     assert stats["sample"][0] == {
         "row_id": "c0",

@@ -73,6 +73,12 @@ def test_exact_and_near_duplicates_en_and_zh_keep_longest_response() -> None:
     assert stats["near"]["bands"] * stats["near"]["rows"] <= 128
     assert set(stats["near"]["s_curve"]) == {"0.5", "0.6", "0.7", "0.8", "0.9", "0.95"}
     assert stats["sample_clusters"][0]["kept_id"] == "r1"
+    assert stats["summary"].startswith(
+        "exact + MinHash LSH on instruction_input, 6 rows; 128 permutations, 20 bands x 6 rows"
+    )
+    assert stats["summary"].endswith(
+        "2 clusters; keep longest_response; dropped: 1 exact_duplicate, 2 near_duplicate"
+    )
     assert [m["id"] for m in stats["sample_clusters"][0]["members"]] == ["r0", "r2"]
 
 
