@@ -10,7 +10,9 @@ Rules, in order (weighted letters: see curate.language.scripts):
   * CJK dominant, >= `han_settle` Han characters, no kana    → zh (a Japanese text that long without one
                                                                 kana is vanishingly rare)
   * CJK dominant, shorter Han-only text                      → langdetect among {zh, ja}
+  * Latin dominant, but Han present and < 6 Latin words      → zh ("Java 和 Python": names inside Chinese)
   * English function words >= 20% of >= 6 Latin words        → en (unmistakable English; saves langdetect)
+  * fewer than `min_words` words left for langdetect         → "und"
   * any other script group with one candidate language       → that language (Thai → th, Greek → el, …)
   * otherwise                                                → langdetect among the group's candidates
 
@@ -41,6 +43,7 @@ ENGLISH_FUNCTION_WORDS: Final = (
 _ENGLISH_WORDS_RE: Final = r"(?i)\b(?:" + "|".join(ENGLISH_FUNCTION_WORDS) + r")\b"
 ENGLISH_MIN_WORDS: Final = 6
 ENGLISH_MIN_SHARE: Final = 0.2
+MIXED_MAX_LATIN_WORDS: Final = 6
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,7 @@ class Resolution:
     candidates: frozenset[str] | None = None
     min_letters: float = 5.0
     han_settle: int = 10
+    min_words: int = 1  # words a text langdetect must decide needs (1: a single word is judged)
 
     def group_candidates(self, group: str) -> tuple[str, ...]:
         """Languages langdetect may answer for text of this script group."""
@@ -69,19 +73,24 @@ class Resolution:
 
 
 def make_resolution(
-    candidates: Collection[str] | None = None, min_letters: float = 5.0, han_settle: int = 10
+    candidates: Collection[str] | None = None,
+    min_letters: float = 5.0,
+    han_settle: int = 10,
+    min_words: int = 1,
 ) -> Resolution:
     return Resolution(
         candidates=None if candidates is None else frozenset(candidates),
         min_letters=min_letters,
         han_settle=han_settle,
+        min_words=min_words,
     )
 
 
 def english_word_counts(measured: pl.Expr) -> list[pl.Expr]:
-    """`n_words` (letter runs) and `n_english` (English function words) of the measured text."""
+    """`n_words` (runs of 2+ letters), `n_latin_words` and `n_english` (English function words)."""
     return [
-        measured.str.count_matches(r"\p{L}+").alias("n_words"),
+        measured.str.count_matches(r"\p{L}{2,}").alias("n_words"),
+        measured.str.count_matches(r"\p{Latin}+").alias("n_latin_words"),
         measured.str.count_matches(_ENGLISH_WORDS_RE).alias("n_english"),
     ]
 
@@ -109,6 +118,16 @@ def resolve_exprs(resolution: Resolution) -> tuple[pl.Expr, pl.Expr]:
         .otherwise(_lit(resolution.settled("han")))
     )
     by_group: Any = pl.when(dominant == "cjk").then(cjk)  # a when/then chain grows below
+    # Chinese that names things in Latin script ("Java 和 Python", "学名是 Castor canadensis。"): a few Latin
+    # words around Han characters carry no grammar of their own; the Han text is the language.
+    names_in_chinese = (
+        (dominant == "latin")
+        & (han > 0)
+        & (kana == 0)
+        & (hangul == 0)
+        & (pl.col("n_latin_words") < MIXED_MAX_LATIN_WORDS)
+    )
+    by_group = by_group.when(names_in_chinese).then(_lit(long_han))
     if resolution.english_fast_path():
         english = (
             (dominant == "latin")
@@ -119,10 +138,15 @@ def resolve_exprs(resolution: Resolution) -> tuple[pl.Expr, pl.Expr]:
     for name in GROUPS:
         if name not in ("han", "kana", "hangul"):
             by_group = by_group.when(dominant == name).then(_lit(resolution.settled(name)))
+    settled = by_group.otherwise(_lit("und"))
+    # langdetect on one or two words of a Latin-script text is a guess ("X-Y-L-O-P-H-O-N-E" → pt).
+    too_few_words = settled.is_null() & (dominant != "cjk") & (pl.col("n_words") < resolution.min_words)
     lang = (
-        pl.when(unknown_script | (weighted_letters() == 0) | (too_short & (dominant != "cjk")))
+        pl.when(
+            unknown_script | (weighted_letters() == 0) | (too_short & (dominant != "cjk")) | too_few_words
+        )
         .then(_lit("und"))
-        .otherwise(by_group.otherwise(_lit("und")))
+        .otherwise(settled)
     )
     group = pl.when(dominant == "cjk").then(_lit("han")).otherwise(dominant)
     return lang, group

@@ -1,7 +1,7 @@
 """What is measured, and how much of it is in each Unicode script: Polars expressions only.
 
-Measured text = the field with fenced and inline code, code-looking lines, URLs, e-mail addresses and numbers
-taken out (they say nothing about the language the row is written in). Letters are counted per script group.
+Measured text = the field with fenced and inline code, code-looking lines, HTML tags and entities, URLs,
+e-mail addresses and numbers taken out (they say nothing about the language the row is written in). Letters are counted per script group.
 
 CJK characters are weighted: one Han character carries about as much text as three Latin letters (measured on
 the parallel UDHR articles in ../shared/data/udhr_langid: 3.3 English letters per Chinese character, 2.4 per
@@ -111,6 +111,10 @@ def measured_text(text: pl.Expr) -> pl.Expr:
         .str.replace_all(r"(?s)```.*$", " ")  # an unclosed fence runs to the end
         .str.replace_all(r"`[^`\n]*`", " ")
         .str.replace_all(_CODE_LINE, " ")
+        .str.replace_all("&lt;", "<", literal=True)  # escaped HTML is HTML: unescape the brackets, then
+        .str.replace_all("&gt;", ">", literal=True)  # drop tags and the remaining entities (markup, not text)
+        .str.replace_all(r"</?[a-zA-Z][^<>\n]{0,200}>", " ")
+        .str.replace_all(r"&(?:[a-zA-Z]+|#\d+);", " ")
         .str.replace_all(r"(?i)\b(?:https?://|ftp://|www\.)\S+", " ")
         .str.replace_all(r"[\w.+-]+@[\w-]+\.[\w.]+", " ")
         .str.replace_all(r"[\p{N}_]+", " ")

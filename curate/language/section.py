@@ -11,6 +11,7 @@ must be, whether instruction and response must agree.
       candidates: null           # languages the detector may answer; null = every language it knows
       detect: [instruction, input, response, system, messages]
       min_letters: 5             # below this many letters (not CJK) a text is "und"
+      min_words: 3               # below this many words, a text langdetect would decide is "und"
       sample_chars: 400          # langdetect reads at most this much of the measured text
 """
 
@@ -27,6 +28,7 @@ from curate.rulefile.sections import section
 
 DETECTABLE_FIELDS: Final = ("instruction", "input", "response", "system", "messages")
 _KEYS: Final = (
+    "min_words",
     "allowed",
     "min_purity",
     "fields",
@@ -54,6 +56,7 @@ class LanguageConfig:
     candidates: tuple[str, ...] | None = None
     detect: tuple[str, ...] = DETECTABLE_FIELDS
     min_letters: float = 5.0
+    min_words: int = 3
     sample_chars: int = SAMPLE_CHARS
 
     def rule_for(self, name: str) -> FieldRule:
@@ -81,12 +84,15 @@ class LanguageConfig:
             "candidates": list(self.candidates) if self.candidates is not None else None,
             "detect": list(self.detect),
             "min_letters": self.min_letters,
+            "min_words": self.min_words,
             "sample_chars": self.sample_chars,
         }
 
     def identify_settings(self) -> IdentifySettings:
         return IdentifySettings(
-            resolution=make_resolution(self.candidates, min_letters=self.min_letters),
+            resolution=make_resolution(
+                self.candidates, min_letters=self.min_letters, min_words=self.min_words
+            ),
             sample_chars=self.sample_chars,
         )
 
@@ -176,6 +182,7 @@ def parse_language(raw: Any, place: str, problems: Problems) -> LanguageConfig |
             problems.unknown(f"{place}.detect[{i}]", str(name), DETECTABLE_FIELDS, what="field")
     candidates = _languages(raw.get("candidates"), f"{place}.candidates", problems)
     min_letters = _number(raw.get("min_letters", 5), f"{place}.min_letters", problems, 1, 5.0)
+    min_words = _number(raw.get("min_words", 3), f"{place}.min_words", problems, 1, 3)
     sample_chars = _number(
         raw.get("sample_chars", SAMPLE_CHARS), f"{place}.sample_chars", problems, 20, SAMPLE_CHARS
     )
@@ -187,5 +194,6 @@ def parse_language(raw: Any, place: str, problems: Problems) -> LanguageConfig |
         candidates=candidates,
         detect=tuple(d for d in detect if d in DETECTABLE_FIELDS),
         min_letters=min_letters,
+        min_words=int(min_words),
         sample_chars=int(sample_chars),
     )

@@ -2,8 +2,9 @@
 
     language_not_allowed  a checked field (or any message) is in a language the rule file does not allow
     language_impure       a checked field's (or any message's) purity is below its min_purity
-    language_mismatch     instruction and response are in different languages and the row is not a
-                          translation request (curate.language.translation)
+    language_mismatch     instruction and response are in different languages, the instruction quotes no
+                          material in another script, and the row is not a translation request
+                          (curate.language.translation)
 
 "und" (too short to tell) never fails a check. Every row gets the columns, dropped rows included (rows are
 never deleted); the language counts in the stats are over the rows still kept when the stage starts.
@@ -25,6 +26,10 @@ from curate.record import instruction_expr
 from curate.stages import RuleSet, StageContext, stage
 
 REASONS: Final = ("language_not_allowed", "language_impure", "language_mismatch")
+# An instruction that quotes material in another script ("把 watch 变成复数", "写一个隐藏 .hide-this 的 jQuery
+# 脚本") may rightly be answered in that material's language: the mismatch is judged only when at least this
+# share of the instruction's letters are in its own language.
+MISMATCH_MIN_INSTRUCTION_PURITY: Final = 0.9
 
 
 def _not_allowed(name: str, allowed: tuple[str, ...]) -> pl.Expr:
@@ -45,7 +50,8 @@ def _impure(name: str, min_purity: float) -> pl.Expr:
 def _mismatch() -> pl.Expr:
     instruction, response = pl.col(lang_column("instruction")), pl.col(lang_column("response"))
     known = instruction.is_not_null() & response.is_not_null() & (instruction != "und") & (response != "und")
-    return known & (instruction != response)
+    pure_instruction = pl.col(purity_column("instruction")) >= MISMATCH_MIN_INSTRUCTION_PURITY
+    return known & (instruction != response) & pure_instruction
 
 
 def failure_exprs(config: LanguageConfig) -> dict[str, dict[str, pl.Expr]]:

@@ -77,3 +77,21 @@ def test_identical_texts_are_measured_once_and_results_repeat() -> None:
     assert stats.langdetect_texts == 2
     assert first.equals(second)
     assert first["lang"].to_list() == ["fr", "fr", "de"] * 3
+
+
+def test_latin_names_inside_chinese_are_chinese() -> None:
+    texts = ["Java 和 Python", "蓝鲸的学名是 Balaenoptera musculus。", "Java、Python 和 JavaScript。"]
+    langs, detected = _langs(texts)
+    assert (langs, detected) == (["zh", "zh", "zh"], 0)
+
+
+def test_min_words_turns_word_fragments_into_und() -> None:
+    texts = ["X-Y-L-O-P-H-O-N-E", "ADFQP0219ABC", "@realDonaldTrump", "Bonjour tout le monde"]
+    langs, detected = _langs(texts, min_words=3)
+    assert langs == ["und", "und", "und", "fr"]
+    assert detected == 1
+
+
+def test_html_markup_is_not_measured() -> None:
+    text = "&lt;button type=&quot;button&quot;&gt;点击这里&lt;/button&gt; <b>粗体</b>"
+    assert pl.select(measured_text(pl.lit(text))).item() == "点击这里 粗体"

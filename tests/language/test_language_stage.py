@@ -110,3 +110,23 @@ def test_rows_already_dropped_keep_their_first_reason(tmp_path: Path) -> None:
 def test_no_section_no_change() -> None:
     frame = _frame()
     assert language_stage(frame, {}, StageContext()).equals(frame)
+
+
+def test_instruction_quoting_other_script_is_not_a_mismatch(tmp_path: Path) -> None:
+    frame = frame_from_rows(
+        [
+            _row(
+                "quotes",
+                "把名词 watch 变成复数形式。",
+                "The plural form of watch is watches, as in many watches.",
+            ),
+            _row(
+                "pure",
+                "将这句话归类为一种特定的情绪。",
+                "This sentence could be categorized as a feeling of loneliness.",
+            ),
+        ]
+    )
+    out = language_stage(frame, {"language": _config({})}, StageContext(cache_dir=tmp_path, workers=1))
+    assert out["lang.response"].to_list() == ["en", "en"]
+    assert out["drop_reason"].to_list() == [None, "language_mismatch"]
