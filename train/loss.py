@@ -25,7 +25,8 @@ def forward_sum(model: Any, batch: Batch, dtype: torch.dtype) -> torch.Tensor:
     if batch.segment_ids is not None:
         # Packed: flash-attention reads the row boundaries from position_ids (mask None);
         # SDPA / eager get the block-diagonal mask.
-        backend = str(getattr(model.config, "_attn_implementation", "eager"))
+        core = model.module if isinstance(model, torch.nn.parallel.DistributedDataParallel) else model
+        backend = str(getattr(core.config, "_attn_implementation", "eager"))
         mask = None if backend.startswith("flash") else block_diagonal_mask(batch.segment_ids, dtype)
     else:
         mask = batch.attention_mask
