@@ -17,7 +17,6 @@ and the row, never on row order, so the same seed gives the same mix for the sam
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from pathlib import PurePath
 import polars as pl
 
 from curate.mix.section import Balance, MixConfig
+from curate.split.hashing import uniform_hashes
 
 
 @dataclass
@@ -40,11 +40,8 @@ class MixPlan:
 
 
 def priorities(ids: list[str], seed: int) -> list[float]:
-    prefix = f"winnow-mix\x1f{seed}\x1f".encode()
-    return [
-        int.from_bytes(hashlib.blake2b(prefix + i.encode("utf-8"), digest_size=8).digest(), "big") / 2**64
-        for i in ids
-    ]
+    """Priority in [0, 1) per id: lower survives caps first and gets the extra repeat first."""
+    return uniform_hashes(ids, f"winnow-mix\x1f{seed}\x1f").tolist()
 
 
 def apportion(total: int, weights: Mapping[str, float]) -> dict[str, int]:
@@ -134,7 +131,9 @@ def _task_targets(counts: dict[str, int], config: MixConfig, plan: MixPlan) -> d
 def plan_mix(rows: pl.DataFrame, config: MixConfig, language_column: str | None) -> MixPlan:
     """Plan the mix over `rows` (kept rows; columns row, id, task, source and optionally the language)."""
     plan = MixPlan()
-    alive = rows.with_columns(pl.Series("priority", priorities(rows["id"].to_list(), config.seed)))
+    alive = rows.with_columns(
+        pl.Series("priority", uniform_hashes(rows["id"].to_list(), f"winnow-mix\x1f{config.seed}\x1f"))
+    )
     alive = _balance(alive, "source", config.sources, True, plan)
     if language_column is not None:
         alive = _balance(alive, language_column, config.languages, False, plan)

@@ -26,11 +26,11 @@ Measured on the 57.7k-row zh+en corpus of ../shared/data (bench/tasks.py), 0.9/0
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 
 import polars as pl
 
+from curate.split.hashing import uniform_hashes
 from curate.split.section import SPLITS, SplitConfig
 
 _NO_VALUE = "\u2205"  # stands for a null stratum value (a row with no language, say)
@@ -38,11 +38,7 @@ _NO_VALUE = "\u2205"  # stands for a null stratum value (a row with no language,
 
 def unit_positions(keys: Sequence[str], seed: int) -> list[float]:
     """u in [0, 1) per key: the first 8 bytes of blake2b(seed, key) over 2**64."""
-    prefix = f"winnow-split\x1f{seed}\x1f".encode()
-    return [
-        int.from_bytes(hashlib.blake2b(prefix + key.encode("utf-8"), digest_size=8).digest(), "big") / 2**64
-        for key in keys
-    ]
+    return uniform_hashes(keys, f"winnow-split\x1f{seed}\x1f").tolist()
 
 
 def _unit_key(columns: list[str], config: SplitConfig) -> pl.Expr:
@@ -98,7 +94,9 @@ def assign_splits(
         .select("__unit", "__pinned")
     )
     units = units.join(pins_per_unit, on="__unit", how="left")
-    units = units.with_columns(pl.Series("u", unit_positions(units["__unit"].to_list(), config.seed)))
+    units = units.with_columns(
+        pl.Series("u", uniform_hashes(units["__unit"].to_list(), f"winnow-split\x1f{config.seed}\x1f"))
+    )
     units = units.join(_stratum_targets(units, config), on="__stratum", how="left")
     free = units.filter(pl.col("__pinned").is_null())
     if config.method == "exact":

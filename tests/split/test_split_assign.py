@@ -120,3 +120,17 @@ def test_no_strata_and_all_train(method: str) -> None:
 
 def test_empty_frame() -> None:
     assert assign_splits(_rows(0), ["task"], SplitConfig()).columns == ["id", "task", "split"]
+
+
+def test_uniform_hashes_are_the_blake2b_prefix() -> None:
+    import hashlib
+
+    from curate.split.hashing import uniform_hashes
+
+    keys = ["a", "中文", ""]
+    expected = [
+        int.from_bytes(hashlib.blake2b(("salt" + k).encode(), digest_size=8).digest(), "big") / 2**64
+        for k in keys
+    ]
+    assert uniform_hashes(keys, "salt").tolist() == expected
+    assert uniform_hashes([], "salt").tolist() == []

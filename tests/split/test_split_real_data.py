@@ -51,7 +51,9 @@ def corpus() -> pl.DataFrame:
     text = labelled.select(all_text_expr().alias("t"))["t"]
     clusters = (
         labelled.with_columns(text.alias("__t"))
-        .with_columns(pl.col("__t").count().over("__t").alias("__n"), pl.col("id").min().over("__t").alias("__c"))
+        .with_columns(
+            pl.col("__t").count().over("__t").alias("__n"), pl.col("id").min().over("__t").alias("__c")
+        )
         .with_columns(pl.when(pl.col("__n") > 1).then(pl.col("__c")).alias("dup_cluster"))
         .drop("__t", "__n", "__c")
     )
