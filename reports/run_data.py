@@ -37,11 +37,22 @@ class RunData:
     def rules(self) -> list[dict[str, Any]]:
         return list(self.stats.get("rules") or [])
 
+    _cache: pl.DataFrame | None = None
+
+    def prefetch(self, ids: list[str]) -> None:
+        """Read the rows with these ids in one scan of rows.parquet (each scan reads the text columns)."""
+        known = set() if self._cache is None else set(self._cache["id"].to_list())
+        missing = list(dict.fromkeys(i for i in ids if i not in known))
+        if not missing and self._cache is not None:
+            return
+        rows = pl.scan_parquet(self.rows_path).filter(pl.col("id").is_in(missing)).collect()
+        self._cache = rows if self._cache is None else pl.concat([self._cache, rows], how="diagonal_relaxed")
+
     def fetch(self, ids: list[str]) -> pl.DataFrame:
         """All columns of the rows with these ids (for examples), in the order given."""
-        if not ids:
-            return pl.scan_parquet(self.rows_path).head(0).collect()
-        rows = pl.scan_parquet(self.rows_path).filter(pl.col("id").is_in(ids)).collect()
+        self.prefetch(ids)
+        assert self._cache is not None
+        rows = self._cache.filter(pl.col("id").is_in(ids)).unique("id", keep="first", maintain_order=True)
         order = {row_id: i for i, row_id in enumerate(ids)}
         return (
             rows.with_columns(

@@ -21,7 +21,7 @@ from reports.views.dedup import build_dedup, render_dedup
 from reports.views.funnel import build_funnel, render_funnel
 from reports.views.mappers import build_mappers, render_mappers
 from reports.views.mix import render_mixes, render_split
-from reports.views.rule_detail import build_rule_detail, render_rule_detail
+from reports.views.rule_detail import build_rule_detail, example_ids, render_rule_detail
 from reports.views.rules import build_rules, render_matrix, render_rules_table
 from reports.views.stages import render_stages
 
@@ -85,7 +85,10 @@ def build_run_page(run_dir: Path, compare: Path | None = None) -> Page:
     rules = build_rules(stats, run.frame)
     page.add("Rules", render_rules_table(rules), key="rules")
     page.add("Rule overlap", render_matrix(rules), key="overlap")
-    details = [render_rule_detail(build_rule_detail(run, r)) for r in rules.rules]
+    # one scan of rows.parquet for every rule's examples, instead of one per rule
+    ids = {r.name: example_ids(run, r) for r in rules.rules}
+    run.prefetch([i for pair in ids.values() for group in pair for i in group])
+    details = [render_rule_detail(build_rule_detail(run, r, ids[r.name])) for r in rules.rules]
     page.add(
         "Each rule",
         "".join(details) or "<p>The rule file has no checks.</p>",

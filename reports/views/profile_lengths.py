@@ -20,7 +20,7 @@ from reports.views.mix import _counts
 LENGTH_FIELDS = ("instruction", "input", "response", "system", "all_text")
 LANGUAGE_FIELDS = ("instruction", "response")
 TOKEN_SAMPLE = 5000
-LANGUAGE_SAMPLE = 5000
+LANGUAGE_SAMPLE = 2000  # langdetect runs ~500 texts/s per core: a sample keeps the profile quick
 QUANTILES = (0.5, 0.9, 0.99)
 
 

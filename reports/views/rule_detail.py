@@ -74,25 +74,38 @@ def _examples(run: RunData, ids: list[str], rule: RuleCounts) -> list[Example]:
     ]
 
 
-def build_rule_detail(run: RunData, rule: RuleCounts) -> RuleDetail:
+def example_ids(run: RunData, rule: RuleCounts) -> tuple[list[str], list[str]]:
+    """(sampled rows this rule dropped first, kept rows nearest the threshold on the passing side)."""
     frame = run.frame
     mine = frame.filter(pl.col("drop_reason") == rule.name)
     sample = mine.sample(min(DROPPED_EXAMPLES, mine.height), seed=SEED) if mine.height else mine
-    dropped = _examples(run, sample["id"].to_list(), rule)
-    hist, nearby, border, metric_rows = None, [], [], 0
+    border: list[str] = []
+    if rule.metric_column and rule.threshold is not None and rule.direction in ("max", "min"):
+        metric = pl.col(rule.metric_column)
+        passing = frame.filter(pl.col("drop_reason").is_null() & metric.is_not_null())
+        passing = passing.filter(
+            metric <= rule.threshold if rule.direction == "max" else metric >= rule.threshold
+        )
+        distance = (metric - rule.threshold).abs().alias("__distance")
+        nearest = passing.select("id", distance).bottom_k(BORDER_EXAMPLES, by=["__distance", "id"])
+        border = nearest.sort(["__distance", "id"])["id"].to_list()
+    return sample["id"].to_list(), border
+
+
+def build_rule_detail(
+    run: RunData, rule: RuleCounts, ids: tuple[list[str], list[str]] | None = None
+) -> RuleDetail:
+    """`ids` = example_ids(run, rule) when the caller already computed them (to prefetch the rows)."""
+    dropped_ids, border_ids = ids if ids is not None else example_ids(run, rule)
+    dropped = _examples(run, dropped_ids, rule)
+    border = _examples(run, border_ids, rule) if border_ids else []
+    hist, nearby, metric_rows = None, [], 0
     if rule.metric_column:
-        values = frame[rule.metric_column]
+        values = run.frame[rule.metric_column]
         metric_rows = values.len() - values.null_count()
         hist = histogram(values, threshold=rule.threshold)
         if rule.threshold is not None and rule.direction in ("max", "min"):
             nearby = nearby_thresholds(values, rule.threshold, rule.direction)
-            passing = frame.filter(pl.col("drop_reason").is_null() & pl.col(rule.metric_column).is_not_null())
-            if rule.direction == "max":
-                passing = passing.filter(pl.col(rule.metric_column) <= rule.threshold)
-            else:
-                passing = passing.filter(pl.col(rule.metric_column) >= rule.threshold)
-            closest = passing.sort((pl.col(rule.metric_column) - rule.threshold).abs()).head(BORDER_EXAMPLES)
-            border = _examples(run, closest["id"].to_list(), rule)
     return RuleDetail(rule, hist, nearby, dropped, border, metric_rows)
 
 
