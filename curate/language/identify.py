@@ -5,7 +5,8 @@ script pass runs as Polars expressions over the unique texts; only texts it cann
 on a bounded sample (the first `sample_chars` characters of the measured text), through the cache.
 
 Purity = weighted letters in the scripts of the detected language / all weighted letters of the measured
-text (see curate.language.scripts for the CJK weight). Null where the language is "und" or the text null.
+text (see curate.language.scripts for the CJK weight). Null where the language is "und", the text null, or
+the text shorter than PURITY_MIN_LETTERS.
 """
 
 from __future__ import annotations
@@ -30,6 +31,9 @@ from curate.language.scripts import (
 )
 
 SAMPLE_CHARS: Final = 400
+# Purity needs a text long enough to have one: "Java 和 Python" is Chinese naming two things, not "23% pure".
+# 40 Latin-letter units ≈ 13 Han characters or 8 English words.
+PURITY_MIN_LETTERS: Final = 40.0
 
 
 @dataclass(frozen=True)
@@ -60,7 +64,7 @@ def _purity_expr(lang: pl.Expr) -> pl.Expr:
         langs = [code for code in SUPPORTED_LANGUAGES if group in purity_groups(code)]
         numerator = numerator + pl.when(lang.is_in(langs)).then(weighted(group)).otherwise(0.0)
     total = weighted_letters()
-    return pl.when((lang != "und") & (total > 0)).then(numerator / total).otherwise(None)
+    return pl.when((lang != "und") & (total >= PURITY_MIN_LETTERS)).then(numerator / total).otherwise(None)
 
 
 def script_pass(texts: pl.Series, settings: IdentifySettings) -> pl.DataFrame:
