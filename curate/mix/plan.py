@@ -39,11 +39,6 @@ class MixPlan:
     notes: list[str] = field(default_factory=list)
 
 
-def priorities(ids: list[str], seed: int) -> list[float]:
-    """Priority in [0, 1) per id: lower survives caps first and gets the extra repeat first."""
-    return uniform_hashes(ids, f"winnow-mix\x1f{seed}\x1f").tolist()
-
-
 def apportion(total: int, weights: Mapping[str, float]) -> dict[str, int]:
     """Whole numbers proportional to `weights` summing to `total` (largest remainder, ties by name)."""
     weight_sum = sum(weights.values())
