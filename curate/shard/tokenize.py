@@ -104,11 +104,9 @@ class Encoder:
         return None
 
     # ---- rendering ---------------------------------------------------------------------------------
-    def _locate(self, conv: Conversation, row_id: str, *, last_only: bool) -> Rendered:
+    def _locate(self, conv: Conversation, row_id: str, *, last_only: bool, prompt_trained: bool) -> Rendered:
         try:
-            return self.locator.locate(
-                conv, last_only=last_only, untrained=self.settings.train_on_prompt and not last_only
-            )
+            return self.locator.locate(conv, last_only=last_only, untrained=prompt_trained)
         except TemplateMaskingError as error:
             raise TemplateMaskingError(error.message, where=f"row {row_id}", hint=error.hint) from None
 
@@ -126,13 +124,18 @@ class Encoder:
                 elif kind == "preference":
                     chosen, rejected = preference_conversations(row, self.template)
                     for part, conv in (("chosen", chosen), ("rejected", rejected)):
-                        rendered = self._locate(conv, row["id"], last_only=True)
+                        rendered = self._locate(conv, row["id"], last_only=True, prompt_trained=False)
                         jobs.append(_Job(i, part, rendered.text, rendered))
                 elif kind == "kto" and row.get("label") is not True:
                     out.dropped.append((i, "kto_undesirable", "KTO row labelled undesirable"))
                 else:
                     conv = conversation_from_row(row, self.template)
-                    rendered = self._locate(conv, row["id"], last_only=self.settings.last_turn_only)
+                    rendered = self._locate(
+                        conv,
+                        row["id"],
+                        last_only=self.settings.last_turn_only,
+                        prompt_trained=self.settings.train_on_prompt,
+                    )
                     jobs.append(_Job(i, "sft", rendered.text, rendered))
             except TemplateError as error:
                 jobs = [job for job in jobs if job.row != i]

@@ -248,3 +248,10 @@ def test_builtin_template_ids_equal_apply_chat_template(
             assert ids == expected["input_ids"]
     finally:
         tokenizer.chat_template = saved
+
+
+def test_train_on_prompt_with_last_turn_only_still_masks_system(llama3: Any) -> None:
+    out = _encode(llama3, "auto", [MULTI], train_on_prompt=True, last_turn_only=True)
+    trained = "".join(_trained_groups(llama3, out.sft["input_ids"][0], out.sft["labels"][0]))
+    assert "You are terse." not in trained
+    assert trained.endswith("我很好，谢谢。<|eot_id|>")

@@ -235,3 +235,19 @@ def test_cli(tmp_path: Path) -> None:
     assert manifest["bucket_bounds"] == [64, 128, 512]
     assert manifest["dropped"]["by_reason"] == {"no_trainable_tokens": 1}
     assert main([*args[:-2], "--template", "nonsense", "-o", str(out)]) == 2
+
+
+def test_masking_error_from_a_worker_stops_the_run(tmp_path: Path) -> None:
+    from curate.shard.spans import TemplateMaskingError
+
+    run, out = _run_dir(tmp_path), tmp_path / "shards"
+    tok = _copy_tokenizer("llama3_1", tmp_path / "tok")
+    config = json.loads((tok / "tokenizer_config.json").read_text())
+    config["chat_template"] = (
+        "{{ messages | length }}{% for m in messages %}{{ m.content + eos_token }}{% endfor %}"
+    )
+    (tok / "tokenizer_config.json").write_text(json.dumps(config))
+    with pytest.raises(TemplateMaskingError, match="chat template 'auto' cannot locate"):
+        shard_run(run, tok, out, ShardSettings(max_len=128), workers=2)
+    assert not out.exists()
+    assert list(tmp_path.glob(".shards.tmp-*")) == []
