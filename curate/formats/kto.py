@@ -23,7 +23,7 @@ from curate.formats.base import (
 )
 from curate.formats.chat import ShareGPTTags, ends_with, parse_openai, parse_sharegpt
 from curate.formats.flat import FlatFormat
-from curate.formats.openai import openai_turns
+from curate.formats.openai import openai_tools, openai_turns
 from curate.formats.registry import register
 
 LABEL_KEYS = ("label", "kto_tag")
@@ -112,7 +112,7 @@ class KTO(Format):
             return written
         row: dict[str, Any] = {"messages": messages, "label": bool(record.get("label"))}
         if record.get("tools"):
-            row["tools"] = record["tools"]
+            row["tools"] = openai_tools(record["tools"], written)
         if record.get("task"):
             row["task"] = record["task"]
             written.notes.append("task kept as extra field 'task' (kto has no task field)")

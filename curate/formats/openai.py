@@ -7,6 +7,7 @@ name `messages`) has nowhere to keep tools, task or meta, so the writer reports 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,6 +36,21 @@ def looks_openai(messages: Any) -> bool:
     if isinstance(content, list):
         return all(isinstance(p, Mapping) and "value" not in p for p in content)
     return True
+
+
+def openai_tools(tools: str, written: Written) -> Any:
+    """OpenAI wants `tools` as a JSON list: parse the canonical text when it is one (else keep the text).
+    A list whose re-serialisation differs from the text (spacing) is noted, since reading it back gives
+    the normalised text."""
+    try:
+        parsed = json.loads(tools)
+    except json.JSONDecodeError:
+        return tools
+    if not isinstance(parsed, list):
+        return tools
+    if json.dumps(parsed, ensure_ascii=False) != tools:
+        written.notes.append("tools re-serialised as a JSON list (spacing normalised)")
+    return parsed
 
 
 def openai_turns(record: Mapping[str, Any], written: Written, name: str) -> list[dict[str, Any]] | None:
@@ -85,7 +101,7 @@ class OpenAI(Format):
             return written
         row: dict[str, Any] = {"messages": messages}
         if record.get("tools"):
-            row["tools"] = record["tools"]
+            row["tools"] = openai_tools(record["tools"], written)
         if record.get("task"):
             row["task"] = record["task"]
             written.notes.append("task kept as extra field 'task' (openai has no task field)")

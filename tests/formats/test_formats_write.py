@@ -106,3 +106,15 @@ def test_write_records_rejects_unknown_file_format(tmp_path: Path) -> None:
 
     with pytest.raises(UsageError, match="unknown file format 'csv'"):
         write_records(frame_from_rows([]), tmp_path / "x.csv", format="alpaca", file_format="csv")
+
+
+def test_openai_writes_tools_as_a_list_and_notes_respacing() -> None:
+    frame = frame_from_rows(
+        [
+            {"kind": "sft", "messages": SINGLE, "tools": '[{"name": "f"}]'},
+            {"kind": "sft", "messages": SINGLE, "tools": '[{"name":"g"}]'},
+        ]
+    )
+    rows, report = convert_records(frame, "openai")
+    assert [row["tools"] for row in rows] == [[{"name": "f"}], [{"name": "g"}]]
+    assert report.notes == {"tools re-serialised as a JSON list (spacing normalised)": 1}
