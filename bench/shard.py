@@ -73,7 +73,9 @@ def _baseline(tokenizer: Any, rows: list[dict[str, Any]], template: Any, num_pro
         return {"input_ids": out["input_ids"]}
 
     start = time.perf_counter()
-    mapped = table.map(encode, num_proc=num_proc if num_proc > 1 else None, desc=f"apply_chat_template x{num_proc}")
+    mapped = table.map(
+        encode, num_proc=num_proc if num_proc > 1 else None, desc=f"apply_chat_template x{num_proc}"
+    )
     seconds = time.perf_counter() - start
     return seconds, dict(zip(mapped["id"], mapped["input_ids"], strict=True))
 
@@ -121,7 +123,9 @@ def bench_tokenizer(name: str, run_dir: Path, frame: pl.DataFrame) -> dict[str, 
 
     lengths = [len(ids) for ids in ours.values()]
     bounds = result.manifest["bucket_bounds"]
-    padding = {budget: bk.padding_efficiency(lengths, bounds, budget, seed=0) for budget in (4096, 16384, 65536)}
+    padding = {
+        budget: bk.padding_efficiency(lengths, bounds, budget, seed=0) for budget in (4096, 16384, 65536)
+    }
     n = len(rows)
     return {
         "tokenizer": name,
@@ -170,18 +174,25 @@ def _markdown(results: list[dict[str, Any]], inputs: list[str]) -> str:
             f"| {rps['ours_end_to_end_2proc'] / rps['datasets_map_1proc']:.2f}x "
             f"| {rps['ours_encode_2proc'] / rps['datasets_map_2proc']:.2f}x |"
         )
-    lines += ["", "| tokenizer | input_ids equal to apply_chat_template | rows dropped | re-shard (no-op) |",
-              "|---|---|---|---|"]
+    lines += [
+        "",
+        "| tokenizer | input_ids equal to apply_chat_template | rows dropped | re-shard (no-op) |",
+        "|---|---|---|---|",
+    ]
     for r in results:
         rate = r["exact"] / r["compared"] if r["compared"] else 0.0
         lines.append(
             f"| {r['tokenizer']} | {r['exact']:,} / {r['compared']:,} ({rate:.2%}) | {r['dropped'] or 'none'} "
             f"| {r['noop_s']:.1f} s |"
         )
-    lines += ["", "Padding efficiency (real tokens / padded tokens; greedy batches up to the token budget, "
-              "pad to longest; same seeded order within buckets as globally):", "",
-              "| tokenizer | buckets | budget | bucketed | random order | batches bucketed / random |",
-              "|---|---|---|---|---|---|"]
+    lines += [
+        "",
+        "Padding efficiency (real tokens / padded tokens; greedy batches up to the token budget, "
+        "pad to longest; same seeded order within buckets as globally):",
+        "",
+        "| tokenizer | buckets | budget | bucketed | random order | batches bucketed / random |",
+        "|---|---|---|---|---|---|",
+    ]
     for r in results:
         for budget, p in r["padding"].items():
             lines.append(
