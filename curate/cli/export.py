@@ -63,20 +63,29 @@ def export_command(run_dir: Path, format_: str, file_format: str, hf: bool, name
 
 def print_summary(console: Console, result: ExportResult) -> None:
     table = Table(title=f"winnow export: {result.format} → {result.out_dir}", title_justify="left")
-    for column in ("split", "rows", "copies", "written", "not writable", "read back", "matched", "file"):
+    for column in ("split", "file", "rows", "copies", "written", "not writable", "read back", "matched"):
         table.add_column(column, justify="left" if column in ("split", "file") else "right")
     for s in result.splits:
         table.add_row(
             s.split,
+            s.path.name,
             f"{s.rows:,}",
             f"{s.copies:,}",
             f"{s.report.rows_written:,}",
             f"{s.report.rows_dropped:,}",
             f"{s.verification.rows_read:,}",
             f"{s.verification.matched:,}",
-            s.path.name,
         )
     console.print(table)
+    if result.tasks:
+        splits = list(result.tasks)
+        by_task = Table(title="rows per task and split (before repeats)", title_justify="left")
+        by_task.add_column("task")
+        for split in splits:
+            by_task.add_column(split, justify="right")
+        for task in sorted({t for counts in result.tasks.values() for t in counts}):
+            by_task.add_row(task, *[f"{result.tasks[split].get(task, 0):,}" for split in splits])
+        console.print(by_task)
     for s in result.splits:
         for reason, count in sorted(s.report.dropped.items()):
             console.print(f"  {s.split}: {count:,} rows not written: {reason}", highlight=False)

@@ -67,6 +67,7 @@ class ExportResult:
     hf_checks: list[Verification] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # e.g. rows LLaMA-Factory's loader would not read
+    tasks: dict[str, dict[str, int]] = field(default_factory=dict)  # split -> task -> rows (before repeats)
 
     @property
     def problems(self) -> list[str]:
@@ -149,6 +150,10 @@ def export_run(
     frame = load_kept(run_dir)
     result = ExportResult(out_dir=out_dir, format=format, file_format=file_format)
     parts = _split_frames(frame, result.notes)
+    if "task" in frame.columns:
+        for split, part in parts:
+            counts = part.group_by("task").len().sort("task", nulls_last=True)
+            result.tasks[split] = {str(task): int(n) for task, n in counts.iter_rows()}
     if "task" in frame.columns and format not in TASK_FORMATS:
         frame = frame.with_columns(pl.lit(None, pl.String).alias("task"))
         parts = [(split, part.with_columns(pl.lit(None, pl.String).alias("task"))) for split, part in parts]
@@ -253,6 +258,7 @@ def summary(result: ExportResult, run_dir: Path) -> dict[str, Any]:
         "dataset_info": result.dataset_info.name if result.dataset_info else None,
         "not_registered": result.not_registered,
         "hf": str(result.hf_dir) if result.hf_dir else None,
+        "tasks": result.tasks,
         "notes": result.notes,
         "warnings": result.warnings,
         "ok": not result.problems,
