@@ -57,7 +57,7 @@ MATH_STRONG = (
     r"(?i)(?-u:\b)(calculate|calculating|compute|equations?|derivative|integral|probability|square root|"
     r"percent|percentage|divided by|multiplied by|arithmetic|algebra|geometry|quadratic|fraction|"
     r"factorial|hypotenuse|perimeter|circumference)(?-u:\b)|计算|求解|方程|概率|百分之|乘以|除以|平方根|"
-    r"几何|代数|分数|周长|面积是|求.{0,10}(值|和|积)"
+    r"几何|代数|分数|周长|面积是|求.{0,10}(值|和|积)|换算"
 )
 MATH_EXPRESSION = r"\d+(\.\d+)?\s*[+*/×÷^]\s*\d+|\d\s*-\s*\d+\s*=|[=＝]\s*\?"
 MATH_WEAK = (
@@ -75,14 +75,14 @@ CLASSIFICATION = (
     r"(?i)(?-u:\b)classif(y|ied|ication)(?-u:\b)|(?-u:\b)categori[sz]e(?-u:\b)|(?-u:\b)which (category|class|type|genre)(?-u:\b)|(?-u:\b)sentiment(?-u:\b)"
     r"|(?-u:\b)positive,? (or|negative)(?-u:\b)|(?-u:\b)true or false(?-u:\b)|(?-u:\b)yes or no(?-u:\b)|(?-u:\b)(identify|determine|decide|tell me) "
     r"(whether|if)(?-u:\b)|(?-u:\b)is (this|the following|it|the (sentence|statement|text|review)) (a |an )?[^?]{0,40}"
-    r"(?-u:\b)or(?-u:\b)|(?-u:\b)label (the|each|this)(?-u:\b)|分类|归类|分(为|成).{0,4}类|属于(哪|什么)|情感(倾向|分析)|判断.{0,30}(是否|还是|正确|错误)"
+    r"(?-u:\b)or(?-u:\b)|(?-u:\b)label (the|each|this)(?-u:\b)|分类|归类|分(为|成).{0,4}类|对错|真假|属于(哪|什么)|情感(倾向|分析)|判断.{0,30}(是否|还是|正确|错误)"
 )
 REWRITING = (
     r"(?i)(?-u:\b)(rewrite|re-write|rephrase|paraphrase|reword|proofread|revise|edit (the|this|my)|correct "
     r"(the|this|any|all) \w+|fix (the|this) (grammar|sentence|spelling)|make (it|this|the \w+) "
     r"(more|less|shorter|longer|sound)|simplify (the|this)|convert (the|this) (sentence|text|paragraph)|"
     r"(passive|active) voice|more formal|less formal|change (the|this) (sentence|tense))(?-u:\b)|改写|重写|润色|"
-    r"修改|改成|换一种说法|同义句|同义词|替换|改为|转述|缩写|扩写"
+    r"修改|改成|换一种说法|同义句|同义词|替换|改为|改进|转述|缩写|扩写"
 )
 CREATIVE_WRITING = (
     r"(?i)(?-u:\b)(write|compose|create|draft|generate|pen|craft|tell) (me |us )?(a|an|the|some|two|three|\d+)?"
@@ -90,13 +90,15 @@ CREATIVE_WRITING = (
     r"e-mail|blog|speech|dialogue|dialog|script|tweet|slogan|advertisement|ad|joke|rap|tagline|article|"
     r"review|narrative|cover letter|toast|eulogy|monologue|fable|riddle|post|anecdote|scene|paragraph)(?-u:\b)|"
     r"(?-u:\b)(pretend|imagine|role-?play|act as|you are an? |as an? \w+,)|写(一|1|两|几)?(首|篇|个|封|段|则|句)|"
-    r"诗歌|写诗|诗句|故事|作文|创作|歌词|对联|剧本|扮演|假设你是|想象"
+    r"诗歌|写诗|诗句|对话|撰写|比喻|押韵|口号|标语|假装你|故事|作文|创作|歌词|对联|剧本|扮演|假设你是|想象"
 )
 BRAINSTORMING = (
     r"(?i)(?-u:\b)(brainstorm\w*|come up with|suggest\w*|ideas?|tips|ways to|recommend\w*|give (me )?(some|a few|"
     r"a list of|\d+|three|five|ten|several)|list (some|a few|\d+|three|five|ten|several|\w+ ways)|"
     r"generate (a list|\d+|some|ideas)|name (some|a few|\d+|three|five))(?-u:\b)|列出|列举|建议|想法|点子|"
-    r"有哪些|给出.{0,6}(个|条|种)|推荐|设计|计划|制定|写出?[一二三四五六七八九十两几\d]+(种|个|条|项|点)"
+    r"有哪些|给出.{0,6}(个|条|种)|推荐|设计|计划|制定|写出?[一二三四五六七八九十两几\d]+(种|个|条|项|点)|集思广益|"
+    r"(提供|确定|给出|列出|想出|生成)[一二三四五六七八九十两几\d]+\s*(个|种|条|项|点|样)|(列表|清单|技巧|例子)|举.{0,4}例|"
+    r"(?i)(?-u:\b)((create|make|compile) an? (\w+ )?list|(give|provide|name) (me )?(an? |some |\d+ )?examples?)(?-u:\b)"
 )
 EXTRACTION_EXPLICIT = (
     r"(?i)(?-u:\b)extract(s|ed|ing|ion)?(?-u:\b)|(?-u:\b)named entit|^\s*(please )?identify (the|all) [^.?]{0,60}(?-u:\b)(mentioned|"
@@ -114,7 +116,7 @@ CONTEXT_QUESTION = (
 QUESTION = (
     r"[?？]\s*$|(?i)^\s*(what|who|whom|whose|why|how|when|where|which|is|are|was|were|can|could|do|does|"
     r"did|should|would|will|explain|describe|define|tell me|compare|discuss)(?-u:\b)|什么|为什么|如何|怎么|怎样|"
-    r"吗|哪|谁|解释|介绍|是否|讨论|描述|说明|分析"
+    r"吗|哪|谁|解释|介绍|是否|讨论|描述|说明|分析|比较|对比|预测|估计|形容|了解"
 )
 
 INSTRUCTION_CHARS: Final = 1500

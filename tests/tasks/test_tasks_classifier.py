@@ -66,6 +66,11 @@ def _row(instruction: str, reply: str = "ok", input_text: str | None = None, **e
         ),
         (_row("Why is the sky blue?"), "open_qa"),
         (_row("为什么天空是蓝色的？"), "open_qa"),
+        (_row("集思广益为宠物用品店起一个品牌名称。"), "brainstorming"),
+        (_row("3公斤换算成克"), "math"),
+        (_row("判断下列说法对错：所有的岩石都是由矿物组成的。"), "classification"),
+        (_row("Take on the role of a detective and solve the case."), "creative_writing"),
+        (_row("Translate this Python code to JavaScript.", "```js\nconsole.log(1)\n```"), "code"),
         (_row("Hello there."), "other"),
     ],
 )
