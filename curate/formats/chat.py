@@ -20,7 +20,7 @@ from curate.formats.base import RowError, check_turn
 Turn = dict[str, str]
 
 
-def _content_text(content: Any, where: str, text_key: str = "text") -> str:
+def content_text(content: Any, where: str, text_key: str = "text") -> str:
     """A message content: a string, or a list of typed parts of which only text parts are supported."""
     if isinstance(content, str):
         return content
@@ -72,15 +72,15 @@ def parse_openai(messages: Any, field: str) -> tuple[str | None, list[Turn]]:
         if role in ("system", "developer"):
             if i != 0:
                 raise RowError(f"{where}.role", "a system message is only supported as the first message")
-            system = check_turn(_content_text(message.get("content"), f"{where}.content"), f"{where}.content")
+            system = check_turn(content_text(message.get("content"), f"{where}.content"), f"{where}.content")
         elif role in ("user", "tool"):
-            text = _content_text(message.get("content"), f"{where}.content")
+            text = content_text(message.get("content"), f"{where}.content")
             turns.append({"role": role, "content": check_turn(text, f"{where}.content")})
         elif role == "assistant":
             calls = message.get("tool_calls") or []
             content = message.get("content")
             if content is not None or not calls:
-                text = _content_text(content, f"{where}.content")
+                text = content_text(content, f"{where}.content")
                 if text.strip() or not calls:
                     turns.append({"role": "assistant", "content": check_turn(text, f"{where}.content")})
             if not isinstance(calls, list):

@@ -14,6 +14,10 @@ from curate.formats.registry import register
 
 
 class InstructionResponse(FlatFormat):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.optional = self.optional | {"input"}  # read as an alias of context
+
     def to_records(self, row: Any) -> list[Record]:
         if isinstance(row, dict) and row.get("input") is not None:
             if row.get("context") is not None:
@@ -32,4 +36,3 @@ INSTRUCTION_RESPONSE = register(
         cannot_hold="multi-turn, tool calls, task, preference/KTO/pretrain rows",
     )
 )
-INSTRUCTION_RESPONSE.optional = INSTRUCTION_RESPONSE.optional | {"input"}

@@ -19,7 +19,7 @@ from curate.formats.base import (
     spread_meta,
     unmapped,
 )
-from curate.formats.chat import _content_text, ends_with, merge_input
+from curate.formats.chat import content_text, ends_with, merge_input
 from curate.formats.registry import register
 
 ROLES = {"user": "user", "assistant": "assistant", "tool": "tool", "tool_call": "tool_call"}
@@ -57,7 +57,7 @@ class LlamaFactoryV1(Format):
             if not isinstance(message, Mapping):
                 raise RowError(where, "expected a message object")
             role = message.get("role")
-            text = _content_text(message.get("content"), f"{where}.content", text_key="value")
+            text = content_text(message.get("content"), f"{where}.content", text_key="value")
             if not text.strip():
                 raise RowError(f"{where}.content", "empty turn (blank text)")
             if role == "system" and i == 0:

@@ -121,10 +121,11 @@ def _fast(data: bytes, count: int, first_line: int, sink: SourceSink) -> bool:
     line_numbers = pl.int_range(first_line, first_line + frame.height, dtype=pl.Int64(), eager=True)
     records = records.with_columns(line=line_numbers)
     if bad.any():
-        ends = _line_ends(data)
+        # rows that parsed but fail validation: convert them one by one for the exact error (their parsed
+        # values are the line's values; null means absent, as on the per-line path)
         for index in bad.arg_true().to_list():
-            start = int(ends[index - 1]) + 1 if index else 0
-            read_line(data[start : int(ends[index])], first_line + index, sink)
+            row = {key: value for key, value in frame.row(index, named=True).items() if value is not None}
+            sink.row(first_line + index, row)
         records = records.filter(~bad)
     sink.frame(records, fmt.name)
     return True
