@@ -10,8 +10,9 @@ never used for ids or splits; here the Polars version is part of every cache fil
 only means a cold cache, never a wrong value.
 
 Layout: CACHE_DIR/metrics/<blake2b of metric>.parquet with columns k1, k2 (UInt64) and value (Float64),
-rows in the order of the last run that wrote it (so a re-run on the same data takes the values without a
-join), followed by older rows. Files are written atomically.
+rows in the order of the last run that wrote it, followed by older rows; next to it a `.keys` file holding
+the digest of that run's keys. A re-run on the same rows (the tuning loop) matches the digest and reads
+only the value column — no join, no key columns. Files are written atomically.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 
 import polars as pl
 
-from curate.atomic import write_parquet
+from curate.atomic import atomic_open, write_parquet
 from curate.record import RECORD_SCHEMA
 
 CACHE_FORMAT = 1
@@ -40,6 +41,14 @@ def row_keys(frame: pl.DataFrame) -> pl.DataFrame:
     """k1, k2: a 128-bit key of each row's content (same content → same key)."""
     content = pl.struct(content_columns(frame))
     return frame.select(content.hash(_KEY_SEEDS[0]).alias("k1"), content.hash(_KEY_SEEDS[1]).alias("k2"))
+
+
+def keys_digest(keys: pl.DataFrame) -> str:
+    """blake2b of a key frame's bytes: equal digests = the same rows in the same order."""
+    digest = hashlib.blake2b(digest_size=16)
+    for name in ("k1", "k2"):
+        digest.update(keys[name].to_numpy().tobytes())
+    return f"{keys.height}:{digest.hexdigest()}"
 
 
 def metric_identity(expr: pl.Expr, fallback: str) -> str:
@@ -70,18 +79,21 @@ class MetricCache:
         assert self.directory is not None
         return self.directory / "metrics" / f"{identity}.parquet"
 
-    def _lookup(self, identity: str, keys: pl.DataFrame) -> tuple[pl.Series, pl.Series] | None:
+    def _lookup(self, identity: str, keys: pl.DataFrame, digest: str) -> tuple[pl.Series, pl.Series] | None:
         """(values, hit mask) aligned with `keys`, or None when nothing is cached."""
         path = self._path(identity)
         if not path.is_file():
             return None
         try:
+            if path.with_suffix(".keys").read_text(encoding="utf-8") == digest:
+                values = pl.read_parquet(path, columns=["value"], n_rows=keys.height)["value"]
+                return values, pl.Series("hit", [True] * keys.height, dtype=pl.Boolean)
+        except OSError:
+            pass
+        try:
             cached = pl.read_parquet(path)
         except Exception:  # a damaged cache file is a cold cache, never an error
             return None
-        head = cached.head(keys.height)
-        if head.height == keys.height and head.select("k1", "k2").equals(keys):
-            return head["value"], pl.Series("hit", [True] * keys.height, dtype=pl.Boolean)
         joined = keys.join(
             cached.unique(["k1", "k2"], keep="first").with_columns(pl.lit(True).alias("hit")),
             on=["k1", "k2"],
@@ -90,16 +102,19 @@ class MetricCache:
         )
         return joined["value"], joined["hit"].fill_null(False)
 
-    def _store(self, identity: str, keys: pl.DataFrame, values: pl.Series) -> None:
+    def _store(self, identity: str, keys: pl.DataFrame, values: pl.Series, digest: str) -> None:
         current = keys.with_columns(values.alias("value"))
         path = self._path(identity)
         if path.is_file():
             try:
                 older = pl.read_parquet(path).join(keys, on=["k1", "k2"], how="anti")
                 current = pl.concat([current, older]).head(max(MAX_CACHED_ROWS, keys.height))
-            except Exception:
+            except Exception:  # unreadable older entries are simply dropped
                 pass
+        path.with_suffix(".keys").unlink(missing_ok=True)  # never a digest for a file being replaced
         write_parquet(path, current)
+        with atomic_open(path.with_suffix(".keys")) as handle:
+            handle.write(digest)
 
     def metrics(self, frame: pl.DataFrame, exprs: Mapping[str, tuple[pl.Expr, str]]) -> pl.DataFrame:
         """Columns name → Float64 metric for every row; `exprs` maps name → (expression, fallback id).
@@ -110,8 +125,9 @@ class MetricCache:
             self.stats.computed += frame.height * len(exprs)
             return frame.lazy().select([e.alias(n) for n, (e, _) in exprs.items()]).collect()
         keys = row_keys(frame)
+        digest = keys_digest(keys)
         identities = {name: metric_identity(expr, fallback) for name, (expr, fallback) in exprs.items()}
-        found = {name: self._lookup(identity, keys) for name, identity in identities.items()}
+        found = {name: self._lookup(identity, keys, digest) for name, identity in identities.items()}
         miss = pl.Series("miss", [False] * frame.height, dtype=pl.Boolean)
         for result in found.values():
             miss = miss | (
@@ -142,6 +158,6 @@ class MetricCache:
                 self.stats.hits += int(hit.sum())
             self.stats.computed += int(miss.sum())
             fresh = fresh.alias(name)
-            self._store(identities[name], keys, fresh)
+            self._store(identities[name], keys, fresh, digest)
             columns.append(fresh)
         return pl.DataFrame(columns)

@@ -74,13 +74,19 @@ def rule_entries(frame: pl.DataFrame, stage_stats: dict[str, Any]) -> list[dict[
     for stats in stage_stats.values():
         if isinstance(stats, dict) and isinstance(stats.get("rules"), list):
             entries.extend(dict(entry) for entry in stats["rules"])
-    for entry in entries:
-        counts = frame.select(
-            pl.col("failed_rules").list.contains(entry["name"]).sum().alias("failed"),
-            (pl.col("drop_reason") == entry["name"]).sum().alias("dropped_first"),
-        ).row(0, named=True)
-        entry["failed"] = int(counts["failed"] or 0)
-        entry["dropped_first"] = int(counts["dropped_first"] or 0)
+    if entries:  # one pass over the ledger for every rule
+        exprs = [
+            expr
+            for i, entry in enumerate(entries)
+            for expr in (
+                pl.col("failed_rules").list.contains(entry["name"]).sum().alias(f"failed{i}"),
+                (pl.col("drop_reason") == entry["name"]).sum().alias(f"first{i}"),
+            )
+        ]
+        counts = frame.select(exprs).row(0, named=True)
+        for i, entry in enumerate(entries):
+            entry["failed"] = int(counts[f"failed{i}"] or 0)
+            entry["dropped_first"] = int(counts[f"first{i}"] or 0)
     return entries
 
 

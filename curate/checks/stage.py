@@ -123,28 +123,31 @@ def add_spans(frame: pl.DataFrame, rules: list[BuiltRule]) -> pl.DataFrame:
 
 def rule_stats(frame: pl.DataFrame, rules: list[BuiltRule]) -> list[dict[str, Any]]:
     """The stats.json `rules` entries of this stage (dropped_first is final: checks run before later stages)."""
-    out = []
-    for built in rules:
-        name = built.rule.name
-        counts = frame.select(
-            pl.col("failed_rules").list.contains(name).sum().alias("failed"),
-            (pl.col("drop_reason") == name).sum().alias("dropped_first"),
-        ).row(0, named=True)
-        out.append(
-            {
-                "name": name,
-                "check": built.rule.check,
-                "stage": "checks",
-                "field": built.rule.field,
-                "params": dict(built.rule.params),
-                "threshold": built.threshold,
-                "direction": built.direction,
-                "metric_column": built.metric_column,
-                "failed": int(counts["failed"] or 0),
-                "dropped_first": int(counts["dropped_first"] or 0),
-            }
+    # one pass over the ledger for every rule: how many rows each failed, and how many it dropped first
+    exprs = [
+        expr
+        for i, b in enumerate(rules)
+        for expr in (
+            pl.col("failed_rules").list.contains(b.rule.name).sum().alias(f"failed{i}"),
+            (pl.col("drop_reason") == b.rule.name).sum().alias(f"first{i}"),
         )
-    return out
+    ]
+    counts = frame.select(exprs).row(0, named=True) if rules else {}
+    return [
+        {
+            "name": built.rule.name,
+            "check": built.rule.check,
+            "stage": "checks",
+            "field": built.rule.field,
+            "params": dict(built.rule.params),
+            "threshold": built.threshold,
+            "direction": built.direction,
+            "metric_column": built.metric_column,
+            "failed": int(counts[f"failed{i}"] or 0),
+            "dropped_first": int(counts[f"first{i}"] or 0),
+        }
+        for i, built in enumerate(rules)
+    ]
 
 
 def run_checks(
