@@ -112,3 +112,31 @@ def test_prompt_tokens_get_no_gradient(setup: tuple[Any, Any]) -> None:
     manual = F.cross_entropy(logits[trained], batch.targets[trained], reduction="sum")
     assert float(total) == pytest.approx(float(manual), rel=1e-6)
     assert batch.trainable_tokens == int(trained.sum())
+
+
+def test_gradient_checkpointing_changes_memory_not_results(setup: tuple[Any, Any]) -> None:
+    model, split = setup
+    batches = [collate_padded(split, [0, 1, 2, 3], pad_id=0)]
+    plain_loss, plain_grads = _loss_and_grads(model, batches)
+    cfg = ModelConfig(attn_implementation="sdpa", gradient_checkpointing=True)
+    torch.manual_seed(0)
+    checkpointed = add_lora(load_model(str(stories_dir()), cfg, resolve(cfg, CPU)), LoraConfig(r=4, alpha=8))
+    assert checkpointed.base_model.model.is_gradient_checkpointing
+    checkpointed.load_state_dict(model.state_dict())
+    checkpointed.train()
+    loss, grads = _loss_and_grads(checkpointed, batches)
+    assert loss == pytest.approx(plain_loss, rel=1e-6)
+    for key, grad in grads.items():
+        torch.testing.assert_close(grad, plain_grads[key], rtol=1e-5, atol=1e-7)
+
+
+def test_packing_is_refused_where_attention_cannot_keep_rows_apart() -> None:
+    from curate.errors import WinnowError
+    from train.model import check_packing
+
+    cfg = ModelConfig(attn_implementation="eager")
+    model = load_model(str(stories_dir()), cfg, resolve(cfg, CPU))
+    assert check_packing(model) == "mask"
+    model.config._attn_implementation = "flex_attention"
+    with pytest.raises(WinnowError, match="backend 'flex_attention' cannot"):
+        check_packing(model)
