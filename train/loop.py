@@ -200,8 +200,8 @@ def train(
             plan = epoch_plan(train_split, cfg, state["epoch"], world, cfg.data.shuffle)
             while state["batch_index"] < len(plan) and state["step"] < total_steps:
                 rows = plan[state["batch_index"] : state["batch_index"] + cfg.optim.grad_accum]
+                t0 = time.perf_counter()  # step time includes collation, as a DataLoader's would
                 micro = [collate(train_split, r, cfg.data.packing, pad_id) for r in rows]
-                t0 = time.perf_counter()
                 loss, step_tokens = accumulate(model, micro, world, device, resolved.dtype)
                 grad_norm = torch.nn.utils.clip_grad_norm_(
                     [p for p in core.parameters() if p.requires_grad], cfg.optim.max_grad_norm or float("inf")
