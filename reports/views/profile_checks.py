@@ -135,7 +135,9 @@ def render_duplicates(records: pl.DataFrame, seed: int = 0) -> str:
     out = "<h3>Exact duplicates (normalized text)</h3>" + table(
         ["key", "rows with the key", "repeats beyond the first", "share"], rows
     )
-    sample = records.sample(min(NEAR_SAMPLE, records.height), seed=seed) if records.height else records
+    if records.height < 2:
+        return out + "<p>Fewer than two rows: no near-duplicates possible.</p>"
+    sample = records.sample(min(NEAR_SAMPLE, records.height), seed=seed)
     texts = sample.select(key_expr("instruction_input").alias("t"))["t"].fill_null("")
     config = NearConfig()
     result = near_duplicates(texts, config, workers=1)
