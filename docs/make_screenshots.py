@@ -49,10 +49,18 @@ def shoot(html: Path, png: Path, height: int) -> None:
         subprocess.run(
             [
                 shutil.which("chromium") or "chromium",
-                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", f"--user-data-dir={profile}", f"--window-size=1280,{height}",
-                f"--screenshot={png}", html.resolve().as_uri(),
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--hide-scrollbars",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                f"--user-data-dir={profile}",
+                f"--window-size=1280,{height}",
+                f"--screenshot={png}",
+                html.resolve().as_uri(),
             ],
             check=True,
             capture_output=True,
@@ -90,7 +98,8 @@ def main() -> None:
     page_of(["funnel"], "report-funnel", 1000)
     page_of(["rules", "overlap"], "report-rules", 1500)
     page_of(["compare"], "report-compare", 900)
-    page_of(["mix", "dedup"], "report-mix", 1300)
+    page_of(["mix"], "report-mix", 1300)
+    page_of(["splits", "dedup"], "report-dedup", 1200)
 
     data = load_run(run)
     rule = next(r for r in build_rules(data.stats, data.frame).rules if r.name == "max_dup_line_fraction")
@@ -104,7 +113,8 @@ def main() -> None:
     keys = {s.key: s for s in profile.sections}
     for name, wanted, height in (
         ("profile-overview", ["formats", "composition", "structure"], 1000),
-        ("profile-lengths", ["lengths", "languages"], 1400),
+        ("profile-lengths", ["lengths"], 1200),
+        ("profile-languages", ["languages"], 900),
         ("profile-checks", ["checks", "duplicates"], 1300),
     ):
         page = Page(profile.title, profile.subtitle, [keys[k] for k in wanted])
