@@ -93,6 +93,12 @@ def train(
     console = console or Console(stderr=True)
     say = console.print if world.is_main else (lambda *a, **k: None)
     out_dir = Path(out_dir)
+    if not resume and (out_dir / "checkpoints" / "last").exists():
+        raise WinnowError(
+            "this folder already holds a training run",
+            where=str(out_dir),
+            hint="pass --resume, or choose another -o",
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
 
     # --- load: shards and the tokenizer they were made with ---

@@ -12,6 +12,7 @@ import pytest
 import yaml
 from rich.console import Console
 
+from curate.errors import WinnowError
 from tests.train.train_shardkit import alpaca_pairs, one_torch_thread, random_llama, stories_dir, write_shards
 from train.config import load_config
 from train.loop import train
@@ -126,6 +127,8 @@ def test_output_folder_has_adapter_tokenizer_config_metrics_and_report(shards: P
     html = (out / "report.html").read_text()
     assert html.count("<svg") == 3
     assert "<script" not in html
+    with pytest.raises(WinnowError, match="already holds a training run"):
+        train(shards, str(stories_dir()), cfg, out, console=_quiet())
 
 
 def test_report_escapes_every_string(tmp_path: Path) -> None:
