@@ -85,14 +85,27 @@ def row_hashes(frame: pl.DataFrame, base: str) -> pl.Series:
 
 
 def ids_from_hashes(frame: pl.DataFrame) -> pl.DataFrame:
-    """Turn the `__hash` column into `id`: identical content gets -1, -2, ... in input order."""
-    occurrence = pl.int_range(pl.len()).over(HASH)
-    ident = (
-        pl.when(occurrence == 0)
-        .then(pl.col(HASH))
-        .otherwise(pl.concat_str([pl.col(HASH), occurrence.cast(pl.String())], separator="-"))
+    """Turn the `__hash` column into `id`: identical content gets -1, -2, ... in input order.
+
+    Only rows whose hash repeats need the (costly) per-group numbering, so it runs on those alone."""
+    repeated = frame.get_column(HASH).is_duplicated()
+    if not repeated.any():
+        return frame.rename({HASH: "__id"}).with_columns(pl.col("__id").alias("id")).drop("__id")
+    numbered = (
+        frame.select(HASH)
+        .with_row_index("__row")
+        .filter(repeated)
+        .with_columns(pl.int_range(pl.len()).over(HASH).alias("__occ"))
     )
-    return frame.with_columns(ident.alias("id")).drop(HASH)
+    occurrence = pl.Series("__occ", [0] * frame.height, dtype=pl.Int64()).scatter(
+        numbered["__row"], numbered["__occ"].cast(pl.Int64())
+    )
+    ident = (
+        pl.when(pl.col("__occ") == 0)
+        .then(pl.col(HASH))
+        .otherwise(pl.concat_str([pl.col(HASH), pl.col("__occ").cast(pl.String())], separator="-"))
+    )
+    return frame.with_columns(occurrence).with_columns(ident.alias("id")).drop(HASH, "__occ")
 
 
 def assign_ids(frame: pl.DataFrame) -> pl.DataFrame:

@@ -101,7 +101,7 @@ def read_line(raw: bytes, line: int, sink: SourceSink) -> None:
 
 def _fast(data: bytes, count: int, first_line: int, sink: SourceSink) -> bool:
     """Try the vectorised path on a piece; False (nothing recorded) when it does not apply."""
-    if BOM in data:
+    if data.startswith(BOM):  # Arrow skips a BOM at the start of its input; elsewhere it is a parse error
         return False
     # block_size bounds the longest line Arrow accepts, so over-long lines fail here and get quarantined
     options = pa_json.ReadOptions(block_size=MAX_LINE_BYTES)

@@ -103,3 +103,17 @@ def test_over_long_line_inside_a_big_piece(tmp_path: Path, monkeypatch: pytest.M
         (26, "line is 1,012 bytes, over the 500-byte limit")
     ]
     assert result.records.height == 39
+
+
+@pytest.mark.parametrize("where", [0, 20])
+def test_bom_lines_inside_big_pieces_are_quarantined(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: int
+) -> None:
+    monkeypatch.setattr(jsonl, "SMALL_PIECE_LINES", 4)
+    lines = [json.dumps({"text": f"doc {i}"}).encode() for i in range(40)]
+    lines[where] = b"\xef\xbb\xbf" + lines[where]
+    (tmp_path / "bom.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    result = read_corpus([tmp_path / "bom.jsonl"])
+    assert result.quarantine["line"].to_list() == [where + 1]
+    assert result.quarantine["error"][0].startswith("line starts with a UTF-8 byte-order mark")
+    assert result.records.height == 39
