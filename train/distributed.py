@@ -54,7 +54,8 @@ def pick_device(world: World) -> torch.device:
     return torch.device("cpu")
 
 
-def shard_for_rank(items: list[Any], world: World) -> list[Any]:
-    """Every rank gets the same number of batches: the tail that does not divide evenly is dropped."""
-    usable = len(items) - len(items) % world.size
+def shard_for_rank(items: list[Any], world: World, *, drop_tail: bool = True) -> list[Any]:
+    """Rank r takes items r, r+N, ... Training drops the tail that does not divide evenly, so every rank
+    runs the same number of steps (DDP syncs in backward); evaluation keeps it (only sums are reduced)."""
+    usable = len(items) - len(items) % world.size if drop_tail else len(items)
     return items[world.rank : usable : world.size]

@@ -46,7 +46,9 @@ class RunResult:
     best_eval: float | None
 
 
-def epoch_plan(split: Split, cfg: TrainConfig, epoch: int, world: World, shuffle: bool) -> list[Any]:
+def epoch_plan(
+    split: Split, cfg: TrainConfig, epoch: int, world: World, shuffle: bool, drop_tail: bool = True
+) -> list[Any]:
     """This rank's micro-batches (row indices) for one epoch; the same on every resume."""
     d = cfg.data
     plan: list[Any]
@@ -70,7 +72,7 @@ def epoch_plan(split: Split, cfg: TrainConfig, epoch: int, world: World, shuffle
             shuffle=shuffle,
             sort_window=d.sort_window,
         )
-    return shard_for_rank(plan, world)
+    return shard_for_rank(plan, world, drop_tail=drop_tail)
 
 
 def collate(split: Split, item: Any, packing: bool, pad_id: int) -> Batch:
@@ -167,7 +169,7 @@ def train(
     scheduler = make_scheduler(optimizer, cfg.schedule, total_steps)
     eval_batches: list[Batch] = []
     if eval_split is not None:
-        eval_plan = epoch_plan(eval_split, cfg, 0, world, shuffle=False)
+        eval_plan = epoch_plan(eval_split, cfg, 0, world, shuffle=False, drop_tail=False)
         if cfg.loop.eval_max_batches:
             eval_plan = eval_plan[: cfg.loop.eval_max_batches]
         eval_batches = [collate(eval_split, rows, cfg.data.packing, pad_id) for rows in eval_plan]
@@ -196,7 +198,8 @@ def train(
     last_loss = float("nan")
     if eval_batches and state["step"] == 0:
         # The curve starts at the untrained adapter (LoRA B = 0: the base model's own eval loss).
-        start_loss = evaluate(model, eval_batches, world, device, resolved.dtype)
+        # evaluation runs on the unwrapped model: no DDP buffer sync, so ranks may hold unequal eval batches
+        start_loss = evaluate(core, eval_batches, world, device, resolved.dtype)
         say(f"step 0: eval loss {start_loss:.4f}")
         if metrics:
             metrics.write({"kind": "eval", "step": 0, "eval_loss": start_loss})
@@ -245,7 +248,7 @@ def train(
                 progress.update(record)
                 finished = state["step"] >= total_steps
                 if eval_batches and (state["step"] % cfg.loop.eval_every == 0 or finished):
-                    eval_loss = evaluate(model, eval_batches, world, device, resolved.dtype)
+                    eval_loss = evaluate(core, eval_batches, world, device, resolved.dtype)
                     if metrics:
                         metrics.write({"kind": "eval", "step": state["step"], "eval_loss": eval_loss})
                     progress.note(f"step {state['step']}: eval loss {eval_loss:.4f}")
