@@ -23,7 +23,7 @@ import pyarrow.json as pa_json
 
 from curate.formats.base import Format
 from curate.formats.flat import FlatFormat
-from curate.formats.registry import detect_keys
+from curate.formats.registry import all_formats, detect_keys
 from curate.io.sink import SourceSink
 
 BLOCK_BYTES = 32 * 1024 * 1024
@@ -103,10 +103,12 @@ def _fast(data: bytes, count: int, first_line: int, sink: SourceSink) -> bool:
     """Try the vectorised path on a piece; False (nothing recorded) when it does not apply."""
     if data.startswith(BOM):  # Arrow skips a BOM at the start of its input; elsewhere it is a parse error
         return False
-    # block_size bounds the longest line Arrow accepts, so over-long lines fail here and get quarantined
+    # block_size bounds the longest line Arrow accepts, so over-long lines fail here and get quarantined;
+    # text fields are declared strings, else a column of ISO dates would be inferred as timestamps
     options = pa_json.ReadOptions(block_size=MAX_LINE_BYTES)
+    parse = pa_json.ParseOptions(explicit_schema=_string_schema(sink.forced))
     try:
-        table = pa_json.read_json(io.BytesIO(data), read_options=options)
+        table = pa_json.read_json(io.BytesIO(data), read_options=options, parse_options=parse)
     except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):  # the per-line path names the problem
         return False
     if table.num_rows != count:  # blank lines were skipped: line numbers would be wrong
@@ -114,6 +116,8 @@ def _fast(data: bytes, count: int, first_line: int, sink: SourceSink) -> bool:
     frame = pl.from_arrow(table)
     if not isinstance(frame, pl.DataFrame):
         return False
+    # declared keys that no row has come back as all-null columns: absent, like null values
+    frame = frame.select([name for name in frame.columns if frame[name].null_count() < frame.height])
     fmt = sink.forced or _single_format(frame)
     if not isinstance(fmt, FlatFormat) or not fmt.frame_fast_ok(frame):
         return False
@@ -129,6 +133,15 @@ def _fast(data: bytes, count: int, first_line: int, sink: SourceSink) -> bool:
         records = records.filter(~bad)
     sink.frame(records, fmt.name)
     return True
+
+
+def _string_schema(forced: Format | None) -> pa.Schema:
+    """Every text key of the flat formats (and of a forced registry format) declared as string."""
+    keys: set[str] = set()
+    for fmt in [*all_formats(), forced]:
+        if isinstance(fmt, FlatFormat):
+            keys |= fmt.spec.keys() - {fmt.spec.history, fmt.spec.label}
+    return pa.schema([(key, pa.string()) for key in sorted(keys)])
 
 
 def _single_format(frame: pl.DataFrame) -> Format | None:

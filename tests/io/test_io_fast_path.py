@@ -117,3 +117,15 @@ def test_bom_lines_inside_big_pieces_are_quarantined(
     assert result.quarantine["line"].to_list() == [where + 1]
     assert result.quarantine["error"][0].startswith("line starts with a UTF-8 byte-order mark")
     assert result.records.height == 39
+
+
+def test_date_like_text_stays_text_on_the_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(jsonl, "SMALL_PIECE_LINES", 4)
+    write_lines(
+        tmp_path / "dates.jsonl",
+        [{"instruction": "when?", "input": "", "output": f"2021-07-{i + 1:02d}"} for i in range(20)],
+    )
+    fast, slow, fast_pieces = both_paths(tmp_path / "dates.jsonl", monkeypatch)
+    assert fast_pieces == 1
+    assert_frame_equal(fast.records, slow.records)  # type: ignore[attr-defined]
+    assert fast.records["messages"][0][1]["content"] == "2021-07-01"  # type: ignore[attr-defined]
