@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from reports.html import clip, num, pct, table, text, where
+from reports.html import attr, clip, num, pct, short_name, table, text, where
 
 TOP = 20
 SAMPLE_ROWS = 12
@@ -18,7 +18,7 @@ TURN_BUCKETS = (1, 2, 3, 4, 6, 10)
 
 def render_formats(formats: dict[str, dict[str, int]], quarantine: pl.DataFrame, rows_read: int) -> str:
     rows = [
-        [text(source), text(fmt), num(n, f"profile.format.{source}.{fmt}")]
+        [_source(source), text(fmt), num(n, f"profile.format.{source}.{fmt}")]
         for source, by_format in formats.items()
         for fmt, n in by_format.items()
     ]
@@ -50,8 +50,9 @@ def _count_table(frame: pl.DataFrame, column: str, label: str) -> str:
     counts = (
         frame.select(pl.col(column).cast(pl.String).fill_null("(none)")).to_series().value_counts(sort=True)
     )
+    show = _source if column == "source" else text
     rows = [
-        [text(v), num(n, f"profile.{column}.{v}"), pct(n, frame.height)]
+        [show(v), num(n, f"profile.{column}.{v}"), pct(n, frame.height)]
         for v, n in counts.head(TOP).iter_rows()
     ]
     if counts.height > TOP:
@@ -60,9 +61,17 @@ def _count_table(frame: pl.DataFrame, column: str, label: str) -> str:
     return f"<div><h3>{text(label)}</h3>" + table([text(label), "rows", "share"], rows) + "</div>"
 
 
+def _source(path: object) -> str:
+    """A source's file name, the full path on hover."""
+    return f'<span title="{attr(path)}">{text(short_name(path))}</span>'
+
+
 def render_composition(records: pl.DataFrame) -> str:
     parts = [_count_table(records, c, c) for c in ("source", "kind", "task")]
-    return f'<div class="grid">{"".join(parts)}</div>'
+    note = ""
+    if records.height and records["task"].null_count() == records.height:
+        note = '<p class="note">No input carries a task label; `winnow curate` labels tasks in its tasks stage.</p>'
+    return f'<div class="grid">{"".join(parts)}</div>{note}'
 
 
 def structure_facts(records: pl.DataFrame) -> dict[str, Any]:
