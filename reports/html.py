@@ -36,6 +36,12 @@ def text(value: object) -> str:
     return _BIDI_RE.sub(_visible_bidi, escaped)
 
 
+def svg_text(value: object) -> str:
+    """Escape for SVG text and <title>: no HTML markup there, so bidi controls become plain [U+XXXX] text."""
+    escaped = html.escape(str(value), quote=True)
+    return _BIDI_RE.sub(lambda m: f"[U+{ord(m.group(0)):04X}]", escaped)
+
+
 def attr(value: object) -> str:
     """Escape a value for an attribute (bidi controls dropped: attributes are never displayed as text)."""
     return _BIDI_RE.sub("", html.escape(str(value), quote=True))

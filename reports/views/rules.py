@@ -13,7 +13,7 @@ from typing import Any
 import polars as pl
 
 from reports.charts import heat
-from reports.html import anchor, fmt_number, num, pct, table, text
+from reports.html import anchor, attr, fmt_number, num, pct, table, text
 from reports.views.funnel import reason_stages
 
 MATRIX_MAX_RULES = 16
@@ -221,15 +221,15 @@ def render_matrix(view: RulesView) -> str:
     if not view.matrix_names:
         return "<p>No rule failed any row, so there is no overlap to show.</p>"
     peak = max(max(row) for row in view.matrix) or 1
-    header = [""] + [f'<span title="{text(n)}">{i + 1}</span>' for i, n in enumerate(view.matrix_names)]
+    header = [""] + [f'<span title="{attr(n)}">{i + 1}</span>' for i, n in enumerate(view.matrix_names)]
     rows = []
     for i, name in enumerate(view.matrix_names):
         cells = [f"{i + 1}. {text(name)}"]
         for j, value in enumerate(view.matrix[i]):
             stat = f"overlap.{name}.{view.matrix_names[j]}"
             cells.append(
-                f'<td class="num" style="{heat(value, peak)}" data-stat="{text(stat)}" data-value="{value}" '
-                f'title="{text(name)} ∧ {text(view.matrix_names[j])}">{value:,}</td>'
+                f'<td class="num" style="{heat(value, peak)}" data-stat="{attr(stat)}" data-value="{value}" '
+                f'title="{attr(name)} ∧ {attr(view.matrix_names[j])}">{value:,}</td>'
             )
         rows.append(cells)
     return table(header, rows, cls="matrix") + (

@@ -7,6 +7,7 @@ from pathlib import Path
 from reports_hostile import build_hostile_run
 
 from reports import write_run_report
+from reports.charts import hbar_svg
 from reports.html import BIDI_CONTROLS, clip, text
 
 
@@ -54,3 +55,11 @@ def test_hostile_run_report_has_no_live_markup(tmp_path: Path) -> None:
     # every 100 KB line is truncated for display: the whole report stays small
     assert "A" * 2000 not in html_text
     assert len(html_text.encode("utf-8")) < 200_000
+
+
+def test_chart_labels_are_escaped_without_markup() -> None:
+    svg = hbar_svg([("<b>x</b>\u202e", 3)])
+    assert "<b>" not in svg
+    assert "\u202e" not in svg
+    assert "<span" not in svg
+    assert "&lt;b&gt;x&lt;/b&gt;[U+202E]" in svg
