@@ -121,7 +121,7 @@ def test_gradient_checkpointing_changes_memory_not_results(setup: tuple[Any, Any
     cfg = ModelConfig(attn_implementation="sdpa", gradient_checkpointing=True)
     torch.manual_seed(0)
     checkpointed = add_lora(load_model(str(stories_dir()), cfg, resolve(cfg, CPU)), LoraConfig(r=4, alpha=8))
-    assert checkpointed.base_model.model.is_gradient_checkpointing
+    assert checkpointed.base_model.model.is_activation_checkpointing
     checkpointed.load_state_dict(model.state_dict())
     checkpointed.train()
     loss, grads = _loss_and_grads(checkpointed, batches)
