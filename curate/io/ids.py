@@ -76,11 +76,13 @@ def row_hashes(frame: pl.DataFrame, base: str) -> pl.Series:
     """blake2b(base name + canonical content) per row, hex; runs in a worker thread while the next piece is
     parsed (Polars and Arrow release the GIL), since this loop is the one per-row Python step of a read."""
     digest = hashlib.blake2b
-    prefix = base + "\x1c"
     hashes: list[str] = []
     for offset in range(0, frame.height, SLICE_ROWS):
-        keys = content_key(frame.slice(offset, SLICE_ROWS)).to_list()
-        hashes.extend(digest((prefix + k).encode("utf-8"), digest_size=12).hexdigest() for k in keys)
+        part = frame.slice(offset, SLICE_ROWS)
+        keys = pl.select(
+            pl.concat_str([pl.lit(base), pl.lit(content_key(part))], separator="\x1c")
+        ).to_series()
+        hashes.extend(digest(key.encode(), digest_size=12).hexdigest() for key in keys.to_list())
     return pl.Series(HASH, hashes, dtype=pl.String())
 
 
