@@ -122,3 +122,16 @@ def test_rows_are_never_removed() -> None:
     out, _ = run([{"check": "min_length", "field": "response"}], rows)
     assert out.height == 5
     assert out["id"].to_list() == ["0", "1", "2", "3", "4"]
+
+
+def test_batch_metrics_run_per_message_too() -> None:
+    rows = [
+        conversation("x y z x y z x y z q", "好的好的好的好的"),
+        conversation("a b c d", "正常的回答内容"),
+    ]
+    params = {"n": 3, "max_share": 0.7, "min_tokens": 2, "min_chars": 0}
+    out, _ = run(
+        [{"check": "max_dup_ngram_share", "name": "loops", "field": "messages", "params": params}], rows
+    )
+    assert out["metric.loops"].to_list() == [0.75, 0.0]  # the worst message: 0.75 beats 0.6
+    assert out["drop_reason"].to_list() == ["loops", None]
