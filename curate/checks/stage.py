@@ -1,10 +1,12 @@
 """Stage `checks` (order 20): every row-local rule of the rule file in one pass, recorded in the ledger.
 
-1. Metrics (`metric.<rule name>`, Float64) come from the metric cache or are computed together in one
-   lazy select (common subexpressions such as a field's text are computed once).
+1. Each field the rules read (response, all_text, …) is computed once into a temporary `__field.<name>`
+   column. Metrics (`metric.<rule name>`, Float64) come from the metric cache (curate.cache) or are
+   computed together in one lazy select over the rows that miss.
 2. Failures are the metric compared with the threshold (so a threshold change costs only comparisons);
    yes/no checks without a metric are evaluated directly.
-3. `curate.ledger.record_failures` records them in file order: drop_reason = first failing rule.
+3. `curate.ledger.record_failures` records them in file order (drop_reason = first failing rule), on
+   the rows that failed something only.
 4. Spans (the offending text, for the report) are computed on failing rows only, into `check_spans`
    (List[Struct{rule, span}], empty when nothing failed or no span is known).
 """
