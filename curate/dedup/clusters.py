@@ -5,11 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 
-def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Component label (smallest member index) of each of n docs, given undirected edges a[i]-b[i]."""
-    parent = np.arange(n, dtype=np.int64)
+class UnionFind:
+    """Union-find over docs 0..n-1 whose roots are always the smallest member (labels do not depend on
+    the order edges arrive in)."""
 
-    def find(x: int) -> int:
+    def __init__(self, n: int) -> None:
+        self.parent = np.arange(n, dtype=np.int64)
+
+    def _find(self, x: int) -> int:
+        parent = self.parent
         root = x
         while parent[root] != root:
             root = int(parent[root])
@@ -17,14 +21,23 @@ def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
             parent[x], x = root, int(parent[x])
         return root
 
-    for x, y in zip(a.tolist(), b.tolist(), strict=True):
-        rx, ry = find(x), find(y)
-        if rx != ry:
-            # the smaller index becomes the root, so labels do not depend on edge order
-            parent[max(rx, ry)] = min(rx, ry)
-    # pointer jumping until every doc points at its root (vectorized; roots are fixed points)
-    while True:
-        jumped = parent[parent]
-        if np.array_equal(jumped, parent):
-            return parent
-        parent = jumped
+    def union_pairs(self, a: np.ndarray, b: np.ndarray) -> None:
+        for x, y in zip(a.tolist(), b.tolist(), strict=True):
+            rx, ry = self._find(x), self._find(y)
+            if rx != ry:
+                self.parent[max(rx, ry)] = min(rx, ry)
+
+    def roots(self) -> np.ndarray:
+        """Root of every doc: pointer jumping until every doc points at its root (vectorized)."""
+        while True:
+            jumped = self.parent[self.parent]
+            if np.array_equal(jumped, self.parent):
+                return self.parent.copy()
+            self.parent = jumped
+
+
+def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Component label (smallest member index) of each of n docs, given undirected edges a[i]-b[i]."""
+    union_find = UnionFind(n)
+    union_find.union_pairs(a, b)
+    return union_find.roots()

@@ -64,7 +64,13 @@ def find_contamination(
         groups = np.concatenate([np.zeros(refs.height, np.int8), np.ones(rows.height, np.int8)])
         settings = dataclasses.replace(near, threshold=config.threshold)
         result = near_duplicates(
-            texts, settings, workers=workers, progress=progress, groups=groups, normalized_input=True
+            texts,
+            settings,
+            workers=workers,
+            progress=progress,
+            groups=groups,
+            normalized_input=True,
+            all_pairs=True,
         )
         near_stats = result.stats()
         # a < b and references come first, so a is the reference and b - n_refs the corpus row

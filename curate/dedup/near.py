@@ -24,6 +24,7 @@ import numpy as np
 import polars as pl
 
 from curate.dedup.candidates import candidate_pairs
+from curate.dedup.clusters import UnionFind
 from curate.dedup.config import NearConfig
 from curate.dedup.lsh import optimal_bands_rows, s_curve
 from curate.dedup.minhash import estimated_jaccard
@@ -31,7 +32,7 @@ from curate.dedup.normalize import PUNCTUATION_PATTERN, normalized
 from curate.dedup.shingles import ShingleSpec, prepared
 from curate.dedup.signing import SignSpec, sign_batch
 from curate.dedup.store import BandStore
-from curate.dedup.verify import ShingleHashes, pair_jaccard
+from curate.dedup.verify import DocSets, ShingleHashes, pair_jaccard, sorted_unique
 
 Progress = Callable[[str, int, int], None]
 
@@ -181,8 +182,13 @@ def near_duplicates(
     groups: np.ndarray | None = None,
     threshold: float | None = None,
     normalized_input: bool = False,
+    all_pairs: bool = False,
 ) -> NearResult:
     """Pairs of texts whose (verified, or estimated) Jaccard reaches the threshold.
+
+    With verification on, a candidate pair whose two texts are already connected through verified pairs
+    is not verified again (it cannot change the clusters); `all_pairs` verifies every candidate instead
+    (decontamination needs each row's best reference; the benchmark's pair-level recall).
 
     `groups` (an int per text) keeps only pairs across groups (decontamination: corpus vs reference).
     `spill_dir` (or config.spill, then a temporary folder) keeps signatures and bands on disk.
@@ -213,16 +219,58 @@ def near_duplicates(
                 if progress is not None:
                     progress("dedup: verifying candidate pairs", done, total)
 
-            jac = pair_jaccard(store.lookup, a, b, progress=verify_progress)
+            if all_pairs:
+                jac = pair_jaccard(store.lookup, a, b, progress=verify_progress)
+                found = pairs.with_columns(jaccard=pl.Series(jac, dtype=pl.Float64))
+            else:
+                found = verify_for_clusters(store, a, b, len(prepped), threshold, verify_progress)
         else:
             jac = estimated_jaccard(store.signatures(a), store.signatures(b)) if len(a) else np.zeros(0)
-        found = pairs.with_columns(jaccard=pl.Series(jac, dtype=pl.Float64)).filter(
-            pl.col("jaccard") >= threshold
+            found = pairs.with_columns(jaccard=pl.Series(jac, dtype=pl.Float64))
+        found = found.filter(pl.col("jaccard") >= threshold)
+        members = sorted_unique(
+            np.concatenate([found["a"].to_numpy(), found["b"].to_numpy()]).astype(np.int64)
         )
-        members = np.unique(np.concatenate([found["a"].to_numpy(), found["b"].to_numpy()]).astype(np.int64))
         member_hashes = store.shingle_hashes(members)
         store.cleanup()
     return NearResult(found, bands, rows, s_curve(bands, rows), pairs.height, scripts, member_hashes)
+
+
+def verify_for_clusters(
+    store: BandStore,
+    a: np.ndarray,
+    b: np.ndarray,
+    n: int,
+    threshold: float,
+    progress: Callable[[int, int], None],
+    chunk: int = 50_000,
+) -> pl.DataFrame:
+    """Verified pairs (a, b, jaccard) that connect the clusters, skipping candidates already connected.
+
+    Candidates come sorted, chunks are fixed, so which pairs are skipped does not depend on workers or
+    batch sizes; the clusters are those of verifying every pair (a skipped pair joins nothing new).
+    """
+    union_find = UnionFind(n)
+    sets = DocSets.build(store.lookup, np.concatenate([a, b])) if len(a) else None
+    kept: list[pl.DataFrame] = []
+    for start in range(0, len(a), chunk):
+        ca, cb = a[start : start + chunk].astype(np.int64), b[start : start + chunk].astype(np.int64)
+        roots = union_find.roots()
+        need = roots[ca] != roots[cb]
+        ca, cb = ca[need], cb[need]
+        jac = sets.jaccard(ca, cb) if sets is not None else np.zeros(0)
+        hit = jac >= threshold
+        union_find.union_pairs(ca[hit], cb[hit])
+        kept.append(
+            pl.DataFrame(
+                {"a": ca[hit].astype(np.uint32), "b": cb[hit].astype(np.uint32), "jaccard": jac[hit]},
+                schema={"a": pl.UInt32, "b": pl.UInt32, "jaccard": pl.Float64},
+            )
+        )
+        progress(min(start + chunk, len(a)), len(a))
+    if not kept:
+        return pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32, "jaccard": pl.Float64})
+    return pl.concat(kept)
 
 
 @contextmanager
