@@ -141,6 +141,10 @@ def test_char_run_without_backreferences() -> None:
     # rows without four of one character in a row are not measured (null = "no run of 4+")
     assert metric(out, "max_char_run") == [7.0, 7.0, 4.0, 4.0, None, None]
     assert reasons(out) == ["max_char_run", "max_char_run", None, None, None, None]
+    assert out["check_spans"].to_list()[:2] == [
+        [{"rule": "max_char_run", "span": "啊" * 7}],
+        [{"rule": "max_char_run", "span": "1" * 7}],
+    ]
 
 
 def test_duplicate_lines_and_paragraphs() -> None:
