@@ -25,6 +25,7 @@ from reports.run_data import RunData, display_text, load_run
 PREVIOUS = "previous"
 SNAPSHOT_FILES = ("rows.parquet", "stats.json", "rules.resolved.yaml")
 EXAMPLES = 3
+OPEN_EXAMPLES = 2  # the first rules' examples are shown open; the rest one click away
 
 
 def snapshot_previous(run_dir: str | os.PathLike[str]) -> Path | None:
@@ -165,12 +166,12 @@ def render_comparison(view: ComparisonView | None, why_missing: str = "") -> str
             ]
         )
     parts = [summary, note, table(["rule", "setting changed", "newly dropped", "restored"], rows)]
-    for c in view.changes:
+    for i, c in enumerate(view.changes):
         ex = [['<td class="dropped">newly dropped</td>', text(i), clip(t, 300)] for i, t in c.newly_examples]
         ex += [['<td class="kept">restored</td>', text(i), clip(t, 300)] for i, t in c.restored_examples]
         if ex:
             parts.append(
-                f"<details><summary>{text(c.reason)}: examples</summary>"
+                f"<details{' open' if i < OPEN_EXAMPLES else ''}><summary>{text(c.reason)}: examples</summary>"
                 + table(["change", "id", "text"], ex, cls="examples")
                 + "</details>"
             )
