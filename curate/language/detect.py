@@ -1,13 +1,16 @@
 """langdetect for what the script cannot settle: seeded, narrowed to candidates, in parallel processes.
 
 langdetect samples n-grams at random, so it answers differently run to run unless seeded; every process here
-(this one and each worker) loads its own profiles and seeds its own factory, and langdetect reseeds before
+(this one and each worker) loads its own profiles and seeds its own factories, and langdetect reseeds before
 every text, so an answer depends only on (text, candidates, seed), not on which worker ran it or in which
-order. Candidates become a prior map: a Han-only text can only come out zh or ja, never ko.
+order. Candidates get a factory holding only their profiles: a Han-only text can only come out zh or ja,
+never ko, and langdetect's inner loop (one multiply per loaded language per sampled n-gram) runs over 3
+languages instead of 55 for Han text, 31 instead of 55 for Latin text.
 """
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -19,9 +22,10 @@ from typing import Final
 from langdetect import DetectorFactory
 from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
+from langdetect.utils.lang_profile import LangProfile
 
 SEED: Final = 0
-DETECTOR_VERSION: Final = f"langdetect-{version('langdetect')}/winnow-1"
+DETECTOR_VERSION: Final = f"langdetect-{version('langdetect')}/winnow-2"
 PARALLEL_MIN: Final = 256  # below this many texts, starting worker processes costs more than it saves
 CHUNK: Final = 512
 
@@ -30,35 +34,40 @@ _PROFILE_NAMES: Final[dict[str, tuple[str, ...]]] = {"zh": ("zh-cn", "zh-tw")}
 
 Item = tuple[str, tuple[str, ...]]  # (text sample, candidate languages; empty = all)
 
-_factory: DetectorFactory | None = None
+_factories: dict[tuple[int, tuple[str, ...]], DetectorFactory] = {}
 
 
-def _load_factory(seed: int) -> DetectorFactory:
-    global _factory
-    if _factory is None or _factory.seed != seed:
+def _profile_names(candidates: tuple[str, ...]) -> tuple[str, ...]:
+    known = set(os.listdir(PROFILES_DIRECTORY))
+    if not candidates:
+        return tuple(sorted(known))
+    names = [name for lang in candidates for name in _PROFILE_NAMES.get(lang, (lang,))]
+    return tuple(sorted(name for name in set(names) if name in known))
+
+
+def _load_factory(seed: int, candidates: tuple[str, ...] = ()) -> DetectorFactory | None:
+    """A seeded factory with the candidates' profiles (all profiles for no candidates); None if none exist."""
+    names = _profile_names(candidates)
+    if not names:
+        return None
+    key = (seed, names)
+    if key not in _factories:
         DetectorFactory.seed = seed  # the documented switch; the instance copy below is what Detector reads
         factory = DetectorFactory()
-        factory.load_profile(PROFILES_DIRECTORY)
+        for index, name in enumerate(names):
+            with open(os.path.join(PROFILES_DIRECTORY, name), encoding="utf-8") as handle:
+                factory.add_profile(LangProfile(**json.load(handle)), index, len(names))
         factory.set_seed(seed)
-        _factory = factory
-    return _factory
-
-
-def _prior(candidates: tuple[str, ...], known: set[str]) -> dict[str, float]:
-    names = [name for lang in candidates for name in _PROFILE_NAMES.get(lang, (lang,))]
-    return {name: 1.0 for name in names if name in known}
+        _factories[key] = factory
+    return _factories[key]
 
 
 def detect_one(text: str, candidates: tuple[str, ...] = (), seed: int = SEED) -> str:
     """ISO 639-1 code of `text` among `candidates` (all when empty), or "und" when there is nothing to go on."""
-    factory = _load_factory(seed)
+    factory = _load_factory(seed, candidates)
+    if factory is None:
+        return "und"
     detector = factory.create()
-    if candidates:
-        prior = _prior(candidates, set(factory.get_lang_list()))
-        if not prior:
-            return "und"
-        if len(prior) < len(factory.get_lang_list()):
-            detector.set_prior_map(prior)
     detector.append(text)
     try:
         answer = detector.detect()

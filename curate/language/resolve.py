@@ -11,7 +11,7 @@ Rules, in order (weighted letters: see curate.language.scripts):
                                                                 kana is vanishingly rare)
   * CJK dominant, shorter Han-only text                      → langdetect among {zh, ja}
   * Latin dominant, but Han present and < 6 Latin words      → zh ("Java 和 Python": names inside Chinese)
-  * English function words >= 20% of >= 6 Latin words        → en (unmistakable English; saves langdetect)
+  * >= 1/3 of >= 3 words are common English words, no é/ñ/ß  → en (unmistakable English; saves langdetect)
   * fewer than `min_words` words left for langdetect         → "und"
   * any other script group with one candidate language       → that language (Thai → th, Greek → el, …)
   * otherwise                                                → langdetect among the group's candidates
@@ -32,17 +32,27 @@ import polars as pl
 
 from curate.language.scripts import GROUP_LANGUAGES, GROUPS, dominant_group, weighted, weighted_letters
 
-# Function words that are English and (nearly) no other Latin-script language's: "is" (Dutch), "for"
-# (Danish, Norwegian), "by" (Danish), "was"/"will"/"an" (German), "on" (French) are left out on purpose.
+# Common English words that are (nearly) no other Latin-script language's words: "a", "in", "is", "was",
+# "no", "on", "an", "so", "me", "do", "for", "by", "will", "all" are left out on purpose (Dutch, German,
+# Afrikaans, Spanish, Sesotho, Danish… use them). Chosen on ../shared/data/lingua_langid (75 languages):
+# every non-English text this list settles as English there is English text (mislabelled or a quoted title).
 # fmt: off
-ENGLISH_FUNCTION_WORDS: Final = (
+ENGLISH_WORDS: Final = (
     "the", "and", "of", "that", "with", "this", "are", "you", "your", "it", "be", "have", "has", "not",
     "which", "what", "how", "should", "would", "there", "their", "they", "these", "been", "were", "into",
+    "to", "from", "or", "can", "does", "if", "its", "our", "my", "she", "his", "her", "them", "who", "when",
+    "where", "why", "more", "most", "some", "any", "each", "other", "about", "than", "then", "only", "also",
+    "just", "make", "given", "following", "write", "list", "describe", "explain", "create", "generate",
+    "give", "find", "using", "provide", "identify", "sentence", "word", "words", "example", "text", "please",
+    "one", "two", "three", "five", "new", "way", "between", "could", "may", "might", "must", "because",
+    "while", "after", "before", "over", "under", "yes", "summarize", "name", "suggest", "classify",
+    "rewrite", "design", "come", "story", "poem", "article", "question", "answer", "data", "information",
+    "people", "time",
 )
 # fmt: on
-_ENGLISH_WORDS_RE: Final = r"(?i)\b(?:" + "|".join(ENGLISH_FUNCTION_WORDS) + r")\b"
-ENGLISH_MIN_WORDS: Final = 6
-ENGLISH_MIN_SHARE: Final = 0.2
+_ENGLISH_WORDS_RE: Final = r"(?i)\b(?:" + "|".join(ENGLISH_WORDS) + r")\b"
+ENGLISH_MIN_WORDS: Final = 3
+ENGLISH_MIN_SHARE: Final = 0.34
 MIXED_MAX_LATIN_WORDS: Final = 6
 
 
@@ -87,11 +97,13 @@ def make_resolution(
 
 
 def english_word_counts(measured: pl.Expr) -> list[pl.Expr]:
-    """`n_words` (runs of 2+ letters), `n_latin_words` and `n_english` (English function words)."""
+    """`n_words` (runs of 2+ letters), `n_latin_words`, `n_english` (common English words) and
+    `n_non_ascii_letters` of the measured text."""
     return [
         measured.str.count_matches(r"\p{L}{2,}").alias("n_words"),
         measured.str.count_matches(r"\p{Latin}+").alias("n_latin_words"),
         measured.str.count_matches(_ENGLISH_WORDS_RE).alias("n_english"),
+        measured.str.count_matches(r"[\p{L}&&[^a-zA-Z]]").alias("n_non_ascii_letters"),
     ]
 
 
@@ -131,6 +143,7 @@ def resolve_exprs(resolution: Resolution) -> tuple[pl.Expr, pl.Expr]:
     if resolution.english_fast_path():
         english = (
             (dominant == "latin")
+            & (pl.col("n_non_ascii_letters") == 0)  # é, ñ, ß, ø…: another language's letters
             & (pl.col("n_words") >= ENGLISH_MIN_WORDS)
             & (pl.col("n_english") >= pl.col("n_words") * ENGLISH_MIN_SHARE)
         )
