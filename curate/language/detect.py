@@ -10,6 +10,7 @@ languages instead of 55 for Han text, 31 instead of 55 for Latin text.
 
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import os
@@ -37,6 +38,7 @@ Item = tuple[str, tuple[str, ...]]  # (text sample, candidate languages; empty =
 _factories: dict[tuple[int, tuple[str, ...]], DetectorFactory] = {}
 
 
+@functools.lru_cache(maxsize=64)
 def _profile_names(candidates: tuple[str, ...]) -> tuple[str, ...]:
     known = set(os.listdir(PROFILES_DIRECTORY))
     if not candidates:
