@@ -2,7 +2,8 @@
 
 Rendering templates is Python, so one process cannot use two cores for it; the chunks are spread over
 forked worker processes, each with its own copy of the encoder and the tokenizer's thread pool switched off
-(the processes are the parallelism). Each chunk comes back as compact Polars frames, not Python lists.
+(the processes are the parallelism). The rows reach the workers by fork (copy-on-write), not by pickling,
+and each chunk comes back as compact Polars frames, not Python lists.
 With one worker (or on platforms without fork) everything runs in this process.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from curate.shard.tokenize import Encoder
 TOKENS = pl.List(pl.Int32())
 
 _WORKER_ENCODER: Encoder | None = None
+_WORKER_ROWS: pl.DataFrame | None = None
 
 
 @dataclass
@@ -28,6 +30,10 @@ class ChunkResult:
     sft: pl.DataFrame  # row, input_ids, labels, truncated
     preference: pl.DataFrame  # row, prompt_length, chosen/rejected input_ids and labels
     dropped: pl.DataFrame  # row, reason, detail
+
+    @property
+    def rows(self) -> int:
+        return self.sft.height + self.preference.height + self.dropped.height
 
 
 def _encode_chunk(encoder: Encoder, offset: int, rows: list[dict[str, Any]]) -> ChunkResult:
@@ -58,9 +64,11 @@ def _worker_init() -> None:
     os.environ["TOKENIZERS_PARALLELISM"] = "false"
 
 
-def _worker_run(job: tuple[int, list[dict[str, Any]]]) -> ChunkResult:
+def _worker_run(job: tuple[int, int]) -> ChunkResult:
     assert _WORKER_ENCODER is not None
-    return _encode_chunk(_WORKER_ENCODER, *job)
+    assert _WORKER_ROWS is not None
+    offset, length = job
+    return _encode_chunk(_WORKER_ENCODER, offset, _WORKER_ROWS.slice(offset, length).to_dicts())
 
 
 def default_workers() -> int:
@@ -69,27 +77,33 @@ def default_workers() -> int:
 
 def encode_chunks(
     encoder: Encoder,
-    chunks: Iterator[tuple[int, list[dict[str, Any]]]],
+    rows: pl.DataFrame,
     *,
     workers: int,
+    chunk_rows: int = 512,
     on_done: Callable[[int], None] | None = None,
 ) -> list[ChunkResult]:
-    """Encode (offset, rows) chunks, in order; `on_done(rows)` after each chunk (progress)."""
-    global _WORKER_ENCODER
+    """Encode `rows` (canonical columns) in chunks, results in row order; `on_done(n)` after each chunk.
+
+    The workers are forked after the frame and the encoder exist, so they share them copy-on-write and only
+    (offset, length) pairs travel to them.
+    """
+    global _WORKER_ENCODER, _WORKER_ROWS
+    jobs = [(offset, chunk_rows) for offset in range(0, rows.height, chunk_rows)]
     results: list[ChunkResult] = []
-    if workers <= 1 or "fork" not in mp.get_all_start_methods():
-        for offset, rows in chunks:
-            results.append(_encode_chunk(encoder, offset, rows))
+    if workers <= 1 or len(jobs) <= 1 or "fork" not in mp.get_all_start_methods():
+        for offset, length in jobs:
+            results.append(_encode_chunk(encoder, offset, rows.slice(offset, length).to_dicts()))
             if on_done:
-                on_done(len(rows))
+                on_done(results[-1].rows)
         return results
-    _WORKER_ENCODER = encoder  # inherited by the forked workers
+    _WORKER_ENCODER, _WORKER_ROWS = encoder, rows
     try:
-        with mp.get_context("fork").Pool(workers, initializer=_worker_init) as pool:
-            for result in pool.imap(_worker_run, chunks):
+        with mp.get_context("fork").Pool(min(workers, len(jobs)), initializer=_worker_init) as pool:
+            for result in pool.imap(_worker_run, jobs):
                 results.append(result)
                 if on_done:
-                    on_done(result.sft.height + result.preference.height + result.dropped.height)
+                    on_done(result.rows)
     finally:
-        _WORKER_ENCODER = None
+        _WORKER_ENCODER = _WORKER_ROWS = None
     return results

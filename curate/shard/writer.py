@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,8 +37,6 @@ from curate.shard.parallel import ChunkResult, default_workers, encode_chunks
 from curate.shard.settings import ShardSettings
 from curate.shard.templates import resolve_template
 from curate.shard.tokenize import ROW_COLUMNS, Encoder
-
-CHUNK_ROWS = 512
 
 
 @dataclass(frozen=True)
@@ -75,12 +73,6 @@ def _input_frame(kept_path: Path) -> pl.DataFrame:
         pl.when(split == "train").then(pl.max_horizontal(repeats, pl.lit(1))).otherwise(1).alias("repeats"),
         pl.col("kind").cast(pl.String),
     )
-
-
-def _chunks(frame: pl.DataFrame) -> Iterator[tuple[int, list[dict[str, Any]]]]:
-    rows = frame.select(ROW_COLUMNS)
-    for offset in range(0, rows.height, CHUNK_ROWS):
-        yield offset, rows.slice(offset, CHUNK_ROWS).to_dicts()
 
 
 def _with_rows(part: pl.DataFrame, frame: pl.DataFrame, repeat: bool) -> pl.DataFrame:
@@ -186,7 +178,9 @@ def shard_run(
         if on_progress:
             on_progress(done, frame.height)
 
-    results = encode_chunks(encoder, _chunks(frame), workers=workers or default_workers(), on_done=progress)
+    results = encode_chunks(
+        encoder, frame.select(ROW_COLUMNS), workers=workers or default_workers(), on_done=progress
+    )
     identity = RunIdentity(template.name, template.text, fingerprint, key, str(kept_path), digest)
     manifest = _assemble(results, frame, settings, identity, out_dir, tokenizer)
     return ShardResult(out_dir, manifest, reused=False)
