@@ -175,7 +175,7 @@ CSS: Final = """
 :root{--fg:#1f2328;--muted:#656d76;--line:#d0d7de;--bg:#fff;--soft:#f6f8fa;--accent:#0969da;
 --bad:#cf222e;--good:#1a7f37;--warn:#9a6700}
 *{box-sizing:border-box}
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",sans-serif;
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC","PingFang SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;
 color:var(--fg);background:var(--bg);margin:0}
 header{background:var(--soft);border-bottom:1px solid var(--line);padding:12px 24px;position:sticky;top:0;z-index:2}
 h1{font-size:20px;margin:0 0 2px}
@@ -192,7 +192,7 @@ th{background:var(--soft);font-weight:600}
 td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .note{color:var(--muted);margin:4px 0}
 .na{color:var(--warn);font-style:italic}
-.corpus{display:block;max-height:18em;overflow:auto;white-space:pre-wrap;word-break:break-word;unicode-bidi:isolate;font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
+.corpus{display:block;max-height:18em;overflow:auto;white-space:pre-wrap;word-break:break-word;unicode-bidi:isolate;font-family:ui-monospace,Menlo,Consolas,"Noto Sans Mono CJK SC","WenQuanYi Micro Hei Mono",monospace;font-size:12px}
 .trunc{color:var(--muted);font-size:11px;font-style:italic}
 .bidi{background:#fff1c2;color:#7d4e00;border:1px solid #e0b000;border-radius:3px;font-size:10px;padding:0 2px}
 .null{color:var(--muted);font-style:italic}
