@@ -1,9 +1,9 @@
 """A tokenizer's fingerprint: a hash of what decides its token ids, never of its name or path.
 
 Hashed: the serialised Rust tokenizer (vocabulary, merges, normalizer, pre-tokenizer, post-processor,
-decoder, added tokens), the added tokens with their special flags, the special-token map and the chat template. A different tokenizer
-saved at the same path changes the fingerprint; the same tokenizer saved and loaded again keeps it (the
-trainer may check SHARDDIR/tokenizer against the manifest).
+decoder, added tokens), the added tokens with their special flags, the special-token map and the chat
+template. A different tokenizer saved at the same path changes the fingerprint; the same tokenizer saved and
+loaded again keeps it (the trainer checks SHARDDIR/tokenizer against the manifest).
 """
 
 from __future__ import annotations
@@ -22,9 +22,12 @@ def _backend_content(tokenizer: Any) -> Any:
     text = backend.to_str()
     if backend.truncation is None and backend.padding is None:
         return text
-    spec = json.loads(text)
-    spec["truncation"] = spec["padding"] = None
-    return json.dumps(spec, ensure_ascii=False)
+    from tokenizers import Tokenizer  # a copy without the settings serialises exactly like an unset one
+
+    clone = Tokenizer.from_str(text)
+    clone.no_truncation()
+    clone.no_padding()
+    return clone.to_str()
 
 
 def _added_tokens(tokenizer: Any) -> list[tuple[int, str, bool]]:

@@ -5,8 +5,8 @@ Layout (COMMON.md contract; keys may only be added):
     {"version": 1, "tokenizer_fingerprint", "template": {"name", "text"}, "max_len", "masking": {...},
      "truncation": {...}, "splits": {split: {"buckets": [{"file", "min_len", "max_len", "rows", "tokens",
      "trainable_tokens"}], "rows", "tokens", "trainable_tokens"}},
-     added here: "cache_key", "settings", "input", "rows_in", "bucket_bounds", "padding", "preference",
-     "dropped", "tokenizer_dir", "created"}
+     added here: "cache_key", "settings", "input", "rows_in", "bucket_bounds", "buckets_source", "padding",
+     "preference", "dropped", "tokenizer_dir", "created"}
 
 The cache key hashes the content of kept.parquet, every setting, the tokenizer fingerprint (which covers
 the chat template used) and the manifest version: any change to any of them re-shards.

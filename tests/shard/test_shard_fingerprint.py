@@ -33,3 +33,11 @@ def test_fingerprint_changes_with_template_special_tokens_and_vocab() -> None:
     other = AutoTokenizer.from_pretrained(str(shared_path("tokenizers", "llama3_1")))
     assert tokenizer_fingerprint(other) != base
     assert len(base) == 32
+
+
+def test_fingerprint_ignores_run_time_padding_and_truncation() -> None:
+    tokenizer = AutoTokenizer.from_pretrained(str(shared_path("tokenizers", "llama3_1")))
+    base = tokenizer_fingerprint(tokenizer)
+    tokenizer.backend_tokenizer.enable_truncation(16)
+    tokenizer.backend_tokenizer.enable_padding(length=16)
+    assert tokenizer_fingerprint(tokenizer) == base
