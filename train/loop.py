@@ -161,10 +161,14 @@ def train(
 
     # --- batches and schedule ---
     plan0 = epoch_plan(train_split, cfg, 0, world, cfg.data.shuffle)
-    steps_per_epoch = math.ceil(len(plan0) / cfg.optim.grad_accum)
-    if steps_per_epoch == 0:
+    if not plan0:
         raise WinnowError("too few batches for the number of ranks", where=str(shard_dir))
-    total_steps = cfg.loop.max_steps or steps_per_epoch * cfg.loop.epochs
+    # Plans differ a little between epochs (other shuffles, other packs): count each epoch's steps.
+    per_epoch = [math.ceil(len(plan0) / cfg.optim.grad_accum)] + [
+        math.ceil(len(epoch_plan(train_split, cfg, e, world, cfg.data.shuffle)) / cfg.optim.grad_accum)
+        for e in range(1, cfg.loop.epochs if not cfg.loop.max_steps else 0)
+    ]
+    total_steps = cfg.loop.max_steps or sum(per_epoch)
     optimizer = make_optimizer(core, cfg.optim, device)
     scheduler = make_scheduler(optimizer, cfg.schedule, total_steps)
     eval_batches: list[Batch] = []

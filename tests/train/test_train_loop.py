@@ -156,3 +156,19 @@ def test_report_escapes_every_string(tmp_path: Path) -> None:
     assert "<script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "83.33%" in html
+
+
+def test_epochs_run_every_batch_of_every_epoch_once(shards: Path, tmp_path: Path) -> None:
+    from train.batching import plan_batches
+    from train.shards import load_split, read_manifest
+
+    cfg = load_config(
+        None, ["loop.epochs=2", "data.max_tokens=2048", "optim.grad_accum=2", "loop.eval_every=1000"]
+    )
+    train(shards, str(stories_dir()), cfg, tmp_path / "out", console=_quiet())
+    split = load_split(shards, read_manifest(shards), "train")
+    per_epoch = [len(plan_batches(split, max_tokens=2048, seed=42, epoch=e)) for e in (0, 1)]
+    steps = [r for r in read_metrics(tmp_path / "out" / "metrics.jsonl") if r["kind"] == "train"]
+    assert len(steps) == sum((n + 1) // 2 for n in per_epoch)
+    assert [r["epoch"] for r in steps] == [0] * ((per_epoch[0] + 1) // 2) + [1] * ((per_epoch[1] + 1) // 2)
+    assert sum(r["real_tokens"] for r in steps) == 2 * int(split.lengths.sum())  # every row, twice
