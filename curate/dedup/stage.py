@@ -36,6 +36,15 @@ def read_references(config: DecontamConfig) -> tuple[pl.DataFrame, dict[str, Any
             where="dedup.decontaminate.references",
             hint="paths are relative to the folder winnow runs in",
         ) from error
+    if result.quarantine.height:
+        first = result.quarantine.row(0, named=True)
+        problem = f"{result.quarantine.height:,} reference line(s) unreadable, e.g. {first['source']}:{first['line']}: {first['error']}"
+        if result.records.height == 0:
+            raise StageError(
+                f"no reference row could be read ({problem})",
+                where="dedup.decontaminate.references",
+                hint="reference files use the same formats as corpus inputs (alpaca, sharegpt, messages, ...)",
+            )
     info = {
         "files": list(config.references),
         "rows": result.records.height,

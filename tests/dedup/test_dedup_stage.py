@@ -126,3 +126,13 @@ def test_contaminated_rows_are_dropped_before_dedup(tmp_path: Any) -> None:
     assert out["contaminated_ref"].to_list()[:2] == [f"{ref}:1", f"{ref}:1"]
     assert ctx.stats["dedup"]["decontamination"]["contaminated"] == 2
     assert pl.Series(out["dup_cluster"]).null_count() == 3
+
+
+def test_reference_file_with_no_readable_row_is_an_error(tmp_path: Any) -> None:
+    ref = tmp_path / "questions.jsonl"
+    ref.write_text('{"question_id": 1, "turns": ["a question"]}\n', encoding="utf-8")
+    with pytest.raises(
+        StageError,
+        match=r"no reference row could be read \(1 reference line\(s\) unreadable, e.g. .*questions.jsonl:1: no supported format",
+    ):
+        read_references(DecontamConfig(references=(str(ref),)))
