@@ -265,3 +265,30 @@ def test_verification_removes_false_positives() -> None:
     assert verified.candidates >= 1
     assert verified.pairs.height == 0
     assert unverified.candidates == verified.candidates
+
+
+def test_planted_copies_in_real_zh_and_en_rows_are_found() -> None:
+    import json
+
+    from tests.conftest import shared_path
+
+    rows = []
+    for name, prefix in (("alpaca_zh_demo.json", "zh"), ("alpaca_en_demo.json", "en")):
+        items = json.loads(shared_path("llama_factory_demo", name).read_text("utf-8"))[:40]
+        for item in items:
+            rows.append(
+                sft(len(rows), f"{item['instruction']}\n{item['input']}".strip(), item["output"], prefix)
+            )
+    zh_copy = rows[3]["messages"][0]["content"] + "。"  # punctuation added
+    en_words = rows[45]["messages"][0]["content"].split(" ")
+    en_copy = " ".join([*en_words[:2], "please", *en_words[2:]])  # a word inserted
+    rows.append(sft(len(rows), zh_copy, rows[3]["messages"][1]["content"], "zh"))
+    rows.append(sft(len(rows), en_copy, rows[45]["messages"][1]["content"], "en"))
+    out, _ = find_duplicates(
+        frame_from_rows(rows), DedupConfig(key="conversation", keep="first_seen"), workers=1
+    )
+    planted = out.tail(2).select("dup_kept_id", "dup_reason").rows()
+    assert planted == [("r3", "near_duplicate"), ("r45", "near_duplicate")]
+    assert out["dup_jaccard"][-2] == 1.0  # shingles are punctuation-blind, the exact key is not
+    assert 0.7 <= out["dup_jaccard"][-1] < 1.0
+    assert out.head(80)["dup_reason"].null_count() == 80  # the originals are kept
