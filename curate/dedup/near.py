@@ -275,11 +275,12 @@ def verify_for_clusters(
 
 @contextmanager
 def contextlib_spill(spill_dir: Path | None, spill: bool) -> Iterator[Path | None]:
-    """The folder to spill to: the one given, a temporary one when `spill` is on, or None (memory)."""
-    if spill_dir is not None:
-        yield spill_dir
-    elif spill:
-        with tempfile.TemporaryDirectory(prefix="winnow-dedup-") as tmp:
-            yield Path(tmp)
-    else:
+    """The folder to spill to: a fresh temporary folder inside `spill_dir` (so runs sharing a cache never
+    meet), one in the system's temporary folder when only `spill` is on, or None (memory)."""
+    if spill_dir is None and not spill:
         yield None
+        return
+    if spill_dir is not None:
+        spill_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="winnow-dedup-", dir=spill_dir) as tmp:
+        yield Path(tmp)

@@ -57,7 +57,7 @@ def _spill_dir(config: DedupConfig, ctx: StageContext) -> Path | None:
     if not config.near.spill:
         return None
     base = ctx.cache_dir or ctx.run_dir
-    return base / "dedup-signatures" if base is not None else None  # None: a temporary folder
+    return base / "dedup-spill" if base is not None else None  # None: the system's temporary folder
 
 
 @stage("dedup", order=40)
