@@ -7,6 +7,7 @@ skip it when nothing changed; each returns a small JSON-able summary that a skip
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -196,6 +197,10 @@ def run_train(ctx: RunContext) -> dict[str, Any]:
     ]
     cfg = load_config(Path(config.resolve(config.train.config)) if config.train.config else None, overrides)
     out = ctx.stage_dir("train")
+    if out.exists():
+        # The shards or settings changed (that is why this step runs): the old adapter is stale, and the
+        # trainer rightly refuses to mix a new run into a folder holding another one.
+        shutil.rmtree(out)
     result = train(
         ctx.stage_dir("shards"), model_path(ctx, config.train.model), cfg, out, console=ctx.console
     )
