@@ -21,12 +21,13 @@ from importlib.metadata import version
 from typing import Final
 
 from langdetect import DetectorFactory
+from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
 from langdetect.utils.lang_profile import LangProfile
 
 SEED: Final = 0
-DETECTOR_VERSION: Final = f"langdetect-{version('langdetect')}/winnow-2"
+DETECTOR_VERSION: Final = f"langdetect-{version('langdetect')}/winnow-3"
 PARALLEL_MIN: Final = 256  # below this many texts, starting worker processes costs more than it saves
 CHUNK: Final = 512
 
@@ -64,20 +65,43 @@ def _load_factory(seed: int, candidates: tuple[str, ...] = ()) -> DetectorFactor
     return _factories[key]
 
 
+def _code(profile: str) -> str:
+    return "zh" if profile.startswith("zh-") else profile
+
+
+class _LanguageDetector(Detector):
+    """langdetect's Detector, converging on languages rather than profiles: zh-cn and zh-tw are one
+    language here, so a Chinese text whose probability splits between them converges as soon as their sum
+    is clear (langdetect alone runs all 7 trials to its 1000-iteration limit on such a text)."""
+
+    def __init__(self, factory: DetectorFactory) -> None:
+        super().__init__(factory)
+        self._chinese = [i for i, lang in enumerate(self.langlist) if lang.startswith("zh-")]
+
+    def _normalize_prob(self, prob: list[float]) -> float:
+        maxp: float = super()._normalize_prob(prob)  # normalises `prob` in place
+        if len(self._chinese) > 1:
+            maxp = max(maxp, sum(prob[i] for i in self._chinese))
+        return maxp
+
+
 def detect_one(text: str, candidates: tuple[str, ...] = (), seed: int = SEED) -> str:
     """ISO 639-1 code of `text` among `candidates` (all when empty), or "und" when there is nothing to go on."""
     factory = _load_factory(seed, candidates)
     if factory is None:
         return "und"
-    detector = factory.create()
+    detector = _LanguageDetector(factory)
     detector.append(text)
     try:
-        answer = detector.detect()
+        ranked = detector.get_probabilities()
     except LangDetectException:  # no n-gram the profiles know
         return "und"
-    if answer == "unknown":
+    by_language: dict[str, float] = {}
+    for language in ranked:
+        by_language[_code(language.lang)] = by_language.get(_code(language.lang), 0.0) + language.prob
+    if not by_language:
         return "und"
-    return "zh" if answer.startswith("zh-") else answer
+    return max(sorted(by_language), key=lambda code: by_language[code])
 
 
 def _detect_chunk(items: Sequence[Item], seed: int) -> list[str]:
