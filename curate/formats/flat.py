@@ -8,7 +8,7 @@ format drives both the per-row reader (`to_records`, strict) and the vectorised 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,15 +134,7 @@ class FlatFormat(Format):
     def frame_records(self, frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.Series]:
         """(canonical columns for every row, mask of rows that fail validation and need the slow path)."""
         spec = self.spec
-
-        def col(key: str | None) -> pl.Expr:
-            if key is None or key not in frame.columns:
-                return pl.lit(None, dtype=pl.String())
-            return pl.col(key).cast(pl.String())
-
-        def optional(key: str | None) -> pl.Expr:
-            value = col(key)
-            return pl.when(value == "").then(None).otherwise(value)
+        col, _ = _column_exprs(frame)
 
         def blank(expr: pl.Expr) -> pl.Expr:
             return expr.is_null() | (expr.str.strip_chars() == "")
@@ -157,16 +149,42 @@ class FlatFormat(Format):
             if spec.assistant:
                 bad = bad | blank(col(spec.assistant))
             out["messages"] = pl.lit(None)  # placeholder, filled by _messages below (kept in column order)
-            out["system"] = optional(spec.system)
-            out["task"] = optional(spec.task)
-            out["input"] = optional(spec.input)
+            out.update(self._text_fields(frame))
             if spec.chosen and spec.rejected:
-                out["chosen"], out["rejected"] = col(spec.chosen), col(spec.rejected)
                 bad = bad | blank(col(spec.chosen)) | blank(col(spec.rejected))
         selected = frame.select(bad.alias("__bad"), **out)
         if not spec.text:
             selected = selected.with_columns(messages=self._messages(frame))
         return selected.drop("__bad"), selected["__bad"]
+
+    def _text_fields(self, frame: pl.DataFrame) -> dict[str, pl.Expr]:
+        """The canonical string fields besides kind, text and messages, from the input columns."""
+        spec = self.spec
+        col, optional = _column_exprs(frame)
+        out = {"system": optional(spec.system), "task": optional(spec.task), "input": optional(spec.input)}
+        if spec.chosen and spec.rejected:
+            out["chosen"], out["rejected"] = col(spec.chosen), col(spec.rejected)
+        return out
+
+    def frame_keys(self, frame: pl.DataFrame, base: str) -> pl.Series:
+        """The id content key of every row (as `curate.io.ids.content_key` gives for the canonical rows of
+        `frame_records`, prefixed by `base`), built straight from the input columns: no messages lists."""
+        from curate.io.ids import key_expr, messages_key_expr  # formats must not import io at load time
+
+        spec = self.spec
+        col, _ = _column_exprs(frame)
+        fields = {"kind": pl.lit(self.kind, dtype=pl.String())}
+        if spec.text:
+            fields["text"] = col(spec.text)
+            messages = pl.lit(None, dtype=pl.String())
+        else:
+            fields.update(self._text_fields(frame))
+            keys = [spec.user, spec.assistant] if spec.assistant else [spec.user]
+            roles = ["user", "assistant"][: len(keys)]
+            messages = messages_key_expr(
+                [(role, col(k).fill_null("")) for role, k in zip(roles, keys, strict=True)]
+            )
+        return frame.select(key_expr(fields, messages, base)).to_series()
 
     def _messages(self, frame: pl.DataFrame) -> pl.Series:
         """user (+ assistant) turns per row. Built flat and reshaped: `concat_list` of structs is several
@@ -255,3 +273,21 @@ class FlatFormat(Format):
         written.row = row
         spread_meta(row, record, written, self.name)
         return written
+
+
+def _column_exprs(
+    frame: pl.DataFrame,
+) -> tuple[Callable[[str | None], pl.Expr], Callable[[str | None], pl.Expr]]:
+    """(col, optional): an input key as a String expression (null when the frame lacks it), and the same
+    with "" as null (optional fields)."""
+
+    def col(key: str | None) -> pl.Expr:
+        if key is None or key not in frame.columns:
+            return pl.lit(None, dtype=pl.String())
+        return pl.col(key).cast(pl.String())
+
+    def optional(key: str | None) -> pl.Expr:
+        value = col(key)
+        return pl.when(value == "").then(None).otherwise(value)
+
+    return col, optional

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from curate.formats.base import Format, Record, RowError
 from curate.formats.registry import detect, no_format_message
-from curate.io.ids import HASH, base_name, row_hashes
+from curate.io.ids import HASH_SCHEMA, base_name, hash_keys, row_hashes
 from curate.record import KIND, MESSAGE, RECORD_SCHEMA
 
 SNIPPET_CHARS = 200
@@ -42,7 +42,7 @@ class SourceSink:
         self.source = source
         self.forced = forced
         self.records: list[Record] = []
-        self.frames: list[tuple[pl.DataFrame, Future[pl.Series]]] = []
+        self.frames: list[tuple[pl.DataFrame, Future[pl.DataFrame]]] = []
         self.quarantine: list[dict[str, Any]] = []
         self.counts: Counter[str] = Counter()
         self.rows_read = 0
@@ -78,22 +78,27 @@ class SourceSink:
             self.records.append(record)
         self.counts[fmt.name] += len(records)
 
-    def frame(self, frame: pl.DataFrame, fmt: str) -> None:
-        """Rows converted by a vectorised reader: `frame` has canonical columns and `line`. Their hashes are
-        computed in a worker thread while the reader parses the next piece."""
+    def frame(self, frame: pl.DataFrame, fmt: str, keys: pl.Series | None = None) -> None:
+        """Rows converted by a vectorised reader: `frame` has canonical columns and `line`; `keys`, when the
+        reader built them, their id content keys (curate.io.ids). Hashes are computed in a worker thread
+        while the reader parses the next piece."""
         self.rows_read += frame.height
         self.counts[fmt] += frame.height
         rows = canonical(frame.with_columns(format=pl.lit(fmt), source=pl.lit(self.source)))
-        self.frames.append((rows, _hasher().submit(row_hashes, rows, base_name(self.source))))
+        if keys is None:
+            hashes = _hasher().submit(row_hashes, rows, base_name(self.source))
+        else:
+            hashes = _hasher().submit(hash_keys, keys)
+        self.frames.append((rows, hashes))
 
     def records_frame(self) -> pl.DataFrame:
-        """Every accepted row in line order, with its content hash in `__hash` (see curate.io.ids)."""
-        frames = [rows.with_columns(hashes.result()) for rows, hashes in self.frames]
+        """Every accepted row in line order, with its content hash columns (HASH_SCHEMA, curate.io.ids)."""
+        frames = [rows.hstack(hashes.result()) for rows, hashes in self.frames]
         if self.records:
             rows = frame_from_records(self.records, self.source)
-            frames.append(rows.with_columns(row_hashes(rows, base_name(self.source))))
+            frames.append(rows.hstack(row_hashes(rows, base_name(self.source))))
         if not frames:
-            return canonical(pl.DataFrame()).with_columns(pl.lit(None, dtype=pl.String()).alias(HASH))
+            return canonical(pl.DataFrame()).hstack(pl.DataFrame(schema=HASH_SCHEMA))
         combined = pl.concat(frames, how="vertical")
         # vectorised pieces and per-line rows arrive out of order only around bad lines
         return combined if combined["line"].is_sorted() else combined.sort("line", maintain_order=True)

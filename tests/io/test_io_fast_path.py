@@ -129,3 +129,41 @@ def test_date_like_text_stays_text_on_the_fast_path(tmp_path: Path, monkeypatch:
     assert fast_pieces == 1
     assert_frame_equal(fast.records, slow.records)  # type: ignore[attr-defined]
     assert fast.records["messages"][0][1]["content"] == "2021-07-01"  # type: ignore[attr-defined]
+
+
+def test_fast_path_quarantine_snippets_keep_the_line_key_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(jsonl, "SMALL_PIECE_LINES", 4)
+    rows: list[object] = [{"instruction": f"q{i}", "input": "", "output": f"a{i}"} for i in range(20)]
+    rows[7] = {"instruction": "q", "input": "x", "output": " "}
+    write_lines(tmp_path / "order.jsonl", rows)
+    fast, slow, fast_pieces = both_paths(tmp_path / "order.jsonl", monkeypatch)
+    assert fast_pieces == 1
+    assert_frame_equal(fast.quarantine, slow.quarantine)  # type: ignore[attr-defined]
+    assert fast.quarantine["snippet"][0] == '{"instruction": "q", "input": "x", "output": " "}'  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("block", [64, 1000, 4096])
+def test_pieces_across_block_boundaries_and_lines_longer_than_a_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
+) -> None:
+    """The reader reuses one buffer: lines cut by a block end, and lines longer than the buffer (which grow
+    it), must give exactly what one whole-file piece gives."""
+    monkeypatch.setattr(jsonl, "SMALL_PIECE_LINES", 4)
+    rows: list[object] = [
+        {"instruction": f"q{i}", "input": "", "output": f"a{i}" + " b" * (i % 7)} for i in range(300)
+    ]
+    rows[40] = {"instruction": "long", "output": "y" * 3000}
+    rows[41] = {"instruction": "q", "output": 3}
+    path = tmp_path / "blocks.jsonl"
+    write_lines(path, rows)
+    path.write_bytes(path.read_bytes() + b'{"text": "no newline at the end"}')
+    whole = read_corpus([path])
+    monkeypatch.setattr(jsonl, "BLOCK_BYTES", block)
+    cut = read_corpus([path])
+    assert_frame_equal(cut.records, whole.records)
+    assert_frame_equal(cut.quarantine, whole.quarantine)
+    assert cut.rows_read == whole.rows_read == 301
+    assert cut.quarantine["line"].to_list() == [42]
+    assert cut.records["line"].to_list()[-1] == 301
