@@ -19,6 +19,7 @@ from typing import Any
 import polars as pl
 
 from curate.cache import MetricCache
+from curate.checks import ngrams
 from curate.checks.engine import BuiltRule, build_rule, field_columns
 from curate.checks.params import Threshold
 from curate.checks.section import ChecksConfig
@@ -158,7 +159,10 @@ def run_checks(
     rules = [build_rule(rule, materialized=True) for rule in config.rules]
     fields = field_columns(list(config.rules))
     frame = with_ledger(frame).with_columns([expr.alias(name) for name, expr in fields.items()])
-    frame = compute_metrics(frame, rules, cache)
+    try:
+        frame = compute_metrics(frame, rules, cache)
+    finally:
+        ngrams.clear_memo()  # the shared n-gram tokens are only needed while metrics are computed
     frame = record_rule_failures(frame, rules)
     frame = add_spans(frame, rules).drop(list(fields))
     stats = {
