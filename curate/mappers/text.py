@@ -1,5 +1,8 @@
 """The text mappers: Unicode normalization, control/zero-width removal, newlines, whitespace, strip,
 repeated punctuation. Each is one Polars expression, idempotent, and safe for code (indentation kept).
+
+Each mapper but NFKC has a trigger (see curate.mappers.registry): a regex that matches every text it
+would change, so the stage maps only the few rows that need it.
 """
 
 from __future__ import annotations
@@ -29,13 +32,21 @@ def nfkc(text: pl.Expr, form: Literal["NFC", "NFKC", "NFD", "NFKD"] = "NFKC") ->
     return text.str.normalize(form)
 
 
-@mapper("remove_control_chars")
+def _control_trigger(keep_zero_width_joiner: bool = True) -> str:
+    return _CONTROL if keep_zero_width_joiner else _CONTROL_AND_ZWJ
+
+
+@mapper("remove_control_chars", trigger=_control_trigger)
 def remove_control_chars(text: pl.Expr, keep_zero_width_joiner: bool = True) -> pl.Expr:
     """Remove control characters (not tab/newline) and zero-width characters (BOM, ZWSP, ZWNJ, WJ)."""
     return text.str.replace_all(_CONTROL if keep_zero_width_joiner else _CONTROL_AND_ZWJ, "")
 
 
-@mapper("normalize_newlines")
+def _newlines_trigger(max_blank_lines: int = 1) -> str:
+    return rf"\r|\n(?:[ \t]*\n){{{max_blank_lines + 1},}}"
+
+
+@mapper("normalize_newlines", trigger=_newlines_trigger)
 def normalize_newlines(text: pl.Expr, max_blank_lines: Annotated[int, Range(0, None)] = 1) -> pl.Expr:
     """\\r\\n and \\r become \\n; runs of blank lines are capped at max_blank_lines."""
     unix = text.str.replace_all("\r\n", "\n", literal=True).str.replace_all("\r", "\n", literal=True)
@@ -44,7 +55,12 @@ def normalize_newlines(text: pl.Expr, max_blank_lines: Annotated[int, Range(0, N
     return unix.str.replace_all(rf"\n(?:[ \t]*\n){{{newlines},}}", "\n" * newlines)
 
 
-@mapper("normalize_whitespace")
+def _whitespace_trigger(collapse_inner_spaces: bool = False) -> str:
+    # exotic spaces, spaces before a line break or at the very end, and (if asked) inner space runs
+    return rf"{_EXOTIC_SPACES}|[ \t]\n|[ \t]$" + (r"|\S {2,}" if collapse_inner_spaces else "")
+
+
+@mapper("normalize_whitespace", trigger=_whitespace_trigger)
 def normalize_whitespace(text: pl.Expr, collapse_inner_spaces: bool = False) -> pl.Expr:
     """Exotic spaces (NBSP, U+2000..200A) become a space; trailing spaces on every line are removed.
 
@@ -62,7 +78,7 @@ def normalize_whitespace(text: pl.Expr, collapse_inner_spaces: bool = False) -> 
     return out
 
 
-@mapper("strip")
+@mapper("strip", trigger=lambda: r"^\s|\s$")  # str::trim strips Unicode White_Space, which \s is
 def strip(text: pl.Expr) -> pl.Expr:
     """Remove leading and trailing whitespace."""
     return text.str.strip_chars()
@@ -79,7 +95,11 @@ def collapse_pattern(max_repeat: int) -> tuple[str, str]:
     return "|".join(alternatives), replacement
 
 
-@mapper("collapse_punctuation")
+def _punctuation_trigger(max_repeat: int = 3) -> str:
+    return "|".join(f"{re.escape(c)}{{{max_repeat + 1}}}" for c in _PUNCTUATION)
+
+
+@mapper("collapse_punctuation", trigger=_punctuation_trigger)
 def collapse_punctuation(text: pl.Expr, max_repeat: Annotated[int, Range(1, None)] = 3) -> pl.Expr:
     """Runs of one punctuation mark longer than max_repeat ("!!!!!!", "。。。。") are cut to max_repeat."""
     pattern, replacement = collapse_pattern(max_repeat)
