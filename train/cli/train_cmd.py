@@ -69,6 +69,7 @@ def merge_command(adapter_dir: Path, out_dir: Path, dtype: str, base: str | None
 @click.option("--top-p", default=0.9, show_default=True)
 @click.option("--seed", default=0, show_default=True)
 @click.option("--system", default=None, help="system prompt")
+@click.option("--base", default=None, help="base model (default: the one the adapter was trained on)")
 def generate_command(
     adapter_dir: Path,
     prompt: str,
@@ -77,6 +78,7 @@ def generate_command(
     top_p: float,
     seed: int,
     system: str | None,
+    base: str | None,
 ) -> None:
     """Answer PROMPT with the adapter, through the chat template it was trained with."""
     from train.generate import generate
@@ -90,6 +92,7 @@ def generate_command(
             top_p=top_p,
             seed=seed,
             system=system,
+            base=base,
         )
     )
 
