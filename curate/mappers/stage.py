@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import polars as pl
 
 from curate.mappers.cache import apply_mappers_cached
@@ -135,14 +134,19 @@ def map_rows(frame: pl.DataFrame, config: MappersConfig) -> tuple[pl.DataFrame, 
     mapped, stats, some_bits = _map_every_row(frame[rows], config)
     stats["rows"] = frame.height
     bits = pl.Series("steps", [0] * frame.height, dtype=pl.UInt32).scatter(rows, some_bits)
-    # untouched rows first, then the mapped ones; one gather puts every row back in its place
-    untouched = frame.filter(~candidates).with_columns(
-        pl.lit(None, dtype=mapped.schema["original"]).alias("original")
-    )
-    order = pl.concat([(~candidates).arg_true(), rows]).to_numpy()
-    inverse = np.empty(frame.height, dtype=np.int64)
-    inverse[order] = np.arange(frame.height)
-    result = pl.concat([untouched, mapped.select(untouched.columns)])[inverse]
+    # each mapped row's position in `mapped` (null on untouched rows): one gather per text column
+    position = pl.select(
+        pl.when(pl.lit(candidates)).then(pl.lit(candidates).cast(pl.Int64).cum_sum() - 1)
+    ).to_series()
+    result = frame.with_columns(
+        [
+            pl.when(pl.lit(candidates))
+            .then(pl.lit(mapped[name].gather(position)))
+            .otherwise(pl.col(name))
+            .alias(name)
+            for name in TEXT_FIELDS
+        ]
+    ).with_columns(mapped["original"].gather(position).alias("original"))
     return result, stats, bits
 
 
