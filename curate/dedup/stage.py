@@ -7,6 +7,7 @@ Dedup then compares only rows still kept; see curate.dedup.find.
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -91,5 +92,6 @@ def dedup_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.Da
     ).drop("dup_reason")
     stats.update(report.stats)
     stats["seconds"] = round(time.perf_counter() - started, 3)
-    ctx.stats["dedup"] = stats
+    # JSON-native values (tuples become lists), so the stats equal what stats.json reads back
+    ctx.stats["dedup"] = json.loads(json.dumps(stats))
     return frame

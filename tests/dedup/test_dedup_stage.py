@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import polars as pl
@@ -100,6 +101,7 @@ def test_stage_records_reasons_and_stats() -> None:
     assert stats["clusters"] == 1
     assert progress[-1] == ("dedup: verifying candidate pairs", 3, 3)
     assert ("dedup: MinHash signatures", 4, 4) in progress
+    assert json.loads(json.dumps(stats)) == stats  # what stats.json reads back is what the run holds
 
 
 def test_stage_without_section_changes_nothing() -> None:
