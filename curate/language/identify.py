@@ -19,7 +19,7 @@ import polars as pl
 
 from curate.language.cache import LanguageCache, cache_key
 from curate.language.detect import DETECTOR_VERSION, SEED, detect_many
-from curate.language.resolve import Resolution, english_word_counts, resolve_exprs
+from curate.language.resolve import Resolution, english_word_counts, resolve_exprs, resolve_inputs
 from curate.language.scripts import (
     GROUPS,
     SUPPORTED_LANGUAGES,
@@ -75,6 +75,7 @@ def script_pass(texts: pl.Series, settings: IdentifySettings) -> pl.DataFrame:
         pl.DataFrame({"text": texts.drop_nulls().unique(maintain_order=True)}, schema={"text": pl.String})
         .with_columns(measured.alias("measured"))
         .with_columns(*script_counts(pl.col("measured")), *english_word_counts(pl.col("measured")))
+        .with_columns(resolve_inputs())
         .with_columns(
             settled.alias("settled"),
             group.alias("group"),

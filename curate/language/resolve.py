@@ -111,13 +111,25 @@ def _lit(value: str | None) -> pl.Expr:
     return pl.lit(value, dtype=pl.String)
 
 
+def resolve_inputs() -> list[pl.Expr]:
+    """Columns resolve_exprs reads besides the counts; computed once, in a step of their own (inlined,
+    Polars would recompute the arg-max over every script group in each branch of the when/then chain)."""
+    return [
+        dominant_group().alias("dominant"),
+        weighted_letters().alias("w_letters"),
+        sum((weighted(g) for g in GROUPS), pl.lit(0.0)).alias("w_known"),
+    ]
+
+
 def resolve_exprs(resolution: Resolution) -> tuple[pl.Expr, pl.Expr]:
-    """(settled language or null, script group langdetect must decide in) over the count columns."""
+    """(settled language or null, script group langdetect must decide in) over the count columns and
+    the resolve_inputs columns."""
     han, kana, hangul = pl.col("n_han"), pl.col("n_kana"), pl.col("n_hangul")
-    dominant = dominant_group()
-    too_short = weighted_letters() < resolution.min_letters
+    dominant = pl.col("dominant")
+    letters = pl.col("w_letters")
+    too_short = letters < resolution.min_letters
     # Mostly letters of a script the table does not know (Ethiopic, Khmer, …): nothing here can name it.
-    unknown_script = sum((weighted(g) for g in GROUPS), pl.lit(0.0)) * 2 < weighted_letters()
+    unknown_script = pl.col("w_known") * 2 < letters
     long_han = resolution.settled("han") or ("zh" if "zh" in resolution.group_candidates("han") else "ja")
 
     cjk = (
