@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -31,50 +33,82 @@ BLOCK_BYTES = 32 * 1024 * 1024
 MAX_LINE_BYTES = 8 * 1024 * 1024  # longer lines are quarantined: almost always a broken export
 SMALL_PIECE_LINES = 256  # below this, parse line by line
 BOM = b"\xef\xbb\xbf"
+_POOL = pa.system_memory_pool()
 
 
 def read_jsonl(path: Path, sink: SourceSink) -> None:
-    """Whole-line pieces of about BLOCK_BYTES, read into one reused buffer (no fresh 32 MB allocation and
-    copy per piece); a line longer than the buffer grows it (it is then quarantined as over-long)."""
-    buffer = bytearray(BLOCK_BYTES)
-    filled = 0  # bytes at the start of `buffer` not yet handed on: the partial last line of a block
+    """Pieces are parsed one ahead in a worker thread (Arrow releases the GIL), so parsing the next piece
+    overlaps converting this one and hashing the previous one."""
+    pending: tuple[memoryview | bytes, int, int, Future[pa.Table | None] | None] | None = None
+    for data, count, first_line in _pieces(path):
+        parsed = _parser().submit(_parse, data, sink.forced) if count > SMALL_PIECE_LINES else None
+        if pending is not None:
+            _piece(*pending, sink=sink)
+        pending = (data, count, first_line, parsed)
+    if pending is not None:
+        _piece(*pending, sink=sink)
+
+
+def _pieces(path: Path) -> Iterator[tuple[memoryview | bytes, int, int]]:
+    """(data, line count, first line number) of whole-line pieces of about BLOCK_BYTES.
+
+    Two buffers take turns, so a piece stays valid while the next one is read and parsed; reusing them
+    saves a fresh 32 MB allocation (and its page faults) and two copies per piece. A piece is valid until
+    the piece after next is read. A line longer than the buffer gets a bigger buffer (it is then
+    quarantined as over-long)."""
+    buffers = [bytearray(BLOCK_BYTES), bytearray(BLOCK_BYTES)]
+    turn = 0
+    carry = b""  # the partial last line of the previous block
     first_line = 1
     with path.open("rb") as handle:
         while True:
-            if filled == len(buffer):
-                buffer.extend(bytes(len(buffer)))
+            if len(carry) >= len(buffers[turn]):
+                buffers[turn] = bytearray(2 * len(carry))
+            buffer = buffers[turn]
+            buffer[: len(carry)] = carry  # same length: never resizes a buffer a piece still views
             with memoryview(buffer) as view:
-                got = handle.readinto(view[filled:])
+                got = handle.readinto(view[len(carry) :])
             if not got:
                 break
-            end = filled + got
+            end = len(carry) + got
             cut = buffer.rfind(b"\n", 0, end) + 1
             if cut == 0:
-                filled = end
+                carry = bytes(buffer[:end])
                 continue
             count = buffer.count(b"\n", 0, cut)
-            with memoryview(buffer) as view, view[:cut] as piece:
-                _piece(piece, count, first_line, sink)
+            carry = bytes(buffer[cut:end])
+            yield memoryview(buffer)[:cut], count, first_line
             first_line += count
-            buffer[: end - cut] = buffer[cut:end]  # same length: the buffer is not resized
-            filled = end - cut
-    if filled:
-        _piece(bytes(buffer[:filled]) + b"\n", 1, first_line, sink)
+            turn = 1 - turn
+    if carry:
+        yield carry + b"\n", 1, first_line
 
 
-def _piece(data: bytes | memoryview, count: int, first_line: int, sink: SourceSink) -> None:
-    """`data`: `count` whole lines, each ending in a newline, the first being line `first_line`. A
-    memoryview over the reader's buffer is only valid during the call: nothing may keep it."""
+def _piece(
+    data: bytes | memoryview,
+    count: int,
+    first_line: int,
+    parsed: Future[pa.Table | None] | None = None,
+    *,
+    sink: SourceSink,
+) -> None:
+    """`data`: `count` whole lines, each ending in a newline, the first being line `first_line`; `parsed`:
+    Arrow's parse of it when already started. A memoryview piece must not be kept after the call."""
     if count <= SMALL_PIECE_LINES:
         for offset, raw in enumerate(bytes(data).split(b"\n")[:-1]):
             read_line(raw, first_line + offset, sink)
         return
-    if _fast(data, count, first_line, sink):
+    if _fast(data, count, first_line, sink, parsed):
         return
     middle = count // 2
     cut = int(_line_ends(data)[middle - 1]) + 1
-    _piece(data[:cut], middle, first_line, sink)
-    _piece(data[cut:], count - middle, first_line + middle, sink)
+    _piece(data[:cut], middle, first_line, sink=sink)
+    _piece(data[cut:], count - middle, first_line + middle, sink=sink)
+
+
+@functools.cache
+def _parser() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="winnow-parse")
 
 
 def _line_ends(data: bytes | memoryview) -> np.ndarray:
@@ -108,11 +142,17 @@ def read_line(raw: bytes, line: int, sink: SourceSink) -> None:
     sink.row(line, value)
 
 
-def _fast(data: bytes | memoryview, count: int, first_line: int, sink: SourceSink) -> bool:
+def _fast(
+    data: bytes | memoryview,
+    count: int,
+    first_line: int,
+    sink: SourceSink,
+    parsed: Future[pa.Table | None] | None = None,
+) -> bool:
     """Try the vectorised path on a piece; False (nothing recorded) when it does not apply."""
     if bytes(data[:3]) == BOM:  # Arrow skips a BOM at the start of its input; elsewhere it is a parse error
         return False
-    table = _parse(data, sink.forced)
+    table = parsed.result() if parsed is not None else _parse(data, sink.forced)
     if table is None:
         return False
     if table.num_rows != count:  # blank lines were skipped: line numbers would be wrong
@@ -150,7 +190,9 @@ def _parse(data: bytes | memoryview, forced: Format | None) -> pa.Table | None:
     options = pa_json.ReadOptions(block_size=MAX_LINE_BYTES)
     schema = _string_schema(forced)
     try:
-        table = pa_json.read_json(pa.BufferReader(pa.py_buffer(data)), read_options=options)
+        table = pa_json.read_json(
+            pa.BufferReader(pa.py_buffer(data)), read_options=options, memory_pool=_POOL
+        )
         if all(
             pa.types.is_string(field.type) or pa.types.is_null(field.type)
             for field in table.schema
@@ -162,7 +204,10 @@ def _parse(data: bytes | memoryview, forced: Format | None) -> pa.Table | None:
     parse = pa_json.ParseOptions(explicit_schema=schema)
     try:
         return pa_json.read_json(
-            pa.BufferReader(pa.py_buffer(data)), read_options=options, parse_options=parse
+            pa.BufferReader(pa.py_buffer(data)),
+            read_options=options,
+            parse_options=parse,
+            memory_pool=_POOL,
         )
     except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
         return None
