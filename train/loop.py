@@ -11,7 +11,6 @@ adapter with the lowest eval loss) and checkpoints/last/ (everything --resume ne
 from __future__ import annotations
 
 import math
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,10 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import yaml
 from rich.console import Console
 
-from curate.atomic import atomic_open
 from curate.errors import WinnowError
 from train.batching import Batch, collate_packed, collate_padded, plan_batches, plan_packs
 from train.config import TrainConfig
@@ -32,6 +29,7 @@ from train.loss import accumulate, evaluate
 from train.model import check_packing, load_model, resolve
 from train.progress import MetricsLog, TrainProgress
 from train.report import write_train_report
+from train.run_files import copy_tokenizer, same_config, write_resolved
 from train.schedule import make_optimizer, make_scheduler
 from train.shards import Split, check_fingerprint, load_shard_tokenizer, load_split, read_manifest
 
@@ -184,16 +182,24 @@ def train(
     )
 
     # --- resume ---
-    state: dict[str, Any] = {"step": 0, "epoch": 0, "batch_index": 0, "best_eval": None, "best_step": None}
+    state: dict[str, Any] = {
+        "step": 0,
+        "epoch": 0,
+        "batch_index": 0,
+        "best_eval": None,
+        "best_step": None,
+        "config": cfg.to_dict(),
+    }
     last_dir = out_dir / "checkpoints" / "last"
     if resume:
         state = _load_state(last_dir, core, optimizer, scheduler, state)
+        same_config(state["config"], cfg.to_dict(), last_dir)
         say(
             f"resumed from {last_dir} at step {state['step']} (epoch {state['epoch']}, batch {state['batch_index']})"
         )
     if world.is_main:
-        _write_resolved(out_dir, cfg, shard_dir, model_ref, resolved, world)
-        _copy_tokenizer(shard_dir, out_dir)
+        write_resolved(out_dir, cfg, shard_dir, model_ref, resolved, world)
+        copy_tokenizer(shard_dir, out_dir)
     metrics = (
         MetricsLog(out_dir / "metrics.jsonl", state["step"] if resume else None) if world.is_main else None
     )
@@ -260,7 +266,7 @@ def train(
                         state["best_eval"], state["best_step"] = eval_loss, state["step"]
                         if world.is_main:
                             core.save_pretrained(str(out_dir / "best"), safe_serialization=True)
-                            _copy_tokenizer(shard_dir, out_dir / "best")
+                            copy_tokenizer(shard_dir, out_dir / "best")
                 if world.is_main and (state["step"] % cfg.loop.save_every == 0 or finished):
                     from train.checkpoint import save_checkpoint
 
@@ -289,30 +295,3 @@ def _load_state(
 
     state = load_checkpoint(folder, model, optimizer, scheduler)
     return {**default, **state}
-
-
-def _write_resolved(
-    out_dir: Path, cfg: TrainConfig, shard_dir: Path, model_ref: str, resolved: Any, world: World
-) -> None:
-    """train_config.yaml: every knob as it ran, plus what 'auto' resolved to."""
-    document = {
-        "shards": str(Path(shard_dir).resolve()),
-        "base_model": model_ref,
-        "resolved": {
-            "device": str(resolved.device),
-            "dtype": str(resolved.dtype).removeprefix("torch."),
-            "attn_implementation": resolved.attn_implementation,
-            "world_size": world.size,
-        },
-        **cfg.to_dict(),
-    }
-    with atomic_open(out_dir / "train_config.yaml") as handle:
-        yaml.safe_dump(document, handle, sort_keys=False, allow_unicode=True)
-
-
-def _copy_tokenizer(shard_dir: Path, target: Path) -> None:
-    """The adapter folder carries the tokenizer (and chat template) the shards were made with."""
-    target.mkdir(parents=True, exist_ok=True)
-    for item in (Path(shard_dir) / "tokenizer").iterdir():
-        if item.is_file():
-            shutil.copy2(item, target / item.name)

@@ -93,6 +93,8 @@ def test_kill_and_resume_reproduces_the_uninterrupted_curve(shards: Path, tmp_pa
     assert state["step"] == 4
     train(shards, str(stories_dir()), cfg, broken, resume=True, console=_quiet())
 
+    with pytest.raises(WinnowError, match=r"optim\.lr: 0\.003 -> 0\.001"):
+        train(shards, str(stories_dir()), load_config(None, [*knobs, "optim.lr=1e-3"]), broken, resume=True)
     assert [s for s, _ in _train_losses(broken)] == list(range(1, 15))
     assert _train_losses(broken) == _train_losses(straight)  # bit for bit
     assert _evals(broken) == _evals(straight)
