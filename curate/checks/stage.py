@@ -43,13 +43,26 @@ def _metric_fallback(built: BuiltRule) -> str:
     return f"{built.rule.check}|{built.rule.field}|{params!r}"
 
 
+FLAG_PREFIX = "__flag."  # temporary columns: cached results (1.0 / 0.0 / null) of yes/no checks
+
+
+def flag_column(built: BuiltRule) -> str:
+    return f"{FLAG_PREFIX}{built.rule.name}"
+
+
 def compute_metrics(frame: pl.DataFrame, rules: list[BuiltRule], cache: MetricCache) -> pl.DataFrame:
-    """The frame with a `metric.<name>` column for every rule that has a metric."""
-    exprs = {
-        built.metric_column: (built.metric, _metric_fallback(built))
-        for built in rules
-        if built.metric is not None and built.metric_column is not None
-    }
+    """The frame with a `metric.<name>` column for every rule that has a metric, and a temporary
+    `__flag.<name>` column (1.0 = fails) for every yes/no check.
+
+    Yes/no checks go through the metric cache too: a re-run with only thresholds changed must not
+    re-evaluate them (some sanity checks cost more than every metric together).
+    """
+    exprs = {}
+    for built in rules:
+        if built.metric is not None and built.metric_column is not None:
+            exprs[built.metric_column] = (built.metric, _metric_fallback(built))
+        else:
+            exprs[flag_column(built)] = (built.fails.cast(pl.Float64), f"flag|{_metric_fallback(built)}")
     if not exprs:
         return frame
     metrics = cache.metrics(frame, exprs)
@@ -57,7 +70,9 @@ def compute_metrics(frame: pl.DataFrame, rules: list[BuiltRule], cache: MetricCa
 
 
 def failure_expr(built: BuiltRule) -> pl.Expr:
-    return built.fails_from_metric() if built.metric is not None else built.fails
+    if built.metric is not None:
+        return built.fails_from_metric()
+    return pl.col(flag_column(built)) == 1.0
 
 
 def record_rule_failures(frame: pl.DataFrame, rules: list[BuiltRule]) -> pl.DataFrame:
@@ -164,7 +179,8 @@ def run_checks(
     finally:
         ngrams.clear_memo()  # the shared n-gram tokens are only needed while metrics are computed
     frame = record_rule_failures(frame, rules)
-    frame = add_spans(frame, rules).drop(list(fields))
+    flags = [flag_column(b) for b in rules if b.metric is None]
+    frame = add_spans(frame, rules).drop([*fields, *flags])
     stats = {
         "rules": rule_stats(frame, rules),
         "cache": {

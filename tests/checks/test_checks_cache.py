@@ -94,3 +94,24 @@ def test_no_cache_directory_computes_everything(tmp_path: Path) -> None:
     _, stats = run_checks(frame(REPLIES), config, MetricCache(None))
     assert stats["cache"]["values_computed"] == 12
     assert list(tmp_path.iterdir()) == []
+
+
+def test_yes_no_checks_are_cached_too(tmp_path: Path) -> None:
+    """A check without a metric (conversation_repeated_turn) is not re-evaluated on a re-run either."""
+    rules = [*RULES, {"check": "conversation_repeated_turn", "name": "echo", "params": {"min_chars": 5}}]
+    replies = ["hello", *REPLIES]  # the first reply repeats the user turn
+    cold, cold_stats = run(rules, replies, tmp_path)
+    assert cold_stats["cache"]["values_computed"] == 4 * 5
+    warm, warm_stats = run(rules, replies, tmp_path)
+    assert warm_stats["cache"]["values_computed"] == 0
+    assert warm_stats["cache"]["values_from_cache"] == 4 * 5
+    assert cold["drop_reason"].to_list() == [
+        "echo",
+        "max_special_char_ratio",
+        "max_dup_ngram_share",
+        None,
+        "short",
+    ]
+    assert warm["failed_rules"].to_list() == cold["failed_rules"].to_list()
+    assert not [c for c in warm.columns if c.startswith("__")]  # the cached flags stay internal
+    assert "metric.echo" not in warm.columns
