@@ -134,3 +134,20 @@ def test_uniform_hashes_are_the_blake2b_prefix() -> None:
     ]
     assert uniform_hashes(keys, "salt").tolist() == expected
     assert uniform_hashes([], "salt").tolist() == []
+
+
+def test_second_stratum_nests_inside_the_first() -> None:
+    """task x language: every task is cut exactly, every task x language within one row of its share."""
+    rows = _rows(1100).with_columns(
+        pl.when(pl.int_range(pl.len()) % 7 < 3).then(pl.lit("zh")).otherwise(pl.lit("en")).alias("lang")
+    )
+    out = assign_splits(rows, ["task", "lang"], SplitConfig(fractions=(0.8, 0.1, 0.1)))
+    for (task,), group in out.group_by("task"):
+        n = group.height
+        counts = dict(group.group_by("split").len().iter_rows())
+        for split, fraction in (("train", 0.8), ("val", 0.1), ("test", 0.1)):
+            assert abs(counts[split] - n * fraction) < 1.0, (task, split)
+        for (_lang,), sub in group.group_by("lang"):
+            sub_counts = dict(sub.group_by("split").len().iter_rows())
+            for split, fraction in (("train", 0.8), ("val", 0.1), ("test", 0.1)):
+                assert abs(sub_counts.get(split, 0) - sub.height * fraction) <= 1.0, (task, split)

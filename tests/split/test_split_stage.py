@@ -52,7 +52,13 @@ def test_stage_splits_kept_rows_and_reports_composition() -> None:
     assert out.height == 200
     assert out.filter(pl.col("drop_reason").is_not_null())["split"].to_list() == [None, None]
     stats = ctx.stats["split"]
-    assert stats["rows"] == {"train": 98, "val": 50, "test": 50}
+    assert stats["rows"] == {"train": 98, "val": 51, "test": 49}
+    # each task is cut exactly (code 149 rows, math 49), languages interleaved inside it
+    assert stats["by_task"] == {
+        "train": {"code": 74, "math": 24},
+        "val": {"code": 38, "math": 13},
+        "test": {"code": 37, "math": 12},
+    }
     assert stats["stratified_by"] == ["task", "lang.instruction"]
     assert sum(stats["by_task"]["train"].values()) == 98
     assert set(stats["by_language"]["val"]) == {"en", "zh"}
