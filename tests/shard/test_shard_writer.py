@@ -210,7 +210,8 @@ def test_refuses_to_replace_a_foreign_folder(tmp_path: Path) -> None:
 
 
 def test_cli(tmp_path: Path) -> None:
-    pytest.importorskip("sentencepiece")
+    pytest.importorskip("sentencepiece")  # the Llama 2 tokenizer is a SentencePiece model (+ protobuf)
+    pytest.importorskip("google.protobuf")
     run, out = _run_dir(tmp_path), tmp_path / "shards"
     tok = str(shared_path("tokenizers", "llama2_sentencepiece"))
     args = [
