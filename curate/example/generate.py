@@ -1,6 +1,6 @@
 """Write the built-in example corpus: `python -m curate.example.generate [OUTDIR]` (default: the shipped data/).
 
-About 3,000 rows, zh and en, in six files of five formats (Alpaca JSON and JSONL, ShareGPT multi-turn, OpenAI
+About 2,500 rows, zh and en, in six files of five formats (Alpaca JSON and JSONL, ShareGPT multi-turn, OpenAI
 messages, Dolly, ShareGPT preference pairs), with planted problems of every kind the checks look for: garbage,
 mixed languages, exact and near duplicates, broken pairs, refusals, truncations and lines that must be quarantined.
 Deterministic for the seed, so the shipped files and the demo's numbers repeat.
@@ -14,11 +14,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from curate.example.content import Pair, clean_pair
+from curate.example.content import QUOTAS, Pair
 from curate.example.problems import PROBLEMS, near_copy
 
 SEED = 20261124
-CLEAN_ROWS = {"en": 1300, "zh": 1100}
 PROBLEM_ROWS_EACH = 12
 EXACT_DUPLICATES = 80
 NEAR_DUPLICATES = 80
@@ -33,23 +32,33 @@ DOLLY_CATEGORY = {
 }
 
 
-def _unique_clean(rng: random.Random, lang: str, count: int, seen: set[tuple[str, str]]) -> list[Pair]:
+def _unique_clean(
+    rng: random.Random, lang: str, seen: set[tuple[str, str]], scale: float = 1.0
+) -> list[Pair]:
+    """Each generator's quota (times `scale`) of rows whose (instruction, input) was not generated before."""
     pairs: list[Pair] = []
-    attempts = 0
-    while len(pairs) < count and attempts < count * 50:
-        attempts += 1
-        pair = clean_pair(rng, lang)
-        key = (pair.instruction, pair.input)
-        if key not in seen:
-            seen.add(key)
-            pairs.append(pair)
+    for generate, full_quota in QUOTAS[lang]:
+        quota = max(1, round(full_quota * scale))
+        made = attempts = 0
+        while made < quota and attempts < quota * 50:
+            attempts += 1
+            pair = generate(rng)
+            if pair.lang != lang:  # _translate serves both languages
+                continue
+            key = (pair.instruction, pair.input)
+            if key not in seen:
+                seen.add(key)
+                pairs.append(pair)
+                made += 1
     return pairs
 
 
-def build_pairs(rng: random.Random) -> tuple[list[Pair], list[Pair]]:
+def build_pairs(
+    rng: random.Random, seen: set[tuple[str, str]] | None = None
+) -> tuple[list[Pair], list[Pair]]:
     """Clean unique pairs, and the damaged ones (problems, exact and near duplicates)."""
-    seen: set[tuple[str, str]] = set()
-    clean = [p for lang, n in CLEAN_ROWS.items() for p in _unique_clean(rng, lang, n, seen)]
+    seen = set() if seen is None else seen
+    clean = [p for lang in ("en", "zh") for p in _unique_clean(rng, lang, seen)]
     rng.shuffle(clean)
     damaged: list[Pair] = []
     for problem in PROBLEMS.values():
@@ -102,7 +111,8 @@ def _jsonl(rows: list[dict[str, Any]]) -> list[str]:
 def write_example(out: Path, seed: int = SEED) -> dict[str, int]:
     """Write the example files into `out`; returns rows (lines or array items) per file."""
     rng = random.Random(seed)
-    clean, damaged = build_pairs(rng)
+    seen: set[tuple[str, str]] = set()
+    clean, damaged = build_pairs(rng, seen)
     pool = clean + damaged
     rng.shuffle(pool)
     en = [p for p in pool if p.lang == "en"]
@@ -146,7 +156,9 @@ def write_example(out: Path, seed: int = SEED) -> dict[str, int]:
     files["dolly_en.jsonl"] = _jsonl([_dolly(p) for p in dolly_pairs])
 
     preference = []
-    for pair in rng.sample(clean, 60):
+    # Preference prompts of their own: an SFT row and a preference row with one prompt would be duplicates.
+    fresh = [p for lang in ("en", "zh") for p in _unique_clean(rng, lang, seen, scale=0.05)]
+    for pair in rng.sample(fresh, 60):
         bad = PROBLEMS[rng.choice(["truncated", "refusal", "wrong_language", "placeholder_response"])](
             pair, rng
         )

@@ -135,17 +135,17 @@ PROBLEMS: dict[str, Callable[[Pair, random.Random], Pair]] = {
 
 
 def near_copy(pair: Pair, rng: random.Random) -> Pair:
-    """A near-duplicate: a punctuation change, a word inserted, or a token edited."""
+    """A near-duplicate of the prompt (what dedup keys on): a punctuation change, a word inserted, or a token edited."""
     how = rng.choice(["punct", "insert", "edit"])
-    text = pair.response
+    text = pair.instruction
     if how == "punct":
-        text = (
-            text.replace(".", "!").replace("。", "！")
-            if rng.random() < 0.5
-            else text + ("!" if pair.lang == "en" else "！")
-        )
+        text = text.rstrip("?.。？!！") + ("!" if pair.lang == "en" else "！")
     elif how == "insert":
-        text = ("Well, " if pair.lang == "en" else "嗯，") + text
+        text = ("Please tell me: " if pair.lang == "en" else "请问：") + text
     else:
-        text = text.replace("The", "So the", 1) if pair.lang == "en" else text.replace("是", "就是", 1)
-    return replace(pair, response=text)
+        text = (
+            text.replace("What", "So what", 1).replace("the", "this", 1)
+            if pair.lang == "en"
+            else text.replace("是", "究竟是", 1)
+        )
+    return replace(pair, instruction=text)
