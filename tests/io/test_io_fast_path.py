@@ -167,3 +167,18 @@ def test_pieces_across_block_boundaries_and_lines_longer_than_a_block(
     assert cut.rows_read == whole.rows_read == 301
     assert cut.quarantine["line"].to_list() == [42]
     assert cut.records["line"].to_list()[-1] == 301
+
+
+def test_dates_mixed_with_words_keep_their_text_on_the_schema_free_parse(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first parse has no schema: a column Arrow promotes from timestamp to string must keep each
+    line's own text (Arrow keeps the raw strings), equal to the per-line path."""
+    monkeypatch.setattr(jsonl, "SMALL_PIECE_LINES", 4)
+    outputs = ["2021-07-01"] * 10 + ["hello"] * 5 + ["2021-07-01T10:00:00"] * 5
+    write_lines(tmp_path / "mixed.jsonl", [{"instruction": "when?", "output": o} for o in outputs])
+    fast, slow, fast_pieces = both_paths(tmp_path / "mixed.jsonl", monkeypatch)
+    assert fast_pieces == 1
+    assert_frame_equal(fast.records, slow.records)  # type: ignore[attr-defined]
+    contents = [m[1]["content"] for m in fast.records["messages"].to_list()]  # type: ignore[attr-defined]
+    assert contents == outputs
