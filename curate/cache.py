@@ -18,7 +18,7 @@ only the value column — no join, no key columns. Files are written atomically.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -116,14 +116,21 @@ class MetricCache:
         with atomic_open(path.with_suffix(".keys")) as handle:
             handle.write(digest)
 
-    def metrics(self, frame: pl.DataFrame, exprs: Mapping[str, tuple[pl.Expr, str]]) -> pl.DataFrame:
+    def metrics(
+        self,
+        frame: pl.DataFrame,
+        exprs: Mapping[str, tuple[pl.Expr, str]],
+        prepare: Callable[[pl.LazyFrame], pl.LazyFrame] | None = None,
+    ) -> pl.DataFrame:
         """Columns name → Float64 metric for every row; `exprs` maps name → (expression, fallback id).
 
-        Cached values are reused; the rest are computed in one pass over the rows that miss.
+        Cached values are reused; the rest are computed in one pass over the rows that miss, after
+        `prepare` (adding the columns the expressions read) is applied to those rows only.
         """
+        ready = prepare or (lambda lazy: lazy)
         if self.directory is None or frame.height == 0:
             self.stats.computed += frame.height * len(exprs)
-            return frame.lazy().select([e.alias(n) for n, (e, _) in exprs.items()]).collect()
+            return ready(frame.lazy()).select([e.alias(n) for n, (e, _) in exprs.items()]).collect()
         keys = row_keys(frame)
         digest = keys_digest(keys)
         identities = {name: metric_identity(expr, fallback) for name, (expr, fallback) in exprs.items()}
@@ -137,7 +144,9 @@ class MetricCache:
         computed = pl.DataFrame()
         if to_compute:
             computed = (
-                frame.lazy().filter(pl.lit(miss)).select([exprs[n][0].alias(n) for n in to_compute]).collect()
+                ready(frame.lazy().filter(pl.lit(miss)))
+                .select([exprs[n][0].alias(n) for n in to_compute])
+                .collect()
             )
         columns = []
         for name, result in found.items():

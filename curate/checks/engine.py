@@ -14,10 +14,10 @@ import polars as pl
 
 from curate.checks.registry import Check, CheckSpec, registered_checks
 from curate.checks.section import RuleConfig
+from curate.checks.textexpr import FIELD_PREFIX  # temporary columns: each field's text computed once
 from curate.record import field_expr, message_contents_expr
 
 METRIC_PREFIX = "metric."
-FIELD_PREFIX = "__field."  # temporary columns: each field's text computed once per run, not once per rule
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,10 @@
 """Stage `checks` (order 20): every row-local rule of the rule file in one pass, recorded in the ledger.
 
-1. Each field the rules read (response, all_text, …) is computed once into a temporary `__field.<name>`
-   column. Metrics (`metric.<rule name>`, Float64) come from the metric cache (curate.cache) or are
-   computed together in one lazy select over the rows that miss.
-2. Failures are the metric compared with the threshold (so a threshold change costs only comparisons);
-   yes/no checks without a metric are evaluated directly.
+1. Metrics (`metric.<rule name>`, Float64) and yes/no results come from the metric cache (curate.cache)
+   or are computed together in one lazy select over the rows that miss; for those rows only, each field
+   the rules read (response, all_text, …) is computed once into a temporary `__field.<name>` column,
+   and so is each derived column (`…|prose`, `…|nonspace`, see curate.checks.textexpr).
+2. Failures are the metric compared with the threshold (so a threshold change costs only comparisons).
 3. `curate.ledger.record_failures` records them in file order (drop_reason = first failing rule), on
    the rows that failed something only.
 4. Spans (the offending text, for the report) are computed on failing rows only, into `check_spans`
@@ -23,6 +23,7 @@ from curate.checks import ngrams
 from curate.checks.engine import BuiltRule, build_rule, field_columns
 from curate.checks.params import Threshold
 from curate.checks.section import ChecksConfig
+from curate.checks.textexpr import derived_columns
 from curate.ledger import record_failures, with_ledger
 from curate.stages import RuleSet, StageContext, stage
 
@@ -50,7 +51,27 @@ def flag_column(built: BuiltRule) -> str:
     return f"{FLAG_PREFIX}{built.rule.name}"
 
 
-def compute_metrics(frame: pl.DataFrame, rules: list[BuiltRule], cache: MetricCache) -> pl.DataFrame:
+Prepare = typing.Callable[[pl.LazyFrame], pl.LazyFrame]
+
+
+def preparation(config: ChecksConfig, rules: list[BuiltRule]) -> Prepare:
+    """Adds the field and derived columns the built rules read (applied only to rows being computed)."""
+    fields = field_columns(list(config.rules))
+    exprs = [e for b in rules for e in (b.fails, b.metric, b.span) if e is not None]
+    levels = [fields, *derived_columns(exprs)]
+
+    def prepare(lazy: pl.LazyFrame) -> pl.LazyFrame:
+        for level in levels:
+            if level:
+                lazy = lazy.with_columns([expr.alias(name) for name, expr in level.items()])
+        return lazy
+
+    return prepare
+
+
+def compute_metrics(
+    frame: pl.DataFrame, rules: list[BuiltRule], cache: MetricCache, prepare: Prepare | None = None
+) -> pl.DataFrame:
     """The frame with a `metric.<name>` column for every rule that has a metric, and a temporary
     `__flag.<name>` column (1.0 = fails) for every yes/no check.
 
@@ -65,7 +86,7 @@ def compute_metrics(frame: pl.DataFrame, rules: list[BuiltRule], cache: MetricCa
             exprs[flag_column(built)] = (built.fails.cast(pl.Float64), f"flag|{_metric_fallback(built)}")
     if not exprs:
         return frame
-    metrics = cache.metrics(frame, exprs)
+    metrics = cache.metrics(frame, exprs, prepare=prepare)
     return frame.with_columns(metrics.get_columns())
 
 
@@ -107,7 +128,7 @@ def record_rule_failures(frame: pl.DataFrame, rules: list[BuiltRule]) -> pl.Data
     )
 
 
-def add_spans(frame: pl.DataFrame, rules: list[BuiltRule]) -> pl.DataFrame:
+def add_spans(frame: pl.DataFrame, rules: list[BuiltRule], prepare: Prepare | None = None) -> pl.DataFrame:
     """`check_spans` for rows that failed a rule with a span; computed on those rows only."""
     with_span = [b for b in rules if b.span is not None]
     frame = frame.with_columns(pl.lit([], dtype=SPAN_TYPE).alias("check_spans"))
@@ -118,6 +139,8 @@ def add_spans(frame: pl.DataFrame, rules: list[BuiltRule]) -> pl.DataFrame:
     failing = indexed.filter(pl.col("failed_rules").list.set_intersection(pl.lit(names)).list.len() > 0)
     if failing.height == 0:
         return frame
+    if prepare is not None:
+        failing = prepare(failing.lazy()).collect()
     pieces = []
     for b in with_span:
         span = b.span
@@ -172,15 +195,15 @@ def run_checks(
     frame: pl.DataFrame, config: ChecksConfig, cache: MetricCache
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     rules = [build_rule(rule, materialized=True) for rule in config.rules]
-    fields = field_columns(list(config.rules))
-    frame = with_ledger(frame).with_columns([expr.alias(name) for name, expr in fields.items()])
+    prepare = preparation(config, rules)
+    frame = with_ledger(frame)
     try:
-        frame = compute_metrics(frame, rules, cache)
+        frame = compute_metrics(frame, rules, cache, prepare)
     finally:
         ngrams.clear_memo()  # the shared n-gram tokens are only needed while metrics are computed
     frame = record_rule_failures(frame, rules)
     flags = [flag_column(b) for b in rules if b.metric is None]
-    frame = add_spans(frame, rules).drop([*fields, *flags])
+    frame = add_spans(frame, rules, prepare).drop(flags)
     stats = {
         "rules": rule_stats(frame, rules),
         "cache": {
