@@ -67,7 +67,7 @@ RULES: list[tuple[str, str, str | None]] = [
     ("refusal_response", "refusal_response", "response"),
     ("ai_self_reference", "ai_self_reference", "response"),
     ("truncated_response", "truncated_response", "response"),
-    ("response_too_short", "response_too_short", None),
+    ("response_too_short_for_task", "response_too_short_for_task", None),
     ("unfilled_template", "unfilled_template", "response"),
     ("conversation_role_order", "conversation_role_order", None),
     ("conversation_last_turn", "conversation_last_turn", None),
@@ -133,7 +133,7 @@ PRECISION: dict[str, tuple[int, int, str]] = {
         "line without a full stop, a poem list whose odd quote count comes from elsewhere. Hits: weak-model "
         "generations cut at the token limit, hh_rlhf replies cut mid-word, unclosed (… lists.",
     ),
-    "response_too_short": (
+    "response_too_short_for_task": (
         18,
         19,
         "Miss: a 32-word blog-post section. Hits: 'compose ABC notation for a song' → 'ABCDEFG', a review "

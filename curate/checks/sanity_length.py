@@ -86,8 +86,8 @@ def expected_words(instruction: pl.Expr) -> pl.Expr:
     return pl.when(~instruction.str.contains(EXEMPT).fill_null(False) & (floor > 0)).then(floor)
 
 
-@check("response_too_short", scope="row")
-def response_too_short(min_ratio: Annotated[float, Range(0.0, None)] = 1.0) -> Check:
+@check("response_too_short_for_task", scope="row")
+def response_too_short_for_task(min_ratio: Annotated[float, Range(0.0, None)] = 1.0) -> Check:
     """Fails a reply shorter than min_ratio x the length its instruction implies (an essay in five words)."""
     metric = reply_words(response_expr().fill_null("")) / expected_words(instruction_expr())
     return metric_check(metric, min_ratio, "min")

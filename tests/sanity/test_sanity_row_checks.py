@@ -58,7 +58,7 @@ def test_response_too_short_zh_en_with_metric() -> None:
         _sft("用300字写一篇短文介绍北京。", "北京" * 40),
         _sft("What is 2+2?", "4"),
     ]
-    out = _run("response_too_short", rows)
+    out = _run("response_too_short_for_task", rows)
     assert out["fails"].to_list() == [True, True, False, False, True, False]
     assert out["metric"].to_list() == pytest.approx([0.1, 7 / 1.7 / 40, None, 1.2, 0.5333333333333333, None])
 
@@ -71,15 +71,18 @@ def test_response_too_short_leaves_look_alikes_alone() -> None:
         _sft("用正确的标点符号和大小写重新格式化以下段落。", "好的。"),
         _sft("从这篇 1000 字的文章中删除不属于的段落。", "删除第二段。"),
         _sft("Write the opening line of a story about a dragon.", "The dragon woke."),
-        _sft("A user story is a short description. Write a user story for a mail app.", "As a user, I want mail."),
+        _sft(
+            "A user story is a short description. Write a user story for a mail app.",
+            "As a user, I want mail.",
+        ),
     ]
-    assert _run("response_too_short", rows)["metric"].to_list() == [None] * 7
+    assert _run("response_too_short_for_task", rows)["metric"].to_list() == [None] * 7
 
 
 def test_response_too_short_min_ratio_is_the_threshold() -> None:
     rows = [_sft("Write an essay about cats.", " ".join(["cat"] * 30))]  # 30 / 40 = 0.75
-    assert _fails("response_too_short", rows, min_ratio=0.5) == [False]
-    assert _fails("response_too_short", rows, min_ratio=1.0) == [True]
+    assert _fails("response_too_short_for_task", rows, min_ratio=0.5) == [False]
+    assert _fails("response_too_short_for_task", rows, min_ratio=1.0) == [True]
 
 
 def test_conversation_checks() -> None:
