@@ -87,7 +87,7 @@ class MetricCache:
         try:
             if path.with_suffix(".keys").read_text(encoding="utf-8") == digest:
                 values = pl.read_parquet(path, columns=["value"], n_rows=keys.height)["value"]
-                return values, pl.Series("hit", [True] * keys.height, dtype=pl.Boolean)
+                return values, pl.repeat(True, keys.height, dtype=pl.Boolean, eager=True).alias("hit")
         except OSError:
             pass
         try:
@@ -135,10 +135,12 @@ class MetricCache:
         digest = keys_digest(keys)
         identities = {name: metric_identity(expr, fallback) for name, (expr, fallback) in exprs.items()}
         found = {name: self._lookup(identity, keys, digest) for name, identity in identities.items()}
-        miss = pl.Series("miss", [False] * frame.height, dtype=pl.Boolean)
+        miss = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True).alias("miss")
         for result in found.values():
             miss = miss | (
-                ~result[1] if result is not None else pl.Series([True] * frame.height, dtype=pl.Boolean)
+                ~result[1]
+                if result is not None
+                else pl.repeat(True, frame.height, dtype=pl.Boolean, eager=True)
             )
         to_compute = [n for n, r in found.items() if r is None or not bool(r[1].all())]
         computed = pl.DataFrame()
@@ -156,8 +158,10 @@ class MetricCache:
                 self.stats.metrics_from_cache.append(name)
                 columns.append(result[0].alias(name))
                 continue
-            fresh = pl.Series(name, [None] * frame.height, dtype=pl.Float64).scatter(
-                miss.arg_true(), computed[name].cast(pl.Float64)
+            fresh = (
+                pl.repeat(None, frame.height, dtype=pl.Float64, eager=True)
+                .alias(name)
+                .scatter(miss.arg_true(), computed[name].cast(pl.Float64))
             )
             if result is not None:
                 values, hit = result

@@ -133,7 +133,7 @@ def map_rows(frame: pl.DataFrame, config: MappersConfig) -> tuple[pl.DataFrame, 
     rows = candidates.arg_true()
     mapped, stats, some_bits = _map_every_row(frame[rows], config)
     stats["rows"] = frame.height
-    bits = pl.Series("steps", [0] * frame.height, dtype=pl.UInt32).scatter(rows, some_bits)
+    bits = pl.repeat(0, frame.height, dtype=pl.UInt32, eager=True).alias("steps").scatter(rows, some_bits)
     # each mapped row's position in `mapped` (null on untouched rows): one gather per text column
     position = pl.select(
         pl.when(pl.lit(candidates)).then(pl.lit(candidates).cast(pl.Int64).cum_sum() - 1)
@@ -154,8 +154,8 @@ def _map_every_row(
     frame: pl.DataFrame, config: MappersConfig
 ) -> tuple[pl.DataFrame, dict[str, Any], pl.Series]:
     original = frame.select(pl.struct(list(TEXT_FIELDS)).alias("original"))["original"]
-    any_changed = pl.Series("changed", [False] * frame.height, dtype=pl.Boolean)
-    bits = pl.Series("steps", [0] * frame.height, dtype=pl.UInt32)
+    any_changed = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True).alias("changed")
+    bits = pl.repeat(0, frame.height, dtype=pl.UInt32, eager=True).alias("steps")
     steps: list[dict[str, Any]] = []
     current = frame
     for position, step in enumerate(config.steps):
