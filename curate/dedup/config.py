@@ -18,6 +18,10 @@ KEEP_POLICIES: Final = (
     "drop_whole_cluster",
 )
 SCHEMES: Final = ("affine32", "legacy")
+MEASURES: Final = ("jaccard", "containment")
+# containment: the candidate level is the Jaccard of a pair whose larger set is up to this many times the
+# smaller one (see NearConfig.candidate_jaccard)
+CONTAINMENT_SIZE_RATIO: Final = 3.0
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,25 @@ class NearConfig:
     batch_size: int = 50_000  # rows per signature batch (bounds memory)
     spill: bool = False  # keep signatures and band keys on disk (Parquet) between batches
     max_bucket_pairs: int = 32  # buckets up to this size give all pairs; larger ones a star + chain
+    # jaccard = |A∩B| / |A∪B| (resemblance); containment = |A∩B| / min(|A|, |B|) (a short text inside a
+    # longer one: copied passages, an eval question inside a training row). Verified exactly on candidates.
+    measure: str = "jaccard"
+    # the Jaccard level LSH bands are derived for; None = `threshold` for jaccard, and for containment the
+    # lowest Jaccard a pair at the containment threshold has when one set is up to 3x the other
+    candidate_threshold: float | None = None
+
+    def candidate_jaccard(self) -> float:
+        """Jaccard level the bands x rows are derived for.
+
+        A pair with containment t whose larger set is R times the smaller has Jaccard t / (1 + R - t); for
+        R = CONTAINMENT_SIZE_RATIO that is the default candidate level of the containment measure.
+        """
+        if self.candidate_threshold is not None:
+            return self.candidate_threshold
+        if self.measure == "containment":
+            t = self.threshold
+            return t / (1.0 + CONTAINMENT_SIZE_RATIO - t)
+        return self.threshold
 
 
 @dataclass(frozen=True)
@@ -49,6 +72,7 @@ class DecontamConfig:
     key: str = "instruction_input"
     near: bool = True
     threshold: float = 0.8
+    measure: str = "jaccard"  # containment: a short reference inside a longer corpus row also matches
 
 
 @dataclass(frozen=True)

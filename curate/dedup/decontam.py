@@ -3,7 +3,9 @@
     out, stats = find_contamination(frame, references, DecontamConfig(key="instruction"), NearConfig())
 
 A corpus row matches when its normalized key equals a reference row's (exact) or, with `near` on, when the
-exact Jaccard of their shingles reaches the threshold (MinHash LSH candidates, only corpus-reference pairs).
+exact Jaccard of their shingles reaches the threshold (MinHash LSH candidates, only corpus-reference pairs);
+with `measure: containment`, |A∩B| / min(|A|, |B|) instead, so a short eval question inside a longer
+training row matches too (`contaminated_jaccard` then holds the containment).
 Each matching row gets `contaminated_by` (the reference row's id), `contaminated_ref` (its source:line) and
 `contaminated_jaccard`; the best match wins (exact first, then highest Jaccard, then first reference row).
 Rows already dropped are not compared (they leave the training set anyway).
@@ -62,7 +64,10 @@ def find_contamination(
     if config.near and rows.height and refs.height:
         texts = pl.concat([refs["__key"], rows["__key"]])
         groups = np.concatenate([np.zeros(refs.height, np.int8), np.ones(rows.height, np.int8)])
-        settings = dataclasses.replace(near, threshold=config.threshold)
+        # the candidate level follows the decontamination threshold and measure, not the dedup one's
+        settings = dataclasses.replace(
+            near, threshold=config.threshold, measure=config.measure, candidate_threshold=None
+        )
         result = near_duplicates(
             texts,
             settings,
@@ -122,6 +127,7 @@ def find_contamination(
         "exact": exact_hits,  # equal normalized key; the others matched by MinHash + Jaccard
         "key": config.key,
         "threshold": config.threshold,
+        "measure": config.measure,
         "near": near_stats,
         "sample": hits.select(
             pl.col("id").alias("row_id"), "contaminated_by", "contaminated_ref", "contaminated_jaccard"

@@ -52,7 +52,7 @@ def summary(stats: dict[str, Any], config: DedupConfig) -> str:
         line += (
             f"; {config.near.num_perm} permutations, {near['bands']} bands x {near['rows']} rows "
             f"(P(candidate) {curve['0.5']:.2f} at J=0.5, {curve['0.7']:.2f} at J=0.7, {curve['0.9']:.2f} at J=0.9), "
-            f"{near['candidate_pairs']:,} candidate pairs, {near['duplicate_pairs']:,} at J >= {config.near.threshold:g}"
+            f"{near['candidate_pairs']:,} candidate pairs, {near['duplicate_pairs']:,} at {'C' if config.near.measure == 'containment' else 'J'} >= {config.near.threshold:g}"
         )
     dropped = ", ".join(f"{n:,} {reason}" for reason, n in stats["dropped"].items()) or "none"
     return f"{line}; {stats['clusters']:,} clusters; keep {config.keep}; dropped: {dropped}"

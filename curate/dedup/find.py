@@ -4,7 +4,7 @@
 
 Adds `dup_cluster` (String, null for unique rows), `dup_cluster_size` (Int64; 1 for unique rows),
 `dup_kept_id` (String, on dropped members), `dup_jaccard` (Float64, exact Jaccard of the member's shingles
-to the kept row's) and `dup_reason` (exact_duplicate / near_duplicate on rows to drop).
+to the kept row's, or their containment when `near.measure` is containment) and `dup_reason` (exact_duplicate / near_duplicate on rows to drop).
 
 Only rows not dropped yet (`drop_reason` null) and with a non-empty key compete, so a row already rejected
 by a check never becomes the kept representative of a cluster; the other rows get nulls everywhere.
@@ -77,14 +77,15 @@ def _cluster_reps(
     return labels, result.stats(), result.member_hashes
 
 
-def _with_jaccard(members: pl.DataFrame, hashes: ShingleHashes | None) -> pl.DataFrame:
-    """`__jaccard` of each member to its cluster's kept row (1.0 within one exact group)."""
+def _with_jaccard(members: pl.DataFrame, hashes: ShingleHashes | None, measure: str) -> pl.DataFrame:
+    """`__jaccard` (the configured measure) of each member to its cluster's kept row (1.0 within one
+    exact group)."""
     pairs = members.filter(pl.col("__rep") != pl.col("kept_rep")).select("__rep", "kept_rep").unique()
     pairs = pairs.sort(["__rep", "kept_rep"])
     jac = np.zeros(0)
     if pairs.height and hashes is not None:  # reps of different exact groups share a cluster only via near
         a, b = pairs["__rep"].to_numpy().astype(np.int64), pairs["kept_rep"].to_numpy().astype(np.int64)
-        jac = pair_jaccard(hashes, a, b)
+        jac = pair_jaccard(hashes, a, b, measure=measure)
     pairs = pairs.with_columns(__jaccard=pl.Series(jac, dtype=pl.Float64))
     return members.join(pairs, on=["__rep", "kept_rep"], how="left").with_columns(
         pl.col("__jaccard").fill_null(1.0)
@@ -116,7 +117,9 @@ def find_duplicates(
         pl.col("__group").alias("kept_group"),
         pl.col("__rep").alias("kept_rep"),
     )
-    members = _with_jaccard(members.join(kept_info, on="cluster", how="left"), member_hashes)
+    members = _with_jaccard(
+        members.join(kept_info, on="cluster", how="left"), member_hashes, config.near.measure
+    )
 
     whole = config.keep == "drop_whole_cluster"
     is_kept = (pl.col("__row") == pl.col("kept_row")) & pl.lit(not whole)

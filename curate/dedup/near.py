@@ -67,7 +67,8 @@ def resolve_bands_rows(config: NearConfig) -> tuple[int, int]:
     if config.bands is not None and config.rows is not None:
         return config.bands, config.rows
     fn_weight = 0.9 if config.verify else 0.5
-    bands, rows = optimal_bands_rows(config.threshold, config.num_perm, 1.0 - fn_weight, fn_weight)
+    level = config.candidate_jaccard()
+    bands, rows = optimal_bands_rows(level, config.num_perm, 1.0 - fn_weight, fn_weight)
     if config.bands is not None:
         return config.bands, min(rows, config.num_perm // config.bands)
     if config.rows is not None:
@@ -184,7 +185,10 @@ def near_duplicates(
     normalized_input: bool = False,
     all_pairs: bool = False,
 ) -> NearResult:
-    """Pairs of texts whose (verified, or estimated) Jaccard reaches the threshold.
+    """Pairs of texts whose (verified, or estimated) Jaccard reaches the threshold; with
+    `config.measure == "containment"`, whose verified containment |A∩B| / min(|A|, |B|) does (the LSH
+    bands are then derived for `config.candidate_jaccard()`, a lower Jaccard level). The `jaccard` column
+    of the pairs holds the configured measure.
 
     With verification on, a candidate pair whose two texts are already connected through verified pairs
     is not verified again (it cannot change the clusters); `all_pairs` verifies every candidate instead
@@ -220,11 +224,15 @@ def near_duplicates(
                     progress("dedup: verifying candidate pairs", done, total)
 
             if all_pairs:
-                jac = pair_jaccard(store.lookup, a, b, progress=verify_progress)
+                jac = pair_jaccard(store.lookup, a, b, progress=verify_progress, measure=config.measure)
                 found = pairs.with_columns(jaccard=pl.Series(jac, dtype=pl.Float64))
             else:
-                found = verify_for_clusters(store, a, b, len(prepped), threshold, verify_progress)
+                found = verify_for_clusters(
+                    store, a, b, len(prepped), threshold, verify_progress, measure=config.measure
+                )
         else:
+            if config.measure != "jaccard":
+                raise ValueError("the containment measure needs verify on (signatures estimate Jaccard only)")
             jac = estimated_jaccard(store.signatures(a), store.signatures(b)) if len(a) else np.zeros(0)
             found = pairs.with_columns(jaccard=pl.Series(jac, dtype=pl.Float64))
         found = found.filter(pl.col("jaccard") >= threshold)
@@ -244,6 +252,7 @@ def verify_for_clusters(
     threshold: float,
     progress: Callable[[int, int], None],
     chunk: int = 50_000,
+    measure: str = "jaccard",
 ) -> pl.DataFrame:
     """Verified pairs (a, b, jaccard) that connect the clusters, skipping candidates already connected.
 
@@ -258,7 +267,7 @@ def verify_for_clusters(
         roots = union_find.roots()
         need = roots[ca] != roots[cb]
         ca, cb = ca[need], cb[need]
-        jac = sets.jaccard(ca, cb) if sets is not None else np.zeros(0)
+        jac = sets.similarity(ca, cb, measure) if sets is not None else np.zeros(0)
         hit = jac >= threshold
         union_find.union_pairs(ca[hit], cb[hit])
         kept.append(

@@ -12,6 +12,10 @@ dedup:
     word_ngram: 3             # space-delimited rows: word n-grams
     char_ngram: 3             # CJK rows: character n-grams (chosen per row)
     verify: true              # exact Jaccard of candidate pairs (removes false positives)
+    measure: jaccard          # jaccard = |A∩B|/|A∪B|; containment = |A∩B|/min(|A|,|B|) (a short text
+                              # inside a longer one; needs verify: true; dup_jaccard then holds it)
+    candidate_threshold: null # Jaccard level bands x rows are derived for; null = threshold (jaccard) or,
+                              # for containment, t / (4 - t): pairs whose larger set is up to 3x the smaller
     batch_size: 50000         # rows signed per batch
     spill: false              # keep signatures and band keys on disk (Parquet)
   keep: longest_response      # longest_response | best_quality | source_priority | first_seen | drop_whole_cluster
@@ -21,6 +25,7 @@ dedup:
     key: instruction
     near: true
     threshold: 0.8
+    measure: jaccard          # containment: a short reference question inside a longer row matches too
 """
 
 from __future__ import annotations
@@ -28,12 +33,21 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, TypeVar
 
-from curate.dedup.config import KEEP_POLICIES, KEYS, SCHEMES, DecontamConfig, DedupConfig, NearConfig
+from curate.dedup.config import (
+    KEEP_POLICIES,
+    KEYS,
+    MEASURES,
+    SCHEMES,
+    DecontamConfig,
+    DedupConfig,
+    NearConfig,
+)
 from curate.rulefile.problems import Problems
 from curate.rulefile.sections import section
 
 T = TypeVar("T")
 _NESTED = ("near", "decontaminate", "source_priority", "references")
+_OPTIONAL_FLOATS = ("candidate_threshold",)  # None by default, a number when given
 
 
 def _kind(value: Any) -> str:
@@ -68,13 +82,17 @@ def _scalars(raw: dict[str, Any], cls: type[T], place: str, problems: Problems) 
             continue
         if name in _NESTED:
             continue
-        default = getattr(cls(), name)
-        optional = default is None
+        default = 0.0 if name in _OPTIONAL_FLOATS else getattr(cls(), name)
+        optional = default is None or name in _OPTIONAL_FLOATS
         if not _fits(value, default, optional):
-            expected = "an integer or null" if optional else _kind(default)
+            expected = (
+                ("a number or null" if isinstance(default, float) else "an integer or null")
+                if optional
+                else _kind(default)
+            )
             problems.add(f"{place}.{name}", f"must be {expected}, got {value!r}")
             continue
-        values[name] = float(value) if isinstance(default, float) else value
+        values[name] = float(value) if isinstance(default, float) and value is not None else value
     return cls(**values)
 
 
@@ -106,6 +124,12 @@ def _near(raw: Any, place: str, problems: Problems) -> NearConfig:
         problems.add(place, f"bands x rows = {near.bands * near.rows} exceeds num_perm = {near.num_perm}")
     if near.scheme not in SCHEMES:
         problems.unknown(f"{place}.scheme", near.scheme, SCHEMES, what="scheme")
+    if near.measure not in MEASURES:
+        problems.unknown(f"{place}.measure", near.measure, MEASURES, what="measure")
+    elif near.measure == "containment" and not near.verify:
+        problems.add(f"{place}.measure", "containment needs verify: true (signatures estimate Jaccard only)")
+    if near.candidate_threshold is not None:
+        _between(problems, f"{place}.candidate_threshold", near.candidate_threshold, 0.01, 1.0)
     return near
 
 
@@ -133,6 +157,8 @@ def _decontaminate(raw: Any, place: str, problems: Problems) -> DecontamConfig |
     if config.key not in KEYS:
         problems.unknown(f"{place}.key", config.key, KEYS, what="key")
     _between(problems, f"{place}.threshold", config.threshold, 0.01, 1.0)
+    if config.measure not in MEASURES:
+        problems.unknown(f"{place}.measure", config.measure, MEASURES, what="measure")
     return dataclasses.replace(config, references=references)
 
 

@@ -89,6 +89,15 @@ class DocSets:
 
     def jaccard(self, a: np.ndarray, b: np.ndarray, batch_pairs: int = 200_000) -> np.ndarray:
         """Jaccard of docs a[i] and b[i] (global ids, all in `docs`); 0.0 when both sets are empty."""
+        return self.similarity(a, b, "jaccard", batch_pairs)
+
+    def similarity(
+        self, a: np.ndarray, b: np.ndarray, measure: str = "jaccard", batch_pairs: int = 200_000
+    ) -> np.ndarray:
+        """|A∩B| / |A∪B| (jaccard) or |A∩B| / min(|A|, |B|) (containment) of docs a[i] and b[i];
+        0.0 when the denominator is 0."""
+        if measure not in ("jaccard", "containment"):
+            raise ValueError(f"unknown similarity measure {measure!r}; known: jaccard, containment")
         out = np.zeros(len(a), dtype=np.float64)
         sizes = np.diff(self.offsets)
         for start in range(0, len(a), batch_pairs):
@@ -108,8 +117,11 @@ class DocSets:
             inter = np.bincount((twice >> np.uint64(32)).astype(np.int64), minlength=len(la)).astype(
                 np.float64
             )
-            union = sizes[la] + sizes[lb] - inter
-            out[start : start + len(la)] = np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
+            if measure == "containment":
+                below = np.minimum(sizes[la], sizes[lb]).astype(np.float64)
+            else:
+                below = sizes[la] + sizes[lb] - inter
+            out[start : start + len(la)] = np.divide(inter, below, out=np.zeros_like(inter), where=below > 0)
         return out
 
 
@@ -120,15 +132,17 @@ def pair_jaccard(
     *,
     batch_pairs: int = 200_000,
     progress: Callable[[int, int], None] | None = None,
+    measure: str = "jaccard",
 ) -> np.ndarray:
-    """Jaccard(shingles(a[i]), shingles(b[i])) for every i (0.0 when both are empty)."""
+    """Jaccard (or containment, see `DocSets.similarity`) of shingles(a[i]) and shingles(b[i]) for every i
+    (0.0 when both are empty)."""
     if len(a) == 0:
         return np.zeros(0, dtype=np.float64)
     sets = DocSets.build(source, np.concatenate([a, b]))
     out = np.zeros(len(a), dtype=np.float64)
     for start in range(0, len(a), batch_pairs):
         stop = start + batch_pairs
-        out[start:stop] = sets.jaccard(a[start:stop], b[start:stop], batch_pairs)
+        out[start:stop] = sets.similarity(a[start:stop], b[start:stop], measure, batch_pairs)
         if progress is not None:
             progress(min(stop, len(a)), len(a))
     return out
