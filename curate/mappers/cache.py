@@ -79,24 +79,28 @@ def apply_mappers_cached(
     computed_rows = int(miss.sum())
     if computed_rows:
         rows = miss.arg_true()
-        fresh, fresh_stats, fresh_bits = map_rows(frame[rows], config)
+        every_row = computed_rows == frame.height  # cold cache: no gather, no merge
+        fresh, fresh_stats, fresh_bits = map_rows(frame if every_row else frame[rows], config)
         examples = [step["examples"] for step in fresh_stats["steps"]]
         fresh_mapped = fresh.select(
             pl.when(pl.lit(fresh_bits) > 0).then(pl.struct(list(TEXT_FIELDS))).alias("mapped")
         )["mapped"]
         patch = pl.DataFrame({"__row": rows.cast(pl.UInt32), "__steps": fresh_bits, "__mapped": fresh_mapped})
-        merged = (
-            known.with_row_index("__row")
-            .join(patch, on="__row", how="left", maintain_order="left")
-            .select(
-                pl.coalesce("__steps", "steps").alias("steps"),
-                pl.when(pl.col("__row").is_in(patch["__row"].implode()))
-                .then(pl.col("__mapped"))
-                .otherwise(pl.col("mapped"))
-                .alias("mapped"),
+        if every_row:
+            bits, mapped_values = fresh_bits, fresh_mapped
+        else:
+            merged = (
+                known.with_row_index("__row")
+                .join(patch, on="__row", how="left", maintain_order="left")
+                .select(
+                    pl.coalesce("__steps", "steps").alias("steps"),
+                    pl.when(pl.col("__row").is_in(patch["__row"].implode()))
+                    .then(pl.col("__mapped"))
+                    .otherwise(pl.col("mapped"))
+                    .alias("mapped"),
+                )
             )
-        )
-        bits, mapped_values = merged["steps"], merged["mapped"]
+            bits, mapped_values = merged["steps"], merged["mapped"]
         older = cached.join(keys, on=["k1", "k2"], how="anti") if cached is not None else None
         current = keys.with_columns(bits.alias("steps"), mapped_values.alias("mapped"))
         if older is not None and older.height:
