@@ -1,8 +1,10 @@
 """Run the pipeline's steps in order, skipping each whose fingerprint is unchanged, and say why.
 
-A step's fingerprint has three parts: the files it reads (by content), its settings, and the fingerprints of
-the steps it depends on. When one part differs from the last run the step is redone and the part is named
-("settings changed", "input files changed", "curate was redone"); otherwise it is skipped.
+A step's fingerprint has three parts: the files it reads (by content), its settings, and the content of what
+the steps it depends on produced (their `products`, hashed by bytes). When one part differs from the last run
+the step is redone and the part is named ("settings changed", "input files changed", "curate's output
+changed"); otherwise it is skipped. Because dependencies count by content, a redone step whose output comes
+out identical (a threshold moved but no row changed side) lets everything after it be skipped.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Step:
     settings: Callable[[PipelineConfig], Any] = lambda config: None
     files: Callable[[PipelineConfig], list[Path]] = lambda config: []
     outputs: Callable[[RunContext], list[Path]] = lambda ctx: []
+    products: Callable[[RunContext], list[Path]] = lambda ctx: []  # what later steps read, hashed by content
 
 
 def _parts(step: Step, config: PipelineConfig, fingerprints: dict[str, str]) -> dict[str, Any]:
@@ -67,7 +70,7 @@ def _why_redo(
         return "settings changed"
     for name, value in parts["depends"].items():
         if old.get("depends", {}).get(name) != value:
-            return f"{name} was redone"
+            return f"{name}'s output changed"
     missing = [p for p in step.outputs(ctx) if not p.exists()]
     if missing:
         return f"output missing ({missing[0]})"
@@ -88,7 +91,7 @@ def run_steps(
         previous = state.stages.get(step.name)
         reason = "--force" if force else _why_redo(step, parts, previous, ctx)
         if reason is None and previous is not None:
-            fingerprints[step.name] = previous["fingerprint"]
+            fingerprints[step.name] = hash_files(step.products(ctx))
             ctx.summaries[step.name] = dict(previous.get("summary", {}))
             ctx.skipped.append(step.name)
             ctx.console.print(
@@ -102,7 +105,7 @@ def run_steps(
             ctx.summaries[step.name] = summary
             ctx.seconds[step.name] = elapsed
             ctx.ran.append(step.name)
-            fingerprints[step.name] = fingerprint
+            fingerprints[step.name] = hash_files(step.products(ctx))
             state.record(step.name, fingerprint, parts, summary, elapsed)
             ctx.console.print(f"[green]✓ {step.name}[/]: done in {elapsed:.1f}s")
         if until is not None and step.name == until:

@@ -244,6 +244,7 @@ def pipeline_steps() -> list[Step]:
             settings=lambda c: c.format,
             files=files_and_rules,
             outputs=lambda ctx: [ctx.stage_dir("curate") / "kept.parquet"],
+            products=lambda ctx: [ctx.stage_dir("curate") / "kept.parquet"],
         ),
         Step(
             "export",
@@ -260,6 +261,7 @@ def pipeline_steps() -> list[Step]:
             settings=lambda c: (c.format, "tiny-llama-v1"),
             files=input_files,
             outputs=lambda ctx: [ctx.stage_dir("model") / "config.json"],
+            products=lambda ctx: expand_inputs([str(ctx.stage_dir("model"))]),
         ),
         Step(
             "shard",
@@ -271,6 +273,7 @@ def pipeline_steps() -> list[Step]:
                 [] if c.shard.tokenizer == DEMO else expand_inputs([c.resolve(c.shard.tokenizer)])
             ),
             outputs=lambda ctx: [ctx.stage_dir("shards") / "manifest.json"],
+            products=lambda ctx: [ctx.stage_dir("shards") / "manifest.json"],
         ),
         Step(
             "train",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,9 @@ def _steps(calls: list[str]) -> list[Step]:
         def run(ctx: RunContext) -> dict[str, Any]:
             calls.append(name)
             ctx.stage_dir(name).mkdir(parents=True, exist_ok=True)
+            # the product: what the stage read, so that it changes exactly when the inputs do
+            data = (ctx.config.base_dir / "data.jsonl").read_text(encoding="utf-8")
+            (ctx.stage_dir(name) / "out.txt").write_text(f"{ctx.config.rules}\n{data}", encoding="utf-8")
             return {"name": name}
 
         return run
@@ -36,6 +40,7 @@ def _steps(calls: list[str]) -> list[Step]:
             settings=lambda c: c.rules,
             files=lambda c: [c.base_dir / "data.jsonl"],
             outputs=lambda ctx: [ctx.stage_dir("curate")],
+            products=lambda ctx: [ctx.stage_dir("curate") / "out.txt"],
         ),
         Step("export", make("export"), depends=("curate",), outputs=lambda ctx: [ctx.stage_dir("export")]),
     ]
@@ -80,7 +85,7 @@ def test_missing_output_and_until(tmp_path: Path) -> None:
     config = _pipeline(tmp_path)
     assert _run(config, calls, until="curate").ran == ["curate"]
     assert _run(config, calls).ran == ["export"]
-    (config.work_dir / "export").rmdir()
+    shutil.rmtree(config.work_dir / "export")
     assert _run(config, calls).ran == ["export"]
 
 
