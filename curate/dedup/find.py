@@ -28,7 +28,7 @@ from curate.dedup.explain import dedup_stats
 from curate.dedup.keep import kept_rows
 from curate.dedup.near import near_duplicates
 from curate.dedup.normalize import key_expr, normalized
-from curate.dedup.verify import ShingleHashes, pair_jaccard
+from curate.dedup.verify import DocSets, ShingleHashes, pair_jaccard
 from curate.record import content_hash
 
 Progress = Callable[[str, int, int], None]
@@ -50,16 +50,18 @@ def competing_rows(frame: pl.DataFrame, key: str, punctuation_blind: bool) -> pl
     """Rows still kept and with a non-empty key, with `__row` (position) and `__key` (normalized key)."""
     alive = pl.col("drop_reason").is_null() if "drop_reason" in frame.columns else pl.lit(True)
     return (
-        frame.with_row_index("__row")
+        frame.lazy()  # lazy: the key expression's common subexpressions are computed once
+        .with_row_index("__row")
         .filter(alive)
         .with_columns(normalized(key_expr(key), punctuation_blind=punctuation_blind).alias("__key"))
         .filter(pl.col("__key").is_not_null())
+        .collect()
     )
 
 
 def _cluster_reps(
     reps: pl.DataFrame, config: DedupConfig, workers: int, spill_dir: Path | None, progress: Progress | None
-) -> tuple[np.ndarray, dict[str, Any], ShingleHashes | None]:
+) -> tuple[np.ndarray, dict[str, Any], ShingleHashes | DocSets | None]:
     """Component label (a rep index) of each exact-group representative, the near step's stats, and the
     shingle hashes of every representative in a near-duplicate pair."""
     n = reps.height
@@ -74,10 +76,13 @@ def _cluster_reps(
         normalized_input=True,
     )
     labels = components(n, result.pairs["a"].to_numpy(), result.pairs["b"].to_numpy())
-    return labels, result.stats(), result.member_hashes
+    sets = result.member_sets
+    return labels, result.stats(), sets if sets is not None else result.member_hashes
 
 
-def _with_jaccard(members: pl.DataFrame, hashes: ShingleHashes | None, measure: str) -> pl.DataFrame:
+def _with_jaccard(
+    members: pl.DataFrame, hashes: ShingleHashes | DocSets | None, measure: str
+) -> pl.DataFrame:
     """`__jaccard` (the configured measure) of each member to its cluster's kept row (1.0 within one
     exact group)."""
     pairs = members.filter(pl.col("__rep") != pl.col("kept_rep")).select("__rep", "kept_rep").unique()
@@ -85,7 +90,10 @@ def _with_jaccard(members: pl.DataFrame, hashes: ShingleHashes | None, measure: 
     jac = np.zeros(0)
     if pairs.height and hashes is not None:  # reps of different exact groups share a cluster only via near
         a, b = pairs["__rep"].to_numpy().astype(np.int64), pairs["kept_rep"].to_numpy().astype(np.int64)
-        jac = pair_jaccard(hashes, a, b, measure=measure)
+        if isinstance(hashes, DocSets):  # the sets verification built (every candidate doc)
+            jac = hashes.similarity(a, b, measure)
+        else:
+            jac = pair_jaccard(hashes, a, b, measure=measure)
     pairs = pairs.with_columns(__jaccard=pl.Series(jac, dtype=pl.Float64))
     return members.join(pairs, on=["__rep", "kept_rep"], how="left").with_columns(
         pl.col("__jaccard").fill_null(1.0)

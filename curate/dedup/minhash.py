@@ -56,15 +56,20 @@ class Permutations:
         return cls(scheme, num_perm, seed, a, b)
 
 
-def sha1_hashes64(shingles: Sequence[str]) -> np.ndarray:
-    """First 8 bytes of SHA-1 of each shingle as little-endian uint64.
+def sha1_hashes64(shingles: Sequence[str] | Sequence[bytes]) -> np.ndarray:
+    """First 8 bytes of SHA-1 of each shingle (str, or its UTF-8 bytes) as little-endian uint64.
 
     The low 32 bits are datasketch's `sha1_hash32`; all 64 bits are `sha1_hash64` (used for exact Jaccard).
+    Passing bytes (e.g. a Polars String column cast to Binary) skips the per-shingle `str.encode`.
     """
     if not shingles:
         return np.empty(0, dtype=np.uint64)
     sha1 = hashlib.sha1
-    digests = np.frombuffer(b"".join([sha1(s.encode("utf-8")).digest() for s in shingles]), dtype=np.uint8)
+    if isinstance(shingles[0], str):
+        joined = b"".join([sha1(s.encode("utf-8")).digest() for s in shingles])  # type: ignore[union-attr]
+    else:
+        joined = b"".join([sha1(s).digest() for s in shingles])  # type: ignore[arg-type]
+    digests = np.frombuffer(joined, dtype=np.uint8)
     return digests.reshape(-1, 20)[:, :8].copy().view("<u8").ravel().astype(np.uint64)
 
 

@@ -49,6 +49,9 @@ class NearResult:
     candidates: int
     scripts: dict[str, int] = field(default_factory=dict)  # rows shingled by word / by character
     member_hashes: ShingleHashes | None = None  # shingle hashes of every doc in a duplicate pair
+    # shingle sets of every candidate doc (a superset of the pairs' docs), when verification built them:
+    # explaining members reuses them instead of building the sets again
+    member_sets: DocSets | None = None
 
     def stats(self) -> dict[str, Any]:
         return {
@@ -88,7 +91,11 @@ def near_texts(texts: pl.Series, config: NearConfig, *, normalized_input: bool =
     """
     frame = pl.DataFrame({"t": texts.cast(pl.String)})
     if not normalized_input:
-        return frame.select(normalized(pl.col("t"), punctuation_blind=config.ignore_punctuation))["t"]
+        return (
+            frame.lazy()
+            .select(normalized(pl.col("t"), punctuation_blind=config.ignore_punctuation))
+            .collect()["t"]
+        )
     if not config.ignore_punctuation:
         return frame["t"]
     blind = (
@@ -97,7 +104,7 @@ def near_texts(texts: pl.Series, config: NearConfig, *, normalized_input: bool =
         .str.replace_all(r"\s+", " ")
         .str.strip_chars(" ")
     )
-    return frame.select(pl.when(blind.str.len_chars() > 0).then(blind))["t"]
+    return frame.lazy().select(blind.replace("", None)).collect()["t"]
 
 
 @contextmanager
@@ -199,6 +206,7 @@ def near_duplicates(
     """
     threshold = config.threshold if threshold is None else threshold
     bands, rows = resolve_bands_rows(config)
+    sets: DocSets | None = None
     spec = shingle_spec(config)
     prepped = near_texts(texts, config, normalized_input=normalized_input)
     sign_spec = SignSpec(spec, config.num_perm, config.seed, config.scheme, bands, rows)
@@ -227,7 +235,7 @@ def near_duplicates(
                 jac = pair_jaccard(store.lookup, a, b, progress=verify_progress, measure=config.measure)
                 found = pairs.with_columns(jaccard=pl.Series(jac, dtype=pl.Float64))
             else:
-                found = verify_for_clusters(
+                found, sets = verify_for_clusters(
                     store, a, b, len(prepped), threshold, verify_progress, measure=config.measure
                 )
         else:
@@ -239,9 +247,9 @@ def near_duplicates(
         members = sorted_unique(
             np.concatenate([found["a"].to_numpy(), found["b"].to_numpy()]).astype(np.int64)
         )
-        member_hashes = store.shingle_hashes(members)
+        member_hashes = store.shingle_hashes(members) if sets is None else None
         store.cleanup()
-    return NearResult(found, bands, rows, s_curve(bands, rows), pairs.height, scripts, member_hashes)
+    return NearResult(found, bands, rows, s_curve(bands, rows), pairs.height, scripts, member_hashes, sets)
 
 
 def verify_for_clusters(
@@ -253,8 +261,9 @@ def verify_for_clusters(
     progress: Callable[[int, int], None],
     chunk: int = 50_000,
     measure: str = "jaccard",
-) -> pl.DataFrame:
-    """Verified pairs (a, b, jaccard) that connect the clusters, skipping candidates already connected.
+) -> tuple[pl.DataFrame, DocSets | None]:
+    """Verified pairs (a, b, jaccard) that connect the clusters, skipping candidates already connected,
+    and the shingle sets of every candidate document (None without candidates).
 
     Candidates come sorted, chunks are fixed, so which pairs are skipped does not depend on workers or
     batch sizes; the clusters are those of verifying every pair (a skipped pair joins nothing new).
@@ -278,8 +287,8 @@ def verify_for_clusters(
         )
         progress(min(start + chunk, len(a)), len(a))
     if not kept:
-        return pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32, "jaccard": pl.Float64})
-    return pl.concat(kept)
+        return pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32, "jaccard": pl.Float64}), sets
+    return pl.concat(kept), sets
 
 
 @contextmanager

@@ -50,7 +50,8 @@ def normalized(text: pl.Expr, *, punctuation_blind: bool = False) -> pl.Expr:
     if punctuation_blind:
         out = out.str.replace_all(PUNCTUATION_PATTERN, " ")
     out = out.str.replace_all(r"\s+", " ").str.strip_chars(" ")
-    return pl.when(out.str.len_chars() > 0).then(out).otherwise(None)
+    # `replace` evaluates `out` once; pl.when(out.len > 0).then(out) measured ~2x the cost (no CSE in select)
+    return out.replace("", None)
 
 
 # The script of a row is judged on its first characters: enough to tell, and long rows cost no more.
@@ -60,5 +61,5 @@ SCRIPT_SAMPLE_CHARS: Final = 1000
 def cjk_share(text: pl.Expr) -> pl.Expr:
     """Share of non-space characters that are CJK among the first SCRIPT_SAMPLE_CHARS (0 for empty text)."""
     head = text.str.slice(0, SCRIPT_SAMPLE_CHARS)
-    letters = head.str.replace_all(r"\s", "").str.len_chars()
+    letters = head.str.len_chars() - head.str.count_matches(r"\s")  # counting is cheaper than removing
     return (head.str.count_matches(CJK_PATTERN) / letters).fill_nan(0.0).fill_null(0.0)

@@ -25,7 +25,9 @@ class ShingleSpec:
 def prepared(texts: pl.Series, spec: ShingleSpec) -> pl.DataFrame:
     """doc (row index), text, and is_cjk (shingle by character) for normalized texts."""
     frame = pl.DataFrame({"text": texts.cast(pl.String)}).with_row_index("doc")
-    return frame.with_columns(is_cjk=cjk_share(pl.col("text")) >= spec.cjk_share)
+    # lazy: common subexpressions (the sampled head, the ratio) are computed once; eager `fill_nan`
+    # evaluated the ratio twice (measured 3x the cost)
+    return frame.lazy().with_columns(is_cjk=cjk_share(pl.col("text")) >= spec.cjk_share).collect()
 
 
 def _ngrams(tokens: pl.DataFrame, n: int, separator: str) -> pl.DataFrame:
@@ -54,7 +56,12 @@ def shingle_frame(texts: pl.Series, spec: ShingleSpec, is_cjk: pl.Series | None 
     """
     frame = pl.DataFrame({"text": texts.cast(pl.String)}).with_row_index("doc")
     cjk = cjk_share(pl.col("text")) >= spec.cjk_share if is_cjk is None else pl.Series(is_cjk)
-    frame = frame.with_columns(is_cjk=cjk).filter(pl.col("text").is_not_null() & (pl.col("text") != ""))
+    frame = (
+        frame.lazy()
+        .with_columns(is_cjk=cjk)
+        .filter(pl.col("text").is_not_null() & (pl.col("text") != ""))
+        .collect()
+    )
     parts = []
     for by_char, n, sep in ((False, spec.word_ngram, " "), (True, spec.char_ngram, "")):
         text = pl.col("text").str.replace_all(" ", "", literal=True) if by_char else pl.col("text")

@@ -36,7 +36,7 @@ def shingle_hashes(
     # hash each distinct shingle once, then give every document its shingles back (sorted by doc)
     distinct = frame.group_by("shingle").agg("doc")
     hashed = (
-        distinct.select(pl.Series("h", sha1_hashes64(distinct["shingle"].to_list())), "doc")
+        distinct.select(pl.Series("h", sha1_hashes64(distinct["shingle"].cast(pl.Binary).to_list())), "doc")
         .explode("doc")
         .sort("doc")
     )
