@@ -30,7 +30,15 @@ def render_reference() -> str:
 
     blocks: list[str] = []
     for name, command in _walk(cli, ["winnow"]):
-        context = click.Context(command, info_name=name, max_content_width=100, terminal_width=100)
+        # The settings the real CLI gives every context (subcommands inherit the group's), so that click's
+        # cached help option is the same whichever context builds it first.
+        context = click.Context(
+            command,
+            info_name=name,
+            max_content_width=100,
+            terminal_width=100,
+            help_option_names=cli.context_settings["help_option_names"],
+        )
         help_text = command.get_help(context)
         blocks.append(f"### `{name}`\n\n```text\n{help_text.rstrip()}\n```\n")
     return "\n".join(blocks)
