@@ -92,8 +92,9 @@ def main() -> None:
     lines += [
         "",
         "Stages depend on the content of what earlier stages produced: a threshold change re-runs curate (its",
-        "metrics come from the cache, only comparisons are redone) and profile (it previews the thresholds); the",
-        "steps after curate run again only when the kept rows changed.",
+        "metrics come from the cache, only comparisons are redone); the steps after curate run again only when",
+        "the kept rows changed. The profile describes the raw corpus with the shipped default checks, so a rule",
+        "change does not redo it.",
     ]
     results = ROOT / "bench" / "results" / ("pipeline_no_train.md" if args.no_train else "pipeline.md")
     results.write_text("\n".join(lines) + "\n", encoding="utf-8")

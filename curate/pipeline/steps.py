@@ -16,6 +16,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from curate.pipeline.config import PipelineConfig
 from curate.pipeline.fingerprint import expand_inputs
 from curate.pipeline.runner import RunContext, Step
+from rules import shipped_rule_file
 
 DEMO = "demo"
 
@@ -29,8 +30,6 @@ def input_files(config: PipelineConfig) -> list[Path]:
 
 
 def rule_file_path(config: PipelineConfig) -> Path:
-    from rules import shipped_rule_file
-
     given = config.base_dir / config.rules
     return given if given.is_file() else shipped_rule_file(config.rules)
 
@@ -64,7 +63,9 @@ def run_profile(ctx: RunContext) -> dict[str, Any]:
         input_paths(config),
         output,
         tokenizer=Path(config.resolve(tokenizer)) if tokenizer else None,
-        rules=rule_file_path(config),
+        # The profile describes the raw corpus with the shipped default checks (issue 6), not the rule file
+        # being tuned: changing a threshold must not redo it.
+        rules=None,
         format=config.format,
     )
     ctx.console.print(f"profile: {path}", highlight=False)
@@ -245,7 +246,7 @@ def pipeline_steps() -> list[Step]:
             run_profile,
             enabled=lambda c: c.profile.enabled,
             settings=lambda c: (c.format, c.profile),
-            files=files_and_rules,
+            files=lambda c: [*input_files(c), shipped_rule_file("default")],
             outputs=lambda ctx: [ctx.stage_dir("profile") / "profile.html"],
         ),
         Step(

@@ -74,18 +74,18 @@ def test_rerun_skips_and_threshold_change_redoes_only_curate_onwards(tmp_path: P
     assert "params: {max_run: 12}" in text
     rules.write_text(text.replace("params: {max_run: 12}", "params: {max_run: 13}"), encoding="utf-8")
     third = _run(pipeline)
-    # profile reads the rule file too (it previews thresholds); curate is redone, but no row changes side at
-    # 13, so its kept rows are byte-identical and everything after it is skipped (content-addressed)
-    assert third.ran == ["profile", "curate"]
-    assert third.skipped == ["export", "model", "shard", "train"]
+    # curate is redone, but no row changes side at 13, so its kept rows are byte-identical and everything
+    # after it is skipped (content-addressed); the profile describes the raw corpus and is not redone
+    assert third.ran == ["curate"]
+    assert third.skipped == ["profile", "export", "model", "shard", "train"]
 
     text = rules.read_text(encoding="utf-8")
     special = re.compile(r"(check: max_special_char_ratio\n.*\n\s*params: \{max_ratio: )[0-9.]+")
     assert special.search(text)
     rules.write_text(special.sub(r"\g<1>0.01", text), encoding="utf-8")
     fourth = _run(pipeline)
-    assert fourth.ran == ["profile", "curate", "export", "shard", "train"]
-    assert fourth.skipped == ["model"]
+    assert fourth.ran == ["curate", "export", "shard", "train"]
+    assert fourth.skipped == ["profile", "model"]
     assert fourth.summaries["curate"]["kept"] < first.summaries["curate"]["kept"]
 
 
