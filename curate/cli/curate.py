@@ -50,7 +50,7 @@ def _write_report(run_dir: Path, console: Console) -> Path | None:
 
 
 @click.command("curate")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("inputs", nargs=-1, required=True)
 @click.option(
     "--rules",
     "rules_path",
@@ -75,7 +75,7 @@ def _write_report(run_dir: Path, console: Console) -> Path | None:
 )
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
 def curate_command(
-    inputs: tuple[Path, ...],
+    inputs: tuple[str, ...],
     rules_path: Path,
     run_dir: Path,
     format_: str | None,

@@ -19,7 +19,7 @@ from curate.errors import UsageError
 
 
 @click.command("profile")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("inputs", nargs=-1, required=True)
 @click.option(
     "-o",
     "--output",
@@ -41,7 +41,7 @@ from curate.errors import UsageError
 )
 @click.option("--format", "format_", default=None, help="Read every input as this format (default: detect).")
 def profile_command(
-    inputs: tuple[Path, ...], output: Path, tokenizer: Path | None, rules: Path | None, format_: str | None
+    inputs: tuple[str, ...], output: Path, tokenizer: Path | None, rules: Path | None, format_: str | None
 ) -> None:
     """Profile a raw corpus: formats, structure, languages, lengths, checks, duplicates, samples."""
     from reports.profile import profile_corpus
