@@ -45,7 +45,7 @@ class Written:
 
 
 class Format:
-    """Base of every format. Subclasses set the class attributes and implement the two conversions."""
+    """Base of every format. Subclasses set the class attributes and implement `to_records` and `write_row`."""
 
     name: str = ""
     description: str = ""
@@ -77,6 +77,14 @@ class Format:
         raise NotImplementedError
 
     def from_record(self, record: Mapping[str, Any]) -> Written:
+        """The record as a row of this format; a kind the format does not hold is reported, not written."""
+        reason = kind_is(record, self)
+        if reason:
+            return Written(row=None, lost=[reason])
+        return self.write_row(record)
+
+    def write_row(self, record: Mapping[str, Any]) -> Written:
+        """Convert a record whose kind this format holds (`from_record` has checked it)."""
         raise NotImplementedError
 
 

@@ -20,7 +20,6 @@ from curate.formats.base import (
     RowError,
     Written,
     check_turn,
-    kind_is,
     no_tools,
     optional_str,
     require_bool,
@@ -207,10 +206,10 @@ class FlatFormat(Format):
 
     # ---- writing ----------------------------------------------------------------------------------------
 
-    def from_record(self, record: Mapping[str, Any]) -> Written:
+    def write_row(self, record: Mapping[str, Any]) -> Written:
         spec = self.spec
         written = Written(row=None)
-        reason = kind_is(record, self) or no_tools(record, self.name)
+        reason = no_tools(record, self.name)
         if reason:
             written.lost.append(reason)
             return written

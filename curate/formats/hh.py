@@ -17,7 +17,6 @@ from curate.formats.base import (
     RowError,
     Written,
     check_turn,
-    kind_is,
     no_tools,
     spread_meta,
     unmapped,
@@ -77,9 +76,9 @@ class HH(Format):
             }
         ]
 
-    def from_record(self, record: Mapping[str, Any]) -> Written:
+    def write_row(self, record: Mapping[str, Any]) -> Written:
         written = Written(row=None)
-        reason = kind_is(record, self) or no_tools(record, self.name)
+        reason = no_tools(record, self.name)
         if not reason and record.get("system"):
             reason = "system prompt (hh has no system field)"
         turns = merge_input([dict(m) for m in record.get("messages") or []], record.get("input"))

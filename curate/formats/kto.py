@@ -15,7 +15,6 @@ from curate.formats.base import (
     Record,
     RowError,
     Written,
-    kind_is,
     optional_json_text,
     require_bool,
     spread_meta,
@@ -101,12 +100,8 @@ class KTO(Format):
         )
         return [record]
 
-    def from_record(self, record: Mapping[str, Any]) -> Written:
+    def write_row(self, record: Mapping[str, Any]) -> Written:
         written = Written(row=None)
-        reason = kind_is(record, self)
-        if reason:
-            written.lost.append(reason)
-            return written
         messages = openai_turns(record, written, self.name)
         if messages is None:
             return written

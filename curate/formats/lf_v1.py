@@ -14,7 +14,6 @@ from curate.formats.base import (
     Record,
     RowError,
     Written,
-    kind_is,
     optional_json_text,
     spread_meta,
     unmapped,
@@ -86,14 +85,10 @@ class LlamaFactoryV1(Format):
             }
         ]
 
-    def from_record(self, record: Mapping[str, Any]) -> Written:
+    def write_row(self, record: Mapping[str, Any]) -> Written:
         import json
 
         written = Written(row=None)
-        reason = kind_is(record, self)
-        if reason:
-            written.lost.append(reason)
-            return written
         turns = [dict(m) for m in record.get("messages") or []]
         if record.get("input"):
             turns = merge_input(turns, record["input"])

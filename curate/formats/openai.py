@@ -16,7 +16,6 @@ from curate.formats.base import (
     Record,
     RowError,
     Written,
-    kind_is,
     optional_json_text,
     spread_meta,
     unmapped,
@@ -90,12 +89,8 @@ class OpenAI(Format):
             }
         ]
 
-    def from_record(self, record: Mapping[str, Any]) -> Written:
+    def write_row(self, record: Mapping[str, Any]) -> Written:
         written = Written(row=None)
-        reason = kind_is(record, self)
-        if reason:
-            written.lost.append(reason)
-            return written
         messages = openai_turns(record, written, self.name)
         if messages is None:
             return written
@@ -127,9 +122,9 @@ class BareMessages(Format):
         ends_with(turns, ("assistant", "tool_call"), "messages", "an sft conversation ends with a reply")
         return [{"kind": "sft", "system": system, "messages": turns, "meta": None}]
 
-    def from_record(self, record: Mapping[str, Any]) -> Written:
+    def write_row(self, record: Mapping[str, Any]) -> Written:
         written = Written(row=None)
-        reason = kind_is(record, self)
+        reason = None
         for field in ("tools", "task", "meta"):
             if not reason and record.get(field):
                 reason = f"{field} (a bare message list has nowhere to keep it)"

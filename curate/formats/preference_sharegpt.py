@@ -15,7 +15,6 @@ from curate.formats.base import (
     RowError,
     Written,
     check_turn,
-    kind_is,
     optional_json_text,
     optional_str,
     spread_meta,
@@ -72,12 +71,8 @@ class PreferenceShareGPT(Format):
             }
         ]
 
-    def from_record(self, record: Mapping[str, Any]) -> Written:
+    def write_row(self, record: Mapping[str, Any]) -> Written:
         written = Written(row=None)
-        reason = kind_is(record, self)
-        if reason:
-            written.lost.append(reason)
-            return written
         row = write_sharegpt_body(record, written, self.name, self.tags, self.messages_key)
         for key in ("chosen", "rejected"):
             row[key] = {

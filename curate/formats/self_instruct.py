@@ -78,8 +78,8 @@ class SelfInstruct(Format):
             )
         return records
 
-    def from_record(self, record: Mapping[str, Any]) -> Written:
-        return FLAT.from_record(record)
+    def write_row(self, record: Mapping[str, Any]) -> Written:
+        return FLAT.write_row(record)
 
 
 SELF_INSTRUCT = register(SelfInstruct())

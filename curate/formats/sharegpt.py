@@ -14,7 +14,6 @@ from curate.formats.base import (
     Record,
     RowError,
     Written,
-    kind_is,
     optional_json_text,
     optional_str,
     spread_meta,
@@ -79,12 +78,8 @@ class ShareGPT(Format):
             }
         ]
 
-    def from_record(self, record: Mapping[str, Any]) -> Written:
+    def write_row(self, record: Mapping[str, Any]) -> Written:
         written = Written(row=None)
-        reason = kind_is(record, self)
-        if reason:
-            written.lost.append(reason)
-            return written
         row = write_sharegpt_body(record, written, self.name, self.tags, self.messages_key)
         if record.get("system"):
             row[self.system_key] = record["system"]
