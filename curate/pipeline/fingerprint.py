@@ -27,17 +27,33 @@ def expand_inputs(patterns: Iterable[str]) -> list[Path]:
     return files
 
 
-def hash_files(paths: Iterable[Path]) -> str:
-    """blake2b over the bytes of every file (a missing file hashes as its name plus a marker)."""
+def hash_file(path: Path) -> bytes:
+    """blake2b of one file's bytes; a missing file hashes as a marker."""
+    digest = hashlib.blake2b(digest_size=16)
+    if not path.is_file():
+        digest.update(b"<missing>")
+        return digest.digest()
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+    return digest.digest()
+
+
+def hash_files(paths: Iterable[Path], memo: dict[Path, bytes] | None = None) -> str:
+    """blake2b over every file's name and content digest.
+
+    `memo` keeps each file's digest for the rest of a run: several steps read the same inputs, and a corpus
+    should be read from disk once per run, not once per step that names it.
+    """
     digest = hashlib.blake2b(digest_size=16)
     for path in paths:
         digest.update(str(path.name).encode())
-        if not path.is_file():
-            digest.update(b"<missing>")
+        if memo is None:
+            digest.update(hash_file(path))
             continue
-        with path.open("rb") as handle:
-            while chunk := handle.read(CHUNK):
-                digest.update(chunk)
+        if path not in memo:
+            memo[path] = hash_file(path)
+        digest.update(memo[path])
     return digest.hexdigest()
 
 

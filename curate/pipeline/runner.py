@@ -49,10 +49,12 @@ class Step:
     products: Callable[[RunContext], list[Path]] = lambda ctx: []  # what later steps read, hashed by content
 
 
-def _parts(step: Step, config: PipelineConfig, fingerprints: dict[str, str]) -> dict[str, Any]:
+def _parts(
+    step: Step, config: PipelineConfig, fingerprints: dict[str, str], input_digests: dict[Path, bytes]
+) -> dict[str, Any]:
     return {
         "settings": hash_value(step.settings(config)),
-        "files": hash_files(step.files(config)),
+        "files": hash_files(step.files(config), input_digests),
         "depends": {name: fingerprints.get(name, "") for name in step.depends},
     }
 
@@ -82,11 +84,13 @@ def run_steps(
 ) -> RunContext:
     state = PipelineState(ctx.config.work_dir)
     fingerprints: dict[str, str] = {}
+    # Digests of the files steps read (not of what steps write, which changes during the run).
+    input_digests: dict[Path, bytes] = {}
     for step in steps:
         if not step.enabled(ctx.config):
             ctx.console.print(f"[dim]· {step.name}: disabled in the pipeline file[/]")
             continue
-        parts = _parts(step, ctx.config, fingerprints)
+        parts = _parts(step, ctx.config, fingerprints, input_digests)
         fingerprint = hash_value(step.name, parts)
         previous = state.stages.get(step.name)
         reason = "--force" if force else _why_redo(step, parts, previous, ctx)
