@@ -167,20 +167,30 @@ class FlatFormat(Format):
 
     def frame_keys(self, frame: pl.DataFrame, base: str) -> pl.Series:
         """The id content key of every row (as `curate.io.ids.content_key` gives for the canonical rows of
-        `frame_records`, prefixed by `base`), built straight from the input columns: no messages lists."""
-        from curate.io.ids import key_expr, messages_key_expr  # formats must not import io at load time
+        `frame_records`, prefixed by `base`), built straight from the input columns: no messages lists.
+        Fields the frame lacks are passed as constants, which the key folds into one literal."""
+        from curate.io.ids import KeyPart, key_expr, messages_key_parts  # formats must not import io at load
 
         spec = self.spec
-        col, _ = _column_exprs(frame)
-        fields = {"kind": pl.lit(self.kind, dtype=pl.String())}
+        col, optional = _column_exprs(frame)
+
+        def field(key: str | None, *, blank_is_null: bool = True) -> KeyPart:
+            if key is None or key not in frame.columns:
+                return None
+            return optional(key) if blank_is_null else col(key)
+
+        fields: dict[str, KeyPart] = {"kind": self.kind}
+        messages: KeyPart | list[KeyPart] = None
         if spec.text:
-            fields["text"] = col(spec.text)
-            messages = pl.lit(None, dtype=pl.String())
+            fields["text"] = field(spec.text, blank_is_null=False)
         else:
-            fields.update(self._text_fields(frame))
+            fields.update(system=field(spec.system), task=field(spec.task), input=field(spec.input))
+            if spec.chosen and spec.rejected:
+                fields["chosen"] = field(spec.chosen, blank_is_null=False)
+                fields["rejected"] = field(spec.rejected, blank_is_null=False)
             keys = [spec.user, spec.assistant] if spec.assistant else [spec.user]
             roles = ["user", "assistant"][: len(keys)]
-            messages = messages_key_expr(
+            messages = messages_key_parts(
                 [(role, col(k).fill_null("")) for role, k in zip(roles, keys, strict=True)]
             )
         return frame.select(key_expr(fields, messages, base)).to_series()
