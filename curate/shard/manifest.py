@@ -134,6 +134,7 @@ def build_manifest(
     dropped: dict[str, int],
     rows_in: int,
     truncated_rows: int,
+    located: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     return {
         "version": MANIFEST_VERSION,
@@ -150,6 +151,9 @@ def build_manifest(
             "tool_calls": "trained (they are the model's output)",
             "think_block": THINK_BLOCK_DECISION,
             "pretrain": "labels = input_ids (bos + text + eos)",
+            # how replies were found: the layout learned once for the template (None: not learnable) and
+            # how many conversations needed the prefix renderings instead (curate.shard.layout)
+            "located": located or {},
         },
         "truncation": {
             "policy": "truncate_last_response" if settings.truncate else "drop",

@@ -30,6 +30,7 @@ class ChunkResult:
     sft: pl.DataFrame  # row, input_ids, labels, truncated
     preference: pl.DataFrame  # row, prompt_length, chosen/rejected input_ids and labels
     dropped: pl.DataFrame  # row, reason, detail
+    by_prefixes: int = 0  # conversations located by prefix renderings (see curate.shard.spans)
 
     @property
     def rows(self) -> int:
@@ -57,7 +58,12 @@ def _encode_chunk(encoder: Encoder, offset: int, rows: list[dict[str, Any]]) -> 
         batch.dropped, schema={"row": pl.Int64(), "reason": pl.String(), "detail": pl.String()}, orient="row"
     )
     shift = pl.col("row") + offset
-    return ChunkResult(sft.with_columns(shift), preference.with_columns(shift), dropped.with_columns(shift))
+    return ChunkResult(
+        sft.with_columns(shift),
+        preference.with_columns(shift),
+        dropped.with_columns(shift),
+        batch.by_prefixes,
+    )
 
 
 def _worker_init() -> None:

@@ -21,6 +21,11 @@ before the final reply is trained, like every other character the template puts 
 and the end-of-turn marker. At inference with thinking enabled (Qwen3's default) the model writes that block
 itself, so a model fine-tuned on replies without reasoning must learn to emit it; earlier turns carry no
 think block in the full rendering, so nothing is trained there.
+
+Speed: rows whose replies fit the layout learned once per template (`curate.shard.layout`, from probe
+conversations located by the method above) are located in the single full rendering, with no prefix
+renders; every other row (tool calls without text, content the template transforms, ...) falls back to the
+prefix method. `Rendered.by_prefixes` says which method a row used.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import jinja2
 
 from curate.errors import StageError
 from curate.shard.conversation import Conversation
+from curate.shard.layout import ReplyLayout, learn_layout
 from curate.shard.render import compile_template, render, special_token_variables
 from curate.shard.templates import ChatTemplate
 
@@ -49,6 +55,7 @@ class Rendered:
     text: str
     replies: list[tuple[int, int]]  # [start, end) of each located assistant reply incl. end-of-turn marker
     untrained: list[tuple[int, int]]  # system and tool-result text (kept out of labels under train-on-prompt)
+    by_prefixes: bool = False  # located by prefix renderings (the fallback), not by the learned layout
 
 
 def special_token_strings(tokenizer: Any) -> tuple[str, ...]:
@@ -68,6 +75,13 @@ class SpanLocator:
         self.compiled: jinja2.Template = compile_template(template.text)
         self.variables = special_token_variables(tokenizer)
         self.markers = special_token_strings(tokenizer)
+        self.layout: ReplyLayout | None = learn_layout(
+            self._probe, self.markers, template.tool_role, (jinja2.exceptions.TemplateError, StageError)
+        )
+
+    def _probe(self, conv: Conversation) -> tuple[str, list[tuple[int, int]]]:
+        full = self.render(conv, len(conv.messages), generation_prompt=False)
+        return full, self._by_prefixes(conv, full, conv.assistant_turns())
 
     def render(self, conv: Conversation, upto: int, *, generation_prompt: bool) -> str:
         return render(
@@ -109,11 +123,19 @@ class SpanLocator:
 
     def locate(self, conv: Conversation, *, last_only: bool = False, untrained: bool = False) -> Rendered:
         """Render `conv` once in full and find its assistant replies (only the last one when `last_only`)."""
+        full = self.render(conv, len(conv.messages), generation_prompt=False)
+        replies = self.layout.locate(full, conv) if self.layout is not None else None
+        by_prefixes = replies is None
+        if replies is None:
+            turns = conv.assistant_turns()
+            replies = self._by_prefixes(conv, full, turns[-1:] if last_only else turns)
+        elif last_only:
+            replies = replies[-1:]
+        return Rendered(full, replies, self._untrained(full, conv) if untrained else [], by_prefixes)
+
+    def _by_prefixes(self, conv: Conversation, full: str, turns: list[int]) -> list[tuple[int, int]]:
+        """The replies of `turns`, located by rendering each one's prefixes (see the module doc)."""
         n = len(conv.messages)
-        full = self.render(conv, n, generation_prompt=False)
-        turns = conv.assistant_turns()
-        if last_only:
-            turns = turns[-1:]
         replies: list[tuple[int, int]] = []
         cursor = 0
         for k in turns:
@@ -135,7 +157,7 @@ class SpanLocator:
                 raise self._fail(k, "replies overlap")
             replies.append((start, end))
             cursor = end
-        return Rendered(full, replies, self._untrained(full, conv) if untrained else [])
+        return replies
 
     def _untrained(self, full: str, conv: Conversation) -> list[tuple[int, int]]:
         """System and tool-result text, found in message order (only needed when the prompt is trained)."""

@@ -61,6 +61,7 @@ class EncodedBatch:
         }
     )
     dropped: list[tuple[int, str, str]] = field(default_factory=list)  # (row, reason, detail)
+    by_prefixes: int = 0  # conversations located by prefix renderings (the fallback), not the learned layout
 
 
 @dataclass
@@ -111,6 +112,11 @@ class Encoder:
             raise TemplateMaskingError(error.message, where=f"row {row_id}", hint=error.hint) from None
 
     def _jobs(self, rows: list[dict[str, Any]], out: EncodedBatch) -> list[_Job]:
+        jobs = self._render_jobs(rows, out)
+        out.by_prefixes = sum(1 for job in jobs if job.rendered is not None and job.rendered.by_prefixes)
+        return jobs
+
+    def _render_jobs(self, rows: list[dict[str, Any]], out: EncodedBatch) -> list[_Job]:
         jobs: list[_Job] = []
         for i, row in enumerate(rows):
             kind = row.get("kind") or "sft"

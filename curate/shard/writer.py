@@ -13,7 +13,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -182,7 +182,12 @@ def shard_run(
         encoder, frame.select(ROW_COLUMNS), workers=workers or default_workers(), on_done=progress
     )
     identity = RunIdentity(template.name, template.text, fingerprint, key, str(kept_path), digest)
-    manifest = _assemble(results, frame, settings, identity, out_dir, tokenizer)
+    layout = encoder.locator.layout
+    located = {
+        "layout": asdict(layout) if layout is not None else None,
+        "by_prefixes": sum(r.by_prefixes for r in results),
+    }
+    manifest = _assemble(results, frame, settings, identity, out_dir, tokenizer, located)
     return ShardResult(out_dir, manifest, reused=False)
 
 
@@ -207,6 +212,7 @@ def _assemble(
     identity: RunIdentity,
     out_dir: Path,
     tokenizer: Any,
+    located: dict[str, Any],
 ) -> dict[str, Any]:
     """Check that every row is placed, bucket, write everything into a fresh folder and swap it in."""
     sft = _concat([r.sft for r in results]) if results else pl.DataFrame()
@@ -246,6 +252,7 @@ def _assemble(
             dropped={r: int(n) for r, n in ledger.group_by("reason").len().sort("reason").iter_rows()},
             rows_in=frame.height,
             truncated_rows=int(sft["truncated"].sum()) if sft.height else 0,
+            located=located,
         )
         write_json(tmp / MANIFEST_NAME, manifest)
         _swap_in(tmp, out_dir)

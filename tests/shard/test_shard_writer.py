@@ -103,6 +103,17 @@ def test_manifest_matches_shards_and_every_row_is_accounted_for(tmp_path: Path) 
     assert manifest["template"]["name"] == "auto"
     assert manifest["truncation"] == {"policy": "drop", "truncated_rows": 0}
     assert set(manifest["splits"]) == {"train", "val"}
+    # every conversation (r4 has no reply; r6's two) is placed by the learned layout, none by prefix renders
+    assert manifest["masking"]["located"] == {
+        "layout": {
+            "lead": "<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
+            "decor_mid": "",
+            "decor_last": "",
+            "close": "<|eot_id|>",
+            "anchor_is_lead": True,
+        },
+        "by_prefixes": 0,
+    }
 
     shard_ids: list[str] = []
     for split, entry in manifest["splits"].items():
