@@ -14,8 +14,6 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-TOP_REASONS = 8
-
 
 def _share(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}%" if whole else "–"
@@ -28,7 +26,8 @@ def print_run_summary(
     *,
     title: str = "winnow curate",
 ) -> None:
-    """Rows read / quarantined / kept / dropped, the top drop reasons, and the report's path."""
+    """Rows read / quarantined / kept / dropped, rows dropped per first reason (most first), and the
+    report's path. The one summary `winnow curate`, `winnow report` and `winnow run` print."""
     console = console or Console(stderr=True)
     read = int(stats.get("rows_read") or 0)
     table = Table(title=title, show_header=True, header_style="bold")
@@ -44,10 +43,8 @@ def print_run_summary(
         value = int(stats.get(key) or 0)
         table.add_row(label, f"{value:,}", _share(value, read))
     by_reason = stats.get("by_reason") or {}
-    for reason, n in sorted(by_reason.items(), key=lambda x: -x[1])[:TOP_REASONS]:
-        table.add_row(f"  {reason}", f"{n:,}", _share(n, read), style="dim")
-    if len(by_reason) > TOP_REASONS:
-        table.add_row(f"  … {len(by_reason) - TOP_REASONS} more reasons", "", "", style="dim")
+    for reason, n in sorted(by_reason.items(), key=lambda x: (-x[1], x[0])):
+        table.add_row(f"  dropped: {reason}", f"{n:,}", _share(n, read), style="dim")
     console.print(table)
     if report is not None:
         console.print(f"report: [link=file://{Path(report).resolve()}]{report}[/link]", highlight=False)

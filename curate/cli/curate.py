@@ -4,49 +4,21 @@
     winnow curate data/*.jsonl --rules my.yaml -o runs/r2 --format sharegpt --cache-dir /tmp/wcache
 
 The rule file is validated before any data is read. The run folder gets rows/kept/dropped parquet,
-quarantine.jsonl, stats.json, rules.resolved.yaml and (when the report module is installed) report.html.
+quarantine.jsonl, stats.json, rules.resolved.yaml and report.html (unless --no-report).
 Metrics are cached (default RUNDIR/../.winnow-cache): re-running with only thresholds changed is fast.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from curate.rulefile.load import load_rule_file
 from curate.run_curate import default_cache_dir, run_curate
-
-
-def summary_table(stats: dict[str, Any]) -> Table:
-    """Rows in, quarantined, kept, dropped, then rows dropped per first reason."""
-    read = max(int(stats["rows_read"]), 1)
-    table = Table(title="winnow curate", header_style="bold")
-    table.add_column("")
-    table.add_column("rows", justify="right")
-    table.add_column("share", justify="right")
-    for label, key in (
-        ("read", "rows_read"),
-        ("quarantined", "quarantined"),
-        ("kept", "kept"),
-        ("dropped", "dropped"),
-    ):
-        table.add_row(label, f"{stats[key]:,}", f"{stats[key] / read:.1%}")
-    for reason, count in stats["by_reason"].items():
-        table.add_row(f"  dropped: {reason}", f"{count:,}", f"{count / read:.1%}")
-    return table
-
-
-def _write_report(run_dir: Path, console: Console) -> Path | None:
-    try:
-        from reports import write_run_report
-    except ImportError:
-        return None
-    return write_run_report(run_dir)
+from reports import print_run_summary, snapshot_previous, write_run_report
 
 
 @click.command("curate")
@@ -89,14 +61,8 @@ def curate_command(
     console.print(f"rules: {rules_path} (sections: {sections})", highlight=False)
     cache = cache_dir or default_cache_dir(run_dir)
     console.print(f"curating {len(inputs)} input(s) → {run_dir}  (metric cache: {cache})", highlight=False)
-    if (run_dir / "rows.parquet").exists():
-        try:
-            from reports import snapshot_previous
-
-            if snapshot_previous(run_dir) is not None:
-                console.print(f"previous run kept as {run_dir / 'previous'}", highlight=False)
-        except ImportError:
-            pass
+    if (run_dir / "rows.parquet").exists() and snapshot_previous(run_dir) is not None:
+        console.print(f"previous run kept as {run_dir / 'previous'}", highlight=False)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as bar:
         tasks: dict[str, TaskID] = {}
@@ -108,7 +74,8 @@ def curate_command(
 
         result = run_curate(list(inputs), rules, run_dir, format=format_, cache_dir=cache, progress=progress)
     stats = result.stats
-    console.print(summary_table(stats))
+    report = None if no_report else write_run_report(run_dir)
+    print_run_summary(stats, report, console)
     cache_stats = stats["stages"].get("checks", {}).get("cache", {})
     if cache_stats:
         console.print(
@@ -117,10 +84,6 @@ def curate_command(
             highlight=False,
         )
     console.print(f"run folder: {run_dir}", highlight=False)
-    if not no_report:
-        report = _write_report(run_dir, console)
-        if report is not None:
-            console.print(f"report: {report}", highlight=False)
 
 
 COMMANDS = [curate_command]

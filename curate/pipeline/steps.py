@@ -76,10 +76,9 @@ def run_profile(ctx: RunContext) -> dict[str, Any]:
 
 
 def run_curate_step(ctx: RunContext) -> dict[str, Any]:
-    from curate.cli.curate import summary_table
     from curate.rulefile.load import load_rule_file
     from curate.run_curate import run_curate
-    from reports import snapshot_previous, write_run_report
+    from reports import print_run_summary, snapshot_previous, write_run_report
 
     config = ctx.config
     run_dir = ctx.stage_dir("curate")
@@ -96,8 +95,7 @@ def run_curate_step(ctx: RunContext) -> dict[str, Any]:
             progress=_progress_callback(bar),
         )
     report = write_run_report(run_dir)
-    ctx.console.print(summary_table(result.stats))
-    ctx.console.print(f"report: {report}", highlight=False)
+    print_run_summary(result.stats, report, ctx.console)
     stats = result.stats
     return {
         "run_dir": str(run_dir),
