@@ -4,12 +4,18 @@ A bucket of up to `max_bucket_pairs` documents gives all its pairs (so verificat
 A larger bucket (many copies of one boilerplate text) gives a star from its first document plus a chain
 through the rest: O(k) edges instead of O(k^2), still connecting the whole bucket when the members are
 similar to each other, which is what a big bucket almost always means.
+
+`all_bucket_pairs` gives every pair of every bucket instead (what datasketch's `MinHashLSH.query` returns
+for each document): quadratic in the bucket size, so it is used only when every near-duplicate pair is
+to be reported (`near.report_pairs`). It runs in numpy on pair codes (a << 32 | b).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import polars as pl
+
+from curate.dedup.verify import ranges, sorted_unique
 
 _EDGE_SCHEMA = {"a": pl.UInt32, "b": pl.UInt32}
 
@@ -56,3 +62,35 @@ def candidate_pairs(
         a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
         pairs = pairs.filter(pl.Series(groups[a] != groups[b]))
     return pairs
+
+
+def _band_pair_codes(doc: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Codes a << 32 | b (a < b) of every pair of docs sharing a key in one band (distinct)."""
+    order = np.lexsort((doc, key))  # by bucket, then doc: each bucket's members ascending
+    key, doc = key[order], doc[order].astype(np.uint64)
+    new = np.concatenate([[True], key[1:] != key[:-1]])
+    starts = np.flatnonzero(new)
+    sizes = np.diff(np.append(starts, len(key)))
+    # each member pairs with the members after it in its bucket
+    later = np.repeat(starts + sizes, sizes) - np.arange(len(key), dtype=np.int64) - 1
+    first = np.repeat(doc, later)
+    second = doc[ranges(np.arange(len(key), dtype=np.int64) + 1, later)]
+    return (first << np.uint64(32)) | second
+
+
+def all_bucket_pairs(bands: pl.LazyFrame, n_bands: int, groups: np.ndarray | None = None) -> pl.DataFrame:
+    """Every distinct (a, b) pair, a < b, sharing a bucket in any band, sorted. `groups` keeps only pairs
+    across groups."""
+    codes = []
+    for i in range(n_bands):
+        frame = bands.select("doc", f"b{i}").collect()
+        if frame.height < 2:
+            continue
+        codes.append(_band_pair_codes(frame["doc"].to_numpy(), frame[f"b{i}"].to_numpy()))
+    unique = sorted_unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.uint64)
+    a = (unique >> np.uint64(32)).astype(np.uint32)
+    b = (unique & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    if groups is not None:
+        across = groups[a] != groups[b]
+        a, b = a[across], b[across]
+    return pl.DataFrame({"a": a, "b": b}, schema=_EDGE_SCHEMA)

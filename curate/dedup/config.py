@@ -43,6 +43,11 @@ class NearConfig:
     batch_size: int = 50_000  # rows per signature batch (bounds memory)
     spill: bool = False  # keep signatures and band keys on disk (Parquet) between batches
     max_bucket_pairs: int = 32  # buckets up to this size give all pairs; larger ones a star + chain
+    # report every near-duplicate pair: all pairs of every LSH bucket (what datasketch's LSH query returns),
+    # each verified, none skipped (find_duplicates' report.pairs; the stage writes dup_pairs.parquet).
+    # Off, only the verified edges that build the clusters exist (fewer: a cluster of k needs k - 1).
+    # Quadratic in bucket size: templated prompts make buckets of thousands (see bench/results/dedup.md)
+    report_pairs: bool = False
     # jaccard = |A∩B| / |A∪B| (resemblance); containment = |A∩B| / min(|A|, |B|) (a short text inside a
     # longer one: copied passages, an eval question inside a training row). Verified exactly on candidates.
     measure: str = "jaccard"

@@ -5,6 +5,7 @@
 Adds `dup_cluster` (String, null for unique rows), `dup_cluster_size` (Int64; 1 for unique rows),
 `dup_kept_id` (String, on dropped members), `dup_jaccard` (Float64, exact Jaccard of the member's shingles
 to the kept row's, or their containment when `near.measure` is containment) and `dup_reason` (exact_duplicate / near_duplicate on rows to drop).
+With `near.report_pairs`, `report.pairs` lists every duplicate pair of rows (see `pair_table`).
 
 Only rows not dropped yet (`drop_reason` null) and with a non-empty key compete, so a row already rejected
 by a check never becomes the kept representative of a cluster; the other rows get nulls everywhere.
@@ -41,9 +42,19 @@ OUTPUT_SCHEMA: dict[str, pl.DataType] = {
 }
 
 
+PAIR_SCHEMA: dict[str, pl.DataType] = {
+    "id_a": pl.String(),
+    "id_b": pl.String(),
+    "jaccard": pl.Float64(),
+    "exact": pl.Boolean(),
+}
+
+
 @dataclass
 class DedupReport:
     stats: dict[str, Any] = field(default_factory=dict)
+    # every duplicate pair of rows (id_a, id_b, jaccard, exact) when `near.report_pairs` is on
+    pairs: pl.DataFrame | None = None
 
 
 def competing_rows(frame: pl.DataFrame, key: str, punctuation_blind: bool) -> pl.DataFrame:
@@ -59,14 +70,17 @@ def competing_rows(frame: pl.DataFrame, key: str, punctuation_blind: bool) -> pl
     )
 
 
+_NO_PAIRS = pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32, "jaccard": pl.Float64})
+
+
 def _cluster_reps(
     reps: pl.DataFrame, config: DedupConfig, workers: int, spill_dir: Path | None, progress: Progress | None
-) -> tuple[np.ndarray, dict[str, Any], ShingleHashes | DocSets | None]:
-    """Component label (a rep index) of each exact-group representative, the near step's stats, and the
-    shingle hashes of every representative in a near-duplicate pair."""
+) -> tuple[np.ndarray, dict[str, Any], ShingleHashes | DocSets | None, pl.DataFrame]:
+    """Component label (a rep index) of each exact-group representative, the near step's stats, the
+    shingle hashes of every representative in a near-duplicate pair, and those pairs (a, b, jaccard)."""
     n = reps.height
     if not config.near.enabled or n < 2:
-        return np.arange(n, dtype=np.int64), {}, None
+        return np.arange(n, dtype=np.int64), {}, None, _NO_PAIRS
     result = near_duplicates(
         reps["__key"],
         config.near,
@@ -77,7 +91,49 @@ def _cluster_reps(
     )
     labels = components(n, result.pairs["a"].to_numpy(), result.pairs["b"].to_numpy())
     sets = result.member_sets
-    return labels, result.stats(), sets if sets is not None else result.member_hashes
+    return labels, result.stats(), sets if sets is not None else result.member_hashes, result.pairs
+
+
+def pair_table(rows: pl.DataFrame, rep_pairs: pl.DataFrame) -> pl.DataFrame:
+    """Every duplicate pair of rows: id_a (the earlier row), id_b, jaccard (the configured measure) and
+    exact (same normalized key; jaccard 1.0).
+
+    A near pair of two exact-group representatives stands for every row of one group with every row of
+    the other (their keys, hence their shingles, are the same); rows of one exact group pair with each
+    other. `rows` has __rep (its group's representative), __row and id.
+    """
+    members = rows.select("__rep", "__row", "id")
+
+    def side(tag: str) -> pl.DataFrame:
+        return members.rename({"__rep": tag, "__row": f"row_{tag}", "id": f"id_{tag}"})
+
+    near = (
+        rep_pairs.join(side("a"), on="a")
+        .join(side("b"), on="b")
+        .select(
+            pl.min_horizontal("row_a", "row_b").alias("first"),
+            pl.max_horizontal("row_a", "row_b").alias("second"),
+            pl.when(pl.col("row_a") < pl.col("row_b")).then("id_a").otherwise("id_b").alias("id_a"),
+            pl.when(pl.col("row_a") < pl.col("row_b")).then("id_b").otherwise("id_a").alias("id_b"),
+            "jaccard",
+            pl.lit(False).alias("exact"),
+        )
+    )
+    exact = (
+        side("a")
+        .join(side("b"), left_on="a", right_on="b")
+        .filter(pl.col("row_a") < pl.col("row_b"))
+        .select(
+            pl.col("row_a").alias("first"),
+            pl.col("row_b").alias("second"),
+            "id_a",
+            "id_b",
+            pl.lit(1.0).alias("jaccard"),
+            pl.lit(True).alias("exact"),
+        )
+    )
+    both = pl.concat([near, exact], how="vertical_relaxed").sort("first", "second")
+    return both.select([pl.col(c).cast(t) for c, t in PAIR_SCHEMA.items()])
 
 
 def _with_jaccard(
@@ -112,7 +168,7 @@ def find_duplicates(
     group = pl.col("__row").min().over("__key") if config.exact else pl.col("__row")
     rows = rows.with_columns(group.alias("__group"))
     reps = rows.filter(pl.col("__row") == pl.col("__group")).sort("__row").select("__group", "__key")
-    labels, near_stats, member_hashes = _cluster_reps(reps, config, workers, spill_dir, progress)
+    labels, near_stats, member_hashes, rep_pairs = _cluster_reps(reps, config, workers, spill_dir, progress)
     rep_index = reps.select("__group").with_row_index("__rep").with_columns(cluster=pl.Series(labels))
     rows = rows.join(rep_index, on="__group", how="left").with_columns(size=pl.len().over("cluster"))
 
@@ -166,4 +222,8 @@ def find_duplicates(
         .with_columns([pl.col(c).cast(t) for c, t in OUTPUT_SCHEMA.items()])
     )
     stats = dedup_stats(out, competing=rows.height, config=config, near=near_stats, note=note)
-    return out, DedupReport(stats)
+    pairs = None
+    if config.near.report_pairs:
+        pairs = pair_table(rows, rep_pairs)
+        stats["pairs_reported"] = pairs.height
+    return out, DedupReport(stats, pairs)

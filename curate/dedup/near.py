@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from curate.dedup.candidates import candidate_pairs
+from curate.dedup.candidates import all_bucket_pairs, candidate_pairs
 from curate.dedup.clusters import UnionFind
 from curate.dedup.config import NearConfig
 from curate.dedup.lsh import optimal_bands_rows, s_curve
@@ -32,7 +32,7 @@ from curate.dedup.normalize import PUNCTUATION_PATTERN, normalized
 from curate.dedup.shingles import ShingleSpec, prepared
 from curate.dedup.signing import SignSpec, sign_batch
 from curate.dedup.store import BandStore
-from curate.dedup.verify import DocSets, ShingleHashes, pair_jaccard, sorted_unique
+from curate.dedup.verify import DocSets, ShingleHashes, sorted_unique
 
 Progress = Callable[[str, int, int], None]
 
@@ -199,7 +199,9 @@ def near_duplicates(
 
     With verification on, a candidate pair whose two texts are already connected through verified pairs
     is not verified again (it cannot change the clusters); `all_pairs` verifies every candidate instead
-    (decontamination needs each row's best reference; the benchmark's pair-level recall).
+    (decontamination needs each row's best reference). `config.report_pairs` verifies every candidate
+    too, and takes every pair of every LSH bucket as a candidate (no star + chain for big buckets), so
+    the pairs are every pair LSH finds at the threshold, not only the edges that build the clusters.
 
     `groups` (an int per text) keeps only pairs across groups (decontamination: corpus vs reference).
     `spill_dir` (or config.spill, then a temporary folder) keeps signatures and bands on disk.
@@ -223,7 +225,10 @@ def near_duplicates(
             progress=progress,
             is_cjk=is_cjk,
         )
-        pairs = candidate_pairs(store.scan(), bands, config.max_bucket_pairs, groups)
+        if config.report_pairs:
+            pairs = all_bucket_pairs(store.scan(), bands, groups)
+        else:
+            pairs = candidate_pairs(store.scan(), bands, config.max_bucket_pairs, groups)
         a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
         if config.verify:
 
@@ -231,8 +236,9 @@ def near_duplicates(
                 if progress is not None:
                     progress("dedup: verifying candidate pairs", done, total)
 
-            if all_pairs:
-                jac = pair_jaccard(store.lookup, a, b, progress=verify_progress, measure=config.measure)
+            if all_pairs or config.report_pairs:
+                sets = DocSets.build(store.lookup, np.concatenate([a, b])) if len(a) else None
+                jac = every_pair(sets, a, b, verify_progress, config.measure)
                 found = pairs.with_columns(jaccard=pl.Series(jac, dtype=pl.Float64))
             else:
                 found, sets = verify_for_clusters(
@@ -250,6 +256,27 @@ def near_duplicates(
         member_hashes = store.shingle_hashes(members) if sets is None else None
         store.cleanup()
     return NearResult(found, bands, rows, s_curve(bands, rows), pairs.height, scripts, member_hashes, sets)
+
+
+def every_pair(
+    sets: DocSets | None,
+    a: np.ndarray,
+    b: np.ndarray,
+    progress: Callable[[int, int], None],
+    measure: str,
+    chunk: int = 1_000_000,
+) -> np.ndarray:
+    """The measure of every candidate pair (a[i], b[i]), in chunks so progress can be reported."""
+    out = np.zeros(len(a), dtype=np.float64)
+    if sets is None:
+        return out
+    for start in range(0, len(a), chunk):
+        stop = start + chunk
+        out[start:stop] = sets.similarity(
+            a[start:stop].astype(np.int64), b[start:stop].astype(np.int64), measure
+        )
+        progress(min(stop, len(a)), len(a))
+    return out
 
 
 def verify_for_clusters(

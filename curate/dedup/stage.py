@@ -2,7 +2,8 @@
 
 Decontamination runs first so that a row matching an eval set is dropped as `contaminated` (with the
 reference row's id and source:line) and never becomes the kept representative of a duplicate cluster.
-Dedup then compares only rows still kept; see curate.dedup.find.
+Dedup then compares only rows still kept; see curate.dedup.find. With `near.report_pairs`, every
+duplicate pair of rows is written to RUNDIR/dup_pairs.parquet (id_a, id_b, jaccard, exact).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import polars as pl
 
+from curate.atomic import write_parquet
 from curate.dedup.config import DecontamConfig, DedupConfig
 from curate.dedup.decontam import find_contamination
 from curate.dedup.find import find_duplicates
@@ -21,6 +23,8 @@ from curate.errors import StageError, WinnowError
 from curate.io.read import read_corpus
 from curate.ledger import record_failures
 from curate.stages import RuleSet, StageContext, stage
+
+PAIRS_FILE = "dup_pairs.parquet"
 
 
 def read_references(config: DecontamConfig) -> tuple[pl.DataFrame, dict[str, Any]]:
@@ -91,6 +95,11 @@ def dedup_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.Da
         ],
     ).drop("dup_reason")
     stats.update(report.stats)
+    if report.pairs is not None and ctx.run_dir is not None:
+        # every near-duplicate pair (near.report_pairs), next to the run's other tables
+        Path(ctx.run_dir).mkdir(parents=True, exist_ok=True)
+        write_parquet(Path(ctx.run_dir) / PAIRS_FILE, report.pairs)
+        stats["pairs_file"] = PAIRS_FILE
     stats["seconds"] = round(time.perf_counter() - started, 3)
     # JSON-native values (tuples become lists), so the stats equal what stats.json reads back
     ctx.stats["dedup"] = json.loads(json.dumps(stats))

@@ -1,19 +1,21 @@
 """Exact Jaccard of document pairs over their shingle sets (64-bit shingle hashes).
 
 Used to remove LSH false positives and to explain every dropped row with its similarity to the kept one.
-Vectorized: each document's shingles become sorted dense ids once (`DocSets`); for a batch of pairs the
-ids of both sides are tagged with the pair number and sorted together, and a pair's intersection is the
-number of tags that occur twice. Shingle hashes come from signing (`ShingleHashes`), so nothing is
+Vectorized: each document's shingles become sorted dense ids once (`DocSets`), the rows of a 0/1 sparse
+matrix; a pair's intersection is the dot product of its two rows, computed for a batch of pairs at once
+(scipy, a dependency of datasketch). Shingle hashes come from signing (`ShingleHashes`), so nothing is
 shingled twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import polars as pl
+from scipy import sparse
 
 from curate.dedup.shingles import ShingleSpec
 from curate.dedup.signing import shingle_hashes
@@ -82,6 +84,7 @@ class DocSets:
     docs: np.ndarray  # sorted global doc ids
     ids: np.ndarray
     offsets: np.ndarray
+    _csr: Any = field(default=None, init=False, repr=False)
 
     @classmethod
     def build(cls, source: HashSource, docs: np.ndarray) -> DocSets:
@@ -102,29 +105,30 @@ class DocSets:
             raise ValueError(f"unknown similarity measure {measure!r}; known: jaccard, containment")
         out = np.zeros(len(a), dtype=np.float64)
         sizes = np.diff(self.offsets)
+        matrix = self._matrix()
         for start in range(0, len(a), batch_pairs):
             la = np.searchsorted(self.docs, a[start : start + batch_pairs])
             lb = np.searchsorted(self.docs, b[start : start + batch_pairs])
-            pair = np.arange(len(la), dtype=np.uint64)
-            tags = np.concatenate(
-                [
-                    (np.repeat(pair, sizes[la]) << np.uint64(32))
-                    | self.ids[ranges(self.offsets[la], sizes[la])],
-                    (np.repeat(pair, sizes[lb]) << np.uint64(32))
-                    | self.ids[ranges(self.offsets[lb], sizes[lb])],
-                ]
-            )
-            tags.sort()
-            twice = tags[1:][tags[1:] == tags[:-1]]  # each side is a set, so a repeat is one shared shingle
-            inter = np.bincount((twice >> np.uint64(32)).astype(np.int64), minlength=len(la)).astype(
-                np.float64
-            )
+            # row-wise dot product of the two sides' 0/1 rows = |A∩B|; scipy merges each pair's two
+            # sorted index lists in C (measured ~4x faster than sorting the pairs' tagged ids together)
+            inter = np.asarray(matrix[la].multiply(matrix[lb]).sum(axis=1), dtype=np.float64).ravel()
             if measure == "containment":
                 below = np.minimum(sizes[la], sizes[lb]).astype(np.float64)
             else:
                 below = sizes[la] + sizes[lb] - inter
             out[start : start + len(la)] = np.divide(inter, below, out=np.zeros_like(inter), where=below > 0)
         return out
+
+    def _matrix(self) -> Any:
+        """The sets as a 0/1 CSR matrix (a row per doc, a column per dense shingle id), built once."""
+        if self._csr is None:
+            columns = int(self.ids.max()) + 1 if len(self.ids) else 1
+            self._csr = sparse.csr_matrix(
+                (np.ones(len(self.ids), dtype=np.int32), self.ids.astype(np.int32), self.offsets),
+                shape=(len(self.docs), columns),
+            )
+            self._csr.has_sorted_indices = True  # each row's ids are sorted and distinct (`_sets`)
+        return self._csr
 
 
 def pair_jaccard(

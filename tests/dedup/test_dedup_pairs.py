@@ -1,0 +1,140 @@
+"""near.report_pairs: every duplicate pair of rows (all pairs of every LSH bucket, each verified), on en and
+zh rows, against a brute-force reference; the bucket enumeration; the stage's dup_pairs.parquet."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+import pytest
+
+from curate.dedup.candidates import all_bucket_pairs, candidate_pairs
+from curate.dedup.config import DedupConfig, NearConfig
+from curate.dedup.find import find_duplicates
+from curate.dedup.near import near_texts, shingle_spec
+from curate.dedup.section import parse_dedup
+from curate.dedup.shingles import prepared, python_shingles
+from curate.dedup.stage import PAIRS_FILE, dedup_stage
+from curate.ledger import with_ledger
+from curate.record import frame_from_rows
+from curate.rulefile.problems import Problems
+from curate.stages import StageContext
+
+EN = "Write a short story about a brave knight who travels across the kingdom to rescue a dragon from an evil princess"
+EN_EDIT = "Write a short story about a brave knight who walks across the kingdom to rescue a dragon from an evil princess."
+ZH = "请用三句话解释为什么天空是蓝色的，并举一个日常生活中的例子来说明"
+ZH_EDIT = "请用三句话解释为什么天空是蓝色的并举一个日常工作中的例子来说明。"
+OTHER = "List five prime numbers greater than one hundred and explain how you checked each of them"
+# one template, one word changed per row: every pair is a near duplicate (J = 11/17 = 0.647 for each)
+TEMPLATE = "Translate the following sentence into French and explain the grammar of the {} in detail please"
+FILLERS = ["verb", "noun", "subject", "object", "clause", "tense", "article", "adverb"]
+
+PAIRS_ON = NearConfig(report_pairs=True)
+
+
+def sft(i: int, instruction: str, reply: str = "r") -> dict[str, Any]:
+    return {
+        "id": f"r{i}",
+        "source": "a.jsonl",
+        "line": i,
+        "kind": "sft",
+        "messages": [{"role": "user", "content": instruction}, {"role": "assistant", "content": reply}],
+    }
+
+
+def corpus() -> pl.DataFrame:
+    texts = [EN, EN.upper().replace(" ", "  "), EN_EDIT, ZH, ZH_EDIT, OTHER]
+    return frame_from_rows([sft(i, t, "x" * i) for i, t in enumerate(texts)])
+
+
+def brute_force(texts: list[str], threshold: float) -> dict[tuple[int, int], float]:
+    """Every pair with exact Jaccard >= threshold, from the plain-Python shingle sets."""
+    config = NearConfig()
+    prepped = near_texts(pl.Series(texts), config)
+    flags = prepared(prepped, shingle_spec(config))["is_cjk"].to_list()
+    sets = [python_shingles(t or "", c, shingle_spec(config)) for t, c in zip(prepped, flags, strict=True)]
+    found = {}
+    for i, j in itertools.combinations(range(len(texts)), 2):
+        jaccard = len(sets[i] & sets[j]) / len(sets[i] | sets[j])
+        if jaccard >= threshold:
+            found[(i, j)] = jaccard
+    return found
+
+
+def test_every_pair_of_rows_en_and_zh_with_exact_copies() -> None:
+    out, report = find_duplicates(corpus(), DedupConfig(near=PAIRS_ON), workers=1)
+    assert report.pairs is not None
+    assert report.pairs.rows() == [
+        ("r0", "r1", 1.0, True),  # same normalized key
+        ("r0", "r2", pytest.approx(16 / 22), False),
+        ("r1", "r2", pytest.approx(16 / 22), False),  # r1 stands in r0's exact group: same shingles
+        ("r3", "r4", pytest.approx(25 / 33), False),
+    ]
+    assert report.stats["pairs_reported"] == 4
+    # clusters and reasons are those of the default mode
+    default, plain = find_duplicates(corpus(), DedupConfig(), workers=1)
+    assert out.equals(default)
+    assert plain.pairs is None
+    assert "pairs_reported" not in plain.stats
+
+
+def test_big_bucket_gives_every_pair_not_a_star_and_chain() -> None:
+    texts = [TEMPLATE.format(f) for f in FILLERS]
+    frame = frame_from_rows([sft(i, t) for i, t in enumerate(texts)])
+    truth = brute_force(texts, 0.6)
+    assert truth == {pair: pytest.approx(11 / 17) for pair in itertools.combinations(range(8), 2)}
+    # 4 bands of 1 row: P(candidate) 0.98 at J = 0.647; buckets of 3+ give a star + chain
+    small = NearConfig(threshold=0.6, bands=4, rows=1, max_bucket_pairs=2)
+    _, default = find_duplicates(frame, DedupConfig(near=small), workers=1)
+    # star + chain in the big buckets: 17 of the 28 pairs become candidates (all verified and kept)
+    assert default.stats["near"]["duplicate_pairs"] == 17
+    config = DedupConfig(near=dataclasses.replace(small, report_pairs=True))
+    out, report = find_duplicates(frame, config, workers=1)
+    assert report.pairs is not None
+    got = {(int(a[1:]), int(b[1:])): j for a, b, j, _ in report.pairs.rows()}
+    assert got == pytest.approx(truth)
+    assert set(out["dup_cluster_size"].to_list()) == {8}
+
+
+def test_all_bucket_pairs_equal_the_bucket_self_join() -> None:
+    rng = np.random.default_rng(3)
+    n = 400
+    keys = {f"b{i}": rng.integers(0, 25, n).astype(np.uint64) for i in range(4)}
+    bands = pl.DataFrame({"doc": np.arange(n, dtype=np.uint32), **keys}).lazy()
+    every = all_bucket_pairs(bands, 4)
+    assert every.equals(candidate_pairs(bands, 4, max_bucket_pairs=n))
+    assert every.height == len(
+        {
+            (i, j)
+            for i, j in itertools.combinations(range(n), 2)
+            if any(keys[f"b{k}"][i] == keys[f"b{k}"][j] for k in range(4))
+        }
+    )
+    groups = (np.arange(n) % 2).astype(np.int8)
+    across = all_bucket_pairs(bands, 4, groups)
+    mixed = groups[every["a"].to_numpy()] != groups[every["b"].to_numpy()]
+    assert 0 < across.height < every.height
+    assert across.equals(every.filter(pl.Series(mixed)))
+
+
+def test_section_parses_report_pairs() -> None:
+    problems = Problems("rules.yaml")
+    assert parse_dedup({"near": {"report_pairs": True}}, "dedup", problems) == DedupConfig(near=PAIRS_ON)
+    parse_dedup({"near": {"report_pairs": "yes"}}, "dedup", problems)
+    assert problems.items == ["dedup.near.report_pairs: must be true or false, got 'yes'"]
+
+
+def test_stage_writes_the_pairs_file(tmp_path: Path) -> None:
+    ctx = StageContext(run_dir=tmp_path / "run", workers=1)
+    dedup_stage(with_ledger(corpus()), {"dedup": DedupConfig(near=PAIRS_ON)}, ctx)
+    pairs = pl.read_parquet(tmp_path / "run" / PAIRS_FILE)
+    assert pairs.columns == ["id_a", "id_b", "jaccard", "exact"]
+    assert pairs.select("id_a", "id_b").rows() == [("r0", "r1"), ("r0", "r2"), ("r1", "r2"), ("r3", "r4")]
+    assert ctx.stats["dedup"]["pairs_file"] == PAIRS_FILE
+    quiet = StageContext(run_dir=tmp_path / "quiet", workers=1)
+    dedup_stage(with_ledger(corpus()), {"dedup": DedupConfig()}, quiet)
+    assert not (tmp_path / "quiet").exists()
