@@ -51,12 +51,15 @@ def keys_digest(keys: pl.DataFrame) -> str:
     return f"{keys.height}:{digest.hexdigest()}"
 
 
-def metric_identity(expr: pl.Expr, fallback: str) -> str:
-    """blake2b of the metric's serialized expression (or of `fallback` when it cannot be serialized)."""
+def metric_identity(expr: pl.Expr, fallback: str, depends: str = "") -> str:
+    """blake2b of the metric's serialized expression (or of `fallback` when it cannot be serialized) and
+    of `depends`, the definitions of the temporary columns the expression reads."""
     try:
         definition = expr.meta.serialize(format="json")
     except Exception:  # an expression with Python callbacks has no serialized form
         definition = fallback
+    if depends:
+        definition = f"{definition}|reads|{depends}"
     payload = f"{CACHE_FORMAT}|{pl.__version__}|{definition}".encode()
     return hashlib.blake2b(payload, digest_size=16).hexdigest()
 
@@ -121,11 +124,13 @@ class MetricCache:
         frame: pl.DataFrame,
         exprs: Mapping[str, tuple[pl.Expr, str]],
         prepare: Callable[[pl.LazyFrame], pl.LazyFrame] | None = None,
+        depends: Mapping[str, str] | None = None,
     ) -> pl.DataFrame:
         """Columns name → Float64 metric for every row; `exprs` maps name → (expression, fallback id).
 
         Cached values are reused; the rest are computed in one pass over the rows that miss, after
-        `prepare` (adding the columns the expressions read) is applied to those rows only.
+        `prepare` (adding the columns the expressions read) is applied to those rows only; `depends`
+        maps a name to the definitions of those columns (part of the metric's identity).
         """
         ready = prepare or (lambda lazy: lazy)
         if self.directory is None or frame.height == 0:
@@ -133,7 +138,10 @@ class MetricCache:
             return ready(frame.lazy()).select([e.alias(n) for n, (e, _) in exprs.items()]).collect()
         keys = row_keys(frame)
         digest = keys_digest(keys)
-        identities = {name: metric_identity(expr, fallback) for name, (expr, fallback) in exprs.items()}
+        identities = {
+            name: metric_identity(expr, fallback, (depends or {}).get(name, ""))
+            for name, (expr, fallback) in exprs.items()
+        }
         found = {name: self._lookup(identity, keys, digest) for name, identity in identities.items()}
         miss = pl.repeat(False, frame.height, dtype=pl.Boolean, eager=True).alias("miss")
         for result in found.values():

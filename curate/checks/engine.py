@@ -8,13 +8,18 @@ is the worst message (max for direction "max", min for "min").
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
 
 from curate.checks.registry import Check, CheckSpec, registered_checks
 from curate.checks.section import RuleConfig
-from curate.checks.textexpr import FIELD_PREFIX  # temporary columns: each field's text computed once
+from curate.checks.textexpr import (  # FIELD_PREFIX: temporary columns, each field's text computed once
+    DERIVED_SEPARATOR,
+    FIELD_PREFIX,
+    materialized_fields,
+)
 from curate.record import field_expr, message_contents_expr
 
 METRIC_PREFIX = "metric."
@@ -58,10 +63,15 @@ def _over_messages(check: Check) -> Check:
     return Check(fails=fails, metric=metric, threshold=check.threshold, direction=check.direction, span=span)
 
 
-def field_columns(rules: list[RuleConfig]) -> dict[str, pl.Expr]:
-    """The temporary text columns the text rules read (see `build_rule(materialized=True)`)."""
-    fields = sorted({r.field for r in rules if r.field not in (None, "messages")})
-    return {f"{FIELD_PREFIX}{name}": field_expr(name) for name in fields}
+def field_columns(rules: list[RuleConfig], exprs: Sequence[pl.Expr] = ()) -> dict[str, pl.Expr]:
+    """The temporary text columns the text rules read and the built expressions `exprs` refer to
+    (row checks read fields through `field_text`; see `build_rule(materialized=True)`)."""
+    fields = {r.field for r in rules if r.field not in (None, "messages")}
+    for expr in exprs:
+        for root in expr.meta.root_names():
+            if root.startswith(FIELD_PREFIX):
+                fields.add(root.removeprefix(FIELD_PREFIX).split(DERIVED_SEPARATOR)[0])
+    return {f"{FIELD_PREFIX}{name}": field_expr(name) for name in sorted(f for f in fields if f)}
 
 
 def build_rule(rule: RuleConfig, *, materialized: bool = False) -> BuiltRule:
@@ -71,7 +81,10 @@ def build_rule(rule: RuleConfig, *, materialized: bool = False) -> BuiltRule:
     between the subexpressions of a check, so the stage computes each field once as a column.
     """
     spec = registered_checks()[rule.check]
-    if spec.scope == "row":
+    if spec.scope == "row" and materialized:
+        with materialized_fields():
+            check = spec.build(None, rule.params)
+    elif spec.scope == "row":
         check = spec.build(None, rule.params)
     elif rule.field == "messages":
         check = _over_messages(spec.build(pl.element(), rule.params))

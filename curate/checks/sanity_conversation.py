@@ -58,12 +58,9 @@ def conversation_repeated_turn(min_chars: Annotated[int, NON_NEGATIVE] = 8) -> C
 
     Short turns are left alone: "你好" answered with "你好！" is a greeting, not a duplicated turn.
     """
-    same = (
-        contents()
-        .list.eval(
-            (normalized(pl.element()) == normalized(pl.element()).shift(1))
-            & (normalized(pl.element()).str.len_chars() >= min_chars)
-        )
-        .list.any()
-    )
+    # Normalized once per message (inside one list.eval Polars normalized each message three times).
+    turns = contents().list.eval(normalized(pl.element()))
+    same = turns.list.eval(
+        (pl.element() == pl.element().shift(1)) & (pl.element().str.len_chars() >= min_chars)
+    ).list.any()
     return Check(fails=_with_turns() & same)

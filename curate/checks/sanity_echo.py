@@ -14,9 +14,10 @@ import polars as pl
 
 from curate.checks.params import NON_NEGATIVE
 from curate.checks.registry import Check, check
-from curate.record import input_expr, instruction_expr, response_expr
+from curate.checks.textexpr import field_text, shared
 
 
+@shared("comparable")
 def _comparable(text: pl.Expr) -> pl.Expr:
     return text.str.to_lowercase().str.replace_all(r"\s+", "").str.strip_chars(".。!！?？")
 
@@ -24,9 +25,9 @@ def _comparable(text: pl.Expr) -> pl.Expr:
 @check("response_echoes_prompt", scope="row")
 def response_echoes_prompt(min_prefix_chars: Annotated[int, NON_NEGATIVE] = 20) -> Check:
     """Fails a reply equal to the instruction or input, or opening with the whole instruction."""
-    reply = _comparable(response_expr())
-    instruction = _comparable(instruction_expr())
-    given = _comparable(input_expr())
+    reply = _comparable(field_text("response"))
+    instruction = _comparable(field_text("instruction"))
+    given = _comparable(field_text("input"))
     has_reply = reply.str.len_chars() > 0
     equal_instruction = reply == instruction
     equal_input = ((given.str.len_chars() > 0) & (reply == given)).fill_null(False)

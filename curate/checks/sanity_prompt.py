@@ -8,6 +8,7 @@ from typing import Final
 import polars as pl
 
 from curate.checks.registry import Check, check
+from curate.checks.textexpr import contains_any
 
 # Alpaca's generator glued the next task onto a reply: "\n##\n18. Instruction: …\n18. Input:\n…".
 MERGED_INSTRUCTIONS: Final = (
@@ -22,18 +23,26 @@ MERGED_INSTRUCTIONS: Final = (
 )
 
 # Content a text-only model cannot see: a bare link, an attachment marker, a reference to a picture/figure.
-UNSEEN_CONTENT: Final = (
-    r"(?i)^\s*<?(?:https?://|www\.)\S+>?\s*$"
-    r"|(?i)<\s*(?:picture|image|photo|img|video|audio|file|attachment|graph|chart|diagram)\b[^>\n]{0,30}>"
-    r"|(?i)\[\s*(?:picture|image|photo|img|video|audio|attachment|graph|chart|diagram)\b[^\]\n]{0,30}\]"
-    r"|(?i)\b(?:attached|above|below|following|provided|given|this|these|shown)\s+"
-    r"(?:image|picture|photo|photograph|graph|chart|diagram|figure|screenshot|video|audio|recording|drawing)s?\b"
-    r"|(?i)\b(?:image|picture|photo|graph|chart|diagram|figure|screenshot)s?\s+(?:above|below|attached|provided)\b"
-    r"|(?i)\bsee (?:the )?(?:attached|attachment|image|picture|figure|graph|chart)\b"
-    # Not a bare "图中": 条形图中 / 流程图中 / 给定图中 (a graph in the graph-theory sense) are not pictures.
-    r"|如图|见图|如下图|(?:^|[^以])[上下]图|附图|图片如下|见附件|附件中|附件里|附件所示"
-    r"|(?:这|该|以下|下面|上面|所给|给定的?)(?:张|幅|段)?(?:图片|图像|照片|图表|视频|音频|录音)"
+# One regex per branch (each with the flags it has in UNSEEN_CONTENT, the alternation of them all): matched
+# one by one they are 5x faster (see `contains_any`); the two slow branches run behind a literal gate.
+_SEEN_AS: Final = (
+    r"(?:attached|above|below|following|provided|given|this|these|shown)\s+"
+    r"(?:image|picture|photo|photograph|graph|chart|diagram|figure|screenshot|video|audio|recording|drawing)"
 )
+UNSEEN_PARTS: Final[tuple[str | tuple[str, str], ...]] = (
+    r"(?i)^\s*<?(?:https?://|www\.)\S+>?\s*$",
+    r"(?i)<\s*(?:picture|image|photo|img|video|audio|file|attachment|graph|chart|diagram)\b[^>\n]{0,30}>",
+    r"(?i)\[\s*(?:picture|image|photo|img|video|audio|attachment|graph|chart|diagram)\b[^\]\n]{0,30}\]",
+    (rf"(?i)\b{_SEEN_AS}s?\b", f"(?i){_SEEN_AS}"),
+    r"(?i)\b(?:image|picture|photo|graph|chart|diagram|figure|screenshot)s?\s+(?:above|below|attached|provided)\b",
+    r"(?i)\bsee (?:the )?(?:attached|attachment|image|picture|figure|graph|chart)\b",
+    # Not a bare "图中": 条形图中 / 流程图中 / 给定图中 (a graph in the graph-theory sense) are not pictures.
+    r"(?i)如图|见图|如下图",
+    (r"(?i)(?:^|[^以])[上下]图", "[上下]图"),
+    r"(?i)附图|图片如下|见附件|附件中|附件里|附件所示",
+    r"(?i)(?:这|该|以下|下面|上面|所给|给定的?)(?:张|幅|段)?(?:图片|图像|照片|图表|视频|音频|录音)",
+)
+UNSEEN_CONTENT: Final = "|".join(p if isinstance(p, str) else p[0] for p in UNSEEN_PARTS)
 
 
 @check("merged_instructions")
@@ -47,4 +56,4 @@ def merged_instructions(text: pl.Expr) -> Check:
 @check("references_unseen_content")
 def references_unseen_content(text: pl.Expr) -> Check:
     """Fails text that is only a URL or points at a picture, file or figure the model cannot see."""
-    return Check(fails=text.str.contains(UNSEEN_CONTENT), span=text.str.extract(f"({UNSEEN_CONTENT})", 1))
+    return Check(fails=contains_any(text, UNSEEN_PARTS), span=text.str.extract(f"({UNSEEN_CONTENT})", 1))

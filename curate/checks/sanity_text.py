@@ -2,6 +2,8 @@
 
 Sanity checks ask whether a row is a sensible training example at all (an answer exists, answers the
 question, is complete, is not boilerplate), in Chinese and English alike. Each is a Polars expression.
+The text helpers are `shared` derivations: on a field the checks stage materialized they name a column
+computed once for every check that asks (see curate.checks.textexpr).
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ from typing import Final
 
 import polars as pl
 
+from curate.checks.textexpr import shared
+
 # Characters that render as nothing: a reply made only of these is empty.
 _INVISIBLE: Final = r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]"
 
 
+@shared("stripped")
 def stripped(text: pl.Expr) -> pl.Expr:
     """The text without invisible characters and surrounding whitespace."""
     return text.str.replace_all(_INVISIBLE, "").str.strip_chars()
@@ -29,11 +34,13 @@ def missing(text: pl.Expr) -> pl.Expr:
     return blank(text).fill_null(True)
 
 
+@shared("normalized")
 def normalized(text: pl.Expr) -> pl.Expr:
     """Lowercase, with whitespace, punctuation and symbols removed: for "is this the same text" tests."""
     return text.str.to_lowercase().str.replace_all(r"[\s\p{P}\p{S}]+", "")
 
 
+@shared("nocode")
 def without_code(text: pl.Expr) -> pl.Expr:
     """The text with fenced code blocks (closed or running to the end) and inline code removed."""
     return (

@@ -15,6 +15,7 @@ import polars as pl
 
 from curate.checks.registry import Check, check
 from curate.checks.sanity_text import stripped
+from curate.checks.textexpr import shared
 
 # (open, close) pairs whose opener outnumbering its closer means the reply stopped inside it.
 # Half- and full-width parentheses count together: machine translation often opens with "（" and closes with ")".
@@ -39,6 +40,22 @@ LAST_LINE_MIN_EN: Final = 40
 LAST_LINE_MIN_ZH: Final = 15
 
 
+@shared("closedcodefree")
+def _without_closed_code(body: pl.Expr) -> pl.Expr:
+    """Closed ``` blocks and inline `code` blanked out (an unclosed fence is judged on its own)."""
+    return body.str.replace_all(r"(?s)```.*?```", " ").str.replace_all(r"`[^`\n]*`", " ")
+
+
+@shared("lastline")
+def _last_line(body: pl.Expr) -> pl.Expr:
+    return body.str.extract(r"([^\n]*)$", 1)
+
+
+@shared("trimmed")
+def _trimmed(line: pl.Expr) -> pl.Expr:
+    return line.str.strip_chars()
+
+
 def _unclosed(body: pl.Expr, opener: str, closer: str) -> pl.Expr:
     return body.str.count_matches(opener) > body.str.count_matches(closer)
 
@@ -50,11 +67,11 @@ def truncated_response(text: pl.Expr) -> Check:
     fences = body.str.count_matches("```", literal=True)
     odd_fence = fences % 2 == 1
     # Brackets and quotes are judged outside code (code balances its own, and may quote one bracket).
-    prose = body.str.replace_all(r"(?s)```.*?```", " ").str.replace_all(r"`[^`\n]*`", " ")
+    prose = _without_closed_code(body)
     unclosed = pl.any_horizontal([_unclosed(prose, o, c) for o, c in BRACKETS])
     odd_quotes = prose.str.count_matches('"', literal=True) % 2 == 1
-    raw_last_line = body.str.extract(r"([^\n]*)$", 1)
-    last_line = raw_last_line.str.strip_chars()
+    raw_last_line = _last_line(body)
+    last_line = _trimmed(raw_last_line)
     # Indented last lines are code (a function body), list items and signed quotes end without a full stop.
     prose_line = (
         ~last_line.str.contains(LIST_ITEM)

@@ -56,8 +56,8 @@ Prepare = typing.Callable[[pl.LazyFrame], pl.LazyFrame]
 
 def preparation(config: ChecksConfig, rules: list[BuiltRule]) -> Prepare:
     """Adds the field and derived columns the built rules read (applied only to rows being computed)."""
-    fields = field_columns(list(config.rules))
     exprs = [e for b in rules for e in (b.fails, b.metric, b.span) if e is not None]
+    fields = field_columns(list(config.rules), exprs)
     levels = [fields, *derived_columns(exprs)]
 
     def prepare(lazy: pl.LazyFrame) -> pl.LazyFrame:
@@ -67,6 +67,23 @@ def preparation(config: ChecksConfig, rules: list[BuiltRule]) -> Prepare:
         return lazy
 
     return prepare
+
+
+def _serialized(expr: pl.Expr) -> str:
+    try:
+        return expr.meta.serialize(format="json")
+    except Exception:  # an expression with Python callbacks has no serialized form
+        return str(expr)
+
+
+def reads(expr: pl.Expr) -> str:
+    """Definitions of the temporary field and derived columns `expr` reads, for its cache identity:
+    the expression only names them (`__field.response|stripped`), and a changed derivation must not
+    reuse values computed with the old one."""
+    columns = dict(field_columns([], [expr]))
+    for level in derived_columns([expr]):
+        columns.update(level)
+    return ";".join(f"{name}={_serialized(e)}" for name, e in sorted(columns.items()))
 
 
 def compute_metrics(
@@ -86,7 +103,8 @@ def compute_metrics(
             exprs[flag_column(built)] = (built.fails.cast(pl.Float64), f"flag|{_metric_fallback(built)}")
     if not exprs:
         return frame
-    metrics = cache.metrics(frame, exprs, prepare=prepare)
+    depends = {name: reads(expr) for name, (expr, _) in exprs.items()}
+    metrics = cache.metrics(frame, exprs, prepare=prepare, depends=depends)
     return frame.with_columns(metrics.get_columns())
 
 

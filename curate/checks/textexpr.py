@@ -12,12 +12,16 @@ a derived column `__field.<name>|prose` / `…|nonspace` instead, which the chec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+import contextvars
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from typing import Final
 
 import polars as pl
 
 from curate.checks.registry import Check, Direction
+from curate.record import field_expr
 
 # Scripts written without spaces between words: one character is one token / one "word".
 CJK_CLASS: Final = r"\p{Han}\p{Hiragana}\p{Katakana}"
@@ -25,6 +29,27 @@ CJK_CLASS: Final = r"\p{Han}\p{Hiragana}\p{Katakana}"
 TOKEN_PATTERN: Final = rf"[{CJK_CLASS}]|[\p{{L}}\p{{N}}\p{{M}}--{CJK_CLASS}]+"
 FIELD_PREFIX: Final = "__field."  # materialized field columns (see curate.checks.engine)
 DERIVED_SEPARATOR: Final = "|"  # `__field.response|prose|nonspace` = non-space count of the prose
+
+
+_MATERIALIZED: contextvars.ContextVar[bool] = contextvars.ContextVar("materialized", default=False)
+
+
+@contextlib.contextmanager
+def materialized_fields() -> Iterator[None]:
+    """While active, `field_text` reads fields from their `__field.<name>` columns (see curate.checks.engine)."""
+    token = _MATERIALIZED.set(True)
+    try:
+        yield
+    finally:
+        _MATERIALIZED.reset(token)
+
+
+def field_text(name: str) -> pl.Expr:
+    """A field's text for row checks: its materialized column when the checks stage builds the rule
+    (so the field and every shared derivation of it are computed once), else the field expression."""
+    if _MATERIALIZED.get():
+        return pl.col(f"{FIELD_PREFIX}{name}")
+    return field_expr(name)
 
 
 def chars(text: pl.Expr) -> pl.Expr:
@@ -72,22 +97,90 @@ def _prose(text: pl.Expr) -> pl.Expr:
 DERIVATIONS: Final[dict[str, Callable[[pl.Expr], pl.Expr]]] = {"nonspace": _non_space_chars, "prose": _prose}
 
 
+def shared(kind: str) -> Callable[[Callable[[pl.Expr], pl.Expr]], Callable[[pl.Expr], pl.Expr]]:
+    """Register a derivation of a text under `kind`: the decorated function then returns a reference to
+    the derived column `…|kind` when given a materialized field (or derived) column, so every rule that
+    asks for it shares one computation; on any other expression it returns the plain expression.
+
+    Polars' common-subexpression elimination does not share a chain such as `stripped(text)` used ten
+    times in one check (it shares only the innermost call), which made some checks cost 10x their parts.
+    """
+
+    def register(function: Callable[[pl.Expr], pl.Expr]) -> Callable[[pl.Expr], pl.Expr]:
+        if kind in DERIVATIONS or DERIVED_SEPARATOR in kind:
+            raise ValueError(f"derivation {kind!r} registered twice or named with {DERIVED_SEPARATOR!r}")
+        DERIVATIONS[kind] = function
+
+        @functools.wraps(function)
+        def derived(text: pl.Expr) -> pl.Expr:
+            return _derived(text, kind)
+
+        return derived
+
+    return register
+
+
 def derived_columns(exprs: Iterable[pl.Expr]) -> list[dict[str, pl.Expr]]:
-    """The derived columns `exprs` read, in levels: each level only reads fields and earlier levels."""
-    wanted: set[str] = set()
-    for expr in exprs:
-        for name in expr.meta.root_names():
-            if name.startswith(FIELD_PREFIX) and DERIVED_SEPARATOR in name:
-                parts = name.split(DERIVED_SEPARATOR)
-                wanted.update(DERIVED_SEPARATOR.join(parts[: i + 1]) for i in range(1, len(parts)))
-    levels: list[dict[str, pl.Expr]] = []
-    for name in sorted(wanted, key=lambda n: (n.count(DERIVED_SEPARATOR), n)):
-        depth = name.count(DERIVED_SEPARATOR)
-        while len(levels) < depth:
-            levels.append({})
+    """The derived columns `exprs` read, in levels: each level only reads fields and earlier levels.
+
+    A derivation may itself read other derived columns (not only its own base): they are found through
+    the root names of its expression, and placed in an earlier level.
+    """
+    definitions: dict[str, pl.Expr] = {}
+
+    def want(name: str) -> None:
+        if name in definitions or not name.startswith(FIELD_PREFIX) or DERIVED_SEPARATOR not in name:
+            return
         base, kind = name.rsplit(DERIVED_SEPARATOR, 1)
-        levels[depth - 1][name] = DERIVATIONS[kind](pl.col(base))
+        definitions[name] = DERIVATIONS[kind](pl.col(base))
+        for root in [base, *definitions[name].meta.root_names()]:
+            want(root)
+
+    for expr in exprs:
+        for root in expr.meta.root_names():
+            want(root)
+    depths: dict[str, int] = {}
+
+    def depth(name: str) -> int:
+        if name not in definitions:
+            return 0  # a field column
+        if name not in depths:
+            roots = [name.rsplit(DERIVED_SEPARATOR, 1)[0], *definitions[name].meta.root_names()]
+            depths[name] = 1 + max(depth(root) for root in roots)
+        return depths[name]
+
+    levels: list[dict[str, pl.Expr]] = [{} for _ in range(max(map(depth, definitions), default=0))]
+    for name in sorted(definitions, key=lambda n: (depth(n), n)):
+        levels[depth(name) - 1][name] = definitions[name]
     return levels
+
+
+def gated_contains(text: pl.Expr, pattern: str, gate: str) -> pl.Expr:
+    """`text.str.contains(pattern)`, with `pattern` run only on texts where `gate` matches.
+
+    `gate` must be a necessary condition of `pattern` (every text `pattern` matches, `gate` matches too)
+    and cheap: a literal or a short alternation the regex engine finds with a prefilter. Patterns with
+    Unicode word boundaries or a leading character class make Rust's regex leave its fast DFA on
+    non-ASCII text (10-60x slower on Chinese); gated, they run on the few rows that can match. Values
+    are those of the plain `contains`, nulls included.
+    """
+    hit = text.str.contains(gate)
+    # Masked with "", not null: Polars' string kernels run on the values behind nulls too.
+    candidates = pl.when(hit).then(text).otherwise(pl.lit(""))
+    return pl.when(hit).then(candidates.str.contains(pattern)).otherwise(hit)
+
+
+def contains_any(text: pl.Expr, patterns: Iterable[str | tuple[str, str]]) -> pl.Expr:
+    """`text` contains any of `patterns` (each a regex, or (regex, gate) for `gated_contains`).
+
+    Equal to `contains` of the patterns' alternation when each carries the flags it had in it; one big
+    alternation defeats the regex engine's literal prefilter as soon as one branch starts with a class.
+    """
+    parts = [
+        gated_contains(text, *pattern) if isinstance(pattern, tuple) else text.str.contains(pattern)
+        for pattern in patterns
+    ]
+    return pl.any_horizontal(parts)
 
 
 def tokens(text: pl.Expr) -> pl.Expr:

@@ -1,0 +1,158 @@
+"""Shared derivations (`@shared`), fields read by row checks (`field_text`) and gated regexes
+(`gated_contains`, `contains_any`) change how the checks stage computes, never what it decides.
+
+The stage builds every rule on materialized `__field.<name>` columns and shares each derivation
+(`…|stripped`, `…|comparable`, `…|taskfloor`) between the rules that read it; built plainly, a check
+computes everything inline. Both must give the same values, row for row, on real zh/en data.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from conftest import shared_path
+
+from curate.cache import MetricCache, metric_identity
+from curate.checks.engine import build_rule
+from curate.checks.sanity_prompt import UNSEEN_CONTENT, UNSEEN_PARTS
+from curate.checks.sanity_text import stripped
+from curate.checks.stage import reads, run_checks
+from curate.checks.textexpr import (
+    contains_any,
+    derived_columns,
+    field_text,
+    gated_contains,
+    materialized_fields,
+)
+from curate.rulefile.load import load_rule_file, parse_rules
+
+# UNSEEN_CONTENT as one alternation, as it was before it was split into UNSEEN_PARTS.
+OLD_UNSEEN_CONTENT = (
+    r"(?i)^\s*<?(?:https?://|www\.)\S+>?\s*$"
+    r"|(?i)<\s*(?:picture|image|photo|img|video|audio|file|attachment|graph|chart|diagram)\b[^>\n]{0,30}>"
+    r"|(?i)\[\s*(?:picture|image|photo|img|video|audio|attachment|graph|chart|diagram)\b[^\]\n]{0,30}\]"
+    r"|(?i)\b(?:attached|above|below|following|provided|given|this|these|shown)\s+"
+    r"(?:image|picture|photo|photograph|graph|chart|diagram|figure|screenshot|video|audio|recording|drawing)s?\b"
+    r"|(?i)\b(?:image|picture|photo|graph|chart|diagram|figure|screenshot)s?\s+(?:above|below|attached|provided)\b"
+    r"|(?i)\bsee (?:the )?(?:attached|attachment|image|picture|figure|graph|chart)\b"
+    r"|如图|见图|如下图|(?:^|[^以])[上下]图|附图|图片如下|见附件|附件中|附件里|附件所示"
+    r"|(?:这|该|以下|下面|上面|所给|给定的?)(?:张|幅|段)?(?:图片|图像|照片|图表|视频|音频|录音)"
+)
+TRICKY = [
+    None,
+    "",
+    "describe this image",
+    "Describe THIS Images please",
+    "describe thisimage",  # no word boundary inside
+    "述this image",  # a Han character before: no Unicode word boundary
+    "this image述",
+    "éthis image",
+    "see the chart",
+    "seethe chart",
+    "如图所示",
+    "以上图为例",  # 以上图: not a picture
+    "上图",
+    "看上图",
+    "https://example.com/a.png",
+    "  <https://example.com>  ",
+    "<image of a cat>",
+    "[Picture: a dog]",
+    "这张图片",
+    "给定的视频",
+    "附件里",
+    "the graph above",
+]
+
+
+@pytest.fixture(scope="module")
+def real() -> pl.DataFrame:
+    from curate.io.read import read_corpus
+
+    return read_corpus(
+        [
+            shared_path("llama_factory_demo", "alpaca_zh_demo.json"),
+            shared_path("llama_factory_demo", "alpaca_en_demo.json"),
+            shared_path("codealpaca", "code_alpaca_2k.json"),
+        ]
+    ).records
+
+
+def test_unseen_parts_equal_the_old_alternation(real: pl.DataFrame) -> None:
+    texts = pl.Series(
+        "t",
+        TRICKY
+        + real.select(pl.col("input")).to_series().to_list()
+        + [m["content"] for ms in real["messages"].to_list() for m in ms],
+        dtype=pl.String,
+    )
+    frame = pl.DataFrame([texts])
+    got = frame.select(
+        new=contains_any(pl.col("t"), UNSEEN_PARTS),
+        old=pl.col("t").str.contains(OLD_UNSEEN_CONTENT),
+        span_new=pl.col("t").str.extract(f"({UNSEEN_CONTENT})", 1),
+        span_old=pl.col("t").str.extract(f"({OLD_UNSEEN_CONTENT})", 1),
+    )
+    assert got["new"].to_list() == got["old"].to_list()
+    assert got["span_new"].to_list() == got["span_old"].to_list()
+    assert got["old"].sum() >= 15  # real hits were compared (tricky ones and real inputs)
+    assert got["new"][:8].to_list() == [None, False, True, True, False, False, False, False]
+
+
+def test_gated_contains_is_contains_nulls_included() -> None:
+    frame = pl.DataFrame({"t": [None, "", "abc", "xbc", "abd", "ab"]})
+    got = frame.select(
+        gated=gated_contains(pl.col("t"), r"\bab[cd]", "ab"), plain=pl.col("t").str.contains(r"\bab[cd]")
+    )
+    assert got["gated"].to_list() == got["plain"].to_list() == [None, False, True, False, True, False]
+
+
+def test_derivations_reading_other_derivations_come_in_later_levels() -> None:
+    from curate.checks.sanity_length import expected_words
+
+    levels = derived_columns([expected_words(pl.col("__field.instruction"))])
+    assert [sorted(level) for level in levels] == [
+        ["__field.instruction|taskfloor"],
+        ["__field.instruction|expectedwords"],
+    ]
+
+
+def test_field_text_reads_the_materialized_column_only_inside_the_stage() -> None:
+    assert "__field.response" not in field_text("response").meta.root_names()
+    with materialized_fields():
+        assert field_text("response").meta.root_names() == ["__field.response"]
+        assert stripped(field_text("response")).meta.root_names() == ["__field.response|stripped"]
+    assert "__field.response" not in field_text("response").meta.root_names()
+
+
+def test_cache_identity_covers_the_derivations_a_metric_reads() -> None:
+    expr = stripped(pl.col("__field.response")).str.len_chars()
+    depends = reads(expr)
+    assert "__field.response|stripped=" in depends
+    assert "__field.response=" in depends
+    assert metric_identity(expr, "x", depends) != metric_identity(expr, "x", "")
+    assert metric_identity(expr, "x", depends) != metric_identity(expr, "x", depends.replace("200b", "200c"))
+
+
+def test_stage_equals_plain_expressions_for_every_default_check(real: pl.DataFrame) -> None:
+    """Every check of rules/default.yaml: metric, failure and span as the stage computes them (shared,
+    gated, materialized) equal the check built on plain field expressions."""
+    from pathlib import Path
+
+    from curate.mappers.stage import map_rows
+
+    path = Path(__file__).resolve().parents[2] / "rules" / "default.yaml"
+    raw = {k: v for k, v in load_rule_file(str(path)).resolved().items() if k in ("mappers", "checks")}
+    rules = parse_rules(raw, "default")
+    frame, _, _ = map_rows(real, rules.sections["mappers"])
+    config = rules.sections["checks"]
+    out, _ = run_checks(frame, config, MetricCache(None))
+    plain = [build_rule(rule, materialized=False) for rule in config.rules]
+    fails = frame.select([b.fails.fill_null(False).alias(b.rule.name) for b in plain])
+    for built in plain:
+        name = built.rule.name
+        stage_fails = out["failed_rules"].list.contains(name)
+        assert stage_fails.to_list() == fails[name].to_list(), name
+        if built.metric is not None:
+            assert out[f"metric.{name}"].to_list() == frame.select(built.metric)[:, 0].to_list(), name
+    spans = out.select(pl.col("check_spans").list.len().sum()).item()
+    assert (spans, fails.select(pl.sum_horizontal(pl.all()).gt(0).sum()).item()) == (147, 172)
