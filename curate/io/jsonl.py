@@ -37,20 +37,36 @@ _POOL = pa.system_memory_pool()
 
 
 def read_jsonl(path: Path, sink: SourceSink) -> None:
-    """Pieces are parsed one ahead in a worker thread (Arrow releases the GIL), so parsing the next piece
-    overlaps converting this one and hashing the previous one."""
-    pending: tuple[memoryview | bytes, int, int, Future[pa.Table | None] | None] | None = None
-    for data, count, first_line in _pieces(path):
-        parsed = _parser().submit(_parse, data, sink.forced) if count > SMALL_PIECE_LINES else None
+    """Pieces are counted and parsed one ahead in a worker thread (numpy and Arrow release the GIL), so
+    that work overlaps converting this piece and hashing the previous one."""
+    pending: tuple[memoryview | bytes, Future[tuple[int, pa.Table | None]]] | None = None
+    first_line = 1
+    for data in _pieces(path):
+        scanned = _parser().submit(_scan, data, sink.forced)
         if pending is not None:
-            _piece(*pending, sink=sink)
-        pending = (data, count, first_line, parsed)
+            first_line = _finish(*pending, first_line, sink)
+        pending = (data, scanned)
     if pending is not None:
-        _piece(*pending, sink=sink)
+        _finish(*pending, first_line, sink)
 
 
-def _pieces(path: Path) -> Iterator[tuple[memoryview | bytes, int, int]]:
-    """(data, line count, first line number) of whole-line pieces of about BLOCK_BYTES.
+def _finish(
+    data: memoryview | bytes, scanned: Future[tuple[int, pa.Table | None]], first_line: int, sink: SourceSink
+) -> int:
+    """Record one scanned piece whose first line is `first_line`; the next piece's first line."""
+    count, table = scanned.result()
+    _piece(data, count, first_line, table, parsed_already=count > SMALL_PIECE_LINES, sink=sink)
+    return first_line + count
+
+
+def _scan(data: memoryview | bytes, forced: Format | None) -> tuple[int, pa.Table | None]:
+    """(lines in the piece, Arrow's parse of it or None): the part of a piece's work off the main thread."""
+    count = int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == 10))
+    return count, (_parse(data, forced) if count > SMALL_PIECE_LINES else None)
+
+
+def _pieces(path: Path) -> Iterator[memoryview | bytes]:
+    """Whole-line pieces of about BLOCK_BYTES, each ending in a newline.
 
     Two buffers take turns, so a piece stays valid while the next one is read and parsed; reusing them
     saves a fresh 32 MB allocation (and its page faults) and two copies per piece. A piece is valid until
@@ -59,7 +75,6 @@ def _pieces(path: Path) -> Iterator[tuple[memoryview | bytes, int, int]]:
     buffers = [bytearray(BLOCK_BYTES), bytearray(BLOCK_BYTES)]
     turn = 0
     carry = b""  # the partial last line of the previous block
-    first_line = 1
     with path.open("rb") as handle:
         while True:
             if len(carry) >= len(buffers[turn]):
@@ -75,30 +90,30 @@ def _pieces(path: Path) -> Iterator[tuple[memoryview | bytes, int, int]]:
             if cut == 0:
                 carry = bytes(buffer[:end])
                 continue
-            count = buffer.count(b"\n", 0, cut)
             carry = bytes(buffer[cut:end])
-            yield memoryview(buffer)[:cut], count, first_line
-            first_line += count
+            yield memoryview(buffer)[:cut]
             turn = 1 - turn
     if carry:
-        yield carry + b"\n", 1, first_line
+        yield carry + b"\n"
 
 
 def _piece(
     data: bytes | memoryview,
     count: int,
     first_line: int,
-    parsed: Future[pa.Table | None] | None = None,
+    parsed: pa.Table | None = None,
     *,
+    parsed_already: bool = False,
     sink: SourceSink,
 ) -> None:
-    """`data`: `count` whole lines, each ending in a newline, the first being line `first_line`; `parsed`:
-    Arrow's parse of it when already started. A memoryview piece must not be kept after the call."""
+    """`data`: `count` whole lines, each ending in a newline, the first being line `first_line`; with
+    `parsed_already`, `parsed` is Arrow's parse of it (None: it failed). A memoryview piece must not be kept
+    after the call."""
     if count <= SMALL_PIECE_LINES:
         for offset, raw in enumerate(bytes(data).split(b"\n")[:-1]):
             read_line(raw, first_line + offset, sink)
         return
-    if _fast(data, count, first_line, sink, parsed):
+    if _fast(data, count, first_line, sink, parsed, parsed_already):
         return
     middle = count // 2
     cut = int(_line_ends(data)[middle - 1]) + 1
@@ -147,12 +162,13 @@ def _fast(
     count: int,
     first_line: int,
     sink: SourceSink,
-    parsed: Future[pa.Table | None] | None = None,
+    parsed: pa.Table | None = None,
+    parsed_already: bool = False,
 ) -> bool:
     """Try the vectorised path on a piece; False (nothing recorded) when it does not apply."""
     if bytes(data[:3]) == BOM:  # Arrow skips a BOM at the start of its input; elsewhere it is a parse error
         return False
-    table = parsed.result() if parsed is not None else _parse(data, sink.forced)
+    table = parsed if parsed_already else _parse(data, sink.forced)
     if table is None:
         return False
     if table.num_rows != count:  # blank lines were skipped: line numbers would be wrong
