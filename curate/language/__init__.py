@@ -2,9 +2,11 @@
 
 scripts.py      what counts as text (code, URLs, numbers out) and the Unicode script counts, as Polars
                 expressions
-resolve.py      what the script settles by itself (Hangul → ko, kana → ja, …) and what goes to langdetect
-detect.py       langdetect, seeded, deduplicated by text, in parallel worker processes
-cache.py        langdetect answers cached by content in a Parquet file
+resolve.py      what the script settles by itself (Hangul → ko, kana → ja, …) and what goes to the detector
+profiles.py     langdetect's own n-gram profiles and normalisation, read once into a numpy table
+bayes.py        naive Bayes over those profiles: every n-gram of a batch of texts scored at once
+detect.py       the detector's entry point and version (what the script cannot settle)
+cache.py        detector answers cached by content in a Parquet file
 identify.py     the whole pass over a Series of texts: lang + purity
 translation.py  is the row a translation (or "answer in language X") request?
 section.py      the `language` rule-file section

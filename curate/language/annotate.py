@@ -30,7 +30,6 @@ def annotate_languages(
     settings: IdentifySettings,
     *,
     cache: LanguageCache | None = None,
-    workers: int = 2,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[pl.DataFrame, IdentifyStats]:
     """`frame` with the language columns of `fields` added (replaced when present), and the pass's stats."""
@@ -47,7 +46,7 @@ def annotate_languages(
         )
         pieces.append(messages["text"])
     texts = pl.concat(pieces) if pieces else pl.Series("text", [], dtype=pl.String)
-    result, stats = identify(texts, settings, cache=cache, workers=workers, progress=progress)
+    result, stats = identify(texts, settings, cache=cache, progress=progress)
 
     columns: list[pl.Series] = []
     offset = 0

@@ -1,9 +1,10 @@
-"""langdetect answers cached by content: one Parquet file of (key, lang) in the run's cache folder.
+"""n-gram detector answers cached by content: one Parquet file of (key, lang) in the run's cache folder.
 
-The key is blake2b of the detector version, seed, candidate languages and the exact text sample, so a new
-langdetect, another seed or another candidate list never reuses a stale answer. Only langdetect answers are
-cached: the script pass is a few vectorised regex counts and recomputing it is cheaper than a join.
-The file is rewritten atomically, so a killed run leaves the old cache or the new one.
+The key is blake2b of the detector version (curate.language.detect.DETECTOR_VERSION: langdetect's version
+and the scoring), candidate languages and the exact text sample, so a new langdetect, another scoring (the
+sampled langdetect of winnow-3 and earlier) or another candidate list never reuses a stale answer. Only
+detector answers are cached: the script pass is a few vectorised regex counts and recomputing it is cheaper
+than a join. The file is rewritten atomically, so a killed run leaves the old cache or the new one.
 """
 
 from __future__ import annotations
@@ -20,8 +21,8 @@ CACHE_FILE: Final = "language/langdetect.parquet"
 _SCHEMA: Final = pl.Schema({"key": pl.String(), "lang": pl.String()})
 
 
-def cache_key(detector: str, seed: int, candidates: tuple[str, ...], sample: str) -> str:
-    payload = "\x1f".join([detector, str(seed), ",".join(candidates), sample]).encode("utf-8")
+def cache_key(detector: str, candidates: tuple[str, ...], sample: str) -> str:
+    payload = "\x1f".join([detector, ",".join(candidates), sample]).encode("utf-8")
     return hashlib.blake2b(payload, digest_size=16).hexdigest()
 
 

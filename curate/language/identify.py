@@ -1,8 +1,9 @@
 """The language pass over one Series of texts: language (ISO 639-1 or "und") and purity, in input order.
 
 Identical texts are measured once (a corpus repeats its system prompts, inputs and stock answers). The
-script pass runs as Polars expressions over the unique texts; only texts it cannot settle go to langdetect,
-on a bounded sample (the first `sample_chars` characters of the measured text), through the cache.
+script pass runs as Polars expressions over the unique texts; only texts it cannot settle go to the n-gram
+detector (curate.language.detect: naive Bayes over langdetect's profiles), on a bounded sample (the first
+`sample_chars` characters of the measured text), through the cache.
 
 Purity = weighted letters in the scripts of the detected language / all weighted letters of the measured
 text (see curate.language.scripts for the CJK weight). Null where the language is "und", the text null, or
@@ -18,12 +19,13 @@ from typing import Final
 import polars as pl
 
 from curate.language.cache import LanguageCache, cache_key
-from curate.language.detect import DETECTOR_VERSION, SEED, detect_many
+from curate.language.detect import DETECTOR_VERSION, detect_many
 from curate.language.resolve import Resolution, english_word_counts, resolve_exprs, resolve_inputs
 from curate.language.scripts import (
     GROUPS,
     SUPPORTED_LANGUAGES,
     measured_text,
+    other_scripts,
     purity_groups,
     script_counts,
     weighted,
@@ -40,7 +42,6 @@ PURITY_MIN_LETTERS: Final = 40.0
 class IdentifySettings:
     resolution: Resolution = field(default_factory=Resolution)
     sample_chars: int = SAMPLE_CHARS
-    seed: int = SEED
 
 
 @dataclass
@@ -71,11 +72,27 @@ def script_pass(texts: pl.Series, settings: IdentifySettings) -> pl.DataFrame:
     """Per unique text: `text`, `settled` (language or null), `group`, `sample`, and the count columns."""
     settled, group = resolve_exprs(settings.resolution)
     measured = measured_text(pl.col("text"))
+    empty = pl.lit("", dtype=pl.String)
     return (
         pl.DataFrame({"text": texts.drop_nulls().unique(maintain_order=True)}, schema={"text": pl.String})
         .with_columns(measured.alias("measured"))
-        .with_columns(*script_counts(pl.col("measured")), *english_word_counts(pl.col("measured")))
+        # Counting passes run on an empty string where they cannot find anything (same counts, less work):
+        # the 15 rarer script groups only where one of their characters is present, the English word
+        # counts only where CJK does not dominate (the rules read them nowhere else).
+        .with_columns(
+            pl.when(other_scripts(pl.col("measured")) > 0)
+            .then(pl.col("measured"))
+            .otherwise(empty)
+            .alias("__others_in")
+        )
+        .with_columns(*script_counts(pl.col("measured"), pl.col("__others_in")))
         .with_columns(resolve_inputs())
+        .with_columns(
+            *english_word_counts(
+                pl.when(pl.col("dominant") != "cjk").then(pl.col("measured")).otherwise(empty)
+            )
+        )
+        .drop("__others_in")
         .with_columns(
             settled.alias("settled"),
             group.alias("group"),
@@ -84,11 +101,10 @@ def script_pass(texts: pl.Series, settings: IdentifySettings) -> pl.DataFrame:
     )
 
 
-def _langdetect(
+def _detect(
     unsettled: pl.DataFrame,
     settings: IdentifySettings,
     cache: LanguageCache | None,
-    workers: int,
     progress: Callable[[int, int], None] | None,
     stats: IdentifyStats,
 ) -> list[str]:
@@ -96,11 +112,11 @@ def _langdetect(
         (sample, settings.resolution.group_candidates(group))
         for sample, group in zip(unsettled["sample"].to_list(), unsettled["group"].to_list(), strict=True)
     ]
-    keys = [cache_key(DETECTOR_VERSION, settings.seed, cands, sample) for sample, cands in items]
+    keys = [cache_key(DETECTOR_VERSION, cands, sample) for sample, cands in items]
     answers: list[str | None] = [cache.get(key) if cache is not None else None for key in keys]
     todo = [i for i, answer in enumerate(answers) if answer is None]
     stats.cache_hits += len(items) - len(todo)
-    fresh = detect_many([items[i] for i in todo], workers=workers, seed=settings.seed, progress=progress)
+    fresh = detect_many([items[i] for i in todo], progress=progress)
     for i, lang in zip(todo, fresh, strict=True):
         answers[i] = lang
         if cache is not None:
@@ -113,7 +129,6 @@ def identify(
     settings: IdentifySettings | None = None,
     *,
     cache: LanguageCache | None = None,
-    workers: int = 2,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[pl.DataFrame, IdentifyStats]:
     """(frame of `lang`, `purity` in the order of `texts`, stats)."""
@@ -124,7 +139,7 @@ def identify(
     unsettled = unique.filter(pl.col("settled").is_null())
     stats.settled_by_script = unique.height - unsettled.height
     stats.langdetect_texts = unsettled.height
-    detected = _langdetect(unsettled, settings, cache, workers, progress, stats)
+    detected = _detect(unsettled, settings, cache, progress, stats)
     answers = pl.DataFrame(
         {"__u": unsettled["__u"], "detected": pl.Series(detected, dtype=pl.String)},
         schema={"__u": pl.UInt32, "detected": pl.String},

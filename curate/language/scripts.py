@@ -123,9 +123,26 @@ def measured_text(text: pl.Expr) -> pl.Expr:
     )
 
 
-def script_counts(measured: pl.Expr) -> list[pl.Expr]:
-    """`n_<group>` letter counts per script group, `n_letters` (all letters), as UInt32 expressions."""
-    counts = [measured.str.count_matches(cls).alias(f"n_{group}") for group, cls in SCRIPT_CLASSES.items()]
+# The groups a zh/en corpus is written in; every other group is counted only in texts that have a letter
+# of one (one regex pass finds them), which saves 15 of the 19 passes on nearly every row.
+COMMON_GROUPS: Final = ("han", "kana", "hangul", "latin")
+_OTHER_SCRIPTS: Final = "[" + "".join(SCRIPT_CLASSES[g] for g in GROUPS if g not in COMMON_GROUPS) + "]"
+
+
+def other_scripts(measured: pl.Expr) -> pl.Expr:
+    """Characters of the groups outside COMMON_GROUPS (Cyrillic, Arabic, Thai, …), all together."""
+    return measured.str.count_matches(_OTHER_SCRIPTS)
+
+
+def script_counts(measured: pl.Expr, others_in: pl.Expr | None = None) -> list[pl.Expr]:
+    """`n_<group>` letter counts per script group, `n_letters` (all letters), as UInt32 expressions.
+    `others_in`: the text to count the groups outside COMMON_GROUPS in (default `measured`); pass one that
+    is empty where other_scripts found none of them: the same counts for far less work."""
+    others_in = measured if others_in is None else others_in
+    counts = [
+        (measured if group in COMMON_GROUPS else others_in).str.count_matches(cls).alias(f"n_{group}")
+        for group, cls in SCRIPT_CLASSES.items()
+    ]
     counts.append(measured.str.count_matches(r"\p{L}").alias("n_letters"))
     return counts
 

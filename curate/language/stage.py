@@ -90,11 +90,9 @@ def language_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl
     cache = LanguageCache(ctx.cache_dir).load()
 
     def progress(done: int, total: int) -> None:
-        ctx.report_progress("language: langdetect", done, total)
+        ctx.report_progress("language: n-gram detector", done, total)
 
-    frame, pass_stats = annotate_languages(
-        frame, fields, settings, cache=cache, workers=ctx.workers, progress=progress
-    )
+    frame, pass_stats = annotate_languages(frame, fields, settings, cache=cache, progress=progress)
     cache.save()
 
     was_kept = frame["drop_reason"].is_null()

@@ -12,7 +12,7 @@ from curate.language.scripts import measured_text
 
 def _langs(texts: list[str | None], **resolution: object) -> tuple[list[str | None], int]:
     settings = IdentifySettings(resolution=make_resolution(**resolution))  # type: ignore[arg-type]
-    result, stats = identify(pl.Series(texts, dtype=pl.String), settings, workers=1)
+    result, stats = identify(pl.Series(texts, dtype=pl.String), settings)
     return result["lang"].to_list(), stats.langdetect_texts
 
 
@@ -57,7 +57,7 @@ def test_purity_is_the_weighted_share_of_the_language_script() -> None:
         "A plain English sentence that is all Latin letters.",
         "hi",
     ]
-    result, _ = identify(pl.Series(texts), workers=1)
+    result, _ = identify(pl.Series(texts))
     assert result["lang"].to_list() == ["zh", "en", "und"]
     # 11 Han characters x 3 = 33 Latin-letter units against 10 Latin letters.
     assert result["purity"].to_list() == [pytest.approx(33 / 43), 1.0, None]
@@ -71,8 +71,8 @@ def test_code_urls_and_numbers_are_not_measured() -> None:
 
 def test_identical_texts_are_measured_once_and_results_repeat() -> None:
     texts = ["Bonjour tout le monde", "Bonjour tout le monde", "Hallo Welt, wie geht es dir heute?"] * 3
-    first, stats = identify(pl.Series(texts), workers=1)
-    second, _ = identify(pl.Series(texts), workers=1)
+    first, stats = identify(pl.Series(texts))
+    second, _ = identify(pl.Series(texts))
     assert stats.unique_texts == 2
     assert stats.langdetect_texts == 2
     assert first.equals(second)

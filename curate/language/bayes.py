@@ -1,0 +1,139 @@
+"""Naive Bayes over langdetect's profiles, every n-gram of every text at once: deterministic and batched.
+
+langdetect estimates the same posterior by sampling: 7 trials, each drawing n-grams at random (with
+replacement) and multiplying P(gram | language) + alpha / BASE_FREQ into a probability vector until one
+language passes 0.99999, all in Python, one text at a time. The expectation it samples is the naive Bayes
+sum over all of the text's n-grams; this module computes that sum exactly, with langdetect's own profiles,
+normalisation and smoothing (curate.language.profiles), so an answer is a function of (text, candidates)
+alone: no seed, no trial count, no dependence on the batch or the order of texts in it.
+
+A batch is scored word by word: texts repeat their words, so each distinct word's n-grams are looked up
+and summed once (one float64 vector over the candidate profiles), and a text's score is the sum of its
+words' vectors, in text order. Both sums are numpy reduceat over contiguous segments, so the same text gives
+the same bits in any batch. Candidates select profile columns; zh is the log-sum of zh-cn and zh-tw, as
+langdetect's probabilities add. A text with no n-gram any candidate profile knows is "und".
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+
+from curate.language.profiles import load_profiles, word_grams, word_keys
+
+# ISO 639-1 (winnow) → langdetect profile names; langdetect splits Chinese by script variant.
+PROFILE_NAMES: Final[dict[str, tuple[str, ...]]] = {"zh": ("zh-cn", "zh-tw")}
+# Rows gathered at once when summing (rows × candidate profiles float32): bounds the batch's memory.
+GATHER_ROWS: Final = 1 << 18
+
+
+def _code(profile: str) -> str:
+    return "zh" if profile.startswith("zh-") else profile
+
+
+@dataclass(frozen=True)
+class CandidateTable:
+    """The profile columns of one candidate list: `codes` (ISO 639-1, sorted), `weights` (n-gram rows ×
+    profile columns), `known` (row is known to some candidate profile), `code_of` (column → code index)."""
+
+    codes: tuple[str, ...]
+    weights: np.ndarray
+    known: np.ndarray
+    code_of: np.ndarray
+
+
+@functools.lru_cache(maxsize=32)
+def candidate_table(candidates: tuple[str, ...]) -> CandidateTable | None:
+    """Columns for `candidates` (every profile when empty); None when langdetect has no profile for any."""
+    profiles = load_profiles()
+    wanted = {name for lang in candidates for name in PROFILE_NAMES.get(lang, (lang,))}
+    columns = [i for i, name in enumerate(profiles.names) if not candidates or name in wanted]
+    if not columns:
+        return None
+    names = [profiles.names[i] for i in columns]
+    codes = tuple(sorted({_code(name) for name in names}))
+    weights = np.ascontiguousarray(profiles.weights[:, columns])
+    return CandidateTable(
+        codes=codes,
+        weights=weights,
+        known=np.asarray(weights.any(axis=1)),
+        code_of=np.array([codes.index(_code(name)) for name in names], dtype=np.intp),
+    )
+
+
+def _segment_sums(values: np.ndarray, rows: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Per segment (consecutive `lengths` entries of `rows`), the float64 sum of `values[rows]`; segments
+    must be non-empty. Gathered in slices of whole segments so memory stays bounded."""
+    out = np.zeros((len(lengths), *values.shape[1:]), dtype=np.float64)
+    ends = np.cumsum(lengths)
+    first = 0
+    while first < len(lengths):
+        start = int(ends[first] - lengths[first])
+        # whole segments up to GATHER_ROWS rows (at least one segment, however long)
+        last = max(first + 1, int(np.searchsorted(ends, start + GATHER_ROWS, side="right")))
+        stop = int(ends[last - 1])
+        gathered = values[rows[start:stop]]
+        offsets = (ends[first:last] - lengths[first:last]) - start
+        out[first:last] = np.add.reduceat(gathered, offsets, axis=0, dtype=np.float64)
+        first = last
+    return out
+
+
+def _scores(texts: Sequence[str], table: CandidateTable) -> tuple[np.ndarray, np.ndarray]:
+    """(texts × profile columns log-likelihoods, texts × known n-gram counts)."""
+    vocab = load_profiles().vocab
+    word_index: dict[str, int] = {}
+    occurrences: list[int] = []
+    words_per_text = np.zeros(len(texts), dtype=np.int64)
+    for t, text in enumerate(texts):
+        keys = word_keys(text)
+        words_per_text[t] = len(keys)
+        occurrences.extend(word_index.setdefault(key, len(word_index)) for key in keys)
+    gram_lists = [word_grams(key, vocab) for key in word_index]
+    grams_per_word = np.fromiter((len(g) for g in gram_lists), dtype=np.int64, count=len(gram_lists))
+    gram_rows = np.fromiter(
+        (row for g in gram_lists for row in g), dtype=np.intp, count=int(grams_per_word.sum())
+    )
+    n_columns = table.weights.shape[1]
+    word_scores = np.zeros((len(gram_lists), n_columns + 1), dtype=np.float64)
+    # the known-gram count rides along as one more column
+    values = np.concatenate([table.weights, table.known[:, None].astype(np.float32)], axis=1)
+    has_grams = grams_per_word > 0
+    if has_grams.any():
+        word_scores[has_grams] = _segment_sums(values, gram_rows, grams_per_word[has_grams])
+    text_scores = np.zeros((len(texts), n_columns + 1), dtype=np.float64)
+    has_words = words_per_text > 0
+    if has_words.any():
+        text_scores[has_words] = _segment_sums(
+            word_scores, np.array(occurrences, dtype=np.intp), words_per_text[has_words]
+        )
+    return text_scores[:, :n_columns], text_scores[:, n_columns]
+
+
+def detect_texts(texts: Sequence[str], candidates: tuple[str, ...] = ()) -> list[str]:
+    """ISO 639-1 code per text among `candidates` (every profile when empty); "und" with nothing to go on."""
+    table = candidate_table(tuple(sorted(set(candidates))))
+    if table is None or not texts:
+        return ["und"] * len(texts)
+    scores, known = _scores(texts, table)
+    by_code = np.full((len(texts), len(table.codes)), -np.inf)
+    for column, code in enumerate(table.code_of):
+        by_code[:, code] = np.logaddexp(by_code[:, code], scores[:, column])
+    best = by_code.argmax(axis=1)  # first maximum: ties go to the code first in sorted order
+    return [table.codes[b] if k > 0 else "und" for b, k in zip(best.tolist(), known.tolist(), strict=True)]
+
+
+def detect_many(items: Sequence[tuple[str, tuple[str, ...]]]) -> list[str]:
+    """Answers for (text, candidates) items, in order; texts sharing a candidate list are scored together."""
+    groups: dict[tuple[str, ...], list[int]] = {}
+    for i, (_, candidates) in enumerate(items):
+        groups.setdefault(candidates, []).append(i)
+    answers = ["und"] * len(items)
+    for candidates, indices in groups.items():
+        for i, answer in zip(indices, detect_texts([items[i][0] for i in indices], candidates), strict=True):
+            answers[i] = answer
+    return answers
