@@ -1,4 +1,5 @@
-"""What the script settles by itself, as a Polars expression; what it cannot goes to langdetect.
+"""What the script settles by itself, as a Polars expression; what it cannot goes to the n-gram detector
+(curate.language.detect: langdetect's profiles, scored exactly; "langdetect" below means that detector).
 
 Rules, in order (weighted letters: see curate.language.scripts):
   * mostly letters of scripts outside the table              → "und"

@@ -11,8 +11,8 @@ must be, whether instruction and response must agree.
       candidates: null           # languages the detector may answer; null = every language it knows
       detect: [instruction, input, response, system, messages]
       min_letters: 5             # below this many letters (not CJK) a text is "und"
-      min_words: 3               # below this many words, a text langdetect would decide is "und"
-      sample_chars: 400          # langdetect reads at most this much of the measured text
+      min_words: 3               # below this many words, a text the n-gram detector would decide is "und"
+      sample_chars: 400          # the n-gram detector reads at most this much of the measured text
 """
 
 from __future__ import annotations
