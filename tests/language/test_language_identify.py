@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from curate.language.identify import IdentifySettings, identify
+from curate.language.identify import IdentifySettings, identify, script_pass
 from curate.language.resolve import make_resolution
 from curate.language.scripts import measured_text
 
@@ -95,3 +95,10 @@ def test_min_words_turns_word_fragments_into_und() -> None:
 def test_html_markup_is_not_measured() -> None:
     text = "&lt;button type=&quot;button&quot;&gt;点击这里&lt;/button&gt; <b>粗体</b>"
     assert pl.select(measured_text(pl.lit(text))).item() == "点击这里 粗体"
+
+
+def test_rare_scripts_are_counted_only_where_present_and_counted_exactly() -> None:
+    texts = ["Привет мир, hello", "hello world", "今天 Привет", "สวัสดี abc", "Ελλάδα και Россия"]
+    frame = script_pass(pl.Series(texts), IdentifySettings())
+    counts = frame.select("n_latin", "n_cyrillic", "n_han", "n_thai", "n_greek").rows()
+    assert counts == [(5, 9, 0, 0, 0), (10, 0, 0, 0, 0), (0, 6, 2, 0, 0), (3, 0, 0, 6, 0), (0, 6, 0, 0, 9)]
