@@ -16,6 +16,8 @@ dedup:
                               # inside a longer one; needs verify: true; dup_jaccard then holds it)
     candidate_threshold: null # Jaccard level bands x rows are derived for; null = threshold (jaccard) or,
                               # for containment, t / (4 - t): pairs whose larger set is up to 3x the smaller
+    report_pairs: false       # true: every duplicate pair of rows (all LSH bucket pairs, verified) in
+                              # RUNDIR/dup_pairs.parquet; quadratic in bucket size
     batch_size: 50000         # rows signed per batch
     spill: false              # keep signatures and band keys on disk (Parquet)
   keep: longest_response      # longest_response | best_quality | source_priority | first_seen | drop_whole_cluster

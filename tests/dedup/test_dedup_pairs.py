@@ -100,25 +100,37 @@ def test_big_bucket_gives_every_pair_not_a_star_and_chain() -> None:
     assert set(out["dup_cluster_size"].to_list()) == {8}
 
 
-def test_all_bucket_pairs_equal_the_bucket_self_join() -> None:
+def reference_pairs(keys: dict[str, np.ndarray], max_bucket_pairs: int | None) -> set[tuple[int, int]]:
+    """Candidate pairs in plain Python: all pairs of a bucket, or a star from its first doc + a chain."""
+    found = set()
+    for band in keys.values():
+        buckets: dict[int, list[int]] = {}
+        for doc, key in enumerate(band.tolist()):
+            buckets.setdefault(key, []).append(doc)
+        for docs in buckets.values():
+            if max_bucket_pairs is None or len(docs) <= max_bucket_pairs:
+                found |= set(itertools.combinations(docs, 2))
+            else:
+                found |= {(docs[0], d) for d in docs[1:]} | set(itertools.pairwise(docs[1:]))
+    return found
+
+
+@pytest.mark.parametrize("max_bucket_pairs", [None, 1, 12, 40])
+def test_bucket_pairs_equal_a_python_reference(max_bucket_pairs: int | None) -> None:
     rng = np.random.default_rng(3)
     n = 400
-    keys = {f"b{i}": rng.integers(0, 25, n).astype(np.uint64) for i in range(4)}
+    keys = {f"b{i}": rng.integers(0, 10 + 10 * i, n).astype(np.uint64) for i in range(4)}
     bands = pl.DataFrame({"doc": np.arange(n, dtype=np.uint32), **keys}).lazy()
-    every = all_bucket_pairs(bands, 4)
-    assert every.equals(candidate_pairs(bands, 4, max_bucket_pairs=n))
-    assert every.height == len(
-        {
-            (i, j)
-            for i, j in itertools.combinations(range(n), 2)
-            if any(keys[f"b{k}"][i] == keys[f"b{k}"][j] for k in range(4))
-        }
-    )
+    found = candidate_pairs(bands, 4, max_bucket_pairs)
+    pairs = list(zip(found["a"].to_list(), found["b"].to_list(), strict=True))
+    assert pairs == sorted(reference_pairs(keys, max_bucket_pairs))
+    if max_bucket_pairs is None:
+        assert found.equals(all_bucket_pairs(bands, 4))
     groups = (np.arange(n) % 2).astype(np.int8)
-    across = all_bucket_pairs(bands, 4, groups)
-    mixed = groups[every["a"].to_numpy()] != groups[every["b"].to_numpy()]
-    assert 0 < across.height < every.height
-    assert across.equals(every.filter(pl.Series(mixed)))
+    across = candidate_pairs(bands, 4, max_bucket_pairs, groups)
+    mixed = groups[found["a"].to_numpy()] != groups[found["b"].to_numpy()]
+    assert 0 < across.height < found.height
+    assert across.equals(found.filter(pl.Series(mixed)))
 
 
 def test_section_parses_report_pairs() -> None:

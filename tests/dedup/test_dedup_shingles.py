@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
+import pytest
 
+import curate.dedup.signing as signing
 from curate.dedup.config import NearConfig
 from curate.dedup.near import near_texts
 from curate.dedup.normalize import normalized
-from curate.dedup.shingles import ShingleSpec, prepared, python_shingles, shingle_frame
+from curate.dedup.shingles import (
+    ShingleSpec,
+    ngram_codes,
+    prepared,
+    python_shingles,
+    script_tokens,
+    shingle_frame,
+)
 
 
 def _shingles(texts: list[str | None], spec: ShingleSpec) -> dict[int, set[str]]:
@@ -44,6 +54,39 @@ def test_polars_shingles_equal_python_reference() -> None:
     for row in prepared(texts, spec).iter_rows(named=True):
         assert got.get(row["doc"], set()) == python_shingles(row["text"], row["is_cjk"], spec)
     assert texts.to_list()[2] == "abc def ghi jkl"  # NFKC folds full-width letters and spaces
+
+
+def test_ngram_codes_give_the_shingle_strings_en_zh_and_short_rows() -> None:
+    texts = pl.Series(["the cat sat on the cat sat", "a b", "你好世界你好世", "你", "x y z"])
+    spec = ShingleSpec(word_ngram=3, char_ngram=3)
+    got: dict[int, list[str]] = {}
+    for tokens, n, separator in script_tokens(texts, spec):
+        codes = ngram_codes(tokens, n, separator)
+        assert codes is not None
+        strings = codes.strings(codes.occurrences["code"])
+        for doc, shingle in zip(codes.occurrences["doc"].to_list(), strings.to_list(), strict=True):
+            got.setdefault(doc, []).append(shingle)
+    assert got == {
+        0: ["the cat sat", "cat sat on", "sat on the", "on the cat", "the cat sat"],  # every occurrence
+        1: ["a b"],  # shorter than n: one shingle of all its tokens
+        2: ["你好世", "好世界", "世界你", "界你好", "你好世"],
+        3: ["你"],
+        4: ["x y z"],
+    }
+
+
+def test_hashes_from_codes_equal_hashes_from_strings(monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = ["Hello, World! This is a test of shingles.", "你好，世界。这是一个测试。", "a b", "", None, "x"]
+    texts = near_texts(pl.Series(raw, dtype=pl.String), NearConfig())
+    spec = ShingleSpec()
+    hashes, offsets = signing.shingle_hashes(texts, spec)
+    monkeypatch.setattr(signing, "ngram_codes", lambda *_: None)  # as if the vocabulary were too large
+    by_strings, string_offsets = signing.shingle_hashes(texts, spec)
+    assert np.array_equal(offsets, string_offsets)
+    assert offsets.tolist() == [0, 6, 14, 15, 15, 15, 16]  # 6 word 3-grams, 8 character 3-grams
+    for i in range(len(raw)):
+        lo, hi = offsets[i], offsets[i + 1]
+        assert sorted(hashes[lo:hi].tolist()) == sorted(by_strings[lo:hi].tolist())
 
 
 def test_normalized_key_is_nfkc_lowercase_whitespace_collapsed() -> None:
