@@ -54,10 +54,15 @@ def flag_column(built: BuiltRule) -> str:
 Prepare = typing.Callable[[pl.LazyFrame], pl.LazyFrame]
 
 
-def preparation(config: ChecksConfig, rules: list[BuiltRule]) -> Prepare:
-    """Adds the field and derived columns the built rules read (applied only to rows being computed)."""
-    exprs = [e for b in rules for e in (b.fails, b.metric, b.span) if e is not None]
-    fields = field_columns(list(config.rules), exprs)
+def preparation(config: ChecksConfig, rules: list[BuiltRule], *, spans_only: bool = False) -> Prepare:
+    """Adds the field and derived columns the built rules read (applied only to rows being computed);
+    `spans_only`: only those their spans read (spans are computed on failing rows, after the metrics)."""
+    if spans_only:
+        exprs = [b.span for b in rules if b.span is not None]
+        fields = field_columns([], exprs)
+    else:
+        exprs = [e for b in rules for e in (b.fails, b.metric, b.span) if e is not None]
+        fields = field_columns(list(config.rules), exprs)
     levels = [fields, *derived_columns(exprs)]
 
     def prepare(lazy: pl.LazyFrame) -> pl.LazyFrame:
@@ -130,54 +135,61 @@ def record_rule_failures(frame: pl.DataFrame, rules: list[BuiltRule]) -> pl.Data
     rows = failing.arg_true()
     subset = pl.concat([frame.select("drop_reason", "failed_rules"), flags], how="horizontal")[rows]
     recorded = record_failures(subset, [(b.rule.name, pl.col(f"__fail{i}")) for i, b in enumerate(rules)])
-    updates = recorded.select(
-        pl.Series("__row", rows, dtype=pl.UInt32),
-        pl.col("drop_reason").alias("__drop_reason"),
-        pl.col("failed_rules").alias("__failed_rules"),
+    updates = _at_rows(
+        frame.height,
+        rows,
+        recorded.select(
+            pl.col("drop_reason").alias("__drop_reason"), pl.col("failed_rules").alias("__failed_rules")
+        ),
     )
-    return (
-        frame.with_row_index("__row")
-        .join(updates, on="__row", how="left", maintain_order="left")
-        .with_columns(
-            pl.coalesce("__drop_reason", "drop_reason").alias("drop_reason"),
-            pl.coalesce("__failed_rules", "failed_rules").alias("failed_rules"),
-        )
-        .drop("__row", "__drop_reason", "__failed_rules")
+    return frame.with_columns(
+        pl.coalesce(updates["__drop_reason"], pl.col("drop_reason")).alias("drop_reason"),
+        pl.coalesce(updates["__failed_rules"], pl.col("failed_rules")).alias("failed_rules"),
     )
+
+
+def _at_rows(height: int, rows: pl.Series, values: pl.DataFrame) -> pl.DataFrame:
+    """`values` (one row per entry of `rows`) put at those row positions of a `height`-row frame, null
+    elsewhere. Joins on the row index alone: joining the whole frame gathered every column of it."""
+    index = pl.DataFrame({"__row": pl.arange(0, height, dtype=pl.UInt32, eager=True)})
+    placed = values.with_columns(rows.cast(pl.UInt32).alias("__row"))
+    return index.join(placed, on="__row", how="left", maintain_order="left").drop("__row")
 
 
 def add_spans(frame: pl.DataFrame, rules: list[BuiltRule], prepare: Prepare | None = None) -> pl.DataFrame:
-    """`check_spans` for rows that failed a rule with a span; computed on those rows only."""
+    """`check_spans` for rows that failed a rule with a span; each span computed on that rule's failing
+    rows only, gathered per row in rule order."""
+    empty = pl.lit([], dtype=SPAN_TYPE)
     with_span = [b for b in rules if b.span is not None]
-    frame = frame.with_columns(pl.lit([], dtype=SPAN_TYPE).alias("check_spans"))
-    if not with_span:
-        return frame
-    indexed = frame.with_row_index("__row")
     names = [b.rule.name for b in with_span]
-    failing = indexed.filter(pl.col("failed_rules").list.set_intersection(pl.lit(names)).list.len() > 0)
+    failing = frame.with_row_index("__row").filter(
+        pl.col("failed_rules").list.set_intersection(pl.lit(names)).list.len() > 0
+    )
     if failing.height == 0:
-        return frame
+        return frame.with_columns(empty.alias("check_spans"))
     if prepare is not None:
         failing = prepare(failing.lazy()).collect()
     pieces = []
-    for b in with_span:
-        span = b.span
-        assert span is not None
-        piece = pl.struct(pl.lit(b.rule.name).alias("rule"), span.str.slice(0, SPAN_CHARS).alias("span"))
-        pieces.append(pl.when(pl.col("failed_rules").list.contains(b.rule.name)).then(piece))
-    spans = failing.select(
-        "__row",
-        pl.concat_list(pieces)
-        .list.eval(pl.element().filter(pl.element().struct.field("span").is_not_null()))
-        .cast(SPAN_TYPE)
-        .alias("check_spans"),
+    for order, b in enumerate(with_span):
+        assert b.span is not None
+        pieces.append(
+            failing.lazy()
+            .filter(pl.col("failed_rules").list.contains(b.rule.name))
+            .select(
+                "__row",
+                pl.lit(order, dtype=pl.UInt32).alias("__order"),
+                pl.struct(pl.lit(b.rule.name).alias("rule"), b.span.str.slice(0, SPAN_CHARS).alias("span")),
+            )
+        )
+    spans = (
+        pl.concat(pl.collect_all(pieces))
+        .filter(pl.col("rule").struct.field("span").is_not_null())
+        .sort("__row", "__order")
+        .group_by("__row", maintain_order=True)
+        .agg(pl.col("rule").alias("check_spans"))
     )
-    return (
-        indexed.drop("check_spans")
-        .join(spans, on="__row", how="left", maintain_order="left")
-        .with_columns(pl.col("check_spans").fill_null(pl.lit([], dtype=SPAN_TYPE)))
-        .drop("__row")
-    )
+    placed = _at_rows(frame.height, spans["__row"], spans.select(pl.col("check_spans").cast(SPAN_TYPE)))
+    return frame.with_columns(placed["check_spans"].fill_null(empty).alias("check_spans"))
 
 
 def rule_stats(frame: pl.DataFrame, rules: list[BuiltRule]) -> list[dict[str, Any]]:
@@ -221,7 +233,7 @@ def run_checks(
         ngrams.clear_memo()  # the shared n-gram tokens are only needed while metrics are computed
     frame = record_rule_failures(frame, rules)
     flags = [flag_column(b) for b in rules if b.metric is None]
-    frame = add_spans(frame, rules, prepare).drop(flags)
+    frame = add_spans(frame, rules, preparation(config, rules, spans_only=True)).drop(flags)
     stats = {
         "rules": rule_stats(frame, rules),
         "cache": {
