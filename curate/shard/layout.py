@@ -17,14 +17,20 @@ reply, and the reply is accepted only if lead + decor + content + close sits ver
 The span is then decor + content + close, which is what the prefix method yields for the same template;
 the layout is adopted only after it reproduces the prefix method's spans on every probe.
 
+A structured tool call (`tool_calls`, no text of its own) has no content to verify; with a lead anchor it
+is placed structurally instead: from its lead to the first close after it, provided no special token lies
+in between (row text never holds one, so nothing of the next turn can be inside) and every called
+function's name is in it. This rule is adopted only if it reproduces the prefix method on a tool-call probe.
+
 Anything else returns None and the caller uses the prefix method for that row: a reply with no text of its
-own (structured tool calls), content the template transforms (trimmed, split at `</think>`, ...), an anchor
+own that is not a structured call, content the template transforms (trimmed, split at `</think>`, ...), an anchor
 count that does not match (a template that renders extra turns, a special token written in the text), or a
 template whose probes do not agree on one layout.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -37,6 +43,23 @@ MAX_LEAD = 256  # the lead is template text, never the content of a probe messag
 # differently so the lead (a common suffix) stops at the template's own text.
 _Q1, _Q2, _Q3 = "Probe question one?", "Second probe request.", "Third probe ask"
 _A1, _A2, _A3 = "Probe answer alpha.", "Probe answer bravo!", "Probe answer charlie"
+
+
+_CALL = {
+    "role": "assistant",
+    "content": "",
+    "tool_calls": [{"type": "function", "function": {"name": "probe_lookup", "arguments": {"q": "probe"}}}],
+}
+
+
+def _call_probe(tool_role: str) -> list[dict[str, Any]]:
+    """A structured tool call between a question and the final reply (for templates that render them)."""
+    return [
+        {"role": "user", "content": _Q1},
+        _CALL,
+        {"role": tool_role, "content": "Probe tool result 42"},
+        {"role": "assistant", "content": _A2},
+    ]
 
 
 def _probes(tool_role: str) -> list[list[dict[str, Any]]]:
@@ -71,13 +94,19 @@ class ReplyLayout:
     decor_last: str
     close: str
     anchor_is_lead: bool
+    calls: bool = False  # structured tool calls placed structurally (see the module doc)
 
     @property
     def anchor(self) -> str:
         return self.lead if self.anchor_is_lead else self.close
 
-    def locate(self, full: str, conv: Conversation) -> list[tuple[int, int]] | None:
-        """[start, end) of every assistant reply in `full`, or None when the layout does not fit this row."""
+    def locate(
+        self, full: str, conv: Conversation, markers: re.Pattern[str] | None = None
+    ) -> list[tuple[int, int]] | None:
+        """[start, end) of every assistant reply in `full`, or None when the layout does not fit this row.
+
+        `markers` matches any special token; without it structured tool calls are not placed.
+        """
         messages = conv.messages
         turns = conv.assistant_turns()
         anchor = self.anchor
@@ -92,28 +121,53 @@ class ReplyLayout:
             return None
         last = len(messages) - 1
         spans: list[tuple[int, int]] = []
-        for k, pos in zip(turns, at, strict=True):
+        for i, (k, pos) in enumerate(zip(turns, at, strict=True)):
             message = messages[k]
             content = message.get("content")
-            if not content or message.get("tool_calls"):
+            if message.get("tool_calls"):
+                limit = at[i + 1] if i + 1 < len(at) else len(full)
+                span = self._call(full, pos, limit, message["tool_calls"], markers)
+                if span is None:
+                    return None
+                start, end = span
+            elif not content:
                 return None
-            body = (self.decor_last if k == last else self.decor_mid) + content
-            if self.anchor_is_lead:
-                start = pos + len(self.lead)
-                end = start + len(body) + len(self.close)
-                if not (full.startswith(body, start) and full.startswith(self.close, start + len(body))):
-                    return None
             else:
-                start = pos - len(body)
-                end = pos + len(self.close)
-                if start < len(self.lead) or not (
-                    full.startswith(body, start) and full.startswith(self.lead, start - len(self.lead))
-                ):
-                    return None
+                body = (self.decor_last if k == last else self.decor_mid) + content
+                if self.anchor_is_lead:
+                    start = pos + len(self.lead)
+                    end = start + len(body) + len(self.close)
+                    if not (full.startswith(body, start) and full.startswith(self.close, start + len(body))):
+                        return None
+                else:
+                    start = pos - len(body)
+                    end = pos + len(self.close)
+                    if start < len(self.lead) or not (
+                        full.startswith(body, start) and full.startswith(self.lead, start - len(self.lead))
+                    ):
+                        return None
             if spans and start < spans[-1][1]:
                 return None
             spans.append((start, end))
         return spans
+
+    def _call(
+        self, full: str, pos: int, limit: int, calls: list[dict[str, Any]], markers: re.Pattern[str] | None
+    ) -> tuple[int, int] | None:
+        """The span of a structured tool-call turn whose lead is at `pos` (next lead at `limit`), or None."""
+        if not (self.calls and self.anchor_is_lead and markers is not None):
+            return None
+        start = pos + len(self.lead)
+        close = full.find(self.close, start, limit)
+        if close < 0 or markers.search(full, start, close):
+            return None
+        inside = full[start:close]
+        for call in calls:
+            function = call.get("function", call) if isinstance(call, dict) else None
+            name = function.get("name") if isinstance(function, dict) else None
+            if not isinstance(name, str) or not name or name not in inside:
+                return None
+        return start, close + len(self.close)
 
 
 def learn_layout(
@@ -121,11 +175,14 @@ def learn_layout(
     markers: Sequence[str],
     tool_role: str,
     failures: tuple[type[Exception], ...],
+    *,
+    tool_calls: bool = False,
 ) -> ReplyLayout | None:
     """The layout the probes agree on, or None (then every row uses the prefix method).
 
     `locate_by_prefixes(conv)` renders `conv` and returns (full text, reply spans) by the prefix method;
     a probe that raises one of `failures` (a template that refuses a tool role, say) is skipped.
+    `tool_calls`: the template renders structured calls, so a tool-call probe decides `calls`.
     """
     located: list[tuple[Conversation, str, list[tuple[int, int]]]] = []
     for messages in _probes(tool_role):
@@ -163,5 +220,31 @@ def learn_layout(
         if not anchor or not any(marker in anchor for marker in markers):
             continue
         if all(layout.locate(full, conv) == spans for conv, full, spans in located):
-            return layout
+            return (
+                _with_calls(layout, locate_by_prefixes, markers, tool_role, failures)
+                if tool_calls
+                else layout
+            )
     return None
+
+
+def marker_pattern(markers: Sequence[str]) -> re.Pattern[str] | None:
+    """A regex matching any of the special-token strings (None when there are none)."""
+    return re.compile("|".join(re.escape(m) for m in markers)) if markers else None
+
+
+def _with_calls(
+    layout: ReplyLayout,
+    locate_by_prefixes: Callable[[Conversation], tuple[str, list[tuple[int, int]]]],
+    markers: Sequence[str],
+    tool_role: str,
+    failures: tuple[type[Exception], ...],
+) -> ReplyLayout:
+    """`layout` with `calls` on if structural placement reproduces the prefix method on the call probe."""
+    candidate = ReplyLayout(**{**layout.__dict__, "calls": True})
+    conv = Conversation(_call_probe(tool_role), None)
+    try:
+        full, spans = locate_by_prefixes(conv)
+    except failures:
+        return layout
+    return candidate if candidate.locate(full, conv, marker_pattern(markers)) == spans else layout

@@ -88,6 +88,9 @@ class _TemplateNamespace(jinja2.utils.Namespace):
             raise jinja2.exceptions.SecurityError(f"chat templates cannot set {name!r} on a namespace")
 
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
 class _Sandbox(ImmutableSandboxedEnvironment):
     """ImmutableSandboxedEnvironment with its attribute verdicts memoised.
 
@@ -99,6 +102,20 @@ class _Sandbox(ImmutableSandboxedEnvironment):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._verdicts: dict[tuple[type, str], bool] = {}
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """`message.role` on a plain dict: the item, as Jinja's own lookup would find it, minus its cost.
+
+        Jinja tries the attribute first (an AttributeError for every message field) and then the item. A
+        plain dict has no attributes besides its type's, so for any other name the answer is the item (or
+        undefined); the type's own attributes (`items`, `get`, ...) still take the sandboxed path.
+        """
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return super().getattr(obj, attribute)
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         key = (type(obj), attr)

@@ -37,7 +37,7 @@ import jinja2
 
 from curate.errors import StageError
 from curate.shard.conversation import Conversation
-from curate.shard.layout import ReplyLayout, learn_layout
+from curate.shard.layout import ReplyLayout, learn_layout, marker_pattern
 from curate.shard.render import compile_template, render, special_token_variables
 from curate.shard.templates import ChatTemplate
 
@@ -75,8 +75,13 @@ class SpanLocator:
         self.compiled: jinja2.Template = compile_template(template.text)
         self.variables = special_token_variables(tokenizer)
         self.markers = special_token_strings(tokenizer)
+        self.marker_re = marker_pattern(self.markers)
         self.layout: ReplyLayout | None = learn_layout(
-            self._probe, self.markers, template.tool_role, (jinja2.exceptions.TemplateError, StageError)
+            self._probe,
+            self.markers,
+            template.tool_role,
+            (jinja2.exceptions.TemplateError, StageError),
+            tool_calls=template.tool_calls,
         )
 
     def _probe(self, conv: Conversation) -> tuple[str, list[tuple[int, int]]]:
@@ -124,7 +129,7 @@ class SpanLocator:
     def locate(self, conv: Conversation, *, last_only: bool = False, untrained: bool = False) -> Rendered:
         """Render `conv` once in full and find its assistant replies (only the last one when `last_only`)."""
         full = self.render(conv, len(conv.messages), generation_prompt=False)
-        replies = self.layout.locate(full, conv) if self.layout is not None else None
+        replies = self.layout.locate(full, conv, self.marker_re) if self.layout is not None else None
         by_prefixes = replies is None
         if replies is None:
             turns = conv.assistant_turns()

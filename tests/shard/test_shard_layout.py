@@ -57,6 +57,7 @@ def test_learned_layouts_of_the_real_templates(qwen3: SpanLocator, llama3: SpanL
         decor_last="<think>\n\n</think>\n\n",
         close="<|im_end|>",
         anchor_is_lead=True,
+        calls=True,  # its template renders structured tool_calls, placed between lead and close
     )
     assert llama3.layout == ReplyLayout(
         lead="<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n",
@@ -86,8 +87,8 @@ def test_real_rows_fast_or_fallback_with_the_same_spans(qwen3: SpanLocator, llam
         for row in ROWS:
             conv = conversation_from_row(row, locator.template)
             fell_back[name, row["id"]] = _check(locator, conv)[0]
-    # Qwen3 renders the call as structured tool_calls (no text of its own): the only fallback
-    assert [key for key, used in fell_back.items() if used] == [("qwen3", "tool")]
+    # Qwen3's structured tool call (no text of its own) is placed between its lead and the close
+    assert not any(fell_back.values())
 
 
 def test_qwen3_think_block_only_before_the_final_reply(qwen3: SpanLocator) -> None:
@@ -144,5 +145,33 @@ def test_anchor_count_mismatch_falls_back() -> None:
 def test_encoder_counts_the_fallbacks(qwen3: SpanLocator) -> None:
     tokenizer = AutoTokenizer.from_pretrained(str(shared_path("tokenizers", "qwen3")))
     batch = Encoder(tokenizer, qwen3.template, ShardSettings()).encode(ROWS)
-    assert batch.by_prefixes == 1  # the structured tool call row
+    assert batch.by_prefixes == 0
     assert [row for row, _, _ in batch.dropped] == []
+
+
+def test_qwen3_structured_calls_placed_or_fall_back(qwen3: SpanLocator) -> None:
+    call = {"type": "function", "function": {"name": "lookup", "arguments": {"q": "x"}}}
+    messages = [
+        {"role": "user", "content": "Q"},
+        {"role": "assistant", "content": "", "tool_calls": [call, call]},
+        {"role": "tool", "content": "r"},
+        {"role": "assistant", "content": "Done."},
+    ]
+    both = '<tool_call>\n{"name": "lookup", "arguments": {"q": "x"}}\n</tool_call>'
+    assert _check(qwen3, Conversation(messages, None)) == (
+        False,
+        [f"{both}\n{both}<|im_end|>", "<think>\n\n</think>\n\nDone.<|im_end|>"],
+    )
+    # a special token inside the call: the layout cannot tell where the turn ends, so prefix renders
+    odd = {"type": "function", "function": {"name": "lookup", "arguments": {"q": "<|endoftext|>"}}}
+    messages[1] = {"role": "assistant", "content": "", "tool_calls": [odd]}
+    fell_back, replies = _check(qwen3, Conversation(messages, None))
+    assert fell_back
+    assert (
+        replies[0]
+        == '<tool_call>\n{"name": "lookup", "arguments": {"q": "<|endoftext|>"}}\n</tool_call><|im_end|>'
+    )
+    # the function's name not rendered where the layout expects it: prefix renders
+    nameless = {"type": "function", "function": {"name": "", "arguments": {}}}
+    messages[1] = {"role": "assistant", "content": "", "tool_calls": [nameless]}
+    assert _check(qwen3, Conversation(messages, None))[0]

@@ -75,3 +75,17 @@ def test_qwen3_rendering_equals_transformers() -> None:
             messages, tools=tools, tokenize=False, add_generation_prompt=generation
         )
         assert ours == theirs
+
+
+def test_dict_fields_resolve_like_jinja() -> None:
+    # message fields come from the item; a dict's own attributes (items, get) still win, as in plain Jinja
+    text = (
+        "{% for m in messages %}{{ m.role }}|{{ m.missing is defined }}|{{ m.get('role') }}|"
+        "{{ m.items is callable }}|{{ m['items'] }}{% endfor %}"
+    )
+    messages = [{"role": "user", "items": "field"}]
+    ours = render(compile_template(text), messages, add_generation_prompt=False, tools=None, variables={})
+    plain = jinja2.Environment().from_string(text).render(messages=messages)
+    assert ours == plain == "user|False|user|True|field"
+    with pytest.raises(jinja2.exceptions.SecurityError):
+        _one("{{ m.__class__.__mro__ }}", m={"role": "x"})

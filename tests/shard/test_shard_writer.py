@@ -111,6 +111,7 @@ def test_manifest_matches_shards_and_every_row_is_accounted_for(tmp_path: Path) 
             "decor_last": "",
             "close": "<|eot_id|>",
             "anchor_is_lead": True,
+            "calls": False,
         },
         "by_prefixes": 0,
     }
