@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import polars as pl
 
@@ -63,6 +64,31 @@ def _over_messages(check: Check) -> Check:
     return Check(fails=fails, metric=metric, threshold=check.threshold, direction=check.direction, span=span)
 
 
+def _non_empty(text: pl.Expr) -> pl.Expr:
+    return pl.when(text.str.len_chars() > 0).then(text)
+
+
+def all_text_column() -> pl.Expr:
+    """`curate.record.all_text_expr()`, value for value (nulls included), 2.5x cheaper: the pieces are
+    joined with `concat_str` instead of being collected into a list per row and filtered in `list.eval`."""
+    contents = message_contents_expr()
+    messages = contents.list.eval(pl.element().filter(pl.element().str.len_chars() > 0)).list.join("\n")
+    pieces = [
+        pl.col("system"),
+        messages,
+        pl.col("input"),
+        pl.col("chosen"),
+        pl.col("rejected"),
+        pl.col("text"),
+    ]
+    joined = pl.concat_str([_non_empty(p) for p in pieces], separator="\n", ignore_nulls=True)
+    return pl.when(pl.col("messages").is_not_null()).then(joined).alias("all_text")
+
+
+# Fields the checks stage computes with an equivalent cheaper expression than curate.record's.
+_FIELD_COLUMNS: Final = {"all_text": all_text_column}
+
+
 def field_columns(rules: list[RuleConfig], exprs: Sequence[pl.Expr] = ()) -> dict[str, pl.Expr]:
     """The temporary text columns the text rules read and the built expressions `exprs` refer to
     (row checks read fields through `field_text`; see `build_rule(materialized=True)`)."""
@@ -71,7 +97,10 @@ def field_columns(rules: list[RuleConfig], exprs: Sequence[pl.Expr] = ()) -> dic
         for root in expr.meta.root_names():
             if root.startswith(FIELD_PREFIX):
                 fields.add(root.removeprefix(FIELD_PREFIX).split(DERIVED_SEPARATOR)[0])
-    return {f"{FIELD_PREFIX}{name}": field_expr(name) for name in sorted(f for f in fields if f)}
+    return {
+        f"{FIELD_PREFIX}{name}": _FIELD_COLUMNS[name]() if name in _FIELD_COLUMNS else field_expr(name)
+        for name in sorted(f for f in fields if f)
+    }
 
 
 def build_rule(rule: RuleConfig, *, materialized: bool = False) -> BuiltRule:

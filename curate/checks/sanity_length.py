@@ -10,6 +10,7 @@ are exempt: "write a title for this article" mentions an article but wants five 
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Final
 
 import polars as pl
@@ -44,6 +45,27 @@ EXPECTED_FORMS: Final[tuple[tuple[str, float], ...]] = (
     ),
     (r"(?:^|[^的])详细(?:地)?(?:解释|描述|说明|介绍|阐述|分析)", 25.0),
 )
+# Each EXPECTED_FORMS pattern runs only on the instructions that contain its verb (a necessary condition;
+# every _WRITE_ZH verb contains 写, 创作 or 起草): the others are blanked first, once for all patterns.
+_GATE_EN: Final = r"(?i)write|compose|draft|create|generate|produce|prepare|craft"
+_GATE_ZH: Final = "写|创作|起草"
+_GATE_DETAIL_EN: Final = r"(?i)in detail|detailed "
+_GATE_DETAIL_ZH: Final = "详细"
+
+
+def _only(gate: str) -> typing.Callable[[pl.Expr], pl.Expr]:
+    def candidates(text: pl.Expr) -> pl.Expr:
+        return pl.when(text.str.contains(gate)).then(text).otherwise(pl.lit(""))
+
+    return candidates
+
+
+_WRITES_EN = shared("writes_en")(_only(_GATE_EN))
+_WRITES_ZH = shared("writes_zh")(_only(_GATE_ZH))
+_DETAIL_EN = shared("detail_en")(_only(_GATE_DETAIL_EN))
+_DETAIL_ZH = shared("detail_zh")(_only(_GATE_DETAIL_ZH))
+FORM_CANDIDATES: Final = (*(_WRITES_EN, _WRITES_ZH) * 4, _DETAIL_EN, _DETAIL_ZH)  # one per EXPECTED_FORMS
+
 # Instructions that ask for something short, or bound the length from above, in the same breath.
 EXEMPT: Final = (
     r"(?i)\b(?:title|headline|slogan|tagline|tweet|caption|subject line|summary|summari[sz]e|outline|haiku"
@@ -73,8 +95,12 @@ def reply_words(text: pl.Expr) -> pl.Expr:
 @shared("taskfloor")
 def _floor(instruction: pl.Expr) -> pl.Expr:
     """The floor of the long form the instruction names (null: none), before the EXEMPT test."""
+    # (A blanked instruction matches no pattern: null and False both leave the form out of the max.)
     by_form = pl.max_horizontal(
-        [pl.when(instruction.str.contains(pattern)).then(pl.lit(floor)) for pattern, floor in EXPECTED_FORMS]
+        [
+            pl.when(only(instruction).str.contains(pattern)).then(pl.lit(floor))
+            for (pattern, floor), only in zip(EXPECTED_FORMS, FORM_CANDIDATES, strict=True)
+        ]
     )
     # An explicit length wins: half of what was asked is the floor ("in 200 words" → 100).
     asked_en = instruction.str.extract(WORD_LIMIT_EN, 1).cast(pl.Float64, strict=False) / 2.0

@@ -18,6 +18,7 @@ from curate.checks.sanity_prompt import UNSEEN_CONTENT, UNSEEN_PARTS
 from curate.checks.sanity_text import stripped
 from curate.checks.stage import reads, run_checks
 from curate.checks.textexpr import (
+    DERIVATIONS,
     contains_any,
     derived_columns,
     field_text,
@@ -111,6 +112,7 @@ def test_derivations_reading_other_derivations_come_in_later_levels() -> None:
 
     levels = derived_columns([expected_words(pl.col("__field.instruction"))])
     assert [sorted(level) for level in levels] == [
+        [f"__field.instruction|{kind}" for kind in ("detail_en", "detail_zh", "writes_en", "writes_zh")],
         ["__field.instruction|taskfloor"],
         ["__field.instruction|expectedwords"],
     ]
@@ -156,3 +158,59 @@ def test_stage_equals_plain_expressions_for_every_default_check(real: pl.DataFra
             assert out[f"metric.{name}"].to_list() == frame.select(built.metric)[:, 0].to_list(), name
     spans = out.select(pl.col("check_spans").list.len().sum()).item()
     assert (spans, fails.select(pl.sum_horizontal(pl.all()).gt(0).sum()).item()) == (147, 172)
+
+
+def test_all_text_column_equals_the_record_field_on_every_null_and_empty_mix(real: pl.DataFrame) -> None:
+    import itertools
+
+    from curate.checks.engine import all_text_column
+    from curate.record import RECORD_SCHEMA, all_text_expr
+
+    values = [None, "", "a"]
+    messages = [
+        None,
+        [],
+        [{"role": "user", "content": None}],
+        [{"role": "user", "content": ""}],
+        [
+            {"role": "user", "content": "u"},
+            {"role": "assistant", "content": ""},
+            {"role": "assistant", "content": "r"},
+        ],
+    ]
+    rows = [
+        {"system": s, "messages": m, "input": i, "chosen": c, "rejected": r, "text": t}
+        for s, m, i, c, r, t in itertools.product(values, messages, values, values, values, values)
+    ]
+    schema = {name: RECORD_SCHEMA[name] for name in rows[0]}
+    for frame in (pl.DataFrame(rows, schema=schema), real):
+        got = frame.select(new=all_text_column(), old=all_text_expr())
+        assert got["new"].to_list() == got["old"].to_list()
+    assert got["new"].null_count() == 0  # real rows: every one has text
+
+
+def test_form_gates_are_necessary_conditions(real: pl.DataFrame) -> None:
+    """Each EXPECTED_FORMS pattern runs only where its verb gate matches: on real instructions (and forms
+    written to match), every instruction a pattern matches passes its gate."""
+    from curate.checks.sanity_length import EXPECTED_FORMS, FORM_CANDIDATES
+    from curate.checks.textexpr import FIELD_PREFIX
+
+    written = [
+        "Write an essay about rain",
+        "请写一篇关于春天的文章",
+        "详细解释原因",
+        "Explain in detail how",
+        "写一首诗",
+    ]
+    instructions = pl.DataFrame(
+        {f"{FIELD_PREFIX}instruction": written + real.select(field_text("instruction")).to_series().to_list()}
+    )
+    column = pl.col(f"{FIELD_PREFIX}instruction")
+    matched = 0
+    for (pattern, _), only in zip(EXPECTED_FORMS, FORM_CANDIDATES, strict=True):
+        plain = instructions.select(column.str.contains(pattern)).to_series()
+        (kind,) = [n.rsplit("|", 1)[1] for n in only(column).meta.root_names()]
+        gated = instructions.select(DERIVATIONS[kind](column).str.contains(pattern)).to_series()
+        assert gated.to_list() == plain.to_list(), pattern
+        matched += int(plain.sum())
+    assert matched == 112  # real and written instructions were compared
