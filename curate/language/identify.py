@@ -59,13 +59,27 @@ class IdentifyStats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def _purity_expr(lang: pl.Expr) -> pl.Expr:
+def _purity_expr(lang: pl.Expr, min_letters: float = PURITY_MIN_LETTERS) -> pl.Expr:
+    """Over the script-count columns: weighted letters of `lang`'s scripts / all weighted letters."""
     numerator = pl.lit(0.0)
     for group in GROUPS:
         langs = [code for code in SUPPORTED_LANGUAGES if group in purity_groups(code)]
         numerator = numerator + pl.when(lang.is_in(langs)).then(weighted(group)).otherwise(0.0)
     total = weighted_letters()
-    return pl.when((lang != "und") & (total >= PURITY_MIN_LETTERS)).then(numerator / total).otherwise(None)
+    enough = (lang != "und") & (total >= min_letters) & (total > 0)
+    return pl.when(enough).then(numerator / total).otherwise(None)
+
+
+def letter_share(texts: pl.Series, langs: pl.Series) -> pl.Series:
+    """The purity formula without the length floor: share of each text's (weighted) letters in the scripts
+    of its language; null for "und" or no letters. For rules that must judge short texts too."""
+    frame = pl.DataFrame({"text": texts, "lang": langs}, schema={"text": pl.String, "lang": pl.String})
+    return (
+        frame.with_columns(measured_text(pl.col("text")).alias("measured"))
+        .with_columns(*script_counts(pl.col("measured")))
+        .select(_purity_expr(pl.col("lang"), min_letters=0.0).alias("share"))
+        .to_series()
+    )
 
 
 def script_pass(texts: pl.Series, settings: IdentifySettings) -> pl.DataFrame:

@@ -3,8 +3,8 @@
     language_not_allowed  a checked field (or any message) is in a language the rule file does not allow
     language_impure       a checked field's (or any message's) purity is below its min_purity
     language_mismatch     instruction and response are in different languages, the instruction quotes no
-                          material in another script, and the row is not a translation request
-                          (curate.language.translation)
+                          material in another script (a short one: the two are in different scripts), and
+                          the row is not a translation request (curate.language.translation)
 
 "und" (too short to tell) never fails a check. Every row gets the columns, dropped rows included (rows are
 never deleted); the language counts in the stats are over the rows still kept when the stage starts.
@@ -19,17 +19,23 @@ import polars as pl
 from curate.language.annotate import annotate_languages, lang_column, purity_column
 from curate.language.cache import LanguageCache
 from curate.language.detect import DETECTOR_VERSION
+from curate.language.identify import letter_share
+from curate.language.scripts import purity_groups
 from curate.language.section import LanguageConfig
 from curate.language.translation import translation_request
 from curate.ledger import record_failures, with_ledger
-from curate.record import instruction_expr
+from curate.record import field_expr, instruction_expr
 from curate.stages import RuleSet, StageContext, stage
 
 REASONS: Final = ("language_not_allowed", "language_impure", "language_mismatch")
 # An instruction that quotes material in another script ("把 watch 变成复数", "写一个隐藏 .hide-this 的 jQuery
 # 脚本") may rightly be answered in that material's language: the mismatch is judged only when at least this
-# share of the instruction's letters are in its own language.
+# share of the instruction's letters are in its own language. Short instructions have no purity (too short
+# for the impurity rule), yet most instructions are short, and "计算 2202 加 3267 等于多少？" answered in English
+# is a mismatch as much as a long one. For them the rule asks for what short texts can show reliably: a
+# mismatch of scripts (Han vs Latin, not English vs Danish), both sides at least this share in their script.
 MISMATCH_MIN_INSTRUCTION_PURITY: Final = 0.9
+SHORT_MISMATCH: Final = "__lang_short_mismatch"
 
 
 def _not_allowed(name: str, allowed: tuple[str, ...]) -> pl.Expr:
@@ -47,11 +53,46 @@ def _impure(name: str, min_purity: float) -> pl.Expr:
     return pl.col(purity_column(name)) < min_purity
 
 
-def _mismatch() -> pl.Expr:
+def _languages_differ() -> pl.Expr:
     instruction, response = pl.col(lang_column("instruction")), pl.col(lang_column("response"))
     known = instruction.is_not_null() & response.is_not_null() & (instruction != "und") & (response != "und")
-    pure_instruction = pl.col(purity_column("instruction")) >= MISMATCH_MIN_INSTRUCTION_PURITY
-    return known & (instruction != response) & pure_instruction
+    return known & (instruction != response)
+
+
+def _mismatch() -> pl.Expr:
+    """Needs SHORT_MISMATCH (with_short_mismatch) besides the language columns."""
+    purity = pl.col(purity_column("instruction"))
+    judged = (purity >= MISMATCH_MIN_INSTRUCTION_PURITY) | (purity.is_null() & pl.col(SHORT_MISMATCH))
+    return _languages_differ() & judged
+
+
+def with_short_mismatch(frame: pl.DataFrame) -> pl.DataFrame:
+    """SHORT_MISMATCH: on rows whose instruction has no purity (too short) and whose languages differ,
+    whether instruction and response are written in different scripts, each at least
+    MISMATCH_MIN_INSTRUCTION_PURITY in its own; false elsewhere."""
+    needed = (_languages_differ() & pl.col(purity_column("instruction")).is_null()).fill_null(False)
+    index = frame.select(needed.arg_true()).to_series()
+    flags = pl.Series(SHORT_MISMATCH, [False] * frame.height, dtype=pl.Boolean)
+    if index.len():
+        rows = frame[index]
+        langs = {f: rows.get_column(lang_column(f)) for f in ("instruction", "response")}
+        shares = {
+            f: letter_share(rows.select(field_expr(f)).to_series(), langs[f]).fill_null(0.0).to_list()
+            for f in langs
+        }
+        mismatched = [
+            not set(purity_groups(a)) & set(purity_groups(b))
+            and min(sa, sb) >= MISMATCH_MIN_INSTRUCTION_PURITY
+            for a, b, sa, sb in zip(
+                langs["instruction"].to_list(),
+                langs["response"].to_list(),
+                shares["instruction"],
+                shares["response"],
+                strict=True,
+            )
+        ]
+        flags = flags.scatter(index, pl.Series(mismatched, dtype=pl.Boolean))
+    return frame.with_columns(flags)
 
 
 def failure_exprs(config: LanguageConfig) -> dict[str, dict[str, pl.Expr]]:
@@ -95,6 +136,8 @@ def language_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl
     frame, pass_stats = annotate_languages(frame, fields, settings, cache=cache, progress=progress)
     cache.save()
 
+    if config.mismatch:
+        frame = with_short_mismatch(frame)
     was_kept = frame["drop_reason"].is_null()
     kept_before = frame.filter(was_kept)
     failures = failure_exprs(config)
@@ -115,7 +158,7 @@ def language_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl
         int(kept_before.select(exempt_expr.fill_null(False).sum()).item()) if config.mismatch else 0
     )
 
-    frame = record_failures(frame, combined)
+    frame = record_failures(frame, combined).drop(SHORT_MISMATCH, strict=False)
     newly = frame["drop_reason"].filter(was_kept)
     dropped = {reason: int((newly == reason).sum()) for reason in REASONS}
     ctx.stats["language"] = _stats(

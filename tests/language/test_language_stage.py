@@ -130,3 +130,40 @@ def test_instruction_quoting_other_script_is_not_a_mismatch(tmp_path: Path) -> N
     out = language_stage(frame, {"language": _config({})}, StageContext(cache_dir=tmp_path, workers=1))
     assert out["lang.response"].to_list() == ["en", "en"]
     assert out["drop_reason"].to_list() == [None, "language_mismatch"]
+
+
+def test_short_instructions_are_judged_for_mismatch_on_their_letter_share(tmp_path: Path) -> None:
+    # Both instructions are under PURITY_MIN_LETTERS (no purity column value), yet one is plainly Chinese
+    # answered in English; the other quotes an English word, so its English reply may be right.
+    frame = frame_from_rows(
+        [
+            _row(
+                "short", "计算 2202 加 3267 等于多少？", "I am sorry, but I will answer in English right now."
+            ),
+            _row("quotes", "把 watch 变成复数。", "The plural form of watch is watches, as in many watches."),
+            _row("agree", "计算 12 加 30 等于多少？", "十二加三十等于四十二，所以答案是四十二。"),
+            # same script on both sides: short texts cannot tell such languages apart reliably, not judged
+            _row("latin", "Name three natural elements.", "Vand, ild og jord er tre naturlige elementer."),
+            # a mostly Chinese reply naming things in English is not in another script
+            _row(
+                "names", "说出三种会计软件。", "会计软件有很多种，常用的三种会计软件是 QuickBooks 和 Xero。"
+            ),
+        ]
+    )
+    out = language_stage(frame, {"language": _config({})}, StageContext(cache_dir=tmp_path, workers=1))
+    assert out["lang.instruction"].to_list() == ["zh", "zh", "zh", "en", "zh"]
+    assert out["lang.response"].to_list() == ["en", "en", "zh", "no", "zh"]  # Danish and Norwegian: close
+    assert out["lang_purity.instruction"].to_list() == [None] * 5
+    assert out["drop_reason"].to_list() == ["language_mismatch", None, None, None, None]
+    assert not [name for name in out.columns if name.startswith("__")]
+
+
+def test_letter_share_has_no_length_floor() -> None:
+    from curate.language.identify import letter_share
+
+    texts = pl.Series(["计算 2202 加 3267 等于多少？", "把 watch 变成复数。", "", "hi"])
+    langs = pl.Series(["zh", "zh", "zh", "und"])
+    shares = letter_share(texts, langs).to_list()
+    assert shares[0] == 1.0
+    assert shares[1] == 15.0 / 20.0  # 5 Han characters x 3 weighted letters vs 5 Latin letters
+    assert shares[2:] == [None, None]
