@@ -247,7 +247,7 @@ def near_duplicates(
         else:
             if config.measure != "jaccard":
                 raise ValueError("the containment measure needs verify on (signatures estimate Jaccard only)")
-            jac = estimated_jaccard(store.signatures(a), store.signatures(b)) if len(a) else np.zeros(0)
+            jac = estimated_pairs(store, a, b)
             found = pairs.with_columns(jaccard=pl.Series(jac, dtype=pl.Float64))
         found = found.filter(pl.col("jaccard") >= threshold)
         members = sorted_unique(
@@ -256,6 +256,17 @@ def near_duplicates(
         member_hashes = store.shingle_hashes(members) if sets is None else None
         store.cleanup()
     return NearResult(found, bands, rows, s_curve(bands, rows), pairs.height, scripts, member_hashes, sets)
+
+
+def estimated_pairs(store: BandStore, a: np.ndarray, b: np.ndarray, chunk: int = 250_000) -> np.ndarray:
+    """Signature estimate of the Jaccard of every candidate pair, in chunks: two chunks of signatures
+    (chunk x num_perm each) at a time, never those of every pair at once (tens of millions with
+    `report_pairs`)."""
+    out = np.zeros(len(a), dtype=np.float64)
+    for start in range(0, len(a), chunk):
+        stop = start + chunk
+        out[start:stop] = estimated_jaccard(store.signatures(a[start:stop]), store.signatures(b[start:stop]))
+    return out
 
 
 def every_pair(

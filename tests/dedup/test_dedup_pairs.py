@@ -15,10 +15,13 @@ import pytest
 from curate.dedup.candidates import all_bucket_pairs, candidate_pairs
 from curate.dedup.config import DedupConfig, NearConfig
 from curate.dedup.find import find_duplicates
-from curate.dedup.near import near_texts, shingle_spec
+from curate.dedup.minhash import estimated_jaccard
+from curate.dedup.near import estimated_pairs, near_texts, shingle_spec, sign_all
 from curate.dedup.section import parse_dedup
 from curate.dedup.shingles import prepared, python_shingles
+from curate.dedup.signing import SignSpec
 from curate.dedup.stage import PAIRS_FILE, dedup_stage
+from curate.dedup.store import BandStore
 from curate.ledger import with_ledger
 from curate.record import frame_from_rows
 from curate.rulefile.problems import Problems
@@ -131,6 +134,22 @@ def test_bucket_pairs_equal_a_python_reference(max_bucket_pairs: int | None) -> 
     mixed = groups[found["a"].to_numpy()] != groups[found["b"].to_numpy()]
     assert 0 < across.height < found.height
     assert across.equals(found.filter(pl.Series(mixed)))
+
+
+def test_signature_estimates_in_chunks_equal_one_pass() -> None:
+    texts = near_texts(
+        pl.Series([TEMPLATE.format(f) for f in FILLERS] + [EN, EN_EDIT, ZH, ZH_EDIT]), PAIRS_ON
+    )
+    spec = SignSpec(shingle_spec(PAIRS_ON), 128, 1, "affine32", 20, 6)
+    store = BandStore(20)
+    sign_all(texts, spec, store, batch_size=5, workers=1)
+    a, b = (
+        np.array(side, dtype=np.uint32) for side in zip(*itertools.combinations(range(12), 2), strict=True)
+    )
+    whole = estimated_jaccard(store.signatures(a), store.signatures(b))
+    assert np.array_equal(estimated_pairs(store, a, b, chunk=7), whole)
+    # EN and EN_EDIT: 94 of 128 slots equal (exact Jaccard 16 / 22 = 0.727)
+    assert whole[list(zip(a.tolist(), b.tolist(), strict=True)).index((8, 9))] == 94 / 128
 
 
 def test_section_parses_report_pairs() -> None:
