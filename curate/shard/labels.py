@@ -12,6 +12,8 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any, overload
 
 IGNORE = -100
 
@@ -25,18 +27,52 @@ class Labelled:
     reply_tokens: list[tuple[int, int]]
 
 
-def token_range(
-    text: str, starts: Sequence[int], ends: Sequence[int], span: tuple[int, int]
-) -> tuple[int, int]:
-    """Token indices [i0, i1) inside the character span (offsets are non-decreasing)."""
+def token_range(text: str, offsets: Sequence[tuple[int, int]], span: tuple[int, int]) -> tuple[int, int]:
+    """Token indices [i0, i1) inside the character span (token offsets are non-decreasing).
+
+    Binary searches read only ~2 log n offsets, so `offsets` may be a lazy view (`EncodingOffsets`).
+    """
     s, e = span
-    i0 = bisect_right(ends, s)  # first token ending after s
-    i1 = bisect_left(starts, e)  # first token starting at or after e
-    if i0 < i1 and starts[i0] < s and text[starts[i0] : s].strip():
-        i0 += 1
-    if i0 < i1 and ends[i1 - 1] > e and text[e : ends[i1 - 1]].strip():
-        i1 -= 1
+    i0 = bisect_right(offsets, s, key=_end)  # first token ending after s
+    i1 = bisect_left(offsets, e, key=_start)  # first token starting at or after e
+    if i0 < i1:
+        start = offsets[i0][0]
+        if start < s and text[start:s].strip():
+            i0 += 1
+    if i0 < i1:
+        end = offsets[i1 - 1][1]
+        if end > e and text[e:end].strip():
+            i1 -= 1
     return i0, i1
+
+
+_start = itemgetter(0)
+_end = itemgetter(1)
+
+
+class EncodingOffsets(Sequence[tuple[int, int]]):
+    """The offsets of a `tokenizers.Encoding`, read one token at a time.
+
+    `encoding.offsets` builds a Python tuple for every token; labelling needs a handful of them per reply.
+    """
+
+    def __init__(self, encoding: Any) -> None:
+        self._encoding = encoding
+        self._size = len(encoding)
+
+    def __len__(self) -> int:
+        return self._size
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[int, int]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[tuple[int, int]]: ...
+    def __getitem__(self, index: int | slice) -> tuple[int, int] | Sequence[tuple[int, int]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._size))]
+        if not -self._size <= index < self._size:
+            raise IndexError(index)
+        return tuple(self._encoding.token_to_chars(index % self._size))
 
 
 def label(
@@ -49,13 +85,11 @@ def label(
     untrained: Sequence[tuple[int, int]] = (),
 ) -> Labelled:
     """Labels for one rendered conversation (replies only, or everything but `untrained` text)."""
-    starts = [o[0] for o in offsets]
-    ends = [o[1] for o in offsets]
-    ranges = [token_range(text, starts, ends, span) for span in replies]
+    ranges = [token_range(text, offsets, span) for span in replies]
     if train_on_prompt:
         labels = list(ids)
         for span in untrained:
-            i0, i1 = token_range(text, starts, ends, span)
+            i0, i1 = token_range(text, offsets, span)
             labels[i0:i1] = [IGNORE] * (i1 - i0)
     else:
         labels = [IGNORE] * len(ids)

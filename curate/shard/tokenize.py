@@ -22,7 +22,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from curate.shard.conversation import Conversation, conversation_from_row, preference_conversations
-from curate.shard.labels import IGNORE, Labelled, decode_matches, label, truncate_last_reply
+from curate.shard.labels import (
+    IGNORE,
+    EncodingOffsets,
+    Labelled,
+    decode_matches,
+    label,
+    truncate_last_reply,
+)
 from curate.shard.render import TemplateError
 from curate.shard.settings import ShardSettings
 from curate.shard.spans import Rendered, SpanLocator, TemplateMaskingError
@@ -170,7 +177,7 @@ class Encoder:
             encodings = backend.encode_batch(texts, add_special_tokens=False)
             return {
                 "input_ids": [e.ids for e in encodings],
-                "offset_mapping": [e.offsets for e in encodings],
+                "offset_mapping": [EncodingOffsets(e) for e in encodings],
             }
         encoded = self.tokenizer(texts, add_special_tokens=False, return_offsets_mapping=True)
         return {"input_ids": encoded["input_ids"], "offset_mapping": encoded["offset_mapping"]}
