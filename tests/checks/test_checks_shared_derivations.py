@@ -214,3 +214,14 @@ def test_form_gates_are_necessary_conditions(real: pl.DataFrame) -> None:
         assert gated.to_list() == plain.to_list(), pattern
         matched += int(plain.sum())
     assert matched == 112  # real and written instructions were compared
+
+
+def test_last_line_is_the_text_after_the_last_newline(real: pl.DataFrame) -> None:
+    from curate.checks.sanity_truncated import _last_line
+
+    texts = [None, "", "a", "a\n", "\n\n", "a\r\nb", "x\ny\n z ", "一\n二三"]
+    texts += real.select(field_text("response")).to_series().to_list()
+    frame = pl.DataFrame({"t": texts}, schema={"t": pl.String})
+    got = frame.select(new=_last_line(pl.col("t")), old=pl.col("t").str.extract(r"([^\n]*)$", 1))
+    assert got["new"].to_list() == got["old"].to_list()
+    assert got["new"][:8].to_list() == [None, "", "a", "", "", "b", " z ", "二三"]
