@@ -64,9 +64,14 @@ def find_contamination(
     if config.near and rows.height and refs.height:
         texts = pl.concat([refs["__key"], rows["__key"]])
         groups = np.concatenate([np.zeros(refs.height, np.int8), np.ones(rows.height, np.int8)])
-        # the candidate level follows the decontamination threshold and measure, not the dedup one's
+        # the candidate level follows the decontamination threshold and measure, not the dedup one's;
+        # listing every duplicate pair (report_pairs) is a dedup output, not a decontamination setting
         settings = dataclasses.replace(
-            near, threshold=config.threshold, measure=config.measure, candidate_threshold=None
+            near,
+            threshold=config.threshold,
+            measure=config.measure,
+            candidate_threshold=None,
+            report_pairs=False,
         )
         result = near_duplicates(
             texts,

@@ -13,7 +13,8 @@ import polars as pl
 import pytest
 
 from curate.dedup.candidates import all_bucket_pairs, candidate_pairs
-from curate.dedup.config import DedupConfig, NearConfig
+from curate.dedup.config import DecontamConfig, DedupConfig, NearConfig
+from curate.dedup.decontam import find_contamination
 from curate.dedup.find import find_duplicates
 from curate.dedup.minhash import estimated_jaccard
 from curate.dedup.near import estimated_pairs, near_texts, shingle_spec, sign_all
@@ -150,6 +151,22 @@ def test_signature_estimates_in_chunks_equal_one_pass() -> None:
     assert np.array_equal(estimated_pairs(store, a, b, chunk=7), whole)
     # EN and EN_EDIT: 94 of 128 slots equal (exact Jaccard 16 / 22 = 0.727)
     assert whole[list(zip(a.tolist(), b.tolist(), strict=True)).index((8, 9))] == 94 / 128
+
+
+def test_decontamination_ignores_report_pairs() -> None:
+    corpus = frame_from_rows([sft(i, TEMPLATE.format(f)) for i, f in enumerate(FILLERS)])
+    references = frame_from_rows([sft(90, TEMPLATE.format("verb")), sft(91, TEMPLATE.format("noun"))])
+    config = DecontamConfig(key="instruction", threshold=0.6)
+    # 4 bands of 1 row, buckets of 3+ give a star + chain: 13 of the 16 corpus-reference pairs
+    small = NearConfig(bands=4, rows=1, max_bucket_pairs=2)
+    plain, plain_stats = find_contamination(corpus, references, config, small, workers=1)
+    paired, paired_stats = find_contamination(
+        corpus, references, config, dataclasses.replace(small, report_pairs=True), workers=1
+    )
+    assert paired.equals(plain)
+    assert paired_stats == plain_stats
+    assert plain_stats["near"]["candidate_pairs"] == 13
+    assert plain["contaminated_by"].to_list() == ["r90", "r91", "r90", "r90", "r90", "r90", "r90", "r90"]
 
 
 def test_section_parses_report_pairs() -> None:
