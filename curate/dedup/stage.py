@@ -95,11 +95,14 @@ def dedup_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.Da
         ],
     ).drop("dup_reason")
     stats.update(report.stats)
-    if report.pairs is not None and ctx.run_dir is not None:
-        # every near-duplicate pair (near.report_pairs), next to the run's other tables
-        Path(ctx.run_dir).mkdir(parents=True, exist_ok=True)
-        write_parquet(Path(ctx.run_dir) / PAIRS_FILE, report.pairs)
-        stats["pairs_file"] = PAIRS_FILE
+    if ctx.run_dir is not None:
+        pairs_path = Path(ctx.run_dir) / PAIRS_FILE
+        if report.pairs is not None:  # every near-duplicate pair (near.report_pairs), beside the run's tables
+            pairs_path.parent.mkdir(parents=True, exist_ok=True)
+            write_parquet(pairs_path, report.pairs)
+            stats["pairs_file"] = PAIRS_FILE
+        else:
+            pairs_path.unlink(missing_ok=True)  # an earlier run's list would not describe this run
     stats["seconds"] = round(time.perf_counter() - started, 3)
     # JSON-native values (tuples become lists), so the stats equal what stats.json reads back
     ctx.stats["dedup"] = json.loads(json.dumps(stats))

@@ -186,3 +186,7 @@ def test_stage_writes_the_pairs_file(tmp_path: Path) -> None:
     quiet = StageContext(run_dir=tmp_path / "quiet", workers=1)
     dedup_stage(with_ledger(corpus()), {"dedup": DedupConfig()}, quiet)
     assert not (tmp_path / "quiet").exists()
+    again = StageContext(run_dir=tmp_path / "run", workers=1)  # the same folder, pairs off this time
+    dedup_stage(with_ledger(corpus()), {"dedup": DedupConfig()}, again)
+    assert not (tmp_path / "run" / PAIRS_FILE).exists()
+    assert "pairs_file" not in again.stats["dedup"]
