@@ -69,6 +69,8 @@ def _spill_dir(config: DedupConfig, ctx: StageContext) -> Path | None:
 def dedup_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.DataFrame:
     config: DedupConfig | None = rules.get("dedup")
     if config is None:
+        if ctx.run_dir is not None:  # an earlier run's pair list would not describe this run
+            (Path(ctx.run_dir) / PAIRS_FILE).unlink(missing_ok=True)
         return frame
     started = time.perf_counter()
     stats: dict[str, Any] = {}

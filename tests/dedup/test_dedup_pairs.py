@@ -190,3 +190,7 @@ def test_stage_writes_the_pairs_file(tmp_path: Path) -> None:
     dedup_stage(with_ledger(corpus()), {"dedup": DedupConfig()}, again)
     assert not (tmp_path / "run" / PAIRS_FILE).exists()
     assert "pairs_file" not in again.stats["dedup"]
+    dedup_stage(with_ledger(corpus()), {"dedup": DedupConfig(near=PAIRS_ON)}, again)
+    assert (tmp_path / "run" / PAIRS_FILE).exists()
+    dedup_stage(with_ledger(corpus()), {}, again)  # no dedup section at all
+    assert not (tmp_path / "run" / PAIRS_FILE).exists()
