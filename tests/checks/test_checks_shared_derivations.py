@@ -225,3 +225,58 @@ def test_last_line_is_the_text_after_the_last_newline(real: pl.DataFrame) -> Non
     got = frame.select(new=_last_line(pl.col("t")), old=pl.col("t").str.extract(r"([^\n]*)$", 1))
     assert got["new"].to_list() == got["old"].to_list()
     assert got["new"][:8].to_list() == [None, "", "a", "", "", "b", " z ", "二三"]
+
+
+def _conversation(*turns: str | None) -> list[dict[str, str | None]]:
+    return [{"role": ("user", "assistant")[i % 2], "content": t} for i, t in enumerate(turns)]
+
+
+def test_repeated_turn_screen_keeps_every_decision(real: pl.DataFrame) -> None:
+    """The opening screen of conversation_repeated_turn gives the values of the unscreened check."""
+    from curate.checks.sanity_conversation import _with_turns
+    from curate.checks.sanity_text import contents, normalized
+    from curate.record import RECORD_SCHEMA
+
+    long_text = "The quick brown fox jumps over the lazy dog. " * 3
+    conversations = [
+        None,
+        [],
+        _conversation("Hello there friend", "hello, THERE friend!"),  # equal once normalized
+        _conversation("ΟΔΟΣ ΚΑΙ ΔΡΟΜΟΣ", "οδος και δρομος"),  # Σ in the opening
+        _conversation("ΟΔΟΣ", "οδος"),
+        _conversation("!!! ... ??? --- *** ### @@@ abc def ghi", "abcdefghi"),  # nothing kept in the opening
+        _conversation("a" * 30 + "b", "a" * 30 + "c"),  # same opening, different turns
+        _conversation(long_text, long_text.upper()),
+        _conversation("x", None, "x"),
+        _conversation(*[f"turn number {i}" for i in range(9)], "turn number 8"),  # repeat after 8 turns
+        _conversation(*[f"turn number {i}" for i in range(3)], "Turn number 2!", "other"),
+    ]
+    rows = [{"kind": "sft", "messages": m} for m in conversations]
+    tiny = pl.DataFrame(rows, schema={"kind": RECORD_SCHEMA["kind"], "messages": RECORD_SCHEMA["messages"]})
+    unscreened = (
+        _with_turns()
+        & contents()
+        .list.eval(
+            (normalized(pl.element()) == normalized(pl.element()).shift(1))
+            & (normalized(pl.element()).str.len_chars() >= 8)
+        )
+        .list.any()
+    )
+    config = parse_rules({"checks": [{"check": "conversation_repeated_turn"}]}).sections["checks"]
+    for frame in (tiny, real.select("kind", "messages")):
+        out, _ = run_checks(frame, config, MetricCache(None))
+        want = frame.select(unscreened.fill_null(False)).to_series()
+        assert out["failed_rules"].list.len().cast(pl.Boolean).to_list() == want.to_list()
+    assert tiny.select(unscreened).to_series().to_list() == [
+        None,
+        False,
+        True,
+        True,
+        False,
+        True,
+        False,
+        True,
+        False,
+        True,
+        True,
+    ]
