@@ -280,3 +280,54 @@ def test_repeated_turn_screen_keeps_every_decision(real: pl.DataFrame) -> None:
         True,
         True,
     ]
+
+
+def test_echo_screen_keeps_every_decision(real: pl.DataFrame) -> None:
+    """The opening screen of response_echoes_prompt gives the values of the unscreened comparison."""
+    from curate.checks.sanity_echo import _comparable
+    from curate.record import input_expr, instruction_expr, response_expr
+
+    instruction = "Rewrite the following sentence in passive voice"
+    cases = [  # (instruction, input, reply)
+        (instruction, "", instruction + "."),  # equal
+        (instruction, "", instruction.upper() + " The ball was kicked."),  # opens with it
+        ("Fix it", "The cat sat.", "the  cat\nsat"),  # equal to the input
+        ("Fix it", "", "Fix it!"),  # short texts, compared whole
+        ("ΟΔΟΣ ΚΑΙ ΔΡΟΜΟΣ ΚΑΙ ΑΛΛΑ ΠΟΛΛΑ ΠΡΑΓΜΑΤΑ", "", "οδος και δρομος και αλλα πολλα πραγματα"),
+        ("Say it", "", " " * 40 + "say it"),  # nothing comparable in the opening
+        ("!!! ??? ... !!! ??? ... !!! ??? ... Name a color", "", "!!!???...!!!???...!!!???...name a color"),
+        (instruction, "", "A different answer entirely"),
+        (None, None, None),
+        ("Describe a cat", None, "Describe a cat"),
+    ]
+    rows = [
+        {"kind": "sft", "input": given, "chosen": None, "messages": _conversation(ask, reply)}
+        for ask, given, reply in cases
+    ]
+    from curate.record import RECORD_SCHEMA
+
+    schema = {name: RECORD_SCHEMA[name] for name in ("kind", "input", "chosen", "messages")}
+    tiny = pl.DataFrame(rows, schema=schema)
+    reply, ask, given = (_comparable(e) for e in (response_expr(), instruction_expr(), input_expr()))
+    unscreened = (reply.str.len_chars() > 0) & (
+        (reply == ask).fill_null(False)
+        | ((given.str.len_chars() > 0) & (reply == given)).fill_null(False)
+        | ((ask.str.len_chars() >= 20) & reply.str.starts_with(ask)).fill_null(False)
+    )
+    config = parse_rules({"checks": [{"check": "response_echoes_prompt"}]}).sections["checks"]
+    for frame in (tiny, real.select("kind", "input", "chosen", "messages")):
+        out, _ = run_checks(frame, config, MetricCache(None))
+        want = frame.select(unscreened.fill_null(False)).to_series()
+        assert out["failed_rules"].list.len().cast(pl.Boolean).to_list() == want.to_list()
+    assert tiny.select(unscreened).to_series().to_list() == [
+        True,
+        True,
+        True,
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+        True,
+    ]
