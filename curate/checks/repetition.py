@@ -23,7 +23,7 @@ import polars as pl
 from curate.checks.ngrams import dup_ngram_share, top_ngram_share
 from curate.checks.params import NON_NEGATIVE, RATIO, THRESHOLD, Range
 from curate.checks.registry import Check, check
-from curate.checks.textexpr import metric_check, ratio
+from curate.checks.textexpr import metric_check
 
 _PARAGRAPH_BREAK = "\u0000"  # split marker; control characters never survive the mappers
 
@@ -41,8 +41,11 @@ def _duplicate_fraction(text: pl.Expr, separator_pattern: str, minimum: int) -> 
     solid = pieces.list.eval(pl.element().str.strip_chars()).list.eval(
         pl.element().filter(pl.element().str.len_bytes() > 0)
     )
-    count = solid.list.len()
-    return pl.when(enough & (count >= minimum)).then(ratio(count - solid.list.n_unique(), count))
+    # (count - distinct) / count as the mean of "repeats an earlier piece", in one pass over the list
+    # (`solid` used twice was built twice: Polars does not share it).
+    repeated = ~pl.element().is_first_distinct()
+    fraction = solid.list.eval(pl.when(pl.element().len() >= minimum).then(repeated.mean())).list.first()
+    return pl.when(enough).then(fraction)
 
 
 @check("max_dup_line_fraction")
