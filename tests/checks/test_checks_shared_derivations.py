@@ -331,3 +331,22 @@ def test_echo_screen_keeps_every_decision(real: pl.DataFrame) -> None:
         False,
         True,
     ]
+
+
+def test_non_space_count_skips_every_unicode_space(real: pl.DataFrame) -> None:
+    from curate.checks.textexpr import non_space_chars
+
+    spaces = (
+        "\t\n\x0b\x0c\r \x85\xa0\u1680"
+        + "".join(map(chr, range(0x2000, 0x200B)))
+        + "\u2028\u2029\u202f\u205f\u3000"
+    )
+    texts = [None, "", spaces, f"a{spaces}b", "中 文\u3000字", "\u200b"]  # U+200B is not a space
+    texts += real.select(field_text("all_text")).to_series().to_list()
+    frame = pl.DataFrame({"t": texts}, schema={"t": pl.String})
+    got = frame.select(
+        new=non_space_chars(pl.col("t")),
+        old=pl.col("t").str.len_chars() - pl.col("t").str.count_matches(r"\s"),
+    )
+    assert got["new"].to_list() == got["old"].to_list()
+    assert got["new"][:6].to_list() == [None, 0, 0, 2, 3, 1]
