@@ -9,8 +9,9 @@ similar to each other, which is what a big bucket almost always means.
 for each document): quadratic in the bucket size, so it is used only when every near-duplicate pair is
 to be reported (`near.report_pairs`).
 
-Pairs are built in numpy as codes a << 32 | b (a < b): one sort per band finds the buckets, and one sort
-of all codes removes the pairs that several bands share.
+Pairs are built in numpy as codes a << 32 | b (a < b): one sort per band finds the buckets; the pairs
+that several bands share are removed by sorting all bands' codes together, a range of first docs at a
+time (bounded memory when there are tens of millions).
 """
 
 from __future__ import annotations
@@ -50,6 +51,24 @@ def band_pair_codes(doc: np.ndarray, key: np.ndarray, max_bucket_pairs: int | No
     return (np.concatenate(firsts) << _SHIFT) | np.concatenate(seconds)
 
 
+def distinct_codes(codes: list[np.ndarray], parts: int) -> np.ndarray:
+    """Sorted distinct codes of several sorted arrays, merged a range of first docs at a time, so that
+    only about 1/parts of them is copied and sorted at once (tens of millions with report_pairs)."""
+    codes = [c for c in codes if len(c)]
+    if not codes:
+        return np.zeros(0, dtype=np.uint64)
+    docs = int(max(c[-1] for c in codes) >> _SHIFT) + 1  # first docs are below this
+    starts = [np.uint64((docs * k // parts) << 32) for k in range(parts)]
+    out = []
+    for k, lo in enumerate(starts):
+        part = []
+        for c in codes:
+            stop = len(c) if k == parts - 1 else int(np.searchsorted(c, starts[k + 1]))
+            part.append(c[int(np.searchsorted(c, lo)) : stop])
+        out.append(sorted_unique(np.concatenate(part)))
+    return np.concatenate(out)
+
+
 def candidate_pairs(
     bands: pl.LazyFrame, n_bands: int, max_bucket_pairs: int | None, groups: np.ndarray | None = None
 ) -> pl.DataFrame:
@@ -58,12 +77,14 @@ def candidate_pairs(
     for i in range(n_bands):
         frame = bands.select("doc", f"b{i}").collect()
         if frame.height > 1:
-            codes.append(
-                band_pair_codes(frame["doc"].to_numpy(), frame[f"b{i}"].to_numpy(), max_bucket_pairs)
-            )
-    unique = sorted_unique(np.concatenate(codes)) if codes else np.zeros(0, dtype=np.uint64)
+            band = band_pair_codes(frame["doc"].to_numpy(), frame[f"b{i}"].to_numpy(), max_bucket_pairs)
+            band.sort()
+            codes.append(band)
+    unique = distinct_codes(codes, parts=max(1, min(16, sum(len(c) for c in codes) // 4_000_000)))
+    del codes
     a = (unique >> _SHIFT).astype(np.uint32)
     b = (unique & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    del unique
     if groups is not None:
         across = groups[a] != groups[b]
         a, b = a[across], b[across]

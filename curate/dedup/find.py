@@ -94,18 +94,20 @@ def _cluster_reps(
     return labels, result.stats(), sets if sets is not None else result.member_hashes, result.pairs
 
 
-def pair_table(rows: pl.DataFrame, rep_pairs: pl.DataFrame) -> pl.DataFrame:
+def pair_table(rows: pl.DataFrame, rep_pairs: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
     """Every duplicate pair of rows: id_a (the earlier row), id_b, jaccard (the configured measure) and
     exact (same normalized key; jaccard 1.0).
 
     A near pair of two exact-group representatives stands for every row of one group with every row of
     the other (their keys, hence their shingles, are the same); rows of one exact group pair with each
-    other. `rows` has __rep (its group's representative), __row and id.
+    other. `rows` has __rep (its group's representative) and __row (the position in the frame whose
+    `ids` are given). Pairs are joined and sorted on row positions; ids are looked up last (millions
+    of pairs with templated prompts: strings in every intermediate frame cost several times more).
     """
-    members = rows.select("__rep", "__row", "id")
+    members = rows.select("__rep", pl.col("__row").cast(pl.UInt32))
 
     def side(tag: str) -> pl.DataFrame:
-        return members.rename({"__rep": tag, "__row": f"row_{tag}", "id": f"id_{tag}"})
+        return members.rename({"__rep": tag, "__row": f"row_{tag}"})
 
     near = (
         rep_pairs.join(side("a"), on="a")
@@ -113,8 +115,6 @@ def pair_table(rows: pl.DataFrame, rep_pairs: pl.DataFrame) -> pl.DataFrame:
         .select(
             pl.min_horizontal("row_a", "row_b").alias("first"),
             pl.max_horizontal("row_a", "row_b").alias("second"),
-            pl.when(pl.col("row_a") < pl.col("row_b")).then("id_a").otherwise("id_b").alias("id_a"),
-            pl.when(pl.col("row_a") < pl.col("row_b")).then("id_b").otherwise("id_a").alias("id_b"),
             "jaccard",
             pl.lit(False).alias("exact"),
         )
@@ -126,14 +126,19 @@ def pair_table(rows: pl.DataFrame, rep_pairs: pl.DataFrame) -> pl.DataFrame:
         .select(
             pl.col("row_a").alias("first"),
             pl.col("row_b").alias("second"),
-            "id_a",
-            "id_b",
             pl.lit(1.0).alias("jaccard"),
             pl.lit(True).alias("exact"),
         )
     )
     both = pl.concat([near, exact], how="vertical_relaxed").sort("first", "second")
-    return both.select([pl.col(c).cast(t) for c, t in PAIR_SCHEMA.items()])
+    return pl.DataFrame(
+        {
+            "id_a": ids.gather(both["first"]),
+            "id_b": ids.gather(both["second"]),
+            "jaccard": both["jaccard"],
+            "exact": both["exact"],
+        }
+    ).select([pl.col(c).cast(t) for c, t in PAIR_SCHEMA.items()])
 
 
 def _with_jaccard(
@@ -224,6 +229,6 @@ def find_duplicates(
     stats = dedup_stats(out, competing=rows.height, config=config, near=near_stats, note=note)
     pairs = None
     if config.near.report_pairs:
-        pairs = pair_table(rows, rep_pairs)
+        pairs = pair_table(rows, rep_pairs, frame["id"])
         stats["pairs_reported"] = pairs.height
     return out, DedupReport(stats, pairs)

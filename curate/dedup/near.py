@@ -237,7 +237,7 @@ def near_duplicates(
                     progress("dedup: verifying candidate pairs", done, total)
 
             if all_pairs or config.report_pairs:
-                sets = DocSets.build(store.lookup, np.concatenate([a, b])) if len(a) else None
+                sets = DocSets.build(store.lookup, paired_docs(a, b, len(prepped))) if len(a) else None
                 jac = every_pair(sets, a, b, verify_progress, config.measure)
                 found = pairs.with_columns(jaccard=pl.Series(jac, dtype=pl.Float64))
             else:
@@ -256,6 +256,15 @@ def near_duplicates(
         member_hashes = store.shingle_hashes(members) if sets is None else None
         store.cleanup()
     return NearResult(found, bands, rows, s_curve(bands, rows), pairs.height, scripts, member_hashes, sets)
+
+
+def paired_docs(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Sorted distinct docs (of 0..n-1) in any pair: a mark per doc, not a sort of every pair's two docs
+    (tens of millions with report_pairs)."""
+    seen = np.zeros(n, dtype=bool)
+    seen[a] = True
+    seen[b] = True
+    return np.flatnonzero(seen)
 
 
 def estimated_pairs(store: BandStore, a: np.ndarray, b: np.ndarray, chunk: int = 250_000) -> np.ndarray:
@@ -307,7 +316,7 @@ def verify_for_clusters(
     batch sizes; the clusters are those of verifying every pair (a skipped pair joins nothing new).
     """
     union_find = UnionFind(n)
-    sets = DocSets.build(store.lookup, np.concatenate([a, b])) if len(a) else None
+    sets = DocSets.build(store.lookup, paired_docs(a, b, n)) if len(a) else None
     kept: list[pl.DataFrame] = []
     for start in range(0, len(a), chunk):
         ca, cb = a[start : start + chunk].astype(np.int64), b[start : start + chunk].astype(np.int64)

@@ -12,7 +12,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from curate.dedup.candidates import all_bucket_pairs, candidate_pairs
+from curate.dedup.candidates import all_bucket_pairs, candidate_pairs, distinct_codes
 from curate.dedup.config import DecontamConfig, DedupConfig, NearConfig
 from curate.dedup.decontam import find_contamination
 from curate.dedup.find import find_duplicates
@@ -135,6 +135,16 @@ def test_bucket_pairs_equal_a_python_reference(max_bucket_pairs: int | None) -> 
     mixed = groups[found["a"].to_numpy()] != groups[found["b"].to_numpy()]
     assert 0 < across.height < found.height
     assert across.equals(found.filter(pl.Series(mixed)))
+
+
+@pytest.mark.parametrize("parts", [1, 3, 7])
+def test_distinct_codes_merged_by_ranges_equal_one_sort(parts: int) -> None:
+    rng = np.random.default_rng(5)
+    docs = [rng.integers(0, 50, 300).astype(np.uint64) for _ in range(4)] + [np.array([2**32 - 1], np.uint64)]
+    codes = [np.sort((d << np.uint64(32)) | rng.integers(0, 9, len(d)).astype(np.uint64)) for d in docs]
+    expected = np.unique(np.concatenate(codes))
+    assert np.array_equal(distinct_codes([*codes, np.zeros(0, np.uint64)], parts), expected)
+    assert len(distinct_codes([], parts)) == 0
 
 
 def test_signature_estimates_in_chunks_equal_one_pass() -> None:
