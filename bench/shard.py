@@ -49,6 +49,9 @@ TOKENIZERS = ["qwen3", "llama3_1"]
 OUT = ROOT / "bench" / "out" / "shard"
 MAX_LEN = 8192  # long enough that no row is dropped, so every row is compared
 REPEATS = 2
+HAND_WRITTEN = "<!-- hand-written below: kept when the tables are regenerated -->"
+# CPU seconds of this process (its own threads included: the Rust tokenizer's pool for ours), 1-proc contenders
+_CPU: dict[str, list[float]] = {"map1": [], "map2": [], "ours1": []}
 
 
 def _baseline(tokenizer: Any, rows: list[dict[str, Any]], template: Any, num_proc: int) -> tuple[float, dict]:
@@ -73,11 +76,12 @@ def _baseline(tokenizer: Any, rows: list[dict[str, Any]], template: Any, num_pro
         )
         return {"input_ids": out["input_ids"]}
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     mapped = table.map(
         encode, num_proc=num_proc if num_proc > 1 else None, desc=f"apply_chat_template x{num_proc}"
     )
     seconds = time.perf_counter() - start
+    _CPU[f"map{num_proc}"].append(time.process_time() - cpu)
     return seconds, dict(zip(mapped["id"], mapped["input_ids"], strict=True))
 
 
@@ -103,6 +107,9 @@ def bench_tokenizer(name: str, run_dir: Path, frame: pl.DataFrame) -> dict[str, 
     encoder = Encoder(tokenizer, template, settings)
 
     # The machine is shared: each contender runs REPEATS times, interleaved, and the fastest run counts.
+    for runs in _CPU.values():
+        runs.clear()
+    load = [os.getloadavg()[0]]
     end_to_end, timings, base1 = [], {1: [], 2: []}, []
     reference: dict[str, list[int]] = {}
     for _ in range(REPEATS):
@@ -111,12 +118,15 @@ def bench_tokenizer(name: str, run_dir: Path, frame: pl.DataFrame) -> dict[str, 
         result = shard_run(run_dir, tok_path, out_dir, settings, workers=2)
         end_to_end.append(time.perf_counter() - start)
         for workers in (1, 2):
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             encode_chunks(encoder, frame.select(ROW_COLUMNS), workers=workers)
             timings[workers].append(time.perf_counter() - start)
+            if workers == 1:
+                _CPU["ours1"].append(time.process_time() - cpu)
         seconds, reference = _baseline(tokenizer, rows, template, 1)
         base1.append(seconds)
     base2, _ = _baseline(tokenizer, rows, template, 2)
+    load.append(os.getloadavg()[0])
     start = time.perf_counter()
     again = shard_run(run_dir, tok_path, out_dir, settings, workers=2)
     noop = time.perf_counter() - start
@@ -147,6 +157,9 @@ def bench_tokenizer(name: str, run_dir: Path, frame: pl.DataFrame) -> dict[str, 
             "datasets_map_1proc": n / min(base1),
             "datasets_map_2proc": n / base2,
         },
+        "cpu_s": {"ours_encode_1proc": min(_CPU["ours1"]), "datasets_map_1proc": min(_CPU["map1"])},
+        "load": load,
+        "located": result.manifest["masking"].get("located", {}),
         "exact": exact,
         "compared": len(compared),
         "bounds": bounds,
@@ -159,17 +172,18 @@ NOTES = [
     "Notes:",
     "",
     "- Each contender ran REPEATS times, interleaved, on the full data; the fastest run is reported, because "
-    "the 2-core machine was shared with other jobs (load average 10-15 during the runs). Ratios moved by "
-    "+-30 % between runs; treat them as indicative, not as a measurement on an idle machine.",
+    "the 2-core machine was shared with other jobs (load averages in the CPU table). Wall-time ratios move "
+    "by +-30 % between runs; treat them as indicative, not as a measurement on an idle machine.",
     "- 'encode' = render + tokenize + label + decode-check, no I/O; 'end-to-end' adds loading the tokenizer, "
     "the fingerprint, reading kept.parquet, bucketing, writing shards and saving the tokenizer (fixed costs "
     "of a few seconds). '1 proc' still lets the Rust tokenizer use its own threads.",
     "- datasets.map's time includes its fixed per-call costs (hashing the function and tokenizer for the "
     "cache fingerprint, Arrow writes); num_proc=2 adds process start-up, which does not pay off at this size.",
-    "- Per row we render the conversation once in full plus, per assistant turn, the prefix with the "
-    "generation prompt and the prefix through the reply (the label spans come from these renderings), so "
-    "multi-turn rows cost more renders than apply_chat_template's one. The sandbox's attribute checks are "
-    "memoised per (type, attribute), which made rendering ~3x cheaper.",
+    "- Per row we render the conversation once, like apply_chat_template. The replies are found in that "
+    "rendering with the layout (lead, decoration, close) learned once per template from probe "
+    "conversations (curate/shard/layout.py); rows it cannot place verbatim fall back to prefix renderings "
+    "(2 more renders per assistant turn), counted in the table above. The sandbox's attribute checks are "
+    "memoised per (type, attribute) and message fields are read from plain dicts directly.",
     "- Exact match: our input_ids for every row vs apply_chat_template(tokenize=True, return_dict=True) on "
     "the same messages (tool calls as structured tool_calls for Qwen3, as JSON text for Llama 3.1's template).",
 ]
@@ -183,8 +197,9 @@ def _markdown(results: list[dict[str, Any]], inputs: list[str]) -> str:
         "conversations), read with curate.io.read.read_corpus. Machine: 2 cores shared with other jobs "
         "(timings are noisy; measured under `nice`). Produced by `python bench/shard.py`.",
         "",
-        "Ours = render each conversation (prefix renderings to locate replies), batch-tokenize with offsets, "
-        "label, decode-check every trained span, bucket and write Parquet; the baseline only produces input_ids.",
+        "Ours = render each conversation once (replies located with the layout learned once per template; "
+        "prefix renderings only as the fallback), batch-tokenize with offsets, label, decode-check every "
+        "trained span, bucket and write Parquet; the baseline only produces input_ids.",
         "",
         "| tokenizer | ours end-to-end (2 proc) | ours encode 1 proc | ours encode 2 proc | datasets.map 1 proc "
         "| datasets.map 2 proc | speed-up (e2e vs map 1 proc) | speed-up (encode 2 proc vs map 2 proc) |",
@@ -200,14 +215,32 @@ def _markdown(results: list[dict[str, Any]], inputs: list[str]) -> str:
         )
     lines += [
         "",
-        "| tokenizer | input_ids equal to apply_chat_template | rows dropped | re-shard (no-op) |",
-        "|---|---|---|---|",
+        "CPU seconds for the whole data (best run; this process and its threads, so ours counts the Rust "
+        "tokenizer's pool on both cores), 1 process each: less sensitive to the other jobs than wall time.",
+        "",
+        "| tokenizer | ours encode 1 proc | datasets.map 1 proc | ratio | load average (start, end) |",
+        "|---|---|---|---|---|",
+    ]
+    for r in results:
+        cpu = r["cpu_s"]
+        lines.append(
+            f"| {r['tokenizer']} | {cpu['ours_encode_1proc']:.2f} s | {cpu['datasets_map_1proc']:.2f} s "
+            f"| {cpu['datasets_map_1proc'] / cpu['ours_encode_1proc']:.2f}x "
+            f"| {r['load'][0]:.1f}, {r['load'][1]:.1f} |"
+        )
+    lines += [
+        "",
+        "| tokenizer | input_ids equal to apply_chat_template | rows dropped | re-shard (no-op) "
+        "| conversations located by prefix renders (fallback) | layout learned |",
+        "|---|---|---|---|---|---|",
     ]
     for r in results:
         rate = r["exact"] / r["compared"] if r["compared"] else 0.0
+        layout = r["located"].get("layout")
+        learned = "none" if layout is None else json.dumps(layout, ensure_ascii=False).replace("|", "\\|")
         lines.append(
             f"| {r['tokenizer']} | {r['exact']:,} / {r['compared']:,} ({rate:.2%}) | {r['dropped'] or 'none'} "
-            f"| {r['noop_s']:.1f} s |"
+            f"| {r['noop_s']:.1f} s | {r['located'].get('by_prefixes', 'n/a')} of {r['rows']:,} | {learned} |"
         )
     lines += [
         "",
@@ -246,7 +279,12 @@ def main() -> None:
         results.append(bench_tokenizer(name, run_dir, frame))
         print(json.dumps(results[-1]["rows_per_s"], indent=1), flush=True)
     text = _markdown(results, INPUTS)
-    (ROOT / "bench" / "results" / "shard.md").write_text(text, encoding="utf-8")
+    target = ROOT / "bench" / "results" / "shard.md"
+    # the hand-written history below the marker survives a re-run; the tables above it are regenerated
+    previous = target.read_text(encoding="utf-8") if target.exists() else ""
+    if HAND_WRITTEN in previous:
+        text += "\n" + previous[previous.index(HAND_WRITTEN) :]
+    target.write_text(text, encoding="utf-8")
     print(text)
 
 

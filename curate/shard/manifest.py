@@ -6,7 +6,9 @@ Layout (COMMON.md contract; keys may only be added):
      "truncation": {...}, "splits": {split: {"buckets": [{"file", "min_len", "max_len", "rows", "tokens",
      "trainable_tokens"}], "rows", "tokens", "trainable_tokens"}},
      added here: "cache_key", "settings", "input", "rows_in", "bucket_bounds", "buckets_source", "padding",
-     "preference", "dropped", "tokenizer_dir", "created"}
+     "preference", "dropped", "tokenizer_dir", "created"; and masking.located: {"layout" (what the template
+     renders around every reply, learned once from probe conversations; null when not learnable),
+     "by_prefixes" (conversations whose replies needed prefix renderings instead)}}
 
 The cache key hashes the content of kept.parquet, every setting, the tokenizer fingerprint (which covers
 the chat template used) and the manifest version: any change to any of them re-shards.
