@@ -76,13 +76,17 @@ class SpanLocator:
         self.variables = special_token_variables(tokenizer)
         self.markers = special_token_strings(tokenizer)
         self.marker_re = marker_pattern(self.markers)
-        self.layout: ReplyLayout | None = learn_layout(
-            self._probe,
-            self.markers,
-            template.tool_role,
-            (jinja2.exceptions.TemplateError, StageError),
-            tool_calls=template.tool_calls,
-        )
+        self.layout: ReplyLayout | None = None
+        try:  # a probe the template refuses is skipped; one it renders but cannot mask means no layout
+            self.layout = learn_layout(
+                self._probe,
+                self.markers,
+                template.tool_role,
+                (jinja2.exceptions.TemplateError,),
+                tool_calls=template.tool_calls,
+            )
+        except TemplateMaskingError:
+            self.layout = None
 
     def _probe(self, conv: Conversation) -> tuple[str, list[tuple[int, int]]]:
         full = self.render(conv, len(conv.messages), generation_prompt=False)

@@ -175,3 +175,16 @@ def test_qwen3_structured_calls_placed_or_fall_back(qwen3: SpanLocator) -> None:
     nameless = {"type": "function", "function": {"name": "", "arguments": {}}}
     messages[1] = {"role": "assistant", "content": "", "tool_calls": [nameless]}
     assert _check(qwen3, Conversation(messages, None))[0]
+
+
+def test_no_layout_when_a_probe_cannot_be_masked() -> None:
+    # after a tool result the generation prompt differs from the rendered header: the prefix method refuses
+    # such conversations, so the layout must not place them either
+    odd = (
+        "{% for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>\\n' }}{% endfor %}"
+        "{% if add_generation_prompt %}{% if messages[-1].role == 'tool' %}{{ '<|im_start|>assistant(tool)\\n' }}"
+        "{% else %}{{ '<|im_start|>assistant\\n' }}{% endif %}{% endif %}"
+    )
+    locator = SpanLocator(ChatTemplate("odd", odd, "tool", False), CHATML_TOKENIZER)
+    assert locator.layout is None
+    assert _check(locator, _conv(("user", "q"), ("assistant", "a"))) == (True, ["a<|im_end|>"])
