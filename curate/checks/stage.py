@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from curate.cache import MetricCache
+from curate.cache import MetricCache, handed_on_keys
 from curate.checks import ngrams
 from curate.checks.engine import BuiltRule, build_rule, field_columns
 from curate.checks.params import Threshold
@@ -92,7 +92,11 @@ def reads(expr: pl.Expr) -> str:
 
 
 def compute_metrics(
-    frame: pl.DataFrame, rules: list[BuiltRule], cache: MetricCache, prepare: Prepare | None = None
+    frame: pl.DataFrame,
+    rules: list[BuiltRule],
+    cache: MetricCache,
+    prepare: Prepare | None = None,
+    keys: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """The frame with a `metric.<name>` column for every rule that has a metric, and a temporary
     `__flag.<name>` column (1.0 = fails) for every yes/no check.
@@ -109,7 +113,7 @@ def compute_metrics(
     if not exprs:
         return frame
     depends = {name: reads(expr) for name, (expr, _) in exprs.items()}
-    metrics = cache.metrics(frame, exprs, prepare=prepare, depends=depends)
+    metrics = cache.metrics(frame, exprs, prepare=prepare, depends=depends, keys=keys)
     return frame.with_columns(metrics.get_columns())
 
 
@@ -226,9 +230,10 @@ def run_checks(
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     rules = [build_rule(rule, materialized=True) for rule in config.rules]
     prepare = preparation(config, rules)
+    keys = handed_on_keys(frame)  # the mappers stage's, when it returned this frame
     frame = with_ledger(frame)
     try:
-        frame = compute_metrics(frame, rules, cache, prepare)
+        frame = compute_metrics(frame, rules, cache, prepare, keys)
     finally:
         ngrams.clear_memo()  # the shared n-gram tokens are only needed while metrics are computed
     frame = record_rule_failures(frame, rules)
