@@ -35,6 +35,18 @@ def _summary(console: Console, manifest: dict[str, object]) -> None:
     assert isinstance(dropped, dict)
     reasons = ", ".join(f"{r} {n:,}" for r, n in dropped["by_reason"].items()) or "none"
     console.print(f"  dropped: {dropped['rows']:,} ({reasons})")
+    masking = manifest.get("masking") or {}
+    assert isinstance(masking, dict)
+    located = masking.get("located") or {}
+    if located:
+        how = (
+            "the template's reply layout"
+            if located.get("layout")
+            else "prefix renderings (no layout learned)"
+        )
+        console.print(
+            f"  replies located by {how}; {located.get('by_prefixes', 0):,} conversation(s) by prefix renderings"
+        )
     padding = manifest["padding"]
     assert isinstance(padding, dict)
     console.print(

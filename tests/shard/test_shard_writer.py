@@ -221,7 +221,7 @@ def test_refuses_to_replace_a_foreign_folder(tmp_path: Path) -> None:
     assert (out / "notes.txt").read_text() == "mine"
 
 
-def test_cli(tmp_path: Path) -> None:
+def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("sentencepiece")  # the Llama 2 tokenizer is a SentencePiece model (+ protobuf)
     pytest.importorskip("google.protobuf")
     run, out = _run_dir(tmp_path), tmp_path / "shards"
@@ -247,6 +247,8 @@ def test_cli(tmp_path: Path) -> None:
     assert manifest["template"]["name"] == "plain"
     assert manifest["bucket_bounds"] == [64, 128, 512]
     assert manifest["dropped"]["by_reason"] == {"no_trainable_tokens": 1}
+    printed = " ".join(capsys.readouterr().err.split())  # rich wraps lines at the console width
+    assert "replies located by the template's reply layout; 0 conversation(s) by prefix renderings" in printed
     assert main([*args[:-2], "--template", "nonsense", "-o", str(out)]) == 2
 
 
