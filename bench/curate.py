@@ -129,7 +129,8 @@ def profile_rules(frame: pl.DataFrame, rules: Any) -> tuple[list[tuple[str, floa
             source = mapped if name.count("|") == 0 else ready
             started = time.process_time()
             source.lazy().select(expr.alias("x")).collect()
-            columns.append((f"column `{name.removeprefix('__field.')}`", time.process_time() - started))
+            label = name.removeprefix("__field.").replace("|", "\\|")  # a table cell: escape the pipes
+            columns.append((f"column `{label}`", time.process_time() - started))
     for b in built:
         clear_memo()
         started = time.process_time()

@@ -104,6 +104,17 @@ def compute_metrics(
     Yes/no checks go through the metric cache too: a re-run with only thresholds changed must not
     re-evaluate them (some sanity checks cost more than every metric together).
     """
+    return frame.with_columns(metric_values(frame, rules, cache, prepare, keys).get_columns())
+
+
+def metric_values(
+    frame: pl.DataFrame,
+    rules: list[BuiltRule],
+    cache: MetricCache,
+    prepare: Prepare | None = None,
+    keys: pl.DataFrame | None = None,
+) -> pl.DataFrame:
+    """The columns `compute_metrics` adds, as a frame of their own (in rule order)."""
     exprs = {}
     for built in rules:
         if built.metric is not None and built.metric_column is not None:
@@ -111,10 +122,9 @@ def compute_metrics(
         else:
             exprs[flag_column(built)] = (built.fails.cast(pl.Float64), f"flag|{_metric_fallback(built)}")
     if not exprs:
-        return frame
+        return pl.DataFrame()
     depends = {name: reads(expr) for name, (expr, _) in exprs.items()}
-    metrics = cache.metrics(frame, exprs, prepare=prepare, depends=depends, keys=keys)
-    return frame.with_columns(metrics.get_columns())
+    return cache.metrics(frame, exprs, prepare=prepare, depends=depends, keys=keys)
 
 
 def failure_expr(built: BuiltRule) -> pl.Expr:
@@ -123,22 +133,31 @@ def failure_expr(built: BuiltRule) -> pl.Expr:
     return pl.col(flag_column(built)) == 1.0
 
 
-def record_rule_failures(frame: pl.DataFrame, rules: list[BuiltRule]) -> pl.DataFrame:
+def record_rule_failures(
+    frame: pl.DataFrame, rules: list[BuiltRule], values: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """`curate.ledger.record_failures` applied to the rows that failed at least one rule.
 
     Recording is a no-op on rows that failed nothing, and building the per-row lists of reasons is the
     costly part, so the failures are evaluated once as flags and only the failing rows (typically a few
-    percent) go through the ledger; their ledger columns are joined back by row position.
+    percent) go through the ledger; their ledger columns are joined back by row position. `values`:
+    the metric and flag columns when they are not in `frame` (`metric_values`).
     """
     if not rules:
         return frame
-    flags = frame.select([failure_expr(b).fill_null(False).alias(f"__fail{i}") for i, b in enumerate(rules)])
+    exprs = [failure_expr(b).fill_null(False).alias(f"__fail{i}") for i, b in enumerate(rules)]
+    source = frame
+    if values is not None:
+        readable = set(values.columns)
+        reads_values_only = all(set(e.meta.root_names()) <= readable for e in exprs)
+        source = values if reads_values_only else frame.with_columns(values.get_columns())
+    flags = source.select(exprs)
     failing = flags.select(pl.any_horizontal(pl.all()).alias("any"))["any"]
     if not failing.any():
         return frame
     rows = failing.arg_true()
     subset = pl.concat([frame.select("drop_reason", "failed_rules"), flags], how="horizontal")[rows]
-    recorded = record_failures(subset, [(b.rule.name, pl.col(f"__fail{i}")) for i, b in enumerate(rules)])
+    recorded = _record_by_pattern(subset, [(b.rule.name, pl.col(f"__fail{i}")) for i, b in enumerate(rules)])
     updates = _at_rows(
         frame.height,
         rows,
@@ -150,6 +169,27 @@ def record_rule_failures(frame: pl.DataFrame, rules: list[BuiltRule]) -> pl.Data
         pl.coalesce(updates["__drop_reason"], pl.col("drop_reason")).alias("drop_reason"),
         pl.coalesce(updates["__failed_rules"], pl.col("failed_rules")).alias("failed_rules"),
     )
+
+
+def _record_by_pattern(subset: pl.DataFrame, failures: list[tuple[str, pl.Expr]]) -> pl.DataFrame:
+    """`record_failures(subset, failures)`, computed once per distinct pattern of failures.
+
+    Rows that failed the same rules get the same ledger when it was empty before (as it is when the
+    checks run first), and the failing rows of a real corpus share a few hundred patterns: the ledger's
+    per-row lists are built for those only and joined back on the pattern (a 64-bit mask).
+    """
+    fresh = subset.select(
+        (pl.col("drop_reason").is_null() & (pl.col("failed_rules").list.len() == 0)).all()
+    ).item()
+    if len(failures) > 64 or not fresh:
+        return record_failures(subset, failures)
+    mask = pl.sum_horizontal(
+        [expr.fill_null(False).cast(pl.UInt64) * (1 << i) for i, (_, expr) in enumerate(failures)]
+    ).alias("__pattern")
+    patterns = subset.with_columns(mask)
+    distinct = patterns.unique(subset="__pattern", keep="first", maintain_order=True)
+    recorded = record_failures(distinct, failures).select("__pattern", "drop_reason", "failed_rules")
+    return patterns.select("__pattern").join(recorded, on="__pattern", how="left", maintain_order="left")
 
 
 def _at_rows(height: int, rows: pl.Series, values: pl.DataFrame) -> pl.DataFrame:
@@ -233,12 +273,13 @@ def run_checks(
     keys = handed_on_keys(frame)  # the mappers stage's, when it returned this frame
     frame = with_ledger(frame)
     try:
-        frame = compute_metrics(frame, rules, cache, prepare, keys)
+        values = metric_values(frame, rules, cache, prepare, keys)
     finally:
         ngrams.clear_memo()  # the shared n-gram tokens are only needed while metrics are computed
-    frame = record_rule_failures(frame, rules)
-    flags = [flag_column(b) for b in rules if b.metric is None]
-    frame = add_spans(frame, rules, preparation(config, rules, spans_only=True)).drop(flags)
+    # the metric columns join the frame; the yes/no flags are only read to record failures
+    frame = frame.with_columns([c for c in values.get_columns() if not c.name.startswith(FLAG_PREFIX)])
+    frame = record_rule_failures(frame, rules, values)
+    frame = add_spans(frame, rules, preparation(config, rules, spans_only=True))
     stats = {
         "rules": rule_stats(frame, rules),
         "cache": {

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from curate.atomic import write_json, write_parquet
-from curate.cache import CACHE_FORMAT, MAX_CACHED_ROWS, hand_on_keys, row_keys
+from curate.cache import CACHE_FORMAT, MAX_CACHED_ROWS, content_columns, hand_on_keys, row_keys
 
 if TYPE_CHECKING:
     from curate.mappers.section import MappersConfig
@@ -134,7 +134,7 @@ def apply_mappers_cached(
         mapped_keys = keys.with_columns(
             [
                 keys[name].clone().scatter(changed_rows, fresh_keys[name])
-                for fresh_keys in [row_keys(result[changed_rows])]
+                for fresh_keys in [row_keys(result.select(content_columns(result))[changed_rows])]
                 for name in ("k1", "k2")
             ]
         )

@@ -350,3 +350,28 @@ def test_non_space_count_skips_every_unicode_space(real: pl.DataFrame) -> None:
     )
     assert got["new"].to_list() == got["old"].to_list()
     assert got["new"][:6].to_list() == [None, 0, 0, 2, 3, 1]
+
+
+@pytest.mark.parametrize("rules", [1, 33, 64, 65])
+def test_recording_by_failure_pattern_equals_the_ledger(rules: int) -> None:
+    import numpy as np
+
+    from curate.checks.stage import _record_by_pattern
+    from curate.ledger import record_failures, with_ledger
+
+    rng = np.random.default_rng(rules)
+    flags = pl.DataFrame({f"f{i}": rng.random(500) < 0.2 for i in range(rules)}).with_columns(
+        pl.when(pl.int_range(pl.len()) % 7 == 0).then(None).otherwise(pl.col("f0")).alias("f0")  # nulls pass
+    )
+    fresh = pl.concat([with_ledger(pl.DataFrame({"x": range(500)})).drop("x"), flags], how="horizontal")
+    earlier = fresh.with_columns(  # a ledger some earlier stage filled: recorded row by row
+        pl.when(pl.int_range(pl.len()) % 5 == 0).then(pl.lit("earlier")).alias("drop_reason"),
+        pl.when(pl.int_range(pl.len()) % 5 == 0)
+        .then(pl.lit(["earlier"]))
+        .otherwise(pl.col("failed_rules"))
+        .alias("failed_rules"),
+    )
+    failures = [(f"rule{i}", pl.col(f"f{i}")) for i in range(rules)]
+    for subset in (fresh, earlier):
+        want = record_failures(subset, failures).select("drop_reason", "failed_rules")
+        assert _record_by_pattern(subset, failures).select("drop_reason", "failed_rules").equals(want)
