@@ -78,7 +78,9 @@ def _pieces(path: Path) -> Iterator[memoryview | bytes]:
         mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
     view = memoryview(mapped)
     start, size = 0, len(mapped)
+    starts = [0]
     while start < size:
+        _release_done(mapped, starts)
         end = start + BLOCK_BYTES
         if end >= size:
             last = view[start:size]
@@ -93,6 +95,18 @@ def _pieces(path: Path) -> Iterator[memoryview | bytes]:
             cut = newline + 1
         yield view[start:cut]
         start = cut
+        starts.append(start)
+
+
+def _release_done(mapped: mmap.mmap, starts: list[int]) -> None:
+    """Unmap the pages of pieces already recorded, so the process's resident memory holds two pieces of the
+    file, not all of it (the pages stay in the OS cache; a read-only file mapping re-reads them if touched).
+    When the next piece is asked for, read_jsonl has finished every piece but the last one handed out."""
+    if len(starts) < 2 or not hasattr(mmap, "MADV_DONTNEED"):
+        return
+    done = starts[-2] - starts[-2] % mmap.PAGESIZE
+    if done > 0:
+        mapped.madvise(mmap.MADV_DONTNEED, 0, done)
 
 
 def _piece(
