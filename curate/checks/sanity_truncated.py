@@ -4,7 +4,9 @@ stops mid-sentence or mid-word.
 "Mid-sentence" is judged only where it is clear: the reply is prose that elsewhere ends its sentences, its
 last line is long, and that line stops on a comma or a bare word (English: a lowercase letter or a
 function word such as "the"/"and"; Chinese: a Han character, "，" or "、"). Titles, list items, poems with
-short lines, one-word answers and code do not meet those conditions.
+short lines, one-word answers and code do not meet those conditions. Two endings need no other sentence to
+show the reply is prose: a long line stopping on an article or "and"/"of"/"to" (no sentence ends there),
+and a Chinese clause opened by a conjunction after a comma and cut ("…，然后").
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ ENDS_ON_COMMA: Final = r"[,，、:：]$|\p{L}[-–]$"  # a hyphen after a letter
 LIST_ITEM: Final = r"^(?:[-*•·+]|\d+[.、)．]|[A-Za-z][.)]\s|[A-Za-z]\d*[:：]|[一二三四五六七八九十]+[、.．])"
 # A line that ends complete without a full stop: hashtags, or a quotation's attribution ("… ” —— 马登").
 COMPLETE_ENDING: Final = r"[#＃]\S+$|——|[\"”]\s*[-—–]"
+# Lowercase only: "… 等级：A" and the notes "G A" end on a capital letter, complete.
+DANGLING_EN: Final = r"[ \t](?:the|a|an|and|of|to)$"
+DANGLING_ZH: Final = r"[，,](?:然后|并且|而且|但是|因为|所以|以及|或者)$"
 LAST_LINE_MIN_EN: Final = 40
 LAST_LINE_MIN_ZH: Final = 15
 
@@ -94,5 +99,11 @@ def truncated_response(text: pl.Expr) -> Check:
         & last_line.str.contains(r"\p{Han}$")
     )
     stops_on_comma = (last_line.str.len_chars() >= 10) & last_line.str.contains(ENDS_ON_COMMA)
-    fails = odd_fence | (~odd_fence & (unclosed | odd_quotes)) | stops_en | stops_zh | stops_on_comma
+    dangling = prose_line & (
+        ((last_line.str.len_chars() >= LAST_LINE_MIN_EN) & last_line.str.contains(DANGLING_EN))
+        | last_line.str.contains(DANGLING_ZH)
+    )
+    fails = (
+        odd_fence | (~odd_fence & (unclosed | odd_quotes)) | stops_en | stops_zh | stops_on_comma | dangling
+    )
     return Check(fails=fails, span=body.str.slice(-40))

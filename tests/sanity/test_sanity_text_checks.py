@@ -107,7 +107,11 @@ def test_truncated_response_zh_en() -> None:
         "This is a full sentence. But this second one stops in the middle of the",
         "这是一个完整的句子。然而第二个句子在中间就被截断了没有结束",
         "First, second, third,",
+        "The difference of 278 and 668 is 278 and the",  # one line, no other sentence: still cut
+        "路程 = 速度 × 时间 = 40 ×，然后",
         "The Future of Artificial Intelligence in Healthcare",
+        "Grades for the essays written this term, in order: A",
+        "The word you are looking for, reversed, is: fox brown quick The",
         "Done. It works.",
         "这是完整的回答。",
         "```python\nx = (1, 2)\n```\nThat is all.",
@@ -117,7 +121,7 @@ def test_truncated_response_zh_en() -> None:
         "“生活是一个笑话，一点都不好笑。” ——匿名",
         "步骤如下。\n- 第一步：准备材料和工具并检查",
     ]
-    assert _replies("truncated_response", replies) == [True] * 6 + [False] * 9
+    assert _replies("truncated_response", replies) == [True] * 8 + [False] * 11
 
 
 def test_unfilled_template_zh_en() -> None:
