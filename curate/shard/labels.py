@@ -33,8 +33,11 @@ def token_range(text: str, offsets: Sequence[tuple[int, int]], span: tuple[int, 
     Binary searches read only ~2 log n offsets, so `offsets` may be a lazy view (`EncodingOffsets`).
     """
     s, e = span
-    i0 = bisect_right(offsets, s, key=_end)  # first token ending after s
-    i1 = bisect_left(offsets, e, key=_start)  # first token starting at or after e
+    if isinstance(offsets, EncodingOffsets):
+        i0, i1 = offsets.first_ending_after(s), offsets.first_starting_at(e)
+    else:
+        i0 = bisect_right(offsets, s, key=_end)  # first token ending after s
+        i1 = bisect_left(offsets, e, key=_start)  # first token starting at or after e
     if i0 < i1:
         start = offsets[i0][0]
         if start < s and text[start:s].strip():
@@ -73,6 +76,27 @@ class EncodingOffsets(Sequence[tuple[int, int]]):
         if not -self._size <= index < self._size:
             raise IndexError(index)
         return tuple(self._encoding.token_to_chars(index % self._size))
+
+    # The two searches token_range needs. The token holding a character (one call into the tokenizer) is
+    # the answer's candidate; checking its neighbours proves it is what the binary search would return
+    # (keys are non-decreasing), and the binary search runs where the check fails (no token holds the
+    # character, or tokens share offsets).
+
+    def first_ending_after(self, s: int) -> int:
+        """= bisect_right(self, s, key=end)."""
+        t = self._encoding.char_to_token(s)
+        if t is not None and self[t][1] > s and (t == 0 or self[t - 1][1] <= s):
+            return int(t)
+        return bisect_right(self, s, key=_end)
+
+    def first_starting_at(self, e: int) -> int:
+        """= bisect_left(self, e, key=start)."""
+        t = self._encoding.char_to_token(e)
+        if t is not None:
+            c = t if self[t][0] >= e else t + 1
+            if (c == self._size or self[c][0] >= e) and (c == 0 or self[c - 1][0] < e):
+                return int(c)
+        return bisect_left(self, e, key=_start)
 
 
 def label(
