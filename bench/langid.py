@@ -361,8 +361,9 @@ def main() -> None:
     report = [
         "# Language ID: winnow vs plain langdetect\n",
         f"Produced by `nice -n 10 python bench/langid.py`; winnow's detector {DETECTOR_VERSION}; plain "
-        "langdetect seeded (0). Machine: 2 shared cores, other jobs running (1-minute load average "
-        f"{load:.1f} at the start, {{end_load}} at the end), so wall times are noisy; CPU seconds less so.\n",
+        "langdetect seeded (0). Machine: 2 cores, shared with other agents' jobs when there are any (1-minute "
+        f"load average {load:.1f} at the start, {{end_load}} at the end; above ~2 the wall times are noisy, CPU "
+        "seconds less so).\n",
     ]
     table = bench_lingua(report)
     speedups = {
