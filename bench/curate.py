@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 OUT = ROOT / "bench" / "out"
 RESULTS = ROOT / "bench" / "results" / "curate.md"
+HAND_WRITTEN = "<!-- hand-written below: kept when the tables are regenerated -->"
 SOURCES = (
     "llama_factory_demo/alpaca_zh_demo.json",
     "llama_factory_demo/alpaca_en_demo.json",
@@ -163,8 +164,9 @@ def main() -> None:
         "# bench/curate.py — rule engine (mappers + checks)",
         "",
         f"- rows: {frame.height:,} ({unique:,} real rows from ../shared/data repeated), rule file `{Path(args.rules).name}`",
-        f"- machine: 2 cores shared with other agents (load average {load_before:.1f} when it started, so wall"
-        f" times are mostly waiting); best of {args.repeat} run(s); polars {pl.__version__}",
+        f"- machine: 2 cores, shared with other agents' jobs when there are any (load average {load_before:.1f}"
+        f" when it started; above ~2, wall times are mostly waiting for a core); best of {args.repeat} run(s);"
+        f" polars {pl.__version__}",
         "- CPU s = CPU time of the benchmark process (both cores); on an idle 2-core machine wall ≈ CPU / 1.5..2",
         "",
     ]
@@ -238,7 +240,12 @@ def main() -> None:
         lines += [f"| {name} | {c:.3f} |" for name, c in sorted(columns, key=lambda x: -x[1])]
         lines += [""]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text = "\n".join(lines) + "\n"
+    # the hand-written history below the marker survives a re-run; the tables above it are regenerated
+    previous = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
+    if HAND_WRITTEN in previous:
+        text += "\n" + previous[previous.index(HAND_WRITTEN) :]
+    RESULTS.write_text(text, encoding="utf-8")
     print("\n".join(lines))
 
 
