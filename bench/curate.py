@@ -34,10 +34,13 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 import polars as pl  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.append(str(ROOT))  # for bench.history; appended, so the installed `curate` package still wins
+
+from bench.history import write_results  # noqa: E402
+
 SHARED = ROOT.parent / "shared" / "data"
 OUT = ROOT / "bench" / "out"
 RESULTS = ROOT / "bench" / "results" / "curate.md"
-HAND_WRITTEN = "<!-- hand-written below: kept when the tables are regenerated -->"
 SOURCES = (
     "llama_factory_demo/alpaca_zh_demo.json",
     "llama_factory_demo/alpaca_en_demo.json",
@@ -239,13 +242,7 @@ def main() -> None:
         ]
         lines += [f"| {name} | {c:.3f} |" for name, c in sorted(columns, key=lambda x: -x[1])]
         lines += [""]
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    text = "\n".join(lines) + "\n"
-    # the hand-written history below the marker survives a re-run; the tables above it are regenerated
-    previous = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else ""
-    if HAND_WRITTEN in previous:
-        text += "\n" + previous[previous.index(HAND_WRITTEN) :]
-    RESULTS.write_text(text, encoding="utf-8")
+    write_results(RESULTS, "\n".join(lines) + "\n")  # the hand-written history below the marker is kept
     print("\n".join(lines))
 
 

@@ -41,6 +41,7 @@ from langdetect.utils.lang_profile import LangProfile
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.history import write_results  # noqa: E402
 from curate.language import bayes, profiles  # noqa: E402
 from curate.language.annotate import annotate_languages  # noqa: E402
 from curate.language.cache import LanguageCache  # noqa: E402
@@ -374,14 +375,7 @@ def main() -> None:
         bench_udhr(report)
     report.append(goals(table, speedups))
     report[1] = report[1].replace("{end_load}", f"{os.getloadavg()[0]:.1f}")
-    # the hand-written history below the marker survives a re-run
-    kept = ""
-    if args.out.exists():
-        previous = args.out.read_text(encoding="utf-8")
-        if HISTORY_MARKER in previous:
-            kept = previous[previous.index(HISTORY_MARKER) :]
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text("\n".join(report) + ("\n" + kept if kept else ""), encoding="utf-8")
+    write_results(args.out, "\n".join(report), HISTORY_MARKER)  # the hand-written history below it is kept
     print(f"wrote {args.out}")
 
 

@@ -28,6 +28,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.history import write_results  # noqa: E402
 from curate.io.read import read_corpus  # noqa: E402
 from curate.shard import buckets as bk  # noqa: E402
 from curate.shard.conversation import conversation_from_row  # noqa: E402
@@ -49,7 +50,6 @@ TOKENIZERS = ["qwen3", "llama3_1"]
 OUT = ROOT / "bench" / "out" / "shard"
 MAX_LEN = 8192  # long enough that no row is dropped, so every row is compared
 REPEATS = 2
-HAND_WRITTEN = "<!-- hand-written below: kept when the tables are regenerated -->"
 # CPU seconds of this process (its own threads included: the Rust tokenizer's pool for ours), 1-proc contenders
 _CPU: dict[str, list[float]] = {"map1": [], "map2": [], "ours1": []}
 
@@ -279,12 +279,8 @@ def main() -> None:
         results.append(bench_tokenizer(name, run_dir, frame))
         print(json.dumps(results[-1]["rows_per_s"], indent=1), flush=True)
     text = _markdown(results, INPUTS)
-    target = ROOT / "bench" / "results" / "shard.md"
     # the hand-written history below the marker survives a re-run; the tables above it are regenerated
-    previous = target.read_text(encoding="utf-8") if target.exists() else ""
-    if HAND_WRITTEN in previous:
-        text += "\n" + previous[previous.index(HAND_WRITTEN) :]
-    target.write_text(text, encoding="utf-8")
+    write_results(ROOT / "bench" / "results" / "shard.md", text)
     print(text)
 
 
