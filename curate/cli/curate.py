@@ -18,7 +18,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from curate.rulefile.load import load_rule_file
 from curate.run_curate import default_cache_dir, run_curate
-from reports import print_run_summary, snapshot_previous, write_run_report
 
 
 @click.command("curate")
@@ -55,6 +54,8 @@ def curate_command(
     no_report: bool,
 ) -> None:
     """Apply a rule file to a corpus; write kept/dropped rows, stats and the resolved rules to RUNDIR."""
+    from reports import print_run_summary, snapshot_previous, write_run_report  # not on every CLI start-up
+
     console = Console(stderr=True)
     rules = load_rule_file(rules_path)  # before any data is read: every problem at once
     sections = ", ".join(f"{name}" for name in rules.sections)
