@@ -50,6 +50,10 @@ _RECORD_COLUMNS: dict[str, pl.DataType] = {
     "meta": pl.String(),  # JSON object of every input field the format does not map
 }
 RECORD_SCHEMA: Final = pl.Schema(_RECORD_COLUMNS)
+# Where a row came from, as opposed to what it is: converting a row to another format and back changes
+# these and keeps every CONTENT_COLUMNS value.
+PROVENANCE_COLUMNS: Final = ("id", "source", "line", "format")
+CONTENT_COLUMNS: Final = tuple(name for name in _RECORD_COLUMNS if name not in PROVENANCE_COLUMNS)
 
 # Columns that stages add; the ledger columns are present on every frame after the first stage.
 LEDGER_SCHEMA: Final = pl.Schema({"drop_reason": pl.String(), "failed_rules": pl.List(pl.String())})

@@ -18,21 +18,9 @@ from polars.testing import assert_frame_equal
 
 from curate.io.read import read_corpus
 from curate.io.write import write_records
-from curate.record import frame_from_rows
+from curate.record import CONTENT_COLUMNS, frame_from_rows
 
-CONTENT = [
-    "kind",
-    "system",
-    "messages",
-    "input",
-    "tools",
-    "chosen",
-    "rejected",
-    "label",
-    "text",
-    "task",
-    "meta",
-]
+CONTENT = list(CONTENT_COLUMNS)
 
 text = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40).filter(lambda s: s.strip())
 hh_text = text.filter(lambda s: "\n\nHuman:" not in s and "\n\nAssistant:" not in s)

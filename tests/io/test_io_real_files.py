@@ -14,20 +14,9 @@ from polars.testing import assert_frame_equal
 from curate.formats.registry import all_formats
 from curate.io.read import read_corpus
 from curate.io.write import write_records
+from curate.record import CONTENT_COLUMNS
 
-CONTENT = [
-    "kind",
-    "system",
-    "messages",
-    "input",
-    "tools",
-    "chosen",
-    "rejected",
-    "label",
-    "text",
-    "task",
-    "meta",
-]
+CONTENT = list(CONTENT_COLUMNS)
 EMPTY = "output: empty turn (blank text)"
 
 # file -> (format, rows accepted, {line: error} of the real bad rows)
