@@ -78,6 +78,7 @@ def truncated_response(text: pl.Expr) -> Check:
     odd_quotes = prose.str.count_matches('"', literal=True) % 2 == 1
     raw_last_line = _last_line(body)
     last_line = _trimmed(raw_last_line)
+    length = last_line.str.len_chars()
     # Indented last lines are code (a function body), list items and signed quotes end without a full stop.
     prose_line = (
         ~last_line.str.contains(LIST_ITEM)
@@ -87,20 +88,15 @@ def truncated_response(text: pl.Expr) -> Check:
     is_prose_en = body.str.contains(r"[a-z][.!?][\s\"')\]]")
     is_prose_zh = body.str.contains(r"[。！？]")
     stops_en = (
-        (last_line.str.len_chars() >= LAST_LINE_MIN_EN)
+        (length >= LAST_LINE_MIN_EN)
         & is_prose_en
         & prose_line
         & (last_line.str.contains(r"[a-z]$") | last_line.str.contains(ENDS_ON_FUNCTION_WORD))
     )
-    stops_zh = (
-        (last_line.str.len_chars() >= LAST_LINE_MIN_ZH)
-        & is_prose_zh
-        & prose_line
-        & last_line.str.contains(r"\p{Han}$")
-    )
-    stops_on_comma = (last_line.str.len_chars() >= 10) & last_line.str.contains(ENDS_ON_COMMA)
+    stops_zh = (length >= LAST_LINE_MIN_ZH) & is_prose_zh & prose_line & last_line.str.contains(r"\p{Han}$")
+    stops_on_comma = (length >= 10) & last_line.str.contains(ENDS_ON_COMMA)
     dangling = prose_line & (
-        ((last_line.str.len_chars() >= LAST_LINE_MIN_EN) & last_line.str.contains(DANGLING_EN))
+        ((length >= LAST_LINE_MIN_EN) & last_line.str.contains(DANGLING_EN))
         | last_line.str.contains(DANGLING_ZH)
     )
     fails = (
