@@ -39,7 +39,7 @@ from rich.console import Console  # noqa: E402
 from curate.io.read import read_corpus  # noqa: E402
 from curate.shard.settings import ShardSettings  # noqa: E402
 from curate.shard.writer import shard_run  # noqa: E402
-from train.batching import padding_efficiency, plan_batches, plan_packs  # noqa: E402
+from train.batching import greedy_batches, padding_efficiency, plan_batches, plan_packs  # noqa: E402
 from train.config import load_config  # noqa: E402
 from train.loop import train  # noqa: E402
 from train.progress import read_metrics  # noqa: E402
@@ -79,20 +79,7 @@ def make_shards() -> Path:
 def random_pad_to_longest(split: Split, budget: int, seed: int = 0) -> list[list[int]]:
     """What a plain shuffled loader does: random order, cut at the same token budget, pad to longest."""
     order = np.random.default_rng(seed).permutation(len(split)).tolist()
-    lengths = split.lengths
-    batches: list[list[int]] = []
-    current: list[int] = []
-    longest = 0
-    for row in order:
-        grown = max(longest, int(lengths[row]))
-        if current and grown * (len(current) + 1) > budget:
-            batches.append(current)
-            current, grown = [], int(lengths[row])
-        current.append(row)
-        longest = grown
-    if current:
-        batches.append(current)
-    return batches
+    return greedy_batches(order, split.lengths, budget)
 
 
 def efficiency_table(split: Split) -> list[tuple[str, float, int]]:

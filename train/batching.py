@@ -59,6 +59,27 @@ def _rng(seed: int, epoch: int) -> np.random.Generator:
     return np.random.default_rng([seed, epoch])
 
 
+def greedy_batches(
+    rows: list[int], lengths: np.ndarray, max_tokens: int, max_rows: int = 0
+) -> list[list[int]]:
+    """`rows` cut in their order into batches padded to their longest row: a batch closes when one more row
+    would make rows x longest exceed max_tokens (or reach max_rows, when set); a longer row goes alone."""
+    batches: list[list[int]] = []
+    current: list[int] = []
+    longest = 0
+    for row in rows:
+        grown = max(longest, int(lengths[row]))
+        too_many = max_rows and len(current) >= max_rows
+        if current and (grown * (len(current) + 1) > max_tokens or too_many):
+            batches.append(current)
+            current, grown = [], int(lengths[row])
+        current.append(row)
+        longest = grown
+    if current:
+        batches.append(current)
+    return batches
+
+
 def plan_batches(
     split: Split,
     *,
@@ -80,18 +101,7 @@ def plan_batches(
         for start in range(0, len(rows), sort_window):
             window = rows[start : start + sort_window]
             window = window[np.argsort(lengths[window], kind="stable")]
-            current: list[int] = []
-            longest = 0
-            for row in window.tolist():
-                grown = max(longest, int(lengths[row]))
-                too_many = max_rows and len(current) >= max_rows
-                if current and (grown * (len(current) + 1) > max_tokens or too_many):
-                    batches.append(current)
-                    current, grown = [], int(lengths[row])
-                current.append(row)
-                longest = grown
-            if current:
-                batches.append(current)
+            batches += greedy_batches(window.tolist(), lengths, max_tokens, max_rows)
     if shuffle:
         order = rng.permutation(len(batches))
         batches = [batches[i] for i in order]
