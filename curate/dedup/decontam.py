@@ -21,7 +21,7 @@ import numpy as np
 import polars as pl
 
 from curate.dedup.config import DecontamConfig, NearConfig
-from curate.dedup.find import competing_rows
+from curate.dedup.find import competing_rows, with_row_columns
 from curate.dedup.near import near_duplicates
 
 Progress = Callable[[str, int, int], None]
@@ -114,14 +114,7 @@ def find_contamination(
             pl.col("exact").alias("__exact"),
         )
     )
-    out = (
-        frame.drop([c for c in CONTAMINATION_SCHEMA if c in frame.columns])
-        .with_row_index("__row")
-        .join(best, on="__row", how="left")
-        .sort("__row")
-        .drop("__row")
-        .with_columns([pl.col(c).cast(t) for c, t in CONTAMINATION_SCHEMA.items()])
-    )
+    out = with_row_columns(frame, best, CONTAMINATION_SCHEMA)
     exact_hits = int(out["__exact"].fill_null(False).sum())
     out = out.drop("__exact")
     hits = out.filter(pl.col("contaminated_by").is_not_null())

@@ -57,6 +57,21 @@ class DedupReport:
     pairs: pl.DataFrame | None = None
 
 
+def with_row_columns(
+    frame: pl.DataFrame, columns: pl.DataFrame, schema: dict[str, pl.DataType]
+) -> pl.DataFrame:
+    """`frame` with the `schema` columns taken from `columns` (keyed by `__row`, the frame's row index; rows
+    it lacks get nulls), replacing any already there, in frame order and cast to `schema`."""
+    return (
+        frame.drop([c for c in schema if c in frame.columns])
+        .with_row_index("__row")
+        .join(columns, on="__row", how="left")
+        .sort("__row")
+        .drop("__row")
+        .with_columns([pl.col(c).cast(t) for c, t in schema.items()])
+    )
+
+
 def competing_rows(frame: pl.DataFrame, key: str, punctuation_blind: bool) -> pl.DataFrame:
     """Rows still kept and with a non-empty key, with `__row` (position) and `__key` (normalized key)."""
     alive = pl.col("drop_reason").is_null() if "drop_reason" in frame.columns else pl.lit(True)
@@ -218,14 +233,7 @@ def find_duplicates(
     )
     singles = rows.filter(pl.col("size") == 1).select("__row", pl.lit(1, pl.Int64).alias("dup_cluster_size"))
     columns = pl.concat([explained, singles], how="diagonal_relaxed")
-    out = (
-        frame.drop([c for c in OUTPUT_SCHEMA if c in frame.columns])
-        .with_row_index("__row")
-        .join(columns, on="__row", how="left")
-        .sort("__row")
-        .drop("__row")
-        .with_columns([pl.col(c).cast(t) for c, t in OUTPUT_SCHEMA.items()])
-    )
+    out = with_row_columns(frame, columns, OUTPUT_SCHEMA)
     stats = dedup_stats(out, competing=rows.height, config=config, near=near_stats, note=note)
     pairs = None
     if config.near.report_pairs:
