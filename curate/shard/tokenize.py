@@ -189,7 +189,13 @@ class Encoder:
 
     def _fit(self, item: Labelled) -> tuple[Labelled | None, str, bool]:
         """Apply max_len: (item, '', truncated?) or (None, reason, False)."""
-        if not any(v != IGNORE for v in item.labels):
+        # without train_on_prompt the labels are the ids of the reply ranges, so a non-empty range decides
+        trainable = (
+            any(v != IGNORE for v in item.labels)
+            if self.settings.train_on_prompt
+            else any(i1 > i0 for i0, i1 in item.reply_tokens)
+        )
+        if not trainable:
             return None, "no_trainable_tokens", False
         if len(item.input_ids) <= self.settings.max_len:
             return item, "", False

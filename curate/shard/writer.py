@@ -178,16 +178,27 @@ def shard_run(
         if on_progress:
             on_progress(done, frame.height)
 
-    results = encode_chunks(
-        encoder, frame.select(ROW_COLUMNS), workers=workers or default_workers(), on_done=progress
-    )
-    identity = RunIdentity(template.name, template.text, fingerprint, key, str(kept_path), digest)
-    layout = encoder.locator.layout
-    located = {
-        "layout": asdict(layout) if layout is not None else None,
-        "by_prefixes": sum(r.by_prefixes for r in results),
-    }
-    manifest = _assemble(results, frame, settings, identity, out_dir, tokenizer, located)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
+    try:
+        results = encode_chunks(
+            encoder,
+            frame.select(ROW_COLUMNS),
+            workers=workers or default_workers(),
+            on_done=progress,
+            save_tokenizer_to=tmp / "tokenizer",
+        )
+        identity = RunIdentity(template.name, template.text, fingerprint, key, str(kept_path), digest)
+        layout = encoder.locator.layout
+        located = {
+            "layout": asdict(layout) if layout is not None else None,
+            "by_prefixes": sum(r.by_prefixes for r in results),
+        }
+        manifest = _assemble(results, frame, settings, identity, tmp, located)
+        _swap_in(tmp, out_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
     return ShardResult(out_dir, manifest, reused=False)
 
 
@@ -210,11 +221,11 @@ def _assemble(
     frame: pl.DataFrame,
     settings: ShardSettings,
     identity: RunIdentity,
-    out_dir: Path,
-    tokenizer: Any,
+    tmp: Path,
     located: dict[str, Any],
 ) -> dict[str, Any]:
-    """Check that every row is placed, bucket, write everything into a fresh folder and swap it in."""
+    """Check that every row is placed, bucket, and write the shards, ledger and manifest into `tmp` (the
+    fresh folder that is swapped in; the tokenizer is already saved there)."""
     sft = _concat([r.sft for r in results]) if results else pl.DataFrame()
     pref = _concat([r.preference for r in results]) if results else pl.DataFrame()
     dropped = _concat([r.dropped for r in results]) if results else pl.DataFrame()
@@ -236,27 +247,19 @@ def _assemble(
     train_lengths = (
         sft_rows.filter(pl.col("split") == "train")["input_ids"].list.len().to_list() if sft.height else []
     )
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
-        ledger = _ledger(dropped, frame)
-        write_parquet(tmp / "dropped.parquet", ledger)
-        tokenizer.save_pretrained(str(tmp / "tokenizer"))
-        manifest = build_manifest(
-            identity,
-            settings,
-            splits=_write_splits(sft_rows, bounds, tmp) if sft.height else {},
-            bounds=bounds,
-            padding=bk.padding_efficiency(train_lengths, bounds, settings.token_budget, settings.seed),
-            preference=_write_preference(_with_rows(pref, frame, repeat=True), tmp) if pref.height else {},
-            dropped={r: int(n) for r, n in ledger.group_by("reason").len().sort("reason").iter_rows()},
-            rows_in=frame.height,
-            truncated_rows=int(sft["truncated"].sum()) if sft.height else 0,
-            located=located,
-        )
-        write_json(tmp / MANIFEST_NAME, manifest)
-        _swap_in(tmp, out_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
+    ledger = _ledger(dropped, frame)
+    write_parquet(tmp / "dropped.parquet", ledger)
+    manifest = build_manifest(
+        identity,
+        settings,
+        splits=_write_splits(sft_rows, bounds, tmp) if sft.height else {},
+        bounds=bounds,
+        padding=bk.padding_efficiency(train_lengths, bounds, settings.token_budget, settings.seed),
+        preference=_write_preference(_with_rows(pref, frame, repeat=True), tmp) if pref.height else {},
+        dropped={r: int(n) for r, n in ledger.group_by("reason").len().sort("reason").iter_rows()},
+        rows_in=frame.height,
+        truncated_rows=int(sft["truncated"].sum()) if sft.height else 0,
+        located=located,
+    )
+    write_json(tmp / MANIFEST_NAME, manifest)
     return manifest
