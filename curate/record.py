@@ -33,7 +33,7 @@ KIND = pl.Enum(list(KINDS))
 MESSAGE = pl.Struct({"role": pl.String(), "content": pl.String()})
 
 _RECORD_COLUMNS: dict[str, pl.DataType] = {
-    "id": pl.String(),  # stable: blake2b of source name + content (+ occurrence), never row order alone
+    "id": pl.String(),  # stable: XXH3 of source name + content (+ occurrence), never row order alone
     "source": pl.String(),  # file the row came from (or registry name:file)
     "line": pl.Int64(),  # 1-based line (JSONL/txt) or 0-based array index (JSON/parquet)
     "format": pl.String(),  # format name the row was read as (see curate.formats)

@@ -1,33 +1,38 @@
-"""Row ids: the buffer-reading blake2b loop, the vectorised readers' content keys and occurrence numbering."""
+"""Row ids: the buffer-reading XXH3 loop, the vectorised readers' content keys and occurrence numbering."""
 
 from __future__ import annotations
-
-import hashlib
 
 import polars as pl
 import pyarrow as pa
 import pytest
+import xxhash
 from polars.testing import assert_series_equal
 
 from curate.formats.registry import get_format
-from curate.io.ids import HASH, _key_spans, content_key, hash_keys, ids_from_hashes
+from curate.io.ids import HASH, _key_spans, content_key, hash_keys, ids_from_hashes, key_digest
 from curate.io.sink import canonical
 
 KEYS = ["a", "twelve bytes", "thirteen byte", "é" * 20, "", "x\x00y\x1fz" * 30]
 
 
-def blake(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+def digest_hex(text: str) -> str:
+    return xxhash.xxh3_128_hexdigest(text.encode())[:24]
 
 
-def test_hash_keys_matches_hashlib_for_inline_and_buffered_views() -> None:
+def test_key_digest_is_the_first_96_bits_of_xxh3_128() -> None:
+    # the XXH3-128 of "abc" from the xxHash reference implementation (canonical big-endian form)
+    assert xxhash.xxh3_128_hexdigest(b"abc") == "06b05ab6733a618578af5f94892f3950"
+    assert key_digest(b"abc").hex() == "06b05ab6733a618578af5f94"
+
+
+def test_hash_keys_matches_the_digest_for_inline_and_buffered_views() -> None:
     # string_view keeps keys of up to 12 bytes inside the view itself, longer ones in data buffers
-    assert hash_keys(pl.Series(KEYS))[HASH].to_list() == [blake(k) for k in KEYS]
+    assert hash_keys(pl.Series(KEYS))[HASH].to_list() == [digest_hex(k) for k in KEYS]
 
 
 def test_hash_keys_on_a_slice_reads_the_right_rows() -> None:
     series = pl.Series(KEYS).slice(2, 3)
-    assert hash_keys(series)[HASH].to_list() == [blake(k) for k in KEYS[2:5]]
+    assert hash_keys(series)[HASH].to_list() == [digest_hex(k) for k in KEYS[2:5]]
 
 
 @pytest.mark.parametrize("arrow_type", [pa.string(), pa.large_string(), pa.string_view()])
@@ -40,7 +45,7 @@ def test_key_spans_of_every_arrow_string_layout(arrow_type: pa.DataType) -> None
 
 def test_hash_integers_are_the_digest_bytes() -> None:
     out = hash_keys(pl.Series(["abc"]))
-    digest = hashlib.blake2b(b"abc", digest_size=12).digest()
+    digest = key_digest(b"abc")
     assert out.row(0) == (
         digest.hex(),
         int.from_bytes(digest[:8], "little"),
@@ -53,18 +58,18 @@ def test_ids_number_repeats_in_input_order() -> None:
     ids = ids_from_hashes(frame)
     assert ids.columns == ["x", "id"]
     assert ids["id"].to_list() == [
-        blake("p"),
-        blake("q"),
-        f"{blake('p')}-1",
-        f"{blake('p')}-2",
-        f"{blake('q')}-1",
-        blake("r"),
+        digest_hex("p"),
+        digest_hex("q"),
+        f"{digest_hex('p')}-1",
+        f"{digest_hex('p')}-2",
+        f"{digest_hex('q')}-1",
+        digest_hex("r"),
     ]
 
 
 def test_ids_without_repeats_are_the_plain_hashes() -> None:
     ids = ids_from_hashes(hash_keys(pl.Series(["p", "q"])))
-    assert ids["id"].to_list() == [blake("p"), blake("q")]
+    assert ids["id"].to_list() == [digest_hex("p"), digest_hex("q")]
 
 
 @pytest.mark.parametrize(
