@@ -15,6 +15,9 @@
    seconds (this process and its children); a shared 2-core machine, so wall times are noisy.
 4. UDHR long texts (../shared/data/udhr_langid): accuracy on the varieties whose language either side knows
    (winnow with the stage's default settings).
+5. All 75 lingua languages per granularity: the detector with its word model (curate.language.words) against
+   the same detector on n-grams alone (WORD_WEIGHT 0: winnow-bayes-1's answers), split into the nine
+   benchmark languages and the 66 others, and every per-language loss among the 66.
 """
 
 from __future__ import annotations
@@ -28,8 +31,11 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import polars as pl
 from langdetect import DetectorFactory
@@ -154,6 +160,19 @@ def winnow_langs(
     settings = IdentifySettings(resolution=make_resolution(candidates, min_words=min_words))
     result, _ = identify(pl.Series(texts, dtype=pl.String), settings, cache=cache)
     return result["lang"].to_list()
+
+
+@contextmanager
+def ngrams_only() -> Iterator[None]:
+    """The detector without its word model: exactly winnow-bayes-1 (the n-gram part is unchanged)."""
+    with mock.patch.object(bayes, "WORD_WEIGHT", 0.0):
+        yield
+
+
+def winnow_fresh(texts: list[str], candidates: tuple[str, ...] | None, min_words: int) -> list[str]:
+    """winnow_langs with a cache of its own (both variants share DETECTOR_VERSION, so no cache is shared)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        return winnow_langs(texts, candidates, min_words, LanguageCache(Path(tmp)))
 
 
 def accuracy_table(frame: pl.DataFrame, columns: list[str], by: str) -> pl.DataFrame:
@@ -296,12 +315,15 @@ def bench_udhr(report: list[str]) -> None:
     )
     texts = frame["text"].to_list()
     print(f"udhr: {len(texts)} texts", flush=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        winnow = winnow_langs(texts, None, 3, LanguageCache(Path(tmp)))
+    winnow = winnow_fresh(texts, None, 3)
+    with ngrams_only():
+        ngrams = winnow_fresh(texts, None, 3)
     frame = frame.with_columns(
-        pl.Series("winnow", winnow), pl.Series("plain", plain_langdetect_parallel(texts))
+        pl.Series("winnow", winnow),
+        pl.Series("ngrams_only", ngrams),
+        pl.Series("plain", plain_langdetect_parallel(texts)),
     )
-    columns = ["winnow", "plain"]
+    columns = ["winnow", "ngrams_only", "plain"]
     overall = frame.select(
         pl.len().alias("rows"), *[(pl.col(c) == pl.col("lang")).mean().alias(c) for c in columns]
     )
@@ -324,6 +346,56 @@ def bench_udhr(report: list[str]) -> None:
         + "\nThe nine benchmark languages only:\n\n"
         + md_table(nine_acc)
         + f"\nwinnow's misses (truth, answer, count): {misses}\n"
+    )
+
+
+def bench_all_lingua(report: list[str]) -> None:
+    frame = pl.read_ndjson(SHARED / "lingua_langid" / "lingua_langid_dev.jsonl")
+    texts = frame["text"].to_list()
+    print(f"lingua, all languages: {len(texts)} texts", flush=True)
+    started = time.perf_counter()
+    words = winnow_fresh(texts, None, 1)
+    with ngrams_only():
+        ngrams = winnow_fresh(texts, None, 1)
+    print(f"  both variants {time.perf_counter() - started:.1f}s", flush=True)
+    frame = frame.with_columns(
+        pl.Series("ngrams_only", ngrams),
+        pl.Series("words", words),
+        pl.when(pl.col("lang").is_in(BENCH_LANGS))
+        .then(pl.lit("nine"))
+        .otherwise(pl.lit("other 66"))
+        .alias("languages"),
+    )
+    columns = ["ngrams_only", "words"]
+    scored = [(pl.col(c) == pl.col("lang")).mean().alias(c) for c in columns]
+    by_set = pl.concat(
+        [
+            frame.group_by("granularity", "languages").agg(pl.len().alias("rows"), *scored),
+            frame.group_by("granularity")
+            .agg(pl.len().alias("rows"), *scored)
+            .with_columns(pl.lit("all 75").alias("languages")),
+        ],
+        how="diagonal",
+    ).sort("granularity", "languages")
+    per_lang = (
+        frame.filter(pl.col("languages") == "other 66")
+        .group_by("lang", "granularity")
+        .agg(pl.len().alias("rows"), *[(pl.col(c) == pl.col("lang")).sum().alias(c) for c in columns])
+        .with_columns((pl.col("words") - pl.col("ngrams_only")).alias("change"))
+    )
+    losses = per_lang.filter(pl.col("change") < 0).sort("change", "lang")
+    gains = per_lang.filter(pl.col("change") > 0)
+    unnamed = sorted(set(frame["lang"].to_list()) - set(profiles.load_profiles().names) - {"zh"})
+    report.append(
+        "\n## 5. All 75 lingua languages: with the word model vs n-grams alone\n\n"
+        "`words`: this detector, every language a candidate, `min_words: 1`. `ngrams_only`: the same with "
+        "`WORD_WEIGHT` 0, i.e. the previous detector (winnow-bayes-1) exactly. The 66 others include "
+        f"{len(unnamed)} languages langdetect has no profile for, always wrong either way "
+        f"({', '.join(unnamed)}).\n\n"
+        + md_table(by_set)
+        + f"\nAmong the 66 others, {gains.height} (language, granularity) pairs gain "
+        f"({int(gains['change'].sum())} rows) and {losses.height} lose ({int(losses['change'].sum())} rows)"
+        + (":\n\n" + md_table(losses) if losses.height else ".\n")
     )
 
 
@@ -373,6 +445,7 @@ def main() -> None:
     }
     if not args.skip_udhr:
         bench_udhr(report)
+    bench_all_lingua(report)
     report.append(goals(table, speedups))
     report[1] = report[1].replace("{end_load}", f"{os.getloadavg()[0]:.1f}")
     write_results(args.out, "\n".join(report), HISTORY_MARKER)  # the hand-written history below it is kept

@@ -5,9 +5,11 @@ in worker processes, about 500 texts/s per core. Now it runs curate.language.bay
 same normalisation and smoothing, but every n-gram of a text counted once, batched with numpy (about
 15,000 texts/s on one core, bench/results/langid.md), in this process. Answers depend only on (text,
 candidates): the same in any batch, in any order, on any machine with the same langdetect profiles.
+Since winnow-bayes-2 the n-gram sum is joined by word evidence from wordfreq's word lists
+(curate.language.words), which settles short sentences the profiles get wrong.
 
-DETECTOR_VERSION names the profiles and the scoring; it is part of every cache key (curate.language.cache),
-so answers of the old sampled detector are never reused.
+DETECTOR_VERSION names the profiles, the word lists and the scoring; it is part of every cache key
+(curate.language.cache), so answers of an earlier detector are never reused.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from typing import Final
 
 from curate.language.bayes import detect_many as _detect_batch
 
-DETECTOR_VERSION: Final = f"langdetect-{version('langdetect')}-profiles/winnow-bayes-1"
+DETECTOR_VERSION: Final = (
+    f"langdetect-{version('langdetect')}-profiles+wordfreq-{version('wordfreq')}-small/winnow-bayes-2"
+)
 BATCH: Final = 8192  # texts per batch: bounds memory, and the progress bar moves
 
 Item = tuple[str, tuple[str, ...]]  # (text sample, candidate languages; empty = every profile)

@@ -2,8 +2,8 @@
 
 Identical texts are measured once (a corpus repeats its system prompts, inputs and stock answers). The
 script pass runs as Polars expressions over the unique texts; only texts it cannot settle go to the n-gram
-detector (curate.language.detect: naive Bayes over langdetect's profiles), on a bounded sample (the first
-`sample_chars` characters of the measured text), through the cache.
+detector (curate.language.detect: naive Bayes over langdetect's profiles and wordfreq's word lists), on a
+bounded sample (the first `sample_chars` characters of the measured text), through the cache.
 
 Purity = weighted letters in the scripts of the detected language / all weighted letters of the measured
 text (see curate.language.scripts for the CJK weight). Null where the language is "und", the text null, or
