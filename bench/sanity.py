@@ -127,11 +127,15 @@ PRECISION: dict[str, tuple[int, int, str]] = {
         "cannot see the instruction; on roleplay data expect these.",
     ),
     "truncated_response": (
-        21,
-        26,
-        "Read 26. Misses: a complete Chinese sentence without its final 。 (x2), an ASCII-art box, a list "
-        "line without a full stop, a poem list whose odd quote count comes from elsewhere. Hits: weak-model "
-        "generations cut at the token limit, hh_rlhf replies cut mid-word, unclosed (… lists.",
+        22,
+        30,
+        "Re-read in session 3 (the dangling-ending rule changed the flags, 337 -> 343, and so the "
+        "sample; the earlier sample read 21/26). Misses: complete Chinese sentences or list lines without a "
+        "final 。 (x3), complete English lines without a full stop (x4: a link, a poem list, two sentences), "
+        "a rewrite of `if …:` that ends in '：'. Hits: weak-model generations cut at the token limit "
+        "(mid-row, after 'and' / 'the' / 'It is'), hh_rlhf replies cut mid-sentence or right after "
+        "'Here's an example:', an unclosed quote in a shell command, an unclosed \\begin{tabular, a reply "
+        "ending in a broken multi-byte character.",
     ),
     "response_too_short_for_task": (
         18,
