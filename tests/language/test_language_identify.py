@@ -69,6 +69,35 @@ def test_code_urls_and_numbers_are_not_measured() -> None:
     assert measured == "看代码： 网址 共 行"
 
 
+@pytest.mark.parametrize(
+    ("text", "measured"),
+    [
+        # Code Alpaca answers are code without fences: Java, Python, shell, SQL, CSS, C#
+        (
+            "import java.util.Scanner;\n\npublic class Sum {\n    private int total;\n"
+            "    for (int i = 0; i < n; i++)\n        total += i;\n}",
+            "",
+        ),
+        ("def swap(arr, i, j):\n    arr[i], arr[j] = arr[j], arr[i]\n\nswap(arr, 0, 1)\nres.append(x)", ""),
+        ('#!/bin/bash\nfor f in *.txt\ndo\n    echo "$f"\ndone\ndu -h --max-depth=1', "for f in *.txt"),
+        ("SELECT name, total\nFROM orders o\nWHERE o.total > 10\nORDER BY total;", ""),
+        ("button {\n  border: 3px solid blue;\n}\n// a comment\nusing System;", ""),
+        # prose that ends in ";" with a parenthesis is prose (a UDHR preamble paragraph)
+        (
+            "The Assembly (General Assembly) proclaims this Declaration;\nEveryone has the right to life.",
+            "The Assembly (General Assembly) proclaims this Declaration; Everyone has the right to life.",
+        ),
+    ],
+)
+def test_unfenced_code_lines_are_not_measured(text: str, measured: str) -> None:
+    assert pl.select(measured_text(pl.lit(text))).item() == measured
+
+
+def test_code_answers_have_no_language_to_mismatch() -> None:
+    texts = ["def area(r):\n    return 3.14 * r * r\n\nprint(area(2))", "arr[i], arr[j] = arr[j], arr[i]"]
+    assert _langs(texts) == (["und", "und"], 0)
+
+
 def test_identical_texts_are_measured_once_and_results_repeat() -> None:
     texts = ["Bonjour tout le monde", "Bonjour tout le monde", "Hallo Welt, wie geht es dir heute?"] * 3
     first, stats = identify(pl.Series(texts))
