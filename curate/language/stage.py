@@ -1,6 +1,8 @@
 """The `language` stage (order 30): detect languages, then record three kinds of failure on the ledger.
 
-    language_not_allowed  a checked field (or any message) is in a language the rule file does not allow
+    language_not_allowed  a checked field (or any message) is in a language the rule file does not allow;
+                          the instruction and input of a translation request may be in any language (they
+                          hold the material to translate; the request itself is recognised in en or zh)
     language_impure       a checked field's (or any message's) purity is below its min_purity
     language_mismatch     instruction and response are in different languages, the instruction quotes no
                           material in another script (a short one: the two are in different scripts), and
@@ -28,6 +30,8 @@ from curate.record import field_expr, instruction_expr
 from curate.stages import RuleSet, StageContext, stage
 
 REASONS: Final = ("language_not_allowed", "language_impure", "language_mismatch")
+# Fields where a translation request puts the text to translate: exempt from `allowed` in such a request.
+MATERIAL_FIELDS: Final = ("instruction", "input")
 # An instruction that quotes material in another script ("把 watch 变成复数", "写一个隐藏 .hide-this 的 jQuery
 # 脚本") may rightly be answered in that material's language: the mismatch is judged only when at least this
 # share of the instruction's letters are in its own language. Short instructions have no purity (too short
@@ -98,16 +102,35 @@ def with_short_mismatch(frame: pl.DataFrame) -> pl.DataFrame:
 def failure_exprs(config: LanguageConfig) -> dict[str, dict[str, pl.Expr]]:
     """reason → {field (or "row") → failure expression}; fields without a rule are left out."""
     failures: dict[str, dict[str, pl.Expr]] = {reason: {} for reason in REASONS}
+    translation = translation_request(instruction_expr(), pl.col("task"))
     for name in config.detected_fields():
         rule = config.rule_for(name)
         if rule.allowed is not None:
-            failures["language_not_allowed"][name] = _not_allowed(name, rule.allowed)
+            not_allowed = _not_allowed(name, rule.allowed)
+            # a translation request carries its material in the instruction or input: "Legen Sie die Füße
+            # nicht auf die Instrumententafel. Translate this to English." is an English task on German text
+            failures["language_not_allowed"][name] = (
+                not_allowed & ~translation if name in MATERIAL_FIELDS else not_allowed
+            )
         if rule.min_purity is not None:
             failures["language_impure"][name] = _impure(name, rule.min_purity)
     if config.mismatch:
-        exempt = translation_request(instruction_expr(), pl.col("task"))
-        failures["language_mismatch"]["row"] = _mismatch() & ~exempt
+        failures["language_mismatch"]["row"] = _mismatch() & ~translation
     return failures
+
+
+def _exempted(config: LanguageConfig) -> pl.Expr:
+    """Rows that a translation exemption spared: a mismatch, or material in a language not allowed."""
+    spared = [_mismatch()] if config.mismatch else []
+    for name in config.detected_fields():
+        rule = config.rule_for(name)
+        if rule.allowed is not None and name in MATERIAL_FIELDS:
+            spared.append(_not_allowed(name, rule.allowed))
+    if not spared:
+        return pl.lit(False)
+    return pl.any_horizontal(spared).fill_null(False) & translation_request(
+        instruction_expr(), pl.col("task")
+    )
 
 
 def _language_counts(frame: pl.DataFrame, fields: tuple[str, ...]) -> dict[str, dict[str, int]]:
@@ -153,10 +176,7 @@ def language_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl
         for reason, by_field in failures.items()
         if by_field
     }
-    exempt_expr = _mismatch() & translation_request(instruction_expr(), pl.col("task"))
-    translation_exempt = (
-        int(kept_before.select(exempt_expr.fill_null(False).sum()).item()) if config.mismatch else 0
-    )
+    translation_exempt = int(kept_before.select(_exempted(config).fill_null(False).sum()).item())
 
     frame = record_failures(frame, combined).drop(SHORT_MISMATCH, strict=False)
     newly = frame["drop_reason"].filter(was_kept)

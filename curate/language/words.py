@@ -32,10 +32,13 @@ from itertools import repeat
 from typing import Final
 
 import numpy as np
+import regex
 from wordfreq import available_languages, get_frequency_dict, tokenize
 
 from curate.language.scripts import GROUP_LANGUAGES
 
+_CAPITALS: Final = regex.compile(r"\b\p{Lu}{2,4}\b")  # two to four capitals: the length of acronyms
+_WORDS: Final = regex.compile(r"\b\p{L}+\b")
 WORDLIST: Final = "small"  # every word with frequency >= 1e-6, for 42 languages
 FLOOR: Final = 1e-6  # additive smoothing = the lists' cut
 # winnow/langdetect code → wordfreq list where the names differ (wordfreq's "sh" is Serbo-Croatian).
@@ -70,7 +73,15 @@ def frequencies(name: str) -> dict[str, float]:
 
 
 def text_tokens(text: str) -> list[str]:
-    """wordfreq's tokens of `text` (no language, so no segmenter)."""
+    """wordfreq's tokens of `text` (no language, so no segmenter), without the acronyms of a mixed-case text.
+
+    An all-capitals word ("AI", "NASA") in a text written in lower case is a name or an acronym, and its
+    lower-case form may be a common word of another language ("ai" is Romanian for "you have"); langdetect
+    skips such words' n-grams for the same reason. In a text mostly in capitals they are its words.
+    """
+    capitals = _CAPITALS.findall(text)
+    if capitals and 2 * len(capitals) < len(_WORDS.findall(text)):
+        text = _CAPITALS.sub(" ", text)
     return tokenize(text, "und")
 
 

@@ -168,3 +168,19 @@ def test_letter_share_has_no_length_floor() -> None:
     assert shares[0] == 1.0
     assert shares[1] == 15.0 / 20.0  # 5 Han characters x 3 weighted letters vs 5 Latin letters
     assert shares[2:] == [None, None]
+
+
+def test_translation_material_may_be_in_any_language(tmp_path: Path) -> None:
+    german = "Legen Sie die Füße nicht auf die Instrumententafel, und schnallen Sie sich immer an."
+    frame = frame_from_rows(
+        [
+            _row("translate", f"{german}\n\nCould you please translate this to English?", EN_REPLY),
+            _row("german", f"{german} Was bedeutet das?", "Das bedeutet, dass man vorsichtig fahren soll."),
+        ]
+    )
+    config = _config({"fields": {"instruction": {"allowed": ["zh", "en"]}}})
+    ctx = StageContext(cache_dir=tmp_path, workers=1)
+    out = language_stage(with_ledger(frame), {"language": config}, ctx)
+    assert out["lang.instruction"].to_list() == ["de", "de"]
+    assert out["drop_reason"].to_list() == [None, "language_not_allowed"]
+    assert ctx.stats["language"]["translation_exempt"] == 1

@@ -116,3 +116,20 @@ def test_short_sentences(monkeypatch: pytest.MonkeyPatch) -> None:
         (5, "mk"),
         (14, "no"),
     ]
+
+
+def test_acronyms_of_a_mixed_case_text_are_not_words() -> None:
+    # "ai" is a frequent Romanian word; "AI" in an English instruction is an acronym
+    assert text_tokens("Create an AI chatbot") == ["create", "an", "chatbot"]
+    assert detect_texts(["Create an AI chatbot", "Write a SQL query that lists users"]) == ["en", "en"]
+    # a text mostly in capitals keeps them: they are its words
+    assert text_tokens("СЛЫШНЫ ЗВУКИ и НЫТЬЕ") == ["слышны", "звуки", "и", "нытье"]
+    # five capitals or more are words, not acronyms
+    assert text_tokens("BUYER BEWARE in Toronto and Ottawa") == [
+        "buyer",
+        "beware",
+        "in",
+        "toronto",
+        "and",
+        "ottawa",
+    ]
