@@ -101,11 +101,13 @@ PRECISION: dict[str, tuple[int, int, str]] = {
         "All carry the next task ('##', 'N. 说明：… N.输入：… N.输出：', '11. 指令：').",
     ),
     "references_unseen_content.input": (
-        14,
+        29,
         30,
-        "Every miss but one is a GPTeacher toolformer row whose URL input is the argument of a request() tool "
-        "call (by design of that set); on the other sets 14/15 (the miss: 'block this website' with the URL "
-        "as the object). Do not run this rule on tool-use data.",
+        "Re-read in session 3: a URL-only input that the reply writes out (code or a tool call that fetches "
+        "it, as GPTeacher toolformer's request('…')) is no longer flagged, which removed 161 of the 162 "
+        "GPTeacher flags behind the earlier 14/30. Miss: 'output the domain of this URL' (the address is all "
+        "the task needs). Hits: summaries, titles, reviews and descriptions of articles, videos and paintings "
+        "behind a link the model never saw (carbonz0), one answered from the file name (Van_Gogh_018.jpg).",
     ),
     "references_unseen_content.instruction": (
         12,

@@ -34,10 +34,15 @@ def max_html_ratio(
     max_ratio: Annotated[float, RATIO] = 0.3,
     min_chars: Annotated[int, NON_NEGATIVE] = 20,
 ) -> Check:
-    """Share of characters outside fenced code that are inside HTML tags or entities (&nbsp;, &#39;)."""
+    """Share of characters outside fenced code that are inside HTML tags or entities (&nbsp;, &#39;).
+
+    A text that opens and closes with a tag is markup on purpose (the page or form an instruction asked for,
+    often without a code fence in Code Alpaca), not residue of a scraped page: it is not judged."""
     text = prose(text)
+    trimmed = text.str.strip_chars()
+    markup = trimmed.str.starts_with("<") & trimmed.str.ends_with(">")
     tag_chars = text.str.extract_all(HTML_PATTERN).list.eval(pl.element().str.len_chars()).list.sum()
-    metric = guarded(ratio(tag_chars, chars(text)), text, min_chars)
+    metric = pl.when(~markup).then(guarded(ratio(tag_chars, chars(text)), text, min_chars))
     return metric_check(metric, max_ratio, "max", span=text.str.extract(HTML_PATTERN, 0))
 
 

@@ -8,7 +8,7 @@ from typing import Final
 import polars as pl
 
 from curate.checks.registry import Check, check
-from curate.checks.textexpr import contains_any
+from curate.checks.textexpr import contains_any, field_text
 
 # Alpaca's generator glued the next task onto a reply: "\n##\n18. Instruction: …\n18. Input:\n…".
 MERGED_INSTRUCTIONS: Final = (
@@ -55,5 +55,14 @@ def merged_instructions(text: pl.Expr) -> Check:
 
 @check("references_unseen_content")
 def references_unseen_content(text: pl.Expr) -> Check:
-    """Fails text that is only a URL or points at a picture, file or figure the model cannot see."""
-    return Check(fails=contains_any(text, UNSEEN_PARTS), span=text.str.extract(f"({UNSEEN_CONTENT})", 1))
+    """Fails text that is only a URL the reply does not use, or points at a picture, file or figure the model
+    cannot see. A reply that writes the link out (code that fetches or parses it: "fetch('https://…')")
+    needed the address, not the page behind it."""
+    url_only = text.str.contains(UNSEEN_PARTS[0])
+    link = pl.when(url_only).then(text.str.strip_chars().str.strip_chars("<>"))  # null elsewhere: no search
+    used = field_text("response").str.contains(link, literal=True).fill_null(False)
+    bare_link = url_only & ~used
+    return Check(
+        fails=bare_link | contains_any(text, UNSEEN_PARTS[1:]),
+        span=text.str.extract(f"({UNSEEN_CONTENT})", 1),
+    )

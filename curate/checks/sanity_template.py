@@ -1,6 +1,8 @@
 """Template slots left unfilled in a text: "{{name}}", "[INSERT …]", "[Your Name]", "<your name>", "【姓名】".
 
-Code is left out first (a Jinja or Handlebars template inside a code block is an answer, not a slot).
+Code is left out first (a Jinja or Handlebars template inside a code block is an answer, not a slot), and so
+are code lines outside fences where a slot was found (`{{book.title}}` in an Angular template, `[name, grade]`
+in a JavaScript loop: Code Alpaca answers are code without fences).
 Overlaps with `placeholder_text` (garbage family) on "{{var}}" and "[insert …]"; this one is narrower (slots
 only, no TODO/lorem) and knows the bracketed form letters and e-mails leave behind ("[Company Name]").
 """
@@ -13,6 +15,7 @@ import polars as pl
 
 from curate.checks.registry import Check, check
 from curate.checks.sanity_text import without_code
+from curate.code_lines import without_code_lines
 
 TEMPLATE_SLOT: Final = (
     r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}"
@@ -28,4 +31,19 @@ TEMPLATE_SLOT: Final = (
 def unfilled_template(text: pl.Expr) -> Check:
     """Fails text outside code that still holds a template slot ({{name}}, [INSERT], <your name>, 【姓名】)."""
     prose = without_code(text)
-    return Check(fails=prose.str.contains(TEMPLATE_SLOT), span=prose.str.extract(f"({TEMPLATE_SLOT})", 1))
+    # Code lines are blanked only where a slot was found (rare rows: the regex passes cost nothing). The
+    # "{{name}}" and "<your name>" slots are hidden from them meanwhile: a line with a brace or one opening
+    # with a tag counts as code.
+    found = pl.when(prose.str.contains(TEMPLATE_SLOT)).then(prose)
+    hidden = found.str.replace_all(r"\{\{(\s*[A-Za-z_][\w.]*\s*)\}\}", "⟦${1}⟧").str.replace_all(
+        r"(?i)<(\s*(?:your|insert|enter)\b[^>\n]{0,40})>", "⟪${1}⟫"
+    )
+    prose = (
+        without_code_lines(hidden)
+        .str.replace_all(r"⟦([^⟧\n]*)⟧", "{{${1}}}")
+        .str.replace_all(r"⟪([^⟫\n]*)⟫", "<${1}>")
+    )
+    return Check(
+        fails=prose.str.contains(TEMPLATE_SLOT).fill_null(False),
+        span=prose.str.extract(f"({TEMPLATE_SLOT})", 1),
+    )

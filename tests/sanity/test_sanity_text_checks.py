@@ -99,6 +99,16 @@ def test_references_unseen_content_on_input_zh_en() -> None:
     assert _fails("references_unseen_content", "input", rows[:2] + rows[6:7]) == [True, True, False]
 
 
+def test_a_link_the_reply_writes_out_is_not_unseen_content() -> None:
+    url = "https://jsonplaceholder.typicode.com/posts"
+    rows = [
+        _sft("Fetch the posts with JavaScript.", f"fetch('{url}')\n  .then(r => r.json())", url),
+        _sft("用 Python 获取这个网址的内容。", f"import requests\nrequests.get('{url}')", f"<{url}>"),
+        _sft("Summarize the given article.", "The article is about politics.", url),  # the page is unseen
+    ]
+    assert _fails("references_unseen_content", "input", rows) == [False, False, True]
+
+
 def test_truncated_response_zh_en() -> None:
     replies = [
         "Here is the code:\n```python\nprint(1)",
@@ -135,6 +145,16 @@ def test_unfilled_template_zh_en() -> None:
         "你好，我是小助手。",
     ]
     assert _replies("unfilled_template", replies) == [True, True, True, True, False, False, False]
+
+
+def test_unfilled_template_leaves_unfenced_code_alone() -> None:
+    replies = [
+        "for (const [name, grade] of Object.entries(grades)) {\n  top = name;\n}",  # a JavaScript loop
+        '<ul>\n  <li *ngFor="let book of books">{{book.title}}</li>\n</ul>',  # an Angular template
+        "Here is the letter.\n\nBest regards,\n[Your Name]",  # a letter still signed with a slot
+        "亲爱的教授，\n\n这是我的作业。\n\n[您的姓名]",
+    ]
+    assert _replies("unfilled_template", replies) == [False, False, True, True]
 
 
 def test_text_check_on_messages_fails_row_when_any_message_fails() -> None:
