@@ -39,8 +39,7 @@ def max_html_ratio(
     A text that opens and closes with a tag is markup on purpose (the page or form an instruction asked for,
     often without a code fence in Code Alpaca), not residue of a scraped page: it is not judged."""
     text = prose(text)
-    trimmed = text.str.strip_chars()
-    markup = trimmed.str.starts_with("<") & trimmed.str.ends_with(">")
+    markup = text.str.contains(r"^\s*<") & text.str.contains(r">\s*$")  # anchored: no copy of the text
     tag_chars = text.str.extract_all(HTML_PATTERN).list.eval(pl.element().str.len_chars()).list.sum()
     metric = pl.when(~markup).then(guarded(ratio(tag_chars, chars(text)), text, min_chars))
     return metric_check(metric, max_ratio, "max", span=text.str.extract(HTML_PATTERN, 0))

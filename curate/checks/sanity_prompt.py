@@ -59,7 +59,8 @@ def references_unseen_content(text: pl.Expr) -> Check:
     cannot see. A reply that writes the link out (code that fetches or parses it: "fetch('https://…')")
     needed the address, not the page behind it."""
     url_only = text.str.contains(UNSEEN_PARTS[0])
-    link = pl.when(url_only).then(text.str.strip_chars().str.strip_chars("<>"))  # null elsewhere: no search
+    # elsewhere the link is "" (found at once; null would not spare the search, see unfilled_template)
+    link = pl.when(url_only).then(text).otherwise(pl.lit("")).str.strip_chars().str.strip_chars("<>")
     used = field_text("response").str.contains(link, literal=True).fill_null(False)
     bare_link = url_only & ~used
     return Check(

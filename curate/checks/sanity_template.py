@@ -31,10 +31,11 @@ TEMPLATE_SLOT: Final = (
 def unfilled_template(text: pl.Expr) -> Check:
     """Fails text outside code that still holds a template slot ({{name}}, [INSERT], <your name>, 【姓名】)."""
     prose = without_code(text)
-    # Code lines are blanked only where a slot was found (rare rows: the regex passes cost nothing). The
+    # Code lines are blanked only where a slot was found (rare rows): the others become "" rather than
+    # null, since Polars' regex passes cost as much on a null-masked column as on the full one. The
     # "{{name}}" and "<your name>" slots are hidden from them meanwhile: a line with a brace or one opening
     # with a tag counts as code.
-    found = pl.when(prose.str.contains(TEMPLATE_SLOT)).then(prose)
+    found = pl.when(prose.str.contains(TEMPLATE_SLOT)).then(prose).otherwise(pl.lit(""))
     hidden = found.str.replace_all(r"\{\{(\s*[A-Za-z_][\w.]*\s*)\}\}", "⟦${1}⟧").str.replace_all(
         r"(?i)<(\s*(?:your|insert|enter)\b[^>\n]{0,40})>", "⟪${1}⟫"
     )
@@ -44,6 +45,6 @@ def unfilled_template(text: pl.Expr) -> Check:
         .str.replace_all(r"⟪([^⟫\n]*)⟫", "<${1}>")
     )
     return Check(
-        fails=prose.str.contains(TEMPLATE_SLOT).fill_null(False),
+        fails=prose.str.contains(TEMPLATE_SLOT),
         span=prose.str.extract(f"({TEMPLATE_SLOT})", 1),
     )

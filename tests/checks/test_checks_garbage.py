@@ -118,7 +118,7 @@ def test_html_ratio_and_markdown_residue() -> None:
         "hi <div><p>there</p></div>",
         "<p>你好</p>&nbsp;",
         "use the <b> tag for bold text in HTML pages",
-        "<form>\n  <input type=\"text\" name=\"name\">\n</form>",  # a page or form asked for: markup on purpose
+        '<form>\n  <input type="text" name="name">\n</form>',  # a page or form asked for: markup on purpose
     ]
     out = run_check("max_html_ratio", {"max_ratio": 0.5, "min_chars": 5}, replies)
     assert metric(out, "max_html_ratio") == [round(18 / 26, 4), round(13 / 15, 4), round(3 / 43, 4), None]
