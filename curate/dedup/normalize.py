@@ -11,7 +11,13 @@ from typing import Final
 
 import polars as pl
 
-from curate.record import all_text_expr, input_expr, instruction_expr, response_expr
+from curate.record import (
+    all_text_expr,
+    input_expr,
+    instruction_expr,
+    message_contents_expr,
+    response_expr,
+)
 
 # Letters of scripts written without spaces between words (Han, kana) and Hangul, shingled by character.
 CJK_PATTERN: Final = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]"
@@ -25,12 +31,29 @@ def _first_user_turn() -> pl.Expr:
     return users.list.first()
 
 
+def _prompt_turns() -> pl.Expr:
+    """Every turn up to and including the last user turn, joined by newlines: the context the final reply
+    answers. Two chats that end on the same "Thanks!" or "continue" are not the same prompt."""
+    roles = pl.col("messages").list.eval(pl.element().struct.field("role"))
+    last_user = roles.list.eval(pl.int_range(pl.len()).filter(pl.element() == "user")).list.last()
+    return message_contents_expr().list.head(last_user + 1).list.join("\n")
+
+
+def _instruction_input() -> pl.Expr:
+    """instruction + input; with more than one user turn, the whole conversation up to the last of them."""
+    user_turns = pl.col("messages").list.eval(pl.element().struct.field("role") == "user").list.sum()
+    instruction = pl.when(user_turns > 1).then(_prompt_turns()).otherwise(instruction_expr())
+    joined = pl.concat_str([instruction, input_expr()], separator="\n", ignore_nulls=True)
+    # null (not "") without either, so that a pretrain row falls back to its text
+    return pl.when(instruction.is_null() & input_expr().is_null()).then(None).otherwise(joined)
+
+
 def key_expr(key: str) -> pl.Expr:
     """The raw text a dedup key names (null when the row has none). Pretrain rows fall back to `text`."""
     if key == "instruction":
         expr = instruction_expr()
     elif key == "instruction_input":
-        expr = pl.concat_str([instruction_expr(), input_expr()], separator="\n", ignore_nulls=True)
+        expr = _instruction_input()
     elif key == "first_user_turn":
         expr = _first_user_turn()
     elif key == "conversation":

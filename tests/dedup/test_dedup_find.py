@@ -95,6 +95,30 @@ def test_exact_only_and_punctuation_blind() -> None:
     assert out["dup_reason"].to_list() == [None, "exact_duplicate", "exact_duplicate"]
 
 
+def _chat(row_id: str, *turns: str) -> dict[str, Any]:
+    roles = ["user", "assistant"] * len(turns)
+    return {
+        "id": row_id,
+        "kind": "sft",
+        "messages": [{"role": r, "content": t} for r, t in zip(roles, turns, strict=False)],
+    }
+
+
+def test_chats_that_end_on_the_same_words_are_not_duplicates() -> None:
+    frame = frame_from_rows(
+        [
+            _chat("poem", "Write a poem about the sea.", "Waves...", "Thanks!", "You're welcome."),
+            _chat("joke", "Tell me a joke about cats.", "Why did...", "Thanks!", "You're welcome."),
+            _chat("again", "Write a poem about the sea.", "Waves...", "Thanks!", "Glad you liked it."),
+            {"id": "doc1", "kind": "pretrain", "text": "The same document."},
+            {"id": "doc2", "kind": "pretrain", "text": "The same document."},
+        ]
+    )
+    out, _ = find_duplicates(frame, DedupConfig(near=NearConfig(enabled=False), keep="first_seen"), workers=1)
+    # the whole conversation up to the last user turn is the key; a pretrain row's key is its text
+    assert out["dup_reason"].to_list() == [None, None, "exact_duplicate", None, "exact_duplicate"]
+
+
 def test_near_only_reports_copies_as_near() -> None:
     out, _ = find_duplicates(corpus(), DedupConfig(exact=False, keep="first_seen"), workers=1)
     assert out["dup_reason"].to_list() == [
