@@ -4,7 +4,7 @@ stops mid-sentence or mid-word.
 "Mid-sentence" is judged only where it is clear: the reply is prose that elsewhere ends its sentences, its
 last line is long, and that line stops on a comma or a bare word (English: a lowercase letter or a
 function word such as "the"/"and"; Chinese: a Han character, "，" or "、"). Titles, list items, poems with
-short lines, one-word answers and code do not meet those conditions. Two endings need no other sentence to
+short lines, one-word answers, worked results ("… = 41 inches") and code do not meet those conditions. Two endings need no other sentence to
 show the reply is prose: a long line stopping on an article or "and"/"of"/"to" (no sentence ends there),
 and a Chinese clause opened by a conjunction after a comma and cut ("…，然后").
 """
@@ -36,8 +36,13 @@ ENDS_ON_FUNCTION_WORD: Final = (
 ENDS_ON_COMMA: Final = r"[,，、:：]$|\p{L}[-–]$"  # a hyphen after a letter: a word cut in two
 # List items and outline entries end without a full stop by design.
 LIST_ITEM: Final = r"^(?:[-*•·+]|\d+[.、)．]|[A-Za-z][.)]\s|[A-Za-z]\d*[:：]|[一二三四五六七八九十]+[、.．])"
-# A line that ends complete without a full stop: hashtags, or a quotation's attribution ("… ” —— 马登").
-COMPLETE_ENDING: Final = r"[#＃]\S+$|——|[\"”]\s*[-—–]"
+# A line that ends complete without a full stop: hashtags, a quotation's attribution ("… ” —— 马登"), or
+# a worked result ("Together, they made 192+240 = $432.00 for the team": GSM8K's answers end so).
+COMPLETE_ENDING: Final = (
+    r"[#＃]\S+$|——|[\"”]\s*[-—–]"
+    # the result and its unit or phrase, with no operator, comma or colon after it ("= 40 ×，然后" is cut)
+    r"|=\s*[-+]?[$€£¥]?\d[\d,.]*[^\n=×*+,，、:：(（]*$"
+)
 # Lowercase only: "… 等级：A" and the notes "G A" end on a capital letter, complete.
 DANGLING_EN: Final = r"[ \t](?:the|a|an|and|of|to)$"
 DANGLING_ZH: Final = r"[，,](?:然后|并且|而且|但是|因为|所以|以及|或者)$"

@@ -130,8 +130,11 @@ def test_truncated_response_zh_en() -> None:
         "最近的发展确实非常了不起！人工智能的发展速度之快令人惊叹。 #AI #创新",
         "“生活是一个笑话，一点都不好笑。” ——匿名",
         "步骤如下。\n- 第一步：准备材料和工具并检查",
+        # GSM8K's answers end on their worked result, with no full stop
+        "They sold 120 at $2.00 each.\nTogether, they made 192+240 = $432.00 for the little league team",
+        "Penny's snake is 29 inches.\nSo we get j = 29 inches + 12 inches = 41 inches",
     ]
-    assert _replies("truncated_response", replies) == [True] * 8 + [False] * 11
+    assert _replies("truncated_response", replies) == [True] * 8 + [False] * 13
 
 
 def test_unfilled_template_zh_en() -> None:
