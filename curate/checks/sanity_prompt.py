@@ -29,8 +29,9 @@ _SEEN_AS: Final = (
     r"(?:attached|above|below|following|provided|given|this|these|shown)\s+"
     r"(?:image|picture|photo|photograph|graph|chart|diagram|figure|screenshot|video|audio|recording|drawing)"
 )
+BARE_LINK: Final = r"(?i)^\s*<?(?:https?://|www\.)\S+>?\s*$"
 UNSEEN_PARTS: Final[tuple[str | tuple[str, str], ...]] = (
-    r"(?i)^\s*<?(?:https?://|www\.)\S+>?\s*$",
+    BARE_LINK,
     r"(?i)<\s*(?:picture|image|photo|img|video|audio|file|attachment|graph|chart|diagram)\b[^>\n]{0,30}>",
     r"(?i)\[\s*(?:picture|image|photo|img|video|audio|attachment|graph|chart|diagram)\b[^\]\n]{0,30}\]",
     (rf"(?i)\b{_SEEN_AS}s?\b", f"(?i){_SEEN_AS}"),
@@ -58,7 +59,7 @@ def references_unseen_content(text: pl.Expr) -> Check:
     """Fails text that is only a URL the reply does not use, or points at a picture, file or figure the model
     cannot see. A reply that writes the link out (code that fetches or parses it: "fetch('https://…')")
     needed the address, not the page behind it."""
-    url_only = text.str.contains(UNSEEN_PARTS[0])
+    url_only = text.str.contains(BARE_LINK)
     # elsewhere the link is "" (found at once; null would not spare the search, see unfilled_template)
     link = pl.when(url_only).then(text).otherwise(pl.lit("")).str.strip_chars().str.strip_chars("<>")
     used = field_text("response").str.contains(link, literal=True).fill_null(False)
