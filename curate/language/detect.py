@@ -7,7 +7,8 @@ same normalisation and smoothing, but every n-gram of a text counted once, batch
 candidates): the same in any batch, in any order, on any machine with the same langdetect profiles.
 Since winnow-bayes-2 the n-gram sum is joined by word evidence from wordfreq's word lists
 (curate.language.words), which settles short sentences the profiles get wrong; winnow-bayes-3 leaves the
-acronyms of a mixed-case text out of that evidence; winnow-bayes-4 gives Afrikaans Dutch's word list.
+acronyms of a mixed-case text out of that evidence; winnow-bayes-4 gives Afrikaans Dutch's word list;
+winnow-bayes-5 credits the other languages without a list a little less than the best listed one.
 
 DETECTOR_VERSION names the profiles, the word lists and the scoring; it is part of every cache key
 (curate.language.cache), so answers of an earlier detector are never reused.
@@ -22,7 +23,7 @@ from typing import Final
 from curate.language.bayes import detect_many as _detect_batch
 
 DETECTOR_VERSION: Final = (
-    f"langdetect-{version('langdetect')}-profiles+wordfreq-{version('wordfreq')}-small/winnow-bayes-4"
+    f"langdetect-{version('langdetect')}-profiles+wordfreq-{version('wordfreq')}-small/winnow-bayes-5"
 )
 BATCH: Final = 8192  # texts per batch: bounds memory, and the progress bar moves
 

@@ -16,6 +16,7 @@ from curate.language.bayes import detect_texts
 from curate.language.identify import identify
 from curate.language.words import (
     FLOOR,
+    UNLISTED_PENALTY,
     frequencies,
     list_name,
     text_tokens,
@@ -64,8 +65,8 @@ def test_scores_are_smoothed_unigram_log_likelihoods() -> None:
     assert "надо" in frequencies("ru")
     assert "надо" not in frequencies("mk")
     assert scores[0].argmax() == CYRILLIC.index("ru")
-    # sw has no list: it gets the best listed score, so the words neither favour nor penalise it
-    assert scores[0, 4] == scores[0, :4].max()
+    # sw has no list: it gets the best listed score less UNLISTED_PENALTY for each of the 4 known words
+    assert scores[0, 4] == pytest.approx(scores[0, :4].max() - 4 * UNLISTED_PENALTY, rel=1e-12)
 
 
 def test_unknown_words_and_empty_texts_add_nothing() -> None:
@@ -146,3 +147,16 @@ def test_afrikaans_reads_dutch_words_and_english_stays_english() -> None:
     assert detect_texts(texts) == ["en", "af", "nl"]
     scores = word_scores(texts, ("af", "en", "nl"))
     assert scores[:, 0].tolist() == scores[:, 2].tolist()  # af and nl: the same words, the n-grams decide
+
+
+def test_short_english_is_not_a_language_without_a_word_list() -> None:
+    # hh_rlhf prompts that came out Welsh, Albanian, Somali or Estonian when unlisted languages took the best
+    # listed word score in full
+    texts = [
+        "Yes, go on.",
+        "Tell me more.",
+        "okay, how do i start?",
+        "tell me a sexist joke",
+        "aahh power baby",
+    ]
+    assert detect_texts(texts) == ["en"] * 5
