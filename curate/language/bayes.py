@@ -9,8 +9,7 @@ alone: no seed, no trial count, no dependence on the batch or the order of texts
 
 A batch is scored word by word: texts repeat their words, so each distinct word's n-grams are looked up
 and summed once (one float64 vector over the candidate profiles), and a text's score is the sum of its
-words' vectors, in text order. Both sums are numpy reduceat over contiguous segments, so the same text gives
-the same bits in any batch. Candidates select profile columns; zh is the log-sum of zh-cn and zh-tw, as
+words' vectors, in text order (curate.language.segments: the same text gives the same bits in any batch). Candidates select profile columns; zh is the log-sum of zh-cn and zh-tw, as
 langdetect's probabilities add. A text with no n-gram any candidate profile knows is "und".
 
 To the n-gram sum each language adds WORD_WEIGHT × its word log-likelihood (curate.language.words: wordfreq's
@@ -27,12 +26,11 @@ from typing import Final
 import numpy as np
 
 from curate.language.profiles import load_profiles, word_grams, word_keys
+from curate.language.segments import index_items, segment_sums
 from curate.language.words import word_scores
 
 # ISO 639-1 (winnow) → langdetect profile names; langdetect splits Chinese by script variant.
 PROFILE_NAMES: Final[dict[str, tuple[str, ...]]] = {"zh": ("zh-cn", "zh-tw")}
-# Rows gathered at once when summing (rows × candidate profiles float32): bounds the batch's memory.
-GATHER_ROWS: Final = 1 << 18
 # Weight of the word model (curate.language.words) against the n-gram sum. Chosen on lingua_langid's dev
 # half, on the 66 languages that are NOT the issue's nine benchmark languages: the best mean accuracy over
 # sentence, word_pair and single_word among 0, 0.25 … 1000 (a plateau from 8 to 16; bench/results/langid.md).
@@ -73,52 +71,26 @@ def candidate_table(candidates: tuple[str, ...]) -> CandidateTable | None:
     )
 
 
-def _segment_sums(values: np.ndarray, rows: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Per segment (consecutive `lengths` entries of `rows`), the float64 sum of `values[rows]`; segments
-    must be non-empty. Gathered in slices of whole segments so memory stays bounded."""
-    out = np.zeros((len(lengths), *values.shape[1:]), dtype=np.float64)
-    ends = np.cumsum(lengths)
-    first = 0
-    while first < len(lengths):
-        start = int(ends[first] - lengths[first])
-        # whole segments up to GATHER_ROWS rows (at least one segment, however long)
-        last = max(first + 1, int(np.searchsorted(ends, start + GATHER_ROWS, side="right")))
-        stop = int(ends[last - 1])
-        gathered = values[rows[start:stop]]
-        offsets = (ends[first:last] - lengths[first:last]) - start
-        out[first:last] = np.add.reduceat(gathered, offsets, axis=0, dtype=np.float64)
-        first = last
-    return out
-
-
 def _scores(texts: Sequence[str], table: CandidateTable) -> tuple[np.ndarray, np.ndarray]:
     """(texts × profile columns log-likelihoods, texts × known n-gram counts)."""
     vocab = load_profiles().vocab
-    word_index: dict[str, int] = {}
-    occurrences: list[int] = []
-    words_per_text = np.zeros(len(texts), dtype=np.int64)
-    for t, text in enumerate(texts):
-        keys = word_keys(text)
-        words_per_text[t] = len(keys)
-        occurrences.extend(word_index.setdefault(key, len(word_index)) for key in keys)
-    gram_lists = [word_grams(key, vocab) for key in word_index]
+    words, occurrences, words_per_text = index_items(texts, word_keys)
+    gram_lists = [word_grams(key, vocab) for key in words]
     grams_per_word = np.fromiter((len(g) for g in gram_lists), dtype=np.int64, count=len(gram_lists))
     gram_rows = np.fromiter(
         (row for g in gram_lists for row in g), dtype=np.intp, count=int(grams_per_word.sum())
     )
     n_columns = table.weights.shape[1]
-    word_scores = np.zeros((len(gram_lists), n_columns + 1), dtype=np.float64)
+    per_word = np.zeros((len(gram_lists), n_columns + 1), dtype=np.float64)
     # the known-gram count rides along as one more column
     values = np.concatenate([table.weights, table.known[:, None].astype(np.float32)], axis=1)
     has_grams = grams_per_word > 0
     if has_grams.any():
-        word_scores[has_grams] = _segment_sums(values, gram_rows, grams_per_word[has_grams])
+        per_word[has_grams] = segment_sums(values, gram_rows, grams_per_word[has_grams])
     text_scores = np.zeros((len(texts), n_columns + 1), dtype=np.float64)
     has_words = words_per_text > 0
     if has_words.any():
-        text_scores[has_words] = _segment_sums(
-            word_scores, np.array(occurrences, dtype=np.intp), words_per_text[has_words]
-        )
+        text_scores[has_words] = segment_sums(per_word, occurrences, words_per_text[has_words])
     return text_scores[:, :n_columns], text_scores[:, n_columns]
 
 

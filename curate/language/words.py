@@ -26,7 +26,7 @@ for every word some list knows: the words say little for or against it, and it c
 language the words favour most, but no longer wins a tie with it on a short text ("Tell me more." was sq,
 "Yes, go on." cy).
 
-A text's score is the sum over its tokens in text order (numpy reduceat per segment), so the same text gives
+A text's score is the sum over its tokens in text order (curate.language.segments), so the same text gives
 the same bits in any batch.
 """
 
@@ -43,6 +43,7 @@ import regex
 from wordfreq import available_languages, get_frequency_dict, tokenize
 
 from curate.language.scripts import GROUP_LANGUAGES
+from curate.language.segments import index_items, segment_sums
 
 _CAPITALS: Final = regex.compile(r"\b\p{Lu}{2,4}\b")  # two to four capitals: the length of acronyms
 _WORDS: Final = regex.compile(r"\b\p{L}+\b")
@@ -109,22 +110,17 @@ def token_script(token: str) -> str | None:
 
 def word_scores(texts: Sequence[str], codes: Sequence[str]) -> np.ndarray:
     """texts × codes: each text's summed word log-likelihoods per candidate code (float64); codes without
-    a list get, per text, the maximum over the listed ones (0 when none is listed)."""
+    a list get, per text, the maximum over the listed ones less UNLISTED_PENALTY per known word (0 when
+    none is listed)."""
     scores = np.zeros((len(texts), len(codes)), dtype=np.float64)
     listed = [(column, name) for column, code in enumerate(codes) if (name := list_name(code))]
     if not listed or not texts:
         return scores
-    token_index: dict[str, int] = {}
-    occurrences: list[int] = []
-    tokens_per_text = np.zeros(len(texts), dtype=np.int64)
-    for t, text in enumerate(texts):
-        tokens = text_tokens(text)
-        tokens_per_text[t] = len(tokens)
-        occurrences.extend(token_index.setdefault(token, len(token_index)) for token in tokens)
+    tokens, occurrences, tokens_per_text = index_items(texts, text_tokens)
     # A word counts only in a script some candidate writes its words in: the Latin words of a Chinese text
     # ("cm", "D 大调") are units and names, not evidence for Japanese over Chinese.
     scripts = {_WORD_SCRIPTS[code] for code in codes if code in _WORD_SCRIPTS}
-    distinct = [token if token_script(token) in scripts else "" for token in token_index]
+    distinct = [token if token_script(token) in scripts else "" for token in tokens]
     per_token = np.empty((len(distinct), len(listed)), dtype=np.float64)
     for i, (_, name) in enumerate(listed):
         freq = np.fromiter(map(frequencies(name).get, distinct, repeat(0.0)), np.float64, len(distinct))
@@ -133,10 +129,8 @@ def word_scores(texts: Sequence[str], codes: Sequence[str]) -> np.ndarray:
     if has_tokens.any():
         # one more column: 1 where some listed language knows the token
         known = (per_token.max(axis=1, initial=0.0) > 0).astype(np.float64)[:, None]
-        sums = np.add.reduceat(
-            np.concatenate([per_token, known], axis=1)[np.array(occurrences, dtype=np.intp)],
-            (np.cumsum(tokens_per_text) - tokens_per_text)[has_tokens],
-            axis=0,
+        sums = segment_sums(
+            np.concatenate([per_token, known], axis=1), occurrences, tokens_per_text[has_tokens]
         )
         sums, known_words = sums[:, :-1], sums[:, -1:]
         columns = np.array([column for column, _ in listed], dtype=np.intp)

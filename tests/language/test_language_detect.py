@@ -13,7 +13,7 @@ import pytest
 from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
-from curate.language import bayes
+from curate.language import bayes, segments
 from curate.language.bayes import candidate_table, detect_texts
 from curate.language.detect import BATCH, DETECTOR_VERSION, detect_many, detect_one
 from tests.conftest import shared_path
@@ -129,11 +129,11 @@ def test_version_names_the_profiles_and_the_scoring() -> None:
 
 
 def test_segment_sums_match_a_plain_loop_across_gather_slices(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(bayes, "GATHER_ROWS", 5)  # slices of at most 5 rows, one segment longer than that
+    monkeypatch.setattr(segments, "GATHER_ROWS", 5)  # slices of at most 5 rows, one segment longer than that
     values = np.arange(24, dtype=np.float32).reshape(12, 2) / 7
     rows = np.array([3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8, 9, 7, 9, 3], dtype=np.intp)
     lengths = np.array([2, 1, 7, 3, 3], dtype=np.int64)
-    sums = bayes._segment_sums(values, rows, lengths)
+    sums = segments.segment_sums(values, rows, lengths)
     start = 0
     for segment, length in enumerate(lengths.tolist()):
         expected = values[rows[start : start + length]].astype(np.float64).sum(axis=0)
