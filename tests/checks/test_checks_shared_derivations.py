@@ -233,6 +233,14 @@ def _conversation(*turns: str | None) -> list[dict[str, str | None]]:
     return [{"role": ("user", "assistant")[i % 2], "content": t} for i, t in enumerate(turns)]
 
 
+def _assert_stage_fails_where(frame: pl.DataFrame, check: str, expected: pl.Expr) -> None:
+    """The checks stage fails exactly the rows where `expected` (the unscreened comparison) holds."""
+    config = parse_rules({"checks": [{"check": check}]}).sections["checks"]
+    out, _ = run_checks(frame, config, MetricCache(None))
+    want = frame.select(expected.fill_null(False)).to_series()
+    assert out["failed_rules"].list.len().cast(pl.Boolean).to_list() == want.to_list()
+
+
 def test_repeated_turn_screen_keeps_every_decision(real: pl.DataFrame) -> None:
     """The opening screen of conversation_repeated_turn gives the values of the unscreened check."""
     from curate.checks.sanity_conversation import _with_turns
@@ -264,11 +272,8 @@ def test_repeated_turn_screen_keeps_every_decision(real: pl.DataFrame) -> None:
         )
         .list.any()
     )
-    config = parse_rules({"checks": [{"check": "conversation_repeated_turn"}]}).sections["checks"]
     for frame in (tiny, real.select("kind", "messages")):
-        out, _ = run_checks(frame, config, MetricCache(None))
-        want = frame.select(unscreened.fill_null(False)).to_series()
-        assert out["failed_rules"].list.len().cast(pl.Boolean).to_list() == want.to_list()
+        _assert_stage_fails_where(frame, "conversation_repeated_turn", unscreened)
     assert tiny.select(unscreened).to_series().to_list() == [
         None,
         False,
@@ -316,11 +321,8 @@ def test_echo_screen_keeps_every_decision(real: pl.DataFrame) -> None:
         | ((given.str.len_chars() > 0) & (reply == given)).fill_null(False)
         | ((ask.str.len_chars() >= 20) & reply.str.starts_with(ask)).fill_null(False)
     )
-    config = parse_rules({"checks": [{"check": "response_echoes_prompt"}]}).sections["checks"]
     for frame in (tiny, real.select("kind", "input", "chosen", "messages")):
-        out, _ = run_checks(frame, config, MetricCache(None))
-        want = frame.select(unscreened.fill_null(False)).to_series()
-        assert out["failed_rules"].list.len().cast(pl.Boolean).to_list() == want.to_list()
+        _assert_stage_fails_where(frame, "response_echoes_prompt", unscreened)
     assert tiny.select(unscreened).to_series().to_list() == [
         True,
         True,
