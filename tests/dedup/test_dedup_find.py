@@ -23,7 +23,7 @@ ZH_EDIT = "请用三句话解释为什么天空是蓝色的并举一个日常工
 OTHER = "List five prime numbers greater than one hundred and explain how you checked each of them"
 
 
-def sft(i: int, instruction: str, reply: str, source: str = "a.jsonl", **extra: Any) -> dict[str, Any]:
+def sft(i: int, instruction: str, reply: str = "r", source: str = "a.jsonl", **extra: Any) -> dict[str, Any]:
     return {
         "id": f"r{i}",
         "source": source,

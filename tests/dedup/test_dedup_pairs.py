@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import itertools
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import polars as pl
@@ -27,6 +26,7 @@ from curate.ledger import with_ledger
 from curate.record import frame_from_rows
 from curate.rulefile.problems import Problems
 from curate.stages import StageContext
+from tests.dedup.test_dedup_find import sft
 
 EN = "Write a short story about a brave knight who travels across the kingdom to rescue a dragon from an evil princess"
 EN_EDIT = "Write a short story about a brave knight who walks across the kingdom to rescue a dragon from an evil princess."
@@ -38,16 +38,6 @@ TEMPLATE = "Translate the following sentence into French and explain the grammar
 FILLERS = ["verb", "noun", "subject", "object", "clause", "tense", "article", "adverb"]
 
 PAIRS_ON = NearConfig(report_pairs=True)
-
-
-def sft(i: int, instruction: str, reply: str = "r") -> dict[str, Any]:
-    return {
-        "id": f"r{i}",
-        "source": "a.jsonl",
-        "line": i,
-        "kind": "sft",
-        "messages": [{"role": "user", "content": instruction}, {"role": "assistant", "content": reply}],
-    }
 
 
 def corpus() -> pl.DataFrame:

@@ -17,18 +17,9 @@ from curate.record import frame_from_rows
 from curate.rulefile.problems import Problems
 from curate.rulefile.sections import load_all_sections
 from curate.stages import StageContext, registered_stages
+from tests.dedup.test_dedup_find import sft
 
 EN = "Write a short story about a brave knight who travels across the kingdom to rescue a dragon from an evil princess"
-
-
-def sft(i: int, instruction: str, reply: str) -> dict[str, Any]:
-    return {
-        "id": f"r{i}",
-        "source": "a.jsonl",
-        "line": i,
-        "kind": "sft",
-        "messages": [{"role": "user", "content": instruction}, {"role": "assistant", "content": reply}],
-    }
 
 
 def test_section_is_registered_and_parses_settings() -> None:
