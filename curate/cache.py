@@ -26,6 +26,7 @@ from pathlib import Path
 import polars as pl
 
 from curate.atomic import atomic_open, atomic_path
+from curate.kernels import KERNELS_VERSION
 from curate.record import RECORD_SCHEMA
 
 CACHE_FORMAT = 1
@@ -76,8 +77,8 @@ def metric_identity(expr: pl.Expr, fallback: str, depends: str = "") -> str:
     of `depends`, the definitions of the temporary columns the expression reads."""
     try:
         definition = expr.meta.serialize(format="json")
-    except Exception:  # an expression with Python callbacks has no serialized form
-        definition = fallback
+    except Exception:  # an expression with Python callbacks (a compiled kernel) has no serialized form
+        definition = f"{fallback}|kernels={KERNELS_VERSION}"
     if depends:
         definition = f"{definition}|reads|{depends}"
     payload = f"{CACHE_FORMAT}|{pl.__version__}|{definition}".encode()

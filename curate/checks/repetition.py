@@ -7,10 +7,8 @@ measured in token characters (punctuation and spaces excluded).
 
 Cost: repetition statistics need every token of a text, which no single string expression gives. Texts
 below the cheap guards (`min_lines`, `min_chars`) are not judged (metric null) and are blanked *before*
-any splitting, so only long texts pay. The n-gram statistics (curate.checks.ngrams) run vectorized in
-numpy over all tokens of a batch, with the tokens shared between the n-gram rules of one field; they are
-wrapped in an elementwise `map_batches` because the work is a frame-level computation, not a per-row
-Python loop.
+any splitting, so only long texts pay. The n-gram statistics are one compiled pass per text
+(curate.kernels.ngrams), wrapped in an elementwise `map_batches`.
 """
 
 from __future__ import annotations
@@ -20,10 +18,10 @@ from typing import Annotated
 
 import polars as pl
 
-from curate.checks.ngrams import dup_ngram_share, top_ngram_share
 from curate.checks.params import NON_NEGATIVE, RATIO, THRESHOLD, Range
 from curate.checks.registry import Check, check
 from curate.checks.textexpr import metric_check
+from curate.kernels.ngrams import DUP, TOP, ngram_share_series
 
 _PARAGRAPH_BREAK = "\u0000"  # split marker; control characters never survive the mappers
 
@@ -83,7 +81,7 @@ def max_top_ngram_share(
     min_chars: Annotated[int, NON_NEGATIVE] = 200,
 ) -> Check:
     """Share of token characters in the most frequent n-gram's occurrences (Gopher: 0.20/0.18/0.16 for 2/3/4)."""
-    metric = functools.partial(top_ngram_share, n=n, min_tokens=min_tokens, min_chars=min_chars)
+    metric = functools.partial(ngram_share_series, mode=TOP, n=n, min_tokens=min_tokens, min_chars=min_chars)
     return metric_check(_batched(metric, text), max_share, "max")
 
 
@@ -96,5 +94,5 @@ def max_dup_ngram_share(
     min_chars: Annotated[int, NON_NEGATIVE] = 200,
 ) -> Check:
     """Share of token characters covered by n-grams seen earlier in the text (Gopher: 0.15 for 5 .. 0.10 for 10)."""
-    metric = functools.partial(dup_ngram_share, n=n, min_tokens=min_tokens, min_chars=min_chars)
+    metric = functools.partial(ngram_share_series, mode=DUP, n=n, min_tokens=min_tokens, min_chars=min_chars)
     return metric_check(_batched(metric, text), max_share, "max")

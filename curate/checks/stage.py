@@ -19,11 +19,11 @@ from typing import Any
 import polars as pl
 
 from curate.cache import MetricCache, handed_on_keys
-from curate.checks import ngrams
 from curate.checks.engine import BuiltRule, build_rule, field_columns
 from curate.checks.params import Threshold
 from curate.checks.section import ChecksConfig
 from curate.checks.textexpr import derived_columns
+from curate.kernels import KERNELS_VERSION
 from curate.ledger import record_failures, with_ledger
 from curate.stages import RuleSet, StageContext, stage
 
@@ -77,8 +77,8 @@ def preparation(config: ChecksConfig, rules: list[BuiltRule], *, spans_only: boo
 def _serialized(expr: pl.Expr) -> str:
     try:
         return expr.meta.serialize(format="json")
-    except Exception:  # an expression with Python callbacks has no serialized form
-        return str(expr)
+    except Exception:  # an expression with Python callbacks (a compiled kernel) has no serialized form
+        return f"{expr}|kernels={KERNELS_VERSION}"
 
 
 def reads(expr: pl.Expr) -> str:
@@ -272,10 +272,7 @@ def run_checks(
     prepare = preparation(config, rules)
     keys = handed_on_keys(frame)  # the mappers stage's, when it returned this frame
     frame = with_ledger(frame)
-    try:
-        values = metric_values(frame, rules, cache, prepare, keys)
-    finally:
-        ngrams.clear_memo()  # the shared n-gram tokens are only needed while metrics are computed
+    values = metric_values(frame, rules, cache, prepare, keys)
     # the metric columns join the frame; the yes/no flags are only read to record failures
     frame = frame.with_columns([c for c in values.get_columns() if not c.name.startswith(FLAG_PREFIX)])
     frame = record_rule_failures(frame, rules, values)

@@ -13,9 +13,8 @@ import polars as pl
 
 from curate.checks.params import NON_NEGATIVE, RATIO
 from curate.checks.registry import Check, check
-from curate.checks.textexpr import guarded, metric_check, non_space_chars, ratio
-
-SYMBOL_CLASS = r"[\p{Extended_Pictographic}\p{So}\x{FE0F}]"
+from curate.checks.textexpr import counted_ratio, metric_check
+from curate.kernels.unicode_classes import SYMBOL_CLASS
 
 
 @check("max_symbol_ratio")
@@ -25,6 +24,5 @@ def max_symbol_ratio(
     min_chars: Annotated[int, NON_NEGATIVE] = 20,
 ) -> Check:
     """Share of non-space characters that are emoji or other pictographic symbols (Gopher: 0.1)."""
-    symbols = text.str.len_chars() - text.str.replace_all(f"{SYMBOL_CLASS}+", "").str.len_chars()
-    metric = guarded(ratio(symbols, non_space_chars(text)), text, min_chars)
+    metric = counted_ratio(text, "symbols", min_chars)
     return metric_check(metric, max_ratio, "max", span=text.str.extract(f"{SYMBOL_CLASS}{{3,}}", 0))

@@ -1,4 +1,4 @@
-"""Derived columns (`__field.<name>|prose`, `…|nonspace`) give exactly the metrics of the plain expressions.
+"""Derived columns (`__field.<name>|prose`, `…|counts`) give exactly the metrics of the plain expressions.
 
 The checks stage reads fields from materialized columns and shares derived columns between rules; the
 same check built on a plain field expression computes everything inline. Both must agree, value for value,
@@ -29,13 +29,13 @@ RULES = [
 def test_derived_references_only_for_materialized_fields() -> None:
     assert prose(pl.col("__field.response")).meta.root_names() == ["__field.response|prose"]
     assert non_space_chars(prose(pl.col("__field.response"))).meta.root_names() == [
-        "__field.response|prose|nonspace"
+        "__field.response|prose|counts"
     ]
     assert prose(pl.col("text")).meta.root_names() == ["text"]  # any other column: a plain expression
     levels = derived_columns([non_space_chars(prose(pl.col("__field.response")))])
     assert [sorted(level) for level in levels] == [
         ["__field.response|prose"],
-        ["__field.response|prose|nonspace"],
+        ["__field.response|prose|counts"],
     ]
 
 

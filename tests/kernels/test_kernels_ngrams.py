@@ -1,5 +1,6 @@
-"""The vectorized n-gram statistics (curate.checks.ngrams) give exactly the values of the Polars
-implementation they replaced (kept below as the reference), on inline edge cases and on real zh/en replies.
+"""The compiled n-gram statistics (curate.kernels.ngrams) give exactly the values of the Polars
+implementation of commit 7e5b6ea (kept below as the reference; the numpy version in between gave the same),
+on inline edge cases and on real zh/en replies, and hand-computed values on tiny texts.
 """
 
 from __future__ import annotations
@@ -8,8 +9,8 @@ import polars as pl
 import pytest
 from conftest import shared_path
 
-from curate.checks import ngrams
-from curate.checks.textexpr import TOKEN_PATTERN
+from curate.kernels.ngrams import DUP, TOP, ngram_share_series
+from curate.kernels.unicode_classes import TOKEN_PATTERN
 
 _HASH_SEEDS = (0x6E67_7261, 0x6D73_0001)
 
@@ -98,17 +99,12 @@ EDGE_CASES = [
 
 
 def assert_same(texts: pl.Series, n: int, min_tokens: int, min_chars: int) -> None:
-    ngrams.clear_memo()
     params = {"n": n, "min_tokens": min_tokens, "min_chars": min_chars}
-    for old, new in (
-        (old_top_ngram_share, ngrams.top_ngram_share),
-        (old_dup_ngram_share, ngrams.dup_ngram_share),
-    ):
+    for old, mode in ((old_top_ngram_share, TOP), (old_dup_ngram_share, DUP)):
         expected = old(texts, **params)
-        got = new(texts, **params)
+        got = ngram_share_series(texts, mode=mode, **params)
         assert got.dtype == pl.Float64
         assert got.to_list() == expected.to_list(), (old.__name__, params)
-    ngrams.clear_memo()
 
 
 @pytest.mark.parametrize("n", [2, 3, 5, 10])
@@ -138,12 +134,29 @@ def test_ngram_shares_equal_reference_on_real_replies(n: int) -> None:
     assert_same(texts, n, 5, 0)
 
 
-def test_tokens_are_shared_only_between_equal_texts() -> None:
-    ngrams.clear_memo()
-    first = pl.Series("t", ["a b a b a b a b"])
-    second = pl.Series("t", ["a b c d e f g h"])
-    assert ngrams.top_ngram_share(first, n=2, min_tokens=0, min_chars=0).to_list() == [8 / 8]
-    assert ngrams.top_ngram_share(second, n=2, min_tokens=0, min_chars=0).to_list() == [2 / 8]
-    assert ngrams.tokenize(second, 0) is ngrams.tokenize(second.clone(), 0)
-    assert ngrams.tokenize(second, 0) is not ngrams.tokenize(second, 1)
-    ngrams.clear_memo()
+def shares(text: str, mode: int, n: int) -> float | None:
+    series = pl.Series("t", [text], dtype=pl.String)
+    return ngram_share_series(series, mode=mode, n=n, min_tokens=0, min_chars=0).item()
+
+
+def test_top_share_counts_token_characters_of_the_most_frequent_ngram() -> None:
+    # "a b" occurs 4 times (2 chars each) in 8 token chars; punctuation and spaces are not tokens
+    assert shares("a b a b, a b! a b", TOP, 2) == 8 / 8
+    # tokens ab, cd, ab, ef: every 2-gram once, the widest (4 chars) wins: 4 / 8
+    assert shares("ab cd ab ef", TOP, 2) == 4 / 8
+    # CJK: one token per character; 好的 ×3 = 6 of 7 characters
+    assert shares("好的好的好的吗", TOP, 2) == 6 / 7
+
+
+def test_dup_share_covers_tokens_of_repeated_ngrams() -> None:
+    # 2-grams: (x y) (y z) (z x) (x y)*: the repeat at tokens 3-4 covers "x y" = 2 of 5 chars
+    assert shares("x y z x y", DUP, 2) == 2 / 5
+    assert shares("one two three", DUP, 2) == 0.0
+
+
+def test_texts_below_the_guards_are_not_judged() -> None:
+    texts = pl.Series("t", ["a b c", None, "a b c d e f"], dtype=pl.String)
+    got = ngram_share_series(texts, mode=TOP, n=2, min_tokens=4, min_chars=0)
+    assert got.to_list() == [None, None, 2 / 6]
+    got = ngram_share_series(texts, mode=TOP, n=2, min_tokens=0, min_chars=6)
+    assert got.to_list() == [None, None, 2 / 6]

@@ -1,0 +1,44 @@
+"""A Polars String column as the flat buffers a kernel reads: UTF-8 bytes, row offsets, validity."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class Utf8Buffers:
+    """Row i is `data[offsets[i]:offsets[i + 1]]` (valid UTF-8); `valid` is None when no row is null."""
+
+    data: np.ndarray  # uint8
+    offsets: np.ndarray  # int64, one more than rows
+    valid: np.ndarray | None  # bool per row
+
+    @property
+    def rows(self) -> int:
+        return len(self.offsets) - 1
+
+
+def utf8_buffers(series: pl.Series) -> Utf8Buffers:
+    """The bytes and offsets of `series` (cast to String), copied once into Arrow's large_string layout."""
+    array = series.cast(pl.String).to_arrow()
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if array.type != pa.large_string():
+        array = array.cast(pa.large_string())
+    _, offset_buffer, data_buffer = array.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    valid = None
+    if array.null_count:
+        valid = array.is_valid().to_numpy(zero_copy_only=False)
+    return Utf8Buffers(data=data, offsets=offsets, valid=valid)
+
+
+def with_nulls(name: str, values: np.ndarray, valid: np.ndarray | None) -> pl.Series:
+    """`values` as a Polars Series, null where `valid` is False (`valid` None: no nulls)."""
+    mask = None if valid is None else ~valid
+    return pl.Series(name, pa.array(values, mask=mask))

@@ -1,0 +1,111 @@
+r"""The character classes kernels count, as a table: one bit per class for every Unicode code point.
+
+The table is filled by running each class's regex through Polars on every code point, so a kernel
+looking up `table[cp] & BIT` agrees with `str.count_matches(class)` character for character, whatever
+Unicode version Polars' regex engine carries. Building it takes ~0.5 s; it is kept on disk under
+`$XDG_CACHE_HOME/winnow` (default ~/.cache/winnow), keyed by the Polars version and the class
+definitions, and rebuilt whenever either changes (or silently kept in memory only when that folder is
+not writable).
+
+The class patterns live here, and the checks import them (spans still use the regexes).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import polars as pl
+
+# Scripts written without spaces between words: one character is one token / one "word".
+CJK_CLASS: Final = r"\p{Han}\p{Hiragana}\p{Katakana}"
+# Tokens for words and n-grams: each CJK character on its own, otherwise runs of letters/digits.
+TOKEN_PATTERN: Final = rf"[{CJK_CLASS}]|[\p{{L}}\p{{N}}\p{{M}}--{CJK_CLASS}]+"
+# Sentence punctuation is not special; ASCII %&*#@ are Unicode "punctuation" but count as special here.
+SPECIAL_CLASS: Final = r"[^\p{L}\p{M}\p{N}\s.,!?;:'\"()\[\]\-，。！？；：、“”‘’（）《》【】…—·]"
+SYMBOL_CLASS: Final = r"[\p{Extended_Pictographic}\p{So}\x{FE0F}]"
+
+# Characters whose runs are measured (see curate.checks.runs): printable ASCII without space, Latin-1
+# letters, CJK punctuation, kana, full-width forms, and the interjections and onomatopoeia that floods in
+# Chinese chat data are made of, plus Korean laughter.
+RUN_RANGES: Final = ((0x21, 0x7E), (0xC0, 0xFF), (0x3001, 0x303F), (0x3040, 0x30FF), (0xFF01, 0xFF5E))
+RUN_EXTRA: Final = (
+    "啊哈呵嘿嗯哦呜嘻哎唉喔噢嘤额呃哇咯嘛呀吧呢哼嗷咳喂嗨哟哩嘞咦嘘嗒滴叮咚咕噜汪喵呼嘎哭笑赞顶ㅋㅎ"
+)
+
+# bit -> regex matching exactly one character of the class
+CLASSES: Final = {
+    "space": r"\s",
+    "alnum": r"[\p{L}\p{M}\p{N}]",
+    "digit": r"\p{Nd}",
+    "special": SPECIAL_CLASS,
+    "symbol": SYMBOL_CLASS,
+    "cjk": rf"[{CJK_CLASS}]",
+    "word": rf"[\p{{L}}\p{{N}}\p{{M}}--{CJK_CLASS}]",
+}
+SPACE: Final = 1 << 0
+ALNUM: Final = 1 << 1
+DIGIT: Final = 1 << 2
+SPECIAL: Final = 1 << 3
+SYMBOL: Final = 1 << 4
+CJK: Final = 1 << 5
+WORD: Final = 1 << 6
+RUN: Final = 1 << 7  # a run candidate (from RUN_RANGES / RUN_EXTRA, not a regex)
+_BITS: Final = {"space": SPACE, "alnum": ALNUM, "digit": DIGIT, "special": SPECIAL, "symbol": SYMBOL}
+_BITS_MORE: Final = {"cjk": CJK, "word": WORD}
+CODE_POINTS: Final = 0x110000
+
+
+@functools.cache
+def run_characters() -> tuple[str, ...]:
+    """Every character whose runs are measured, sorted."""
+    chars = {chr(c) for low, high in RUN_RANGES for c in range(low, high + 1)} | set(RUN_EXTRA)
+    return tuple(sorted(chars))
+
+
+def _digest() -> str:
+    source = repr((pl.__version__, sorted(CLASSES.items()), run_characters()))
+    return hashlib.blake2b(source.encode(), digest_size=8).hexdigest()
+
+
+def _cache_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "winnow" / f"unicode-classes-{_digest()}.npy"
+
+
+def build_class_table() -> np.ndarray:
+    """uint16 per code point: the bits of the classes it belongs to (surrogates: none)."""
+    points = np.array([c for c in range(CODE_POINTS) if not 0xD800 <= c <= 0xDFFF], dtype=np.int64)
+    characters = pl.Series([chr(c) for c in points.tolist()], dtype=pl.String)
+    table = np.zeros(CODE_POINTS, dtype=np.uint16)
+    for name, bit in {**_BITS, **_BITS_MORE}.items():
+        member = characters.str.contains(CLASSES[name]).to_numpy()
+        table[points[member]] |= bit
+    table[[ord(c) for c in run_characters()]] |= RUN
+    return table
+
+
+@functools.cache
+def class_table() -> np.ndarray:
+    """The table, from the disk cache when it holds this Polars version's (else built and stored)."""
+    path = _cache_path()
+    try:
+        table = np.load(path)
+        if table.shape == (CODE_POINTS,) and table.dtype == np.uint16:
+            return table
+    except (OSError, ValueError):
+        pass
+    table = build_class_table()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        with partial.open("wb") as handle:
+            np.save(handle, table)
+        partial.replace(path)
+    except OSError:
+        pass  # a read-only home: the table lives in memory for this process only
+    return table
