@@ -60,7 +60,6 @@ def dropped(frame: pl.DataFrame) -> pl.DataFrame:
 
 def counts_by_reason(frame: pl.DataFrame) -> dict[str, int]:
     """Rows dropped per first reason, most first."""
-    counts = (
-        dropped(frame).group_by("drop_reason").len().sort(["len", "drop_reason"], descending=[True, False])
-    )
+    reasons = dropped(frame.select("drop_reason"))  # the one column: filtering the whole frame gathers every row
+    counts = reasons.group_by("drop_reason").len().sort(["len", "drop_reason"], descending=[True, False])
     return {row["drop_reason"]: row["len"] for row in counts.iter_rows(named=True)}

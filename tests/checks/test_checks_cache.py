@@ -115,3 +115,35 @@ def test_yes_no_checks_are_cached_too(tmp_path: Path) -> None:
     assert warm["failed_rules"].to_list() == cold["failed_rules"].to_list()
     assert not [c for c in warm.columns if c.startswith("__")]  # the cached flags stay internal
     assert "metric.echo" not in warm.columns
+
+
+def test_row_keys_are_stored_once_per_set_of_rows(tmp_path: Path) -> None:
+    run(RULES, REPLIES, tmp_path)
+    metrics = tmp_path / "metrics"
+    assert len(list(metrics.glob("*.parquet"))) == 3  # one value file per metric
+    assert len(list((metrics / "keys").glob("*.parquet"))) == 1  # one key list, shared by the three
+    assert all(pl.read_parquet(p).columns == ["value"] for p in metrics.glob("*.parquet"))
+
+
+def test_older_rows_stay_cached_after_a_run_on_other_rows(tmp_path: Path) -> None:
+    first, _ = run(RULES, REPLIES, tmp_path)
+    other = ["completely different", "$$$$$$"]
+    run(RULES, other, tmp_path)  # these rows first, REPLIES' rows after them in every metric file
+    again, stats = run(RULES, REPLIES, tmp_path)
+    assert stats["cache"]["values_computed"] == 0
+    assert stats["cache"]["values_from_cache"] == 3 * 4
+    metric_columns = [c for c in first.columns if c.startswith("metric.")]
+    assert again.select(metric_columns).equals(first.select(metric_columns))
+    _, stats = run(RULES, [REPLIES[0], other[1]], tmp_path)  # rows of both earlier runs
+    assert stats["cache"]["values_computed"] == 0
+
+
+def test_a_damaged_key_file_is_a_cold_cache(tmp_path: Path) -> None:
+    run(RULES, REPLIES, tmp_path)
+    run(RULES, ["another row"], tmp_path)  # the next run must join on the stored keys
+    for keys in (tmp_path / "metrics" / "keys").glob("*.parquet"):
+        keys.write_bytes(b"not parquet")
+    out, stats = run(RULES, REPLIES, tmp_path)
+    assert stats["cache"]["values_computed"] == 3 * 4
+    fresh, _ = run(RULES, REPLIES, tmp_path / "elsewhere")
+    assert out.select("drop_reason").equals(fresh.select("drop_reason"))
