@@ -58,8 +58,27 @@ def dropped(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.filter(pl.col("drop_reason").is_not_null())
 
 
+def rule_counts(frame: pl.DataFrame, names: list[str]) -> list[tuple[int, int]]:
+    """Per rule name: (rows that failed it, rows it dropped first), in one pass over the failing rows only."""
+    if not names:
+        return []
+    failing = frame.select("failed_rules", "drop_reason").filter(pl.col("failed_rules").list.len() > 0)
+    exprs = [
+        expr
+        for i, name in enumerate(names)
+        for expr in (
+            pl.col("failed_rules").list.contains(name).sum().alias(f"failed{i}"),
+            (pl.col("drop_reason") == name).sum().alias(f"first{i}"),
+        )
+    ]
+    counts = failing.select(exprs).row(0, named=True)
+    return [(int(counts[f"failed{i}"] or 0), int(counts[f"first{i}"] or 0)) for i in range(len(names))]
+
+
 def counts_by_reason(frame: pl.DataFrame) -> dict[str, int]:
     """Rows dropped per first reason, most first."""
-    reasons = dropped(frame.select("drop_reason"))  # the one column: filtering the whole frame gathers every row
+    reasons = dropped(
+        frame.select("drop_reason")
+    )  # the one column: filtering the whole frame gathers every row
     counts = reasons.group_by("drop_reason").len().sort(["len", "drop_reason"], descending=[True, False])
     return {row["drop_reason"]: row["len"] for row in counts.iter_rows(named=True)}

@@ -27,7 +27,7 @@ import polars as pl
 
 from curate.atomic import atomic_open, write_json, write_parquet
 from curate.errors import StageError
-from curate.ledger import counts_by_reason, dropped, kept, with_ledger
+from curate.ledger import counts_by_reason, dropped, kept, rule_counts, with_ledger
 from curate.rulefile.load import RuleFile, load_rule_file
 from curate.stages import StageContext, registered_stages
 
@@ -74,19 +74,9 @@ def rule_entries(frame: pl.DataFrame, stage_stats: dict[str, Any]) -> list[dict[
     for stats in stage_stats.values():
         if isinstance(stats, dict) and isinstance(stats.get("rules"), list):
             entries.extend(dict(entry) for entry in stats["rules"])
-    if entries:  # one pass over the ledger for every rule
-        exprs = [
-            expr
-            for i, entry in enumerate(entries)
-            for expr in (
-                pl.col("failed_rules").list.contains(entry["name"]).sum().alias(f"failed{i}"),
-                (pl.col("drop_reason") == entry["name"]).sum().alias(f"first{i}"),
-            )
-        ]
-        counts = frame.select(exprs).row(0, named=True)
-        for i, entry in enumerate(entries):
-            entry["failed"] = int(counts[f"failed{i}"] or 0)
-            entry["dropped_first"] = int(counts[f"first{i}"] or 0)
+    for entry, (failed, first) in zip(entries, rule_counts(frame, [e["name"] for e in entries]), strict=True):
+        entry["failed"] = failed
+        entry["dropped_first"] = first
     return entries
 
 

@@ -7,7 +7,8 @@ tell-tale sequences of text decoded with the wrong encoding.
     "Ã©", "Ã¨", "Â "  UTF-8 read as Latin-1/cp1252 (mojibake of é, è, NBSP)
     "â€™", "â€œ"      UTF-8 quotes read as cp1252
     "锟斤拷", "烫烫烫", "屯屯屯"  GBK/MSVC artefacts of U+FFFD and uninitialised memory
-The metric is the number of such markers; the default allows none.
+The metric is the number of such markers (the non-overlapping matches of MOJIBAKE_PATTERN), counted in
+the one compiled pass that counts character classes (`textexpr.char_counts`); the default allows none.
 """
 
 from __future__ import annotations
@@ -18,20 +19,23 @@ import polars as pl
 
 from curate.checks.params import NON_NEGATIVE
 from curate.checks.registry import Check, check
-from curate.checks.textexpr import metric_check
+from curate.checks.textexpr import count_of, metric_check
+from curate.kernels.unicode_classes import (
+    MOJIBAKE_AFTER_A_CLASS,
+    MOJIBAKE_AFTER_EURO_CLASS,
+    MOJIBAKE_ALONE_CLASS,
+    MOJIBAKE_TRIPLES,
+)
 
+# For the spans shown in the report; curate.kernels.char_counts counts exactly its matches.
 MOJIBAKE_PATTERN = (
-    r"\x{FFFD}"
-    r"|\p{Co}"
-    r"|[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
-    r"|[ÂÃ][\x{80}-\x{BF}\x{A0}-\x{BF}©®¨ª«¬­¯°±²³´µ¶·¸¹º»¼½¾¿€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]"
-    r"|â€[\x{80}-\x{BF}™œ˜¦¢“”\x{9D}]"
-    r"|锟斤拷|烫烫烫|屯屯屯"
+    f"{MOJIBAKE_ALONE_CLASS}|[ÂÃ]{MOJIBAKE_AFTER_A_CLASS}|â€{MOJIBAKE_AFTER_EURO_CLASS}|"
+    + "|".join(MOJIBAKE_TRIPLES)
 )
 
 
 @check("mojibake")
 def mojibake(text: pl.Expr, max_count: Annotated[int, NON_NEGATIVE] = 0) -> Check:
     """Count of garbled-text markers (U+FFFD, private use, control chars, "Ã©", "â€™", "锟斤拷")."""
-    count = text.str.count_matches(MOJIBAKE_PATTERN)
+    count = count_of(text, "mojibake")
     return metric_check(count, max_count, "max", span=text.str.extract(MOJIBAKE_PATTERN, 0))

@@ -24,7 +24,7 @@ from curate.checks.params import Threshold
 from curate.checks.section import ChecksConfig
 from curate.checks.textexpr import derived_columns
 from curate.kernels import KERNELS_VERSION
-from curate.ledger import record_failures, with_ledger
+from curate.ledger import record_failures, rule_counts, with_ledger
 from curate.stages import RuleSet, StageContext, stage
 
 SPAN_CHARS = 200
@@ -238,16 +238,7 @@ def add_spans(frame: pl.DataFrame, rules: list[BuiltRule], prepare: Prepare | No
 
 def rule_stats(frame: pl.DataFrame, rules: list[BuiltRule]) -> list[dict[str, Any]]:
     """The stats.json `rules` entries of this stage (dropped_first is final: checks run before later stages)."""
-    # one pass over the ledger for every rule: how many rows each failed, and how many it dropped first
-    exprs = [
-        expr
-        for i, b in enumerate(rules)
-        for expr in (
-            pl.col("failed_rules").list.contains(b.rule.name).sum().alias(f"failed{i}"),
-            (pl.col("drop_reason") == b.rule.name).sum().alias(f"first{i}"),
-        )
-    ]
-    counts = frame.select(exprs).row(0, named=True) if rules else {}
+    counts = rule_counts(frame, [b.rule.name for b in rules])
     return [
         {
             "name": built.rule.name,
@@ -258,8 +249,8 @@ def rule_stats(frame: pl.DataFrame, rules: list[BuiltRule]) -> list[dict[str, An
             "threshold": built.threshold,
             "direction": built.direction,
             "metric_column": built.metric_column,
-            "failed": int(counts[f"failed{i}"] or 0),
-            "dropped_first": int(counts[f"first{i}"] or 0),
+            "failed": counts[i][0],
+            "dropped_first": counts[i][1],
         }
         for i, built in enumerate(rules)
     ]

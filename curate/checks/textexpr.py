@@ -73,12 +73,13 @@ def _derived(text: pl.Expr, kind: str) -> pl.Expr:
 
 def char_counts(text: pl.Expr) -> pl.Expr:
     """Struct of character-class counts of `text`, in one compiled pass (curate.kernels.char_counts):
-    chars, nonspace (not \\s), alnum (\\p{L}\\p{M}\\p{N}), digits (\\p{Nd}), special, symbols."""
+    chars, nonspace (not \\s), alnum (\\p{L}\\p{M}\\p{N}), digits (\\p{Nd}), special, symbols, mojibake."""
     return _derived(text, "counts")
 
 
 def count_of(text: pl.Expr, kind: str) -> pl.Expr:
-    """One count of `char_counts(text)`: "chars", "nonspace", "alnum", "digits", "special", "symbols"."""
+    """One count of `char_counts(text)`: "chars", "nonspace", "alnum", "digits", "special", "symbols",
+    "mojibake"."""
     return char_counts(text).struct.field(kind)
 
 

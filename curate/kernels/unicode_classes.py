@@ -28,6 +28,16 @@ TOKEN_PATTERN: Final = rf"[{CJK_CLASS}]|[\p{{L}}\p{{N}}\p{{M}}--{CJK_CLASS}]+"
 # Sentence punctuation is not special; ASCII %&*#@ are Unicode "punctuation" but count as special here.
 SPECIAL_CLASS: Final = r"[^\p{L}\p{M}\p{N}\s.,!?;:'\"()\[\]\-，。！？；：、“”‘’（）《》【】…—·]"
 SYMBOL_CLASS: Final = r"[\p{Extended_Pictographic}\p{So}\x{FE0F}]"
+# Garbled text (see curate.checks.mojibake): characters that are a marker on their own (U+FFFD, private
+# use, C0/C1 controls but tab/newline/carriage return), and the second characters of the two-character
+# "Ã©" kind and the third of the three-character "â€™" kind (UTF-8 read as Latin-1/cp1252).
+MOJIBAKE_ALONE_CLASS: Final = r"[\x{FFFD}\p{Co}\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
+MOJIBAKE_AFTER_A_CLASS: Final = (
+    r"[\x{80}-\x{BF}\x{A0}-\x{BF}©®¨ª«¬­¯°±²³´µ¶·¸¹º»¼½¾¿€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]"
+)
+MOJIBAKE_AFTER_EURO_CLASS: Final = r"[\x{80}-\x{BF}™œ˜¦¢“”\x{9D}]"
+# GBK/MSVC artefacts of U+FFFD and of uninitialised memory
+MOJIBAKE_TRIPLES: Final = ("锟斤拷", "烫烫烫", "屯屯屯")
 
 # Characters whose runs are measured (see curate.checks.runs): printable ASCII without space, Latin-1
 # letters, CJK punctuation, kana, full-width forms, and the interjections and onomatopoeia that floods in
@@ -46,6 +56,9 @@ CLASSES: Final = {
     "symbol": SYMBOL_CLASS,
     "cjk": rf"[{CJK_CLASS}]",
     "word": rf"[\p{{L}}\p{{N}}\p{{M}}--{CJK_CLASS}]",
+    "mojibake_alone": MOJIBAKE_ALONE_CLASS,
+    "mojibake_after_a": MOJIBAKE_AFTER_A_CLASS,
+    "mojibake_after_euro": MOJIBAKE_AFTER_EURO_CLASS,
 }
 SPACE: Final = 1 << 0
 ALNUM: Final = 1 << 1
@@ -55,8 +68,21 @@ SYMBOL: Final = 1 << 4
 CJK: Final = 1 << 5
 WORD: Final = 1 << 6
 RUN: Final = 1 << 7  # a run candidate (from RUN_RANGES / RUN_EXTRA, not a regex)
-_BITS: Final = {"space": SPACE, "alnum": ALNUM, "digit": DIGIT, "special": SPECIAL, "symbol": SYMBOL}
-_BITS_MORE: Final = {"cjk": CJK, "word": WORD}
+MOJIBAKE_ALONE: Final = 1 << 8
+MOJIBAKE_AFTER_A: Final = 1 << 9
+MOJIBAKE_AFTER_EURO: Final = 1 << 10
+_BITS: Final = {
+    "space": SPACE,
+    "alnum": ALNUM,
+    "digit": DIGIT,
+    "special": SPECIAL,
+    "symbol": SYMBOL,
+    "cjk": CJK,
+    "word": WORD,
+    "mojibake_alone": MOJIBAKE_ALONE,
+    "mojibake_after_a": MOJIBAKE_AFTER_A,
+    "mojibake_after_euro": MOJIBAKE_AFTER_EURO,
+}
 CODE_POINTS: Final = 0x110000
 
 
@@ -82,7 +108,7 @@ def build_class_table() -> np.ndarray:
     points = np.array([c for c in range(CODE_POINTS) if not 0xD800 <= c <= 0xDFFF], dtype=np.int64)
     characters = pl.Series([chr(c) for c in points.tolist()], dtype=pl.String)
     table = np.zeros(CODE_POINTS, dtype=np.uint16)
-    for name, bit in {**_BITS, **_BITS_MORE}.items():
+    for name, bit in _BITS.items():
         member = characters.str.contains(CLASSES[name]).to_numpy()
         table[points[member]] |= bit
     table[[ord(c) for c in run_characters()]] |= RUN

@@ -6,6 +6,7 @@ from __future__ import annotations
 import polars as pl
 from conftest import shared_path
 
+from curate.checks.mojibake import MOJIBAKE_PATTERN
 from curate.kernels.char_counts import FIELDS, char_counts, char_counts_series
 from curate.kernels.unicode_classes import SPECIAL_CLASS, SYMBOL_CLASS
 
@@ -15,32 +16,16 @@ def counts(text: str | None) -> dict[str, int | None]:
 
 
 def test_exact_counts_on_tiny_texts() -> None:
-    assert counts("ab 12!") == {
-        "chars": 6,
-        "nonspace": 5,
-        "alnum": 4,
-        "digits": 2,
-        "special": 0,
-        "symbols": 0,
-    }
-    assert counts("$$$ 中文，好😀") == {
-        "chars": 9,
-        "nonspace": 8,
-        "alnum": 3,
-        "digits": 0,
-        "special": 4,  # $$$ and the emoji; the full-width comma is sentence punctuation
-        "symbols": 1,
-    }
-    assert counts("\u3000٣\u00a0") == {
-        "chars": 3,
-        "nonspace": 1,
-        "alnum": 1,
-        "digits": 1,
-        "special": 0,
-        "symbols": 0,
-    }
+    keys = ("chars", "nonspace", "alnum", "digits", "special", "symbols", "mojibake")
+    assert counts("ab 12!") == dict(zip(keys, (6, 5, 4, 2, 0, 0, 0), strict=True))
+    # special: $$$ and the emoji; the full-width comma is sentence punctuation
+    assert counts("$$$ 中文，好😀") == dict(zip(keys, (9, 8, 3, 0, 4, 1, 0), strict=True))
+    assert counts("\u3000٣\u00a0") == dict(zip(keys, (3, 1, 1, 1, 0, 0, 0), strict=True))
     assert counts(None) == dict.fromkeys(FIELDS)
     assert counts("") == dict.fromkeys(FIELDS, 0)
+    # markers: U+FFFD, a control, "Ã©", "â€™", "锟斤拷"; "烫烫烫烫" is one triple and one ordinary 烫
+    garbled = counts("caf\ufffd \x07 cafÃ© itâ€™s 锟斤拷 烫烫烫烫 Ã")
+    assert (garbled["mojibake"], garbled["chars"]) == (6, 30)
 
 
 def regex_counts(texts: pl.Series) -> pl.DataFrame:
@@ -57,6 +42,7 @@ def regex_counts(texts: pl.Series) -> pl.DataFrame:
             symbols=(t.str.len_chars() - t.str.replace_all(f"{SYMBOL_CLASS}+", "").str.len_chars()).cast(
                 pl.Int64
             ),
+            mojibake=t.str.count_matches(MOJIBAKE_PATTERN).cast(pl.Int64),
         )
     )
 
@@ -68,7 +54,8 @@ def test_equal_to_regex_counts_on_every_plane_and_real_text() -> None:
         for start in range(0, 0x110000, 256)
     ]
     real = pl.read_json(shared_path("llama_factory_demo", "alpaca_zh_demo.json"))["output"].to_list()
-    texts = pl.Series("t", blocks + real + [None], dtype=pl.String)
+    garbled = ["Ã©Ã", "â€™â€", "ÂÂ ", "锟斤拷锟斤", "烫烫烫烫烫烫", "屯屯屯屯", "\x00\x9f\ue000", "ÃÃ©"]
+    texts = pl.Series("t", blocks + real + garbled + [None], dtype=pl.String)
     got = char_counts_series(texts).struct.unnest()
     assert got.equals(regex_counts(texts))
 
