@@ -27,6 +27,7 @@ import polars as pl
 
 from curate.atomic import atomic_open, write_json, write_parquet
 from curate.errors import StageError
+from curate.kernels.warm_up import start_warm_up
 from curate.ledger import counts_by_reason, dropped, kept, rule_counts, with_ledger
 from curate.rulefile.load import RuleFile, load_rule_file
 from curate.stages import StageContext, registered_stages
@@ -54,6 +55,8 @@ def run_stages(
     frame = with_ledger(frame)
     timings: dict[str, float] = {}
     height = frame.height
+    if frame.height and (only_stages is None or "checks" in only_stages):
+        start_warm_up()  # the checks' compiled kernels load while the mappers run
     for stage in registered_stages():
         if only_stages is not None and stage.name not in only_stages:
             continue

@@ -20,6 +20,7 @@ from curate.kernels.unicode_classes import (
     MOJIBAKE_AFTER_A,
     MOJIBAKE_AFTER_EURO,
     MOJIBAKE_ALONE,
+    MOJIBAKE_START,
     MOJIBAKE_TRIPLES,
     SPACE,
     SPECIAL,
@@ -81,7 +82,7 @@ def _count(data: np.ndarray, offsets: np.ndarray, table: np.ndarray, out: np.nda
             bits = table[cp]
             if skip:
                 skip -= 1
-            elif cp >= 0xC2 or bits & MOJIBAKE_ALONE:
+            elif bits & MOJIBAKE_START:
                 length = _garbled_length(data, i, end, cp, bits, table)
                 if length:
                     garbled += 1

@@ -71,6 +71,7 @@ RUN: Final = 1 << 7  # a run candidate (from RUN_RANGES / RUN_EXTRA, not a regex
 MOJIBAKE_ALONE: Final = 1 << 8
 MOJIBAKE_AFTER_A: Final = 1 << 9
 MOJIBAKE_AFTER_EURO: Final = 1 << 10
+MOJIBAKE_START: Final = 1 << 11  # can start a marker: MOJIBAKE_ALONE, Â, Ã, â, or a triple's first character
 _BITS: Final = {
     "space": SPACE,
     "alnum": ALNUM,
@@ -84,6 +85,7 @@ _BITS: Final = {
     "mojibake_after_euro": MOJIBAKE_AFTER_EURO,
 }
 CODE_POINTS: Final = 0x110000
+TABLE_VERSION: Final = 2  # bump when build_class_table changes (the disk cache is keyed by it)
 
 
 @functools.cache
@@ -94,7 +96,9 @@ def run_characters() -> tuple[str, ...]:
 
 
 def _digest() -> str:
-    source = repr((pl.__version__, sorted(CLASSES.items()), run_characters()))
+    source = repr(
+        (TABLE_VERSION, pl.__version__, sorted(CLASSES.items()), run_characters(), MOJIBAKE_TRIPLES)
+    )
     return hashlib.blake2b(source.encode(), digest_size=8).hexdigest()
 
 
@@ -112,6 +116,9 @@ def build_class_table() -> np.ndarray:
         member = characters.str.contains(CLASSES[name]).to_numpy()
         table[points[member]] |= bit
     table[[ord(c) for c in run_characters()]] |= RUN
+    starts = [ord(c) for c in "ÂÃâ"] + [ord(t[0]) for t in MOJIBAKE_TRIPLES]
+    table[starts] |= MOJIBAKE_START
+    table[(table & MOJIBAKE_ALONE) != 0] |= MOJIBAKE_START
     return table
 
 
