@@ -7,8 +7,8 @@ measured in token characters (punctuation and spaces excluded).
 
 Cost: repetition statistics need every token of a text, which no single string expression gives. Texts
 below the cheap guards (`min_lines`, `min_chars`) are not judged (metric null) and are blanked *before*
-any splitting, so only long texts pay. The n-gram statistics are one compiled pass per text
-(curate.kernels.ngrams), wrapped in an elementwise `map_batches`.
+any splitting, so only long texts pay. Each statistic is one compiled pass per text
+(curate.kernels.ngrams, curate.kernels.repeated_pieces), wrapped in an elementwise `map_batches`.
 """
 
 from __future__ import annotations
@@ -22,49 +22,34 @@ from curate.checks.params import NON_NEGATIVE, RATIO, THRESHOLD, Range
 from curate.checks.registry import Check, check
 from curate.checks.textexpr import metric_check
 from curate.kernels.ngrams import DUP, TOP, ngram_share_series
+from curate.kernels.repeated_pieces import LINES, PARAGRAPHS, repeated_fraction_series
 
-_PARAGRAPH_BREAK = "\u0000"  # split marker; control characters never survive the mappers
 
-
-def _duplicate_fraction(text: pl.Expr, separator_pattern: str, minimum: int) -> pl.Expr:
-    """(pieces - distinct pieces) / pieces over non-blank pieces; null with fewer than `minimum` pieces."""
-    enough = text.str.count_matches(separator_pattern) >= minimum - 1
-    pieces = (
-        pl.when(enough)
-        .then(text)
-        .otherwise(pl.lit(""))
-        .str.replace_all(separator_pattern, _PARAGRAPH_BREAK)
-        .str.split(_PARAGRAPH_BREAK)
-    )
-    solid = pieces.list.eval(pl.element().str.strip_chars()).list.eval(
-        pl.element().filter(pl.element().str.len_bytes() > 0)
-    )
-    # (count - distinct) / count as the mean of "repeats an earlier piece", in one pass over the list
-    # (`solid` used twice was built twice: Polars does not share it).
-    repeated = ~pl.element().is_first_distinct()
-    fraction = solid.list.eval(pl.when(pl.element().len() >= minimum).then(repeated.mean())).list.first()
-    return pl.when(enough).then(fraction)
+def _duplicate_fraction(text: pl.Expr, mode: int, minimum: int) -> pl.Expr:
+    """Repeated pieces / non-blank pieces (curate.kernels.repeated_pieces); null below `minimum`."""
+    measure = functools.partial(repeated_fraction_series, mode=mode, minimum=minimum)
+    return text.map_batches(measure, return_dtype=pl.Float64, is_elementwise=True)
 
 
 @check("max_dup_line_fraction")
 def max_dup_line_fraction(
     text: pl.Expr,
-    max_fraction: Annotated[float, RATIO] = 0.3,
+    max_fraction: Annotated[float, RATIO, THRESHOLD] = 0.3,
     min_lines: Annotated[int, Range(2, None)] = 4,
 ) -> Check:
     """Fraction of non-blank lines that repeat an earlier line (Gopher: <= 0.30)."""
-    metric = _duplicate_fraction(text, r"\n", min_lines)
+    metric = _duplicate_fraction(text, LINES, min_lines)
     return metric_check(metric, max_fraction, "max")
 
 
 @check("max_dup_paragraph_fraction")
 def max_dup_paragraph_fraction(
     text: pl.Expr,
-    max_fraction: Annotated[float, RATIO] = 0.3,
+    max_fraction: Annotated[float, RATIO, THRESHOLD] = 0.3,
     min_paragraphs: Annotated[int, Range(2, None)] = 3,
 ) -> Check:
     """Fraction of paragraphs (blank-line separated) that repeat an earlier one (Gopher: <= 0.30)."""
-    metric = _duplicate_fraction(text, r"\n[ \t]*\n\s*", min_paragraphs)
+    metric = _duplicate_fraction(text, PARAGRAPHS, min_paragraphs)
     return metric_check(metric, max_fraction, "max")
 
 

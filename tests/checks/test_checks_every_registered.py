@@ -33,3 +33,33 @@ def test_check_builds_from_a_rule_file_with_its_defaults(name: str) -> None:
     assert rule.name == name
     assert set(rule.params) == set(registered_checks()[name].params)
     assert registered_checks()[name].doc  # one line of doc for `winnow rules list`
+
+
+@pytest.mark.parametrize("name", DEFAULTS_ONLY)
+def test_a_threshold_change_keeps_the_metric_cache_identity(name: str) -> None:
+    """A metric computed by a kernel (no serialized form) is identified by its non-threshold params:
+    each such check must mark its threshold parameter, or a threshold change recomputes it."""
+    from curate.cache import metric_identity
+    from curate.checks.engine import build_rule
+    from curate.checks.stage import _metric_fallback, reads
+
+    rule = parse_rules({"checks": [{"check": name}]}).sections["checks"].rules[0]
+    built = build_rule(rule, materialized=True)
+    if built.metric is None or built.threshold is None:
+        return  # a yes/no check: nothing to compare
+    threshold_params = [k for k, v in rule.params.items() if not isinstance(v, bool) and v == built.threshold]
+    assert threshold_params, f"{name}: no parameter holds the threshold {built.threshold}"
+    value = rule.params[threshold_params[0]]
+    changed = dict(
+        rule.params, **{threshold_params[0]: value + 1 if isinstance(value, int) else (value + 1) / 2}
+    )
+    rebuilt = build_rule(
+        parse_rules({"checks": [{"check": name, "params": changed}]}).sections["checks"].rules[0],
+        materialized=True,
+    )
+
+    def identity(b: object) -> str:
+        assert b.metric is not None  # type: ignore[attr-defined]
+        return metric_identity(b.metric, _metric_fallback(b), reads(b.metric))  # type: ignore[arg-type, attr-defined]
+
+    assert identity(built) == identity(rebuilt)
