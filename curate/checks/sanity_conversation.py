@@ -8,6 +8,7 @@ ends on the user (its replies are `chosen` / `rejected`). Pretrain rows have no 
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Final
 
 import polars as pl
@@ -15,14 +16,12 @@ import polars as pl
 from curate.checks.params import NON_NEGATIVE
 from curate.checks.registry import Check, check
 from curate.checks.sanity_text import contents, kind_is, normalized, roles
-from curate.checks.textexpr import field_text, shared
+from curate.checks.textexpr import field_text
+from curate.kernels.repeated_turns import UNDECIDED_ROW, YES, repeated_turn_series
 
 _ROLE_CODES: Final = {"user": "u", "assistant": "a", "tool_call": "c", "tool": "t"}
 # Two-letter role sequences that cannot happen in a well-formed conversation, and a first turn not the user's.
 BAD_ORDER: Final = r"^[act]|uu|aa|ut|at|tu|ca"
-HEAD_CHARS: Final = 24  # characters of each turn's opening screened before whole turns are compared
-HEAD_KEY: Final = 4  # normalized characters of the opening compared
-SCREENED_TURNS: Final = 8  # longer conversations skip the screen
 
 
 def _with_turns() -> pl.Expr:
@@ -62,41 +61,19 @@ def conversation_repeated_turn(min_chars: Annotated[int, NON_NEGATIVE] = 8) -> C
 
     Short turns are left alone: "你好" answered with "你好！" is a greeting, not a duplicated turn.
     """
-    # Normalizing every message in full was nearly all of this check's cost, so conversations are first
-    # screened on their turns' openings (`_may_repeat`); only those that pass are normalized in full.
-    candidates = pl.when(_may_repeat()).then(contents()).otherwise(pl.lit([], dtype=pl.List(pl.String)))
-    turns = candidates.list.eval(normalized(pl.element()))  # once per message (not three times)
-    same = turns.list.eval(
-        (pl.element() == pl.element().shift(1)) & (pl.element().str.len_chars() >= min_chars)
-    ).list.any()
+    # One compiled pass compares the normalized turns (curate.kernels.repeated_turns); conversations it
+    # leaves undecided (a Σ, whose lowercase depends on context) are compared by `_repeats` below.
+    measure = functools.partial(repeated_turn_series, min_chars=min_chars)
+    state = field_text("messages").map_batches(measure, return_dtype=pl.UInt8, is_elementwise=True)
+    undecided = state == UNDECIDED_ROW
+    same = pl.when(undecided).then(_repeats(undecided, min_chars)).otherwise(state == YES)
     return Check(fails=_with_turns() & same)
 
 
-@shared("openings")
-def _openings(turns: pl.Expr) -> pl.Expr:
-    """Per turn: the first HEAD_KEY normalized characters of its first HEAD_CHARS ("" with a Σ there)."""
-    head = pl.element().str.slice(0, HEAD_CHARS)
+def _repeats(rows: pl.Expr, min_chars: int) -> pl.Expr:
+    """The Polars definition of a repeated turn, evaluated on `rows` only (other rows: empty lists)."""
+    candidates = pl.when(rows).then(contents()).otherwise(pl.lit([], dtype=pl.List(pl.String)))
+    turns = candidates.list.eval(normalized(pl.element()))
     return turns.list.eval(
-        pl.when(head.str.contains("Σ", literal=True))
-        .then(pl.lit(""))
-        .otherwise(normalized(head).str.slice(0, HEAD_KEY))
-    )
-
-
-def _may_repeat() -> pl.Expr:
-    """False only for conversations with no two adjacent turns that can be equal once normalized.
-
-    Two equal turns have the same first HEAD_KEY normalized characters, and those come from their first
-    HEAD_CHARS characters when that many are there (an opening with fewer passes). Lowercasing is per
-    character except for Σ (its lowercase depends on what follows): an opening with a Σ passes too.
-    Adjacent openings are compared with `list.get` (a `shift` inside `list.eval` cost more than it
-    saved); conversations longer than SCREENED_TURNS always pass.
-    """
-    openings = _openings(field_text("messages"))
-    pairs = []
-    for i in range(1, SCREENED_TURNS):
-        before, turn = openings.list.get(i - 1, null_on_oob=True), openings.list.get(i, null_on_oob=True)
-        pairs.append(
-            (turn == before) | (turn.str.len_chars() < HEAD_KEY) | (before.str.len_chars() < HEAD_KEY)
-        )
-    return pl.any_horizontal(pairs).fill_null(False) | (contents().list.len() > SCREENED_TURNS)
+        (pl.element() == pl.element().shift(1)) & (pl.element().str.len_chars() >= min_chars)
+    ).list.any()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -59,6 +60,7 @@ CLASSES: Final = {
     "mojibake_alone": MOJIBAKE_ALONE_CLASS,
     "mojibake_after_a": MOJIBAKE_AFTER_A_CLASS,
     "mojibake_after_euro": MOJIBAKE_AFTER_EURO_CLASS,
+    "punct_symbol": r"[\p{P}\p{S}]",
 }
 SPACE: Final = 1 << 0
 ALNUM: Final = 1 << 1
@@ -72,6 +74,7 @@ MOJIBAKE_ALONE: Final = 1 << 8
 MOJIBAKE_AFTER_A: Final = 1 << 9
 MOJIBAKE_AFTER_EURO: Final = 1 << 10
 MOJIBAKE_START: Final = 1 << 11  # can start a marker: MOJIBAKE_ALONE, Â, Ã, â, or a triple's first character
+PUNCT_SYMBOL: Final = 1 << 12  # \p{P} or \p{S} (left out of "normalized" text, curate.checks.sanity_text)
 _BITS: Final = {
     "space": SPACE,
     "alnum": ALNUM,
@@ -83,9 +86,12 @@ _BITS: Final = {
     "mojibake_alone": MOJIBAKE_ALONE,
     "mojibake_after_a": MOJIBAKE_AFTER_A,
     "mojibake_after_euro": MOJIBAKE_AFTER_EURO,
+    "punct_symbol": PUNCT_SYMBOL,
 }
 CODE_POINTS: Final = 0x110000
-TABLE_VERSION: Final = 2  # bump when build_class_table changes (the disk cache is keyed by it)
+TABLE_VERSION: Final = 3  # bump when a table builder changes (the disk cache is keyed by it)
+CAPITAL_SIGMA: Final = 0x3A3  # its lowercase depends on the letters around it (σ, or ς ending a word)
+DOTTED_CAPITAL_I: Final = 0x130  # the one character whose lowercase is two: i + U+0307
 
 
 @functools.cache
@@ -102,15 +108,20 @@ def _digest() -> str:
     return hashlib.blake2b(source.encode(), digest_size=8).hexdigest()
 
 
-def _cache_path() -> Path:
+def _cache_path(name: str) -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "winnow" / f"unicode-classes-{_digest()}.npy"
+    return Path(base) / "winnow" / f"{name}-{_digest()}.npy"
+
+
+def _every_character() -> tuple[np.ndarray, pl.Series]:
+    """Every code point but the surrogates, as numbers and as one-character strings."""
+    points = np.array([c for c in range(CODE_POINTS) if not 0xD800 <= c <= 0xDFFF], dtype=np.int64)
+    return points, pl.Series([chr(c) for c in points.tolist()], dtype=pl.String)
 
 
 def build_class_table() -> np.ndarray:
     """uint16 per code point: the bits of the classes it belongs to (surrogates: none)."""
-    points = np.array([c for c in range(CODE_POINTS) if not 0xD800 <= c <= 0xDFFF], dtype=np.int64)
-    characters = pl.Series([chr(c) for c in points.tolist()], dtype=pl.String)
+    points, characters = _every_character()
     table = np.zeros(CODE_POINTS, dtype=np.uint16)
     for name, bit in _BITS.items():
         member = characters.str.contains(CLASSES[name]).to_numpy()
@@ -122,17 +133,29 @@ def build_class_table() -> np.ndarray:
     return table
 
 
-@functools.cache
-def class_table() -> np.ndarray:
-    """The table, from the disk cache when it holds this Polars version's (else built and stored)."""
-    path = _cache_path()
+def build_lowercase_table() -> np.ndarray:
+    """int32 per code point: its lowercase as Polars' `str.to_lowercase` gives it, for every character
+    but DOTTED_CAPITAL_I (two characters: the table holds the first) and CAPITAL_SIGMA (context: the
+    table holds σ; kernels leave texts with a Σ to the Polars expression)."""
+    points, characters = _every_character()
+    lowered = characters.str.to_lowercase()
+    single = (lowered.str.len_chars() == 1).to_numpy()
+    table = np.arange(CODE_POINTS, dtype=np.int32)
+    table[points[single]] = np.array([ord(c) for c in lowered.filter(single).to_list()], dtype=np.int32)
+    table[DOTTED_CAPITAL_I] = ord("i")
+    return table
+
+
+def _cached(name: str, build: Callable[[], np.ndarray], dtype: type) -> np.ndarray:
+    """`build()`'s table, from the disk cache when it holds this Polars version's (else built and stored)."""
+    path = _cache_path(name)
     try:
         table = np.load(path)
-        if table.shape == (CODE_POINTS,) and table.dtype == np.uint16:
+        if table.shape == (CODE_POINTS,) and table.dtype == dtype:
             return table
     except (OSError, ValueError):
         pass
-    table = build_class_table()
+    table = build()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
@@ -142,3 +165,15 @@ def class_table() -> np.ndarray:
     except OSError:
         pass  # a read-only home: the table lives in memory for this process only
     return table
+
+
+@functools.cache
+def class_table() -> np.ndarray:
+    """The class bits of every code point (see build_class_table)."""
+    return _cached("unicode-classes", build_class_table, np.uint16)
+
+
+@functools.cache
+def lowercase_table() -> np.ndarray:
+    """The lowercase of every code point (see build_lowercase_table)."""
+    return _cached("unicode-lowercase", build_lowercase_table, np.int32)

@@ -17,13 +17,22 @@ import polars as pl
 def warm_up() -> None:
     """Call every kernel once on a tiny column (and load the character-class table)."""
     from curate.kernels.char_counts import char_counts_series
+    from curate.kernels.echo import echo_series
     from curate.kernels.ngrams import DUP, ngram_share_series
+    from curate.kernels.repeated_pieces import LINES, repeated_fraction_series
+    from curate.kernels.repeated_turns import repeated_turn_series
     from curate.kernels.runs import longest_run_series
 
     texts = pl.Series("t", ["a b a b", None], dtype=pl.String)
     char_counts_series(texts)
     longest_run_series(texts, 4)
     ngram_share_series(texts, mode=DUP, n=2, min_tokens=0, min_chars=0)
+    repeated_fraction_series(texts, mode=LINES, minimum=2)
+    repeated_turn_series(pl.Series("m", [["a", "a"], None]), min_chars=1)
+    echo_series(
+        pl.struct(texts.alias("reply"), texts.alias("instruction"), texts.alias("input"), eager=True),
+        min_prefix_chars=1,
+    )
 
 
 def _quietly() -> None:

@@ -241,8 +241,9 @@ def _assert_stage_fails_where(frame: pl.DataFrame, check: str, expected: pl.Expr
     assert out["failed_rules"].list.len().cast(pl.Boolean).to_list() == want.to_list()
 
 
-def test_repeated_turn_screen_keeps_every_decision(real: pl.DataFrame) -> None:
-    """The opening screen of conversation_repeated_turn gives the values of the unscreened check."""
+def test_repeated_turn_kernel_keeps_every_decision(real: pl.DataFrame) -> None:
+    """The compiled comparison of conversation_repeated_turn (with its Polars fallback for Σ) gives the
+    values of the Polars definition."""
     from curate.checks.sanity_conversation import _with_turns
     from curate.checks.sanity_text import contents, normalized
     from curate.record import RECORD_SCHEMA
@@ -260,6 +261,8 @@ def test_repeated_turn_screen_keeps_every_decision(real: pl.DataFrame) -> None:
         _conversation("x", None, "x"),
         _conversation(*[f"turn number {i}" for i in range(9)], "turn number 8"),  # repeat after 8 turns
         _conversation(*[f"turn number {i}" for i in range(3)], "Turn number 2!", "other"),
+        _conversation("İSTANBUL IS BIG", "i\u0307stanbul is big"),  # İ lowercases to two characters
+        _conversation("ΟΔΟΣ ΚΑΙ ΔΡΟΜΟΣ", "repeated turn here", "repeated turn here!"),  # Σ, then a repeat
     ]
     rows = [{"kind": "sft", "messages": m} for m in conversations]
     tiny = pl.DataFrame(rows, schema={"kind": RECORD_SCHEMA["kind"], "messages": RECORD_SCHEMA["messages"]})
@@ -286,11 +289,14 @@ def test_repeated_turn_screen_keeps_every_decision(real: pl.DataFrame) -> None:
         False,
         True,
         True,
+        True,
+        True,
     ]
 
 
-def test_echo_screen_keeps_every_decision(real: pl.DataFrame) -> None:
-    """The opening screen of response_echoes_prompt gives the values of the unscreened comparison."""
+def test_echo_kernel_keeps_every_decision(real: pl.DataFrame) -> None:
+    """The compiled comparison of response_echoes_prompt (with its Polars fallback for Σ) gives the values
+    of the Polars definition."""
     from curate.checks.sanity_echo import _comparable
     from curate.record import input_expr, instruction_expr, response_expr
 
@@ -306,6 +312,10 @@ def test_echo_screen_keeps_every_decision(real: pl.DataFrame) -> None:
         (instruction, "", "A different answer entirely"),
         (None, None, None),
         ("Describe a cat", None, "Describe a cat"),
+        ("İstanbul", "", "i\u0307stanbul."),  # İ lowercases to two characters
+        ("ΣΟΦΙΑ", "Say hello", "say hello"),  # a Σ in the instruction, equal to the input
+        ("", "", "..."),  # nothing comparable: no reply
+        ("Translate to French: good morning and good night", "", "Translate to French: good morning"),
     ]
     rows = [
         {"kind": "sft", "input": given, "chosen": None, "messages": _conversation(ask, reply)}
@@ -334,6 +344,10 @@ def test_echo_screen_keeps_every_decision(real: pl.DataFrame) -> None:
         False,
         False,
         True,
+        True,
+        True,
+        False,
+        False,
     ]
 
 

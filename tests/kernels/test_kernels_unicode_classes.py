@@ -18,10 +18,19 @@ def test_bits_of_sample_characters() -> None:
     assert table[ord("7")] == uc.ALNUM | uc.DIGIT | uc.WORD | uc.RUN
     assert table[ord("中")] == uc.ALNUM | uc.CJK
     assert table[ord("啊")] == uc.ALNUM | uc.CJK | uc.RUN
-    assert table[ord("$")] == uc.SPECIAL | uc.RUN
-    assert table[ord("，")] == uc.RUN  # full-width comma: punctuation, not special
-    assert table[ord("😀")] == uc.SPECIAL | uc.SYMBOL
+    assert table[ord("$")] == uc.SPECIAL | uc.RUN | uc.PUNCT_SYMBOL
+    assert table[ord("，")] == uc.RUN | uc.PUNCT_SYMBOL  # full-width comma: sentence punctuation, not special
+    assert table[ord("😀")] == uc.SPECIAL | uc.SYMBOL | uc.PUNCT_SYMBOL
+    # U+FFFD is a symbol and a garbled-text marker; Â only starts one ("Ã©")
+    assert table[0xFFFD] == uc.SPECIAL | uc.SYMBOL | uc.PUNCT_SYMBOL | uc.MOJIBAKE_ALONE | uc.MOJIBAKE_START
+    assert table[ord("Â")] == uc.ALNUM | uc.WORD | uc.RUN | uc.MOJIBAKE_START
     assert table[0x3000] == uc.SPACE  # the ideographic space is not in the covered CJK punctuation
+
+
+def test_lowercase_table() -> None:
+    lower = uc.lowercase_table()
+    assert [chr(lower[ord(c)]) for c in "AzÉΣЖ中1"] == list("azéσж中1")
+    assert lower[uc.DOTTED_CAPITAL_I] == ord("i")  # its second character (U+0307) is added by the kernels
 
 
 def test_table_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -35,3 +44,12 @@ def test_table_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert np.array_equal(uc.class_table(), first)
     finally:
         uc.class_table.cache_clear()
+
+
+def test_warm_up_runs_every_kernel() -> None:
+    from curate.kernels.warm_up import start_warm_up, warm_up
+
+    warm_up()  # raises if a kernel fails on the tiny inputs
+    thread = start_warm_up()
+    thread.join(timeout=60)
+    assert not thread.is_alive()

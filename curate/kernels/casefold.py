@@ -1,0 +1,88 @@
+"""Comparing texts after case folding, inside compiled kernels: the characters of a text lowercased as
+Polars' `str.to_lowercase` does, with some classes left out, written into a scratch buffer.
+
+Lowercasing is per character with two exceptions: U+0130 (İ) becomes two characters (i + U+0307), which
+the kernels write out, and Σ becomes σ or ς depending on the letters around it, which they do not
+decide: a kernel reports a text with a Σ as undecided and the check falls back to its Polars expression.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+from curate.kernels.unicode_classes import CAPITAL_SIGMA, DOTTED_CAPITAL_I
+from curate.kernels.utf8 import decode
+
+COMBINING_DOT_ABOVE = 0x307
+UNDECIDED = -1  # returned by `fold` for a text with a Σ
+
+
+@numba.njit(inline="always", nogil=True, cache=True)
+def fold(
+    data: np.ndarray,
+    start: int,
+    end: int,
+    table: np.ndarray,
+    lower: np.ndarray,
+    drop: int,
+    out: np.ndarray,
+) -> int:
+    """Lowercased characters of data[start:end] whose class bits (after lowercasing) are not in `drop`,
+    written to `out`; returns how many, or UNDECIDED when the text holds a Σ."""
+    n = 0
+    i = start
+    while i < end:
+        cp, i = decode(data, i)
+        if cp == CAPITAL_SIGMA:
+            return UNDECIDED
+        low = lower[cp]
+        if not table[low] & drop:
+            out[n] = low
+            n += 1
+        if cp == DOTTED_CAPITAL_I and not table[COMBINING_DOT_ABOVE] & drop:
+            out[n] = COMBINING_DOT_ABOVE
+            n += 1
+    return n
+
+
+@numba.njit(inline="always", nogil=True, cache=True)
+def equal(a: np.ndarray, a_len: int, b: np.ndarray, b_len: int) -> bool:
+    if a_len != b_len:
+        return False
+    for k in range(a_len):  # noqa: SIM110 - numba compiles the loop, not a generator in all()
+        if a[k] != b[k]:
+            return False
+    return True
+
+
+@numba.njit(inline="always", nogil=True, cache=True)
+def fold_equals(
+    data: np.ndarray,
+    start: int,
+    end: int,
+    table: np.ndarray,
+    lower: np.ndarray,
+    drop: int,
+    target: np.ndarray,
+    target_len: int,
+) -> int:
+    """1 when `fold` of data[start:end] equals target[:target_len], else 0 (UNDECIDED for a Σ read before
+    the texts differ). Stops at the first difference: a Σ after it cannot change the answer, since only
+    the Σ's own lowercase depends on its context."""
+    n = 0
+    i = start
+    while i < end:
+        cp, i = decode(data, i)
+        if cp == CAPITAL_SIGMA:
+            return UNDECIDED
+        low = lower[cp]
+        if not table[low] & drop:
+            if n >= target_len or target[n] != low:
+                return 0
+            n += 1
+        if cp == DOTTED_CAPITAL_I and not table[COMBINING_DOT_ABOVE] & drop:
+            if n >= target_len or target[n] != COMBINING_DOT_ABOVE:
+                return 0
+            n += 1
+    return 1 if n == target_len else 0

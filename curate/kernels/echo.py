@@ -1,0 +1,165 @@
+"""Per row: is the reply an echo of the prompt, compared "comparable" (lowercased, without whitespace,
+without surrounding . 。 ! ！ ? ？, as curate.checks.sanity_echo)? One compiled pass over the three texts.
+
+YES when the reply is non-empty and equals the instruction, or equals a non-empty input, or opens with an
+instruction of at least `min_prefix_chars` comparable characters. UNDECIDED when one of the texts holds
+a Σ (see curate.kernels.casefold): the check computes those rows with its Polars expression.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import polars as pl
+
+from curate.kernels.arrow_strings import utf8_buffers
+from curate.kernels.casefold import COMBINING_DOT_ABOVE, UNDECIDED, fold
+from curate.kernels.unicode_classes import (
+    CAPITAL_SIGMA,
+    DOTTED_CAPITAL_I,
+    SPACE,
+    class_table,
+    lowercase_table,
+)
+from curate.kernels.utf8 import decode
+
+NO = 0
+YES = 1
+UNDECIDED_ROW = 2
+_STRIPPED = np.array([ord(c) for c in ".。!！?？"], dtype=np.int32)
+
+
+@numba.njit(inline="always", nogil=True, cache=True)
+def _stripped(c: int) -> bool:
+    for s in _STRIPPED:  # noqa: SIM110 - numba compiles the loop, not a generator in any()
+        if c == s:
+            return True
+    return False
+
+
+@numba.njit(inline="always", nogil=True, cache=True)
+def _comparable(
+    data: np.ndarray, start: int, end: int, table: np.ndarray, lower: np.ndarray, buffer: np.ndarray
+) -> tuple[int, int]:
+    """(first, end) of the comparable text in `buffer`, or (UNDECIDED, 0)."""
+    n = fold(data, start, end, table, lower, SPACE, buffer)
+    if n == UNDECIDED:
+        return UNDECIDED, 0
+    first = 0
+    while first < n and _stripped(buffer[first]):
+        first += 1
+    while n > first and _stripped(buffer[n - 1]):
+        n -= 1
+    return first, n
+
+
+@numba.njit(inline="always", nogil=True, cache=True)
+def _reply_echoes(
+    data: np.ndarray,
+    start: int,
+    end: int,
+    table: np.ndarray,
+    lower: np.ndarray,
+    ask: np.ndarray,
+    asked: int,
+    given: np.ndarray,
+    gave: int,
+    min_prefix_chars: int,
+) -> int:
+    """YES / NO / UNDECIDED_ROW for a reply against the comparable instruction (`asked` characters, -1:
+    none) and input (`gave`, -1: none), reading the reply only until the answer is known."""
+    equal_ask = asked >= 0
+    equal_given = gave > 0
+    opening = asked >= 0 and asked >= min_prefix_chars  # can it still open with the instruction?
+    k = 0  # comparable characters of the reply read, after its leading . ! ? run
+    replied = False  # a character that survives the strip: the reply is not empty
+    i = start
+    while i < end:
+        cp, i = decode(data, i)
+        if cp == CAPITAL_SIGMA:
+            return UNDECIDED_ROW
+        for second in range(2):  # İ lowercases to two characters; every other one to one
+            if second and cp != DOTTED_CAPITAL_I:
+                break
+            c = COMBINING_DOT_ABOVE if second else int(lower[cp])
+            if table[c] & SPACE:
+                continue
+            kept = not _stripped(c)
+            if k == 0 and not kept:
+                continue  # the leading strip
+            replied = replied or kept
+            if equal_ask:
+                equal_ask = (k < asked and c == ask[k]) or (k >= asked and not kept)
+            if equal_given:
+                equal_given = (k < gave and c == given[k]) or (k >= gave and not kept)
+            if opening and k < asked:
+                opening = c == ask[k]
+                if opening and k == asked - 1:
+                    return YES  # the instruction's last character is kept: the reply is not empty
+            k += 1
+            if not (equal_ask or equal_given or opening):
+                return NO
+    if not replied:
+        return NO
+    if (equal_ask and k >= asked) or (equal_given and k >= gave) or (opening and asked == 0):
+        return YES
+    return NO
+
+
+@numba.njit(nogil=True, cache=True)
+def _echoes(
+    reply_text: tuple[np.ndarray, np.ndarray, np.ndarray],
+    ask_text: tuple[np.ndarray, np.ndarray, np.ndarray],
+    given_text: tuple[np.ndarray, np.ndarray, np.ndarray],
+    longest: int,
+    table: np.ndarray,
+    lower: np.ndarray,
+    min_prefix_chars: int,
+    out: np.ndarray,
+) -> None:
+    ask = np.empty(longest, dtype=np.int32)
+    given = np.empty(longest, dtype=np.int32)
+    r_data, r_offsets, r_valid = reply_text
+    i_data, i_offsets, i_valid = ask_text
+    n_data, n_offsets, n_valid = given_text
+    for row in range(len(out)):
+        out[row] = NO
+        if not r_valid[row]:
+            continue
+        i0, i1 = -2, -2  # no instruction (-1 is UNDECIDED): asked = -1
+        if i_valid[row]:
+            i0, i1 = _comparable(i_data, i_offsets[row], i_offsets[row + 1], table, lower, ask)
+        n0, n1 = -2, -2
+        if n_valid[row]:
+            n0, n1 = _comparable(n_data, n_offsets[row], n_offsets[row + 1], table, lower, given)
+        if i0 == UNDECIDED or n0 == UNDECIDED:
+            out[row] = UNDECIDED_ROW
+            continue
+        out[row] = _reply_echoes(
+            r_data,
+            r_offsets[row],
+            r_offsets[row + 1],
+            table,
+            lower,
+            ask[max(i0, 0) :],
+            i1 - i0 if i0 >= 0 else -1,
+            given[max(n0, 0) :],
+            n1 - n0 if n0 >= 0 else -1,
+            min_prefix_chars,
+        )
+
+
+def _columns(series: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    buffers = utf8_buffers(series)
+    valid = buffers.valid if buffers.valid is not None else np.ones(buffers.rows, dtype=np.bool_)
+    return buffers.data, buffers.offsets, valid
+
+
+def echo_series(texts: pl.Series, *, min_prefix_chars: int) -> pl.Series:
+    """NO / YES / UNDECIDED_ROW per row (UInt8) of a Struct{reply, instruction, input} column."""
+    reply, ask, given = (_columns(texts.struct.field(name)) for name in ("reply", "instruction", "input"))
+    # scratch for one text's comparable characters: at most one per byte
+    longest = max(1, *(int(np.diff(offsets).max(initial=0)) for _, offsets, _ in (reply, ask, given)))
+    out = np.zeros(texts.len(), dtype=np.uint8)
+    _echoes(reply, ask, given, longest, class_table(), lowercase_table(), min_prefix_chars, out)
+    return pl.Series(texts.name, out)

@@ -1,0 +1,87 @@
+"""Per conversation: does a turn repeat the turn before it, compared "normalized" (lowercased, without
+whitespace, punctuation or symbols, as curate.checks.sanity_text.normalized), with at least `min_chars`
+normalized characters? One compiled pass over the message contents.
+
+Answers per row: NO, YES, or UNDECIDED when a turn that decides it holds a Σ (its lowercase depends on
+context; see curate.kernels.casefold): the check computes those rows with its Polars expression.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+import polars as pl
+
+from curate.kernels.arrow_lists import list_buffers
+from curate.kernels.casefold import UNDECIDED, equal, fold, fold_equals
+from curate.kernels.unicode_classes import PUNCT_SYMBOL, SPACE, class_table, lowercase_table
+
+NO = 0
+YES = 1
+UNDECIDED_ROW = 2
+
+
+@numba.njit(nogil=True, cache=True)
+def _repeats(
+    data: np.ndarray,
+    offsets: np.ndarray,
+    string_valid: np.ndarray,
+    list_offsets: np.ndarray,
+    table: np.ndarray,
+    lower: np.ndarray,
+    min_chars: int,
+    out: np.ndarray,
+) -> None:
+    longest = 0
+    for s in range(len(offsets) - 1):
+        longest = max(longest, offsets[s + 1] - offsets[s])
+    previous = np.empty(longest + 1, dtype=np.int32)
+    current = np.empty(longest + 1, dtype=np.int32)
+    drop = SPACE | PUNCT_SYMBOL
+    for row in range(len(list_offsets) - 1):
+        answer = NO
+        previous_len = -2  # -2: the previous turn is null (never equal); UNDECIDED: it holds a Σ
+        for s in range(list_offsets[row], list_offsets[row + 1]):
+            if not string_valid[s]:
+                previous_len = -2
+                continue
+            comparable = s > list_offsets[row] and previous_len != -2
+            if comparable and s == list_offsets[row + 1] - 1 and previous_len != UNDECIDED:
+                # the last turn (usually the long reply) is only compared: stop at the first difference
+                same = fold_equals(
+                    data, offsets[s], offsets[s + 1], table, lower, drop, previous, previous_len
+                )
+                if same == UNDECIDED:
+                    answer = UNDECIDED_ROW
+                elif same and previous_len >= min_chars:
+                    answer = YES
+                break
+            current_len = fold(data, offsets[s], offsets[s + 1], table, lower, drop, current)
+            if comparable:
+                if current_len == UNDECIDED or previous_len == UNDECIDED:
+                    answer = UNDECIDED_ROW
+                elif current_len >= min_chars and equal(previous, previous_len, current, current_len):
+                    answer = YES
+                    break
+            previous, current = current, previous
+            previous_len = current_len
+        out[row] = answer
+
+
+def repeated_turn_series(contents: pl.Series, *, min_chars: int) -> pl.Series:
+    """NO / YES / UNDECIDED_ROW per conversation (UInt8); a null conversation is NO."""
+    buffers = list_buffers(contents)
+    strings = buffers.strings
+    valid = strings.valid if strings.valid is not None else np.ones(strings.rows, dtype=np.bool_)
+    out = np.zeros(buffers.rows, dtype=np.uint8)
+    _repeats(
+        strings.data,
+        strings.offsets,
+        valid,
+        buffers.list_offsets,
+        class_table(),
+        lowercase_table(),
+        min_chars,
+        out,
+    )
+    return pl.Series(contents.name, out)
