@@ -44,12 +44,3 @@ def test_table_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert np.array_equal(uc.class_table(), first)
     finally:
         uc.class_table.cache_clear()
-
-
-def test_warm_up_runs_every_kernel() -> None:
-    from curate.kernels.warm_up import start_warm_up, warm_up
-
-    warm_up()  # raises if a kernel fails on the tiny inputs
-    thread = start_warm_up()
-    thread.join(timeout=60)
-    assert not thread.is_alive()
