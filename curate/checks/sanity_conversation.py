@@ -61,19 +61,26 @@ def conversation_repeated_turn(min_chars: Annotated[int, NON_NEGATIVE] = 8) -> C
 
     Short turns are left alone: "你好" answered with "你好！" is a greeting, not a duplicated turn.
     """
-    # One compiled pass compares the normalized turns (curate.kernels.repeated_turns); conversations it
-    # leaves undecided (a Σ, whose lowercase depends on context) are compared by `_repeats` below.
-    measure = functools.partial(repeated_turn_series, min_chars=min_chars)
-    state = field_text("messages").map_batches(measure, return_dtype=pl.UInt8, is_elementwise=True)
-    undecided = state == UNDECIDED_ROW
-    same = pl.when(undecided).then(_repeats(undecided, min_chars)).otherwise(state == YES)
+    measure = functools.partial(_repeat_flags, min_chars=min_chars)
+    same = field_text("messages").map_batches(measure, return_dtype=pl.Boolean, is_elementwise=True)
     return Check(fails=_with_turns() & same)
 
 
-def _repeats(rows: pl.Expr, min_chars: int) -> pl.Expr:
-    """The Polars definition of a repeated turn, evaluated on `rows` only (other rows: empty lists)."""
-    candidates = pl.when(rows).then(contents()).otherwise(pl.lit([], dtype=pl.List(pl.String)))
-    turns = candidates.list.eval(normalized(pl.element()))
-    return turns.list.eval(
+def _repeat_flags(turns: pl.Series, min_chars: int) -> pl.Series:
+    """One compiled pass compares the normalized turns (curate.kernels.repeated_turns); conversations it
+    leaves undecided (a Σ, whose lowercase depends on context) are compared with `repeats`."""
+    state = repeated_turn_series(turns, min_chars=min_chars)
+    flags = (state == YES).alias(turns.name)
+    undecided = (state == UNDECIDED_ROW).arg_true()
+    if len(undecided):
+        decided = turns.gather(undecided).to_frame("t").select(repeats(pl.col("t"), min_chars)).to_series()
+        flags = flags.scatter(undecided, decided.fill_null(False))
+    return flags
+
+
+def repeats(turns: pl.Expr, min_chars: int) -> pl.Expr:
+    """The Polars definition of a repeated turn over a list of turns (the kernel's, Σ aside)."""
+    normal = turns.list.eval(normalized(pl.element()))
+    return normal.list.eval(
         (pl.element() == pl.element().shift(1)) & (pl.element().str.len_chars() >= min_chars)
     ).list.any()

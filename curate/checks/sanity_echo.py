@@ -27,31 +27,39 @@ def _comparable(text: pl.Expr) -> pl.Expr:
 @check("response_echoes_prompt", scope="row")
 def response_echoes_prompt(min_prefix_chars: Annotated[int, NON_NEGATIVE] = 20) -> Check:
     """Fails a reply equal to the instruction or input, or opening with the whole instruction."""
-    # One compiled pass compares the comparable texts (curate.kernels.echo); rows it leaves undecided (a Σ,
-    # whose lowercase depends on context) are compared by the Polars expression below, on those rows only.
     texts = pl.struct(
         field_text("response").alias("reply"),
         field_text("instruction").alias("instruction"),
         field_text("input").alias("input"),
     )
-    measure = functools.partial(echo_series, min_prefix_chars=min_prefix_chars)
-    state = texts.map_batches(measure, return_dtype=pl.UInt8, is_elementwise=True)
-    undecided = state == UNDECIDED_ROW
-    fails = pl.when(undecided).then(_echoes(undecided, min_prefix_chars)).otherwise(state == YES)
-    return Check(fails=fails)
+    measure = functools.partial(_echo_flags, min_prefix_chars=min_prefix_chars)
+    return Check(fails=texts.map_batches(measure, return_dtype=pl.Boolean, is_elementwise=True))
 
 
-def _echoes(rows: pl.Expr, min_prefix_chars: int) -> pl.Expr:
-    """The Polars definition of an echo, evaluated on `rows` only (other rows: empty texts, no echo)."""
-    reply, instruction, given = (
-        _comparable(pl.when(rows).then(field_text(name)).otherwise(pl.lit("")))
-        for name in ("response", "instruction", "input")
-    )
+def _echo_flags(texts: pl.Series, min_prefix_chars: int) -> pl.Series:
+    """One compiled pass compares the comparable texts (curate.kernels.echo); the rows it leaves undecided
+    (a Σ, whose lowercase depends on context) are compared with the Polars definition, `echoes`."""
+    state = echo_series(texts, min_prefix_chars=min_prefix_chars)
+    flags = (state == YES).alias(texts.name)
+    undecided = (state == UNDECIDED_ROW).arg_true()
+    if len(undecided):
+        rows = texts.gather(undecided).struct.unnest()
+        reply, instruction, given = (pl.col(c) for c in ("reply", "instruction", "input"))
+        decided = rows.select(echoes(reply, instruction, given, min_prefix_chars)).to_series()
+        flags = flags.scatter(undecided, decided)
+    return flags
+
+
+def echoes(
+    reply_text: pl.Expr, instruction_text: pl.Expr, input_text: pl.Expr, min_prefix_chars: int
+) -> pl.Expr:
+    """The Polars definition of an echo (curate.kernels.echo computes the same, Σ aside)."""
+    reply, instruction, given = (_comparable(t) for t in (reply_text, instruction_text, input_text))
     has_reply = reply.str.len_chars() > 0
     equal_instruction = reply == instruction
     equal_input = ((given.str.len_chars() > 0) & (reply == given)).fill_null(False)
     opens_with_instruction = (instruction.str.len_chars() >= min_prefix_chars) & reply.str.starts_with(
         instruction
     )
-    echoes = equal_instruction.fill_null(False) | equal_input | opens_with_instruction.fill_null(False)
-    return has_reply & echoes
+    found = equal_instruction.fill_null(False) | equal_input | opens_with_instruction.fill_null(False)
+    return (has_reply & found).fill_null(False)
