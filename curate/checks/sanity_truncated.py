@@ -11,6 +11,7 @@ and a Chinese clause opened by a conjunction after a comma and cut ("…，然�
 
 from __future__ import annotations
 
+import functools
 from typing import Final
 
 import polars as pl
@@ -18,17 +19,11 @@ import polars as pl
 from curate.checks.registry import Check, check
 from curate.checks.sanity_text import stripped
 from curate.checks.textexpr import shared
+from curate.kernels.brackets import unclosed_series
 
-# (open, close) pairs whose opener outnumbering its closer means the reply stopped inside it.
+# (openers, closers) whose openers outnumbering their closers means the reply stopped inside them.
 # Half- and full-width parentheses count together: machine translation often opens with "（" and closes with ")".
-BRACKETS: Final = (
-    (r"[(（]", r"[)）]"),
-    (r"\[", r"\]"),
-    (r"\{", r"\}"),
-    ("【", "】"),
-    ("《", "》"),
-    ("“", "”"),
-)
+BRACKETS: Final = (("(（", ")）"), ("[", "]"), ("{", "}"), ("【", "】"), ("《", "》"), ("“", "”"))
 ENDS_ON_FUNCTION_WORD: Final = (
     r"(?i)\b(?:the|a|an|and|or|but|of|to|in|on|with|for|from|by|is|are|was|that|which)$"
 )
@@ -67,8 +62,10 @@ def _trimmed(line: pl.Expr) -> pl.Expr:
     return line.str.strip_chars()
 
 
-def _unclosed(body: pl.Expr, opener: str, closer: str) -> pl.Expr:
-    return body.str.count_matches(opener) > body.str.count_matches(closer)
+def _unclosed(body: pl.Expr) -> pl.Expr:
+    """Some pair of BRACKETS has more openers than closers (one compiled pass: curate.kernels.brackets)."""
+    measure = functools.partial(unclosed_series, pairs=BRACKETS)
+    return body.map_batches(measure, return_dtype=pl.Boolean, is_elementwise=True)
 
 
 @check("truncated_response")
@@ -79,7 +76,7 @@ def truncated_response(text: pl.Expr) -> Check:
     odd_fence = fences % 2 == 1
     # Brackets and quotes are judged outside code (code balances its own, and may quote one bracket).
     prose = _without_closed_code(body)
-    unclosed = pl.any_horizontal([_unclosed(prose, o, c) for o, c in BRACKETS])
+    unclosed = _unclosed(prose)
     odd_quotes = prose.str.count_matches('"', literal=True) % 2 == 1
     raw_last_line = _last_line(body)
     last_line = _trimmed(raw_last_line)

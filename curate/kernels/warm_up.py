@@ -16,6 +16,7 @@ import polars as pl
 
 def warm_up() -> None:
     """Call every kernel once on a tiny column (and load the character-class table)."""
+    from curate.kernels.brackets import unclosed_series
     from curate.kernels.char_counts import char_counts_series
     from curate.kernels.echo import echo_series
     from curate.kernels.ngrams import DUP, ngram_share_series
@@ -25,6 +26,7 @@ def warm_up() -> None:
 
     texts = pl.Series("t", ["a b a b", None], dtype=pl.String)
     char_counts_series(texts)
+    unclosed_series(texts, pairs=(("(", ")"),))
     longest_run_series(texts, 4)
     ngram_share_series(texts, mode=DUP, n=2, min_tokens=0, min_chars=0)
     repeated_fraction_series(texts, mode=LINES, minimum=2)
