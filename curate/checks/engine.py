@@ -72,7 +72,11 @@ def all_text_column() -> pl.Expr:
     """`curate.record.all_text_expr()`, value for value (nulls included), 2.5x cheaper: the pieces are
     joined with `concat_str` instead of being collected into a list per row and filtered in `list.eval`."""
     contents = message_contents_expr()
-    messages = contents.list.eval(pl.element().filter(pl.element().str.len_chars() > 0)).list.join("\n")
+    # empty messages are left out; only the (rare) conversations holding one pay for the filtering
+    has_empty = contents.list.eval(pl.element().str.len_bytes() == 0).list.any()
+    masked = pl.when(has_empty).then(contents).otherwise(pl.lit([], dtype=pl.List(pl.String)))
+    filtered = masked.list.eval(pl.element().filter(pl.element().str.len_chars() > 0)).list.join("\n")
+    messages = pl.when(has_empty).then(filtered).otherwise(contents.list.join("\n"))
     pieces = [
         pl.col("system"),
         messages,

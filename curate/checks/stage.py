@@ -156,7 +156,14 @@ def record_rule_failures(
     if not failing.any():
         return frame
     rows = failing.arg_true()
-    subset = pl.concat([frame.select("drop_reason", "failed_rules"), flags], how="horizontal")[rows]
+    ledger = frame.select("drop_reason", "failed_rules")
+    fresh = (
+        ledger["drop_reason"].null_count() == ledger.height
+        and not (ledger["failed_rules"].list.len() > 0).any()
+    )
+    # a fresh ledger (the checks run first) is the same on every row: slice it instead of gathering
+    ledger = ledger.slice(0, len(rows)) if fresh else ledger[rows]
+    subset = pl.concat([ledger, flags[rows]], how="horizontal")
     recorded = _record_by_pattern(subset, [(b.rule.name, pl.col(f"__fail{i}")) for i, b in enumerate(rules)])
     updates = _at_rows(
         frame.height,
