@@ -77,7 +77,12 @@ def rule_entries(frame: pl.DataFrame, stage_stats: dict[str, Any]) -> list[dict[
     for stats in stage_stats.values():
         if isinstance(stats, dict) and isinstance(stats.get("rules"), list):
             entries.extend(dict(entry) for entry in stats["rules"])
-    for entry, (failed, first) in zip(entries, rule_counts(frame, [e["name"] for e in entries]), strict=True):
+    # A stage's own counts stay true on the final frame (the ledger only grows, and a later stage records
+    # its own rule names): only entries a stage left uncounted are counted here.
+    uncounted = [e for e in entries if "failed" not in e or "dropped_first" not in e]
+    for entry, (failed, first) in zip(
+        uncounted, rule_counts(frame, [e["name"] for e in uncounted]), strict=True
+    ):
         entry["failed"] = failed
         entry["dropped_first"] = first
     return entries
