@@ -8,7 +8,7 @@ from typing import Final
 import polars as pl
 
 from curate.checks.registry import Check, check
-from curate.checks.textexpr import contains_any, field_text
+from curate.checks.textexpr import contains_any, field_text, on_gated_rows
 
 # Alpaca's generator glued the next task onto a reply: "\n##\n18. Instruction: …\n18. Input:\n…".
 MERGED_INSTRUCTIONS: Final = (
@@ -44,6 +44,12 @@ UNSEEN_PARTS: Final[tuple[str | tuple[str, str], ...]] = (
     r"(?i)(?:这|该|以下|下面|上面|所给|给定的?)(?:张|幅|段)?(?:图片|图像|照片|图表|视频|音频|录音)",
 )
 UNSEEN_CONTENT: Final = "|".join(p if isinstance(p, str) else p[0] for p in UNSEEN_PARTS)
+# A necessary condition of every part but BARE_LINK: each names a picture/file/figure word or 图/附件/照片/
+# 视频/音频/录音 ("photograph" holds "photo", "attached" "attach"; "paragraph" passes the gate, harmlessly).
+UNSEEN_GATE: Final = (
+    r"(?i)image|picture|photo|img|video|audio|file|attach|graph|chart|diagram|figure|screenshot|recording"
+    r"|drawing|图|附件|照片|视频|音频|录音"
+)
 
 
 @check("merged_instructions")
@@ -65,6 +71,6 @@ def references_unseen_content(text: pl.Expr) -> Check:
     used = field_text("response").str.contains(link, literal=True).fill_null(False)
     bare_link = url_only & ~used
     return Check(
-        fails=bare_link | contains_any(text, UNSEEN_PARTS[1:]),
+        fails=bare_link | on_gated_rows(text, UNSEEN_GATE, lambda t: contains_any(t, UNSEEN_PARTS[1:])),
         span=text.str.extract(f"({UNSEEN_CONTENT})", 1),
     )

@@ -206,6 +206,28 @@ def contains_any(text: pl.Expr, patterns: Iterable[str | tuple[str, str]]) -> pl
     return pl.any_horizontal(parts)
 
 
+def on_gated_rows(text: pl.Expr, gate: str, build: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
+    """`build(text)` (a Boolean expression of the text alone), evaluated only on the texts where `gate`
+    matches; False on the others, null on null texts.
+
+    `gate` must be a necessary condition of `build` being True (a cheap literal alternation the regex
+    engine finds with a prefilter). Unlike masking with "" (`gated_contains`), the other rows are not
+    visited at all: a check of nine regexes over short texts costs nine passes of per-row overhead, even
+    over empty strings; here it costs one gate pass plus nine passes over the few candidate rows.
+    """
+
+    def evaluate(texts: pl.Series) -> pl.Series:
+        hit = texts.str.contains(gate).fill_null(False)
+        out = pl.select(pl.when(pl.lit(texts).is_not_null()).then(False)).to_series().alias(texts.name)
+        rows = hit.arg_true()
+        if len(rows):
+            found = texts.gather(rows).to_frame("t").select(build(pl.col("t")).fill_null(False)).to_series()
+            out = out.scatter(rows, found)
+        return out
+
+    return text.map_batches(evaluate, return_dtype=pl.Boolean, is_elementwise=True)
+
+
 def tokens(text: pl.Expr) -> pl.Expr:
     """List of tokens: CJK characters one by one, words of other scripts (punctuation dropped)."""
     return text.str.extract_all(TOKEN_PATTERN)

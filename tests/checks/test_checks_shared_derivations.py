@@ -393,3 +393,41 @@ def test_recording_by_failure_pattern_equals_the_ledger(rules: int) -> None:
     for subset in (fresh, earlier):
         want = record_failures(subset, failures).select("drop_reason", "failed_rules")
         assert _record_by_pattern(subset, failures).select("drop_reason", "failed_rules").equals(want)
+
+
+def test_unseen_content_gate_keeps_every_decision(real: pl.DataFrame) -> None:
+    """references_unseen_content runs its parts only where UNSEEN_GATE matches: the same values as
+    running them everywhere, on every part's own examples and on real instructions and inputs."""
+    from curate.checks.sanity_prompt import UNSEEN_GATE, UNSEEN_PARTS
+    from curate.checks.textexpr import contains_any, on_gated_rows
+    from curate.record import input_expr, instruction_expr
+
+    examples = [
+        "<Picture Attached>",
+        "[ IMAGE of a cat ]",
+        "Describe the attached photographs.",
+        "the graphs above show",
+        "Please see the attachment",
+        "如图所示",
+        "上图中的建筑",
+        "见附件",
+        "这张照片",
+        "Write a paragraph",  # passes the gate, matches no part
+        "ſee the ſcreenshot below",  # case folding: the gate folds as the parts do
+        None,
+        "",
+    ]
+    texts = pl.concat(
+        [
+            pl.Series("t", examples, dtype=pl.String),
+            real.select(instruction_expr()).to_series().alias("t"),
+            real.select(input_expr()).to_series().alias("t"),
+        ]
+    ).to_frame()
+    everywhere = texts.select(contains_any(pl.col("t"), UNSEEN_PARTS[1:]).fill_null(False)).to_series()
+    gated = texts.select(
+        on_gated_rows(pl.col("t"), UNSEEN_GATE, lambda t: contains_any(t, UNSEEN_PARTS[1:]))
+    ).to_series()
+    assert gated.fill_null(False).to_list() == everywhere.to_list()
+    assert gated[: len(examples)].to_list() == [True] * 9 + [False, True, None, False]
+    assert everywhere.sum() > 20  # real rows matched too
