@@ -430,4 +430,4 @@ def test_unseen_content_gate_keeps_every_decision(real: pl.DataFrame) -> None:
     ).to_series()
     assert gated.fill_null(False).to_list() == everywhere.to_list()
     assert gated[: len(examples)].to_list() == [True] * 9 + [False, True, None, False]
-    assert everywhere.sum() > 20  # real rows matched too
+    assert everywhere[len(examples) :].sum() >= 3  # real rows matched too
