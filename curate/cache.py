@@ -82,7 +82,8 @@ def metric_identity(expr: pl.Expr, fallback: str, depends: str = "") -> str:
     try:
         definition = expr.meta.serialize(format="json")
     except Exception:  # an expression with Python callbacks (a compiled kernel) has no serialized form
-        definition = f"{fallback}|kernels={KERNELS_VERSION}"
+        # its printed form still names its columns, literals and gated parts (curate.checks.textexpr)
+        definition = f"{fallback}|{expr}|kernels={KERNELS_VERSION}"
     if depends:
         definition = f"{definition}|reads|{depends}"
     payload = f"{CACHE_FORMAT}|{pl.__version__}|{definition}".encode()

@@ -22,10 +22,12 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from typing import Final
 
 import polars as pl
+from polars._typing import PolarsDataType
 
 from curate.checks.registry import Check, Direction
 from curate.kernels import char_counts as counts_kernel
@@ -206,26 +208,44 @@ def contains_any(text: pl.Expr, patterns: Iterable[str | tuple[str, str]]) -> pl
     return pl.any_horizontal(parts)
 
 
-def on_gated_rows(text: pl.Expr, gate: str, build: Callable[[pl.Expr], pl.Expr]) -> pl.Expr:
-    """`build(text)` (a Boolean expression of the text alone), evaluated only on the texts where `gate`
-    matches; False on the others, null on null texts.
+def on_gated_rows(
+    text: pl.Expr,
+    gate: str,
+    build: Callable[[pl.Expr], pl.Expr],
+    *,
+    dtype: PolarsDataType = pl.Boolean,
+    otherwise: bool | None = False,
+) -> pl.Expr:
+    """`build(text)` (an expression of the text alone) evaluated only on the texts where `gate` matches;
+    `otherwise` on the other texts, null on null texts.
 
-    `gate` must be a necessary condition of `build` being True (a cheap literal alternation the regex
-    engine finds with a prefilter). Unlike masking with "" (`gated_contains`), the other rows are not
-    visited at all: a check of nine regexes over short texts costs nine passes of per-row overhead, even
-    over empty strings; here it costs one gate pass plus nine passes over the few candidate rows.
+    `gate` must be a necessary condition of `build` giving anything but `otherwise` (a cheap literal
+    alternation the regex engine finds with a prefilter). Unlike masking with "" (`gated_contains`), the
+    other rows are not visited at all: a check of nine regexes over short texts costs nine passes of
+    per-row overhead even over empty strings; here it costs one gate pass plus nine over the candidates.
+    The expression is named after a digest of `gate` and `build`: its Python callback has no serialized
+    form, and the metric cache identifies it by that name (a changed pattern is a changed metric).
     """
+    probe = build(pl.col("t"))
+    try:
+        definition = probe.meta.serialize(format="json")
+    except Exception:  # a build that itself calls a kernel
+        definition = str(probe)
+    digest = hashlib.blake2b(f"{gate}|{definition}|{otherwise}".encode(), digest_size=8).hexdigest()
 
     def evaluate(texts: pl.Series) -> pl.Series:
         hit = texts.str.contains(gate).fill_null(False)
-        out = pl.select(pl.when(pl.lit(texts).is_not_null()).then(False)).to_series().alias(texts.name)
+        default = pl.lit(otherwise, dtype=dtype)
+        out = pl.select(pl.when(pl.lit(texts).is_not_null()).then(default)).to_series().alias(texts.name)
         rows = hit.arg_true()
         if len(rows):
-            found = texts.gather(rows).to_frame("t").select(build(pl.col("t")).fill_null(False)).to_series()
-            out = out.scatter(rows, found)
+            found = texts.gather(rows).to_frame("t").select(build(pl.col("t"))).to_series()
+            if otherwise is not None:
+                found = found.fill_null(otherwise)
+            out = out.scatter(rows, found.cast(dtype))
         return out
 
-    return text.map_batches(evaluate, return_dtype=pl.Boolean, is_elementwise=True)
+    return text.map_batches(evaluate, return_dtype=dtype, is_elementwise=True).alias(f"gated[{digest}]")
 
 
 def tokens(text: pl.Expr) -> pl.Expr:

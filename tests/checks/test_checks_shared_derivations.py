@@ -111,8 +111,8 @@ def test_derivations_reading_other_derivations_come_in_later_levels() -> None:
     from curate.checks.sanity_length import expected_words
 
     levels = derived_columns([expected_words(pl.col("__field.instruction"))])
+    # the floor is computed on the gated instructions only, where its own derivations are plain expressions
     assert [sorted(level) for level in levels] == [
-        [f"__field.instruction|{kind}" for kind in ("detail_en", "detail_zh", "writes_en", "writes_zh")],
         ["__field.instruction|taskfloor"],
         ["__field.instruction|expectedwords"],
     ]
@@ -431,3 +431,28 @@ def test_unseen_content_gate_keeps_every_decision(real: pl.DataFrame) -> None:
     assert gated.fill_null(False).to_list() == everywhere.to_list()
     assert gated[: len(examples)].to_list() == [True] * 9 + [False, True, None, False]
     assert everywhere[len(examples) :].sum() >= 3  # real rows matched too
+
+
+def test_gated_rows_are_named_after_their_gate_and_build() -> None:
+    """An on_gated_rows expression has no serialized form: its name carries the gate and the patterns,
+    so the metric cache tells a changed pattern from an unchanged one."""
+    from curate.checks.textexpr import on_gated_rows
+
+    def contains(pattern: str) -> pl.Expr:
+        return on_gated_rows(pl.col("t"), "a", lambda t: t.str.contains(pattern))
+
+    assert contains("ab").meta.output_name() == contains("ab").meta.output_name()
+    assert contains("ab").meta.output_name() != contains("ac").meta.output_name()
+    assert metric_identity(contains("ab"), "x") != metric_identity(contains("ac"), "x")
+    frame = pl.DataFrame({"t": ["xab", "b", None, "ac"]})
+    assert frame.select(contains("ab")).to_series().to_list() == [True, False, None, False]
+    floors = frame.select(
+        on_gated_rows(
+            pl.col("t"),
+            "a",
+            lambda t: pl.when(t.str.contains("ab")).then(2.0),
+            dtype=pl.Float64,
+            otherwise=None,
+        )
+    )
+    assert floors.to_series().to_list() == [2.0, None, None, None]
