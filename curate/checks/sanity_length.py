@@ -17,7 +17,7 @@ import polars as pl
 
 from curate.checks.params import Range
 from curate.checks.registry import Check, check
-from curate.checks.textexpr import field_text, metric_check, on_gated_rows, shared
+from curate.checks.textexpr import field_text, metric_check, shared
 
 # (pattern on the instruction, floor in words). The largest matching floor applies. Floors are "far too
 # short", not "a bit short": a polite rejection letter of 35 words or a 3-sentence review is fine.
@@ -92,17 +92,9 @@ def reply_words(text: pl.Expr) -> pl.Expr:
     return words + cjk / CJK_CHARS_PER_WORD
 
 
-# Every EXPECTED_FORMS pattern needs one of these: the floor is computed on the instructions holding one.
-_GATE_ANY: Final = "|".join([_GATE_EN, _GATE_ZH, _GATE_DETAIL_EN, _GATE_DETAIL_ZH])  # (?i): a superset
-
-
 @shared("taskfloor")
 def _floor(instruction: pl.Expr) -> pl.Expr:
     """The floor of the long form the instruction names (null: none), before the EXEMPT test."""
-    return on_gated_rows(instruction, _GATE_ANY, _floor_of, dtype=pl.Float64, otherwise=None)
-
-
-def _floor_of(instruction: pl.Expr) -> pl.Expr:
     # (A blanked instruction matches no pattern: null and False both leave the form out of the max.)
     by_form = pl.max_horizontal(
         [
