@@ -15,6 +15,7 @@ import polars as pl
 
 from curate.checks.registry import Check, check
 from curate.checks.sanity_text import without_code
+from curate.checks.textexpr import on_gated_rows
 from curate.code_lines import without_code_lines
 
 TEMPLATE_SLOT: Final = (
@@ -27,9 +28,24 @@ TEMPLATE_SLOT: Final = (
 )
 
 
+# Every slot holds one of these (and ⟦ / ⟪ become "{{" / "<" below): only texts holding one are searched.
+SLOT_GATE: Final = r"\{\{|\[|<|【|［|⟦|⟪"
+
+
 @check("unfilled_template")
 def unfilled_template(text: pl.Expr) -> Check:
     """Fails text outside code that still holds a template slot ({{name}}, [INSERT], <your name>, 【姓名】)."""
+    return Check(
+        # (a null text has no slot: False, as the code-line blanking below turns it into "")
+        fails=on_gated_rows(
+            text, SLOT_GATE, lambda t: _outside_code(t).str.contains(TEMPLATE_SLOT)
+        ).fill_null(False),
+        span=_outside_code(text).str.extract(f"({TEMPLATE_SLOT})", 1),
+    )
+
+
+def _outside_code(text: pl.Expr) -> pl.Expr:
+    """The text without fenced and inline code, and without code lines where a slot was found."""
     prose = without_code(text)
     # Code lines are blanked only where a slot was found (rare rows): the others become "" rather than
     # null, since Polars' regex passes cost as much on a null-masked column as on the full one. The
@@ -39,12 +55,8 @@ def unfilled_template(text: pl.Expr) -> Check:
     hidden = found.str.replace_all(r"\{\{(\s*[A-Za-z_][\w.]*\s*)\}\}", "⟦${1}⟧").str.replace_all(
         r"(?i)<(\s*(?:your|insert|enter)\b[^>\n]{0,40})>", "⟪${1}⟫"
     )
-    prose = (
+    return (
         without_code_lines(hidden)
         .str.replace_all(r"⟦([^⟧\n]*)⟧", "{{${1}}}")
         .str.replace_all(r"⟪([^⟫\n]*)⟫", "<${1}>")
-    )
-    return Check(
-        fails=prose.str.contains(TEMPLATE_SLOT),
-        span=prose.str.extract(f"({TEMPLATE_SLOT})", 1),
     )

@@ -456,3 +456,30 @@ def test_gated_rows_are_named_after_their_gate_and_build() -> None:
         )
     )
     assert floors.to_series().to_list() == [2.0, None, None, None]
+
+
+def test_template_slot_gate_keeps_every_decision(real: pl.DataFrame) -> None:
+    """unfilled_template searches only the texts SLOT_GATE finds: the same values as searching every text."""
+    from curate.checks.sanity_template import SLOT_GATE, TEMPLATE_SLOT, _outside_code
+    from curate.checks.textexpr import on_gated_rows
+    from curate.record import response_expr
+
+    examples = [
+        "Dear [Your Name],",
+        "Hi {{ name }}!",
+        "<your email>",
+        "【姓名】",
+        "⟦name⟧ is here",
+        "plain",
+        None,
+    ]
+    texts = pl.concat(
+        [pl.Series("t", examples, dtype=pl.String), real.select(response_expr()).to_series().alias("t")]
+    ).to_frame()
+    everywhere = texts.select(_outside_code(pl.col("t")).str.contains(TEMPLATE_SLOT)).to_series()
+    gated = texts.select(
+        on_gated_rows(pl.col("t"), SLOT_GATE, lambda t: _outside_code(t).str.contains(TEMPLATE_SLOT))
+    ).to_series()
+    assert gated.fill_null(False).to_list() == everywhere.to_list()
+    assert gated[: len(examples)].to_list() == [True, True, True, True, True, False, None]
+    assert everywhere[len(examples) :].sum() >= 3  # real replies matched too
