@@ -28,8 +28,9 @@ TEMPLATE_SLOT: Final = (
 )
 
 
-# Every slot holds one of these (and ⟦ / ⟪ become "{{" / "<" below): only texts holding one are searched.
-SLOT_GATE: Final = r"\{\{|\[|<|【|［|⟦|⟪"
+# Every slot holds one of these (the code-line step below only runs where a slot was found already): only
+# texts holding one are searched.
+SLOT_GATE: Final = r"\{\{|\[|<|【|［"
 
 
 @check("unfilled_template")
