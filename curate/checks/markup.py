@@ -11,9 +11,9 @@ from typing import Annotated
 
 import polars as pl
 
-from curate.checks.params import NON_NEGATIVE, RATIO
+from curate.checks.params import NON_NEGATIVE, RATIO, THRESHOLD
 from curate.checks.registry import Check, check
-from curate.checks.textexpr import chars, guarded, metric_check, prose, ratio
+from curate.checks.textexpr import chars, guarded, metric_check, on_gated_rows, prose, ratio
 
 HTML_PATTERN = (
     r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>"  # tags: <p>, </div>, <br/>, <a href="…">
@@ -31,7 +31,7 @@ MARKDOWN_RESIDUE_PATTERN = (
 @check("max_html_ratio")
 def max_html_ratio(
     text: pl.Expr,
-    max_ratio: Annotated[float, RATIO] = 0.3,
+    max_ratio: Annotated[float, RATIO, THRESHOLD] = 0.3,
     min_chars: Annotated[int, NON_NEGATIVE] = 20,
 ) -> Check:
     """Share of characters outside fenced code that are inside HTML tags or entities (&nbsp;, &#39;).
@@ -39,10 +39,15 @@ def max_html_ratio(
     A text that opens and closes with a tag is markup on purpose (the page or form an instruction asked for,
     often without a code fence in Code Alpaca), not residue of a scraped page: it is not judged."""
     text = prose(text)
-    markup = text.str.contains(r"^\s*<") & text.str.contains(r">\s*$")  # anchored: no copy of the text
-    tag_chars = text.str.extract_all(HTML_PATTERN).list.eval(pl.element().str.len_chars()).list.sum()
+    # Both run only on the few texts holding a "<" or "&" (on_gated_rows): the others have no tag.
+    markup = on_gated_rows(text, "<", lambda t: t.str.contains(r"^\s*<") & t.str.contains(r">\s*$"))
+    tag_chars = on_gated_rows(text, "[<&]", _tag_chars, dtype=pl.Int64, otherwise=0)
     metric = pl.when(~markup).then(guarded(ratio(tag_chars, chars(text)), text, min_chars))
     return metric_check(metric, max_ratio, "max", span=text.str.extract(HTML_PATTERN, 0))
+
+
+def _tag_chars(text: pl.Expr) -> pl.Expr:
+    return text.str.extract_all(HTML_PATTERN).list.eval(pl.element().str.len_chars()).list.sum()
 
 
 @check("max_markdown_residue")

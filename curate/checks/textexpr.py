@@ -214,7 +214,7 @@ def on_gated_rows(
     build: Callable[[pl.Expr], pl.Expr],
     *,
     dtype: PolarsDataType = pl.Boolean,
-    otherwise: bool | None = False,
+    otherwise: bool | int | None = False,
 ) -> pl.Expr:
     """`build(text)` (an expression of the text alone) evaluated only on the texts where `gate` matches;
     `otherwise` on the other texts, null on null texts.
