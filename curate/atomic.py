@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import polars as pl
+from polars._typing import ParquetCompression
 
 
 @contextlib.contextmanager
@@ -51,6 +52,8 @@ def write_json(path: str | os.PathLike[str], value: Any) -> None:
         handle.write("\n")
 
 
-def write_parquet(path: str | os.PathLike[str], frame: pl.DataFrame) -> None:
+def write_parquet(
+    path: str | os.PathLike[str], frame: pl.DataFrame, compression: ParquetCompression = "zstd"
+) -> None:
     with atomic_path(path) as tmp:
-        frame.write_parquet(tmp)
+        frame.write_parquet(tmp, compression=compression)
