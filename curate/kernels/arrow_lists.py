@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from curate.kernels.arrow_strings import Utf8Buffers, utf8_buffers
+from curate.kernels.arrow_strings import Utf8Buffers, arrow_utf8_buffers
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,8 @@ def list_buffers(series: pl.Series) -> ListBuffers:
         array = array.cast(pa.large_list(pa.large_string()))
     offsets = array.offsets.to_numpy().astype(np.int64)
     first, last = int(offsets[0]), int(offsets[-1])
-    values = pl.from_arrow(array.values.slice(first, last - first))
-    assert isinstance(values, pl.Series)
     valid = None
     if array.null_count:
         valid = array.is_valid().to_numpy(zero_copy_only=False)
-    return ListBuffers(strings=utf8_buffers(values), list_offsets=offsets - first, valid=valid)
+    strings = arrow_utf8_buffers(array.values.slice(first, last - first))
+    return ListBuffers(strings=strings, list_offsets=offsets - first, valid=valid)

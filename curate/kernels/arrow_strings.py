@@ -27,6 +27,11 @@ def utf8_buffers(series: pl.Series) -> Utf8Buffers:
     array = series.cast(pl.String).to_arrow()
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
+    return arrow_utf8_buffers(array)
+
+
+def arrow_utf8_buffers(array: pa.Array) -> Utf8Buffers:
+    """`utf8_buffers` of an Arrow string array (any string type; large_string is read without a copy)."""
     if array.type != pa.large_string():
         array = array.cast(pa.large_string())
     _, offset_buffer, data_buffer = array.buffers()
