@@ -8,6 +8,7 @@ import polars as pl
 
 from curate.checks.registry import Check, check
 from curate.checks.sanity_text import blank, stripped
+from curate.checks.textexpr import on_gated_rows
 
 # The whole reply is a stand-in for an answer (Alpaca's "<noinput>", "N/A", Chinese 无 / 略 / 同上, "...").
 # Not "None", "null" or "没有": those are real answers to real questions.
@@ -30,6 +31,9 @@ REFUSAL: Final = (
     r"|我(?:无法|不能)(?:回答|提供|完成|协助|帮助|访问|浏览|满足|为您)"
 )
 REFUSAL_WINDOW: Final = 300
+# Every REFUSAL branch holds one of these (case aside, as REFUSAL's (?i) covers every branch): only replies
+# holding one are searched (Unicode \b sends the regex engine down its slow path on Chinese text).
+REFUSAL_GATE: Final = r"(?i)sorry|apologi|unfortunately|not able|unable|cannot|can't|can not|抱歉|对不起|很遗憾|不好意思|我无法|我不能"
 
 AI_SELF_REFERENCE: Final = (
     r"(?i)\bas an? (?:ai|artificial intelligence)(?: language)?(?: model| assistant| chatbot)?\b"
@@ -57,7 +61,10 @@ def placeholder_response(text: pl.Expr) -> Check:
 def refusal_response(text: pl.Expr) -> Check:
     """Fails a reply that opens by refusing ("I'm sorry, but I cannot…", "抱歉，我无法…")."""
     opening = text.str.slice(0, REFUSAL_WINDOW)
-    return Check(fails=opening.str.contains(REFUSAL), span=opening.str.extract(f"({REFUSAL})", 1))
+    refuses = on_gated_rows(
+        text, REFUSAL_GATE, lambda t: t.str.slice(0, REFUSAL_WINDOW).str.contains(REFUSAL)
+    )
+    return Check(fails=refuses, span=opening.str.extract(f"({REFUSAL})", 1))
 
 
 @check("ai_self_reference")

@@ -483,3 +483,32 @@ def test_template_slot_gate_keeps_every_decision(real: pl.DataFrame) -> None:
     assert gated.fill_null(False).to_list() == everywhere.to_list()
     assert gated[: len(examples)].to_list() == [True, True, True, True, False, False, None]
     assert everywhere[len(examples) :].sum() >= 3  # real replies matched too
+
+
+def test_refusal_gate_keeps_every_decision(real: pl.DataFrame) -> None:
+    """refusal_response searches only the replies REFUSAL_GATE finds: the same values as searching all."""
+    from curate.checks.sanity_response import REFUSAL, REFUSAL_GATE, REFUSAL_WINDOW
+    from curate.checks.textexpr import on_gated_rows
+    from curate.record import response_expr
+
+    examples = [
+        "I'm sorry, but I cannot help with that.",
+        "SORRY, WE CAN'T do that",
+        "I am unable to browse the internet.",
+        "I can not answer this",
+        "抱歉，我无法回答。",
+        "我不能提供这个信息",
+        "Sure! Here it is.",
+        None,
+    ]
+    texts = pl.concat(
+        [pl.Series("t", examples, dtype=pl.String), real.select(response_expr()).to_series().alias("t")]
+    ).to_frame()
+
+    def refuses(t: pl.Expr) -> pl.Expr:
+        return t.str.slice(0, REFUSAL_WINDOW).str.contains(REFUSAL)
+
+    everywhere = texts.select(refuses(pl.col("t"))).to_series()
+    gated = texts.select(on_gated_rows(pl.col("t"), REFUSAL_GATE, refuses)).to_series()
+    assert gated.to_list() == everywhere.to_list()
+    assert gated[: len(examples)].to_list() == [True] * 6 + [False, None]
