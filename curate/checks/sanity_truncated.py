@@ -18,7 +18,7 @@ import polars as pl
 
 from curate.checks.registry import Check, check
 from curate.checks.sanity_text import stripped
-from curate.checks.textexpr import shared
+from curate.checks.textexpr import on_gated_rows, shared
 from curate.kernels.brackets import unclosed_series
 
 # (openers, closers) whose openers outnumbering their closers means the reply stopped inside them.
@@ -51,21 +51,21 @@ def _without_closed_code(body: pl.Expr) -> pl.Expr:
     return body.str.replace_all(r"(?s)```.*?```", " ").str.replace_all(r"`[^`\n]*`", " ")
 
 
-@shared("lastline")
 def _last_line(body: pl.Expr) -> pl.Expr:
     # = body.str.extract(r"([^\n]*)$", 1) (the text after the last newline), 3x cheaper
     return body.str.split("\n").list.last()
-
-
-@shared("trimmed")
-def _trimmed(line: pl.Expr) -> pl.Expr:
-    return line.str.strip_chars()
 
 
 def _unclosed(body: pl.Expr) -> pl.Expr:
     """Some pair of BRACKETS has more openers than closers (one compiled pass: curate.kernels.brackets)."""
     measure = functools.partial(unclosed_series, pairs=BRACKETS)
     return body.map_batches(measure, return_dtype=pl.Boolean, is_elementwise=True)
+
+
+# The last character of a reply that stops mid-sentence (`_stops`): a letter (ſ and K fold to s and k under
+# (?i)), a Han character, a comma or colon, or a hyphen or dash. The stripped reply ends where its last
+# line's trimmed form does, so only replies ending so are examined.
+STOPPED_ENDING: Final = r"(?:[A-Za-z\x{17F}\x{212A}]|\p{Han}|[,，、:：\-–])$"
 
 
 @check("truncated_response")
@@ -78,8 +78,15 @@ def truncated_response(text: pl.Expr) -> Check:
     prose = _without_closed_code(body)
     unclosed = _unclosed(prose)
     odd_quotes = prose.str.count_matches('"', literal=True) % 2 == 1
+    stops = on_gated_rows(body, STOPPED_ENDING, _stops)
+    fails = odd_fence | (~odd_fence & (unclosed | odd_quotes)) | stops
+    return Check(fails=fails, span=body.str.slice(-40))
+
+
+def _stops(body: pl.Expr) -> pl.Expr:
+    """The reply (stripped) stops mid-sentence: its last line is prose cut on a bare word or a comma."""
     raw_last_line = _last_line(body)
-    last_line = _trimmed(raw_last_line)
+    last_line = raw_last_line.str.strip_chars()
     length = last_line.str.len_chars()
     # Indented last lines are code (a function body), list items and signed quotes end without a full stop.
     prose_line = (
@@ -101,7 +108,4 @@ def truncated_response(text: pl.Expr) -> Check:
         ((length >= LAST_LINE_MIN_EN) & last_line.str.contains(DANGLING_EN))
         | last_line.str.contains(DANGLING_ZH)
     )
-    fails = (
-        odd_fence | (~odd_fence & (unclosed | odd_quotes)) | stops_en | stops_zh | stops_on_comma | dangling
-    )
-    return Check(fails=fails, span=body.str.slice(-40))
+    return stops_en | stops_zh | stops_on_comma | dangling

@@ -512,3 +512,31 @@ def test_refusal_gate_keeps_every_decision(real: pl.DataFrame) -> None:
     gated = texts.select(on_gated_rows(pl.col("t"), REFUSAL_GATE, refuses)).to_series()
     assert gated.to_list() == everywhere.to_list()
     assert gated[: len(examples)].to_list() == [True] * 6 + [False, None]
+
+
+def test_stopped_ending_gate_keeps_every_decision(real: pl.DataFrame) -> None:
+    """truncated_response examines the mid-sentence stop only on replies ending as STOPPED_ENDING says:
+    the same values as examining every reply."""
+    from curate.checks.sanity_text import stripped
+    from curate.checks.sanity_truncated import STOPPED_ENDING, _stops
+    from curate.checks.textexpr import on_gated_rows
+    from curate.record import response_expr
+
+    long = "This sentence is a complete one. And this line runs on for quite a while and then stops on"
+    examples = [
+        long + " THE",  # a function word in capitals: (?i)
+        long + " waſ",  # ſ folds to s
+        "这是一个完整的句子。然后这一行写了很长很长的内容还没有写完就",
+        "Items we need: eggs, milk,",
+        long + " the end.",
+        None,
+    ]
+    texts = pl.concat(
+        [pl.Series("t", examples, dtype=pl.String), real.select(response_expr()).to_series().alias("t")]
+    ).to_frame()
+    body = stripped(pl.col("t"))
+    everywhere = texts.select(_stops(body)).to_series()
+    gated = texts.select(on_gated_rows(body, STOPPED_ENDING, _stops)).to_series()
+    assert gated.to_list() == everywhere.to_list()
+    assert gated[: len(examples)].to_list() == [True, True, True, True, False, None]
+    assert everywhere[len(examples) :].sum() >= 3  # real replies stop mid-sentence too
