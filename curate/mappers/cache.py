@@ -87,6 +87,7 @@ def apply_mappers_cached(
     bits = known["steps"]
     mapped_values = known["mapped"]
     computed_rows = int(miss.sum())
+    result: pl.DataFrame | None = None  # the mapped frame, when map_rows made it for every row
     if computed_rows:
         rows = miss.arg_true()
         every_row = computed_rows == frame.height  # cold cache: no gather, no merge
@@ -97,7 +98,7 @@ def apply_mappers_cached(
         )["mapped"]
         patch = pl.DataFrame({"__row": rows.cast(pl.UInt32), "__steps": fresh_bits, "__mapped": fresh_mapped})
         if every_row:
-            bits, mapped_values = fresh_bits, fresh_mapped
+            bits, mapped_values, result = fresh_bits, fresh_mapped, fresh
         else:
             merged = (
                 known.with_row_index("__row")
@@ -123,19 +124,20 @@ def apply_mappers_cached(
         with contextlib.suppress(OSError, ValueError):  # examples are a nicety; a bad file means none
             examples = json.loads(examples_path.read_text(encoding="utf-8"))
     changed = mapped_values.is_not_null()
-    result = frame.with_columns(
-        [
-            pl.when(pl.lit(changed))
-            .then(pl.lit(mapped_values).struct.field(name))
-            .otherwise(pl.col(name))
-            .alias(name)
-            for name in TEXT_FIELDS
-        ]
-    )
-    # `original` holds the text before mapping, so it is built from the input frame
-    result = result.with_columns(
-        frame.select(pl.when(pl.lit(changed)).then(pl.struct(list(TEXT_FIELDS))).alias("original"))
-    )
+    if result is None:  # rows from the cache: the mapped frame is rebuilt from the mapped texts
+        result = frame.with_columns(
+            [
+                pl.when(pl.lit(changed))
+                .then(pl.lit(mapped_values).struct.field(name))
+                .otherwise(pl.col(name))
+                .alias(name)
+                for name in TEXT_FIELDS
+            ]
+        )
+        # `original` holds the text before mapping, so it is built from the input frame
+        result = result.with_columns(
+            frame.select(pl.when(pl.lit(changed)).then(pl.struct(list(TEXT_FIELDS))).alias("original"))
+        )
     # The mapped rows' keys are the raw rows' keys except where a mapper changed the text: hand them on
     # to the checks stage's metric cache (row_keys of the whole frame again cost ~0.5 CPU-s per 1M rows).
     changed_rows = changed.arg_true()
