@@ -21,6 +21,11 @@ class Utf8Buffers:
     def rows(self) -> int:
         return len(self.offsets) - 1
 
+    @property
+    def longest(self) -> int:
+        """Bytes of the longest row (0 when there is none): the size of a kernel's per-row scratch."""
+        return int(np.diff(self.offsets).max(initial=0))
+
 
 def utf8_buffers(series: pl.Series) -> Utf8Buffers:
     """The bytes and offsets of `series` (cast to String), copied once into Arrow's large_string layout."""

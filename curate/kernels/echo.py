@@ -12,7 +12,7 @@ import numba
 import numpy as np
 import polars as pl
 
-from curate.kernels.arrow_strings import utf8_buffers
+from curate.kernels.arrow_strings import Utf8Buffers, utf8_buffers
 from curate.kernels.casefold import COMBINING_DOT_ABOVE, UNDECIDED, fold
 from curate.kernels.unicode_classes import (
     CAPITAL_SIGMA,
@@ -149,17 +149,17 @@ def _echoes(
         )
 
 
-def _columns(series: pl.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    buffers = utf8_buffers(series)
+def _columns(buffers: Utf8Buffers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     valid = buffers.valid if buffers.valid is not None else np.ones(buffers.rows, dtype=np.bool_)
     return buffers.data, buffers.offsets, valid
 
 
 def echo_series(texts: pl.Series, *, min_prefix_chars: int) -> pl.Series:
     """NO / YES / UNDECIDED_ROW per row (UInt8) of a Struct{reply, instruction, input} column."""
-    reply, ask, given = (_columns(texts.struct.field(name)) for name in ("reply", "instruction", "input"))
+    buffers = [utf8_buffers(texts.struct.field(name)) for name in ("reply", "instruction", "input")]
+    reply, ask, given = (_columns(b) for b in buffers)
     # scratch for one text's comparable characters: at most one per byte
-    longest = max(1, *(int(np.diff(offsets).max(initial=0)) for _, offsets, _ in (reply, ask, given)))
+    longest = max(1, *(b.longest for b in buffers))
     out = np.zeros(texts.len(), dtype=np.uint8)
     _echoes(reply, ask, given, longest, class_table(), lowercase_table(), min_prefix_chars, out)
     return pl.Series(texts.name, out)

@@ -15,13 +15,12 @@ import numpy as np
 import polars as pl
 
 from curate.kernels.arrow_strings import utf8_buffers, with_nulls
+from curate.kernels.hashing import FNV_OFFSET, FNV_PRIME, table_mask
 from curate.kernels.unicode_classes import CJK, WORD, class_table
 from curate.kernels.utf8 import decode
 
 TOP = 0
 DUP = 1
-_FNV_OFFSET = np.uint64(0xCBF2_9CE4_8422_2325)
-_FNV_PRIME = np.uint64(0x0000_0100_0000_01B3)
 _GRAM_MIX = np.uint64(0xBF58_476D_1CE4_E5B9)
 _SHIFT = np.uint64(31)
 
@@ -42,7 +41,7 @@ def _tokenize(
     count = 0
     i = start
     in_word = False
-    h = _FNV_OFFSET
+    h = FNV_OFFSET
     length = 0
     while i < end:
         cp, i = decode(data, i)
@@ -50,9 +49,9 @@ def _tokenize(
         if bits & WORD:
             if not in_word:
                 in_word = True
-                h = _FNV_OFFSET
+                h = FNV_OFFSET
                 length = 0
-            h = (h ^ np.uint64(cp)) * _FNV_PRIME
+            h = (h ^ np.uint64(cp)) * FNV_PRIME
             length += 1
             continue
         if in_word:
@@ -61,7 +60,7 @@ def _tokenize(
             count += 1
             in_word = False
         if bits & CJK:
-            hashes[count] = _finish((_FNV_OFFSET ^ np.uint64(cp)) * _FNV_PRIME)
+            hashes[count] = _finish((FNV_OFFSET ^ np.uint64(cp)) * FNV_PRIME)
             chars[count] = 1
             count += 1
     if in_word:
@@ -75,6 +74,7 @@ def _tokenize(
 def _shares(
     data: np.ndarray,
     offsets: np.ndarray,
+    longest: int,
     table: np.ndarray,
     n: int,
     min_tokens: int,
@@ -83,18 +83,13 @@ def _shares(
     out: np.ndarray,
     judged: np.ndarray,
 ) -> None:
-    longest = 0
-    for row in range(len(offsets) - 1):
-        longest = max(longest, offsets[row + 1] - offsets[row])
     hashes = np.empty(longest + 1, dtype=np.uint64)
     chars = np.empty(longest + 1, dtype=np.int64)
     grams = np.empty(longest + 1, dtype=np.uint64)
     gram_chars = np.empty(longest + 1, dtype=np.int64)
     repeated = np.zeros(longest + 1, dtype=np.bool_)
     slots = np.empty(longest + 1, dtype=np.int64)
-    size = 1
-    while size < 2 * (longest + 1):
-        size <<= 1
+    size = table_mask(longest + 1) + 1
     stamps = np.zeros(size, dtype=np.int64)
     keys = np.empty(size, dtype=np.uint64)
     seen = np.empty(size, dtype=np.int64)
@@ -127,10 +122,7 @@ def _shares(
             gram_chars[g] = width
         # occurrences counted in an open-addressing table sized for this text (slots stamped with the row,
         # so nothing is cleared between texts)
-        mask = 1
-        while mask < 2 * count:
-            mask <<= 1
-        mask -= 1
+        mask = table_mask(count)
         best = 0
         for g in range(count):
             slot = np.int64(grams[g] & np.uint64(mask))
@@ -170,6 +162,17 @@ def ngram_share_series(texts: pl.Series, *, mode: int, n: int, min_tokens: int, 
     buffers = utf8_buffers(texts)
     out = np.zeros(buffers.rows, dtype=np.float64)
     judged = np.zeros(buffers.rows, dtype=np.bool_)
-    _shares(buffers.data, buffers.offsets, class_table(), n, min_tokens, min_chars, mode, out, judged)
+    _shares(
+        buffers.data,
+        buffers.offsets,
+        buffers.longest,
+        class_table(),
+        n,
+        min_tokens,
+        min_chars,
+        mode,
+        out,
+        judged,
+    )
     valid = judged if buffers.valid is None else judged & buffers.valid
     return with_nulls(texts.name, out, valid)

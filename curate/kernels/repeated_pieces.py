@@ -16,13 +16,12 @@ import numpy as np
 import polars as pl
 
 from curate.kernels.arrow_strings import utf8_buffers, with_nulls
+from curate.kernels.hashing import FNV_OFFSET, FNV_PRIME, table_mask
 from curate.kernels.unicode_classes import SPACE, class_table
 from curate.kernels.utf8 import decode
 
 LINES = 0
 PARAGRAPHS = 1
-_FNV_OFFSET = np.uint64(0xCBF2_9CE4_8422_2325)
-_FNV_PRIME = np.uint64(0x0000_0100_0000_01B3)
 
 
 @numba.njit(inline="always", nogil=True, cache=True)
@@ -56,21 +55,17 @@ def _same(data: np.ndarray, a: int, a_end: int, b: int, b_end: int) -> bool:
 def _fractions(
     data: np.ndarray,
     offsets: np.ndarray,
+    longest: int,
     table: np.ndarray,
     mode: int,
     minimum: int,
     out: np.ndarray,
     judged: np.ndarray,
 ) -> None:
-    longest = 0
-    for row in range(len(offsets) - 1):
-        longest = max(longest, offsets[row + 1] - offsets[row])
     starts = np.empty(longest + 2, dtype=np.int64)
     ends = np.empty(longest + 2, dtype=np.int64)
     hashes = np.empty(longest + 2, dtype=np.uint64)
-    size = 1
-    while size < 2 * (longest + 2):
-        size <<= 1
+    size = table_mask(longest + 2) + 1
     stamps = np.zeros(size, dtype=np.int64)
     slots = np.empty(size, dtype=np.int64)  # the piece a slot holds
     for row in range(len(offsets) - 1):
@@ -87,7 +82,7 @@ def _fractions(
         pieces = 0
         first = -1  # byte where the current piece's non-space text starts (-1: none yet)
         last = -1  # byte after its last non-space character
-        h = _FNV_OFFSET
+        h = FNV_OFFSET
         i = start
         while True:
             cut = i >= end
@@ -110,9 +105,9 @@ def _fractions(
                     next_i = i + 1
             if cut:
                 if first >= 0:
-                    h = _FNV_OFFSET
+                    h = FNV_OFFSET
                     for k in range(first, last):
-                        h = (h ^ np.uint64(data[k])) * _FNV_PRIME
+                        h = (h ^ np.uint64(data[k])) * FNV_PRIME
                     starts[pieces] = first
                     ends[pieces] = last
                     hashes[pieces] = h
@@ -131,10 +126,7 @@ def _fractions(
             i = after
         if separators < minimum - 1 or pieces < minimum:
             continue
-        mask = 1
-        while mask < 2 * pieces:
-            mask <<= 1
-        mask -= 1
+        mask = table_mask(pieces)
         repeated = 0
         for p in range(pieces):
             slot = np.int64(hashes[p] & np.uint64(mask))
@@ -156,6 +148,6 @@ def repeated_fraction_series(texts: pl.Series, *, mode: int, minimum: int) -> pl
     buffers = utf8_buffers(texts)
     out = np.zeros(buffers.rows, dtype=np.float64)
     judged = np.zeros(buffers.rows, dtype=np.bool_)
-    _fractions(buffers.data, buffers.offsets, class_table(), mode, minimum, out, judged)
+    _fractions(buffers.data, buffers.offsets, buffers.longest, class_table(), mode, minimum, out, judged)
     valid = judged if buffers.valid is None else judged & buffers.valid
     return with_nulls(texts.name, out, valid)

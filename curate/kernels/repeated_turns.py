@@ -25,6 +25,7 @@ UNDECIDED_ROW = 2
 def _repeats(
     data: np.ndarray,
     offsets: np.ndarray,
+    longest: int,
     string_valid: np.ndarray,
     list_offsets: np.ndarray,
     table: np.ndarray,
@@ -32,9 +33,6 @@ def _repeats(
     min_chars: int,
     out: np.ndarray,
 ) -> None:
-    longest = 0
-    for s in range(len(offsets) - 1):
-        longest = max(longest, offsets[s + 1] - offsets[s])
     previous = np.empty(longest + 1, dtype=np.int32)
     current = np.empty(longest + 1, dtype=np.int32)
     drop = SPACE | PUNCT_SYMBOL
@@ -77,6 +75,7 @@ def repeated_turn_series(contents: pl.Series, *, min_chars: int) -> pl.Series:
     _repeats(
         strings.data,
         strings.offsets,
+        strings.longest,
         valid,
         buffers.list_offsets,
         class_table(),
