@@ -19,6 +19,14 @@ UNDECIDED = -1  # returned by `fold` for a text with a Σ
 
 
 @numba.njit(inline="always", nogil=True, cache=True)
+def lowered(cp: int, lower: np.ndarray) -> tuple[np.int64, np.int64]:
+    """The lowercase of `cp` as (first, second): second is -1 except for İ, which lowers to i + U+0307.
+    (Σ is not decided here: callers stop at it.) Both int64, so that numba can loop over the pair."""
+    second = COMBINING_DOT_ABOVE if cp == DOTTED_CAPITAL_I else -1
+    return np.int64(lower[cp]), np.int64(second)
+
+
+@numba.njit(inline="always", nogil=True, cache=True)
 def fold(
     data: np.ndarray,
     start: int,
@@ -36,13 +44,10 @@ def fold(
         cp, i = decode(data, i)
         if cp == CAPITAL_SIGMA:
             return UNDECIDED
-        low = lower[cp]
-        if not table[low] & drop:
-            out[n] = low
-            n += 1
-        if cp == DOTTED_CAPITAL_I and not table[COMBINING_DOT_ABOVE] & drop:
-            out[n] = COMBINING_DOT_ABOVE
-            n += 1
+        for c in lowered(cp, lower):
+            if c >= 0 and not table[c] & drop:
+                out[n] = c
+                n += 1
     return n
 
 
@@ -76,13 +81,9 @@ def fold_equals(
         cp, i = decode(data, i)
         if cp == CAPITAL_SIGMA:
             return UNDECIDED
-        low = lower[cp]
-        if not table[low] & drop:
-            if n >= target_len or target[n] != low:
-                return 0
-            n += 1
-        if cp == DOTTED_CAPITAL_I and not table[COMBINING_DOT_ABOVE] & drop:
-            if n >= target_len or target[n] != COMBINING_DOT_ABOVE:
-                return 0
-            n += 1
+        for c in lowered(cp, lower):
+            if c >= 0 and not table[c] & drop:
+                if n >= target_len or target[n] != c:
+                    return 0
+                n += 1
     return 1 if n == target_len else 0

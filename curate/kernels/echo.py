@@ -13,10 +13,9 @@ import numpy as np
 import polars as pl
 
 from curate.kernels.arrow_strings import Utf8Buffers, utf8_buffers
-from curate.kernels.casefold import COMBINING_DOT_ABOVE, UNDECIDED, fold
+from curate.kernels.casefold import UNDECIDED, fold, lowered
 from curate.kernels.unicode_classes import (
     CAPITAL_SIGMA,
-    DOTTED_CAPITAL_I,
     SPACE,
     class_table,
     lowercase_table,
@@ -30,7 +29,7 @@ _STRIPPED = np.array([ord(c) for c in ".。!！?？"], dtype=np.int32)
 
 
 @numba.njit(inline="always", nogil=True, cache=True)
-def _stripped(c: int) -> bool:
+def _stripped(c: int | np.int64) -> bool:
     for s in _STRIPPED:  # noqa: SIM110 - numba compiles the loop, not a generator in any()
         if c == s:
             return True
@@ -78,11 +77,8 @@ def _reply_echoes(
         cp, i = decode(data, i)
         if cp == CAPITAL_SIGMA:
             return UNDECIDED_ROW
-        for second in range(2):  # İ lowercases to two characters; every other one to one
-            if second and cp != DOTTED_CAPITAL_I:
-                break
-            c = COMBINING_DOT_ABOVE if second else int(lower[cp])
-            if table[c] & SPACE:
+        for c in lowered(cp, lower):
+            if c < 0 or table[c] & SPACE:
                 continue
             kept = not _stripped(c)
             if k == 0 and not kept:
