@@ -8,6 +8,8 @@ computes everything inline. Both must give the same values, row for row, on real
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import polars as pl
 import pytest
 from conftest import shared_path
@@ -395,11 +397,32 @@ def test_recording_by_failure_pattern_equals_the_ledger(rules: int) -> None:
         assert _record_by_pattern(subset, failures).select("drop_reason", "failed_rules").equals(want)
 
 
+def gated_and_everywhere(
+    examples: list[str | None],
+    columns: list[pl.Series],
+    gate: str,
+    build: Callable[[pl.Expr], pl.Expr],
+    text: Callable[[pl.Expr], pl.Expr] = lambda t: t,
+) -> tuple[pl.Series, pl.Series]:
+    """`build` over the examples followed by the real `columns`, once through on_gated_rows with `gate` and
+    once on every text (in that order); `text` derives what both read from the raw text."""
+    from curate.checks.textexpr import on_gated_rows
+
+    texts = pl.concat(
+        [pl.Series("t", examples, dtype=pl.String), *(c.alias("t") for c in columns)]
+    ).to_frame()
+    read = text(pl.col("t"))
+    return (
+        texts.select(on_gated_rows(read, gate, build)).to_series(),
+        texts.select(build(read)).to_series(),
+    )
+
+
 def test_unseen_content_gate_keeps_every_decision(real: pl.DataFrame) -> None:
     """references_unseen_content runs its parts only where UNSEEN_GATE matches: the same values as
     running them everywhere, on every part's own examples and on real instructions and inputs."""
     from curate.checks.sanity_prompt import UNSEEN_GATE, UNSEEN_PARTS
-    from curate.checks.textexpr import contains_any, on_gated_rows
+    from curate.checks.textexpr import contains_any
     from curate.record import input_expr, instruction_expr
 
     examples = [
@@ -417,17 +440,11 @@ def test_unseen_content_gate_keeps_every_decision(real: pl.DataFrame) -> None:
         None,
         "",
     ]
-    texts = pl.concat(
-        [
-            pl.Series("t", examples, dtype=pl.String),
-            real.select(instruction_expr()).to_series().alias("t"),
-            real.select(input_expr()).to_series().alias("t"),
-        ]
-    ).to_frame()
-    everywhere = texts.select(contains_any(pl.col("t"), UNSEEN_PARTS[1:]).fill_null(False)).to_series()
-    gated = texts.select(
-        on_gated_rows(pl.col("t"), UNSEEN_GATE, lambda t: contains_any(t, UNSEEN_PARTS[1:]))
-    ).to_series()
+    columns = [real.select(instruction_expr()).to_series(), real.select(input_expr()).to_series()]
+    gated, everywhere = gated_and_everywhere(
+        examples, columns, UNSEEN_GATE, lambda t: contains_any(t, UNSEEN_PARTS[1:])
+    )
+    everywhere = everywhere.fill_null(False)
     assert gated.fill_null(False).to_list() == everywhere.to_list()
     assert gated[: len(examples)].to_list() == [True] * 9 + [False, True, None, False]
     assert everywhere[len(examples) :].sum() >= 3  # real rows matched too
@@ -461,7 +478,6 @@ def test_gated_rows_are_named_after_their_gate_and_build() -> None:
 def test_template_slot_gate_keeps_every_decision(real: pl.DataFrame) -> None:
     """unfilled_template searches only the texts SLOT_GATE finds: the same values as searching every text."""
     from curate.checks.sanity_template import SLOT_GATE, TEMPLATE_SLOT, _outside_code
-    from curate.checks.textexpr import on_gated_rows
     from curate.record import response_expr
 
     examples = [
@@ -473,13 +489,12 @@ def test_template_slot_gate_keeps_every_decision(real: pl.DataFrame) -> None:
         "plain",
         None,
     ]
-    texts = pl.concat(
-        [pl.Series("t", examples, dtype=pl.String), real.select(response_expr()).to_series().alias("t")]
-    ).to_frame()
-    everywhere = texts.select(_outside_code(pl.col("t")).str.contains(TEMPLATE_SLOT)).to_series()
-    gated = texts.select(
-        on_gated_rows(pl.col("t"), SLOT_GATE, lambda t: _outside_code(t).str.contains(TEMPLATE_SLOT))
-    ).to_series()
+    gated, everywhere = gated_and_everywhere(
+        examples,
+        [real.select(response_expr()).to_series()],
+        SLOT_GATE,
+        lambda t: _outside_code(t).str.contains(TEMPLATE_SLOT),
+    )
     assert gated.fill_null(False).to_list() == everywhere.to_list()
     assert gated[: len(examples)].to_list() == [True, True, True, True, False, False, None]
     assert everywhere[len(examples) :].sum() >= 3  # real replies matched too
@@ -488,7 +503,6 @@ def test_template_slot_gate_keeps_every_decision(real: pl.DataFrame) -> None:
 def test_refusal_gate_keeps_every_decision(real: pl.DataFrame) -> None:
     """refusal_response searches only the replies REFUSAL_GATE finds: the same values as searching all."""
     from curate.checks.sanity_response import REFUSAL, REFUSAL_GATE, REFUSAL_WINDOW
-    from curate.checks.textexpr import on_gated_rows
     from curate.record import response_expr
 
     examples = [
@@ -501,15 +515,13 @@ def test_refusal_gate_keeps_every_decision(real: pl.DataFrame) -> None:
         "Sure! Here it is.",
         None,
     ]
-    texts = pl.concat(
-        [pl.Series("t", examples, dtype=pl.String), real.select(response_expr()).to_series().alias("t")]
-    ).to_frame()
 
     def refuses(t: pl.Expr) -> pl.Expr:
         return t.str.slice(0, REFUSAL_WINDOW).str.contains(REFUSAL)
 
-    everywhere = texts.select(refuses(pl.col("t"))).to_series()
-    gated = texts.select(on_gated_rows(pl.col("t"), REFUSAL_GATE, refuses)).to_series()
+    gated, everywhere = gated_and_everywhere(
+        examples, [real.select(response_expr()).to_series()], REFUSAL_GATE, refuses
+    )
     assert gated.to_list() == everywhere.to_list()
     assert gated[: len(examples)].to_list() == [True] * 6 + [False, None]
 
@@ -519,7 +531,6 @@ def test_stopped_ending_gate_keeps_every_decision(real: pl.DataFrame) -> None:
     the same values as examining every reply."""
     from curate.checks.sanity_text import stripped
     from curate.checks.sanity_truncated import STOPPED_ENDING, _stops
-    from curate.checks.textexpr import on_gated_rows
     from curate.record import response_expr
 
     long = "This sentence is a complete one. And this line runs on for quite a while and then stops on"
@@ -531,12 +542,9 @@ def test_stopped_ending_gate_keeps_every_decision(real: pl.DataFrame) -> None:
         long + " the end.",
         None,
     ]
-    texts = pl.concat(
-        [pl.Series("t", examples, dtype=pl.String), real.select(response_expr()).to_series().alias("t")]
-    ).to_frame()
-    body = stripped(pl.col("t"))
-    everywhere = texts.select(_stops(body)).to_series()
-    gated = texts.select(on_gated_rows(body, STOPPED_ENDING, _stops)).to_series()
+    gated, everywhere = gated_and_everywhere(
+        examples, [real.select(response_expr()).to_series()], STOPPED_ENDING, _stops, text=stripped
+    )
     assert gated.to_list() == everywhere.to_list()
     assert gated[: len(examples)].to_list() == [True, True, True, True, False, None]
     assert everywhere[len(examples) :].sum() >= 3  # real replies stop mid-sentence too
