@@ -76,14 +76,20 @@ def keys_digest(keys: pl.DataFrame) -> str:
     return f"{keys.height}:{digest.hexdigest()}"
 
 
-def metric_identity(expr: pl.Expr, fallback: str, depends: str = "") -> str:
-    """blake2b of the metric's serialized expression (or of `fallback` when it cannot be serialized) and
-    of `depends`, the definitions of the temporary columns the expression reads."""
+def expression_definition(expr: pl.Expr, fallback: str = "") -> str:
+    """The serialized expression. One with Python callbacks (a compiled kernel) has no serialized form: it
+    is defined by `fallback`, its printed form (which still names its columns, literals and gated parts,
+    see curate.checks.textexpr) and KERNELS_VERSION."""
     try:
-        definition = expr.meta.serialize(format="json")
-    except Exception:  # an expression with Python callbacks (a compiled kernel) has no serialized form
-        # its printed form still names its columns, literals and gated parts (curate.checks.textexpr)
-        definition = f"{fallback}|{expr}|kernels={KERNELS_VERSION}"
+        return expr.meta.serialize(format="json")
+    except Exception:
+        return "|".join(part for part in (fallback, str(expr), f"kernels={KERNELS_VERSION}") if part)
+
+
+def metric_identity(expr: pl.Expr, fallback: str, depends: str = "") -> str:
+    """blake2b of the metric's serialized expression (or of `fallback` and its printed form when it cannot
+    be serialized) and of `depends`, the definitions of the temporary columns the expression reads."""
+    definition = expression_definition(expr, fallback)
     if depends:
         definition = f"{definition}|reads|{depends}"
     payload = f"{CACHE_FORMAT}|{pl.__version__}|{definition}".encode()

@@ -18,12 +18,11 @@ from typing import Any
 
 import polars as pl
 
-from curate.cache import MetricCache, handed_on_keys
+from curate.cache import MetricCache, expression_definition, handed_on_keys
 from curate.checks.engine import BuiltRule, build_rule, field_columns
 from curate.checks.params import Threshold
 from curate.checks.section import ChecksConfig
 from curate.checks.textexpr import derived_columns
-from curate.kernels import KERNELS_VERSION
 from curate.ledger import record_failures, rule_counts, with_ledger
 from curate.stages import RuleSet, StageContext, stage
 
@@ -74,13 +73,6 @@ def preparation(config: ChecksConfig, rules: list[BuiltRule], *, spans_only: boo
     return prepare
 
 
-def _serialized(expr: pl.Expr) -> str:
-    try:
-        return expr.meta.serialize(format="json")
-    except Exception:  # an expression with Python callbacks (a compiled kernel) has no serialized form
-        return f"{expr}|kernels={KERNELS_VERSION}"
-
-
 def reads(expr: pl.Expr) -> str:
     """Definitions of the temporary field and derived columns `expr` reads, for its cache identity:
     the expression only names them (`__field.response|stripped`), and a changed derivation must not
@@ -88,7 +80,7 @@ def reads(expr: pl.Expr) -> str:
     columns = dict(field_columns([], [expr]))
     for level in derived_columns([expr]):
         columns.update(level)
-    return ";".join(f"{name}={_serialized(e)}" for name, e in sorted(columns.items()))
+    return ";".join(f"{name}={expression_definition(e)}" for name, e in sorted(columns.items()))
 
 
 def compute_metrics(

@@ -29,6 +29,7 @@ from typing import Final
 import polars as pl
 from polars._typing import PolarsDataType
 
+from curate.cache import expression_definition
 from curate.checks.registry import Check, Direction
 from curate.kernels import char_counts as counts_kernel
 from curate.kernels.unicode_classes import TOKEN_PATTERN
@@ -226,11 +227,7 @@ def on_gated_rows(
     The expression is named after a digest of `gate` and `build`: its Python callback has no serialized
     form, and the metric cache identifies it by that name (a changed pattern is a changed metric).
     """
-    probe = build(pl.col("t"))
-    try:
-        definition = probe.meta.serialize(format="json")
-    except Exception:  # a build that itself calls a kernel
-        definition = str(probe)
+    definition = expression_definition(build(pl.col("t")))
     digest = hashlib.blake2b(f"{gate}|{definition}|{otherwise}".encode(), digest_size=8).hexdigest()
 
     def evaluate(texts: pl.Series) -> pl.Series:
