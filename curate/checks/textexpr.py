@@ -86,11 +86,6 @@ def count_of(text: pl.Expr, kind: str) -> pl.Expr:
     return char_counts(text).struct.field(kind)
 
 
-def non_space_chars(text: pl.Expr) -> pl.Expr:
-    """Characters that are not (Unicode) whitespace."""
-    return count_of(text, "nonspace")
-
-
 def counted_ratio(text: pl.Expr, kind: str, min_chars: int) -> pl.Expr:
     """`kind` characters (see `count_of`) per non-space character of `text`; null (not judged) on texts
     shorter than `min_chars` characters."""

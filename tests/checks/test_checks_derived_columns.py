@@ -13,7 +13,7 @@ from conftest import shared_path
 from curate.cache import MetricCache
 from curate.checks.engine import build_rule
 from curate.checks.stage import run_checks
-from curate.checks.textexpr import derived_columns, non_space_chars, prose
+from curate.checks.textexpr import count_of, derived_columns, prose
 from curate.rulefile.load import parse_rules
 
 RULES = [
@@ -28,11 +28,11 @@ RULES = [
 
 def test_derived_references_only_for_materialized_fields() -> None:
     assert prose(pl.col("__field.response")).meta.root_names() == ["__field.response|prose"]
-    assert non_space_chars(prose(pl.col("__field.response"))).meta.root_names() == [
+    assert count_of(prose(pl.col("__field.response")), "nonspace").meta.root_names() == [
         "__field.response|prose|counts"
     ]
     assert prose(pl.col("text")).meta.root_names() == ["text"]  # any other column: a plain expression
-    levels = derived_columns([non_space_chars(prose(pl.col("__field.response")))])
+    levels = derived_columns([count_of(prose(pl.col("__field.response")), "nonspace")])
     assert [sorted(level) for level in levels] == [
         ["__field.response|prose"],
         ["__field.response|prose|counts"],

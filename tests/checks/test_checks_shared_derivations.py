@@ -354,7 +354,7 @@ def test_echo_kernel_keeps_every_decision(real: pl.DataFrame) -> None:
 
 
 def test_non_space_count_skips_every_unicode_space(real: pl.DataFrame) -> None:
-    from curate.checks.textexpr import non_space_chars
+    from curate.checks.textexpr import count_of
 
     spaces = (
         "\t\n\x0b\x0c\r \x85\xa0\u1680"
@@ -365,7 +365,7 @@ def test_non_space_count_skips_every_unicode_space(real: pl.DataFrame) -> None:
     texts += real.select(field_text("all_text")).to_series().to_list()
     frame = pl.DataFrame({"t": texts}, schema={"t": pl.String})
     got = frame.select(
-        new=non_space_chars(pl.col("t")),
+        new=count_of(pl.col("t"), "nonspace"),
         old=pl.col("t").str.len_chars() - pl.col("t").str.count_matches(r"\s"),
     )
     assert got["new"].to_list() == got["old"].to_list()
