@@ -21,6 +21,10 @@ class Utf8Buffers:
     def rows(self) -> int:
         return len(self.offsets) - 1
 
+    def valid_rows(self) -> np.ndarray:
+        """`valid`, with every row valid when there is no null (kernels take one bool per row)."""
+        return self.valid if self.valid is not None else np.ones(self.rows, dtype=np.bool_)
+
     @property
     def longest(self) -> int:
         """Bytes of the longest row (0 when there is none): the size of a kernel's per-row scratch."""

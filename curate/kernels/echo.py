@@ -146,8 +146,7 @@ def _echoes(
 
 
 def _columns(buffers: Utf8Buffers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    valid = buffers.valid if buffers.valid is not None else np.ones(buffers.rows, dtype=np.bool_)
-    return buffers.data, buffers.offsets, valid
+    return buffers.data, buffers.offsets, buffers.valid_rows()
 
 
 def echo_series(texts: pl.Series, *, min_prefix_chars: int) -> pl.Series:

@@ -70,13 +70,12 @@ def repeated_turn_series(contents: pl.Series, *, min_chars: int) -> pl.Series:
     """NO / YES / UNDECIDED_ROW per conversation (UInt8); a null conversation is NO."""
     buffers = list_buffers(contents)
     strings = buffers.strings
-    valid = strings.valid if strings.valid is not None else np.ones(strings.rows, dtype=np.bool_)
     out = np.zeros(buffers.rows, dtype=np.uint8)
     _repeats(
         strings.data,
         strings.offsets,
         strings.longest,
-        valid,
+        strings.valid_rows(),
         buffers.list_offsets,
         class_table(),
         lowercase_table(),
