@@ -26,6 +26,7 @@ from typing import Any
 import polars as pl
 
 from curate.atomic import atomic_open, write_json, write_parquet
+from curate.chunks import aligned
 from curate.errors import StageError
 from curate.kernels.warm_up import start_warm_up
 from curate.ledger import counts_by_reason, dropped, kept, rule_counts, with_ledger
@@ -52,7 +53,7 @@ def run_stages(
     frame: pl.DataFrame, rules: RuleFile, ctx: StageContext, only_stages: Sequence[str] | None = None
 ) -> tuple[pl.DataFrame, dict[str, float]]:
     """Every registered stage in order (or only those named); returns the frame and seconds per stage."""
-    frame = with_ledger(frame)
+    frame = aligned(with_ledger(frame))  # see curate.chunks: misaligned columns cost a copy per operation
     timings: dict[str, float] = {}
     height = frame.height
     if frame.height and (only_stages is None or "checks" in only_stages):
@@ -61,7 +62,7 @@ def run_stages(
         if only_stages is not None and stage.name not in only_stages:
             continue
         started = time.perf_counter()
-        frame = stage.function(frame, rules.sections, ctx)
+        frame = aligned(stage.function(frame, rules.sections, ctx))
         timings[stage.name] = round(time.perf_counter() - started, 3)
         if frame.height != height:
             raise StageError(

@@ -23,6 +23,7 @@ from curate.checks.engine import BuiltRule, build_rule, field_columns
 from curate.checks.params import Threshold
 from curate.checks.section import ChecksConfig
 from curate.checks.textexpr import derived_columns
+from curate.chunks import aligned, with_aligned_columns
 from curate.ledger import record_failures, rule_counts, with_ledger
 from curate.stages import RuleSet, StageContext, stage
 
@@ -264,9 +265,12 @@ def run_checks(
     frame = with_ledger(frame)
     values = metric_values(frame, rules, cache, prepare, keys)
     # the metric columns join the frame; the yes/no flags are only read to record failures
-    frame = frame.with_columns([c for c in values.get_columns() if not c.name.startswith(FLAG_PREFIX)])
-    frame = record_rule_failures(frame, rules, values)
-    frame = add_spans(frame, rules, preparation(config, rules, spans_only=True))
+    # chunked like the frame (the cached values come in row groups): see curate.chunks
+    frame = with_aligned_columns(
+        frame, [c for c in values.get_columns() if not c.name.startswith(FLAG_PREFIX)]
+    )
+    frame = aligned(record_rule_failures(frame, rules, values))
+    frame = aligned(add_spans(frame, rules, preparation(config, rules, spans_only=True)))
     stats = {
         "rules": rule_stats(frame, rules),
         "cache": {
