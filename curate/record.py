@@ -108,18 +108,22 @@ def message_contents_expr() -> pl.Expr:
     return pl.col("messages").list.eval(pl.element().struct.field("content"))
 
 
+def all_text_pieces() -> list[pl.Expr]:
+    """The pieces of `all_text`, in order: system, every message content (one List[String]), input,
+    chosen, rejected, text."""
+    return [
+        pl.col("system"),
+        message_contents_expr(),
+        pl.col("input"),
+        pl.col("chosen"),
+        pl.col("rejected"),
+        pl.col("text"),
+    ]
+
+
 def all_text_expr() -> pl.Expr:
     """Every piece of text of the row joined by newlines (system, messages, input, chosen, rejected, text)."""
-    pieces = pl.concat_list(
-        [
-            pl.col("system"),
-            message_contents_expr(),
-            pl.col("input"),
-            pl.col("chosen"),
-            pl.col("rejected"),
-            pl.col("text"),
-        ]
-    )
+    pieces = pl.concat_list(all_text_pieces())
     return pieces.list.eval(pl.element().filter(pl.element().str.len_chars() > 0)).list.join("\n")
 
 

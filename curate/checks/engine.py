@@ -21,7 +21,7 @@ from curate.checks.textexpr import (  # FIELD_PREFIX: temporary columns, each fi
     FIELD_PREFIX,
     materialized_fields,
 )
-from curate.record import field_expr, message_contents_expr
+from curate.record import all_text_pieces, field_expr, message_contents_expr
 
 METRIC_PREFIX = "metric."
 
@@ -71,20 +71,13 @@ def _non_empty(text: pl.Expr) -> pl.Expr:
 def all_text_column() -> pl.Expr:
     """`curate.record.all_text_expr()`, value for value (nulls included), 2.5x cheaper: the pieces are
     joined with `concat_str` instead of being collected into a list per row and filtered in `list.eval`."""
-    contents = message_contents_expr()
+    system, contents, *after = all_text_pieces()
     # empty messages are left out; only the (rare) conversations holding one pay for the filtering
     has_empty = contents.list.eval(pl.element().str.len_bytes() == 0).list.any()
     masked = pl.when(has_empty).then(contents).otherwise(pl.lit([], dtype=pl.List(pl.String)))
     filtered = masked.list.eval(pl.element().filter(pl.element().str.len_chars() > 0)).list.join("\n")
     messages = pl.when(has_empty).then(filtered).otherwise(contents.list.join("\n"))
-    pieces = [
-        pl.col("system"),
-        messages,
-        pl.col("input"),
-        pl.col("chosen"),
-        pl.col("rejected"),
-        pl.col("text"),
-    ]
+    pieces = [system, messages, *after]
     joined = pl.concat_str([_non_empty(p) for p in pieces], separator="\n", ignore_nulls=True)
     return pl.when(pl.col("messages").is_not_null()).then(joined).alias("all_text")
 

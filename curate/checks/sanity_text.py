@@ -12,7 +12,7 @@ from typing import Final
 
 import polars as pl
 
-from curate.checks.textexpr import shared
+from curate.checks.textexpr import KEEP_TEXT, on_gated_rows, shared
 
 # Characters that render as nothing: a reply made only of these is empty.
 _INVISIBLE: Final = r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]"
@@ -40,14 +40,21 @@ def normalized(text: pl.Expr) -> pl.Expr:
     return text.str.to_lowercase().str.replace_all(r"[\s\p{P}\p{S}]+", "")
 
 
-@shared("nocode")
-def without_code(text: pl.Expr) -> pl.Expr:
-    """The text with fenced code blocks (closed or running to the end) and inline code removed."""
+def _remove_code(text: pl.Expr) -> pl.Expr:
     return (
         text.str.replace_all(r"(?s)```.*?```", " ")
         .str.replace_all(r"(?s)```.*$", " ")
         .str.replace_all(r"`[^`\n]*`", " ")
     )
+
+
+@shared("nocode")
+def without_code(text: pl.Expr) -> pl.Expr:
+    """The text with fenced code blocks (closed or running to the end) and inline code removed.
+
+    Every pattern needs a backtick, so only texts holding one (0.3% of real replies) are rewritten: the
+    three passes over every reply cost 0.85 CPU-s per 1M rows, most of it `(?s)```.*$`."""
+    return on_gated_rows(text, "`", _remove_code, dtype=pl.String, otherwise=KEEP_TEXT)
 
 
 def kind_is(*kinds: str) -> pl.Expr:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import enum
 import functools
 import hashlib
 from collections.abc import Callable, Iterable, Iterator
@@ -32,8 +33,9 @@ from polars._typing import PolarsDataType
 from curate.cache import expression_definition
 from curate.checks.registry import Check, Direction
 from curate.kernels import char_counts as counts_kernel
+from curate.kernels.joined_counts import joined_counts
 from curate.kernels.unicode_classes import TOKEN_PATTERN
-from curate.record import field_expr
+from curate.record import all_text_pieces, field_expr
 
 FIELD_PREFIX: Final = "__field."  # materialized field columns (see curate.checks.engine)
 DERIVED_SEPARATOR: Final = "|"  # `__field.response|prose|counts` = character counts of the prose
@@ -141,6 +143,45 @@ def shared(kind: str) -> Callable[[Callable[[pl.Expr], pl.Expr]], Callable[[pl.E
     return register
 
 
+def derivation(name: str) -> pl.Expr:
+    """The definition of the derived column `name` (`<base>|<kind>`): `DERIVATIONS[kind]` of the base, or
+    an expression that gives the same values for less (see `_SHORTCUTS`)."""
+    base, kind = name.rsplit(DERIVED_SEPARATOR, 1)
+    for shortcut in _SHORTCUTS:
+        definition = shortcut(base, kind)
+        if definition is not None:
+            return definition
+    return DERIVATIONS[kind](pl.col(base))
+
+
+def _prose_counts(base: str, kind: str) -> pl.Expr | None:
+    """Counts of a text's prose are the text's own counts, except on the texts holding a ``` fence (the
+    only ones `_prose` changes; a fraction of a percent of real replies): counted again on those only."""
+    suffix = f"{DERIVED_SEPARATOR}prose"
+    if kind != "counts" or not base.endswith(suffix):
+        return None
+    text = base.removesuffix(suffix)
+    on_fenced = on_gated_rows(
+        pl.col(text),
+        "```",
+        lambda fenced: DERIVATIONS["counts"](DERIVATIONS["prose"](fenced)),
+        dtype=counts_kernel.STRUCT,
+        otherwise=None,
+    )
+    return pl.coalesce(on_fenced, pl.col(f"{text}{DERIVED_SEPARATOR}counts"))
+
+
+def _all_text_counts(base: str, kind: str) -> pl.Expr | None:
+    """Counts of `all_text` added up from its pieces (curate.kernels.joined_counts): the joined text,
+    which only its counts read in the default rules, is then not built at all."""
+    if kind != "counts" or base != f"{FIELD_PREFIX}all_text":
+        return None
+    return joined_counts(all_text_pieces(), pl.col("messages").is_not_null())
+
+
+_SHORTCUTS: Final = (_prose_counts, _all_text_counts)
+
+
 def derived_columns(exprs: Iterable[pl.Expr]) -> list[dict[str, pl.Expr]]:
     """The derived columns `exprs` read, in levels: each level only reads fields and earlier levels.
 
@@ -152,9 +193,8 @@ def derived_columns(exprs: Iterable[pl.Expr]) -> list[dict[str, pl.Expr]]:
     def want(name: str) -> None:
         if name in definitions or not name.startswith(FIELD_PREFIX) or DERIVED_SEPARATOR not in name:
             return
-        base, kind = name.rsplit(DERIVED_SEPARATOR, 1)
-        definitions[name] = DERIVATIONS[kind](pl.col(base))
-        for root in [base, *definitions[name].meta.root_names()]:
+        definitions[name] = derivation(name)
+        for root in definitions[name].meta.root_names():
             want(root)
 
     for expr in exprs:
@@ -166,8 +206,7 @@ def derived_columns(exprs: Iterable[pl.Expr]) -> list[dict[str, pl.Expr]]:
         if name not in definitions:
             return 0  # a field column
         if name not in depths:
-            roots = [name.rsplit(DERIVED_SEPARATOR, 1)[0], *definitions[name].meta.root_names()]
-            depths[name] = 1 + max(depth(root) for root in roots)
+            depths[name] = 1 + max(map(depth, definitions[name].meta.root_names()), default=0)
         return depths[name]
 
     levels: list[dict[str, pl.Expr]] = [{} for _ in range(max(map(depth, definitions), default=0))]
@@ -204,16 +243,23 @@ def contains_any(text: pl.Expr, patterns: Iterable[str | tuple[str, str]]) -> pl
     return pl.any_horizontal(parts)
 
 
+class Unchanged(enum.Enum):
+    TEXT = "the text itself"
+
+
+KEEP_TEXT: Final = Unchanged.TEXT  # `on_gated_rows(..., otherwise=KEEP_TEXT)`: a rewrite of some texts
+
+
 def on_gated_rows(
     text: pl.Expr,
     gate: str,
     build: Callable[[pl.Expr], pl.Expr],
     *,
     dtype: PolarsDataType = pl.Boolean,
-    otherwise: bool | int | None = False,
+    otherwise: bool | int | Unchanged | None = False,
 ) -> pl.Expr:
     """`build(text)` (an expression of the text alone) evaluated only on the texts where `gate` matches;
-    `otherwise` on the other texts, null on null texts.
+    `otherwise` on the other texts (KEEP_TEXT: the text itself), null on null texts.
 
     `gate` must be a necessary condition of `build` giving anything but `otherwise` (a cheap literal
     alternation the regex engine finds with a prefilter). Unlike masking with "" (`gated_contains`), the
@@ -227,17 +273,32 @@ def on_gated_rows(
 
     def evaluate(texts: pl.Series) -> pl.Series:
         hit = texts.str.contains(gate).fill_null(False)
-        default = pl.lit(otherwise, dtype=dtype)
-        out = pl.select(pl.when(pl.lit(texts).is_not_null()).then(default)).to_series().alias(texts.name)
+        if otherwise is KEEP_TEXT:
+            out = texts.cast(dtype)
+        else:
+            default = pl.lit(otherwise, dtype=dtype)
+            out = pl.select(pl.when(pl.lit(texts).is_not_null()).then(default)).to_series().alias(texts.name)
         rows = hit.arg_true()
         if len(rows):
             found = texts.gather(rows).to_frame("t").select(build(pl.col("t"))).to_series()
-            if otherwise is not None:
+            if otherwise is not None and otherwise is not KEEP_TEXT:
                 found = found.fill_null(otherwise)
-            out = out.scatter(rows, found.cast(dtype))
+            out = _scatter(out, rows, found.cast(dtype))
         return out
 
     return text.map_batches(evaluate, return_dtype=dtype, is_elementwise=True).alias(f"gated[{digest}]")
+
+
+def _scatter(target: pl.Series, rows: pl.Series, values: pl.Series) -> pl.Series:
+    """`target.scatter(rows, values)`, also for a Struct column: scattered field by field (Polars has no
+    struct scatter), each row null or not as `values` is at `rows` and as `target` is elsewhere."""
+    if not isinstance(target.dtype, pl.Struct):
+        return target.scatter(rows, values)
+    fields = [
+        _scatter(target.struct.field(name), rows, values.struct.field(name)) for name in target.struct.fields
+    ]
+    placed = target.is_not_null().scatter(rows, values.is_not_null())
+    return pl.select(pl.when(pl.lit(placed)).then(pl.struct(fields))).to_series().alias(target.name)
 
 
 def tokens(text: pl.Expr) -> pl.Expr:

@@ -70,41 +70,57 @@ def _garbled_length(data: np.ndarray, i: int, end: int, cp: int, bits: int, tabl
     return 0
 
 
+@numba.njit(inline="always", nogil=True, cache=True)
+def add_counts(data: np.ndarray, i: int, end: int, table: np.ndarray, out: np.ndarray, row: int) -> None:
+    """Adds the counts of the text `data[i:end]` to `out[row]`, column 1 holding spaces (see `finish`).
+    The counts are kept in locals while the text is read, so that they can stay in registers."""
+    chars = spaces = alnum = digits = special = symbols = garbled = 0
+    skip = 0  # characters still inside the last garbled-text match (matches do not overlap)
+    while i < end:
+        cp, i = decode(data, i)
+        bits = table[cp]
+        if skip:
+            skip -= 1
+        elif bits & MOJIBAKE_START:
+            length = _garbled_length(data, i, end, cp, bits, table)
+            if length:
+                garbled += 1
+                skip = length - 1
+        chars += 1
+        if bits & SPACE:
+            spaces += 1
+        if bits & ALNUM:
+            alnum += 1
+        if bits & DIGIT:
+            digits += 1
+        if bits & SPECIAL:
+            special += 1
+        if bits & SYMBOL:
+            symbols += 1
+    out[row, 0] += chars
+    out[row, 1] += spaces
+    out[row, 2] += alnum
+    out[row, 3] += digits
+    out[row, 4] += special
+    out[row, 5] += symbols
+    out[row, 6] += garbled
+
+
+def finish(out: np.ndarray) -> None:
+    """Column 1 of `add_counts`' output from spaces to non-space characters."""
+    out[:, 1] = out[:, 0] - out[:, 1]
+
+
 @numba.njit(nogil=True, cache=True)
 def _count(data: np.ndarray, offsets: np.ndarray, table: np.ndarray, out: np.ndarray) -> None:
     for row in range(len(offsets) - 1):
-        i = offsets[row]
-        end = offsets[row + 1]
-        chars = spaces = alnum = digits = special = symbols = garbled = 0
-        skip = 0  # characters still inside the last garbled-text match (matches do not overlap)
-        while i < end:
-            cp, i = decode(data, i)
-            bits = table[cp]
-            if skip:
-                skip -= 1
-            elif bits & MOJIBAKE_START:
-                length = _garbled_length(data, i, end, cp, bits, table)
-                if length:
-                    garbled += 1
-                    skip = length - 1
-            chars += 1
-            if bits & SPACE:
-                spaces += 1
-            if bits & ALNUM:
-                alnum += 1
-            if bits & DIGIT:
-                digits += 1
-            if bits & SPECIAL:
-                special += 1
-            if bits & SYMBOL:
-                symbols += 1
-        out[row, 0] = chars
-        out[row, 1] = chars - spaces
-        out[row, 2] = alnum
-        out[row, 3] = digits
-        out[row, 4] = special
-        out[row, 5] = symbols
-        out[row, 6] = garbled
+        add_counts(data, offsets[row], offsets[row + 1], table, out, row)
+
+
+def struct_of_counts(name: str, out: np.ndarray, valid: np.ndarray | None) -> pl.Series:
+    """The counts (rows x FIELDS, finished) as the Struct column, null where `valid` is False."""
+    columns = [with_nulls(field, out[:, k], valid) for k, field in enumerate(FIELDS)]
+    return pl.struct(columns, eager=True).alias(name)
 
 
 def char_counts_series(texts: pl.Series) -> pl.Series:
@@ -113,8 +129,8 @@ def char_counts_series(texts: pl.Series) -> pl.Series:
     buffers = utf8_buffers(texts)
     out = np.zeros((buffers.rows, len(FIELDS)), dtype=np.int64)
     _count(buffers.data, buffers.offsets, class_table(), out)
-    columns = [with_nulls(name, out[:, k], buffers.valid) for k, name in enumerate(FIELDS)]
-    return pl.struct(columns, eager=True).alias(texts.name)
+    finish(out)
+    return struct_of_counts(texts.name, out, buffers.valid)
 
 
 def char_counts(text: pl.Expr) -> pl.Expr:

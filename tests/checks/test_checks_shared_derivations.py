@@ -548,3 +548,34 @@ def test_stopped_ending_gate_keeps_every_decision(real: pl.DataFrame) -> None:
     assert gated.to_list() == everywhere.to_list()
     assert gated[: len(examples)].to_list() == [True, True, True, True, False, None]
     assert everywhere[len(examples) :].sum() >= 3  # real replies stop mid-sentence too
+
+
+def test_code_removal_rewrites_only_texts_with_a_backtick(real: pl.DataFrame) -> None:
+    """`without_code` runs its three patterns only on texts holding a backtick: the same texts as running
+    them on every reply."""
+    from curate.checks.sanity_text import _remove_code, without_code
+    from curate.record import response_expr
+
+    examples = [
+        "see ```python\nx = 1\n``` and `y`",
+        "```\nrunning to the end",
+        "no code at all",
+        "a `tick` and a lone ` one",
+        "",
+        None,
+    ]
+    texts = pl.concat(
+        [pl.Series("t", examples, dtype=pl.String), real.select(response_expr()).to_series().alias("t")]
+    ).to_frame()
+    gated = texts.select(without_code(pl.col("t"))).to_series()
+    everywhere = texts.select(_remove_code(pl.col("t"))).to_series()
+    assert gated.to_list() == everywhere.to_list()
+    assert gated[: len(examples)].to_list() == [
+        "see   and  ",
+        " ",
+        "no code at all",
+        "a   and a lone ` one",
+        "",
+        None,
+    ]
+    assert texts["t"].str.contains("`").sum() > 10  # real replies with code were rewritten too
