@@ -18,7 +18,7 @@ import polars as pl
 
 from curate.checks.registry import Check, check
 from curate.checks.sanity_text import stripped
-from curate.checks.textexpr import on_gated_rows, shared
+from curate.checks.textexpr import KEEP_TEXT, on_gated_rows, shared
 from curate.kernels.brackets import unclosed_series
 
 # (openers, closers) whose openers outnumbering their closers means the reply stopped inside them.
@@ -47,7 +47,12 @@ LAST_LINE_MIN_ZH: Final = 15
 
 @shared("closedcodefree")
 def _without_closed_code(body: pl.Expr) -> pl.Expr:
-    """Closed ``` blocks and inline `code` blanked out (an unclosed fence is judged on its own)."""
+    """Closed ``` blocks and inline `code` blanked out (an unclosed fence is judged on its own); only the
+    texts holding a backtick, which both patterns need, are rewritten."""
+    return on_gated_rows(body, "`", _blank_closed_code, dtype=pl.String, otherwise=KEEP_TEXT)
+
+
+def _blank_closed_code(body: pl.Expr) -> pl.Expr:
     return body.str.replace_all(r"(?s)```.*?```", " ").str.replace_all(r"`[^`\n]*`", " ")
 
 
@@ -78,14 +83,31 @@ def truncated_response(text: pl.Expr) -> Check:
     prose = _without_closed_code(body)
     unclosed = _unclosed(prose)
     odd_quotes = prose.str.count_matches('"', literal=True) % 2 == 1
-    stops = on_gated_rows(body, STOPPED_ENDING, _stops)
+    stops = stops_mid_sentence(body)
     fails = odd_fence | (~odd_fence & (unclosed | odd_quotes)) | stops
     return Check(fails=fails, span=body.str.slice(-40))
 
 
+RAW_LAST_LINE: Final = "__raw_last_line"  # on the gated replies: computed once, read eight times
+
+
+def stops_mid_sentence(body: pl.Expr) -> pl.Expr:
+    """`_stops`, examined only on the replies ending as STOPPED_ENDING says (10% of real replies)."""
+    return on_gated_rows(
+        body,
+        STOPPED_ENDING,
+        lambda gated: _stops_at(gated, pl.col(RAW_LAST_LINE)),
+        columns=lambda gated: {RAW_LAST_LINE: _last_line(gated)},
+    )
+
+
 def _stops(body: pl.Expr) -> pl.Expr:
     """The reply (stripped) stops mid-sentence: its last line is prose cut on a bare word or a comma."""
-    raw_last_line = _last_line(body)
+    return _stops_at(body, _last_line(body))
+
+
+def _stops_at(body: pl.Expr, raw_last_line: pl.Expr) -> pl.Expr:
+    """`_stops`, given the body's last line."""
     last_line = raw_last_line.str.strip_chars()
     length = last_line.str.len_chars()
     # Indented last lines are code (a function body), list items and signed quotes end without a full stop.

@@ -257,9 +257,12 @@ def on_gated_rows(
     *,
     dtype: PolarsDataType = pl.Boolean,
     otherwise: bool | int | Unchanged | None = False,
+    columns: Callable[[pl.Expr], dict[str, pl.Expr]] | None = None,
 ) -> pl.Expr:
     """`build(text)` (an expression of the text alone) evaluated only on the texts where `gate` matches;
-    `otherwise` on the other texts (KEEP_TEXT: the text itself), null on null texts.
+    `otherwise` on the other texts (KEEP_TEXT: the text itself), null on null texts. `columns(text)`:
+    columns computed first, once, on those texts, which `build` reads by name (Polars would compute a
+    sub-expression used ten times ten times).
 
     `gate` must be a necessary condition of `build` giving anything but `otherwise` (a cheap literal
     alternation the regex engine finds with a prefilter). Unlike masking with "" (`gated_contains`), the
@@ -268,7 +271,11 @@ def on_gated_rows(
     The expression is named after a digest of `gate` and `build`: its Python callback has no serialized
     form, and the metric cache identifies it by that name (a changed pattern is a changed metric).
     """
-    definition = expression_definition(build(pl.col("t")))
+    shared_columns = columns(pl.col("t")) if columns is not None else {}
+    definition = ";".join(
+        expression_definition(expr)
+        for expr in [*(e.alias(name) for name, e in shared_columns.items()), build(pl.col("t"))]
+    )
     digest = hashlib.blake2b(f"{gate}|{definition}|{otherwise}".encode(), digest_size=8).hexdigest()
 
     def evaluate(texts: pl.Series) -> pl.Series:
@@ -280,7 +287,10 @@ def on_gated_rows(
             out = pl.select(pl.when(pl.lit(texts).is_not_null()).then(default)).to_series().alias(texts.name)
         rows = hit.arg_true()
         if len(rows):
-            found = texts.gather(rows).to_frame("t").select(build(pl.col("t"))).to_series()
+            gated = texts.gather(rows).to_frame("t")
+            if shared_columns:
+                gated = gated.with_columns(e.alias(name) for name, e in shared_columns.items())
+            found = gated.select(build(pl.col("t"))).to_series()
             if otherwise is not None and otherwise is not KEEP_TEXT:
                 found = found.fill_null(otherwise)
             out = _scatter(out, rows, found.cast(dtype))

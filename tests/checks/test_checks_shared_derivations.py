@@ -22,10 +22,12 @@ from curate.checks.stage import reads, run_checks
 from curate.checks.textexpr import (
     DERIVATIONS,
     contains_any,
+    count_of,
     derived_columns,
     field_text,
     gated_contains,
     materialized_fields,
+    prose,
 )
 from curate.rulefile.load import load_rule_file, parse_rules
 
@@ -110,13 +112,15 @@ def test_gated_contains_is_contains_nulls_included() -> None:
 
 
 def test_derivations_reading_other_derivations_come_in_later_levels() -> None:
-    from curate.checks.sanity_length import expected_words
+    from curate.checks.sanity_text import normalized
 
-    levels = derived_columns([expected_words(pl.col("__field.instruction"))])
+    # the prose's counts read the reply's counts (a shortcut: see textexpr._prose_counts)
+    levels = derived_columns(
+        [count_of(prose(pl.col("__field.response")), "chars"), normalized(stripped(pl.col("__field.input")))]
+    )
     assert [sorted(level) for level in levels] == [
-        [f"__field.instruction|{kind}" for kind in ("detail_en", "detail_zh", "writes_en", "writes_zh")],
-        ["__field.instruction|taskfloor"],
-        ["__field.instruction|expectedwords"],
+        ["__field.input|stripped", "__field.response|counts"],
+        ["__field.input|stripped|normalized", "__field.response|prose|counts"],
     ]
 
 
@@ -196,7 +200,13 @@ def test_all_text_column_equals_the_record_field_on_every_null_and_empty_mix(rea
 def test_form_gates_are_necessary_conditions(real: pl.DataFrame) -> None:
     """Each EXPECTED_FORMS pattern runs only where its verb gate matches: on real instructions (and forms
     written to match), every instruction a pattern matches passes its gate."""
-    from curate.checks.sanity_length import EXPECTED_FORMS, FORM_CANDIDATES
+    from curate.checks.sanity_length import (
+        EXPECTED_FORMS,
+        FLOOR_GATE,
+        FORM_CANDIDATES,
+        _floor,
+        _unless_exempt,
+    )
     from curate.checks.textexpr import FIELD_PREFIX
 
     written = [
@@ -213,11 +223,16 @@ def test_form_gates_are_necessary_conditions(real: pl.DataFrame) -> None:
     matched = 0
     for (pattern, _), only in zip(EXPECTED_FORMS, FORM_CANDIDATES, strict=True):
         plain = instructions.select(column.str.contains(pattern)).to_series()
-        (kind,) = [n.rsplit("|", 1)[1] for n in only(column).meta.root_names()]
-        gated = instructions.select(DERIVATIONS[kind](column).str.contains(pattern)).to_series()
+        gated = instructions.select(only(column).str.contains(pattern)).to_series()
         assert gated.to_list() == plain.to_list(), pattern
+        assert instructions.filter(plain).select(column.str.contains(FLOOR_GATE).all()).item(), pattern
         matched += int(plain.sum())
     assert matched == 112  # real and written instructions were compared
+    # the floor as the check computes it (on FLOOR_GATE's instructions only) is the floor everywhere
+    as_run = instructions.select(DERIVATIONS["expectedwords"](column)).to_series()
+    everywhere = instructions.select(_unless_exempt(column, _floor(column))).to_series()
+    assert as_run.to_list() == everywhere.to_list()
+    assert as_run[: len(written)].to_list() == [40.0, 40.0, 25.0, 25.0, 6.0]
 
 
 def test_last_line_is_the_text_after_the_last_newline(real: pl.DataFrame) -> None:
@@ -530,7 +545,7 @@ def test_stopped_ending_gate_keeps_every_decision(real: pl.DataFrame) -> None:
     """truncated_response examines the mid-sentence stop only on replies ending as STOPPED_ENDING says:
     the same values as examining every reply."""
     from curate.checks.sanity_text import stripped
-    from curate.checks.sanity_truncated import STOPPED_ENDING, _stops
+    from curate.checks.sanity_truncated import STOPPED_ENDING, _stops, stops_mid_sentence
     from curate.record import response_expr
 
     long = "This sentence is a complete one. And this line runs on for quite a while and then stops on"
@@ -548,6 +563,22 @@ def test_stopped_ending_gate_keeps_every_decision(real: pl.DataFrame) -> None:
     assert gated.to_list() == everywhere.to_list()
     assert gated[: len(examples)].to_list() == [True, True, True, True, False, None]
     assert everywhere[len(examples) :].sum() >= 3  # real replies stop mid-sentence too
+    # as the check runs it: the last line computed once on the gated replies, then read by name
+    texts = pl.concat([pl.Series("t", examples), real.select(response_expr()).to_series().alias("t")])
+    as_run = texts.to_frame().select(stops_mid_sentence(stripped(pl.col("t")))).to_series()
+    assert as_run.to_list() == everywhere.to_list()
+
+
+def test_closed_code_blanking_rewrites_only_texts_with_a_backtick(real: pl.DataFrame) -> None:
+    from curate.checks.sanity_truncated import _blank_closed_code, _without_closed_code
+    from curate.record import response_expr
+
+    examples = ["a ```x``` b `c` d", "``` unclosed", "no code", None]
+    texts = pl.concat([pl.Series("t", examples), real.select(response_expr()).to_series().alias("t")])
+    frame = texts.to_frame()
+    gated = frame.select(_without_closed_code(pl.col("t"))).to_series()
+    assert gated.to_list() == frame.select(_blank_closed_code(pl.col("t"))).to_series().to_list()
+    assert gated[: len(examples)].to_list() == ["a   b   d", " ` unclosed", "no code", None]
 
 
 def test_code_removal_rewrites_only_texts_with_a_backtick(real: pl.DataFrame) -> None:
