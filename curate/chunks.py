@@ -23,6 +23,8 @@ def chunk_lengths(series: pl.Series) -> list[int]:
 
 def split_like(series: pl.Series, lengths: list[int]) -> pl.Series:
     """`series` in chunks of `lengths` (which sum to its length): zero-copy slices of its single chunk."""
+    if series.n_chunks() == len(lengths) and chunk_lengths(series) == lengths:
+        return series
     if series.n_chunks() > 1:
         series = series.rechunk()
     if len(lengths) <= 1:
@@ -51,12 +53,12 @@ def aligned(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(misaligned) if misaligned else frame
 
 
-def with_aligned_columns(frame: pl.DataFrame, columns: list[pl.Series]) -> pl.DataFrame:
-    """`frame.with_columns(columns)`, the new columns chunked like the frame."""
-    if not columns or frame.width == 0 or frame.height == 0:
-        return frame.with_columns(columns)
+def aligned_to(frame: pl.DataFrame, columns: pl.DataFrame) -> pl.DataFrame:
+    """`columns` (as many rows as `frame`) with every column chunked like the frame's first one."""
+    if frame.width == 0 or frame.height == 0 or columns.width == 0:
+        return columns
     first = frame.get_column(frame.columns[0])
     if first.n_chunks() > MAX_CHUNKS:
-        return frame.with_columns(columns).rechunk()
+        return columns.rechunk()
     lengths = chunk_lengths(first)
-    return frame.with_columns([split_like(column, lengths) for column in columns])
+    return pl.DataFrame([split_like(column, lengths) for column in columns.get_columns()])

@@ -23,7 +23,7 @@ from curate.checks.engine import BuiltRule, build_rule, field_columns
 from curate.checks.params import Threshold
 from curate.checks.section import ChecksConfig
 from curate.checks.textexpr import derived_columns
-from curate.chunks import aligned, with_aligned_columns
+from curate.chunks import aligned, aligned_to
 from curate.ledger import record_failures, rule_counts, with_ledger
 from curate.stages import RuleSet, StageContext, stage
 
@@ -263,12 +263,10 @@ def run_checks(
     prepare = preparation(config, rules)
     keys = handed_on_keys(frame)  # the mappers stage's, when it returned this frame
     frame = with_ledger(frame)
-    values = metric_values(frame, rules, cache, prepare, keys)
+    # chunked like the frame (cached values come in one piece, computed ones in Polars'): see curate.chunks
+    values = aligned_to(frame, metric_values(frame, rules, cache, prepare, keys))
     # the metric columns join the frame; the yes/no flags are only read to record failures
-    # chunked like the frame (the cached values come in row groups): see curate.chunks
-    frame = with_aligned_columns(
-        frame, [c for c in values.get_columns() if not c.name.startswith(FLAG_PREFIX)]
-    )
+    frame = frame.with_columns([c for c in values.get_columns() if not c.name.startswith(FLAG_PREFIX)])
     frame = aligned(record_rule_failures(frame, rules, values))
     frame = aligned(add_spans(frame, rules, preparation(config, rules, spans_only=True)))
     stats = {
