@@ -87,7 +87,7 @@ def keys_digest(keys: pl.DataFrame) -> str:
     already 128-bit hashes; blake2b of their 16 MB per 1M rows cost 2% of a re-run)."""
     digest = xxhash.xxh3_128()
     for name in ("k1", "k2"):
-        digest.update(keys[name].rechunk().to_numpy())
+        digest.update(keys[name].rechunk().to_numpy().tobytes())
     return f"{keys.height}:{digest.hexdigest()}"
 
 
