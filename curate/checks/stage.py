@@ -16,7 +16,9 @@ from __future__ import annotations
 import typing
 from typing import Any
 
+import numpy as np
 import polars as pl
+import pyarrow as pa
 
 from curate.cache import MetricCache, expression_definition, handed_on_keys
 from curate.checks.engine import BuiltRule, build_rule, field_columns
@@ -206,11 +208,15 @@ def add_spans(frame: pl.DataFrame, rules: list[BuiltRule], prepare: Prepare | No
     empty = pl.lit([], dtype=SPAN_TYPE)
     with_span = [b for b in rules if b.span is not None]
     names = [b.rule.name for b in with_span]
-    failing = frame.with_row_index("__row").filter(
-        pl.col("failed_rules").list.set_intersection(pl.lit(names)).list.len() > 0
+    failing = (
+        frame.select("failed_rules")
+        .with_row_index("__row")
+        .filter(pl.col("failed_rules").list.len() > 0)  # cheap first: most rows failed nothing
+        .filter(pl.col("failed_rules").list.set_intersection(pl.lit(names)).list.len() > 0)
     )
     if failing.height == 0:
         return frame.with_columns(empty.alias("check_spans"))
+    failing = frame.with_row_index("__row")[failing["__row"]]
     if prepare is not None:
         failing = prepare(failing.lazy()).collect()
     pieces = []
@@ -232,8 +238,23 @@ def add_spans(frame: pl.DataFrame, rules: list[BuiltRule], prepare: Prepare | No
         .group_by("__row", maintain_order=True)
         .agg(pl.col("rule").alias("check_spans"))
     )
-    placed = _at_rows(frame.height, spans["__row"], spans.select(pl.col("check_spans").cast(SPAN_TYPE)))
-    return frame.with_columns(placed["check_spans"].fill_null(empty).alias("check_spans"))
+    placed = _lists_at_rows(frame.height, spans["__row"], spans["check_spans"].cast(SPAN_TYPE))
+    return frame.with_columns(placed)
+
+
+def _lists_at_rows(height: int, rows: pl.Series, lists: pl.Series) -> pl.Series:
+    """A `height`-row column of `lists.dtype`: `lists` at the row positions `rows` (ascending), empty lists
+    elsewhere. Built from Arrow offsets: placing the lists by a join and filling the other rows with empty
+    lists rebuilt every row (40 ms per 1M rows, on every re-run)."""
+    array = lists.to_arrow()
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    counts = np.zeros(height, dtype=np.int64)
+    counts[rows.to_numpy()] = np.diff(array.offsets.to_numpy())
+    offsets = np.zeros(height + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    placed = pa.LargeListArray.from_arrays(pa.array(offsets), array.flatten())
+    return pl.Series(lists.name, placed, dtype=lists.dtype)
 
 
 def rule_stats(frame: pl.DataFrame, rules: list[BuiltRule]) -> list[dict[str, Any]]:
