@@ -34,7 +34,7 @@ from curate.atomic import atomic_open, atomic_path
 from curate.kernels import KERNELS_VERSION
 from curate.record import RECORD_SCHEMA
 
-CACHE_FORMAT = 3  # 2: values and keys in separate files; 3: messages hashed per element
+CACHE_FORMAT = 4  # 2: values and keys apart; 3: messages hashed per element; 4: mapper cache in two files
 MAX_CACHED_ROWS = 5_000_000  # per metric file: older rows beyond this are forgotten
 _KEY_SEEDS = (0x5EED_0001, 0x5EED_0002)
 _NOT_CONTENT = ("id", "source", "line")

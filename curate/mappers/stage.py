@@ -13,12 +13,14 @@ from typing import Any
 import polars as pl
 
 from curate.mappers.cache import apply_mappers_cached
+from curate.mappers.patch import gathered, replace_rows
 from curate.mappers.registry import registered_mappers
 from curate.mappers.section import MappersConfig, MapperStep
 from curate.stages import RuleSet, StageContext, stage
 
 STRING_FIELDS = ("system", "input", "chosen", "rejected", "text")
 TEXT_FIELDS = (*STRING_FIELDS, "messages")
+TEXT_FIELDS_AND_ID = ("id", *TEXT_FIELDS)  # what mapping reads (the id names the report's examples)
 EXAMPLES_PER_STEP = 3
 EXAMPLE_CHARS = 300
 
@@ -131,23 +133,13 @@ def map_rows(frame: pl.DataFrame, config: MappersConfig) -> tuple[pl.DataFrame, 
     if candidates is None or bool(candidates.all()):
         return _map_every_row(frame, config)
     rows = candidates.arg_true()
-    mapped, stats, some_bits = _map_every_row(frame[rows], config)
+    subset = pl.DataFrame([gathered(frame[name], rows) for name in TEXT_FIELDS_AND_ID])
+    mapped, stats, some_bits = _map_every_row(subset, config)
     stats["rows"] = frame.height
     bits = pl.repeat(0, frame.height, dtype=pl.UInt32, eager=True).alias("steps").scatter(rows, some_bits)
-    # each mapped row's position in `mapped` (null on untouched rows): one gather per text column
-    position = pl.select(
-        pl.when(pl.lit(candidates)).then(pl.lit(candidates).cast(pl.Int64).cum_sum() - 1)
-    ).to_series()
-    result = frame.with_columns(
-        [
-            pl.when(pl.lit(candidates))
-            .then(pl.lit(mapped[name].gather(position)))
-            .otherwise(pl.col(name))
-            .alias(name)
-            for name in TEXT_FIELDS
-        ]
-    ).with_columns(mapped["original"].gather(position).alias("original"))
-    return result, stats, bits
+    changed = some_bits > 0
+    result, original = replace_rows(frame, rows.filter(changed), mapped.filter(changed).select(TEXT_FIELDS))
+    return result.with_columns(original), stats, bits
 
 
 def _map_every_row(
