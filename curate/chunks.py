@@ -2,11 +2,11 @@
 
 Polars keeps a column as a list of chunks. When the columns of one frame are chunked differently, each
 operation on that frame (even a select of two columns) first copies its columns into aligned chunks: on
-1M rows that is 0.05-0.3 s per operation, every time. Columns a stage adds (cached metric values come in
-parquet row groups, computed ones in Polars' own pieces) are therefore split like the frame's first column,
-which costs nothing (slices of one buffer). One chunk for everything is not the answer: the inputs arrive
-in pieces (one per file or row group), and Polars hashes a multi-chunk column on both cores, a
-single-chunk one on one.
+1M rows that is 0.05-0.3 s per operation, every time. Columns a stage adds (computed metrics come in
+Polars' own pieces, cached ones in one piece) are therefore split like the frame's first column: slices of
+one buffer, free for a column in one piece, one copy of it otherwise. One chunk for everything is not the
+answer: the inputs arrive in pieces (one per file or row group), and Polars hashes a multi-chunk column on
+both cores, a single-chunk one on one.
 """
 
 from __future__ import annotations

@@ -233,7 +233,7 @@ def add_spans(
         return frame.with_columns(empty.alias("check_spans"))
     # Only the columns the spans read are gathered (gathering every column of a frame in pieces cost
     # 0.1 s per 1M rows).
-    read = {root for b in with_span for root in b.span.meta.root_names()}  # type: ignore[union-attr]
+    read = {root for b in with_span if b.span is not None for root in b.span.meta.root_names()}
     if prepare is not None:
         read |= prepare.source_columns()
     columns = ["failed_rules", *(c for c in frame.columns if c in read and c != "failed_rules")]

@@ -33,8 +33,8 @@ from polars._typing import PolarsDataType
 from curate.cache import expression_definition
 from curate.checks.registry import Check, Direction
 from curate.kernels import char_counts as counts_kernel
-from curate.kernels.joined_counts import joined_counts
-from curate.kernels.unicode_classes import TOKEN_PATTERN
+from curate.kernels.joined_counts import joined_counts, newline_is_neutral
+from curate.kernels.unicode_classes import TOKEN_PATTERN, class_table
 from curate.record import all_text_pieces, field_expr
 
 FIELD_PREFIX: Final = "__field."  # materialized field columns (see curate.checks.engine)
@@ -174,7 +174,7 @@ def _prose_counts(base: str, kind: str) -> pl.Expr | None:
 def _all_text_counts(base: str, kind: str) -> pl.Expr | None:
     """Counts of `all_text` added up from its pieces (curate.kernels.joined_counts): the joined text,
     which only its counts read in the default rules, is then not built at all."""
-    if kind != "counts" or base != f"{FIELD_PREFIX}all_text":
+    if kind != "counts" or base != f"{FIELD_PREFIX}all_text" or not newline_is_neutral(class_table()):
         return None
     return joined_counts(all_text_pieces(), pl.col("messages").is_not_null())
 
@@ -244,10 +244,13 @@ def contains_any(text: pl.Expr, patterns: Iterable[str | tuple[str, str]]) -> pl
 
 
 class Unchanged(enum.Enum):
+    """`on_gated_rows(..., otherwise=KEEP_TEXT)`: a rewrite, which leaves the texts the gate passes over
+    as they are."""
+
     TEXT = "the text itself"
 
 
-KEEP_TEXT: Final = Unchanged.TEXT  # `on_gated_rows(..., otherwise=KEEP_TEXT)`: a rewrite of some texts
+KEEP_TEXT: Final = Unchanged.TEXT
 
 
 def on_gated_rows(

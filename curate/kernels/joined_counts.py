@@ -4,7 +4,7 @@ The checks' `all_text` (system, every message, input, chosen, rejected, text: th
 by "\\n") is read only through its character counts by the default rules. Building the joined string
 costs more than counting it, so the counts are added up piece by piece straight from the columns, with
 one "\\n" counted between two non-empty pieces. That is exact because a garbled-text marker can neither
-start with nor continue into "\\n" (`newline_is_neutral`, asserted before counting): no count of the
+start with nor continue into "\\n" (`newline_is_neutral`, checked before counting): no count of the
 joined text depends on characters of two pieces at once.
 """
 
@@ -106,8 +106,8 @@ def joined_counts_series(columns: pl.Series) -> pl.Series:
     fields = columns.struct.unnest()
     present = fields.to_series(0).fill_null(False).to_numpy()
     table = class_table()
-    if not newline_is_neutral(table):  # the class table disagrees with this module's premise
-        raise AssertionError('"\\n" is part of a garbled-text marker: counts of joined pieces would differ')
+    if not newline_is_neutral(table):  # callers check first (textexpr falls back to the joined text)
+        raise ValueError('"\\n" is part of a garbled-text marker: counts of joined pieces would differ')
     separator = _separator_counts()
     out = np.zeros((columns.len(), len(FIELDS)), dtype=np.int64)
     started = np.zeros(columns.len(), dtype=np.bool_)

@@ -11,10 +11,9 @@ their params. Two files per set of steps, rows in the order of the run that wrot
 
 `mappers/<blake2b of steps>.current` names the token of the pair written last (written after both, so a
 run stopped halfway never pairs files of two runs), and a .json holds the before/after examples of the
-run that mapped the rows. A re-run reads the changed rows'
-text (a few percent of the rows) and puts it back in place (curate.mappers.patch); rows not in the cache
-are mapped as usual and added. The mapped rows' keys are handed on to the checks' metric cache, which
-would otherwise hash every row again.
+run that mapped the rows. A re-run reads the changed rows' text (a few percent of the rows) and puts it
+back in place (curate.mappers.patch); rows not in the cache are mapped as usual and added. The mapped
+rows' keys are handed on to the checks' metric cache, which would otherwise hash every row again.
 """
 
 from __future__ import annotations
