@@ -215,6 +215,10 @@ def test_form_gates_are_necessary_conditions(real: pl.DataFrame) -> None:
         "详细解释原因",
         "Explain in detail how",
         "写一首诗",
+        "WRITE A SHORT STORY",  # (?i): the noun gates fold case as the patterns do
+        "Compose an E-mail to the team",
+        "给老师写一封感谢信",
+        "写一段话介绍你自己",
     ]
     instructions = pl.DataFrame(
         {f"{FIELD_PREFIX}instruction": written + real.select(field_text("instruction")).to_series().to_list()}
@@ -227,12 +231,12 @@ def test_form_gates_are_necessary_conditions(real: pl.DataFrame) -> None:
         assert gated.to_list() == plain.to_list(), pattern
         assert instructions.filter(plain).select(column.str.contains(FLOOR_GATE).all()).item(), pattern
         matched += int(plain.sum())
-    assert matched == 112  # real and written instructions were compared
+    assert matched == 116  # real and written instructions were compared
     # the floor as the check computes it (on FLOOR_GATE's instructions only) is the floor everywhere
     as_run = instructions.select(DERIVATIONS["expectedwords"](column)).to_series()
     everywhere = instructions.select(_unless_exempt(column, _floor(column))).to_series()
     assert as_run.to_list() == everywhere.to_list()
-    assert as_run[: len(written)].to_list() == [40.0, 40.0, 25.0, 25.0, 6.0]
+    assert as_run[: len(written)].to_list() == [40.0, 40.0, 25.0, 25.0, 6.0, 40.0, 15.0, 15.0, 20.0]
 
 
 def test_last_line_is_the_text_after_the_last_newline(real: pl.DataFrame) -> None:
