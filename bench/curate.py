@@ -122,12 +122,12 @@ def profile_rules(frame: pl.DataFrame, rules: Any) -> tuple[list[tuple[str, floa
     config = rules.sections["checks"]
     built = [build_rule(rule, materialized=True) for rule in config.rules]
     started = time.process_time()
-    ready = preparation(config, built)(mapped.lazy()).collect()
+    ready = preparation(built)(mapped.lazy()).collect()
     cost.append(("field + derived columns (all, together)", time.process_time() - started))
     # each field / shared derived column alone (the columns it reads are ready): not added to the sum
     columns = []
-    exprs = [e for b in built for e in (b.fails, b.metric, b.span) if e is not None]
-    for level in [field_columns(list(config.rules), exprs), *derived_columns(exprs)]:
+    exprs = [e for b in built for e in (b.fails, b.metric) if e is not None]
+    for level in [field_columns(exprs), *derived_columns(exprs)]:
         for name, expr in level.items():
             source = mapped if name.count("|") == 0 else ready
             started = time.process_time()

@@ -19,6 +19,7 @@ from curate.checks.section import RuleConfig
 from curate.checks.textexpr import (  # FIELD_PREFIX: temporary columns, each field's text computed once
     DERIVED_SEPARATOR,
     FIELD_PREFIX,
+    derived_columns,
     materialized_fields,
 )
 from curate.record import all_text_pieces, field_expr, message_contents_expr
@@ -86,14 +87,16 @@ def all_text_column() -> pl.Expr:
 _FIELD_COLUMNS: Final = {"all_text": all_text_column}
 
 
-def field_columns(rules: list[RuleConfig], exprs: Sequence[pl.Expr] = ()) -> dict[str, pl.Expr]:
-    """The temporary text columns the text rules read and the built expressions `exprs` refer to
+def field_columns(exprs: Sequence[pl.Expr]) -> dict[str, pl.Expr]:
+    """The temporary text columns the built expressions `exprs` read, directly or through derived columns
     (row checks read fields through `field_text`; see `build_rule(materialized=True)`)."""
-    fields = {r.field for r in rules if r.field not in (None, "messages")}
-    for expr in exprs:
-        for root in expr.meta.root_names():
-            if root.startswith(FIELD_PREFIX):
-                fields.add(root.removeprefix(FIELD_PREFIX).split(DERIVED_SEPARATOR)[0])
+    derived = [definition for level in derived_columns(exprs) for definition in level.values()]
+    fields = {
+        root.removeprefix(FIELD_PREFIX)
+        for expr in [*exprs, *derived]
+        for root in expr.meta.root_names()
+        if root.startswith(FIELD_PREFIX) and DERIVED_SEPARATOR not in root
+    }
     return {
         f"{FIELD_PREFIX}{name}": _FIELD_COLUMNS[name]() if name in _FIELD_COLUMNS else field_expr(name)
         for name in sorted(f for f in fields if f)

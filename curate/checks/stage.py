@@ -77,42 +77,24 @@ class Preparation:
         return read - added
 
 
-def preparation(config: ChecksConfig, rules: list[BuiltRule], *, spans_only: bool = False) -> Preparation:
+def preparation(rules: list[BuiltRule], *, spans_only: bool = False) -> Preparation:
     """The columns the built rules read (added only to the rows being computed); `spans_only`: only those
     their spans read (spans are computed on failing rows, after the metrics)."""
     if spans_only:
         exprs = [b.span for b in rules if b.span is not None]
-        fields = field_columns([], exprs)
     else:
-        exprs = [e for b in rules for e in (b.fails, b.metric, b.span) if e is not None]
-        fields = field_columns(list(config.rules), exprs)
-    return Preparation([fields, *derived_columns(exprs)])
+        exprs = [e for b in rules for e in (b.fails, b.metric) if e is not None]
+    return Preparation([field_columns(exprs), *derived_columns(exprs)])
 
 
 def reads(expr: pl.Expr) -> str:
     """Definitions of the temporary field and derived columns `expr` reads, for its cache identity:
     the expression only names them (`__field.response|stripped`), and a changed derivation must not
     reuse values computed with the old one."""
-    columns = dict(field_columns([], [expr]))
+    columns = dict(field_columns([expr]))
     for level in derived_columns([expr]):
         columns.update(level)
     return ";".join(f"{name}={expression_definition(e)}" for name, e in sorted(columns.items()))
-
-
-def compute_metrics(
-    frame: pl.DataFrame,
-    rules: list[BuiltRule],
-    cache: MetricCache,
-    prepare: Prepare | None = None,
-    keys: pl.DataFrame | None = None,
-) -> pl.DataFrame:
-    """The frame with a `metric.<name>` column for every rule that has a metric, and a temporary
-    `__flag.<name>` column (1.0 = fails) for every yes/no check.
-
-    Yes/no checks go through the metric cache too: a re-run with only thresholds changed must not
-    re-evaluate them (some sanity checks cost more than every metric together).
-    """
-    return frame.with_columns(metric_values(frame, rules, cache, prepare, keys).get_columns())
 
 
 def metric_values(
@@ -122,7 +104,12 @@ def metric_values(
     prepare: Prepare | None = None,
     keys: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """The columns `compute_metrics` adds, as a frame of their own (in rule order)."""
+    """A `metric.<name>` column for every rule that has a metric and a temporary `__flag.<name>` column
+    (1.0 = fails) for every yes/no check, in rule order.
+
+    Yes/no checks go through the metric cache too: a re-run with only thresholds changed must not
+    re-evaluate them (some sanity checks cost more than every metric together).
+    """
     exprs = {}
     for built in rules:
         if built.metric is not None and built.metric_column is not None:
@@ -302,7 +289,7 @@ def run_checks(
     frame: pl.DataFrame, config: ChecksConfig, cache: MetricCache
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     rules = [build_rule(rule, materialized=True) for rule in config.rules]
-    prepare = preparation(config, rules)
+    prepare = preparation(rules)
     keys = handed_on_keys(frame)  # the mappers stage's, when it returned this frame
     frame = with_ledger(frame)
     # chunked like the frame (cached values come in one piece, computed ones in Polars'): see curate.chunks
@@ -310,7 +297,7 @@ def run_checks(
     # the metric columns join the frame; the yes/no flags are only read to record failures
     frame = frame.with_columns([c for c in values.get_columns() if not c.name.startswith(FLAG_PREFIX)])
     frame = aligned(record_rule_failures(frame, rules, values))
-    frame = aligned(add_spans(frame, rules, preparation(config, rules, spans_only=True)))
+    frame = aligned(add_spans(frame, rules, preparation(rules, spans_only=True)))
     stats = {
         "rules": rule_stats(frame, rules),
         "cache": {
