@@ -160,6 +160,11 @@ def record_rule_failures(
     ledger = ledger.slice(0, len(rows)) if fresh else ledger[rows]
     subset = pl.concat([ledger, flags[rows]], how="horizontal")
     recorded = _record_by_pattern(subset, [(b.rule.name, pl.col(f"__fail{i}")) for i, b in enumerate(rules)])
+    if fresh:  # every other row keeps its empty ledger: place the failing rows' without a join over all rows
+        return frame.with_columns(
+            frame["drop_reason"].scatter(rows, recorded["drop_reason"]),
+            _lists_at_rows(frame.height, rows, recorded["failed_rules"]),
+        )
     updates = _at_rows(
         frame.height,
         rows,
