@@ -53,6 +53,27 @@ def _separator_counts() -> np.ndarray:
     return np.array(row, dtype=np.int64)
 
 
+@numba.njit(inline="always", nogil=True, cache=True)
+def _add_piece(
+    data: np.ndarray,
+    start: int,
+    end: int,
+    table: np.ndarray,
+    out: np.ndarray,
+    started: np.ndarray,
+    separator: np.ndarray,
+    row: int,
+) -> None:
+    """Adds the text data[start:end], when not empty, to the row's counts (after a separator if a piece
+    came before)."""
+    if start == end:
+        return
+    if started[row]:
+        out[row] += separator
+    add_counts(data, start, end, table, out, row)
+    started[row] = True
+
+
 @numba.njit(nogil=True, cache=True)
 def _add_texts(
     data: np.ndarray,
@@ -63,15 +84,10 @@ def _add_texts(
     started: np.ndarray,
     separator: np.ndarray,
 ) -> None:
-    """Adds each row's text, when not empty, to the row's counts (after a separator if one came before)."""
+    """`_add_piece` for each row's text."""
     for row in range(len(offsets) - 1):
-        start, end = offsets[row], offsets[row + 1]
-        if not valid[row] or start == end:
-            continue
-        if started[row]:
-            out[row] += separator
-        add_counts(data, start, end, table, out, row)
-        started[row] = True
+        if valid[row]:
+            _add_piece(data, offsets[row], offsets[row + 1], table, out, started, separator, row)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -86,18 +102,13 @@ def _add_lists(
     started: np.ndarray,
     separator: np.ndarray,
 ) -> None:
-    """`_add_texts` for every text of each row's list, in order."""
+    """`_add_piece` for every text of each row's list, in order."""
     for row in range(len(list_offsets) - 1):
         if not list_valid[row]:
             continue
         for k in range(list_offsets[row], list_offsets[row + 1]):
-            start, end = offsets[k], offsets[k + 1]
-            if not valid[k] or start == end:
-                continue
-            if started[row]:
-                out[row] += separator
-            add_counts(data, start, end, table, out, row)
-            started[row] = True
+            if valid[k]:
+                _add_piece(data, offsets[k], offsets[k + 1], table, out, started, separator, row)
 
 
 def joined_counts_series(columns: pl.Series) -> pl.Series:

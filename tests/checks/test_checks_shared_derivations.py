@@ -416,6 +416,11 @@ def test_recording_by_failure_pattern_equals_the_ledger(rules: int) -> None:
         assert _record_by_pattern(subset, failures).select("drop_reason", "failed_rules").equals(want)
 
 
+def examples_then(examples: list[str | None], columns: list[pl.Series]) -> pl.DataFrame:
+    """Column `t`: the examples followed by the real `columns`."""
+    return pl.concat([pl.Series("t", examples, dtype=pl.String), *(c.alias("t") for c in columns)]).to_frame()
+
+
 def gated_and_everywhere(
     examples: list[str | None],
     columns: list[pl.Series],
@@ -427,9 +432,7 @@ def gated_and_everywhere(
     once on every text (in that order); `text` derives what both read from the raw text."""
     from curate.checks.textexpr import on_gated_rows
 
-    texts = pl.concat(
-        [pl.Series("t", examples, dtype=pl.String), *(c.alias("t") for c in columns)]
-    ).to_frame()
+    texts = examples_then(examples, columns)
     read = text(pl.col("t"))
     return (
         texts.select(on_gated_rows(read, gate, build)).to_series(),
@@ -568,8 +571,8 @@ def test_stopped_ending_gate_keeps_every_decision(real: pl.DataFrame) -> None:
     assert gated[: len(examples)].to_list() == [True, True, True, True, False, None]
     assert everywhere[len(examples) :].sum() >= 3  # real replies stop mid-sentence too
     # as the check runs it: the last line computed once on the gated replies, then read by name
-    texts = pl.concat([pl.Series("t", examples), real.select(response_expr()).to_series().alias("t")])
-    as_run = texts.to_frame().select(stops_mid_sentence(stripped(pl.col("t")))).to_series()
+    texts = examples_then(examples, [real.select(response_expr()).to_series()])
+    as_run = texts.select(stops_mid_sentence(stripped(pl.col("t")))).to_series()
     assert as_run.to_list() == everywhere.to_list()
 
 
@@ -578,8 +581,7 @@ def test_closed_code_blanking_rewrites_only_texts_with_a_backtick(real: pl.DataF
     from curate.record import response_expr
 
     examples = ["a ```x``` b `c` d", "``` unclosed", "no code", None]
-    texts = pl.concat([pl.Series("t", examples), real.select(response_expr()).to_series().alias("t")])
-    frame = texts.to_frame()
+    frame = examples_then(examples, [real.select(response_expr()).to_series()])
     gated = frame.select(_without_closed_code(pl.col("t"))).to_series()
     assert gated.to_list() == frame.select(_blank_closed_code(pl.col("t"))).to_series().to_list()
     assert gated[: len(examples)].to_list() == ["a   b   d", " ` unclosed", "no code", None]
@@ -599,9 +601,7 @@ def test_code_removal_rewrites_only_texts_with_a_backtick(real: pl.DataFrame) ->
         "",
         None,
     ]
-    texts = pl.concat(
-        [pl.Series("t", examples, dtype=pl.String), real.select(response_expr()).to_series().alias("t")]
-    ).to_frame()
+    texts = examples_then(examples, [real.select(response_expr()).to_series()])
     gated = texts.select(without_code(pl.col("t"))).to_series()
     everywhere = texts.select(_remove_code(pl.col("t"))).to_series()
     assert gated.to_list() == everywhere.to_list()
