@@ -28,6 +28,7 @@ from curate.checks.section import ChecksConfig
 from curate.checks.textexpr import derived_columns
 from curate.chunks import aligned, aligned_to
 from curate.ledger import record_failures, rule_counts, with_ledger
+from curate.placement import null_elsewhere_index
 from curate.stages import RuleSet, StageContext, stage
 
 SPAN_CHARS = 200
@@ -201,10 +202,8 @@ def _record_by_pattern(subset: pl.DataFrame, failures: list[tuple[str, pl.Expr]]
 
 def _at_rows(height: int, rows: pl.Series, values: pl.DataFrame) -> pl.DataFrame:
     """`values` (one row per entry of `rows`) put at those row positions of a `height`-row frame, null
-    elsewhere. Joins on the row index alone: joining the whole frame gathered every column of it."""
-    index = pl.DataFrame({"__row": pl.arange(0, height, dtype=pl.UInt32, eager=True)})
-    placed = values.with_columns(rows.cast(pl.UInt32).alias("__row"))
-    return index.join(placed, on="__row", how="left", maintain_order="left").drop("__row")
+    elsewhere (curate.placement)."""
+    return values.select(pl.all().gather(null_elsewhere_index(height, rows)))
 
 
 def add_spans(

@@ -9,19 +9,9 @@ gather of the few rows through a per-row index that is null elsewhere.
 
 from __future__ import annotations
 
-import numpy as np
 import polars as pl
-import pyarrow as pa
 
-
-def null_elsewhere_index(height: int, rows: pl.Series) -> pl.Series:
-    """Per row of a `height`-row frame: its position in `rows` (ascending), null for rows not in it."""
-    positions = np.zeros(height, dtype=np.uint32)
-    present = np.zeros(height, dtype=np.bool_)
-    chosen = rows.to_numpy()
-    positions[chosen] = np.arange(len(chosen), dtype=np.uint32)
-    present[chosen] = True
-    return pl.Series("position", pa.array(positions, mask=~present))
+from curate.placement import null_elsewhere_index
 
 
 def gathered(column: pl.Series, rows: pl.Series) -> pl.Series:

@@ -1,0 +1,15 @@
+"""Placing a few rows' values in a whole column (curate.placement)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from curate.placement import null_elsewhere_index
+
+
+def test_index_points_each_chosen_row_at_its_value_and_is_null_elsewhere() -> None:
+    index = null_elsewhere_index(6, pl.Series([1, 4, 5], dtype=pl.UInt32))
+    assert index.to_list() == [None, 0, None, None, 1, 2]
+    values = pl.Series("v", [["a"], [], ["b", "c"]])
+    assert values.gather(index).to_list() == [None, ["a"], None, None, [], ["b", "c"]]
+    assert null_elsewhere_index(3, pl.Series([], dtype=pl.UInt32)).to_list() == [None, None, None]
