@@ -17,7 +17,8 @@ from curate.checks.params import NON_NEGATIVE
 from curate.checks.registry import Check, check
 from curate.checks.sanity_text import contents, kind_is, normalized, roles
 from curate.checks.textexpr import field_text
-from curate.kernels.repeated_turns import UNDECIDED_ROW, YES, repeated_turn_series
+from curate.kernels.casefold import flags_deciding_sigma
+from curate.kernels.repeated_turns import repeated_turn_series
 
 _ROLE_CODES: Final = {"user": "u", "assistant": "a", "tool_call": "c", "tool": "t"}
 # Two-letter role sequences that cannot happen in a well-formed conversation, and a first turn not the user's.
@@ -69,13 +70,11 @@ def conversation_repeated_turn(min_chars: Annotated[int, NON_NEGATIVE] = 8) -> C
 def _repeat_flags(turns: pl.Series, min_chars: int) -> pl.Series:
     """One compiled pass compares the normalized turns (curate.kernels.repeated_turns); conversations it
     leaves undecided (a Σ, whose lowercase depends on context) are compared with `repeats`."""
-    state = repeated_turn_series(turns, min_chars=min_chars)
-    flags = (state == YES).alias(turns.name)
-    undecided = (state == UNDECIDED_ROW).arg_true()
-    if len(undecided):
-        decided = turns.gather(undecided).to_frame("t").select(repeats(pl.col("t"), min_chars)).to_series()
-        flags = flags.scatter(undecided, decided.fill_null(False))
-    return flags
+
+    def by_polars(rows: pl.Series) -> pl.Series:
+        return rows.to_frame("t").select(repeats(pl.col("t"), min_chars)).to_series()
+
+    return flags_deciding_sigma(repeated_turn_series(turns, min_chars=min_chars), turns, by_polars)
 
 
 def repeats(turns: pl.Expr, min_chars: int) -> pl.Expr:

@@ -16,7 +16,8 @@ import polars as pl
 from curate.checks.params import NON_NEGATIVE
 from curate.checks.registry import Check, check
 from curate.checks.textexpr import field_text, shared
-from curate.kernels.echo import UNDECIDED_ROW, YES, echo_series
+from curate.kernels.casefold import flags_deciding_sigma
+from curate.kernels.echo import echo_series
 
 
 @shared("comparable")
@@ -39,15 +40,12 @@ def response_echoes_prompt(min_prefix_chars: Annotated[int, NON_NEGATIVE] = 20) 
 def _echo_flags(texts: pl.Series, min_prefix_chars: int) -> pl.Series:
     """One compiled pass compares the comparable texts (curate.kernels.echo); the rows it leaves undecided
     (a Σ, whose lowercase depends on context) are compared with the Polars definition, `echoes`."""
-    state = echo_series(texts, min_prefix_chars=min_prefix_chars)
-    flags = (state == YES).alias(texts.name)
-    undecided = (state == UNDECIDED_ROW).arg_true()
-    if len(undecided):
-        rows = texts.gather(undecided).struct.unnest()
+
+    def by_polars(rows: pl.Series) -> pl.Series:
         reply, instruction, given = (pl.col(c) for c in ("reply", "instruction", "input"))
-        decided = rows.select(echoes(reply, instruction, given, min_prefix_chars)).to_series()
-        flags = flags.scatter(undecided, decided)
-    return flags
+        return rows.struct.unnest().select(echoes(reply, instruction, given, min_prefix_chars)).to_series()
+
+    return flags_deciding_sigma(echo_series(texts, min_prefix_chars=min_prefix_chars), texts, by_polars)
 
 
 def echoes(

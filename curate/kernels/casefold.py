@@ -8,14 +8,33 @@ decide: a kernel reports a text with a Σ as undecided and the check falls back 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numba
 import numpy as np
+import polars as pl
 
 from curate.kernels.unicode_classes import CAPITAL_SIGMA, DOTTED_CAPITAL_I
 from curate.kernels.utf8 import decode
 
 COMBINING_DOT_ABOVE = 0x307
 UNDECIDED = -1  # returned by `fold` for a text with a Σ
+# A kernel's answer per row: NO, YES, or UNDECIDED_ROW when a Σ decides it (see `flags_deciding_sigma`).
+NO = 0
+YES = 1
+UNDECIDED_ROW = 2
+
+
+def flags_deciding_sigma(
+    answers: pl.Series, values: pl.Series, fallback: Callable[[pl.Series], pl.Series]
+) -> pl.Series:
+    """True where a kernel answered YES; on the rows it left UNDECIDED_ROW, `fallback` (the check's Polars
+    definition) of those rows of `values` decides (null counts as False)."""
+    flags = (answers == YES).alias(values.name)
+    undecided = (answers == UNDECIDED_ROW).arg_true()
+    if len(undecided):
+        flags = flags.scatter(undecided, fallback(values.gather(undecided)).fill_null(False))
+    return flags
 
 
 @numba.njit(inline="always", nogil=True, cache=True)

@@ -13,7 +13,7 @@ import numpy as np
 import polars as pl
 
 from curate.kernels.arrow_strings import Utf8Buffers, utf8_buffers
-from curate.kernels.casefold import UNDECIDED, fold, lowered
+from curate.kernels.casefold import NO, UNDECIDED, UNDECIDED_ROW, YES, fold, lowered
 from curate.kernels.unicode_classes import (
     CAPITAL_SIGMA,
     SPACE,
@@ -22,9 +22,6 @@ from curate.kernels.unicode_classes import (
 )
 from curate.kernels.utf8 import decode
 
-NO = 0
-YES = 1
-UNDECIDED_ROW = 2
 _STRIPPED = np.array([ord(c) for c in ".。!！?？"], dtype=np.int32)
 
 

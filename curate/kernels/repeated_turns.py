@@ -13,12 +13,8 @@ import numpy as np
 import polars as pl
 
 from curate.kernels.arrow_lists import list_buffers
-from curate.kernels.casefold import UNDECIDED, equal, fold, fold_equals
+from curate.kernels.casefold import NO, UNDECIDED, UNDECIDED_ROW, YES, equal, fold, fold_equals
 from curate.kernels.unicode_classes import PUNCT_SYMBOL, SPACE, class_table, lowercase_table
-
-NO = 0
-YES = 1
-UNDECIDED_ROW = 2
 
 
 @numba.njit(nogil=True, cache=True)
