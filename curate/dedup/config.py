@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Final
 
 KEYS: Final = ("instruction", "instruction_input", "first_user_turn", "conversation", "response")
+# Keys that name the prompt only: several rows per prompt are several answers (max_per_prompt caps them)
+PROMPT_KEYS: Final = ("instruction", "instruction_input", "first_user_turn")
 KEEP_POLICIES: Final = (
     "longest_response",
     "best_quality",
@@ -82,7 +84,12 @@ class DecontamConfig:
 
 @dataclass(frozen=True)
 class DedupConfig:
-    key: str = "instruction_input"
+    """`key`: what is compared. `conversation` (the default) is the whole exchange as it is trained, every
+    turn and the reply (curate.dedup.normalize.conversation_parts): only copies of the pair go, and several
+    answers to one prompt all stay. A prompt key (PROMPT_KEYS) treats every row of one prompt as a copy;
+    with `max_per_prompt: K` it keeps K of them instead of one (reason `max_per_prompt` for the others)."""
+
+    key: str = "conversation"
     exact: bool = True
     punctuation_blind: bool = False  # exact key ignores punctuation and symbols too
     near: NearConfig = field(default_factory=NearConfig)
@@ -90,3 +97,4 @@ class DedupConfig:
     source_priority: tuple[str, ...] = ()  # globs, most preferred first (keep: source_priority)
     decontaminate: DecontamConfig | None = None
     sample_clusters: int = 20  # clusters described in stats for the report
+    max_per_prompt: int | None = None  # with a prompt key: rows kept per prompt cluster (None = one)

@@ -1,7 +1,11 @@
 """The `dedup` rule-file section.
 
 dedup:
-  key: instruction_input      # instruction | instruction_input | first_user_turn | conversation | response
+  key: conversation           # conversation | instruction | instruction_input | first_user_turn | response
+                              # conversation: every turn, the reply included (system prompt left out):
+                              # copies of the pair; the prompt keys: several answers to one prompt
+  max_per_prompt: null        # with a prompt key: keep this many rows per prompt cluster (keep policy
+                              # chooses), the others go with reason `max_per_prompt`; null = one
   exact: true                 # equal normalized key (NFKC, lower case, whitespace collapsed)
   punctuation_blind: false    # the exact key also ignores punctuation and symbols
   near:                       # MinHash LSH; `near: false` turns it off
@@ -41,6 +45,7 @@ from curate.dedup.config import (
     MEASURES,
     SCHEMES,
     DecontamConfig,
+    PROMPT_KEYS,
     DedupConfig,
     NearConfig,
 )
@@ -169,6 +174,21 @@ def parse_dedup(raw: Any, place: str, problems: Problems) -> DedupConfig | None:
     if raw is None or raw is False:
         return None
     if raw is True:
+def _max_per_prompt(config: DedupConfig, place: str, problems: Problems) -> None:
+    if config.max_per_prompt is None:
+        return
+    where = f"{place}.max_per_prompt"
+    if config.max_per_prompt < 1:
+        problems.add(where, f"must be at least 1, got {config.max_per_prompt}")
+    elif config.key not in PROMPT_KEYS:
+        problems.add(
+            where,
+            f"caps rows per prompt: needs a prompt key ({', '.join(PROMPT_KEYS)}), not key: {config.key}",
+        )
+    elif config.keep == "drop_whole_cluster":
+        problems.add(where, "keep: drop_whole_cluster keeps no row; max_per_prompt needs a keep policy")
+
+
         return DedupConfig()
     if not isinstance(raw, dict):
         problems.add(place, "must be a mapping of dedup settings (or false)")
@@ -183,6 +203,7 @@ def parse_dedup(raw: Any, place: str, problems: Problems) -> DedupConfig | None:
         problems.add(f"{place}.source_priority", "keep: source_priority needs a list of source globs")
     return dataclasses.replace(
         config,
+    _max_per_prompt(config, place, problems)
         near=_near(raw.get("near"), f"{place}.near", problems),
         source_priority=priority,
         decontaminate=_decontaminate(raw.get("decontaminate"), f"{place}.decontaminate", problems),
