@@ -17,6 +17,7 @@ from typing import Any, get_type_hints
 
 import yaml
 
+from curate.rulefile.bounded_yaml import load_yaml, yaml_problem
 from curate.rulefile.problems import Problems
 
 DTYPES = ("auto", "bf16", "fp32")
@@ -107,7 +108,11 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     if "=" not in text:
         raise ValueError(f"override {text!r} is not key=value (e.g. lora.r=8)")
     key, raw = text.split("=", 1)
-    return key.strip().split("."), yaml.safe_load(raw) if raw.strip() else ""
+    try:
+        value = load_yaml(raw) if raw.strip() else ""
+    except yaml.YAMLError as error:
+        raise ValueError(f"override {text!r}: {yaml_problem(error)[1]}") from error
+    return key.strip().split("."), value
 
 
 def load_config(path: Path | None = None, overrides: list[str] | tuple[str, ...] = ()) -> TrainConfig:
@@ -117,9 +122,12 @@ def load_config(path: Path | None = None, overrides: list[str] | tuple[str, ...]
     raw: dict[str, Any] = {}
     if path is not None:
         try:
-            loaded = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        except (OSError, yaml.YAMLError) as error:
-            problems.add("", f"cannot read: {error}")
+            loaded = load_yaml(Path(path).read_text(encoding="utf-8"))
+        except OSError as error:
+            problems.add("", f"cannot read: {error.strerror or error}")
+            problems.raise_if_any()
+        except yaml.YAMLError as error:
+            problems.add(*yaml_problem(error))
             problems.raise_if_any()
         if loaded is not None and not isinstance(loaded, dict):
             problems.add("", "the top level must be a mapping of sections (model, lora, data, ...)")

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import yaml
 
 from curate.errors import WinnowError
+from curate.rulefile.bounded_yaml import load_yaml
 
 MERGE_DTYPES = {"bf16": torch.bfloat16, "fp32": torch.float32}
 
@@ -23,7 +23,7 @@ def base_model_of(adapter_dir: Path) -> str:
     adapter_dir = Path(adapter_dir)
     resolved = adapter_dir / "train_config.yaml"
     if resolved.is_file():
-        return str(yaml.safe_load(resolved.read_text(encoding="utf-8"))["base_model"])
+        return str(load_yaml(resolved.read_text(encoding="utf-8"))["base_model"])
     config = adapter_dir / "adapter_config.json"
     if not config.is_file():
         raise WinnowError("no adapter_config.json: not an adapter folder", where=str(adapter_dir))

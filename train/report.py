@@ -9,6 +9,7 @@ from pathlib import Path
 import yaml
 
 from curate.atomic import atomic_open
+from curate.rulefile.bounded_yaml import load_yaml
 from train.progress import read_metrics
 
 WIDTH, HEIGHT, PAD = 640, 220, 40
@@ -60,7 +61,7 @@ def write_train_report(out_dir: Path) -> Path:
     train = [r for r in records if r["kind"] == "train"]
     evals = [r for r in records if r["kind"] == "eval"]
     config_path = out_dir / "train_config.yaml"
-    config = yaml.safe_load(config_path.read_text(encoding="utf-8")) if config_path.is_file() else {}
+    config = load_yaml(config_path.read_text(encoding="utf-8")) if config_path.is_file() else {}
     real = sum(r["real_tokens"] for r in train)
     computed = sum(r["computed_tokens"] for r in train)
     seconds = sum(r["seconds"] for r in train)

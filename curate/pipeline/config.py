@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from curate.errors import ConfigError
+from curate.rulefile.bounded_yaml import load_yaml, yaml_problem
 from curate.rulefile.problems import Problems
 
 TOP_LEVEL = ("inputs", "format", "rules", "work_dir", "profile", "export", "shard", "train")
@@ -120,9 +121,10 @@ def load_pipeline(path: str | Path) -> PipelineConfig:
     if not path.is_file():
         raise ConfigError(str(path), ["file not found"])
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = load_yaml(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
-        raise ConfigError(str(path), [f"not valid YAML: {error}"]) from error
+        where, message = yaml_problem(error)
+        raise ConfigError(str(path), [f"{where}: {message}" if where else message]) from error
     if not isinstance(raw, dict):
         raise ConfigError(str(path), ["the top level must be a mapping"])
     for key in raw:

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from curate.errors import ConfigError
+from curate.rulefile.bounded_yaml import load_yaml, yaml_problem
 from curate.rulefile.extends import merge, resolve_parent
 from curate.rulefile.problems import Problems
 from curate.rulefile.sections import load_all_sections
@@ -51,11 +52,12 @@ def _read_yaml(path: Path, problems: Problems) -> dict[str, Any] | None:
         problems.add("", f"cannot read rule file: {error.strerror or error}")
         return None
     try:
-        raw = yaml.safe_load(text)
+        raw = load_yaml(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problems.add(where, f"not valid YAML: {getattr(error, 'problem', None) or error}")
+        where, message = yaml_problem(error)
+        if str(path) != problems.source:  # a parent named by `extends`
+            where = f"{path}, {where}" if where else str(path)
+        problems.add(where, message)
         return None
     if raw is None:
         return {}
