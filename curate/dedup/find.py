@@ -4,7 +4,9 @@
 
 Adds `dup_cluster` (String, null for unique rows), `dup_cluster_size` (Int64; 1 for unique rows),
 `dup_kept_id` (String, on dropped members), `dup_jaccard` (Float64, exact Jaccard of the member's shingles
-to the kept row's, or their containment when `near.measure` is containment) and `dup_reason` (exact_duplicate / near_duplicate on rows to drop).
+to the kept row's, or their containment when `near.measure` is containment) and `dup_reason` (exact_duplicate /
+near_duplicate on rows to drop; max_per_prompt on the rows beyond the first K of a prompt cluster when
+`max_per_prompt` is set, `dup_kept_id` then naming the first of the K).
 With `near.report_pairs`, `report.pairs` lists every duplicate pair of rows (see `pair_table`).
 
 Only rows not dropped yet (`drop_reason` null) and with a non-empty key compete, so a row already rejected
@@ -26,9 +28,10 @@ import polars as pl
 from curate.dedup.clusters import components
 from curate.dedup.config import DedupConfig
 from curate.dedup.explain import dedup_stats
-from curate.dedup.keep import kept_rows
-from curate.dedup.near import near_duplicates
-from curate.dedup.normalize import key_expr, normalized
+from curate.dedup.keep import ranked_rows
+from curate.dedup.near import near_duplicates, shingle_spec
+from curate.dedup.normalize import conversation_parts, key_expr, normalized
+from curate.dedup.parts import PartsFilter
 from curate.dedup.verify import DocSets, ShingleHashes, pair_jaccard
 from curate.record import content_hash
 
@@ -72,17 +75,28 @@ def with_row_columns(
     )
 
 
+PART_COLUMNS = ("__prompt", "__reply")
+
+
 def competing_rows(frame: pl.DataFrame, key: str, punctuation_blind: bool) -> pl.DataFrame:
-    """Rows still kept and with a non-empty key, with `__row` (position) and `__key` (normalized key)."""
+    """Rows still kept and with a non-empty key, with `__row` (position) and `__key` (normalized key).
+
+    The `conversation` key also gets its two parts, normalized (PART_COLUMNS); the key is the two joined
+    by a space, which is what normalizing the joined text gives, so nothing is normalized twice."""
     alive = pl.col("drop_reason").is_null() if "drop_reason" in frame.columns else pl.lit(True)
-    return (
-        frame.lazy()  # lazy: the key expression's common subexpressions are computed once
-        .with_row_index("__row")
-        .filter(alive)
-        .with_columns(normalized(key_expr(key), punctuation_blind=punctuation_blind).alias("__key"))
-        .filter(pl.col("__key").is_not_null())
-        .collect()
-    )
+    if key == "conversation":
+        parts = [
+            normalized(part, punctuation_blind=punctuation_blind).alias(name)
+            for part, name in zip(conversation_parts(), PART_COLUMNS, strict=True)
+        ]
+        whole = pl.concat_str(list(map(pl.col, PART_COLUMNS)), separator=" ", ignore_nulls=True)
+        keyed = [parts, [whole.replace("", None).alias("__key")]]
+    else:
+        keyed = [[normalized(key_expr(key), punctuation_blind=punctuation_blind).alias("__key")]]
+    rows = frame.lazy().with_row_index("__row").filter(alive)  # lazy: common subexpressions computed once
+    for columns in keyed:
+        rows = rows.with_columns(columns)
+    return rows.filter(pl.col("__key").is_not_null()).collect()
 
 
 _NO_PAIRS = pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32, "jaccard": pl.Float64})
@@ -96,6 +110,11 @@ def _cluster_reps(
     n = reps.height
     if not config.near.enabled or n < 2:
         return np.arange(n, dtype=np.int64), {}, None, _NO_PAIRS
+    parts = None
+    if all(name in reps.columns for name in PART_COLUMNS):
+        parts = PartsFilter(
+            tuple(reps[name] for name in PART_COLUMNS), config.near, shingle_spec(config.near)
+        )
     result = near_duplicates(
         reps["__key"],
         config.near,
@@ -103,6 +122,7 @@ def _cluster_reps(
         spill_dir=spill_dir,
         progress=progress,
         normalized_input=True,
+        pair_filter=parts,
     )
     labels = components(n, result.pairs["a"].to_numpy(), result.pairs["b"].to_numpy())
     sets = result.member_sets
@@ -187,14 +207,15 @@ def find_duplicates(
     rows = competing_rows(frame, config.key, config.punctuation_blind)
     group = pl.col("__row").min().over("__key") if config.exact else pl.col("__row")
     rows = rows.with_columns(group.alias("__group"))
-    reps = rows.filter(pl.col("__row") == pl.col("__group")).sort("__row").select("__group", "__key")
+    parts = [c for c in PART_COLUMNS if c in rows.columns]
+    reps = rows.filter(pl.col("__row") == pl.col("__group")).sort("__row").select("__group", "__key", *parts)
     labels, near_stats, member_hashes, rep_pairs = _cluster_reps(reps, config, workers, spill_dir, progress)
     rep_index = reps.select("__group").with_row_index("__rep").with_columns(cluster=pl.Series(labels))
     rows = rows.join(rep_index, on="__group", how="left").with_columns(size=pl.len().over("cluster"))
 
     members = rows.filter(pl.col("size") > 1)
-    kept, note = kept_rows(members, config.keep, config.source_priority)
-    members = members.join(kept, on="cluster", how="left")
+    ranks, note = ranked_rows(members, config.keep, config.source_priority)
+    members = members.join(ranks, on="__row", how="left")
     kept_info = members.filter(pl.col("__row") == pl.col("kept_row")).select(
         "cluster",
         pl.col("id").alias("kept_id"),
@@ -206,7 +227,8 @@ def find_duplicates(
     )
 
     whole = config.keep == "drop_whole_cluster"
-    is_kept = (pl.col("__row") == pl.col("kept_row")) & pl.lit(not whole)
+    capped = config.max_per_prompt is not None  # K answers per prompt stay; the others are beyond the cap
+    is_kept = (pl.col("__rank") < (config.max_per_prompt or 1)) & pl.lit(not whole)
     # exact_duplicate: same normalized key as the kept row (or, dropping whole clusters, a cluster of copies)
     exact = (
         (pl.col("__group").n_unique().over("cluster") == 1)
@@ -216,6 +238,8 @@ def find_duplicates(
     reason = (
         pl.when(is_kept)
         .then(None)
+        .when(pl.lit(capped))
+        .then(pl.lit("max_per_prompt"))
         .when(exact)
         .then(pl.lit("exact_duplicate"))
         .otherwise(pl.lit("near_duplicate"))

@@ -6,6 +6,8 @@ best_quality       the highest `quality_score` column; without that column, fall
 source_priority    the first row whose source matches the earliest glob of the list; ties: first seen
 first_seen         the earliest row in input order
 drop_whole_cluster nobody: every member is dropped
+
+With `max_per_prompt: K` the first K of a cluster in the policy's order are kept.
 """
 
 from __future__ import annotations
@@ -46,10 +48,14 @@ def keep_order(
     return [pl.col("__row")], [False], None  # first_seen (and drop_whole_cluster, for a stable order)
 
 
-def kept_rows(members: pl.DataFrame, policy: str, globs: Sequence[str]) -> tuple[pl.DataFrame, str | None]:
-    """(cluster, kept_row) for every cluster of `members` (columns __row, cluster + row columns)."""
+def ranked_rows(members: pl.DataFrame, policy: str, globs: Sequence[str]) -> tuple[pl.DataFrame, str | None]:
+    """(__row, __rank, kept_row) for every member of `members` (columns __row, cluster + row columns):
+    its place in its cluster's keep order (0 = the kept row) and the cluster's kept row. `max_per_prompt`
+    keeps the ranks below K."""
     by, descending, note = keep_order(members, policy, globs)
     ordered = members.sort([*by, "__row"], descending=[*descending, False])
-    return ordered.group_by("cluster", maintain_order=True).agg(
-        pl.col("__row").first().alias("kept_row")
+    return ordered.select(
+        "__row",
+        pl.int_range(pl.len(), dtype=pl.UInt32).over("cluster").alias("__rank"),
+        pl.col("__row").first().over("cluster").alias("kept_row"),
     ), note

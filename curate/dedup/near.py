@@ -35,6 +35,8 @@ from curate.dedup.store import BandStore
 from curate.dedup.verify import DocSets, ShingleHashes, sorted_unique
 
 Progress = Callable[[str, int, int], None]
+# (a, b) doc arrays → a bool per pair: whether a pair that reached the threshold is a duplicate after all
+PairFilter = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 # Below this many texts a worker pool costs more (process start, imports) than it saves.
 _MIN_ROWS_FOR_POOL = 20_000
@@ -191,6 +193,7 @@ def near_duplicates(
     threshold: float | None = None,
     normalized_input: bool = False,
     all_pairs: bool = False,
+    pair_filter: PairFilter | None = None,
 ) -> NearResult:
     """Pairs of texts whose (verified, or estimated) Jaccard reaches the threshold; with
     `config.measure == "containment"`, whose verified containment |A∩B| / min(|A|, |B|) does (the LSH
@@ -204,6 +207,9 @@ def near_duplicates(
     the pairs are every pair LSH finds at the threshold, not only the edges that build the clusters.
 
     `groups` (an int per text) keeps only pairs across groups (decontamination: corpus vs reference).
+    `pair_filter` has the last word on every pair that reached the threshold (the `conversation` key asks
+    that the prompts and the replies be near too, curate.dedup.parts); it runs inside verification, so a
+    pair it rejects never connects a cluster and never hides another candidate.
     `spill_dir` (or config.spill, then a temporary folder) keeps signatures and bands on disk.
     """
     threshold = config.threshold if threshold is None else threshold
@@ -230,6 +236,7 @@ def near_duplicates(
         else:
             pairs = candidate_pairs(store.scan(), bands, config.max_bucket_pairs, groups)
         a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
+        filtered = False  # whether pair_filter already ran (inside verification)
         if config.verify:
 
             def verify_progress(done: int, total: int) -> None:
@@ -242,14 +249,25 @@ def near_duplicates(
                 found = pairs.with_columns(jaccard=pl.Series(jac, dtype=pl.Float64))
             else:
                 found, sets = verify_for_clusters(
-                    store, a, b, len(prepped), threshold, verify_progress, measure=config.measure
+                    store,
+                    a,
+                    b,
+                    len(prepped),
+                    threshold,
+                    verify_progress,
+                    measure=config.measure,
+                    pair_filter=pair_filter,
                 )
+                filtered = True
         else:
             if config.measure != "jaccard":
                 raise ValueError("the containment measure needs verify on (signatures estimate Jaccard only)")
             jac = estimated_pairs(store, a, b)
             found = pairs.with_columns(jaccard=pl.Series(jac, dtype=pl.Float64))
         found = found.filter(pl.col("jaccard") >= threshold)
+        if pair_filter is not None and not filtered and found.height:
+            keep = pair_filter(found["a"].to_numpy(), found["b"].to_numpy())
+            found = found.filter(pl.Series(keep, dtype=pl.Boolean))
         members = sorted_unique(
             np.concatenate([found["a"].to_numpy(), found["b"].to_numpy()]).astype(np.int64)
         )
@@ -308,6 +326,7 @@ def verify_for_clusters(
     progress: Callable[[int, int], None],
     chunk: int = 50_000,
     measure: str = "jaccard",
+    pair_filter: PairFilter | None = None,
 ) -> tuple[pl.DataFrame, DocSets | None]:
     """Verified pairs (a, b, jaccard) that connect the clusters, skipping candidates already connected,
     and the shingle sets of every candidate document (None without candidates).
@@ -325,6 +344,8 @@ def verify_for_clusters(
         ca, cb = ca[need], cb[need]
         jac = sets.similarity(ca, cb, measure) if sets is not None else np.zeros(0)
         hit = jac >= threshold
+        if pair_filter is not None and hit.any():
+            hit[hit] = pair_filter(ca[hit], cb[hit])
         union_find.union_pairs(ca[hit], cb[hit])
         kept.append(
             pl.DataFrame(

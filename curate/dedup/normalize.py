@@ -12,7 +12,6 @@ from typing import Final
 import polars as pl
 
 from curate.record import (
-    all_text_expr,
     input_expr,
     instruction_expr,
     message_contents_expr,
@@ -48,6 +47,36 @@ def _instruction_input() -> pl.Expr:
     return pl.when(instruction.is_null() & input_expr().is_null()).then(None).otherwise(joined)
 
 
+def _joined(pieces: list[pl.Expr]) -> pl.Expr:
+    """Non-empty pieces (strings or lists of strings) joined by newlines; null when there are none."""
+    kept = pl.concat_list(pieces).list.eval(pl.element().filter(pl.element().str.len_chars() > 0))
+    return kept.list.join("\n").replace("", None)
+
+
+def conversation_parts() -> tuple[pl.Expr, pl.Expr]:
+    """(prompt, reply) of the `conversation` key: every turn up to the last user turn and the input;
+    then every turn after it, chosen and rejected (preference rows) and text (pretrain rows).
+
+    The system prompt is left out on purpose: a stock system prompt shared by thousands of rows ("You are
+    an AI assistant. User will give you a task…") would make short distinct exchanges near-duplicates by
+    its shingles alone, and the same exchange exported with and without a default system prompt is the
+    same example. Rows that differ only in their system prompt are therefore duplicates (the keep policy
+    chooses one). Tool schemas (`tools`) are left out too; tool calls themselves are turns."""
+    roles = pl.col("messages").list.eval(pl.element().struct.field("role"))
+    last_user = roles.list.eval(pl.int_range(pl.len()).filter(pl.element() == "user")).list.last()
+    contents = message_contents_expr().fill_null(pl.lit([], dtype=pl.List(pl.String)))
+    split_at = last_user.fill_null(-1) + 1  # no user turn: every turn is part of the reply
+    prompt = _joined([contents.list.head(split_at), input_expr()])
+    reply = _joined([contents.list.slice(split_at), pl.col("chosen"), pl.col("rejected"), pl.col("text")])
+    return prompt, reply
+
+
+def _conversation() -> pl.Expr:
+    """The whole example as it is trained, without the system prompt (see conversation_parts)."""
+    prompt, reply = conversation_parts()
+    return pl.concat_str([prompt, reply], separator="\n", ignore_nulls=True).replace("", None)
+
+
 def key_expr(key: str) -> pl.Expr:
     """The raw text a dedup key names (null when the row has none). Pretrain rows fall back to `text`."""
     if key == "instruction":
@@ -57,7 +86,7 @@ def key_expr(key: str) -> pl.Expr:
     elif key == "first_user_turn":
         expr = _first_user_turn()
     elif key == "conversation":
-        expr = all_text_expr()
+        expr = _conversation()
     elif key == "response":
         expr = response_expr()
     else:

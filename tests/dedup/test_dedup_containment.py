@@ -77,7 +77,7 @@ def test_candidate_level_follows_the_containment_threshold() -> None:
 
 
 def test_containment_finds_a_short_text_inside_a_longer_one_en_and_zh() -> None:
-    out, report = find_duplicates(corpus(), DedupConfig(near=CONTAINMENT), workers=1)
+    out, report = find_duplicates(corpus(), DedupConfig(key="instruction_input", near=CONTAINMENT), workers=1)
     rows = out.select("id", "dup_cluster_size", "dup_kept_id", "dup_jaccard", "dup_reason").rows()
     assert rows == [
         ("en_short", 2, None, 1.0, None),
@@ -91,11 +91,11 @@ def test_containment_finds_a_short_text_inside_a_longer_one_en_and_zh() -> None:
 
 
 def test_jaccard_default_does_not_pair_them() -> None:
-    out, _ = find_duplicates(corpus(), DedupConfig(), workers=1)
+    out, _ = find_duplicates(corpus(), DedupConfig(key="instruction_input"), workers=1)
     assert out["dup_cluster"].null_count() == 5
     # resemblance of the same pairs is far below 0.7: 8/26 and 6/28
     loose = NearConfig(threshold=0.2, candidate_threshold=0.05)
-    out, _ = find_duplicates(corpus(), DedupConfig(near=loose), workers=1)
+    out, _ = find_duplicates(corpus(), DedupConfig(key="instruction_input", near=loose), workers=1)
     assert out.select("id", "dup_jaccard").rows() == [
         ("en_short", 1.0),
         ("en_long", pytest.approx(8 / 26)),

@@ -52,7 +52,7 @@ def columns(out: pl.DataFrame) -> list[tuple[Any, ...]]:
 
 
 def test_exact_and_near_duplicates_en_and_zh_keep_longest_response() -> None:
-    out, report = find_duplicates(corpus(), DedupConfig(), workers=1)
+    out, report = find_duplicates(corpus(), DedupConfig(key="instruction_input"), workers=1)
     assert columns(out) == [
         ("r0", 3, "r1", 1.0, "exact_duplicate"),
         ("r1", 3, None, 1.0, None),
@@ -87,10 +87,14 @@ def test_exact_only_and_punctuation_blind() -> None:
         [sft(0, "Hello, world!", "a"), sft(1, "hello world", "b"), sft(2, "HELLO,  WORLD!", "c")]
     )
     plain, _ = find_duplicates(
-        frame, DedupConfig(near=NearConfig(enabled=False), keep="first_seen"), workers=1
+        frame,
+        DedupConfig(key="instruction_input", near=NearConfig(enabled=False), keep="first_seen"),
+        workers=1,
     )
     assert plain["dup_reason"].to_list() == [None, None, "exact_duplicate"]
-    blind = DedupConfig(near=NearConfig(enabled=False), keep="first_seen", punctuation_blind=True)
+    blind = DedupConfig(
+        key="instruction_input", near=NearConfig(enabled=False), keep="first_seen", punctuation_blind=True
+    )
     out, _ = find_duplicates(frame, blind, workers=1)
     assert out["dup_reason"].to_list() == [None, "exact_duplicate", "exact_duplicate"]
 
@@ -114,13 +118,19 @@ def test_chats_that_end_on_the_same_words_are_not_duplicates() -> None:
             {"id": "doc2", "kind": "pretrain", "text": "The same document."},
         ]
     )
-    out, _ = find_duplicates(frame, DedupConfig(near=NearConfig(enabled=False), keep="first_seen"), workers=1)
+    out, _ = find_duplicates(
+        frame,
+        DedupConfig(key="instruction_input", near=NearConfig(enabled=False), keep="first_seen"),
+        workers=1,
+    )
     # the whole conversation up to the last user turn is the key; a pretrain row's key is its text
     assert out["dup_reason"].to_list() == [None, None, "exact_duplicate", None, "exact_duplicate"]
 
 
 def test_near_only_reports_copies_as_near() -> None:
-    out, _ = find_duplicates(corpus(), DedupConfig(exact=False, keep="first_seen"), workers=1)
+    out, _ = find_duplicates(
+        corpus(), DedupConfig(key="instruction_input", exact=False, keep="first_seen"), workers=1
+    )
     assert out["dup_reason"].to_list() == [
         None,
         "near_duplicate",
@@ -137,7 +147,7 @@ def test_near_only_reports_copies_as_near() -> None:
 )
 def test_keep_policies(keep: str, kept: list[str]) -> None:
     frame = corpus().with_columns(quality_score=pl.Series([0.1, 0.2, 0.9, 0.8, 0.3, 0.5]))
-    out, report = find_duplicates(frame, DedupConfig(keep=keep), workers=1)
+    out, report = find_duplicates(frame, DedupConfig(key="instruction_input", keep=keep), workers=1)
     assert (
         out.filter(pl.col("dup_cluster").is_not_null() & pl.col("dup_reason").is_null())["id"].to_list()
         == kept
@@ -146,7 +156,9 @@ def test_keep_policies(keep: str, kept: list[str]) -> None:
 
 
 def test_best_quality_without_column_falls_back_with_a_note() -> None:
-    out, report = find_duplicates(corpus(), DedupConfig(keep="best_quality"), workers=1)
+    out, report = find_duplicates(
+        corpus(), DedupConfig(key="instruction_input", keep="best_quality"), workers=1
+    )
     assert out.filter(pl.col("dup_cluster").is_not_null() & pl.col("dup_reason").is_null())[
         "id"
     ].to_list() == ["r1", "r4"]
@@ -159,7 +171,9 @@ def test_source_priority_keeps_the_preferred_source() -> None:
         sft(1, EN, "y", "curated/gold.jsonl"),
         sft(2, EN_EDIT, "z", "other.json"),
     ]
-    config = DedupConfig(keep="source_priority", source_priority=("curated/*", "web/*"))
+    config = DedupConfig(
+        key="instruction_input", keep="source_priority", source_priority=("curated/*", "web/*")
+    )
     out, _ = find_duplicates(frame_from_rows(rows), config, workers=1)
     assert columns(out) == [
         ("r0", 3, "r1", 1.0, "exact_duplicate"),
@@ -169,7 +183,9 @@ def test_source_priority_keeps_the_preferred_source() -> None:
 
 
 def test_drop_whole_cluster() -> None:
-    out, report = find_duplicates(corpus(), DedupConfig(keep="drop_whole_cluster"), workers=1)
+    out, report = find_duplicates(
+        corpus(), DedupConfig(key="instruction_input", keep="drop_whole_cluster"), workers=1
+    )
     assert columns(out) == [
         ("r0", 3, None, None, "near_duplicate"),
         ("r1", 3, None, None, "near_duplicate"),
@@ -179,7 +195,9 @@ def test_drop_whole_cluster() -> None:
         ("r5", 1, None, None, None),
     ]
     frame = frame_from_rows([sft(0, "same", "a"), sft(1, "same", "b"), sft(2, "other", "c")])
-    copies, _ = find_duplicates(frame, DedupConfig(keep="drop_whole_cluster"), workers=1)
+    copies, _ = find_duplicates(
+        frame, DedupConfig(key="instruction_input", keep="drop_whole_cluster"), workers=1
+    )
     assert copies["dup_reason"].to_list() == ["exact_duplicate", "exact_duplicate", None]
     assert report.stats["dropped"] == {"near_duplicate": 5}
 
@@ -188,7 +206,7 @@ def test_rows_already_dropped_do_not_compete() -> None:
     frame = corpus().with_columns(
         drop_reason=pl.Series([None, "too_short", None, None, None, None], dtype=pl.String)
     )
-    out, _ = find_duplicates(frame, DedupConfig(), workers=1)
+    out, _ = find_duplicates(frame, DedupConfig(key="instruction_input"), workers=1)
     assert columns(out)[:3] == [
         ("r0", 2, "r2", pytest.approx(16 / 22), "near_duplicate"),  # r1 (longer reply) is out of the race
         ("r1", None, None, None, None),
@@ -230,7 +248,7 @@ def test_results_repeat_across_runs_workers_batch_sizes_and_spill(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     frame = _many_rows(60)
-    config = DedupConfig()
+    config = DedupConfig(key="instruction_input")
     first, _ = find_duplicates(frame, config, workers=1)
     assert first["dup_reason"].drop_nulls().len() > 10  # the planted copies are found
     again, _ = find_duplicates(frame, config, workers=1)

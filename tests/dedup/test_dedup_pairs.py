@@ -60,7 +60,7 @@ def brute_force(texts: list[str], threshold: float) -> dict[tuple[int, int], flo
 
 
 def test_every_pair_of_rows_en_and_zh_with_exact_copies() -> None:
-    out, report = find_duplicates(corpus(), DedupConfig(near=PAIRS_ON), workers=1)
+    out, report = find_duplicates(corpus(), DedupConfig(key="instruction_input", near=PAIRS_ON), workers=1)
     assert report.pairs is not None
     assert report.pairs.rows() == [
         ("r0", "r1", 1.0, True),  # same normalized key
@@ -70,7 +70,7 @@ def test_every_pair_of_rows_en_and_zh_with_exact_copies() -> None:
     ]
     assert report.stats["pairs_reported"] == 4
     # clusters and reasons are those of the default mode
-    default, plain = find_duplicates(corpus(), DedupConfig(), workers=1)
+    default, plain = find_duplicates(corpus(), DedupConfig(key="instruction_input"), workers=1)
     assert out.equals(default)
     assert plain.pairs is None
     assert "pairs_reported" not in plain.stats
@@ -83,10 +83,10 @@ def test_big_bucket_gives_every_pair_not_a_star_and_chain() -> None:
     assert truth == {pair: pytest.approx(11 / 17) for pair in itertools.combinations(range(8), 2)}
     # 4 bands of 1 row: P(candidate) 0.98 at J = 0.647; buckets of 3+ give a star + chain
     small = NearConfig(threshold=0.6, bands=4, rows=1, max_bucket_pairs=2)
-    _, default = find_duplicates(frame, DedupConfig(near=small), workers=1)
+    _, default = find_duplicates(frame, DedupConfig(key="instruction_input", near=small), workers=1)
     # star + chain in the big buckets: 17 of the 28 pairs become candidates (all verified and kept)
     assert default.stats["near"]["duplicate_pairs"] == 17
-    config = DedupConfig(near=dataclasses.replace(small, report_pairs=True))
+    config = DedupConfig(key="instruction_input", near=dataclasses.replace(small, report_pairs=True))
     out, report = find_duplicates(frame, config, workers=1)
     assert report.pairs is not None
     got = {(int(a[1:]), int(b[1:])): j for a, b, j, _ in report.pairs.rows()}
@@ -178,19 +178,19 @@ def test_section_parses_report_pairs() -> None:
 
 def test_stage_writes_the_pairs_file(tmp_path: Path) -> None:
     ctx = StageContext(run_dir=tmp_path / "run", workers=1)
-    dedup_stage(with_ledger(corpus()), {"dedup": DedupConfig(near=PAIRS_ON)}, ctx)
+    dedup_stage(with_ledger(corpus()), {"dedup": DedupConfig(key="instruction_input", near=PAIRS_ON)}, ctx)
     pairs = pl.read_parquet(tmp_path / "run" / PAIRS_FILE)
     assert pairs.columns == ["id_a", "id_b", "jaccard", "exact"]
     assert pairs.select("id_a", "id_b").rows() == [("r0", "r1"), ("r0", "r2"), ("r1", "r2"), ("r3", "r4")]
     assert ctx.stats["dedup"]["pairs_file"] == PAIRS_FILE
     quiet = StageContext(run_dir=tmp_path / "quiet", workers=1)
-    dedup_stage(with_ledger(corpus()), {"dedup": DedupConfig()}, quiet)
+    dedup_stage(with_ledger(corpus()), {"dedup": DedupConfig(key="instruction_input")}, quiet)
     assert not (tmp_path / "quiet").exists()
     again = StageContext(run_dir=tmp_path / "run", workers=1)  # the same folder, pairs off this time
-    dedup_stage(with_ledger(corpus()), {"dedup": DedupConfig()}, again)
+    dedup_stage(with_ledger(corpus()), {"dedup": DedupConfig(key="instruction_input")}, again)
     assert not (tmp_path / "run" / PAIRS_FILE).exists()
     assert "pairs_file" not in again.stats["dedup"]
-    dedup_stage(with_ledger(corpus()), {"dedup": DedupConfig(near=PAIRS_ON)}, again)
+    dedup_stage(with_ledger(corpus()), {"dedup": DedupConfig(key="instruction_input", near=PAIRS_ON)}, again)
     assert (tmp_path / "run" / PAIRS_FILE).exists()
     dedup_stage(with_ledger(corpus()), {}, again)  # no dedup section at all
     assert not (tmp_path / "run" / PAIRS_FILE).exists()

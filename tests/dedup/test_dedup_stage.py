@@ -81,7 +81,7 @@ def test_stage_records_reasons_and_stats() -> None:
     frame = with_ledger(frame_from_rows(rows))
     progress: list[tuple[str, int, int]] = []
     ctx = StageContext(progress=lambda d, done, total: progress.append((d, done, total)), workers=1)
-    out = dedup_stage(frame, {"dedup": DedupConfig(keep="first_seen")}, ctx)
+    out = dedup_stage(frame, {"dedup": DedupConfig(key="instruction_input", keep="first_seen")}, ctx)
     assert out.height == 4
     assert "dup_reason" not in out.columns
     assert out["drop_reason"].to_list() == [None, "near_duplicate", "near_duplicate", None]
@@ -112,7 +112,9 @@ def test_contaminated_rows_are_dropped_before_dedup(tmp_path: Any) -> None:
     ref = tmp_path / "eval.jsonl"
     ref.write_text('{"instruction": "' + EN + '", "input": "", "output": "x"}\n', encoding="utf-8")
     rows = [sft(0, EN, "a"), sft(1, EN.replace("travels", "walks"), "bb"), sft(2, "x y z", "c")]
-    config = DedupConfig(decontaminate=DecontamConfig(references=(str(ref),), threshold=0.7))
+    config = DedupConfig(
+        key="instruction_input", decontaminate=DecontamConfig(references=(str(ref),), threshold=0.7)
+    )
     ctx = StageContext(workers=1)
     out = dedup_stage(with_ledger(frame_from_rows(rows)), {"dedup": config}, ctx)
     assert out["drop_reason"].to_list() == ["contaminated", "contaminated", None]
