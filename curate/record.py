@@ -56,7 +56,10 @@ PROVENANCE_COLUMNS: Final = ("id", "source", "line", "format")
 CONTENT_COLUMNS: Final = tuple(name for name in _RECORD_COLUMNS if name not in PROVENANCE_COLUMNS)
 
 # Columns that stages add; the ledger columns are present on every frame after the first stage.
-LEDGER_SCHEMA: Final = pl.Schema({"drop_reason": pl.String(), "failed_rules": pl.List(pl.String())})
+# flagged_rules: the failing rules whose action is `flag` (kept rows carry them; see curate.ledger).
+LEDGER_SCHEMA: Final = pl.Schema(
+    {"drop_reason": pl.String(), "failed_rules": pl.List(pl.String()), "flagged_rules": pl.List(pl.String())}
+)
 
 # How the Alpaca/LLaMA-Factory convention joins `input` to the instruction when a prompt is rendered.
 INPUT_JOINER: Final = "\n"

@@ -29,7 +29,7 @@ from curate.atomic import atomic_open, write_json, write_parquet
 from curate.chunks import aligned
 from curate.errors import StageError
 from curate.kernels.warm_up import start_warm_up
-from curate.ledger import counts_by_reason, dropped, kept, rule_counts, with_ledger
+from curate.ledger import counts_by_reason, dropped, flagged_counts, kept, rule_counts, with_ledger
 from curate.rulefile.load import RuleFile, load_rule_file
 from curate.stages import StageContext, registered_stages
 
@@ -78,14 +78,12 @@ def rule_entries(frame: pl.DataFrame, stage_stats: dict[str, Any]) -> list[dict[
     for stats in stage_stats.values():
         if isinstance(stats, dict) and isinstance(stats.get("rules"), list):
             entries.extend(dict(entry) for entry in stats["rules"])
-    # A stage's own counts stay true on the final frame (the ledger only grows, and a later stage records
-    # its own rule names): only entries a stage left uncounted are counted here.
-    uncounted = [e for e in entries if "failed" not in e or "dropped_first" not in e]
-    for entry, (failed, first) in zip(
-        uncounted, rule_counts(frame, [e["name"] for e in uncounted]), strict=True
-    ):
-        entry["failed"] = failed
-        entry["dropped_first"] = first
+    # A stage's own failed/dropped_first stay true on the final frame (the ledger only grows, and a later
+    # stage records its own rule names); `flagged` (kept rows) is not: a later stage may drop flagged rows.
+    for entry, counts in zip(entries, rule_counts(frame, [e["name"] for e in entries]), strict=True):
+        entry.setdefault("failed", counts.failed)
+        entry.setdefault("dropped_first", counts.dropped_first)
+        entry["flagged"] = counts.flagged
     return entries
 
 
@@ -111,6 +109,7 @@ def build_stats(
         name: {k: v for k, v in stats.items() if k != "rules"} if isinstance(stats, dict) else stats
         for name, stats in stage_stats.items()
     }
+    n_flagged, flagged_by_rule = flagged_counts(frame)  # kept rows that carry flags (inside `kept`)
     return {
         "rows_read": rows_read,
         "rows_accepted": frame.height,
@@ -118,6 +117,8 @@ def build_stats(
         "kept": n_kept,
         "dropped": n_dropped,
         "by_reason": counts_by_reason(frame),
+        "flagged": n_flagged,
+        "flagged_by_rule": flagged_by_rule,
         "rules": rule_entries(frame, stage_stats),
         "stages": stages,
         "timings": timings,

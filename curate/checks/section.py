@@ -5,9 +5,11 @@
         name: response_symbols            # optional; the reason string (defaults to the check name)
         field: response                   # instruction | input | response | system | messages | all_text
         params: {max_ratio: 0.3}          # validated against the check function's signature
+        action: drop                      # drop (the default) | flag: keep the row, list it in flagged_rules
+        enabled: true                     # false (a real boolean) turns the rule off
 
-File order matters: a row's `drop_reason` is its first failing rule. Text checks default to
-`field: all_text`; row checks take no field.
+File order matters: a row's `drop_reason` is its first failing rule whose action is `drop`. Text checks
+default to `field: all_text`; row checks take no field. Every problem of an entry is reported at once.
 """
 
 from __future__ import annotations
@@ -21,36 +23,44 @@ import polars as pl
 
 from curate.checks.registry import CheckSpec, registered_checks
 from curate.record import FIELDS, frame_from_rows
+from curate.rulefile.action import DEFAULT_ACTION, parse_action
 from curate.rulefile.extends import ORIGIN_KEY
 from curate.rulefile.params import validate_params
 from curate.rulefile.problems import Problems
 from curate.rulefile.sections import section
 
-_ENTRY_KEYS = ("check", "name", "field", "params", "enabled")
+_ENTRY_KEYS = ("check", "name", "field", "params", "action", "enabled")
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]*$")
 DEFAULT_FIELD = "all_text"
 
 
 @dataclass(frozen=True)
 class RuleConfig:
-    """One validated rule: its name (the reason string), check, field (None for row checks), full params."""
+    """One validated rule: its name (the reason string), check, field (None for row checks), full params,
+    and what a failure does (`action`: drop or flag; it changes no metric, so no cached value either)."""
 
     name: str
     check: str
     field: str | None
     params: dict[str, Any] = dataclass_field(default_factory=dict)
+    action: str = DEFAULT_ACTION
 
     def to_raw(self) -> dict[str, Any]:
         raw: dict[str, Any] = {"check": self.check, "name": self.name}
         if self.field is not None:
             raw["field"] = self.field
         raw["params"] = dict(self.params)
+        raw["action"] = self.action
         return raw
 
 
 @dataclass(frozen=True)
 class ChecksConfig:
     rules: tuple[RuleConfig, ...] = ()
+
+    def flagged(self) -> frozenset[str]:
+        """Names of the rules whose action is `flag`."""
+        return frozenset(rule.name for rule in self.rules if rule.action == "flag")
 
     def to_raw(self) -> list[dict[str, Any]]:
         return [rule.to_raw() for rule in self.rules]
@@ -92,6 +102,8 @@ def try_build(spec: CheckSpec, field_name: str | None, params: dict[str, Any]) -
 
 
 def _parse_rule(entry: Any, place: str, problems: Problems) -> RuleConfig | None:
+    """The entry's rule, or None when it is disabled or wrong; every problem of the entry is reported (an
+    unknown key, a bad field and a bad parameter together), not only the first."""
     checks = registered_checks()
     if not isinstance(entry, dict):
         problems.add(place, f"must be a mapping with `check:`, got {entry!r}")
@@ -102,39 +114,48 @@ def _parse_rule(entry: Any, place: str, problems: Problems) -> RuleConfig | None
     for key in entry:
         if key not in _ENTRY_KEYS:
             problems.unknown(f"{place}.{key}", str(key), _ENTRY_KEYS)
-    if entry.get("enabled", True) is False:
+    enabled = entry.get("enabled", True)
+    if not isinstance(enabled, bool):  # `enabled: "false"` (a string) must not leave the rule on silently
+        problems.add(f"{place}.enabled", f"must be true or false (unquoted), got {enabled!r}")
+    action = parse_action(entry.get("action"), f"{place}.action", problems)
+    if enabled is False:
         return None
     check_name = entry.get("check")
+    spec: CheckSpec | None = None
     if not isinstance(check_name, str):
         problems.add(f"{place}.check", "missing: name a check (see `winnow rules list`)")
-        return None
-    if check_name not in checks:
+    elif check_name not in checks:
         problems.unknown(f"{place}.check", check_name, checks, what="check")
-        return None
-    spec = checks[check_name]
+    else:
+        spec = checks[check_name]
     name = entry.get("name", check_name)
-    if not isinstance(name, str) or not _NAME_PATTERN.match(name):
+    named = "name" in entry or isinstance(check_name, str)
+    valid_name = isinstance(name, str) and bool(_NAME_PATTERN.match(name))
+    if named and not valid_name:
         problems.add(
             f"{place}.name", f"must be letters, digits, _ . : - (it becomes a column name), got {name!r}"
         )
-        return None
     field_name = entry.get("field")
-    if spec.scope == "text":
+    if spec is None or spec.scope == "text":
         field_name = DEFAULT_FIELD if field_name is None else field_name
         if field_name not in FIELDS:
             problems.unknown(f"{place}.field", str(field_name), FIELDS, what="field")
-            return None
     elif field_name is not None:
         problems.add(f"{place}.field", f"check {check_name!r} looks at whole rows and takes no field")
         field_name = None
-    before = len(problems.items)
+    if spec is None:
+        if entry.get("params") is not None and not isinstance(entry.get("params"), dict):
+            problems.add(f"{place}.params", "must be a mapping of parameter names to values")
+        return None
+    before_params = len(problems.items)
     params = validate_params(spec.function, spec.params, entry.get("params"), f"{place}.params", problems)
-    if len(problems.items) > before:
-        return None
-    if (error := try_build(spec, field_name, params)) is not None:
+    buildable = len(problems.items) == before_params and field_name in (*FIELDS, None)
+    if buildable and (error := try_build(spec, field_name, params)) is not None:
         problems.add(f"{place}.params", f"check cannot be built with these params: {error}")
+    if not isinstance(name, str) or not valid_name:
         return None
-    return RuleConfig(name=name, check=check_name, field=field_name, params=params)
+    # with a problem above the file is rejected; the rule is still returned so a duplicate name is reported too
+    return RuleConfig(name=name, check=spec.name, field=field_name, params=params, action=action)
 
 
 @section("checks")

@@ -5,8 +5,9 @@
    the rules read (response, all_text, …) is computed once into a temporary `__field.<name>` column,
    and so is each derived column (`…|prose`, `…|nonspace`, see curate.checks.textexpr).
 2. Failures are the metric compared with the threshold (so a threshold change costs only comparisons).
-3. `curate.ledger.record_failures` records them in file order (drop_reason = first failing rule), on
-   the rows that failed something only.
+3. `curate.ledger.record_failures` records them in file order (drop_reason = first failing rule whose
+   action is `drop`; rules with `action: flag` go to `flagged_rules`), on the rows that failed something
+   only. The action is not part of any metric's identity: changing it recomputes nothing.
 4. Spans (the offending text, for the report) are computed on failing rows only, into `check_spans`
    (List[Struct{rule, span}], empty when nothing failed or no span is known).
 """
@@ -141,6 +142,7 @@ def record_rule_failures(
     """
     if not rules:
         return frame
+    flagged = frozenset(b.rule.name for b in rules if b.rule.action == "flag")
     exprs = [failure_expr(b).fill_null(False).alias(f"__fail{i}") for i, b in enumerate(rules)]
     source = frame
     if values is not None:
@@ -152,51 +154,55 @@ def record_rule_failures(
     if not failing.any():
         return frame
     rows = failing.arg_true()
-    ledger = frame.select("drop_reason", "failed_rules")
+    ledger = frame.select("drop_reason", "failed_rules", "flagged_rules")
     fresh = (
         ledger["drop_reason"].null_count() == ledger.height
         and not (ledger["failed_rules"].list.len() > 0).any()
+        and not (ledger["flagged_rules"].list.len() > 0).any()
     )
     # a fresh ledger (the checks run first) is the same on every row: slice it instead of gathering
     ledger = ledger.slice(0, len(rows)) if fresh else ledger[rows]
     subset = pl.concat([ledger, flags[rows]], how="horizontal")
-    recorded = _record_by_pattern(subset, [(b.rule.name, pl.col(f"__fail{i}")) for i, b in enumerate(rules)])
+    recorded = _record_by_pattern(
+        subset, [(b.rule.name, pl.col(f"__fail{i}")) for i, b in enumerate(rules)], flagged
+    )
     if fresh:  # every other row keeps its empty ledger: place the failing rows' without a join over all rows
         return frame.with_columns(
             frame["drop_reason"].scatter(rows, recorded["drop_reason"]),
             _lists_at_rows(frame.height, rows, recorded["failed_rules"]),
+            _lists_at_rows(frame.height, rows, recorded["flagged_rules"]),
         )
-    updates = _at_rows(
-        frame.height,
-        rows,
-        recorded.select(
-            pl.col("drop_reason").alias("__drop_reason"), pl.col("failed_rules").alias("__failed_rules")
-        ),
-    )
-    return frame.with_columns(
-        pl.coalesce(updates["__drop_reason"], pl.col("drop_reason")).alias("drop_reason"),
-        pl.coalesce(updates["__failed_rules"], pl.col("failed_rules")).alias("failed_rules"),
-    )
+    columns = ("drop_reason", "failed_rules", "flagged_rules")
+    updates = _at_rows(frame.height, rows, recorded.select(pl.col(c).alias(f"__{c}") for c in columns))
+    return frame.with_columns(pl.coalesce(updates[f"__{c}"], pl.col(c)).alias(c) for c in columns)
 
 
-def _record_by_pattern(subset: pl.DataFrame, failures: list[tuple[str, pl.Expr]]) -> pl.DataFrame:
-    """`record_failures(subset, failures)`, computed once per distinct pattern of failures.
+def _record_by_pattern(
+    subset: pl.DataFrame, failures: list[tuple[str, pl.Expr]], flagged: frozenset[str] = frozenset()
+) -> pl.DataFrame:
+    """`record_failures(subset, failures, flagged)`, computed once per distinct pattern of failures.
 
     Rows that failed the same rules get the same ledger when it was empty before (as it is when the
     checks run first), and the failing rows of a real corpus share a few hundred patterns: the ledger's
     per-row lists are built for those only and joined back on the pattern (a 64-bit mask).
     """
     fresh = subset.select(
-        (pl.col("drop_reason").is_null() & (pl.col("failed_rules").list.len() == 0)).all()
+        (
+            pl.col("drop_reason").is_null()
+            & (pl.col("failed_rules").list.len() == 0)
+            & (pl.col("flagged_rules").list.len() == 0)
+        ).all()
     ).item()
     if len(failures) > 64 or not fresh:
-        return record_failures(subset, failures)
+        return record_failures(subset, failures, flagged)
     mask = pl.sum_horizontal(
         [expr.fill_null(False).cast(pl.UInt64) * (1 << i) for i, (_, expr) in enumerate(failures)]
     ).alias("__pattern")
     patterns = subset.with_columns(mask)
     distinct = patterns.unique(subset="__pattern", keep="first", maintain_order=True)
-    recorded = record_failures(distinct, failures).select("__pattern", "drop_reason", "failed_rules")
+    recorded = record_failures(distinct, failures, flagged).select(
+        "__pattern", "drop_reason", "failed_rules", "flagged_rules"
+    )
     return patterns.select("__pattern").join(recorded, on="__pattern", how="left", maintain_order="left")
 
 
@@ -270,7 +276,8 @@ def _lists_at_rows(height: int, rows: pl.Series, lists: pl.Series) -> pl.Series:
 
 
 def rule_stats(frame: pl.DataFrame, rules: list[BuiltRule]) -> list[dict[str, Any]]:
-    """The stats.json `rules` entries of this stage (dropped_first is final: checks run before later stages)."""
+    """The stats.json `rules` entries of this stage (failed and dropped_first are final: the checks run
+    before later stages; `flagged`, kept rows the rule flagged, is counted on the final frame)."""
     counts = rule_counts(frame, [b.rule.name for b in rules])
     return [
         {
@@ -282,8 +289,9 @@ def rule_stats(frame: pl.DataFrame, rules: list[BuiltRule]) -> list[dict[str, An
             "threshold": built.threshold,
             "direction": built.direction,
             "metric_column": built.metric_column,
-            "failed": counts[i][0],
-            "dropped_first": counts[i][1],
+            "action": built.rule.action,
+            "failed": counts[i].failed,
+            "dropped_first": counts[i].dropped_first,
         }
         for i, built in enumerate(rules)
     ]

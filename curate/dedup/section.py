@@ -26,12 +26,14 @@ dedup:
     spill: false              # keep signatures and band keys on disk (Parquet)
   keep: longest_response      # longest_response | best_quality | source_priority | first_seen | drop_whole_cluster
   source_priority: []         # globs, most preferred first (keep: source_priority)
+  action: drop                # drop | flag: keep the duplicates (not the cluster's pick), listed in flagged_rules
   decontaminate:              # drop rows matching a reference set (reason `contaminated`)
     references: [eval/mt_bench.jsonl]
     key: instruction
     near: true
     threshold: 0.8
     measure: jaccard          # containment: a short reference question inside a longer row matches too
+    action: drop              # drop | flag: keep contaminated rows, listed in flagged_rules
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ from curate.dedup.config import (
     DedupConfig,
     NearConfig,
 )
+from curate.rulefile.action import ACTIONS
 from curate.rulefile.problems import Problems
 from curate.rulefile.sections import section
 
@@ -166,6 +169,8 @@ def _decontaminate(raw: Any, place: str, problems: Problems) -> DecontamConfig |
     _between(problems, f"{place}.threshold", config.threshold, 0.01, 1.0)
     if config.measure not in MEASURES:
         problems.unknown(f"{place}.measure", config.measure, MEASURES, what="measure")
+    if config.action not in ACTIONS:
+        problems.unknown(f"{place}.action", config.action, ACTIONS, what="action")
     return dataclasses.replace(config, references=references)
 
 
@@ -198,6 +203,8 @@ def _max_per_prompt(config: DedupConfig, place: str, problems: Problems) -> None
         problems.unknown(f"{place}.key", config.key, KEYS, what="key")
     if config.keep not in KEEP_POLICIES:
         problems.unknown(f"{place}.keep", config.keep, KEEP_POLICIES, what="keep policy")
+    if config.action not in ACTIONS:
+        problems.unknown(f"{place}.action", config.action, ACTIONS, what="action")
     priority = _strings(raw.get("source_priority"), f"{place}.source_priority", problems)
     if config.keep == "source_priority" and not priority:
         problems.add(f"{place}.source_priority", "keep: source_priority needs a list of source globs")

@@ -84,7 +84,11 @@ def dedup_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.Da
             workers=ctx.workers,
             progress=ctx.report_progress,
         )
-        frame = record_failures(frame, [("contaminated", pl.col("contaminated_by").is_not_null())])
+        frame = record_failures(
+            frame,
+            [("contaminated", pl.col("contaminated_by").is_not_null())],
+            flagged={"contaminated"} if config.decontaminate.action == "flag" else (),
+        )
         stats["decontamination"] = {**contamination, "references": info}
     frame, report = find_duplicates(
         frame, config, workers=ctx.workers, spill_dir=_spill_dir(config, ctx), progress=ctx.report_progress
@@ -95,6 +99,7 @@ def dedup_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.Da
             ("exact_duplicate", pl.col("dup_reason") == "exact_duplicate"),
             ("near_duplicate", pl.col("dup_reason") == "near_duplicate"),
         ],
+        flagged={"exact_duplicate", "near_duplicate", "max_per_prompt"} if config.action == "flag" else (),
     ).drop("dup_reason")
     stats.update(report.stats)
     if ctx.run_dir is not None:

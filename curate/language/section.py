@@ -13,6 +13,11 @@ must be, whether instruction and response must agree.
       min_letters: 5             # below this many letters (not CJK) a text is "und"
       min_words: 3               # below this many words, a text the n-gram detector would decide is "und"
       sample_chars: 400          # the n-gram detector reads at most this much of the measured text
+      action: drop               # drop | flag for all three rules, or per rule (the others drop):
+                                 #   action: {language_mismatch: flag, language_impure: flag}
+
+The rules are language_not_allowed, language_impure and language_mismatch (curate.language.stage); a rule
+whose action is `flag` keeps its rows and lists itself in their `flagged_rules`.
 """
 
 from __future__ import annotations
@@ -23,10 +28,13 @@ from typing import Any, Final
 from curate.language.identify import SAMPLE_CHARS, IdentifySettings
 from curate.language.resolve import make_resolution
 from curate.language.scripts import SUPPORTED_LANGUAGES
+from curate.rulefile.action import DEFAULT_ACTION, parse_action
 from curate.rulefile.problems import Problems
 from curate.rulefile.sections import section
 
 DETECTABLE_FIELDS: Final = ("instruction", "input", "response", "system", "messages")
+# the stage's rules (their reasons on the ledger), each with its own `action`
+LANGUAGE_RULES: Final = ("language_not_allowed", "language_impure", "language_mismatch")
 _KEYS: Final = (
     "min_words",
     "allowed",
@@ -37,6 +45,7 @@ _KEYS: Final = (
     "detect",
     "min_letters",
     "sample_chars",
+    "action",
 )
 _FIELD_KEYS: Final = ("allowed", "min_purity")
 
@@ -58,6 +67,10 @@ class LanguageConfig:
     min_letters: float = 5.0
     min_words: int = 3
     sample_chars: int = SAMPLE_CHARS
+    flagged: frozenset[str] = frozenset()  # LANGUAGE_RULES whose action is `flag`
+
+    def action_of(self, rule: str) -> str:
+        return "flag" if rule in self.flagged else DEFAULT_ACTION
 
     def rule_for(self, name: str) -> FieldRule:
         """The field's own rule where the file gives one, the section-wide values otherwise."""
@@ -86,6 +99,7 @@ class LanguageConfig:
             "min_letters": self.min_letters,
             "min_words": self.min_words,
             "sample_chars": self.sample_chars,
+            "action": _action_raw(self),
         }
 
     def identify_settings(self) -> IdentifySettings:
@@ -95,6 +109,25 @@ class LanguageConfig:
             ),
             sample_chars=self.sample_chars,
         )
+
+
+def _action_raw(config: LanguageConfig) -> str | dict[str, str]:
+    """One action when every rule has the same, else one per rule."""
+    actions = {rule: config.action_of(rule) for rule in LANGUAGE_RULES}
+    return next(iter(actions.values())) if len(set(actions.values())) == 1 else actions
+
+
+def _actions(raw: Any, place: str, problems: Problems) -> frozenset[str]:
+    """The rules whose action is `flag`: `action` is one action for every rule or a rule → action mapping."""
+    if not isinstance(raw, dict):
+        return frozenset(LANGUAGE_RULES) if parse_action(raw, place, problems) == "flag" else frozenset()
+    flagged = set()
+    for rule, value in raw.items():
+        if rule not in LANGUAGE_RULES:
+            problems.unknown(f"{place}.{rule}", str(rule), LANGUAGE_RULES, what="language rule")
+        elif parse_action(value, f"{place}.{rule}", problems) == "flag":
+            flagged.add(rule)
+    return frozenset(flagged)
 
 
 def _languages(raw: Any, place: str, problems: Problems) -> tuple[str, ...] | None:
@@ -196,4 +229,5 @@ def parse_language(raw: Any, place: str, problems: Problems) -> LanguageConfig |
         min_letters=min_letters,
         min_words=int(min_words),
         sample_chars=int(sample_chars),
+        flagged=_actions(raw.get("action"), f"{place}.action", problems),
     )

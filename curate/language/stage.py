@@ -178,7 +178,7 @@ def language_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl
     }
     translation_exempt = int(kept_before.select(_exempted(config).fill_null(False).sum()).item())
 
-    frame = record_failures(frame, combined).drop(SHORT_MISMATCH, strict=False)
+    frame = record_failures(frame, combined, flagged=config.flagged).drop(SHORT_MISMATCH, strict=False)
     newly = frame["drop_reason"].filter(was_kept)
     dropped = {reason: int((newly == reason).sum()) for reason in REASONS}
     ctx.stats["language"] = _stats(

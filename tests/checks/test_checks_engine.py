@@ -102,6 +102,7 @@ def test_drop_reason_is_the_first_failing_rule_in_file_order_and_every_failure_i
         "threshold": 1.0,
         "direction": "min",
         "metric_column": "metric.empty_response",
+        "action": "drop",
         "failed": 1,
         "dropped_first": 1,
     }
