@@ -98,5 +98,5 @@ class DedupConfig:
     source_priority: tuple[str, ...] = ()  # globs, most preferred first (keep: source_priority)
     decontaminate: DecontamConfig | None = None
     sample_clusters: int = 20  # clusters described in stats for the report
-    action: str = "drop"  # flag: keep duplicates, listed with exact_/near_duplicate in flagged_rules
     max_per_prompt: int | None = None  # with a prompt key: rows kept per prompt cluster (None = one)
+    action: str = "drop"  # flag: keep duplicates, listed with exact_/near_duplicate in flagged_rules

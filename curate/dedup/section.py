@@ -45,9 +45,9 @@ from curate.dedup.config import (
     KEEP_POLICIES,
     KEYS,
     MEASURES,
+    PROMPT_KEYS,
     SCHEMES,
     DecontamConfig,
-    PROMPT_KEYS,
     DedupConfig,
     NearConfig,
 )
@@ -174,11 +174,6 @@ def _decontaminate(raw: Any, place: str, problems: Problems) -> DecontamConfig |
     return dataclasses.replace(config, references=references)
 
 
-@section("dedup")
-def parse_dedup(raw: Any, place: str, problems: Problems) -> DedupConfig | None:
-    if raw is None or raw is False:
-        return None
-    if raw is True:
 def _max_per_prompt(config: DedupConfig, place: str, problems: Problems) -> None:
     if config.max_per_prompt is None:
         return
@@ -194,6 +189,11 @@ def _max_per_prompt(config: DedupConfig, place: str, problems: Problems) -> None
         problems.add(where, "keep: drop_whole_cluster keeps no row; max_per_prompt needs a keep policy")
 
 
+@section("dedup")
+def parse_dedup(raw: Any, place: str, problems: Problems) -> DedupConfig | None:
+    if raw is None or raw is False:
+        return None
+    if raw is True:
         return DedupConfig()
     if not isinstance(raw, dict):
         problems.add(place, "must be a mapping of dedup settings (or false)")
@@ -203,6 +203,7 @@ def _max_per_prompt(config: DedupConfig, place: str, problems: Problems) -> None
         problems.unknown(f"{place}.key", config.key, KEYS, what="key")
     if config.keep not in KEEP_POLICIES:
         problems.unknown(f"{place}.keep", config.keep, KEEP_POLICIES, what="keep policy")
+    _max_per_prompt(config, place, problems)
     if config.action not in ACTIONS:
         problems.unknown(f"{place}.action", config.action, ACTIONS, what="action")
     priority = _strings(raw.get("source_priority"), f"{place}.source_priority", problems)
@@ -210,7 +211,6 @@ def _max_per_prompt(config: DedupConfig, place: str, problems: Problems) -> None
         problems.add(f"{place}.source_priority", "keep: source_priority needs a list of source globs")
     return dataclasses.replace(
         config,
-    _max_per_prompt(config, place, problems)
         near=_near(raw.get("near"), f"{place}.near", problems),
         source_priority=priority,
         decontaminate=_decontaminate(raw.get("decontaminate"), f"{place}.decontaminate", problems),

@@ -98,12 +98,12 @@ def dedup_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.Da
         [
             ("exact_duplicate", pl.col("dup_reason") == "exact_duplicate"),
             ("near_duplicate", pl.col("dup_reason") == "near_duplicate"),
+            ("max_per_prompt", pl.col("dup_reason") == "max_per_prompt"),
         ],
         flagged={"exact_duplicate", "near_duplicate", "max_per_prompt"} if config.action == "flag" else (),
     ).drop("dup_reason")
     stats.update(report.stats)
     if ctx.run_dir is not None:
-            ("max_per_prompt", pl.col("dup_reason") == "max_per_prompt"),
         pairs_path = Path(ctx.run_dir) / PAIRS_FILE
         if report.pairs is not None:  # every near-duplicate pair (near.report_pairs), beside the run's tables
             pairs_path.parent.mkdir(parents=True, exist_ok=True)
