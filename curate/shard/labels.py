@@ -3,17 +3,20 @@
 A token is trained when it lies inside a reply span. A token that straddles a span edge is trained only if
 the part outside the span is whitespace (byte-level BPE glues a leading space to the next word; SentencePiece
 glues "▁"); a token that would carry header text is never trained. Every trained span is decoded back and
-compared with the text it came from: a mismatch means the offsets and the labels disagree, and the row is
-dropped with reason `label_check_failed` rather than trained wrongly.
+compared with the text it came from, under the tokenizer's own Unicode normalization: a mismatch means the
+offsets and the labels disagree, and the row is dropped with reason `label_check_failed` rather than trained
+wrongly.
 """
 
 from __future__ import annotations
 
+import json
+import unicodedata
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any, overload
+from typing import Any, Literal, overload
 
 IGNORE = -100
 
@@ -122,8 +125,41 @@ def label(
     return Labelled(ids, labels, ranges)
 
 
-def decode_matches(decoded: str, source: str) -> bool:
-    """Decoded label tokens equal the span text (edges may differ by the whitespace a straddling token holds)."""
+UnicodeForm = Literal["NFC", "NFD", "NFKC", "NFKD"]
+UNICODE_FORMS: dict[str, UnicodeForm] = {"NFC": "NFC", "NFD": "NFD", "NFKC": "NFKC", "NFKD": "NFKD"}
+
+
+def unicode_form(tokenizer: Any) -> UnicodeForm | None:
+    """The Unicode normalization form the tokenizer's normalizer applies (Qwen3: NFC), or None.
+
+    Read from the backend's serialized normalizer (a Sequence is searched in order; the last form wins, as
+    applying them in turn would give). A tokenizer without a tokenizers backend normalizes nothing here.
+    """
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None:
+        return None
+    try:
+        spec = json.loads(backend.to_str()).get("normalizer")
+    except (AttributeError, TypeError, ValueError):
+        return None
+    found: UnicodeForm | None = None
+    pending = [spec]
+    while pending:
+        node = pending.pop(0)
+        if isinstance(node, dict):
+            found = UNICODE_FORMS.get(str(node.get("type")), found)
+            pending.extend(node.get("normalizers") or [])
+    return found
+
+
+def decode_matches(decoded: str, source: str, form: UnicodeForm | None = None) -> bool:
+    """Decoded label tokens equal the span text (edges may differ by the whitespace a straddling token holds).
+
+    Compared under the tokenizer's own Unicode normalization `form`: a tokenizer that normalizes to NFC
+    decodes `e` + U+0301 as `é`, which is the same text, not a labelling error.
+    """
+    if form is not None:
+        decoded, source = unicodedata.normalize(form, decoded), unicodedata.normalize(form, source)
     return decoded.strip() == source.strip()
 
 

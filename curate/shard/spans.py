@@ -14,13 +14,22 @@ template breaks this: it renders an empty `<think>\\n\\n</think>\\n\\n` before t
 so the reply of `messages[:k+1]` carries a think block that the full rendering does not have at turn k. Then
 the reply is located again in the full rendering: it starts where `prefix` ends (which must still be a
 prefix of the full rendering) and is the longest tail of the reply that the full rendering has at that place;
-the part cut away must be template decoration, never the assistant's own text.
+the part cut away must be template decoration, never the assistant's own text -- except reasoning: a reply
+written as `<think>...</think>answer` is rendered with its reasoning when it is last but, by Qwen3's template,
+without it at an earlier turn. The full rendering is what is tokenized (ids equal apply_chat_template's), so
+there only the answer and its end-of-turn marker are labelled (`visible_reply`).
 
 Decision (documented in the manifest as `masking.think_block`): the empty think block that Qwen3 renders
 before the final reply is trained, like every other character the template puts between the assistant header
 and the end-of-turn marker. At inference with thinking enabled (Qwen3's default) the model writes that block
 itself, so a model fine-tuned on replies without reasoning must learn to emit it; earlier turns carry no
-think block in the full rendering, so nothing is trained there.
+think block in the full rendering, so nothing is trained there. A reply's own reasoning is trained where the
+template renders it (the final reply) and not where the template drops it (earlier replies): the labels
+follow the text the model is shown, never text that is not in the input_ids.
+
+A row whose replies cannot be located (a template that transforms this row's text beyond the above) is
+dropped with reason `reply_not_located` when the template masked the probe conversations; a template that
+cannot mask even the probes is unusable and raises for the first row.
 
 Speed: rows whose replies fit the layout learned once per template (`curate.shard.layout`, from probe
 conversations located by the method above) are located in the single full rendering, with no prefix
@@ -41,7 +50,21 @@ from curate.shard.layout import ReplyLayout, learn_layout, marker_pattern
 from curate.shard.render import compile_template, render, special_token_variables
 from curate.shard.templates import ChatTemplate
 
-THINK_BLOCK_DECISION = "trained where the template renders it (Qwen3: before the final reply only)"
+THINK_BLOCK_DECISION = (
+    "trained where the template renders it (Qwen3: the empty block before the final reply; a reply's own "
+    "<think> reasoning where the template keeps it); reasoning the template drops from an earlier reply is "
+    "not rendered, so not trained"
+)
+REASONING_CLOSE = "</think>"
+
+
+def visible_reply(content: str) -> str:
+    """The reply text every rendering keeps: after a closing `</think>`, if any, and stripped.
+
+    Reasoning templates (Qwen3, DeepSeek-R1) split a reply at `</think>` and render the reasoning only where
+    the reply is the last turn (Qwen3: after the last user query); earlier they drop it.
+    """
+    return content.rsplit(REASONING_CLOSE, 1)[-1].strip()
 
 
 class TemplateMaskingError(StageError):
@@ -77,6 +100,7 @@ class SpanLocator:
         self.markers = special_token_strings(tokenizer)
         self.marker_re = marker_pattern(self.markers)
         self.layout: ReplyLayout | None = None
+        self.masks_probes = True  # False: the prefix method fails on a probe; the template is unusable
         try:  # a probe the template refuses is skipped; one it renders but cannot mask means no layout
             self.layout = learn_layout(
                 self._probe,
@@ -87,6 +111,7 @@ class SpanLocator:
             )
         except TemplateMaskingError:
             self.layout = None
+            self.masks_probes = False
 
     def _probe(self, conv: Conversation) -> tuple[str, list[tuple[int, int]]]:
         full = self.render(conv, len(conv.messages), generation_prompt=False)
@@ -119,7 +144,7 @@ class SpanLocator:
     def _relocate(self, full: str, start: int, reply: str, conv: Conversation, turn: int) -> int:
         """End of the reply in `full`, where the template renders turn `turn` differently when it is last."""
         message = conv.messages[turn]
-        core = (message.get("content") or "").strip()
+        core = visible_reply(message.get("content") or "")
         if not core and message.get("tool_calls"):
             core = str(message["tool_calls"][0]["function"]["name"])
         for cut in range(len(reply)):

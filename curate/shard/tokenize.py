@@ -11,8 +11,10 @@ Per row kind:
     preference the prompt + chosen and the prompt + rejected, each labelled on its reply only (for DPO)
 
 Drop reasons: too_long, no_trainable_tokens, template_error (the template refused the row, e.g. roles that
-do not alternate), label_check_failed (decoded labels differ from the reply text), kto_undesirable,
-control_token_in_text (a special token such as `<|im_end|>` or `</s>` written literally in the row's text).
+do not alternate), reply_not_located (the template renders this row's replies in a way the span locator
+cannot place, see `curate.shard.spans`), label_check_failed (decoded labels differ from the reply text),
+kto_undesirable, control_token_in_text (a special token such as `<|im_end|>` or `</s>` written literally in
+the row's text).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from curate.shard.labels import (
     decode_matches,
     label,
     truncate_last_reply,
+    unicode_form,
 )
 from curate.shard.render import TemplateError
 from curate.shard.settings import ShardSettings
@@ -71,6 +74,10 @@ class EncodedBatch:
     by_prefixes: int = 0  # conversations located by prefix renderings (the fallback), not the learned layout
 
 
+class _Unlocated(Exception):
+    """One row whose replies the span locator cannot place (the row is dropped, the run goes on)."""
+
+
 @dataclass
 class _Job:
     row: int
@@ -93,6 +100,7 @@ class Encoder:
                 special.add(int(token_id))
         self.special_ids = frozenset(special)
         self._backend = getattr(tokenizer, "backend_tokenizer", None)
+        self._form = unicode_form(tokenizer)  # the decode-back check compares under this normalization
         markers = self.locator.markers
         self._control = re.compile("|".join(re.escape(m) for m in markers)) if markers else None
 
@@ -113,9 +121,13 @@ class Encoder:
 
     # ---- rendering ---------------------------------------------------------------------------------
     def _locate(self, conv: Conversation, row_id: str, *, last_only: bool, prompt_trained: bool) -> Rendered:
+        """The row rendered and its replies located; a row the locator cannot place is `_Unlocated` (dropped),
+        unless the template cannot mask even the probe conversations (then it is unusable: raise)."""
         try:
             return self.locator.locate(conv, last_only=last_only, untrained=prompt_trained)
         except TemplateMaskingError as error:
+            if self.locator.masks_probes:
+                raise _Unlocated(error.message) from None
             raise TemplateMaskingError(error.message, where=f"row {row_id}", hint=error.hint) from None
 
     def _jobs(self, rows: list[dict[str, Any]], out: EncodedBatch) -> list[_Job]:
@@ -153,6 +165,9 @@ class Encoder:
             except TemplateError as error:
                 jobs = [job for job in jobs if job.row != i]
                 out.dropped.append((i, "template_error", f"{self.template.name}: {error}"))
+            except _Unlocated as error:
+                jobs = [job for job in jobs if job.row != i]
+                out.dropped.append((i, "reply_not_located", str(error)))
         return jobs
 
     # ---- tokenizing and labelling ---------------------------------------------------------------------
@@ -233,7 +248,7 @@ class Encoder:
         bad_jobs = {
             j
             for (j, _, source), decoded in zip(checks, self._decode([c[1] for c in checks]), strict=True)
-            if not decode_matches(decoded, source)
+            if not decode_matches(decoded, source, self._form)
         }
         self._collect(jobs, items, bad_jobs, out)
         return out

@@ -106,6 +106,36 @@ def test_template_breaking_the_prefix_property_is_an_error(llama3: Any) -> None:
     assert caught.value.where == "row long"
 
 
+def test_a_row_the_locator_cannot_place_is_dropped_and_the_others_kept(llama3: Any) -> None:
+    # the template masks its probes, but shouts an earlier reply holding "!!" (not when it is last):
+    # that row cannot be located; it is dropped with its reason and the run goes on
+    shouting = ChatTemplate(
+        "shouting",
+        "{% for m in messages %}{{ m.role + ': ' }}"
+        "{% if '!!' in m.content and not loop.last %}{{ m.content | upper }}{% else %}{{ m.content }}{% endif %}"
+        "{{ eos_token }}{% endfor %}{% if add_generation_prompt %}assistant: {% endif %}",
+        "tool",
+        False,
+    )
+    loud = {
+        "id": "loud",
+        "kind": "sft",
+        "messages": [
+            {"role": "user", "content": "q"},
+            {"role": "assistant", "content": "wow!!"},
+            {"role": "user", "content": "q2"},
+            {"role": "assistant", "content": "ok"},
+        ],
+    }
+    quiet = {"id": "quiet", "kind": "sft", "messages": loud["messages"][:2]}
+    encoder = _encoder(llama3, shouting)
+    assert encoder.locator.masks_probes
+    out = encoder.encode([loud, quiet])
+    assert out.sft["row"] == [1]
+    assert [(row, reason) for row, reason, _ in out.dropped] == [(0, "reply_not_located")]
+    assert "turn 1" in out.dropped[0][2]
+
+
 def test_truncate_last_reply_unit() -> None:
     # prompt 0..2, reply 3..9 with end-of-turn 9, then a trailing token 10
     ids = list(range(100, 111))

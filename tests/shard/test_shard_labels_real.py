@@ -13,7 +13,7 @@ import pytest
 from transformers import AutoTokenizer
 
 from curate.shard.conversation import conversation_from_row
-from curate.shard.labels import IGNORE
+from curate.shard.labels import IGNORE, decode_matches, unicode_form
 from curate.shard.settings import ShardSettings
 from curate.shard.templates import resolve_template
 from curate.shard.tokenize import Encoder
@@ -255,3 +255,64 @@ def test_train_on_prompt_with_last_turn_only_still_masks_system(llama3: Any) -> 
     trained = "".join(_trained_groups(llama3, out.sft["input_ids"][0], out.sft["labels"][0]))
     assert "You are terse." not in trained
     assert trained.endswith("我很好，谢谢。<|eot_id|>")
+
+
+REASONED = {
+    "id": "reasoned",
+    "kind": "sft",
+    "messages": [
+        {"role": "user", "content": "2+2?"},
+        {"role": "assistant", "content": "<think>\nAdd them.\n</think>\n\nIt is 4."},
+        {"role": "user", "content": "3+3?"},
+        {"role": "assistant", "content": "6."},
+    ],
+}
+
+
+def test_qwen3_reasoning_in_an_earlier_reply_is_labelled_as_the_template_renders_it(qwen3: Any) -> None:
+    # Qwen3's template drops the reasoning of an earlier reply: its answer alone is rendered and trained.
+    rows = [REASONED, SINGLE]
+    out = _encode(qwen3, "auto", rows)
+    assert out.dropped == []
+    groups = [
+        _trained_groups(qwen3, i, lab) for i, lab in zip(out.sft["input_ids"], out.sft["labels"], strict=True)
+    ]
+    assert groups == [["It is 4.<|im_end|>", f"{QWEN_THINK}6.<|im_end|>"], [f"{QWEN_THINK}Blue.<|im_end|>"]]
+    template = resolve_template("auto", qwen3)
+    conv = conversation_from_row(REASONED, template)
+    expected = qwen3.apply_chat_template(conv.messages, tokenize=True, return_dict=True)["input_ids"]
+    assert out.sft["input_ids"][0] == expected
+
+
+def test_qwen3_reasoning_in_the_final_reply_is_trained(qwen3: Any) -> None:
+    row = {"id": "last", "kind": "sft", "messages": REASONED["messages"][:2]}
+    out = _encode(qwen3, "auto", [row])
+    assert _trained_groups(qwen3, out.sft["input_ids"][0], out.sft["labels"][0]) == [
+        "<think>\nAdd them.\n</think>\n\nIt is 4.<|im_end|>"
+    ]
+
+
+def test_decomposed_character_is_checked_under_the_tokenizers_normalization(qwen3: Any, llama3: Any) -> None:
+    # Qwen3 normalizes to NFC: "e" + U+0301 is tokenized (and decoded) as "é", the same text.
+    row = {
+        "id": "nfd",
+        "kind": "sft",
+        "messages": [
+            {"role": "user", "content": "A word?"},
+            {"role": "assistant", "content": "cafe\u0301 is one."},
+        ],
+    }
+    assert unicode_form(qwen3) == "NFC"
+    assert unicode_form(llama3) is None
+    out = _encode(qwen3, "auto", [row])
+    assert out.dropped == []
+    assert _trained_groups(qwen3, out.sft["input_ids"][0], out.sft["labels"][0]) == [
+        f"{QWEN_THINK}caf\u00e9 is one.<|im_end|>"
+    ]
+    template = resolve_template("auto", qwen3)
+    conv = conversation_from_row(row, template)
+    expected = qwen3.apply_chat_template(conv.messages, tokenize=True, return_dict=True)["input_ids"]
+    assert out.sft["input_ids"][0] == expected
+    # without the tokenizer's form the raw texts differ: the check is not simply switched off
+    assert not decode_matches("caf\u00e9", "cafe\u0301")
+    assert decode_matches("caf\u00e9", "cafe\u0301", "NFC")
