@@ -1,8 +1,9 @@
 """Split assignment: stratified, clusters together, deterministic for a seed, stable under added rows.
 
-The unit of assignment is a near-duplicate cluster (`dup_cluster`) or, for a row in no cluster, the row
-itself: every row of a unit lands in the same split, so a near-copy of a test row never sits in train.
-Each unit gets u = blake2b(seed, unit key) mapped to [0, 1) (hashlib, not Polars' `Expr.hash`, which
+The unit of assignment is every row linked to another by the same normalized prompt or the same
+near-duplicate cluster (`dup_cluster`), or a row linked to none (curate.split.units): every row of a unit
+lands in the same split, so neither another answer to a test prompt nor a near-copy of a test row sits in
+train. Each unit gets u = blake2b(seed, unit key) mapped to [0, 1) (hashlib, not Polars' `Expr.hash`, which
 changes between versions); row order plays no part.
 
 Two methods, one trade-off:
@@ -12,7 +13,7 @@ Two methods, one trade-off:
             are binomial: a stratum of n rows is off by about sqrt(f(1-f)/n) (val 5% of 400 rows: +-1.1 pp).
     exact   within each stratum, units are ordered by u and the order is cut at the fractions (a unit goes
             where the midpoint of its rows falls), so every stratum matches the fractions up to rounding
-            (one row, or one cluster). Ordering by hash, not by row position, keeps it deterministic and
+            (one unit). Ordering by hash, not by row position, keeps it deterministic and
             mostly stable: adding rows moves only units near the two cut points (about sqrt(added rows)).
 
 Several stratify columns (task, language) nest: the first is cut exactly (one rounding per task), the rest
@@ -36,6 +37,7 @@ import polars as pl
 
 from curate.split.hashing import uniform_hashes
 from curate.split.section import SPLITS, SplitConfig
+from curate.split.units import PROMPT_COLUMN, unit_key
 
 _NO_VALUE = "\u2205"  # stands for a null stratum value (a row with no language, say)
 
@@ -45,26 +47,19 @@ def unit_positions(keys: Sequence[str], seed: int) -> list[float]:
     return uniform_hashes(keys, f"winnow-split\x1f{seed}\x1f").tolist()
 
 
-def _unit_key(columns: list[str], config: SplitConfig) -> pl.Expr:
-    row_key = pl.lit("row:") + pl.col("id")
-    if config.keep_clusters_together and "dup_cluster" in columns:
-        cluster_key = pl.lit("cluster:") + pl.col("dup_cluster")
-        return pl.when(pl.col("dup_cluster").is_not_null()).then(cluster_key).otherwise(row_key)
-    return row_key
-
-
 def assign_splits(
     rows: pl.DataFrame,
     stratum_columns: Sequence[str],
     config: SplitConfig,
     pinned: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
-    """`rows` (needs `id`, the stratum columns, optionally `dup_cluster`) with a `split` column added.
+    """`rows` (needs `id`, the stratum columns, optionally `dup_cluster` and PROMPT_COLUMN, the normalized
+    prompt, which is not handed back) with a `split` column added.
 
-    `pinned` (columns id, split) fixes the split of rows it names; their whole cluster follows them.
+    `pinned` (columns id, split) fixes the split of rows it names; their whole unit follows them.
     """
     if rows.height == 0:
-        return rows.with_columns(pl.lit(None, pl.String).alias("split"))
+        return rows.drop(PROMPT_COLUMN, strict=False).with_columns(pl.lit(None, pl.String).alias("split"))
     stratum = (
         pl.concat_str(
             [pl.col(c).cast(pl.String).fill_null(_NO_VALUE) for c in stratum_columns], separator="\x1f"
@@ -75,8 +70,9 @@ def assign_splits(
     primary = (
         pl.col(stratum_columns[0]).cast(pl.String).fill_null(_NO_VALUE) if stratum_columns else pl.lit("all")
     )
-    work = rows.with_columns(
-        _unit_key(rows.columns, config).alias("__unit"),
+    units_of = unit_key(rows, prompts=config.keep_prompts_together, clusters=config.keep_clusters_together)
+    work = rows.drop(PROMPT_COLUMN, strict=False).with_columns(
+        units_of.alias("__unit"),
         stratum.alias("__stratum"),
         primary.alias("__primary"),
     )

@@ -7,6 +7,7 @@ split:
   method: exact                 # exact | hash   (see curate.split.assign for the trade-off)
   seed: 0                       # part of every hash: another seed, another (equally stable) split
   keep_clusters_together: true  # rows of one `dup_cluster` share a split
+  keep_prompts_together: true   # rows with the same normalized prompt share a split (dedup on or off)
   previous: null                # a parquet with id + split (an earlier run's kept.parquet): those rows
                                 # keep their split; `run` = this run folder's rows.parquet if present
 """
@@ -30,6 +31,7 @@ _KEYS: Final = (
     "method",
     "seed",
     "keep_clusters_together",
+    "keep_prompts_together",
     "previous",
 )
 
@@ -42,6 +44,7 @@ class SplitConfig:
     method: str = "exact"
     seed: int = 0
     keep_clusters_together: bool = True
+    keep_prompts_together: bool = True
     previous: str | None = None
 
 
@@ -86,6 +89,9 @@ def parse_split(raw: Any, place: str, problems: Problems) -> SplitConfig:
         seed=parsing.integer(body.get("seed"), f"{place}.seed", problems, 0) or 0,
         keep_clusters_together=parsing.boolean(
             body.get("keep_clusters_together"), f"{place}.keep_clusters_together", problems, True
+        ),
+        keep_prompts_together=parsing.boolean(
+            body.get("keep_prompts_together"), f"{place}.keep_prompts_together", problems, True
         ),
         previous=parsing.string(body.get("previous"), f"{place}.previous", problems),
     )

@@ -2,7 +2,8 @@
 
 Dropped rows get null: they are in no split. Without a `split` section the stage does nothing, and export
 treats every kept row as train. Stats (ctx.stats["split"]) give each split's composition per task,
-language and source, and each task's observed shares against the configured fractions.
+language and source, each task's observed shares against the configured fractions, and how many prompts
+have rows in more than one split (`prompts_split_across`: 0 with keep_prompts_together).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import polars as pl
 from curate.errors import StageError
 from curate.split.assign import assign_splits
 from curate.split.section import SPLITS, SplitConfig
+from curate.split.units import PROMPT_COLUMN, prompt_key
 from curate.stages import RuleSet, StageContext, stage
 
 
@@ -64,13 +66,25 @@ def split_frame(
     # a re-run over a frame that has a split already replaces it
     indexed = frame.drop("split", strict=False).with_row_index("__row")
     kept = indexed.filter(kept_mask)
-    assigned = assign_splits(kept.select("__row", "id", *columns, *_cluster(frame)), columns, config, pinned)
+    units = kept.select("__row", "id", *columns, *_cluster(frame), prompt_key().alias(PROMPT_COLUMN))
+    assigned = assign_splits(
+        units if config.keep_prompts_together else units.drop(PROMPT_COLUMN), columns, config, pinned
+    )
     out = indexed.join(assigned.select("__row", "split"), on="__row", how="left", maintain_order="left")
     out = out.drop("__row")
     stats = split_stats(out, config, frame.columns)
+    stats["prompts_split_across"] = prompts_split_across(
+        units.select(PROMPT_COLUMN, assigned["split"]).rename({PROMPT_COLUMN: "prompt"})
+    )
     stats["notes"] = notes
     stats["stratified_by"] = columns
     return out, stats
+
+
+def prompts_split_across(rows: pl.DataFrame) -> int:
+    """How many normalized prompts (column `prompt`) have rows in more than one split (column `split`)."""
+    spread = rows.filter(pl.col("prompt").is_not_null()).group_by("prompt").agg(pl.col("split").n_unique())
+    return int((spread["split"] > 1).sum())
 
 
 def _cluster(frame: pl.DataFrame) -> list[str]:
