@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.style import Style
 from rich.table import Table
+from rich.text import Text
+
+
+def _linked(label: str, path: Path | str) -> Text:
+    """`label: path`, the path a terminal link to the file; the path is text, never markup."""
+    return Text.assemble(f"{label}: ", (str(path), Style(link=Path(path).resolve().as_uri())))
 
 
 def _share(part: int, whole: int) -> str:
@@ -44,10 +51,10 @@ def print_run_summary(
         table.add_row(label, f"{value:,}", _share(value, read))
     by_reason = stats.get("by_reason") or {}
     for reason, n in sorted(by_reason.items(), key=lambda x: (-x[1], x[0])):
-        table.add_row(f"  dropped: {reason}", f"{n:,}", _share(n, read), style="dim")
+        table.add_row(Text(f"  dropped: {reason}"), f"{n:,}", _share(n, read), style="dim")
     console.print(table)
     if report is not None:
-        console.print(f"report: [link=file://{Path(report).resolve()}]{report}[/link]", highlight=False)
+        console.print(_linked("report", report), highlight=False)
 
 
 def print_profile_summary(facts: dict[str, Any], report: Path, console: Console | None = None) -> None:
@@ -57,6 +64,6 @@ def print_profile_summary(facts: dict[str, Any], report: Path, console: Console 
     table.add_column("", style="bold")
     table.add_column("", justify="right")
     for key, value in facts.items():
-        table.add_row(str(key), f"{value:,}" if isinstance(value, int) else str(value))
+        table.add_row(Text(str(key)), f"{value:,}" if isinstance(value, int) else Text(str(value)))
     console.print(table)
-    console.print(f"profile: [link=file://{Path(report).resolve()}]{report}[/link]", highlight=False)
+    console.print(_linked("profile", report), highlight=False)

@@ -14,10 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from curate.cli.console import cli_console
 from curate.errors import WinnowError
 from curate.formats.registry import get_format
 from curate.io.read import read_corpus
@@ -68,7 +68,7 @@ def convert_command(
     strict: bool,
 ) -> None:
     """Convert IN… (files, folders, globs, PATH/dataset_info.json:NAME) to FORMAT."""
-    console = Console()
+    console = cli_console()
     get_format(target)  # fail on a bad name before reading anything
     chosen = file_format or ("json" if output.suffix.lower() == ".json" else "jsonl")
     with console.status("reading…"):
@@ -77,7 +77,9 @@ def convert_command(
         detected = ", ".join(f"{name} {count:,}" for name, count in counts.items()) or "nothing readable"
         console.print(f"read {source}: {detected}", markup=False, highlight=False)
     if result.quarantine.height:
-        console.print(f"[yellow]quarantined {result.quarantine.height:,} line(s)[/]; first ones:")
+        console.print(
+            Text.assemble((f"quarantined {result.quarantine.height:,} line(s)", "yellow"), "; first ones:")
+        )
         for row in result.quarantine.head(5).iter_rows(named=True):
             where = f"{row['source']}:{row['line']}" if row["line"] is not None else row["source"]
             console.print(f"  {where}: {row['error']}", markup=False, highlight=False)

@@ -13,9 +13,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from curate.cli.console import cli_console
 from curate.rulefile.load import load_rule_file
 from curate.run_curate import default_cache_dir, run_curate
 
@@ -56,7 +56,7 @@ def curate_command(
     """Apply a rule file to a corpus; write kept/dropped rows, stats and the resolved rules to RUNDIR."""
     from reports import print_run_summary, snapshot_previous, write_run_report  # not on every CLI start-up
 
-    console = Console(stderr=True)
+    console = cli_console(stderr=True)
     rules = load_rule_file(rules_path)  # before any data is read: every problem at once
     sections = ", ".join(f"{name}" for name in rules.sections)
     console.print(f"rules: {rules_path} (sections: {sections})", highlight=False)
@@ -64,7 +64,12 @@ def curate_command(
     console.print(f"curating {len(inputs)} input(s) → {run_dir}  (metric cache: {cache})", highlight=False)
     if (run_dir / "rows.parquet").exists() and snapshot_previous(run_dir) is not None:
         console.print(f"previous run kept as {run_dir / 'previous'}", highlight=False)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=False) as bar:
         tasks: dict[str, TaskID] = {}
 

@@ -16,7 +16,9 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
+from curate.cli.console import cli_console
 from curate.export.run import ExportResult, export_run
 from curate.formats.registry import all_formats
 from curate.io.write import FILE_FORMATS
@@ -45,11 +47,13 @@ def _format_names() -> list[str]:
 )
 def export_command(run_dir: Path, format_: str, file_format: str, hf: bool, name: str, output: Path) -> None:
     """Export a run folder's kept rows in a training format, one file per split, verified by reading back."""
-    console = Console(stderr=True)
+    console = cli_console(stderr=True)
     console.print(
         f"exporting {run_dir / 'kept.parquet'} as {format_} ({file_format}) → {output}", highlight=False
     )
-    with Progress(TextColumn("{task.description}"), BarColumn(), console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}", markup=False), BarColumn(), console=console, transient=True
+    ) as bar:
         task = bar.add_task("export", total=None)
 
         def progress(description: str, done: int, total: int) -> None:
@@ -94,14 +98,16 @@ def print_summary(console: Console, result: ExportResult) -> None:
     for note in result.notes:
         console.print(f"  note: {note}", highlight=False)
     for warning in result.warnings:
-        console.print(f"  [yellow]warning:[/] {warning}", highlight=False)
+        console.print(Text.assemble("  ", ("warning:", "yellow"), f" {warning}"), highlight=False)
     if result.dataset_info is not None:
         console.print(f"  LLaMA-Factory registry: {result.dataset_info}", highlight=False)
     if result.not_registered:
         console.print(f"  not registered for LLaMA-Factory: {result.not_registered}", highlight=False)
     if result.hf_dir is not None:
         console.print(f"  Hugging Face dataset: {result.hf_dir} (read back: ok)", highlight=False)
-    console.print("[bold green]ok[/]: every exported file read back equal to the canonical rows")
+    console.print(
+        Text.assemble(("ok", "bold green"), ": every exported file read back equal to the canonical rows")
+    )
 
 
 COMMANDS = [export_command]

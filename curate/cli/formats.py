@@ -6,9 +6,9 @@ winnow formats
 from __future__ import annotations
 
 import click
-from rich.console import Console
 from rich.table import Table
 
+from curate.cli.console import cli_console
 from curate.formats.registry import all_formats
 
 
@@ -33,7 +33,7 @@ def formats_table() -> Table:
 @click.command("formats")
 def formats_command() -> None:
     """List the supported dataset formats and their fields."""
-    console = Console()
+    console = cli_console()
     console.print(formats_table())
     console.print(
         "Keys a format does not map are kept in `meta` and written back on export. "

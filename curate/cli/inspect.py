@@ -14,11 +14,12 @@ from typing import Any
 
 import click
 import polars as pl
-from rich.console import Console, Group
+from rich.console import Group
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from curate.cli.console import cli_console
 from curate.io.read import ReadResult, read_corpus
 
 PREVIEW_CHARS = 300
@@ -48,10 +49,10 @@ def formats_table(result: ReadResult) -> Table:
         mixed = len(counts) > 1
         for fmt, count in counts.items():
             lines = rows.filter(pl.col("format") == fmt)["line"].to_list()
-            label = f"{fmt} [yellow](mixed file)[/]" if mixed else fmt
-            table.add_row(source, label, f"{count:,}", line_ranges(lines))
+            label = Text.assemble(fmt, (" (mixed file)", "yellow")) if mixed else Text(fmt)
+            table.add_row(Text(source), label, f"{count:,}", line_ranges(lines))
         if not counts:
-            table.add_row(source, "[red]nothing readable[/]", "0", "")
+            table.add_row(Text(source), Text("nothing readable", style="red"), "0", "")
     return table
 
 
@@ -61,7 +62,7 @@ def quarantine_table(quarantine: pl.DataFrame, limit: int) -> Table:
         table.add_column(column, overflow="fold")
     for row in quarantine.head(limit).iter_rows(named=True):
         line = "file" if row["line"] is None else str(row["line"])
-        table.add_row(row["source"], line, row["error"], Text(row["snippet"][:80]))
+        table.add_row(Text(row["source"]), line, Text(row["error"]), Text(row["snippet"][:80]))
     return table
 
 
@@ -105,7 +106,7 @@ def inspect_command(
 ) -> None:
     """Show detected formats, counts, quarantined lines and a few rows of FILE… (files, folders, globs,
     PATH/dataset_info.json:NAME)."""
-    console = Console()
+    console = cli_console()
     with console.status("reading…"):
         result = read_corpus(list(inputs), format=format_name)
     console.print(formats_table(result))

@@ -4,20 +4,21 @@
 
 Commands are contributed by modules: every module in `curate.cli` and `train.cli` that defines
 `COMMANDS` (a list of click commands or groups) is added here, so a new command is a new module.
-Exit codes: 0 ok, 1 failed, 2 bad usage or configuration.
+Exit codes: 0 ok, 1 failed, 2 bad usage or configuration. Every error prints as one plain message, never
+a traceback (curate.cli.failure); `winnow --debug COMMAND …` prints the traceback too.
 """
 
 from __future__ import annotations
 
+import errno
 import importlib
 import pkgutil
 import sys
 
 import click
-from rich.console import Console
 
 from curate import __version__
-from curate.errors import WinnowError
+from curate.cli.failure import report_failure
 
 COMMAND_PACKAGES = ("curate.cli", "train.cli")
 
@@ -37,10 +38,18 @@ def _discover_commands() -> list[click.Command]:
     return commands
 
 
+class _Session:
+    """What the group's options decided for this run (read by `main` after a command fails)."""
+
+    debug = False
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="winnow")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="On an error, print the full traceback too.")
+def cli(debug: bool) -> None:
     """winnow: curate instruction data for fine-tuning, and train LoRA adapters on it."""
+    _Session.debug = debug
 
 
 for _command in _discover_commands():
@@ -48,21 +57,24 @@ for _command in _discover_commands():
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; library errors become messages and exit codes, never tracebacks."""
-    err = Console(stderr=True)
+    """Run the CLI; every error becomes one message and an exit code, never a traceback (unless --debug)."""
+    _Session.debug = False
     try:
         cli.main(args=argv, prog_name="winnow", standalone_mode=False)
-    except WinnowError as error:
-        err.print(f"[bold red]error:[/] {error.render()}", markup=True, highlight=False)
-        return error.exit_code
     except click.exceptions.Abort:
-        err.print("aborted")
+        click.echo("aborted", err=True)
         return 1
     except click.ClickException as error:
         error.show()
         return 2 if isinstance(error, click.UsageError) else error.exit_code
     except click.exceptions.Exit as exit_:
         return exit_.exit_code
+    except BrokenPipeError:  # `winnow rules list | head`: the reader went away, nothing to report
+        return 1
+    except Exception as error:
+        if isinstance(error, OSError) and error.errno == errno.EPIPE:
+            return 1
+        return report_failure(error, debug=_Session.debug)
     return 0
 
 

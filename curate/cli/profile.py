@@ -13,8 +13,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 
+from curate.cli.console import cli_console
 from curate.errors import UsageError
 
 
@@ -47,7 +47,7 @@ def profile_command(
     from reports.profile import profile_corpus
     from reports.summary import print_profile_summary
 
-    console = Console(stderr=True)
+    console = cli_console(stderr=True)
     console.print(f"profiling {len(inputs)} input(s) → {output}", highlight=False)
     with console.status("reading inputs") as status:
 
@@ -81,7 +81,7 @@ def report_command(run_dir: Path, compare: Path | None) -> None:
 
     from reports import print_run_summary, write_run_report
 
-    console = Console(stderr=True)
+    console = cli_console(stderr=True)
     with console.status(f"writing the report of {run_dir}"):
         path = write_run_report(run_dir, compare=compare)
     stats = json.loads((run_dir / "stats.json").read_text(encoding="utf-8"))

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from curate.checks.registry import registered_checks
+from curate.cli.console import cli_console
 from curate.mappers.registry import registered_mappers
 from curate.rulefile.load import load_rule_file
 from curate.rulefile.params import describe_params
@@ -26,7 +26,7 @@ def rules_group() -> None:
 @rules_group.command("list")
 def list_command() -> None:
     """Every check (name, scope, family, parameters, doc) and every mapper."""
-    console = Console()
+    console = cli_console()
     checks = Table(title="checks", header_style="bold", show_lines=False)
     checks.add_column("check", no_wrap=True)
     for column in ("scope", "family", "params", "what it measures"):
@@ -49,7 +49,7 @@ def list_command() -> None:
 def check_command(file: Path) -> None:
     """Validate a rule file; prints what it resolved to, or every problem at once (exit 2)."""
     rules = load_rule_file(file)
-    console = Console()
+    console = cli_console()
     console.print(f"{file}: ok", highlight=False)
     for name, config in rules.sections.items():
         size = len(getattr(config, "rules", getattr(config, "steps", ())) or ())

@@ -15,6 +15,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from curate.cli.console import cli_console
 from curate.example import example_dir
 from curate.pipeline.config import load_pipeline
 from curate.pipeline.runner import RunContext, run_steps
@@ -42,7 +43,7 @@ def _run(pipeline: Path, until: str | None, force: bool, console: Console) -> Ru
 @click.option("--force", is_flag=True, help="Redo every stage even when unchanged.")
 def run_command(pipeline: Path, until: str | None, force: bool) -> None:
     """Run a pipeline file: profile → curate → export → model → shard → train."""
-    _run(pipeline, until, force, Console(stderr=True))
+    _run(pipeline, until, force, cli_console(stderr=True))
 
 
 def write_demo_pipeline(out_dir: Path, model: str | None = None) -> Path:
@@ -77,7 +78,7 @@ def write_demo_pipeline(out_dir: Path, model: str | None = None) -> Path:
 @click.option("--fresh", is_flag=True, help="Delete the demo folder first (a cold run).")
 def demo_command(out_dir: Path, model: str | None, fresh: bool) -> None:
     """Run the whole pipeline on the built-in example, offline, on CPU."""
-    console = Console(stderr=True)
+    console = cli_console(stderr=True)
     if fresh and out_dir.exists():
         shutil.rmtree(out_dir)
     pipeline = write_demo_pipeline(out_dir, model)

@@ -15,6 +15,7 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from curate.cli.console import cli_console
 from curate.shard.settings import DEFAULT_MAX_LEN, DEFAULT_TOKEN_BUDGET, ShardSettings, parse_buckets
 from curate.shard.templates import TEMPLATE_NAMES
 
@@ -116,7 +117,7 @@ def shard_command(
     """Tokenize RUN_DIR/kept.parquet into length-bucketed shards with assistant-only labels."""
     from curate.shard.writer import shard_run  # transformers is a heavy import: only when this command runs
 
-    console = Console(stderr=True)
+    console = cli_console(stderr=True)
     settings = ShardSettings(
         template=template,
         max_len=max_len,

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
-from curate.errors import UsageError
+from curate.errors import InputFormatError, UsageError
 from curate.formats.registry import get_format
 from curate.io.jsonl import BOM, MAX_LINE_BYTES, read_jsonl
 from curate.io.sink import SourceSink
@@ -81,17 +82,82 @@ def is_hf_folder(path: Path) -> bool:
     return path.is_dir() and ((path / "state.json").is_file() or (path / "dataset_dict.json").is_file())
 
 
+HF_DAMAGED = "the save_to_disk folder is damaged (a truncated, missing or foreign file?): save it again"
+ARROW_END_OF_STREAM = b"\xff\xff\xff\xff\x00\x00\x00\x00"  # what a closed Arrow stream writer ends with
+
+
+def _hf_json(path: Path) -> dict[str, Any]:
+    """A save_to_disk folder's state.json / dataset_dict.json; a damaged one is an InputFormatError."""
+    try:
+        value = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise InputFormatError(
+            f"cannot read this save_to_disk file: {reason}", where=str(path), hint=HF_DAMAGED
+        ) from error
+    if not isinstance(value, dict):
+        raise InputFormatError("not a save_to_disk file (no JSON object)", where=str(path), hint=HF_DAMAGED)
+    return value
+
+
 def hf_parts(path: Path) -> list[tuple[str, list[Path]]]:
     """(split name or "", arrow files) of a `Dataset.save_to_disk` / `DatasetDict.save_to_disk` folder."""
     if (path / "dataset_dict.json").is_file():
-        splits = json.loads((path / "dataset_dict.json").read_text("utf-8")).get("splits", [])
-        return [(split, hf_parts(path / split)[0][1]) for split in splits]
-    state = json.loads((path / "state.json").read_text("utf-8"))
-    return [("", [path / entry["filename"] for entry in state.get("_data_files", [])])]
+        splits = _hf_json(path / "dataset_dict.json").get("splits", [])
+        parts = []
+        for split in splits if isinstance(splits, list) else []:
+            if not (path / str(split) / "state.json").is_file():
+                raise InputFormatError(
+                    f"split {split!r} is listed in dataset_dict.json but has no state.json",
+                    where=str(path / str(split)),
+                    hint=HF_DAMAGED,
+                )
+            parts.append((str(split), hf_parts(path / str(split))[0][1]))
+        return parts
+    state = _hf_json(path / "state.json")
+    try:
+        return [("", [path / entry["filename"] for entry in state.get("_data_files", [])])]
+    except (TypeError, KeyError):
+        raise InputFormatError(
+            "state.json does not list its data files (_data_files[].filename)",
+            where=str(path / "state.json"),
+            hint=HF_DAMAGED,
+        ) from None
+
+
+def read_arrow_file(path: Path) -> pl.DataFrame:
+    """One Arrow stream file of a save_to_disk folder; a truncated or unreadable one is an InputFormatError.
+
+    A stream cut at a record-batch boundary still parses (with rows missing), so the file must also end
+    with the end-of-stream marker that a writer closes it with.
+    """
+    try:
+        frame = pl.read_ipc_stream(path)
+        with path.open("rb") as handle:
+            handle.seek(max(path.stat().st_size - len(ARROW_END_OF_STREAM), 0))
+            complete = handle.read() == ARROW_END_OF_STREAM
+    except FileNotFoundError:
+        raise InputFormatError(
+            "missing: state.json lists this Arrow file", where=str(path), hint=HF_DAMAGED
+        ) from None
+    except (OSError, pl.exceptions.PolarsError) as error:
+        reason = getattr(error, "strerror", None) or str(error).splitlines()[0][:200]
+        raise InputFormatError(
+            f"cannot read this Arrow file of a save_to_disk folder: {reason}",
+            where=str(path),
+            hint=HF_DAMAGED,
+        ) from error
+    if not complete:
+        raise InputFormatError(
+            "this Arrow file of a save_to_disk folder is truncated (no end-of-stream marker)",
+            where=str(path),
+            hint=HF_DAMAGED,
+        )
+    return frame
 
 
 def read_arrow_files(files: list[Path], sink: SourceSink) -> None:
-    frames = [pl.read_ipc_stream(f) for f in files]
+    frames = [read_arrow_file(f) for f in files]
     _read_frame(pl.concat(frames, how="diagonal_relaxed") if frames else pl.DataFrame(), sink)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 
 from curate.pipeline.config import PipelineConfig
 from curate.pipeline.fingerprint import hash_files, hash_value
@@ -88,7 +89,7 @@ def run_steps(
     input_digests: dict[Path, bytes] = {}
     for step in steps:
         if not step.enabled(ctx.config):
-            ctx.console.print(f"[dim]· {step.name}: disabled in the pipeline file[/]")
+            ctx.console.print(Text(f"· {step.name}: disabled in the pipeline file", style="dim"))
             continue
         parts = _parts(step, ctx.config, fingerprints, input_digests)
         fingerprint = hash_value(step.name, parts)
@@ -99,10 +100,12 @@ def run_steps(
             ctx.summaries[step.name] = dict(previous.get("summary", {}))
             ctx.skipped.append(step.name)
             ctx.console.print(
-                f"[green]✓ {step.name}[/]: skipped, inputs and settings unchanged since the last run"
+                Text.assemble(
+                    (f"✓ {step.name}", "green"), ": skipped, inputs and settings unchanged since the last run"
+                )
             )
         else:
-            ctx.console.rule(f"[bold]{step.name}[/] ({reason})")
+            ctx.console.rule(Text.assemble((step.name, "bold"), f" ({reason})"))
             start = time.perf_counter()
             summary = step.run(ctx)
             elapsed = time.perf_counter() - start
@@ -111,7 +114,7 @@ def run_steps(
             ctx.ran.append(step.name)
             fingerprints[step.name] = hash_files(step.products(ctx))
             state.record(step.name, fingerprint, parts, summary, elapsed)
-            ctx.console.print(f"[green]✓ {step.name}[/]: done in {elapsed:.1f}s")
+            ctx.console.print(Text.assemble((f"✓ {step.name}", "green"), f": done in {elapsed:.1f}s"))
         if until is not None and step.name == until:
             break
     return ctx

@@ -46,7 +46,12 @@ def _progress_callback(bar: Progress) -> Any:
 
 
 def _bar(ctx: RunContext) -> Progress:
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     return Progress(*columns, console=ctx.console, transient=True)
 
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
 
+from curate.cli.console import cli_console
 from train.config import load_config
 
 
@@ -45,7 +45,7 @@ def train_command(
     cfg = load_config(config_path, overrides)
     from train.loop import train
 
-    train(shard_dir, model_path, cfg, out_dir, resume=resume, console=Console(stderr=True))
+    train(shard_dir, model_path, cfg, out_dir, resume=resume, console=cli_console(stderr=True))
 
 
 @click.command("merge")
@@ -58,7 +58,7 @@ def merge_command(adapter_dir: Path, out_dir: Path, dtype: str, base: str | None
     from train.merge import merge
 
     merge(adapter_dir, out_dir, base=base, dtype=dtype)
-    Console(stderr=True).print(f"merged model written to {out_dir} ({dtype})")
+    cli_console(stderr=True).print(f"merged model written to {out_dir} ({dtype})")
 
 
 @click.command("generate")
