@@ -7,7 +7,7 @@
 as soon as anything walks it (merging `extends`, validating, writing the resolved file): a hang with growing
 memory. Here the composer counts, as it goes, how many nodes the aliases add to the document once expanded,
 and stops with the line of the alias that goes past `MAX_ALIAS_NODES`; an alias of a node still open (a
-recursive structure) is refused too. Files that use no aliases are read exactly as `yaml.safe_load` reads
+recursive structure) is refused too, and so is nesting deeper than `MAX_DEPTH`. Files that use no aliases are read exactly as `yaml.safe_load` reads
 them; none of the shipped ones use any.
 """
 
@@ -19,10 +19,12 @@ import yaml
 from yaml.nodes import MappingNode, Node, SequenceNode
 
 MAX_ALIAS_NODES = 100_000
+MAX_DEPTH = 200  # nesting; deeper (6 kB of "[") would exhaust Python's recursion in the composer
 
 
 class AliasBombError(yaml.MarkedYAMLError):
-    """Aliases expand the document past the bound, or an alias refers to the node that holds it."""
+    """Aliases expand the document past the bound, an alias refers to the node that holds it, or the
+    document nests deeper than `MAX_DEPTH`."""
 
 
 def _expanded_size(node: Node, sizes: dict[int, int]) -> int:
@@ -49,6 +51,7 @@ class BoundedSafeLoader(yaml.SafeLoader):
         self._alias_nodes = 0
         self._open_anchors: set[str] = set()
         self._sizes: dict[int, int] = {}
+        self._depth = 0
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         event = self.peek_event()
@@ -72,13 +75,20 @@ class BoundedSafeLoader(yaml.SafeLoader):
                     problem_mark=mark,
                 )
             return node
-        if anchor is None:
-            return super().compose_node(parent, index)
-        self._open_anchors.add(anchor)
+        if self._depth >= MAX_DEPTH:
+            raise AliasBombError(
+                problem=f"nested deeper than {MAX_DEPTH} levels; a rule or config file needs a handful",
+                problem_mark=mark,
+            )
+        if anchor is not None:
+            self._open_anchors.add(anchor)
+        self._depth += 1
         try:
             return super().compose_node(parent, index)
         finally:
-            self._open_anchors.discard(anchor)
+            self._depth -= 1
+            if anchor is not None:
+                self._open_anchors.discard(anchor)
 
 
 def yaml_problem(error: yaml.YAMLError) -> tuple[str, str]:

@@ -113,6 +113,13 @@ def test_a_recursive_alias_is_refused() -> None:
         load_yaml("a: &a [1, *a]\n")
 
 
+def test_deep_nesting_is_refused_with_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text("checks:\n  " + "[" * 3000 + "]" * 3000 + "\n", encoding="utf-8")
+    assert main(["rules", "check", str(path)]) == 2  # was: RecursionError, a traceback
+    assert "line 2, column 202: nested deeper than 200 levels" in capsys.readouterr().err
+
+
 def test_a_few_aliases_load_as_safe_load_does() -> None:
     text = "base: &base {max_ratio: 0.3, min_chars: 20}\none: *base\ntwo: {<<: *base, max_ratio: 0.5}\n"
     assert load_yaml(text) == yaml.safe_load(text)
