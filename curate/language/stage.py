@@ -1,6 +1,8 @@
 """The `language` stage (order 30): detect languages, then record three kinds of failure on the ledger.
 
-    language_not_allowed  a checked field (or any message) is in a language the rule file does not allow;
+    language_not_allowed  a checked field (or any message) is in a language the rule file does not allow, or
+                          too short to name ("und") but written in a script no allowed language is
+                          ("Сцена первая." under allowed: [en]; curate.language.exclusion);
                           the instruction and input of a translation request may be in any language (they
                           hold the material to translate; the request itself is recognised in en or zh)
     language_impure       a checked field's (or any message's) purity is below its min_purity
@@ -8,7 +10,7 @@
                           material in another script (a short one: the two are in different scripts), and
                           the row is not a translation request (curate.language.translation)
 
-"und" (too short to tell) never fails a check. Every row gets the columns, dropped rows included (rows are
+"und" (too short to tell) fails no other check. Every row gets the columns, dropped rows included (rows are
 never deleted); the language counts in the stats are over the rows still kept when the stage starts.
 """
 
@@ -21,12 +23,13 @@ import polars as pl
 from curate.language.annotate import annotate_languages, lang_column, purity_column
 from curate.language.cache import LanguageCache
 from curate.language.detect import DETECTOR_VERSION
+from curate.language.exclusion import excluded_by_script
 from curate.language.identify import letter_share
 from curate.language.scripts import purity_groups
 from curate.language.section import LanguageConfig
 from curate.language.translation import translation_request
 from curate.ledger import record_failures, with_ledger
-from curate.record import field_expr, instruction_expr
+from curate.record import field_expr, instruction_expr, message_contents_expr
 from curate.stages import RuleSet, StageContext, stage
 
 REASONS: Final = ("language_not_allowed", "language_impure", "language_mismatch")
@@ -40,15 +43,51 @@ MATERIAL_FIELDS: Final = ("instruction", "input")
 # mismatch of scripts (Han vs Latin, not English vs Danish), both sides at least this share in their script.
 MISMATCH_MIN_INSTRUCTION_PURITY: Final = 0.9
 SHORT_MISMATCH: Final = "__lang_short_mismatch"
+SCRIPT_EXCLUDED: Final = "__lang_script_excluded"
 
 
 def _not_allowed(name: str, allowed: tuple[str, ...]) -> pl.Expr:
+    """Needs the field's SCRIPT_EXCLUDED column (with_script_excluded) besides its language column."""
+
     def bad(lang: pl.Expr) -> pl.Expr:
         return lang.is_not_null() & (lang != "und") & ~lang.is_in(list(allowed))
 
     if name == "messages":
-        return pl.col(lang_column(name)).list.eval(bad(pl.element())).list.any()
-    return bad(pl.col(lang_column(name)))
+        detected = pl.col(lang_column(name)).list.eval(bad(pl.element())).list.any()
+    else:
+        detected = bad(pl.col(lang_column(name)))
+    return detected | pl.col(script_excluded_column(name))
+
+
+def script_excluded_column(name: str) -> str:
+    return f"{SCRIPT_EXCLUDED}.{name}"
+
+
+def with_script_excluded(frame: pl.DataFrame, config: LanguageConfig) -> pl.DataFrame:
+    """SCRIPT_EXCLUDED.<field> for every field with `allowed`: the field (any message) is "und" and written
+    in a script none of the allowed languages is (curate.language.exclusion); false elsewhere."""
+    columns = []
+    for name in config.detected_fields():
+        allowed = config.rule_for(name).allowed
+        if allowed is None:
+            continue
+        if name == "messages":
+            turns = frame.select(
+                pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
+                message_contents_expr().alias("text"),
+                pl.col(lang_column(name)).alias("lang"),
+            ).explode("text", "lang")
+        else:
+            turns = frame.select(
+                pl.int_range(pl.len(), dtype=pl.UInt32).alias("__row"),
+                field_expr(name).alias("text"),
+                pl.col(lang_column(name)).alias("lang"),
+            )
+        und = turns.filter(pl.col("lang") == "und")
+        hit = und.filter(excluded_by_script(und["text"], allowed))["__row"].unique()
+        flags = pl.Series(script_excluded_column(name), [False] * frame.height, dtype=pl.Boolean)
+        columns.append(flags.scatter(hit, True) if hit.len() else flags)
+    return frame.with_columns(columns)
 
 
 def _impure(name: str, min_purity: float) -> pl.Expr:
@@ -161,6 +200,7 @@ def language_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl
 
     if config.mismatch:
         frame = with_short_mismatch(frame)
+    frame = with_script_excluded(frame, config)
     was_kept = frame["drop_reason"].is_null()
     kept_before = frame.filter(was_kept)
     failures = failure_exprs(config)
@@ -179,6 +219,7 @@ def language_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl
     translation_exempt = int(kept_before.select(_exempted(config).fill_null(False).sum()).item())
 
     frame = record_failures(frame, combined, flagged=config.flagged).drop(SHORT_MISMATCH, strict=False)
+    frame = frame.drop([c for c in frame.columns if c.startswith(SCRIPT_EXCLUDED)])
     newly = frame["drop_reason"].filter(was_kept)
     dropped = {reason: int((newly == reason).sum()) for reason in REASONS}
     ctx.stats["language"] = _stats(
