@@ -12,6 +12,8 @@ Every piece of text is printed as plain text, never as Rich markup: paths and me
 from __future__ import annotations
 
 import errno
+import os
+import re
 import traceback
 
 from rich.console import Console
@@ -20,6 +22,9 @@ from rich.text import Text
 from curate.errors import WinnowError
 
 BUG_MESSAGE_CHARS = 500
+# Polars reports the operating system's errors inside its own (`ComputeError: parquet: … underlying IO error:
+# No space left on device (os error 28)`): those are the machine talking too, not a bug.
+OS_ERROR_IN_TEXT = re.compile(r"\(os error (\d+)\)")
 
 OS_HINTS: dict[int, str] = {
     errno.ENOSPC: "free some disk space, or write the output to a folder on another disk",
@@ -51,6 +56,17 @@ def os_error_message(error: OSError) -> WinnowError:
     return WinnowError(reason, where=where, hint=hint)
 
 
+def os_error_of(error: BaseException) -> OSError | None:
+    """The OSError that `error` is or reports (Polars puts "(os error N)" in its message), else None."""
+    if isinstance(error, OSError):
+        return error
+    match = OS_ERROR_IN_TEXT.search(str(error))
+    if match is None:
+        return None
+    code = int(match.group(1))
+    return OSError(code, os.strerror(code))
+
+
 def bug_message(error: BaseException) -> str:
     """One line: the exception type and message, and where to get more."""
     text = " ".join(str(error).split())
@@ -73,8 +89,8 @@ def report_failure(error: BaseException, *, debug: bool, console: Console | None
         console.print(Text("".join(traceback.format_exception(error)).rstrip(), style="dim"))
     if isinstance(error, WinnowError):
         message, code = error.render(), error.exit_code
-    elif isinstance(error, OSError):
-        message, code = os_error_message(error).render(), 1
+    elif (os_error := os_error_of(error)) is not None:
+        message, code = os_error_message(os_error).render(), 1
     else:
         message, code = bug_message(error), 1
     console.print(Text.assemble(("error:", "bold red"), " ", message))

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
+import polars as pl
 import pytest
 
 from curate import atomic
@@ -121,6 +122,21 @@ def test_debug_adds_the_traceback(alpaca: Path, tmp_path: Path, capsys: pytest.C
     assert err.rstrip().splitlines()[-2].startswith("error: No space left on device")
 
 
+def test_an_os_error_inside_a_polars_error_is_the_machine_not_a_bug(
+    alpaca: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def full(*args: object, **kwargs: object) -> None:  # what write_parquet raises on a full disk
+        raise pl.exceptions.ComputeError(
+            "parquet: File out of specification: underlying IO error: No space left on device (os error 28)"
+        )
+
+    monkeypatch.setattr("curate.cli.convert.write_records", full)
+    assert main(["convert", str(alpaca), "--to", "dolly", "-o", str(tmp_path / "o.jsonl")]) == 1
+    err = one_line_err(capsys)
+    assert err.startswith("error: No space left on device (errno 28, ENOSPC) hint: free some disk space")
+    assert "bug" not in err
+
+
 def test_permission_error_names_the_file(
     alpaca: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -168,7 +184,9 @@ def test_train_commands_are_covered_too(
     monkeypatch.setattr("train.cli.train_cmd.load_config", broken)
     assert main(args) == 1
     err = one_line_err(capsys)
-    assert err.startswith("error: unexpected RuntimeError: CUDA error: device-side assert triggered more — this is")
+    assert err.startswith(
+        "error: unexpected RuntimeError: CUDA error: device-side assert triggered more — this is"
+    )
 
 
 # --- a damaged Hugging Face save_to_disk folder ------------------------------------------------------
@@ -198,7 +216,9 @@ def test_a_truncated_arrow_file_is_one_message_naming_it(
     assert "hint: the save_to_disk folder is damaged" in err
 
 
-def test_an_arrow_file_cut_between_batches_is_refused(saved: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_arrow_file_cut_between_batches_is_refused(
+    saved: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = arrow_file(saved)
     os.truncate(path, path.stat().st_size - 8)  # the end-of-stream marker: every batch still parses
     assert main(["inspect", str(saved)]) == 1
