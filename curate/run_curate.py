@@ -5,7 +5,8 @@ later, `winnow run`).
 
 Order: the rule file is validated before any data is read → inputs are read into the canonical frame
 (bad lines quarantined) → every registered stage runs in order (mappers, checks, language, dedup, …) →
-the run folder is written, every file atomically:
+the run folder is written whole: into a staging folder swapped in at the end, every file naming the run
+(see curate.run_folder, which also checks a folder before export and shard trust it):
 
     rows.parquet         every accepted row: canonical columns + stage columns + drop_reason + failed_rules
     kept.parquet         rows with no drop_reason
@@ -25,12 +26,12 @@ from typing import Any
 
 import polars as pl
 
-from curate.atomic import atomic_open, write_json, write_parquet
 from curate.chunks import aligned
 from curate.errors import StageError
 from curate.kernels.warm_up import start_warm_up
-from curate.ledger import counts_by_reason, dropped, flagged_counts, kept, rule_counts, with_ledger
+from curate.ledger import counts_by_reason, flagged_counts, rule_counts, with_ledger
 from curate.rulefile.load import RuleFile, load_rule_file
+from curate.run_folder import write_run_folder
 from curate.stages import StageContext, registered_stages
 
 Progress = Callable[[str, int, int], None]
@@ -157,22 +158,6 @@ def curate_frame(
     return CurateResult(run_dir=run_dir or Path("."), frame=frame, stats=stats)
 
 
-def write_run_folder(
-    run_dir: Path, frame: pl.DataFrame, quarantine: pl.DataFrame, stats: dict[str, Any], rules: RuleFile
-) -> None:
-    """Write the run folder; each file appears atomically."""
-    run_dir.mkdir(parents=True, exist_ok=True)
-    write_parquet(run_dir / "rows.parquet", frame)
-    write_parquet(run_dir / "kept.parquet", kept(frame))
-    write_parquet(run_dir / "dropped.parquet", dropped(frame))
-    with atomic_open(run_dir / "quarantine.jsonl") as handle:
-        if quarantine.height:
-            handle.write(quarantine.write_ndjson())
-    with atomic_open(run_dir / "rules.resolved.yaml") as handle:
-        handle.write(rules.resolved_yaml())
-    write_json(run_dir / "stats.json", stats)
-
-
 def run_curate(
     inputs: Sequence[str | Path],
     rules: str | Path | RuleFile,
@@ -206,7 +191,8 @@ def run_curate(
     )
     if progress is not None:
         progress("writing run folder", 0, 1)
-    write_run_folder(run_path, result.frame, read.quarantine, result.stats, rule_file)
+    stats = {"run": write_run_folder(run_path, result.frame, read.quarantine, result.stats, rule_file)}
+    stats.update(result.stats)  # what stats.json holds, its `run` entry first
     if progress is not None:
         progress("writing run folder", 1, 1)
-    return CurateResult(run_dir=run_path, frame=result.frame, stats=result.stats)
+    return CurateResult(run_dir=run_path, frame=result.frame, stats=stats)

@@ -25,7 +25,7 @@ def _rows(path: Path, file_format: str) -> list[dict[str, Any]]:
     rows = (
         json.loads(text)
         if file_format == "json"
-        else [json.loads(line) for line in text.splitlines() if line]
+        else [json.loads(line) for line in text.split("\n") if line]  # JSON Lines: "\n" only ends a line
     )
     return [row if isinstance(row, dict) else {"messages": row} for row in rows]
 

@@ -12,6 +12,12 @@ Train rows are repeated `repeats` times (the mix stage's upsampling); val and te
 evaluation is not skewed. Copies are interleaved (every row once, then the rows with a second copy, ...)
 so that a reader that does not shuffle still sees the mix. Every file is read back and compared with the
 canonical rows before the result is returned (see curate.export.verify).
+
+The folder appears whole or not at all: everything is written into a staging folder next to OUTDIR, which
+replaces OUTDIR only once every check passed (curate.atomic.atomic_folder), so a failed or killed export
+leaves OUTDIR as it was. The run folder is checked first (curate.run_folder.check_run_folder): a folder
+whose files are not all from one curate run is refused. An existing OUTDIR is replaced only when it holds
+nothing but what an export writes.
 """
 
 from __future__ import annotations
@@ -25,18 +31,26 @@ from typing import Any
 
 import polars as pl
 
-from curate.atomic import write_json
+from curate.atomic import atomic_folder, write_json
 from curate.errors import UsageError, WinnowError
 from curate.export.llama_factory import dataset_info_entry
 from curate.export.verify import Verification, content_keys, verify_file, verify_rows
 from curate.formats.registry import get_format
 from curate.io.read import read_corpus
 from curate.io.write import FILE_FORMATS, WriteReport, write_records
+from curate.run_folder import KEPT, check_run_folder
 
 SPLITS = ("train", "val", "test")
 # Formats with a field for the task label (Dolly `category`, self-instruct `task`). Others get no task:
 # it is a curation label, not training content, and some writers refuse a row with a field they cannot hold.
 TASK_FORMATS = ("dolly", "self_instruct")
+# What an export writes into OUTDIR (an existing OUTDIR holding anything else is not replaced)
+WRITTEN = {f"{split}.{ext}" for split in SPLITS for ext in FILE_FORMATS} | {
+    "dataset_info.json",
+    "export.json",
+    "hf",
+    "hf.tmp",
+}
 Progress = Callable[[str, int, int], None]
 
 
@@ -90,13 +104,9 @@ def expand_repeats(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def load_kept(run_dir: Path) -> pl.DataFrame:
-    path = run_dir / "kept.parquet"
-    if not path.is_file():
-        raise UsageError(
-            f"{run_dir} is not a run folder (no kept.parquet)",
-            hint="run `winnow curate INPUT... --rules FILE -o RUNDIR` first and export RUNDIR",
-        )
-    frame = pl.read_parquet(path)
+    """The kept rows of a run folder, once its files are checked to be from one run."""
+    check_run_folder(run_dir)
+    frame = pl.read_parquet(run_dir / KEPT)
     if "drop_reason" in frame.columns:
         frame = frame.filter(pl.col("drop_reason").is_null())
     return frame
@@ -124,7 +134,9 @@ def _written_keys(path: Path, file_format: str) -> set[str]:
     rows = (
         json.loads(text)
         if file_format == "json"
-        else [json.loads(line) for line in text.splitlines() if line]
+        # JSON Lines ends a line at "\n" only: str.splitlines would also cut at U+2028, U+0085, ... which
+        # json.dumps(ensure_ascii=False) leaves unescaped inside strings
+        else [json.loads(line) for line in text.split("\n") if line]
     )
     keys: set[str] = set()
     for row in rows:
@@ -158,7 +170,45 @@ def export_run(
         frame = frame.with_columns(pl.lit(None, pl.String).alias("task"))
         parts = [(split, part.with_columns(pl.lit(None, pl.String).alias("task"))) for split, part in parts]
         result.notes.append(f"task labels not written: {format} has no task field")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _check_out_dir(out_dir)
+    with atomic_folder(out_dir) as work:
+        registry = _write_splits(result, parts, work, name, progress)
+        written = sum(s.report.rows_written for s in result.splits)
+        if registry:
+            result.dataset_info = work / "dataset_info.json"
+            write_json(result.dataset_info, registry)
+            result.warnings.extend(check_registry(result.dataset_info, list(registry), result.splits))
+        if hf and written:
+            from curate.export.hf import save_hf
+
+            result.hf_dir, result.hf_checks = save_hf(result.splits, work / "hf", format, file_format)
+        # a failed export raises here, inside the staging folder: OUTDIR is left as it was
+        if not written:
+            reasons = sorted({r for s in result.splits for r in s.report.dropped})
+            raise ExportError(
+                f"no kept row can be written as {format} ({frame.height} kept rows): {'; '.join(reasons)}",
+                hint=f"pick a format that holds these rows' kind; {out_dir} is left as it was",
+            )
+        if result.problems:
+            raise ExportError(
+                "exported files do not match the canonical rows:\n"
+                + "\n".join(f"  - {p.replace(str(work), str(out_dir))}" for p in result.problems),
+                hint=f"nothing was written: {out_dir} is left as it was",
+            )
+        _relocate(result, work, out_dir)  # the paths the files have once the folder is swapped in
+        write_json(work / "export.json", summary(result, run_dir))
+    return result
+
+
+def _write_splits(
+    result: ExportResult,
+    parts: list[tuple[str, pl.DataFrame]],
+    work: Path,
+    name: str,
+    progress: Progress | None,
+) -> dict[str, Any]:
+    """Write and read back one file per split into `work`; the LLaMA-Factory registry entries."""
+    format, file_format = result.format, result.file_format
     registry: dict[str, Any] = {}
     for index, (split, part) in enumerate(parts):
         rows = expand_repeats(part) if split == "train" else part
@@ -166,7 +216,7 @@ def export_run(
             result.notes.append(
                 f"train: {part.height} rows written as {rows.height} copies (mix repeats expanded)"
             )
-        path = out_dir / f"{split}.{file_format}"
+        path = work / f"{split}.{file_format}"
         if progress:
             progress(f"writing {path.name}", index, len(parts))
         report = write_records(rows, path, format=format, file_format=file_format)
@@ -186,28 +236,32 @@ def export_run(
             result.not_registered = why
         else:
             registry[f"{name}_{split}"] = entry
-    written = sum(s.report.rows_written for s in result.splits)
-    if registry:
-        result.dataset_info = out_dir / "dataset_info.json"
-        write_json(result.dataset_info, registry)
-        result.warnings.extend(check_registry(result.dataset_info, list(registry), result.splits))
-    if hf and written:
-        from curate.export.hf import save_hf
+    return registry
 
-        result.hf_dir, result.hf_checks = save_hf(result.splits, out_dir / "hf", format, file_format)
-    write_json(out_dir / "export.json", summary(result, run_dir))
-    if not written:
-        raise ExportError(
-            f"no kept row can be written as {format} ({frame.height} kept rows)",
-            hint=f"pick a format that holds these rows' kind; reasons per split in {out_dir / 'export.json'}",
+
+def _check_out_dir(out_dir: Path) -> None:
+    """OUTDIR is replaced whole: refuse one that holds anything an export does not write."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir} exists and is not a folder", hint="pick another -o folder")
+    foreign = sorted(p.name for p in out_dir.iterdir() if p.name not in WRITTEN) if out_dir.is_dir() else []
+    if foreign:
+        shown = ", ".join(foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise UsageError(
+            f"{out_dir} holds files a winnow export does not write ({shown}); refusing to replace it",
+            hint="an export replaces its whole folder: pick a new -o folder or empty this one yourself",
         )
-    if result.problems:
-        raise ExportError(
-            "exported files do not match the canonical rows:\n"
-            + "\n".join(f"  - {p}" for p in result.problems),
-            hint=f"details in {out_dir / 'export.json'}",
-        )
-    return result
+
+
+def _relocate(result: ExportResult, work: Path, out_dir: Path) -> None:
+    for split in result.splits:
+        split.path = out_dir / split.path.relative_to(work)
+        split.verification.path = str(split.path)
+    for check in result.hf_checks:
+        check.path = check.path.replace(str(work), str(out_dir))
+    if result.dataset_info is not None:
+        result.dataset_info = out_dir / result.dataset_info.relative_to(work)
+    if result.hf_dir is not None:
+        result.hf_dir = out_dir / result.hf_dir.relative_to(work)
 
 
 def check_registry(info: Path, names: list[str], splits: list[SplitExport]) -> list[str]:

@@ -2,16 +2,16 @@
 
     shard_run(run_dir, tokenizer_path, out_dir, ShardSettings(...)) -> ShardResult
 
-Everything is written into a fresh folder next to SHARDDIR and swapped in with renames at the end, so a
-killed run leaves the old shards or the new ones, never a mix. When SHARDDIR's manifest already carries this
-run's cache key (same kept.parquet content, settings and tokenizer fingerprint) nothing is done.
+RUNDIR is checked first (curate.run_folder.check_run_folder): a folder whose files are not all from one
+curate run is refused. Everything is written into a staging folder next to SHARDDIR and swapped in at the
+end (curate.atomic.atomic_folder), so a killed run leaves the old shards or the new ones, never a mix.
+When SHARDDIR's manifest already carries this run's cache key (same kept.parquet content, settings and
+tokenizer fingerprint) nothing is done.
 Every input row ends in a shard or in SHARDDIR/dropped.parquet with its reason; that is checked before the swap.
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,8 +19,9 @@ from typing import Any
 
 import polars as pl
 
-from curate.atomic import write_json, write_parquet
+from curate.atomic import atomic_folder, write_json, write_parquet
 from curate.errors import StageError, UsageError
+from curate.run_folder import KEPT, check_run_folder
 from curate.shard import buckets as bk
 from curate.shard.fingerprint import tokenizer_fingerprint
 from curate.shard.manifest import (
@@ -122,17 +123,6 @@ def _write_preference(pref: pl.DataFrame, tmp: Path) -> dict[str, Any]:
     return out
 
 
-def _swap_in(tmp: Path, out_dir: Path) -> None:
-    """Replace out_dir by tmp with two renames (the old folder is removed only after the new one is in)."""
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{tmp.name}")
-        out_dir.rename(old)
-    tmp.rename(out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
 def _check_out_dir(out_dir: Path) -> None:
     if out_dir.exists() and (
         not out_dir.is_dir() or (any(out_dir.iterdir()) and not (out_dir / MANIFEST_NAME).exists())
@@ -154,9 +144,8 @@ def shard_run(
 ) -> ShardResult:
     """Tokenize RUNDIR/kept.parquet into SHARDDIR (see module doc). `on_progress(done, total)` per chunk."""
     run_dir, out_dir = Path(run_dir), Path(out_dir)
-    kept_path = run_dir / "kept.parquet"
-    if not kept_path.is_file():
-        raise UsageError(f"{kept_path} not found", hint="run `winnow curate ... -o RUNDIR` first")
+    kept_path = run_dir / KEPT
+    check_run_folder(run_dir)
     _check_out_dir(out_dir)
     tokenizer = load_tokenizer(tokenizer_path)
     template = resolve_template(settings.template, tokenizer)
@@ -178,9 +167,7 @@ def shard_run(
         if on_progress:
             on_progress(done, frame.height)
 
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.tmp-", dir=out_dir.parent))
-    try:
+    with atomic_folder(out_dir) as tmp:
         results = encode_chunks(
             encoder,
             frame.select(ROW_COLUMNS),
@@ -195,10 +182,6 @@ def shard_run(
             "by_prefixes": sum(r.by_prefixes for r in results),
         }
         manifest = _assemble(results, frame, settings, identity, tmp, located)
-        _swap_in(tmp, out_dir)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     return ShardResult(out_dir, manifest, reused=False)
 
 

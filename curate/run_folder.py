@@ -1,0 +1,175 @@
+"""A run folder: what `winnow curate` writes (whole or not at all) and what export and shard check before
+they trust it.
+
+    run = write_run_folder(run_dir, frame, quarantine, stats, rules)   # stats.json's "run" entry
+    check_run_folder(run_dir)   # raises RunFolderError when the files are not all from one run
+
+The files (described in curate.run_curate) are written into a staging folder next to RUNDIR and swapped in
+(curate.atomic.atomic_folder), so a run killed or stopped by a full disk leaves the previous run folder as
+it was. Entries of the old folder that are not run files (the `previous/` snapshot the report compares
+with, a person's own files) are carried into the new one; the old report.html is not (it describes the old
+run; the CLI writes the new one after the swap).
+
+Each file also names the run it belongs to, so that a folder mixed some other way (written by a winnow
+that wrote file by file, assembled by hand) is refused rather than trusted:
+
+    run id            `<UTC time>-<random>`, new for every run: Parquet key-value metadata `winnow.run_id`
+                      in rows.parquet and dropped.parquet, `run.id` in stats.json, the first line of
+                      rules.resolved.yaml
+    kept.parquet      holds no id: its bytes stay a function of the kept rows alone, because `winnow run`
+                      and the shard cache decide what to redo from them (a re-run that changes no kept row
+                      redoes nothing after curate). It is tied to its run by its XXH3-128 digest, which
+                      each of the files above records (`winnow.kept_xxh3`, `run.kept_xxh3`, the YAML line)
+    quarantine.jsonl  JSON Lines, no room for a header: its digest is `run.quarantine_xxh3` in stats.json
+
+A folder holding kept.parquet and none of the other run files (kept rows prepared by hand) has no run to
+mix and is accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import xxhash
+
+from curate.atomic import atomic_folder, atomic_open, write_json, write_parquet
+from curate.errors import UsageError
+from curate.ledger import dropped, kept
+from curate.rulefile.load import RuleFile
+
+ROWS, KEPT, DROPPED = "rows.parquet", "kept.parquet", "dropped.parquet"
+QUARANTINE, STATS, RULES = "quarantine.jsonl", "stats.json", "rules.resolved.yaml"
+RUN_FILES = (ROWS, KEPT, DROPPED, QUARANTINE, STATS, RULES)
+REPORT = "report.html"
+RUN_ID_KEY, KEPT_KEY = "winnow.run_id", "winnow.kept_xxh3"
+_YAML_LINE = re.compile(r"# winnow run (\S+), kept\.parquet xxh3 ([0-9a-f]+)\n")
+
+
+class RunFolderError(UsageError):
+    """A run folder whose files are not all from one `winnow curate` run. Exit code 2."""
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    path: Path
+    run_id: str | None  # None: kept.parquet alone, prepared by hand
+    kept_xxh3: str
+
+
+def file_xxh3(path: Path) -> str:
+    digest = xxhash.xxh3_128()
+    with path.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def new_run_id() -> str:
+    return f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{secrets.token_hex(4)}"
+
+
+def _carried(name: str) -> bool:
+    """Entries of the old run folder that move into the new one."""
+    return name not in RUN_FILES and name != REPORT and not name.startswith(".")
+
+
+def write_run_folder(
+    run_dir: Path, frame: pl.DataFrame, quarantine: pl.DataFrame, stats: dict[str, Any], rules: RuleFile
+) -> dict[str, str]:
+    """Write the run folder whole (see the module doc); returns the `run` entry written into stats.json."""
+    run_id = new_run_id()
+    with atomic_folder(run_dir, carry=_carried) as staging:
+        write_parquet(staging / KEPT, kept(frame))
+        kept_xxh3 = file_xxh3(staging / KEPT)
+        ids = {RUN_ID_KEY: run_id, KEPT_KEY: kept_xxh3}
+        write_parquet(staging / ROWS, frame, metadata=ids)
+        write_parquet(staging / DROPPED, dropped(frame), metadata=ids)
+        with atomic_open(staging / QUARANTINE) as handle:
+            if quarantine.height:
+                handle.write(quarantine.write_ndjson())
+        with atomic_open(staging / RULES) as handle:
+            handle.write(f"# winnow run {run_id}, kept.parquet xxh3 {kept_xxh3}\n")
+            handle.write(rules.resolved_yaml())
+        run = {"id": run_id, "kept_xxh3": kept_xxh3, "quarantine_xxh3": file_xxh3(staging / QUARANTINE)}
+        write_json(staging / STATS, {"run": run, **stats})
+    return run
+
+
+def check_run_folder(run_dir: str | Path) -> RunFolder:
+    """The run folder's identity, after checking that its files are all from one run (module doc)."""
+    run_dir = Path(run_dir)
+    kept_path = run_dir / KEPT
+    if not kept_path.is_file():
+        raise UsageError(
+            f"{run_dir} is not a run folder (no {KEPT})",
+            hint=f"run `winnow curate INPUT... --rules FILE -o {run_dir}` first",
+        )
+    kept_xxh3 = file_xxh3(kept_path)
+    present = [name for name in RUN_FILES if name != KEPT and (run_dir / name).is_file()]
+    if not present:
+        return RunFolder(run_dir, None, kept_xxh3)
+    ids = {name: _identity(run_dir / name) for name in present if name != QUARANTINE}
+    run = ids.get(STATS)
+    problems = [f"{name} is missing" for name in RUN_FILES if name != KEPT and name not in present]
+    if run is not None and run[0] is None:
+        problems.append(f"{STATS} names no run")
+    elif run is not None:
+        run_id, recorded = run
+        for name, (other_id, other_kept) in ids.items():
+            if name == STATS:
+                continue
+            if other_id is None:
+                problems.append(f"{name} names no run")
+            elif other_id != run_id:
+                problems.append(f"{name} is from run {other_id}")
+            elif other_kept != recorded:
+                problems.append(f"{name} records another {KEPT}")
+        if recorded != kept_xxh3:
+            problems.append(f"{KEPT} is not the one run {run_id} wrote")
+        if QUARANTINE in present and _stats_run(run_dir).get("quarantine_xxh3") != file_xxh3(
+            run_dir / QUARANTINE
+        ):
+            problems.append(f"{QUARANTINE} is not the one run {run_id} wrote")
+    if problems:
+        which = f"stats.json is from run {run[0]}; " if run is not None and run[0] is not None else ""
+        raise RunFolderError(
+            f"{run_dir} does not hold one curate run: {which}{'; '.join(problems)}",
+            hint="a run killed while writing it (or stopped by a full disk) with a winnow that wrote file by "
+            f"file, or files copied in by hand; re-run `winnow curate INPUT... --rules FILE -o {run_dir}`",
+        )
+    return RunFolder(run_dir, run[0] if run is not None else None, kept_xxh3)
+
+
+def _stats_run(run_dir: Path) -> dict[str, Any]:
+    try:
+        stats = json.loads((run_dir / STATS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    run = stats.get("run") if isinstance(stats, dict) else None
+    return run if isinstance(run, dict) else {}
+
+
+def _identity(path: Path) -> tuple[str | None, str | None]:
+    """(run id, kept.parquet digest) that a file records; (None, None) when it records none or is unreadable."""
+    if path.name == STATS:
+        run = _stats_run(path.parent)
+        return run.get("id"), run.get("kept_xxh3")
+    if path.name == RULES:
+        try:
+            with path.open(encoding="utf-8") as handle:
+                match = _YAML_LINE.fullmatch(handle.readline())
+        except (OSError, ValueError):
+            return None, None
+        return (match[1], match[2]) if match else (None, None)
+    try:
+        metadata = pl.read_parquet_metadata(path)
+    except (pl.exceptions.PolarsError, OSError):
+        return None, None
+    return metadata.get(RUN_ID_KEY), metadata.get(KEPT_KEY)

@@ -1,0 +1,202 @@
+"""Issue 23, item 4: a run folder appears whole or not at all, every file names its run, and export and shard
+refuse a folder whose files are not all from one run."""
+
+from __future__ import annotations
+
+import errno
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from curate import run_folder
+from curate.cli.main import main
+from curate.errors import WinnowError
+from curate.export.run import export_run
+from curate.rulefile.load import RuleFile, parse_rules
+from curate.run_curate import run_curate
+from curate.run_folder import RUN_FILES, RunFolderError, check_run_folder
+from curate.shard.settings import ShardSettings
+from curate.shard.writer import shard_run
+
+ROWS = [
+    {"instruction": "Say hi", "input": "", "output": "Hi!"},
+    {"instruction": "Name a colour", "input": "", "output": "Blue."},
+    {"instruction": "Stay silent", "input": "", "output": ""},
+]
+KEEP_ALL = {"checks": []}
+DROP_EMPTY = {"checks": [{"check": "min_length", "name": "empty", "field": "response"}]}
+
+
+def _curate(tmp_path: Path, name: str, rules: dict[str, Any]) -> Path:
+    corpus = tmp_path / "rows.jsonl"
+    corpus.write_text("".join(json.dumps(row) + "\n" for row in ROWS), encoding="utf-8")
+    run = tmp_path / name
+    run_curate([corpus], parse_rules(rules), run, cache_dir=tmp_path / "cache")
+    return run
+
+
+def _run_id(run: Path) -> str:
+    run_id: str = json.loads((run / "stats.json").read_text(encoding="utf-8"))["run"]["id"]
+    return run_id
+
+
+def _bytes(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def test_every_file_names_the_run(tmp_path: Path) -> None:
+    run = _curate(tmp_path, "run", DROP_EMPTY)
+    stats = json.loads((run / "stats.json").read_text(encoding="utf-8"))
+    run_id, kept_digest = stats["run"]["id"], stats["run"]["kept_xxh3"]
+    assert sorted(stats["run"]) == ["id", "kept_xxh3", "quarantine_xxh3"]
+    assert kept_digest == run_folder.file_xxh3(run / "kept.parquet")
+    assert stats["run"]["quarantine_xxh3"] == run_folder.file_xxh3(run / "quarantine.jsonl")
+    for name in ("rows.parquet", "dropped.parquet"):
+        metadata = pl.read_parquet_metadata(run / name)
+        assert (metadata["winnow.run_id"], metadata["winnow.kept_xxh3"]) == (run_id, kept_digest)
+    first_line = (run / "rules.resolved.yaml").read_text(encoding="utf-8").split("\n")[0]
+    assert first_line == f"# winnow run {run_id}, kept.parquet xxh3 {kept_digest}"
+    assert check_run_folder(run) == run_folder.RunFolder(run, run_id, kept_digest)
+    # kept.parquet holds no id: the same kept rows give the same bytes (what `winnow run` and shard key on)
+    again = _curate(tmp_path, "again", DROP_EMPTY)
+    assert _run_id(again) != run_id
+    assert (again / "kept.parquet").read_bytes() == (run / "kept.parquet").read_bytes()
+    assert (again / "rows.parquet").read_bytes() != (run / "rows.parquet").read_bytes()
+
+
+def test_export_and_shard_refuse_a_folder_mixing_two_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # what a winnow that wrote file by file left when killed after rows.parquet and kept.parquet
+    old, new = _curate(tmp_path, "old", KEEP_ALL), _curate(tmp_path, "new", DROP_EMPTY)
+    mixed = tmp_path / "mixed"
+    shutil.copytree(old, mixed)
+    for name in ("rows.parquet", "kept.parquet"):
+        shutil.copy2(new / name, mixed / name)
+    message = (
+        f"{mixed} does not hold one curate run: stats.json is from run {_run_id(old)}; "
+        f"rows.parquet is from run {_run_id(new)}; kept.parquet is not the one run {_run_id(old)} wrote"
+    )
+    hint = (
+        "a run killed while writing it (or stopped by a full disk) with a winnow that wrote file by file, "
+        f"or files copied in by hand; re-run `winnow curate INPUT... --rules FILE -o {mixed}`"
+    )
+    with pytest.raises(RunFolderError) as refused:
+        export_run(mixed, tmp_path / "out", format="alpaca")
+    assert (refused.value.message, refused.value.hint) == (message, hint)
+    assert not (tmp_path / "out").exists()
+    with pytest.raises(RunFolderError) as refused:
+        shard_run(mixed, tmp_path / "no-tokenizer", tmp_path / "shards", ShardSettings(max_len=128))
+    assert (refused.value.message, refused.value.hint) == (message, hint)
+    assert not (tmp_path / "shards").exists()
+
+    assert main(["export", str(mixed), "--format", "alpaca", "-o", str(tmp_path / "out")]) == 2
+    assert f"re-run `winnow curate INPUT... --rules FILE -o {mixed}`" in capsys.readouterr().err.replace(
+        "\n", ""
+    )
+
+
+def test_a_folder_from_a_winnow_without_run_ids_is_refused(tmp_path: Path) -> None:
+    run = _curate(tmp_path, "run", KEEP_ALL)
+    stats = json.loads((run / "stats.json").read_text(encoding="utf-8"))
+    del stats["run"]
+    (run / "stats.json").write_text(json.dumps(stats), encoding="utf-8")
+    with pytest.raises(RunFolderError) as refused:
+        check_run_folder(run)
+    assert refused.value.message == f"{run} does not hold one curate run: stats.json names no run"
+    (run / "stats.json").unlink()
+    with pytest.raises(RunFolderError) as refused:
+        check_run_folder(run)
+    assert refused.value.message == f"{run} does not hold one curate run: stats.json is missing"
+
+
+def test_kept_rows_alone_are_accepted(tmp_path: Path) -> None:
+    run = _curate(tmp_path, "run", KEEP_ALL)
+    for name in RUN_FILES:
+        if name != "kept.parquet":
+            (run / name).unlink()
+    checked = check_run_folder(run)
+    assert (checked.run_id, checked.kept_xxh3) == (None, run_folder.file_xxh3(run / "kept.parquet"))
+    assert [s.report.rows_written for s in export_run(run, tmp_path / "out", format="alpaca").splits] == [2]
+
+
+def _failing_write(monkeypatch: pytest.MonkeyPatch, file_name: str, error: BaseException) -> None:
+    real = run_folder.write_parquet
+
+    def write(path: Path, frame: pl.DataFrame, *args: Any, **kwargs: Any) -> None:
+        if Path(path).name == file_name:
+            raise error
+        real(path, frame, *args, **kwargs)
+
+    monkeypatch.setattr(run_folder, "write_parquet", write)
+
+
+def test_a_run_stopped_while_writing_leaves_the_previous_folder_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = _curate(tmp_path, "run", KEEP_ALL)
+    before = _bytes(run)
+    _failing_write(monkeypatch, "dropped.parquet", KeyboardInterrupt())  # rows and kept are written by then
+    with pytest.raises(KeyboardInterrupt):
+        _curate(tmp_path, "run", DROP_EMPTY)
+    assert _bytes(run) == before
+    assert check_run_folder(run).run_id == json.loads(before["stats.json"])["run"]["id"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "rows.jsonl", "run"]  # no staging folder
+
+
+def test_a_full_disk_leaves_the_previous_folder_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = _curate(tmp_path, "run", KEEP_ALL)
+    before = _bytes(run)
+    _failing_write(monkeypatch, "rows.parquet", OSError(errno.ENOSPC, "No space left on device"))
+    with pytest.raises(WinnowError) as stopped:
+        _curate(tmp_path, "run", DROP_EMPTY)
+    assert (
+        stopped.value.message
+        == f"no space left on the device while writing {run}; it is left as it was before"
+    )
+    assert stopped.value.exit_code == 1
+    assert _bytes(run) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "rows.jsonl", "run"]
+
+
+def test_a_rerun_keeps_the_previous_snapshot_and_a_persons_files(tmp_path: Path) -> None:
+    corpus = tmp_path / "rows.jsonl"
+    corpus.write_text("".join(json.dumps(row) + "\n" for row in ROWS), encoding="utf-8")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("checks: []\n", encoding="utf-8")
+    run = tmp_path / "run"
+    argv = ["curate", str(corpus), "--rules", str(rules), "-o", str(run)]
+    assert main(argv) == 0
+    first = _bytes(run)
+    (run / "notes.txt").write_text("mine", encoding="utf-8")
+    rules.write_text("checks:\n  - {check: min_length, name: empty, field: response}\n", encoding="utf-8")
+    assert main(argv) == 0
+    assert sorted(p.name for p in run.iterdir()) == sorted(
+        [*RUN_FILES, "notes.txt", "previous", "report.html"]
+    )
+    assert (run / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert _bytes(run / "previous") == {
+        name: first[name] for name in ("rows.parquet", "rules.resolved.yaml", "stats.json")
+    }
+    report = (run / "report.html").read_text(encoding="utf-8")
+    assert f"Compared with {run / 'previous'}" in report
+    assert check_run_folder(run).run_id == _run_id(run) != json.loads(first["stats.json"])["run"]["id"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".") and p.name != ".winnow-cache"] == []
+
+    assert main([*argv, "--no-report"]) == 0  # the last run's report describes another run: not carried over
+    assert "report.html" not in {p.name for p in run.iterdir()}
+
+
+def test_rule_file_of_a_run_still_loads(tmp_path: Path) -> None:
+    run = _curate(tmp_path, "run", DROP_EMPTY)
+    from curate.rulefile.load import load_rule_file
+
+    resolved = load_rule_file(run / "rules.resolved.yaml")
+    assert isinstance(resolved, RuleFile)
+    assert [r.name for r in resolved.sections["checks"].rules] == ["empty"]
