@@ -18,7 +18,16 @@ from curate.errors import WinnowError
 from curate.record import field_expr
 
 STAGE_COLUMN_PREFIXES = ("metric.", "span.", "lang.", "lang_purity.", "dup_", "task", "split", "repeats")
-LEDGER_COLUMNS = ("id", "source", "line", "kind", "drop_reason", "failed_rules", "check_spans")
+LEDGER_COLUMNS = (
+    "id",
+    "source",
+    "line",
+    "kind",
+    "drop_reason",
+    "failed_rules",
+    "flagged_rules",
+    "check_spans",
+)
 
 
 class RunFolderError(WinnowError):
@@ -78,8 +87,9 @@ def load_run(run_dir: Path) -> RunData:
     frame = pl.scan_parquet(rows_path).select(light).collect()
     if "drop_reason" not in frame.columns:
         frame = frame.with_columns(pl.lit(None, pl.String).alias("drop_reason"))
-    if "failed_rules" not in frame.columns:
-        frame = frame.with_columns(pl.lit([], pl.List(pl.String)).alias("failed_rules"))
+    for column in ("failed_rules", "flagged_rules"):  # flagged_rules: runs before rules had an action
+        if column not in frame.columns:
+            frame = frame.with_columns(pl.lit([], pl.List(pl.String)).alias(column))
     return RunData(run_dir=run_dir, stats=stats, frame=frame, rows_path=rows_path, columns=columns)
 
 

@@ -16,13 +16,14 @@ from pathlib import Path
 from curate.atomic import atomic_open
 from reports.compare import PREVIOUS, build_comparison, render_comparison
 from reports.html import Page, clip, not_available, short_name, table, text
+from reports.precision import load_precision, precision_note, run_settings
 from reports.run_data import RunData, RunFolderError, load_run
 from reports.views.dedup import build_dedup, render_dedup
 from reports.views.funnel import build_funnel, render_funnel
 from reports.views.mappers import build_mappers, render_mappers
 from reports.views.mix import render_mixes, render_split
 from reports.views.rule_detail import build_rule_detail, example_ids, render_rule_detail
-from reports.views.rules import build_rules, render_matrix, render_rules_table
+from reports.views.rules import build_rules, render_matrix, render_rules_table, stage_rules
 from reports.views.stages import render_stages
 
 QUARANTINE_SHOWN = 8
@@ -72,7 +73,8 @@ def _comparison(run: RunData, compare: Path | None) -> str:
         return render_comparison(None, str(error))
 
 
-def build_run_page(run_dir: Path, compare: Path | None = None) -> Page:
+def build_run_page(run_dir: Path, compare: Path | None = None, *, precision: Path | None = None) -> Page:
+    """`precision`: a precision.json to read instead of the one shipped with the rules (tests)."""
     run = load_run(run_dir)
     stats = run.stats
     inputs = ", ".join(short_name(i) for i in stats.get("inputs") or []) or "?"
@@ -85,10 +87,17 @@ def build_run_page(run_dir: Path, compare: Path | None = None) -> Page:
     rules = build_rules(stats, run.frame)
     page.add("Rules", render_rules_table(rules), key="rules")
     page.add("Rule overlap", render_matrix(rules), key="overlap")
+    every_rule = rules.rules + stage_rules(rules)  # the checks', then the language, dedup, … reasons
     # one scan of rows.parquet for every rule's examples, instead of one per rule
-    ids = {r.name: example_ids(run, r) for r in rules.rules}
+    ids = {r.name: example_ids(run, r) for r in every_rule}
     run.prefetch([i for pair in ids.values() for group in pair for i in group])
-    details = [render_rule_detail(build_rule_detail(run, r, ids[r.name])) for r in rules.rules]
+    measured, settings = load_precision(precision), run_settings(run_dir, stats)
+    details = [
+        render_rule_detail(
+            build_rule_detail(run, r, ids[r.name], precision_note(r.name, r.action, measured, settings))
+        )
+        for r in every_rule
+    ]
     page.add(
         "Each rule",
         "".join(details) or "<p>The rule file has no checks.</p>",
@@ -107,10 +116,10 @@ def build_run_page(run_dir: Path, compare: Path | None = None) -> Page:
     return page
 
 
-def write_run_report(run_dir: Path, compare: Path | None = None) -> Path:
+def write_run_report(run_dir: Path, compare: Path | None = None, *, precision: Path | None = None) -> Path:
     """Write RUNDIR/report.html (atomically) and return its path."""
     run_dir = Path(run_dir)
-    page = build_run_page(run_dir, None if compare is None else Path(compare))
+    page = build_run_page(run_dir, None if compare is None else Path(compare), precision=precision)
     target = run_dir / "report.html"
     with atomic_open(target) as handle:
         handle.write(page.render())

@@ -2,7 +2,8 @@
 
 A row's `drop_reason` is its first failure and stages run in order, so counting first reasons per stage
 gives the rows each stage removed. Reasons are attributed to stages through stats["rules"] (each rule names
-its stage) and the stage's own stats; a reason nothing claims is shown as "other", never hidden.
+its stage) and the stage's own stats; a reason nothing claims is shown as "other", never hidden. Rows that
+rules with `action: flag` flagged are kept: they are counted inside kept ("flagged (kept)"), per rule too.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from curate.ledger import flagged_counts
 from reports.charts import funnel_svg
 from reports.html import num, pct, table, text
 
@@ -37,6 +39,8 @@ class FunnelView:
     steps: list[FunnelStep]
     by_reason: dict[str, int]
     reason_stage: dict[str, str]
+    flagged: int = 0  # kept rows with at least one flag
+    flagged_by_rule: dict[str, int] | None = None  # kept rows per flagging rule, most first
 
 
 def reason_stages(stats: dict[str, Any]) -> dict[str, str]:
@@ -76,7 +80,10 @@ def build_funnel(stats: dict[str, Any], frame: pl.DataFrame) -> FunnelView:
         remaining -= dropped
         steps.append(FunnelStep(f"after {stage}", stage, dropped, remaining))
     kept = accepted - sum(by_reason.values())
-    return FunnelView(rows_read, quarantined, accepted, kept, steps, by_reason, mapping)
+    flagged, flagged_by_rule = flagged_counts(frame)
+    return FunnelView(
+        rows_read, quarantined, accepted, kept, steps, by_reason, mapping, flagged, flagged_by_rule
+    )
 
 
 def render_funnel(view: FunnelView) -> str:
@@ -104,6 +111,14 @@ def render_funnel(view: FunnelView) -> str:
             ]
         )
     rows.append(["<b>kept</b>", num(None), num(view.kept, "funnel.kept"), pct(view.kept, view.rows_read)])
+    rows.append(
+        [
+            "of which flagged (kept)",
+            num(None),
+            num(view.flagged, "funnel.flagged"),
+            pct(view.flagged, view.rows_read),
+        ]
+    )
     funnel_table = table(["step", "rows removed", "rows remaining", "of rows read"], rows)
     reason_rows = [
         [
@@ -120,6 +135,22 @@ def render_funnel(view: FunnelView) -> str:
         if reason_rows
         else "<p>No row was dropped.</p>"
     )
+    flagged_rows = [
+        [
+            text(reason),
+            text(view.reason_stage.get(reason, "other")),
+            num(n, f"flagged_by_rule.{reason}"),
+            pct(n, view.kept),
+        ]
+        for reason, n in (view.flagged_by_rule or {}).items()
+    ]
+    if flagged_rows:
+        reasons += (
+            "<h3>Rows kept with a flag, by rule</h3>"
+            + table(["rule", "stage", "rows", "of kept"], flagged_rows)
+            + '<p class="note">Rules with <code>action: flag</code> keep their rows and list themselves in '
+            "<code>flagged_rules</code>; a row can carry several flags.</p>"
+        )
     check = view.kept + sum(view.by_reason.values()) + view.quarantined
     balance = (
         f'<p class="note">kept {view.kept:,} + dropped {sum(view.by_reason.values()):,} + quarantined '

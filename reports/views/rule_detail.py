@@ -1,8 +1,10 @@
-"""One rule in detail: metric histogram with the threshold, drop counts at nearby thresholds, examples.
+"""One rule in detail: metric histogram with the threshold, drop counts at nearby thresholds, examples,
+and the rule's measured precision (reports.precision).
 
-Examples are sampled (a fixed seed, so two reports of the same run agree): rows this rule dropped first,
-with the offending span highlighted when the checks stage recorded one (`check_spans`), next to kept rows whose
-metric lies just on the passing side of the threshold — the rows a slightly stricter threshold would take.
+Examples are sampled (a fixed seed, so two reports of the same run agree): rows this rule dropped first (or,
+for a rule with `action: flag`, kept rows it flagged), with the offending span highlighted when the checks
+stage recorded one (`check_spans`), next to kept rows whose metric lies just on the passing side of the
+threshold — the rows a slightly stricter threshold would take.
 """
 
 from __future__ import annotations
@@ -41,6 +43,8 @@ class RuleDetail:
     dropped: list[Example]
     border: list[Example]
     metric_rows: int = 0
+    flagged: list[Example] = field(default_factory=list)
+    precision: str = ""  # HTML paragraph (reports.precision.precision_note)
 
 
 def _spans(rows: pl.DataFrame, name: str) -> list[str | None]:
@@ -75,9 +79,14 @@ def _examples(run: RunData, ids: list[str], rule: RuleCounts) -> list[Example]:
 
 
 def example_ids(run: RunData, rule: RuleCounts) -> tuple[list[str], list[str]]:
-    """(sampled rows this rule dropped first, kept rows nearest the threshold on the passing side)."""
+    """(sampled rows this rule dropped first, or kept rows it flagged; kept rows nearest the threshold on
+    the passing side)."""
     frame = run.frame
-    mine = frame.filter(pl.col("drop_reason") == rule.name)
+    if rule.action == "flag":
+        flagged = pl.col("flagged_rules").list.contains(pl.lit(rule.name)).fill_null(False)
+        mine = frame.filter(pl.col("drop_reason").is_null() & flagged)
+    else:
+        mine = frame.filter(pl.col("drop_reason") == rule.name)
     sample = mine.sample(min(DROPPED_EXAMPLES, mine.height), seed=SEED) if mine.height else mine
     border: list[str] = []
     if rule.metric_column and rule.threshold is not None and rule.direction in ("max", "min"):
@@ -93,11 +102,13 @@ def example_ids(run: RunData, rule: RuleCounts) -> tuple[list[str], list[str]]:
 
 
 def build_rule_detail(
-    run: RunData, rule: RuleCounts, ids: tuple[list[str], list[str]] | None = None
+    run: RunData, rule: RuleCounts, ids: tuple[list[str], list[str]] | None = None, precision: str = ""
 ) -> RuleDetail:
-    """`ids` = example_ids(run, rule) when the caller already computed them (to prefetch the rows)."""
-    dropped_ids, border_ids = ids if ids is not None else example_ids(run, rule)
-    dropped = _examples(run, dropped_ids, rule)
+    """`ids` = example_ids(run, rule) when the caller already computed them (to prefetch the rows);
+    `precision`: the rule's precision paragraph (HTML)."""
+    sample_ids, border_ids = ids if ids is not None else example_ids(run, rule)
+    sample = _examples(run, sample_ids, rule)
+    dropped, flagged = ([], sample) if rule.action == "flag" else (sample, [])
     border = _examples(run, border_ids, rule) if border_ids else []
     hist, nearby, metric_rows = None, [], 0
     if rule.metric_column:
@@ -106,7 +117,7 @@ def build_rule_detail(
         hist = histogram(values, threshold=rule.threshold)
         if rule.threshold is not None and rule.direction in ("max", "min"):
             nearby = nearby_thresholds(values, rule.threshold, rule.direction)
-    return RuleDetail(rule, hist, nearby, dropped, border, metric_rows)
+    return RuleDetail(rule, hist, nearby, dropped, border, metric_rows, flagged, precision)
 
 
 def _example_rows(examples: list[Example], cls: str, rule: RuleCounts) -> list[list[str]]:
@@ -128,12 +139,16 @@ def _example_rows(examples: list[Example], cls: str, rule: RuleCounts) -> list[l
 def render_rule_detail(detail: RuleDetail) -> str:
     rule = detail.rule
     params = ", ".join(f"{k}={v!r}" for k, v in rule.params.items()) or "defaults"
-    head = (
-        f"<p>check <code>{text(rule.check)}</code> on <code>{text(rule.field or 'row')}</code> "
-        f"({text(params)}); failed {rule.failed:,}, dropped first {rule.dropped_first:,}, "
-        f"only this rule {rule.marginal:,}.</p>"
+    what = (
+        f"check <code>{text(rule.check)}</code> on <code>{text(rule.field or 'row')}</code> ({text(params)})"
+        if rule.stage == "checks"
+        else f"a rule of the {text(rule.stage)} stage"
     )
-    parts = [head]
+    head = (
+        f"<p>{what}, action <code>{text(rule.action)}</code>; failed {rule.failed:,}, dropped first "
+        f"{rule.dropped_first:,}, only this rule {rule.marginal:,}, flagged (kept) {rule.flagged:,}.</p>"
+    )
+    parts = [head, detail.precision]
     if detail.hist is not None:
         chart = histogram_svg(
             detail.hist, threshold=rule.threshold, direction=rule.direction, x_label=rule.metric_column or ""
@@ -160,20 +175,28 @@ def render_rule_detail(detail: RuleDetail) -> str:
             ]
             nearby = table(["threshold", "value", f"rows with metric {side} it", "vs now"], nearby_rows)
         parts.append(f'<div class="grid"><div>{chart}{note}</div><div>{nearby}</div></div>')
-    else:
+    elif rule.stage == "checks":
         parts.append('<p class="note">This check has no metric (a yes/no check): no histogram.</p>')
     if detail.dropped:
         parts.append(
             "<h3>Dropped by this rule (sample)</h3>"
             + table(["row", "metric", "text"], _example_rows(detail.dropped, "dropped", rule), cls="examples")
         )
+    if detail.flagged:
+        parts.append(
+            "<h3>Flagged by this rule, kept (sample)</h3>"
+            + table(["row", "metric", "text"], _example_rows(detail.flagged, "kept", rule), cls="examples")
+        )
     if detail.border:
         parts.append(
             f"<h3>Kept, just on the passing side of {text(fmt_number(rule.threshold))}</h3>"
             + table(["row", "metric", "text"], _example_rows(detail.border, "kept", rule), cls="examples")
         )
-    opened = " open" if rule.dropped_first else ""
+    opened = " open" if rule.dropped_first or rule.flagged else ""
+    outcome = f"{rule.dropped_first:,} dropped" + (
+        f", {rule.flagged:,} flagged (kept)" if rule.flagged else ""
+    )
     return (
         f'<details id="{anchor("rule-" + rule.name)}"{opened}><summary>{text(rule.name)} — '
-        f"{rule.dropped_first:,} dropped</summary>{''.join(parts)}</details>"
+        f"{outcome}</summary>{''.join(parts)}</details>"
     )

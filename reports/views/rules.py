@@ -1,13 +1,15 @@
-"""Per-rule statistics: failed / dropped first / dropped only by it, and the overlap matrix between rules.
+"""Per-rule statistics: failed / dropped first / dropped only by it / flagged, and the overlap matrix.
 
-Counts come from the rows (failed_rules, drop_reason), not from stats.json, and are shown next to what
-stats.json says: if the two disagree the table says so, because a report that hides a ledger bug would be
-worse than none. "Marginal" = rows whose only failure is this rule: what relaxing this rule alone returns.
+Counts come from the rows (failed_rules, drop_reason, flagged_rules), not from stats.json, and are shown next
+to what stats.json says: if the two disagree the table says so, because a report that hides a ledger bug
+would be worse than none. "Marginal" = rows this rule dropped and no other dropping rule fails: what
+relaxing this rule alone returns. "Flagged" = kept rows a rule with `action: flag` listed in flagged_rules.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import polars as pl
@@ -34,6 +36,9 @@ class RuleCounts:
     marginal: int
     stats_failed: int | None
     stats_dropped_first: int | None
+    action: str = "drop"
+    flagged: int = 0  # kept rows it flagged
+    stats_flagged: int | None = None
 
 
 @dataclass
@@ -42,29 +47,40 @@ class RulesView:
     accepted: int
     kept: int
     quarantined: int
-    other: dict[
-        str, tuple[int, int, int]
-    ]  # reasons not in stats["rules"] (language, dedup, mix): failed, first, only
+    # reasons not in stats["rules"] (language, dedup, mix): failed, first, only, flagged (kept)
+    other: dict[str, tuple[int, int, int, int]]
     matrix_names: list[str]
     matrix: list[list[int]]
     reason_stage: dict[str, str]
+    flagged_kept: int = 0  # kept rows with at least one flag
+    other_actions: dict[str, str] = dataclass_field(
+        default_factory=dict
+    )  # "flag" where a row lists it as flagged
 
 
-def _contains(name: str) -> pl.Expr:
-    return pl.col("failed_rules").list.contains(pl.lit(name)).fill_null(False)
+def _contains(name: str, column: str = "failed_rules") -> pl.Expr:
+    return pl.col(column).list.contains(pl.lit(name)).fill_null(False)
+
+
+def _count_exprs(name: str, key: str) -> list[pl.Expr]:
+    """failed (f), dropped first (d), marginal (m) and flagged kept rows (g) of one reason."""
+    kept = pl.col("drop_reason").is_null()
+    # failures that drop (failed_rules less flagged_rules): this rule is the only one standing in the way
+    only = (pl.col("drop_reason") == name).fill_null(False) & (
+        pl.col("failed_rules").list.len() - pl.col("flagged_rules").list.len() == 1
+    )
+    return [
+        _contains(name).sum().alias(f"f{key}"),
+        (pl.col("drop_reason") == name).fill_null(False).sum().alias(f"d{key}"),
+        only.sum().alias(f"m{key}"),
+        (kept & _contains(name, "flagged_rules")).sum().alias(f"g{key}"),
+    ]
 
 
 def build_rules(stats: dict[str, Any], frame: pl.DataFrame) -> RulesView:
     entries = list(stats.get("rules") or [])
     names = [r["name"] for r in entries]
-    exprs: list[pl.Expr] = []
-    for i, name in enumerate(names):
-        only = (pl.col("failed_rules").list.len() == 1) & _contains(name)
-        exprs += [
-            _contains(name).sum().alias(f"f{i}"),
-            (pl.col("drop_reason") == name).fill_null(False).sum().alias(f"d{i}"),
-            only.sum().alias(f"m{i}"),
-        ]
+    exprs = [e for i, name in enumerate(names) for e in _count_exprs(name, str(i))]
     totals = frame.select(exprs).row(0, named=True) if exprs else {}
     rules = []
     for i, entry in enumerate(entries):
@@ -84,9 +100,15 @@ def build_rules(stats: dict[str, Any], frame: pl.DataFrame) -> RulesView:
                 marginal=int(totals[f"m{i}"]),
                 stats_failed=entry.get("failed"),
                 stats_dropped_first=entry.get("dropped_first"),
+                action=str(entry.get("action") or "drop"),
+                flagged=int(totals[f"g{i}"]),
+                stats_flagged=entry.get("flagged"),
             )
         )
-    kept = int(frame.select(pl.col("drop_reason").is_null().sum()).item())
+    kept, flagged_kept = frame.select(
+        pl.col("drop_reason").is_null().sum().alias("kept"),
+        (pl.col("drop_reason").is_null() & (pl.col("flagged_rules").list.len() > 0)).sum().alias("flagged"),
+    ).row(0)
     # every reason rows failed (rules, language, dedup, …), most frequent first
     failing = (
         frame.select(pl.col("failed_rules").explode().drop_nulls().alias("reason"))
@@ -101,27 +123,28 @@ def build_rules(stats: dict[str, Any], frame: pl.DataFrame) -> RulesView:
         str(r) for r, _ in first.iter_rows() if r not in set(names) and r not in other_names
     )
     other = {name: _counts(frame, name) for name in other_names}
+    flagging = set(
+        frame.select(pl.col("flagged_rules").explode().drop_nulls().unique()).to_series().to_list()
+    )
     matrix = overlap_matrix(frame, in_matrix)
     return RulesView(
         rules=rules,
         accepted=frame.height,
-        kept=kept,
+        kept=int(kept),
         quarantined=int(stats.get("quarantined") or 0),
         other=dict(sorted(other.items(), key=lambda x: (-x[1][1], x[0]))),
         matrix_names=in_matrix,
         matrix=matrix,
         reason_stage=reason_stages(stats),
+        flagged_kept=int(flagged_kept),
+        other_actions={name: "flag" if name in flagging else "drop" for name in other},
     )
 
 
-def _counts(frame: pl.DataFrame, name: str) -> tuple[int, int, int]:
-    """(failed, dropped first, dropped only by it) for one reason."""
-    row = frame.select(
-        _contains(name).sum().alias("f"),
-        (pl.col("drop_reason") == name).fill_null(False).sum().alias("d"),
-        ((pl.col("failed_rules").list.len() == 1) & _contains(name)).sum().alias("m"),
-    ).row(0)
-    return int(row[0]), int(row[1]), int(row[2])
+def _counts(frame: pl.DataFrame, name: str) -> tuple[int, int, int, int]:
+    """(failed, dropped first, dropped only by it, flagged kept rows) for one reason."""
+    f, d, m, g = frame.select(_count_exprs(name, "")).row(0)
+    return int(f), int(d), int(m), int(g)
 
 
 def overlap_matrix(frame: pl.DataFrame, names: list[str]) -> list[list[int]]:
@@ -137,6 +160,30 @@ def overlap_matrix(frame: pl.DataFrame, names: list[str]) -> list[list[int]]:
     sums = flags.select(exprs).row(0, named=True)
     size = len(names)
     return [[int(sums[f"{min(i, j)}_{max(i, j)}"]) for j in range(size)] for i in range(size)]
+
+
+def stage_rules(view: RulesView) -> list[RuleCounts]:
+    """The reasons other stages record (language, dedup, …) as rules without a check, for their details."""
+    return [
+        RuleCounts(
+            name=reason,
+            check=reason,
+            stage=view.reason_stage.get(reason, "other"),
+            field=None,
+            threshold=None,
+            direction=None,
+            metric_column=None,
+            params={},
+            failed=failed,
+            dropped_first=first,
+            marginal=only,
+            stats_failed=None,
+            stats_dropped_first=None,
+            action=view.other_actions.get(reason, "drop"),
+            flagged=flagged,
+        )
+        for reason, (failed, first, only, flagged) in view.other.items()
+    ]
 
 
 def _agree(value: int, stated: int | None) -> str:
@@ -156,45 +203,41 @@ def render_rules_table(view: RulesView) -> str:
                 text(r.stage),
                 text(r.field or "row"),
                 text(threshold),
+                text(r.action),
                 num(r.failed, f"rule.{r.name}.failed")[:-5] + _agree(r.failed, r.stats_failed) + "</td>",
                 num(r.dropped_first, f"rule.{r.name}.dropped_first")[:-5]
                 + _agree(r.dropped_first, r.stats_dropped_first)
                 + "</td>",
                 num(r.marginal, f"rule.{r.name}.marginal"),
+                num(r.flagged, f"rule.{r.name}.flagged")[:-5] + _agree(r.flagged, r.stats_flagged) + "</td>",
                 pct(r.dropped_first, view.accepted),
             ]
         )
-    for reason, (failed, first, only) in view.other.items():
+    for reason, (failed, first, only, flagged) in view.other.items():
         other_cells = [
+            text(view.other_actions.get(reason, "drop")),
             num(failed, f"other.{reason}.failed"),
             num(first, f"other.{reason}.dropped_first"),
             num(only, f"other.{reason}.marginal"),
+            num(flagged, f"other.{reason}.flagged"),
             pct(first, view.accepted),
         ]
         rows.append([text(reason), "–", text(view.reason_stage.get(reason, "other")), "–", "–", *other_cells])
-    rows.append(["<b>kept</b>", "", "", "", "", num(None), num(view.kept, "rules.kept"), num(None), ""])
+
+    def total_row(label: str, value: int, stat: str, flagged: str = num(None)) -> list[str]:
+        return [label, "", "", "", "", "", num(None), num(value, stat), num(None), flagged, ""]
+
     rows.append(
-        [
-            "<b>quarantined</b>",
-            "",
-            "",
-            "",
-            "",
-            num(None),
-            num(view.quarantined, "rules.quarantined"),
-            num(None),
-            "",
-        ]
+        total_row("<b>kept</b>", view.kept, "rules.kept", num(view.flagged_kept, "rules.flagged_kept"))
     )
+    rows.append(total_row("<b>quarantined</b>", view.quarantined, "rules.quarantined"))
     total = (
         view.kept
         + view.quarantined
         + sum(r.dropped_first for r in view.rules)
-        + sum(first for _, first, _ in view.other.values())
+        + sum(counts[1] for counts in view.other.values())
     )
-    rows.append(
-        ["<b>total = rows read</b>", "", "", "", "", num(None), num(total, "rules.total"), num(None), ""]
-    )
+    rows.append(total_row("<b>total = rows read</b>", total, "rules.total"))
     return (
         table(
             [
@@ -203,17 +246,20 @@ def render_rules_table(view: RulesView) -> str:
                 "stage",
                 "field",
                 "threshold",
+                "action",
                 "failed",
                 "dropped (first reason)",
                 "dropped only by it",
+                "flagged (kept)",
                 "of accepted",
             ],
             rows,
         )
         + '<p class="note"><b>failed</b>: rows the rule fails (a row can fail several rules); '
         "<b>dropped (first reason)</b>: rows whose first failure it is, so these add up with kept and "
-        "quarantined to the rows read; <b>dropped only by it</b>: rows no other rule fails — what relaxing "
-        "this rule alone would bring back.</p>"
+        "quarantined to the rows read; <b>dropped only by it</b>: rows no other dropping rule fails — what "
+        "relaxing this rule alone would bring back; <b>flagged (kept)</b>: kept rows a rule with "
+        "<code>action: flag</code> lists in their <code>flagged_rules</code> (counted inside kept).</p>"
     )
 
 

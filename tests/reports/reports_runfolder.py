@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from curate.ledger import counts_by_reason, record_failures
+from curate.ledger import counts_by_reason, flagged_counts, record_failures, rule_counts
 from curate.record import field_expr, frame_from_rows
 
 
@@ -45,8 +45,10 @@ def build_run(
     extra_columns: dict[str, list[Any]] | None = None,
     extra_failures: list[tuple[str, pl.Expr]] | None = None,
     stages: dict[str, Any] | None = None,
+    flagged: frozenset[str] = frozenset(),
 ) -> Path:
-    """Apply length rules (metric = characters of the field) through the ledger and write the run folder."""
+    """Apply length rules (metric = characters of the field) through the ledger and write the run folder;
+    reasons in `flagged` have `action: flag`."""
     frame = frame_from_rows(rows)
     metric_exprs = [
         field_expr(f).str.len_chars().cast(pl.Float64).alias(f"metric.{n}") for n, f, _, _ in rules
@@ -57,7 +59,7 @@ def build_run(
     failures = [
         (n, pl.col(f"metric.{n}") > t if d == "max" else pl.col(f"metric.{n}") < t) for n, _, t, d in rules
     ]
-    frame = record_failures(frame, failures + (extra_failures or []))
+    frame = record_failures(frame, failures + (extra_failures or []), flagged)
     by_reason = counts_by_reason(frame)
     rule_stats = [
         {
@@ -69,11 +71,15 @@ def build_run(
             "threshold": t,
             "direction": d,
             "metric_column": f"metric.{n}",
+            "action": "flag" if n in flagged else "drop",
             "failed": int(frame.select(pl.col("failed_rules").list.contains(n).sum()).item()),
             "dropped_first": by_reason.get(n, 0),
         }
         for n, f, t, d in rules
     ]
+    for entry, counts in zip(rule_stats, rule_counts(frame, [e["name"] for e in rule_stats]), strict=True):
+        entry["flagged"] = counts.flagged
+    n_flagged, flagged_by_rule = flagged_counts(frame)
     kept = frame.filter(pl.col("drop_reason").is_null()).height
     stats = {
         "rows_read": frame.height + quarantined,
@@ -82,6 +88,8 @@ def build_run(
         "kept": kept,
         "dropped": frame.height - kept,
         "by_reason": by_reason,
+        "flagged": n_flagged,
+        "flagged_by_rule": flagged_by_rule,
         "rules": rule_stats,
         "stages": stages or {"checks": {}},
         "inputs": ["demo.jsonl"],
