@@ -35,6 +35,7 @@ class CheckOutcome:
     direction: str | None
     fails: int
     metric: pl.Series | None
+    action: str = "drop"
 
 
 def evaluate_checks(records: pl.DataFrame, rules: Path) -> tuple[list[CheckOutcome], int]:
@@ -56,6 +57,7 @@ def evaluate_checks(records: pl.DataFrame, rules: Path) -> tuple[list[CheckOutco
             direction=entry.get("direction"),
             fails=int(entry["failed"]),
             metric=frame[entry["metric_column"]] if entry.get("metric_column") in frame.columns else None,
+            action=str(entry.get("action") or "drop"),
         )
         for entry in stats["rules"]
     ]
@@ -75,6 +77,7 @@ def render_checks(records: pl.DataFrame, rules: Path | None) -> str:
             text(o.name),
             text(o.field or "row"),
             text("–" if o.threshold is None else f"{o.direction} {fmt_number(o.threshold)}"),
+            text(o.action),
             num(o.fails, f"profile.check.{o.name}.fails"),
             pct(o.fails, total),
         ]
@@ -83,7 +86,7 @@ def render_checks(records: pl.DataFrame, rules: Path | None) -> str:
     parts = [
         f'<p class="note">Rule file {text(path)}, run by the checks stage. Counts are rows each check fails on '
         "its own, before any other rule removes anything.</p>",
-        table(["rule", "field", "threshold", "rows it would drop", "share"], rows)
+        table(["rule", "field", "threshold", "action", "rows it would drop or flag", "share"], rows)
         if rows
         else "<p>The rule file has no checks.</p>",
         f"<p>Rows failing at least one check: {num(any_fail, 'profile.checks.any', tag='b')} "
@@ -113,7 +116,7 @@ def render_checks(records: pl.DataFrame, rules: Path | None) -> str:
             )
         parts.append(
             f"<details{' open' if o.name in opened else ''}><summary>{text(o.name)} — "
-            f"{o.fails:,} rows would be dropped</summary>"
+            f"{o.fails:,} rows would be {'flagged' if o.action == 'flag' else 'dropped'}</summary>"
             f'<div class="grid"><div>{chart}</div><div>{nearby}</div></div></details>'
         )
     return "".join(parts)
