@@ -1,4 +1,20 @@
-"""Replies that are not answers: empty, a placeholder, a refusal, or AI-assistant boilerplate."""
+"""Replies that are not answers: empty, a placeholder, a refusal, or AI-assistant boilerplate.
+
+A refusal is judged in the light of its prompt (every user turn and the input): `refusal_response` means
+refusals of benign, answerable requests. Exempt, on the rows whose opening refuses only
+(bench/labels/refusal_response.jsonl: 106 of 122 flags read were refusals a curator keeps):
+    ASKED_FOR_ACTION      the prompt asks the assistant to act in the world (book a flight, order a pizza, pay,
+                          send, update an account), or the reply declines it as an external or physical task:
+                          a text assistant without such a tool rightly declines (glaive's tool-call data).
+    HARMFUL_REQUEST       the prompt asks for violence, crime, drugs, sexual content, slurs, or someone's
+                          private data (SSN, phone number, address): refusing is the behaviour to learn.
+    MISSING_MATERIAL      the reply says the prompt did not give the text, picture or data it refers to, and the
+                          row has no input: asking for it is the answer ("总结这家餐厅的评论" with no reviews).
+    NO_LIVE_DATA          the prompt asks for a price, rate or figure of the present and the reply says it has
+                          no real-time data.
+    REFUSAL_AS_CONTENT    the refusal is the text asked for: the prompt holds a refusal itself (a rewrite or
+                          translation of given text) or asks for an excuse, an apology, a rejection or a dialogue.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +24,7 @@ import polars as pl
 
 from curate.checks.registry import Check, check
 from curate.checks.sanity_text import blank, stripped
-from curate.checks.textexpr import on_gated_rows
+from curate.checks.textexpr import on_gated_rows, with_prompt
 
 # The whole reply is a stand-in for an answer (Alpaca's "<noinput>", "N/A", Chinese 无 / 略 / 同上, "...").
 # Not "None", "null" or "没有": those are real answers to real questions.
@@ -57,14 +73,53 @@ def placeholder_response(text: pl.Expr) -> Check:
     return Check(fails=body.str.contains(PLACEHOLDER_REPLY), span=body.str.slice(0, 40))
 
 
+ASKED_FOR_ACTION: Final = (
+    r"(?i)\b(?:can|could|would|will) you\b[^.?!\n]{0,30}?\b(?:book|order|reserve|buy|purchase|pay|deliver"
+    r"|fetch|bring|brew|cancel|transfer|send|update)\b"
+    r"|(?:你|您)(?:能|可以|能否|还能|也能|能不能)[^。？！\n]{0,8}?(?:订|预订|预定|订购|购买|点一|叫一|煮|冲|泡|寄|支付|转账|更新)"
+)
+DECLINED_AS_EXTERNAL: Final = r"(?i)\b(?:external|physical) tasks?\b|外部任务|物理任务"
+HARMFUL_REQUEST: Final = (
+    r"(?i)\b(?:kill\w*|murder\w*|hurt|poison\w*|weapons?|guns?|bombs?|explosives?|steal\w*|rob|robb\w*"
+    r"|shoplift\w*|hack\w*|drugs?|cocaine|heroin|meth|fentanyl|fetanyl|dealers?|dealing|illegal\w*|launder\w*"
+    r"|hide (?:money|a (?:large )?sum)|irs|cheat\w*|scam\w*|fraud\w*|racis\w*|slurs?|insults?|sex|seduc\w*"
+    r"|porn\w*|nude|naked|penetration|creampie|dick|pussy|butthole|rape|suicide|ssn|social security"
+    r"|(?:cell |home |mobile )?phone number|(?:home )?address|e-?mail address|personal (?:information|details)"
+    r"|dark web)\b"
+    r"|杀|毒品|炸弹|武器|枪支|偷|抢劫|黑客|色情|裸|自杀|诈骗|洗钱|身份证号|住址|电话号码|个人信息|隐私"
+)
+MATERIAL_NOT_GIVEN: Final = (
+    r"(?i)\byou (?:have not|haven't|did not|didn't|have yet to) (?:provide|give|include|specify|share|attach)"
+    r"|(?:您|你)(?:并)?(?:没有|未|没)(?:有)?(?:提供|给出|给定|告诉|提及|附上)"
+)
+ASKED_FOR_LIVE_FIGURE: Final = r"(?i)\b(?:prices?|costs?|rates?|percentage|current|today|latest|now)\b|价格|房价|率|当前|目前|今天|最新|现在"
+NO_REAL_TIME_DATA: Final = r"(?i)real-time|up-to-date|实时|最新(?:的)?(?:信息|数据)"
+ASKED_FOR_DECLINING_TEXT: Final = (
+    r"(?i)\b(?:excuses?|apolog\w*|reject\w*|declin\w*|refus\w*|turn(?:ing)? down|dialogu?es?|conversations?)\b"
+    r"|借口|道歉|拒绝|婉拒|谢绝|否定的回应|对话"
+)
+
+
 @check("refusal_response")
 def refusal_response(text: pl.Expr) -> Check:
-    """Fails a reply that opens by refusing ("I'm sorry, but I cannot…", "抱歉，我无法…")."""
+    """Fails a reply that opens by refusing ("I'm sorry, but I cannot…", "抱歉，我无法…") a benign,
+    answerable request (not an action it cannot take, a harmful request, missing material, live data)."""
     opening = text.str.slice(0, REFUSAL_WINDOW)
     refuses = on_gated_rows(
         text, REFUSAL_GATE, lambda t: t.str.slice(0, REFUSAL_WINDOW).str.contains(REFUSAL)
     )
-    return Check(fails=refuses, span=opening.str.extract(f"({REFUSAL})", 1))
+    exempt = with_prompt(text, refuses, refusal_is_right)
+    return Check(fails=refuses & ~exempt, span=opening.str.extract(f"({REFUSAL})", 1))
+
+
+def refusal_is_right(reply: pl.Expr, prompt: pl.Expr) -> pl.Expr:
+    """ASKED_FOR_ACTION, HARMFUL_REQUEST, MISSING_MATERIAL, NO_LIVE_DATA or REFUSAL_AS_CONTENT (see the
+    module docstring)."""
+    action = prompt.str.contains(ASKED_FOR_ACTION) | reply.str.contains(DECLINED_AS_EXTERNAL)
+    missing = reply.str.contains(MATERIAL_NOT_GIVEN) & pl.col("input").fill_null("").str.strip_chars().eq("")
+    live = prompt.str.contains(ASKED_FOR_LIVE_FIGURE) & reply.str.contains(NO_REAL_TIME_DATA)
+    content = prompt.str.contains(REFUSAL) | prompt.str.contains(ASKED_FOR_DECLINING_TEXT)
+    return action | prompt.str.contains(HARMFUL_REQUEST) | missing | live | content
 
 
 @check("ai_self_reference")
