@@ -330,3 +330,50 @@ def metric_check(
     metric = metric.cast(pl.Float64)
     fails = metric > threshold if direction == "max" else metric < threshold
     return Check(fails=fails, metric=metric, threshold=float(threshold), direction=direction, span=span)
+
+
+# ---- a reply judged in the light of its prompt --------------------------------------------------------
+
+
+def prompt_text() -> pl.Expr:
+    """What a reply answers: every user turn of the row and its input, joined by newlines ("" if none)."""
+    users = pl.col("messages").list.eval(
+        pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content")
+    )
+    return pl.concat_str([users.list.join("\n"), pl.col("input")], separator="\n", ignore_nulls=True)
+
+
+def with_prompt(
+    text: pl.Expr,
+    candidates: pl.Expr,
+    build: Callable[[pl.Expr, pl.Expr], pl.Expr],
+    *,
+    dtype: PolarsDataType = pl.Boolean,
+    otherwise: bool | int = False,
+) -> pl.Expr:
+    """`build(reply, prompt)` on the rows where `candidates` holds (the few rows a check would fail, so a
+    context-aware exemption costs nothing on the others), `otherwise` on every other row; `reply` is
+    `text`, `prompt` is `prompt_text()` (the row's `messages` and `input` columns can be read too). A text with no row around it (a message judged alone under
+    `field: messages`) has no prompt: `otherwise` everywhere. Named after a digest of `build`, as
+    `on_gated_rows` is (the metric cache identifies a Python callback by its name)."""
+    if not text.meta.root_names():
+        return pl.lit(otherwise, dtype=dtype)
+    definition = expression_definition(build(pl.col("reply"), pl.col("prompt")))
+    digest = hashlib.blake2b(f"{definition}|{otherwise}".encode(), digest_size=8).hexdigest()
+
+    def evaluate(rows: pl.Series) -> pl.Series:
+        frame = rows.struct.unnest()
+        out = pl.Series(rows.name, [otherwise] * len(frame), dtype=dtype)
+        picked = frame["candidate"].fill_null(False).arg_true()
+        if len(picked):
+            gathered = frame[picked].with_columns(prompt_text().alias("prompt"))
+            found = gathered.select(build(pl.col("reply"), pl.col("prompt")).fill_null(otherwise)).to_series()
+            out = out.scatter(picked, found.cast(dtype))
+        return out
+
+    packed = pl.struct(
+        candidates.alias("candidate"), text.alias("reply"), pl.col("messages"), pl.col("input")
+    )
+    return packed.map_batches(evaluate, return_dtype=dtype, is_elementwise=True).alias(
+        f"with_prompt[{digest}]"
+    )

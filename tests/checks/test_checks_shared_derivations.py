@@ -164,8 +164,10 @@ def test_stage_equals_plain_expressions_for_every_default_check(real: pl.DataFra
             assert out[f"metric.{name}"].to_list() == frame.select(built.metric)[:, 0].to_list(), name
     spans = out.select(pl.col("check_spans").list.len().sum()).item()
     # fewer than before: HTML answers that are markup on purpose (Code Alpaca's pages and forms) are not
-    # judged, a link the reply writes out is not unseen content, template slots in code lines are not slots
-    assert (spans, fails.select(pl.sum_horizontal(pl.all()).gt(0).sum()).item()) == (90, 121)
+    # judged, a link the reply writes out is not unseen content, template slots in code lines are not slots;
+    # refusals, slots and markers the prompt explains (refusal_response, unfilled_template, placeholder_text
+    # read the prompt: bench/labels) are not flagged
+    assert (spans, fails.select(pl.sum_horizontal(pl.all()).gt(0).sum()).item()) == (60, 85)
 
 
 def test_all_text_column_equals_the_record_field_on_every_null_and_empty_mix(real: pl.DataFrame) -> None:
