@@ -187,3 +187,16 @@ def test_precision_from_a_hostile_file_and_names_is_escaped(tmp_path: Path) -> N
     assert hostile not in html_text
     assert "onerror=alert" not in html_text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html_text
+
+
+def test_language_rules_match_the_default_language_section_whatever_their_action() -> None:
+    from reports.precision import settings_of
+
+    default = load_rule_file(shipped_rule_file("default")).resolved()
+    flagged = {**default["language"], "action": {"language_mismatch": "flag"}}
+    other = {**default["language"], "allowed": ["en"]}
+    mine, theirs = settings_of({"language": flagged}), settings_of({"language": default["language"]})
+    assert mine["language_mismatch"] == theirs["language_mismatch"]
+    assert settings_of({"language": other})["language_impure"] != theirs["language_impure"]
+    check = _default_entry("refusal_response")
+    assert settings_of({"checks": [{**check, "action": "flag"}]}) == settings_of({"checks": [check]})
