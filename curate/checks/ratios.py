@@ -8,6 +8,11 @@ Ratios are per non-space character.
 Ratios are only judged on texts of at least `min_chars` characters: "42" is a fine answer with a digit
 ratio of 1.0. Below that the metric is null, which counts as a pass.
 
+Asked-for notation is not judged (curate/checks/asked_form.py): the special-character and alphanumeric
+ratios skip replies whose instruction asks for code, a regex, markup, a table, an equation, Morse or emoji
+(a regex is mostly symbols); the digit ratio skips replies whose instruction asks for numbers, arithmetic,
+a table or code (a multiplication table is mostly digits).
+
 The class counts come from one compiled pass per text (`textexpr.char_counts`, shared by every rule
 counting on the same field); the class patterns below still find the spans shown in the report.
 """
@@ -18,6 +23,7 @@ from typing import Annotated
 
 import polars as pl
 
+from curate.checks.asked_form import ASKS_FOR_NOTATION, ASKS_FOR_NUMBERS, unless_asked
 from curate.checks.params import NON_NEGATIVE, RATIO
 from curate.checks.registry import Check, check
 from curate.checks.textexpr import chars, counted_ratio, guarded, metric_check, prose, ratio
@@ -32,10 +38,11 @@ def max_special_char_ratio(
     max_ratio: Annotated[float, RATIO] = 0.5,
     min_chars: Annotated[int, NON_NEGATIVE] = 20,
 ) -> Check:
-    """Share of non-space characters outside fenced code that are not letters, digits or punctuation."""
-    text = prose(text)
-    metric = counted_ratio(text, "special", min_chars)
-    return metric_check(metric, max_ratio, "max", span=text.str.extract(f"{SPECIAL_CLASS}{{3,}}", 0))
+    """Share of non-space characters outside fenced code that are not letters, digits or punctuation
+    (not judged where the instruction asks for code, a regex, markup, a table or other notation)."""
+    reply = prose(text)
+    metric = unless_asked(ASKS_FOR_NOTATION, text, counted_ratio(reply, "special", min_chars))
+    return metric_check(metric, max_ratio, "max", span=reply.str.extract(f"{SPECIAL_CLASS}{{3,}}", 0))
 
 
 @check("min_alnum_ratio")
@@ -44,8 +51,10 @@ def min_alnum_ratio(
     min_ratio: Annotated[float, RATIO] = 0.3,
     min_chars: Annotated[int, NON_NEGATIVE] = 20,
 ) -> Check:
-    """Share of non-space characters that are letters or digits (any script); fails below min_ratio."""
-    return metric_check(counted_ratio(text, "alnum", min_chars), min_ratio, "min")
+    """Share of non-space characters that are letters or digits (any script); fails below min_ratio
+    (not judged where the instruction asks for code, a regex, markup, a table or other notation)."""
+    metric = unless_asked(ASKS_FOR_NOTATION, text, counted_ratio(text, "alnum", min_chars))
+    return metric_check(metric, min_ratio, "min")
 
 
 @check("max_digit_ratio")
@@ -54,8 +63,9 @@ def max_digit_ratio(
     max_ratio: Annotated[float, RATIO] = 0.6,
     min_chars: Annotated[int, NON_NEGATIVE] = 40,
 ) -> Check:
-    """Share of non-space characters that are digits (any script's decimal digits)."""
-    metric = counted_ratio(text, "digits", min_chars)
+    """Share of non-space characters that are digits (any script's decimal digits); not judged where the
+    instruction asks for numbers, arithmetic, a table or code."""
+    metric = unless_asked(ASKS_FOR_NUMBERS, text, counted_ratio(text, "digits", min_chars))
     return metric_check(metric, max_ratio, "max", span=text.str.extract(r"[\p{Nd}\s.,:-]{20,}", 0))
 
 

@@ -3,6 +3,7 @@
 Gopher drops documents whose symbol-to-word ratio exceeds 0.1 (for "#" and "…"); here the symbols are
 emoji and other pictographic/"other symbol" characters (\\p{Extended_Pictographic}, \\p{So}), counted per
 non-space character. Math symbols (\\p{Sm}: + = <) and currency are not counted: they are content.
+A reply whose instruction asks for emoji or symbols is not judged (curate/checks/asked_form.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Annotated
 
 import polars as pl
 
+from curate.checks.asked_form import ASKS_FOR_EMOJI, unless_asked
 from curate.checks.params import NON_NEGATIVE, RATIO
 from curate.checks.registry import Check, check
 from curate.checks.textexpr import counted_ratio, metric_check
@@ -24,5 +26,5 @@ def max_symbol_ratio(
     min_chars: Annotated[int, NON_NEGATIVE] = 20,
 ) -> Check:
     """Share of non-space characters that are emoji or other pictographic symbols (Gopher: 0.1)."""
-    metric = counted_ratio(text, "symbols", min_chars)
+    metric = unless_asked(ASKS_FOR_EMOJI, text, counted_ratio(text, "symbols", min_chars))
     return metric_check(metric, max_ratio, "max", span=text.str.extract(f"{SYMBOL_CLASS}{{3,}}", 0))

@@ -1,0 +1,76 @@
+"""What form the prompt asked the reply to take: code, notation, numbers, emoji.
+
+A reply is not garbage because of its characters when its prompt asked for exactly those characters: a regex
+is mostly symbols, a multiplication table mostly digits, "translate this phrase into emoji" is all pictographs.
+The character-composition checks (curate/checks/ratios.py, symbols.py) do not judge a reply whose
+instruction names one of the forms below; measured on hand-labeled real rows (bench/labels: of the rows these
+checks flagged, the regexes of Code Alpaca, the HTML and markdown tables asked for, the arithmetic asked for
+"in symbols only" were all fine).
+
+Each form is a list of words looked for in the instruction (the last user turn: where the ask is), whole words
+for English, substrings for Chinese. `asks_for` reads the instruction of the row, so a text judged alone
+(a message under `field: messages`) has no prompt and no exemption.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+import polars as pl
+
+from curate.checks.textexpr import field_text, on_gated_rows
+
+# Code in any language (fenced or not), a regex, a query, markup and data formats, tables and drawings, Morse,
+# math notation: the reply *is* symbols.
+NOTATION_EN: Final = (
+    "code", "program", "function", "script", "snippet", "class", "method", "regex", "regexp",
+    "regular expression", "sql", "query", "html", "css", "json", "xml", "yaml", "markdown", "latex", "tag",
+    "table", "chart", "graph", "histogram", "diagram", "grid", "matrix", "array", "ascii", "morse", "equation",
+    "formula", "expression", "symbols", "sudoku", "truth table", "emoji", "emojis", "emoticon", "emoticons",
+)  # fmt: skip
+NOTATION_ZH: Final = (
+    "代码", "程序", "脚本", "正则", "查询", "网页", "标签", "表格", "乘法表", "图表", "直方图", "饼图",
+    "矩阵", "数组", "摩尔斯", "方程", "公式", "表达式", "符号", "表情",
+)  # fmt: skip
+# Numbers asked for: lists and sequences of numbers, arithmetic, tables of figures, random values, code.
+NUMBERS_EN: Final = (
+    "number", "numbers", "integer", "integers", "digits", "sequence", "series", "prime", "primes",
+    "calculate", "compute", "solve", "multiply", "multiplied", "divide", "divided", "add", "subtract", "sum",
+    "multiplication", "math", "mathematical", "equation", "expression", "random", "binary", "hexadecimal",
+    "coordinates", "table", "sudoku", "code", "program", "function",
+)  # fmt: skip
+NUMBERS_ZH: Final = (
+    "数字", "整数", "偶数", "奇数", "数列", "序列", "质数", "素数", "计算", "求解", "乘法", "乘以", "除以", "相加", "相减",
+    "加法", "减法", "随机", "二进制", "十六进制", "坐标", "表格", "乘法表", "代码", "程序",
+)  # fmt: skip
+# Pictographs asked for.
+EMOJI_EN: Final = ("emoji", "emojis", "emoticon", "emoticons", "icons", "symbols")
+EMOJI_ZH: Final = ("表情", "符号", "图标")
+
+
+def _pattern(english: tuple[str, ...], chinese: tuple[str, ...]) -> str:
+    words = "|".join(sorted(english, key=len, reverse=True))
+    return rf"(?i)\b(?:{words})\b|" + "|".join(chinese)
+
+
+def _gate(english: tuple[str, ...], chinese: tuple[str, ...]) -> str:
+    """Every word without its boundaries: a necessary condition the regex engine prefilters on."""
+    return "(?i)" + "|".join(sorted({*english, *chinese}, key=len, reverse=True))
+
+
+ASKS_FOR_NOTATION: Final = (_pattern(NOTATION_EN, NOTATION_ZH), _gate(NOTATION_EN, NOTATION_ZH))
+ASKS_FOR_NUMBERS: Final = (_pattern(NUMBERS_EN, NUMBERS_ZH), _gate(NUMBERS_EN, NUMBERS_ZH))
+ASKS_FOR_EMOJI: Final = (_pattern(EMOJI_EN, EMOJI_ZH), _gate(EMOJI_EN, EMOJI_ZH))
+
+
+def asks_for(form: tuple[str, str], text: pl.Expr) -> pl.Expr:
+    """True where the row's instruction names `form` (pattern, gate); False for a text with no row around it."""
+    if not text.meta.root_names():  # pl.element(): a message judged alone has no prompt
+        return pl.lit(False)
+    pattern, gate = form
+    return on_gated_rows(field_text("instruction"), gate, lambda t: t.str.contains(pattern)).fill_null(False)
+
+
+def unless_asked(form: tuple[str, str], text: pl.Expr, metric: pl.Expr) -> pl.Expr:
+    """`metric`, null (not judged) where the instruction asked for `form`."""
+    return pl.when(~asks_for(form, text)).then(metric)
