@@ -24,7 +24,7 @@ from typing import Annotated
 import polars as pl
 
 from curate.checks.asked_form import ASKS_FOR_NOTATION, ASKS_FOR_NUMBERS, unless_asked
-from curate.checks.params import NON_NEGATIVE, RATIO
+from curate.checks.params import NON_NEGATIVE, RATIO, THRESHOLD
 from curate.checks.registry import Check, check
 from curate.checks.textexpr import chars, counted_ratio, guarded, metric_check, prose, ratio
 from curate.kernels.unicode_classes import SPECIAL_CLASS
@@ -35,7 +35,7 @@ URL_PATTERN = r"(?:https?|ftp)://[^\s<>\"'）)\]]+|www\.[^\s<>\"'）)\]]+"
 @check("max_special_char_ratio")
 def max_special_char_ratio(
     text: pl.Expr,
-    max_ratio: Annotated[float, RATIO] = 0.5,
+    max_ratio: Annotated[float, RATIO, THRESHOLD] = 0.5,
     min_chars: Annotated[int, NON_NEGATIVE] = 20,
 ) -> Check:
     """Share of non-space characters outside fenced code that are not letters, digits or punctuation
@@ -48,7 +48,7 @@ def max_special_char_ratio(
 @check("min_alnum_ratio")
 def min_alnum_ratio(
     text: pl.Expr,
-    min_ratio: Annotated[float, RATIO] = 0.3,
+    min_ratio: Annotated[float, RATIO, THRESHOLD] = 0.3,
     min_chars: Annotated[int, NON_NEGATIVE] = 20,
 ) -> Check:
     """Share of non-space characters that are letters or digits (any script); fails below min_ratio
@@ -60,7 +60,7 @@ def min_alnum_ratio(
 @check("max_digit_ratio")
 def max_digit_ratio(
     text: pl.Expr,
-    max_ratio: Annotated[float, RATIO] = 0.6,
+    max_ratio: Annotated[float, RATIO, THRESHOLD] = 0.6,
     min_chars: Annotated[int, NON_NEGATIVE] = 40,
 ) -> Check:
     """Share of non-space characters that are digits (any script's decimal digits); not judged where the
@@ -72,7 +72,7 @@ def max_digit_ratio(
 @check("max_url_ratio")
 def max_url_ratio(
     text: pl.Expr,
-    max_ratio: Annotated[float, RATIO] = 0.5,
+    max_ratio: Annotated[float, RATIO, THRESHOLD] = 0.5,
     min_chars: Annotated[int, NON_NEGATIVE] = 20,
 ) -> Check:
     """Share of characters that belong to URLs (http(s)://, ftp://, www.)."""

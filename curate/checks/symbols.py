@@ -13,7 +13,7 @@ from typing import Annotated
 import polars as pl
 
 from curate.checks.asked_form import ASKS_FOR_EMOJI, unless_asked
-from curate.checks.params import NON_NEGATIVE, RATIO
+from curate.checks.params import NON_NEGATIVE, RATIO, THRESHOLD
 from curate.checks.registry import Check, check
 from curate.checks.textexpr import counted_ratio, metric_check
 from curate.kernels.unicode_classes import SYMBOL_CLASS
@@ -22,7 +22,7 @@ from curate.kernels.unicode_classes import SYMBOL_CLASS
 @check("max_symbol_ratio")
 def max_symbol_ratio(
     text: pl.Expr,
-    max_ratio: Annotated[float, RATIO] = 0.1,
+    max_ratio: Annotated[float, RATIO, THRESHOLD] = 0.1,
     min_chars: Annotated[int, NON_NEGATIVE] = 20,
 ) -> Check:
     """Share of non-space characters that are emoji or other pictographic symbols (Gopher: 0.1)."""
