@@ -1,4 +1,4 @@
-"""Character spans -> token labels, the decode-back check, and truncation of the last reply.
+"""Character spans -> token labels, and the decode-back check (truncation: `curate.shard.truncate`).
 
 A token is trained when it lies inside a reply span. A token that straddles a span edge is trained only if
 the part outside the span is whitespace (byte-level BPE glues a leading space to the next word; SentencePiece
@@ -161,28 +161,3 @@ def decode_matches(decoded: str, source: str, form: UnicodeForm | None = None) -
     if form is not None:
         decoded, source = unicodedata.normalize(form, decoded), unicodedata.normalize(form, source)
     return decoded.strip() == source.strip()
-
-
-def truncate_last_reply(item: Labelled, max_len: int, special_ids: frozenset[int]) -> Labelled | None:
-    """Cut the last reply's text so the row fits `max_len`, keeping the whole prompt, the assistant header,
-    the end-of-turn marker (the special tokens that close the reply) and whatever follows it.
-
-    None when even one reply token does not fit.
-    """
-    n = len(item.input_ids)
-    if n <= max_len:
-        return item
-    if not item.reply_tokens:
-        return None
-    i0, i1 = item.reply_tokens[-1]
-    eot = i1
-    while eot > i0 and item.input_ids[eot - 1] in special_ids:
-        eot -= 1
-    room = max_len - (i0 + (i1 - eot) + (n - i1))
-    if room < 1 or room >= eot - i0:
-        return None
-    keep = [*range(i0 + room), *range(eot, n)]
-    ids = [item.input_ids[i] for i in keep]
-    labels = [item.labels[i] for i in keep]
-    ranges = [*item.reply_tokens[:-1], (i0, i0 + room + (i1 - eot))]
-    return Labelled(ids, labels, ranges)

@@ -10,11 +10,12 @@ Per row kind:
     pretrain   bos + text + eos, labels = input_ids
     preference the prompt + chosen and the prompt + rejected, each labelled on its reply only (for DPO)
 
-Drop reasons: too_long, no_trainable_tokens, template_error (the template refused the row, e.g. roles that
-do not alternate), reply_not_located (the template renders this row's replies in a way the span locator
-cannot place, see `curate.shard.spans`), label_check_failed (decoded labels differ from the reply text),
-kto_undesirable, control_token_in_text (a special token such as `<|im_end|>` or `</s>` written literally in
-the row's text).
+Drop reasons: too_long, too_long_no_sentence_end (--truncate found no sentence end or line break of the
+last reply that fits, see `curate.shard.truncate`), no_trainable_tokens, template_error (the template refused
+the row, e.g. roles that do not alternate), reply_not_located (the template renders this row's replies in a
+way the span locator cannot place, see `curate.shard.spans`), label_check_failed (decoded labels differ from
+the reply text), kto_undesirable, control_token_in_text (a special token such as `<|im_end|>` or `</s>`
+written literally in the row's text).
 """
 
 from __future__ import annotations
@@ -30,13 +31,13 @@ from curate.shard.labels import (
     Labelled,
     decode_matches,
     label,
-    truncate_last_reply,
     unicode_form,
 )
 from curate.shard.render import TemplateError
 from curate.shard.settings import ShardSettings
 from curate.shard.spans import Rendered, SpanLocator, TemplateMaskingError
 from curate.shard.templates import ChatTemplate
+from curate.shard.truncate import TOO_LONG, ReplyText, truncate_last_reply
 
 ROW_COLUMNS = (
     "id",
@@ -202,8 +203,8 @@ class Encoder:
         full = ([bos] if bos is not None else []) + ids + ([eos] if eos is not None else [])
         return Labelled(full, list(full), [(0, len(full))])
 
-    def _fit(self, item: Labelled) -> tuple[Labelled | None, str, bool]:
-        """Apply max_len: (item, '', truncated?) or (None, reason, False)."""
+    def _fit(self, item: Labelled, reply: ReplyText) -> tuple[Labelled | None, str, bool]:
+        """Apply max_len: (item, '', truncated?) or (None, reason, False). `reply`: the last reply's text."""
         # without train_on_prompt the labels are the ids of the reply ranges, so a non-empty range decides
         trainable = (
             any(v != IGNORE for v in item.labels)
@@ -215,10 +216,9 @@ class Encoder:
         if len(item.input_ids) <= self.settings.max_len:
             return item, "", False
         if self.settings.truncate:
-            cut = truncate_last_reply(item, self.settings.max_len, self.special_ids)
-            if cut is not None:
-                return cut, "", True
-        return None, "too_long", False
+            cut, reason = truncate_last_reply(item, self.settings.max_len, self.special_ids, reply)
+            return (cut, "", True) if cut is not None else (None, reason, False)
+        return None, TOO_LONG, False
 
     def encode(self, rows: list[dict[str, Any]]) -> EncodedBatch:
         out = EncodedBatch()
@@ -250,10 +250,20 @@ class Encoder:
             for (j, _, source), decoded in zip(checks, self._decode([c[1] for c in checks]), strict=True)
             if not decode_matches(decoded, source, self._form)
         }
-        self._collect(jobs, items, bad_jobs, out)
+        self._collect(jobs, items, bad_jobs, encoded["offset_mapping"], out)
         return out
 
-    def _collect(self, jobs: list[_Job], items: list[Labelled], bad: set[int], out: EncodedBatch) -> None:
+    def _last_reply(self, job: _Job, offsets: Any) -> ReplyText:
+        """The text and offsets `--truncate` reads to cut the last reply (for pretrain: the whole text)."""
+        if job.rendered is None:
+            bos = 1 if self.tokenizer.bos_token_id is not None else 0
+            return ReplyText(job.text, offsets, (0, len(job.text)), shift=bos)
+        spans = job.rendered.replies
+        return ReplyText(job.text, offsets, spans[-1] if spans else (0, 0))
+
+    def _collect(
+        self, jobs: list[_Job], items: list[Labelled], bad: set[int], offsets: list[Any], out: EncodedBatch
+    ) -> None:
         pending: dict[int, dict[str, Labelled]] = {}
         failed: set[int] = set()
         for j, (job, item) in enumerate(zip(jobs, items, strict=True)):
@@ -263,7 +273,7 @@ class Encoder:
                 failed.add(job.row)
                 out.dropped.append((job.row, "label_check_failed", f"{job.part}: decoded labels differ"))
                 continue
-            fitted, reason, truncated = self._fit(item)
+            fitted, reason, truncated = self._fit(item, self._last_reply(job, offsets[j]))
             if fitted is None:
                 failed.add(job.row)
                 out.dropped.append((job.row, reason, f"{job.part}: {len(item.input_ids)} tokens"))

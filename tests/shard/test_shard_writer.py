@@ -44,7 +44,7 @@ ROWS: list[dict[str, Any]] = [
         "task": "qa",
         "messages": [
             {"role": "user", "content": "Count"},
-            {"role": "assistant", "content": " ".join(["x"] * 300)},
+            {"role": "assistant", "content": " ".join(["x."] * 150)},
         ],
     },
     {"id": "r4", "kind": "sft", "task": "qa", "messages": [{"role": "user", "content": "unanswered"}]},
@@ -209,7 +209,8 @@ def test_truncate_and_configured_buckets(tmp_path: Path) -> None:
     longest = manifest["splits"]["train"]["buckets"][-1]
     assert (longest["min_len"], longest["max_len"]) == (65, 128)
     frame = pl.read_parquet(out / longest["file"])
-    assert frame.filter(pl.col("id") == "r3")["length"].to_list() == [128]
+    # cut at the last sentence end ("x.") that fits 128 tokens
+    assert frame.filter(pl.col("id") == "r3")["length"].to_list() in ([127], [128])
 
 
 def test_refuses_to_replace_a_foreign_folder(tmp_path: Path) -> None:
