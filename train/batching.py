@@ -8,6 +8,13 @@ Two plans, both deterministic in (seed, epoch):
   max_tokens // pack_length packs per micro-batch. Shorter packs than the whole budget keep the cost of
   mask-based attention (quadratic in the pack length) near that of the rows themselves.
 
+Packed micro-batches are collated two ways, by how the attention backend keeps rows apart:
+- `collate_packed` (SDPA, eager): one padded row per pack, (B, L), with segment ids for the block mask.
+- `collate_flat` (flash-attention): every row of every pack in ONE row, (1, L), no padding. Transformers reads
+  the row boundaries (cu_seqlens) from restarting position ids only at batch size 1; with several packs in a
+  (B, L) batch it would attend across the rows of a pack. Flash-attention's cost is per row, so joining the
+  packs costs nothing.
+
 Targets are shifted per row before rows are joined (targets[t] = labels[t+1], last = -100), so no
 position ever predicts a token of another row and the first token of every packed row is never a target.
 """
@@ -216,6 +223,29 @@ def collate_packed(split: Split, packs: list[list[int]], pad_id: int) -> Batch:
         longest * len(packs),
         int((targets != IGNORE).sum()),
         sum(len(p) for p in packs),
+    )
+
+
+def collate_flat(split: Split, packs: list[list[int]]) -> Batch:
+    """(1, L): every row of every pack joined, position ids restarting at every row (flash-attention's varlen
+    boundaries), segment ids numbering the rows; no padding, no attention mask."""
+    rows = [i for pack in packs for i in pack]
+    pairs = [split.row(i) for i in rows]
+    ids = torch.from_numpy(np.concatenate([p[0] for p in pairs])).unsqueeze(0)
+    targets = torch.from_numpy(np.concatenate([_shifted(p[1]) for p in pairs])).unsqueeze(0)
+    positions = torch.from_numpy(np.concatenate([np.arange(len(p[0])) for p in pairs])).unsqueeze(0)
+    segments = torch.from_numpy(np.concatenate([np.full(len(p[0]), s) for s, p in enumerate(pairs)]))
+    real = int(ids.shape[1])
+    return Batch(
+        ids.long(),
+        targets.long(),
+        positions.long(),
+        None,
+        segments.long().unsqueeze(0),
+        real,
+        real,
+        int((targets != IGNORE).sum()),
+        len(rows),
     )
 
 

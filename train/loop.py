@@ -21,7 +21,14 @@ import torch
 from rich.console import Console
 
 from curate.errors import WinnowError
-from train.batching import Batch, collate_packed, collate_padded, plan_batches, plan_packs
+from train.batching import (
+    Batch,
+    collate_flat,
+    collate_packed,
+    collate_padded,
+    plan_batches,
+    plan_packs,
+)
 from train.config import TrainConfig
 from train.distributed import World, init_world, pick_device, shard_for_rank
 from train.lora import add_lora, count_parameters, quantization_config
@@ -73,9 +80,24 @@ def epoch_plan(
     return shard_for_rank(plan, world, drop_tail=drop_tail)
 
 
-def collate(split: Split, item: Any, packing: bool, pad_id: int) -> Batch:
-    """A micro-batch: row indices (bucketed) or a list of packs of row indices (packed)."""
-    return collate_packed(split, item, pad_id) if packing else collate_padded(split, item, pad_id)
+COLLATE: dict[str, Callable[[Split, Any, int], Batch]] = {
+    "padded": lambda split, item, pad_id: collate_padded(split, item, pad_id),
+    "packed": lambda split, item, pad_id: collate_packed(split, item, pad_id),
+    "flat": lambda split, item, _pad_id: collate_flat(split, item),
+}
+
+
+def batch_layout(packing: bool, kept_apart_by: str | None) -> str:
+    """How micro-batches are collated: padded rows, one padded row per pack (a block mask keeps the rows of
+    a pack apart), or, where flash-attention keeps them apart by position ids, every pack in one row."""
+    if not packing:
+        return "padded"
+    return "flat" if kept_apart_by == "position_ids" else "packed"
+
+
+def collate(split: Split, item: Any, layout: str, pad_id: int) -> Batch:
+    """A micro-batch: row indices (padded) or a list of packs of row indices (packed, flat)."""
+    return COLLATE[layout](split, item, pad_id)
 
 
 def train(
@@ -138,10 +160,16 @@ def train(
         raise WinnowError(
             f"shard token id {int(train_split.tokens.max())} >= model vocabulary {vocab}", where=model_path
         )
-    if cfg.data.packing:
-        how = check_packing(model)
+    how = check_packing(model) if cfg.data.packing else None
+    layout = batch_layout(cfg.data.packing, how)
+    if how is not None:
         say(
-            f"packing: rows kept apart by {'restarting position ids (varlen)' if how == 'position_ids' else 'a block-diagonal mask'}"
+            "packing: rows kept apart by "
+            + (
+                "restarting position ids (varlen): each micro-batch's packs joined in one row"
+                if layout == "flat"
+                else "a block-diagonal mask"
+            )
         )
     model = add_lora(model, cfg.lora)
     trainable, total = count_parameters(model)
@@ -174,7 +202,7 @@ def train(
         eval_plan = epoch_plan(eval_split, cfg, 0, world, shuffle=False, drop_tail=False)
         if cfg.loop.eval_max_batches:
             eval_plan = eval_plan[: cfg.loop.eval_max_batches]
-        eval_batches = [collate(eval_split, rows, cfg.data.packing, pad_id) for rows in eval_plan]
+        eval_batches = [collate(eval_split, rows, layout, pad_id) for rows in eval_plan]
     say(
         f"batches: {len(plan0):,} micro-batches/epoch/rank ({'packed' if cfg.data.packing else 'bucketed'}, "
         f"<= {cfg.data.max_tokens:,} tokens), accumulation {cfg.optim.grad_accum}, {world.size} rank(s): "
@@ -220,7 +248,7 @@ def train(
             while state["batch_index"] < len(plan) and state["step"] < total_steps:
                 rows = plan[state["batch_index"] : state["batch_index"] + cfg.optim.grad_accum]
                 t0 = time.perf_counter()  # step time includes collation, as a DataLoader's would
-                micro = [collate(train_split, r, cfg.data.packing, pad_id) for r in rows]
+                micro = [collate(train_split, r, layout, pad_id) for r in rows]
                 loss, step_tokens = accumulate(model, micro, world, device, resolved.dtype)
                 grad_norm = torch.nn.utils.clip_grad_norm_(
                     [p for p in core.parameters() if p.requires_grad], cfg.optim.max_grad_norm or float("inf")

@@ -15,6 +15,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from curate.errors import WinnowError
 from train.batching import Batch, block_diagonal_mask
 from train.distributed import World
 from train.shards import IGNORE
@@ -23,10 +24,16 @@ from train.shards import IGNORE
 def forward_sum(model: Any, batch: Batch, dtype: torch.dtype) -> torch.Tensor:
     """Sum (not mean) of the cross-entropy over the batch's targets, computed in fp32."""
     if batch.segment_ids is not None:
-        # Packed: flash-attention reads the row boundaries from position_ids (mask None);
-        # SDPA / eager get the block-diagonal mask.
+        # Packed: flash-attention reads the row boundaries from position_ids (mask None), and only at batch
+        # size 1 (collate_flat); SDPA / eager get the block-diagonal mask.
         core = model.module if isinstance(model, torch.nn.parallel.DistributedDataParallel) else model
         backend = str(getattr(core.config, "_attn_implementation", "eager"))
+        if backend.startswith("flash") and batch.segment_ids.shape[0] > 1:
+            raise WinnowError(
+                f"{backend} would attend across packed rows: it reads row boundaries from position ids only "
+                f"at batch size 1, and this packed batch has {batch.segment_ids.shape[0]} packs",
+                hint="collate packed batches for flash-attention with train.batching.collate_flat",
+            )
         mask = None if backend.startswith("flash") else block_diagonal_mask(batch.segment_ids, dtype)
     else:
         mask = batch.attention_mask

@@ -8,6 +8,7 @@ import torch
 from tests.train.train_shardkit import split_from
 from train.batching import (
     block_diagonal_mask,
+    collate_flat,
     collate_packed,
     collate_padded,
     padding_efficiency,
@@ -110,6 +111,47 @@ def test_packs_of_a_micro_batch_are_padded_as_rows_of_their_own() -> None:
     assert batch.segment_ids is not None
     assert batch.segment_ids.tolist() == [[0, 0, 0, 1, 1], [0, 0, -1, -1, -1]]
     assert (batch.real_tokens, batch.computed_tokens, batch.rows) == (7, 10, 3)
+
+
+def test_flat_collate_joins_every_pack_of_a_micro_batch_in_one_row() -> None:
+    split = split_from([([5, 6, 7], [5, 6, 7]), ([9, 10], [9, 10]), ([3, 4], [3, 4])])
+    batch = collate_flat(split, [[0, 1], [2]])
+    assert batch.input_ids.tolist() == [[5, 6, 7, 9, 10, 3, 4]]
+    assert batch.targets.tolist() == [[6, 7, -100, 10, -100, 4, -100]]
+    assert batch.position_ids.tolist() == [[0, 1, 2, 0, 1, 0, 1]]
+    assert batch.segment_ids is not None
+    assert batch.segment_ids.tolist() == [[0, 0, 0, 1, 1, 2, 2]]
+    assert batch.attention_mask is None
+    assert (batch.real_tokens, batch.computed_tokens, batch.trainable_tokens, batch.rows) == (7, 7, 4, 3)
+
+
+def test_flash_attention_sees_every_row_boundary_only_in_the_flat_batch() -> None:
+    """What transformers' flash-attention path reads: cu_seqlens from position ids, at batch size 1 only."""
+    from transformers.modeling_flash_attention_utils import (
+        _is_packed_sequence,
+        prepare_fa_kwargs_from_position_ids,
+    )
+
+    split = split_from([([5, 6, 7], [5, 6, 7]), ([9, 10], [9, 10]), ([3, 4], [3, 4])])
+    flat = collate_flat(split, [[0, 1], [2]])
+    assert _is_packed_sequence(flat.position_ids, batch_size=1)
+    (cu_q, cu_k), _ = prepare_fa_kwargs_from_position_ids(flat.position_ids)
+    assert cu_q.tolist() == cu_k.tolist() == [0, 3, 5, 7]  # every row its own sequence
+    # two packs as two rows of a (B, L) batch: the boundary inside the first pack is not seen
+    packed = collate_packed(split, [[0, 1], [2]], pad_id=0)
+    assert not _is_packed_sequence(packed.position_ids, batch_size=packed.input_ids.shape[0])
+
+
+def test_micro_batch_layout_follows_how_the_backend_keeps_rows_apart() -> None:
+    from train.loop import batch_layout, collate
+
+    assert batch_layout(False, None) == "padded"
+    assert batch_layout(True, "mask") == "packed"
+    assert batch_layout(True, "position_ids") == "flat"
+    split = split_from([([5, 6, 7], [5, 6, 7]), ([9, 10], [9, 10]), ([3, 4], [3, 4])])
+    assert collate(split, [[0, 1], [2]], "flat", pad_id=0).input_ids.shape == (1, 7)
+    assert collate(split, [[0, 1], [2]], "packed", pad_id=0).input_ids.shape == (2, 5)
+    assert collate(split, [0, 2], "padded", pad_id=0).input_ids.shape == (2, 3)
 
 
 def test_block_diagonal_mask_keeps_rows_apart() -> None:

@@ -17,7 +17,7 @@ from tests.train.train_shardkit import (
     stories_dir,
     tokenizer_with_template,
 )
-from train.batching import collate_packed, collate_padded
+from train.batching import collate_flat, collate_packed, collate_padded
 from train.config import LoraConfig, ModelConfig
 from train.distributed import World
 from train.lora import add_lora
@@ -64,6 +64,7 @@ def test_batch_size_accumulation_and_packing_give_the_same_loss_and_gradients(se
             collate_packed(split, [rows[4:]], pad_id=0),
         ],
         "packed, 3 padded packs": [collate_packed(split, [rows[:2], rows[2:7], rows[7:]], pad_id=0)],
+        "flat, 3 packs in one row": [collate_flat(split, [rows[:2], rows[2:7], rows[7:]])],
     }
     reference_loss, reference_grads = _loss_and_grads(model, runs.pop("bs8 x accum1"))
     assert reference_loss > 0
@@ -140,3 +141,15 @@ def test_packing_is_refused_where_attention_cannot_keep_rows_apart() -> None:
     model.config._attn_implementation = "flex_attention"
     with pytest.raises(WinnowError, match="backend 'flex_attention' cannot"):
         check_packing(model)
+
+
+def test_flash_attention_refuses_several_packs_in_one_batch(setup: tuple[Any, Any]) -> None:
+    """Flash-attention would see one sequence per pack row of a (B, L) batch, not the rows inside it."""
+    from curate.errors import WinnowError
+
+    _, split = setup
+    cfg = ModelConfig(attn_implementation="sdpa")
+    model = load_model(str(stories_dir()), cfg, resolve(cfg, CPU))
+    model.config._attn_implementation = "flash_attention_2"  # no GPU here: the guard runs before attention
+    with pytest.raises(WinnowError, match="flash_attention_2 would attend across packed rows"):
+        forward_sum(model, collate_packed(split, [[0, 1], [2, 3]], pad_id=0), torch.float32)
