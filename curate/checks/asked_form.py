@@ -3,7 +3,8 @@
 A reply is not garbage because of its characters when its prompt asked for exactly those characters: a regex
 is mostly symbols, a multiplication table mostly digits, "translate this phrase into emoji" is all pictographs.
 The character-composition checks (curate/checks/ratios.py, symbols.py) do not judge a reply whose
-instruction names one of the forms below; measured on hand-labeled real rows (bench/labels: of the rows these
+instruction names one of the forms below, and the URL ratio does not judge a reply whose instruction asks
+for links, sources or a web page (a reading list is mostly URLs); measured on hand-labeled real rows (bench/labels: of the rows these
 checks flagged, the regexes of Code Alpaca, the HTML and markdown tables asked for, the arithmetic asked for
 "in symbols only" were all fine).
 
@@ -43,6 +44,14 @@ NUMBERS_ZH: Final = (
     "数字", "整数", "偶数", "奇数", "数列", "序列", "质数", "素数", "计算", "求解", "乘法", "乘以", "除以", "相加", "相减",
     "加法", "减法", "随机", "二进制", "十六进制", "坐标", "表格", "乘法表", "代码", "程序",
 )  # fmt: skip
+# Links asked for: sources, references, websites, a URL to build or fetch (a tool that takes one), an API call,
+# markup that embeds one.
+LINKS_EN: Final = (
+    "link", "links", "url", "urls", "website", "websites", "web page", "webpage", "webpages", "site", "sites",
+    "source", "sources", "citation", "citations", "reference", "references", "resource", "resources",
+    "playlist", "playlists", "wikipedia", "bibliography", "api", "endpoint", "html", "markdown",
+)  # fmt: skip
+LINKS_ZH: Final = ("链接", "网址", "网站", "网页", "来源", "出处", "引文", "引用", "参考", "资源", "维基")
 # Pictographs asked for.
 EMOJI_EN: Final = ("emoji", "emojis", "emoticon", "emoticons", "icons", "symbols")
 EMOJI_ZH: Final = ("表情", "符号", "图标")
@@ -61,6 +70,7 @@ def _gate(english: tuple[str, ...], chinese: tuple[str, ...]) -> str:
 ASKS_FOR_NOTATION: Final = (_pattern(NOTATION_EN, NOTATION_ZH), _gate(NOTATION_EN, NOTATION_ZH))
 ASKS_FOR_NUMBERS: Final = (_pattern(NUMBERS_EN, NUMBERS_ZH), _gate(NUMBERS_EN, NUMBERS_ZH))
 ASKS_FOR_EMOJI: Final = (_pattern(EMOJI_EN, EMOJI_ZH), _gate(EMOJI_EN, EMOJI_ZH))
+ASKS_FOR_LINKS: Final = (_pattern(LINKS_EN, LINKS_ZH), _gate(LINKS_EN, LINKS_ZH))
 
 
 def asks_for(form: tuple[str, str], text: pl.Expr) -> pl.Expr:

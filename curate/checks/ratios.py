@@ -11,7 +11,8 @@ ratio of 1.0. Below that the metric is null, which counts as a pass.
 Asked-for notation is not judged (curate/checks/asked_form.py): the special-character and alphanumeric
 ratios skip replies whose instruction asks for code, a regex, markup, a table, an equation, Morse or emoji
 (a regex is mostly symbols); the digit ratio skips replies whose instruction asks for numbers, arithmetic,
-a table or code (a multiplication table is mostly digits).
+a table or code (a multiplication table is mostly digits); the URL ratio skips replies whose instruction asks
+for links, sources, references or a web page.
 
 The class counts come from one compiled pass per text (`textexpr.char_counts`, shared by every rule
 counting on the same field); the class patterns below still find the spans shown in the report.
@@ -23,7 +24,7 @@ from typing import Annotated
 
 import polars as pl
 
-from curate.checks.asked_form import ASKS_FOR_NOTATION, ASKS_FOR_NUMBERS, unless_asked
+from curate.checks.asked_form import ASKS_FOR_LINKS, ASKS_FOR_NOTATION, ASKS_FOR_NUMBERS, unless_asked
 from curate.checks.params import NON_NEGATIVE, RATIO, THRESHOLD
 from curate.checks.registry import Check, check
 from curate.checks.textexpr import chars, counted_ratio, guarded, metric_check, prose, ratio
@@ -75,7 +76,8 @@ def max_url_ratio(
     max_ratio: Annotated[float, RATIO, THRESHOLD] = 0.5,
     min_chars: Annotated[int, NON_NEGATIVE] = 20,
 ) -> Check:
-    """Share of characters that belong to URLs (http(s)://, ftp://, www.)."""
+    """Share of characters that belong to URLs (http(s)://, ftp://, www.); not judged where the instruction
+    asks for links, sources, references or a web page."""
     url_chars = text.str.extract_all(URL_PATTERN).list.eval(pl.element().str.len_chars()).list.sum()
-    metric = guarded(ratio(url_chars, chars(text)), text, min_chars)
+    metric = unless_asked(ASKS_FOR_LINKS, text, guarded(ratio(url_chars, chars(text)), text, min_chars))
     return metric_check(metric, max_ratio, "max", span=text.str.extract(URL_PATTERN, 0))
