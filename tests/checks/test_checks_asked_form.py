@@ -20,7 +20,7 @@ KEPT = [
     ("max_digit_ratio", "codealpaca/code_alpaca_2k.json", 504),  # 10 random integers
     ("max_symbol_ratio", "alpaca_chinese_carbonz0/zh-data-part-01.json", 4166),  # a phrase as emoji
     ("max_url_ratio", "alpaca_data_cleaned/gpteacher_toolformer_dedupe_only.json", 6088),  # request(url) tool
-    ("max_url_ratio", "self_instruct/predictions/text-davinci-003_predictions.jsonl", 12),  # "a list of their URLs"
+    ("max_url_ratio", "self_instruct/predictions/text-davinci-003_predictions.jsonl", 12),  # a list of URLs
     ("max_url_ratio", "alpaca_chinese_carbonz0/zh-data-part-00.json", 6148),  # 链接到维基百科文章
     ("max_url_ratio", "self_instruct/predictions/text-davinci-001_predictions.jsonl", 243),  # an HTML img tag
 ]
