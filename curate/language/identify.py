@@ -5,6 +5,8 @@ script pass runs as Polars expressions over the unique texts; only texts it cann
 detector (curate.language.detect: naive Bayes over langdetect's profiles and wordfreq's word lists), on a
 bounded sample (the first `sample_chars` characters of the measured text), through the cache.
 
+A text that is code (curate.language.code_text) is not measured: null language and purity.
+
 Purity = weighted letters in the scripts of the detected language / all weighted letters of the measured
 text (see curate.language.scripts for the CJK weight). Null where the language is "und", the text null, or
 the text shorter than PURITY_MIN_LETTERS.
@@ -19,11 +21,13 @@ from typing import Final
 import polars as pl
 
 from curate.language.cache import LanguageCache, cache_key
+from curate.language.code_text import code_free, is_code
 from curate.language.detect import DETECTOR_VERSION, detect_many
 from curate.language.resolve import Resolution, english_word_counts, resolve_exprs, resolve_inputs
 from curate.language.scripts import (
     GROUPS,
     SUPPORTED_LANGUAGES,
+    measured_from_code_free,
     measured_text,
     other_scripts,
     purity_groups,
@@ -53,9 +57,11 @@ class IdentifyStats:
     settled_by_script: int = 0
     langdetect_texts: int = 0
     cache_hits: int = 0
+    code_texts: int = 0  # code: not measured, no language (curate.language.code_text)
 
     def add(self, other: IdentifyStats) -> None:
-        for name in ("texts", "unique_texts", "settled_by_script", "langdetect_texts", "cache_hits"):
+        names = ("texts", "unique_texts", "settled_by_script", "langdetect_texts", "cache_hits", "code_texts")
+        for name in names:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -83,13 +89,16 @@ def letter_share(texts: pl.Series, langs: pl.Series) -> pl.Series:
 
 
 def script_pass(texts: pl.Series, settings: IdentifySettings) -> pl.DataFrame:
-    """Per unique text: `text`, `settled` (language or null), `group`, `sample`, and the count columns."""
+    """Per unique text: `text`, `code` (not measured: curate.language.code_text), `settled` (language or
+    null), `group`, `sample`, and the count columns."""
     settled, group = resolve_exprs(settings.resolution)
-    measured = measured_text(pl.col("text"))
     empty = pl.lit("", dtype=pl.String)
     return (
         pl.DataFrame({"text": texts.drop_nulls().unique(maintain_order=True)}, schema={"text": pl.String})
-        .with_columns(measured.alias("measured"))
+        .with_columns(code_free(pl.col("text")).alias("__free"))
+        .with_columns(measured_from_code_free(pl.col("__free")).alias("measured"))
+        .with_columns(is_code(pl.col("text"), pl.col("__free"), pl.col("measured")).alias("code"))
+        .drop("__free")
         # Counting passes run on an empty string where they cannot find anything (same counts, less work):
         # the 15 rarer script groups only where one of their characters is present, the English word
         # counts only where CJK does not dominate (the rules read them nowhere else).
@@ -145,13 +154,14 @@ def identify(
     cache: LanguageCache | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[pl.DataFrame, IdentifyStats]:
-    """(frame of `lang`, `purity` in the order of `texts`, stats)."""
+    """(frame of `lang`, `purity` in the order of `texts`, stats). A text that is code gets neither (null)."""
     settings = settings or IdentifySettings()
     stats = IdentifyStats(texts=texts.len() - texts.null_count())
     unique = script_pass(texts, settings).with_row_index("__u")
     stats.unique_texts = unique.height
-    unsettled = unique.filter(pl.col("settled").is_null())
-    stats.settled_by_script = unique.height - unsettled.height
+    stats.code_texts = int(unique["code"].sum())
+    unsettled = unique.filter(pl.col("settled").is_null() & ~pl.col("code"))
+    stats.settled_by_script = unique.height - unsettled.height - stats.code_texts
     stats.langdetect_texts = unsettled.height
     detected = _detect(unsettled, settings, cache, progress, stats)
     answers = pl.DataFrame(
@@ -160,7 +170,9 @@ def identify(
     )
     resolved = (
         unique.join(answers, on="__u", how="left")
-        .with_columns(pl.coalesce("settled", "detected").alias("lang"))
+        .with_columns(
+            pl.when(pl.col("code")).then(None).otherwise(pl.coalesce("settled", "detected")).alias("lang")
+        )
         .with_columns(_purity_expr(pl.col("lang")).alias("purity"))
         .select("text", "lang", "purity")
     )

@@ -15,7 +15,7 @@ from typing import Final
 
 import polars as pl
 
-from curate.code_lines import without_code_lines
+from curate.language.code_text import code_free
 
 CJK_WEIGHT: Final = 3.0
 
@@ -93,18 +93,22 @@ def purity_groups(lang: str) -> tuple[str, ...]:
 
 def measured_text(text: pl.Expr) -> pl.Expr:
     """The field with code, URLs, e-mail addresses and numbers removed and whitespace collapsed."""
+    return measured_from_code_free(code_free(text))
+
+
+def measured_from_code_free(free: pl.Expr) -> pl.Expr:
+    """measured_text of a text whose code is already blanked (curate.language.code_text.code_free)."""
     return (
-        text.str.replace_all(r"(?s)```.*?```", " ")
-        .str.replace_all(r"(?s)```.*$", " ")  # an unclosed fence runs to the end
-        .str.replace_all(r"`[^`\n]*`", " ")
-        .pipe(without_code_lines)
-        .str.replace_all("&lt;", "<", literal=True)  # escaped HTML is HTML: unescape the brackets, then
+        free.str.replace_all("&lt;", "<", literal=True)  # escaped HTML is HTML: unescape the brackets, then
         .str.replace_all("&gt;", ">", literal=True)  # drop tags and the remaining entities (markup, not text)
         .str.replace_all(r"</?[a-zA-Z][^<>\n]{0,200}>", " ")
         .str.replace_all(r"&(?:[a-zA-Z]+|#\d+);", " ")
         .str.replace_all(r"(?i)\b(?:https?://|ftp://|www\.)\S+", " ")
         .str.replace_all(r"[\w.+-]+@[\w-]+\.[\w.]+", " ")
         .str.replace_all(r"[\p{N}_]+", " ")
+        # 40+ ASCII letters in a row is no word of any language: a pattern to match ("abbabbabb…"), a hash,
+        # base64; left in, it outweighs the sentence around it ("Create a regex to match …" read as Somali)
+        .str.replace_all(r"(?-u:\b)[A-Za-z]{40,}(?-u:\b)", " ")
         .str.replace_all(r"\s+", " ")
         .str.strip_chars()
     )

@@ -10,8 +10,12 @@
                           material in another script (a short one: the two are in different scripts), and
                           the row is not a translation request (curate.language.translation)
 
-"und" (too short to tell) fails no other check. Every row gets the columns, dropped rows included (rows are
-never deleted); the language counts in the stats are over the rows still kept when the stage starts.
+"und" (too short to tell) fails no other check. Code is not measured (curate.language.code_text): a field
+that is code, and a reply to a prompt asking for code with little prose around it, have no language (null),
+so no rule judges them; `code_not_measured` counts them per field.
+
+Every row gets the columns, dropped rows included (rows are never deleted); the language counts in the
+stats are over the rows still kept when the stage starts.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import polars as pl
 
 from curate.language.annotate import annotate_languages, lang_column, purity_column
 from curate.language.cache import LanguageCache
+from curate.language.code_text import without_code_replies
 from curate.language.detect import DETECTOR_VERSION
 from curate.language.exclusion import excluded_by_script
 from curate.language.identify import letter_share
@@ -29,7 +34,7 @@ from curate.language.scripts import purity_groups
 from curate.language.section import LanguageConfig
 from curate.language.translation import translation_request
 from curate.ledger import record_failures, with_ledger
-from curate.record import field_expr, instruction_expr, message_contents_expr
+from curate.record import field_expr, instruction_expr, message_contents_expr, response_expr
 from curate.stages import RuleSet, StageContext, stage
 
 REASONS: Final = ("language_not_allowed", "language_impure", "language_mismatch")
@@ -182,6 +187,22 @@ def _language_counts(frame: pl.DataFrame, fields: tuple[str, ...]) -> dict[str, 
     return counts
 
 
+def _code_not_measured(frame: pl.DataFrame, fields: tuple[str, ...]) -> dict[str, int]:
+    """Per scalar field: rows with text there but no language (code is not measured)."""
+    return {
+        name: int(
+            frame.select(
+                (field_expr(name).str.strip_chars().str.len_chars().fill_null(0) > 0)
+                & pl.col(lang_column(name)).is_null()
+            )
+            .to_series()
+            .sum()
+        )
+        for name in fields
+        if name != "messages"
+    }
+
+
 @stage("language", order=30)
 def language_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.DataFrame:
     config: LanguageConfig | None = rules.get("language")
@@ -197,6 +218,8 @@ def language_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl
 
     frame, pass_stats = annotate_languages(frame, fields, settings, cache=cache, progress=progress)
     cache.save()
+    if "response" in fields:  # a reply to a prompt asking for code is judged on its prose only
+        frame = without_code_replies(frame, response_expr(), instruction_expr())
 
     if config.mismatch:
         frame = with_short_mismatch(frame)
@@ -241,6 +264,7 @@ def _stats(
     return {
         "rows_checked": kept_before.height,
         "languages": _language_counts(kept_before, fields),
+        "code_not_measured": _code_not_measured(kept_before, fields),
         "failed_by_field": {
             reason: {k: int(v) for k, v in counts.items()} for reason, counts in per_field.items()
         },
@@ -254,6 +278,7 @@ def _stats(
             "settled_by_script": pass_stats.settled_by_script,
             "langdetect_texts": pass_stats.langdetect_texts,
             "cache_hits": pass_stats.cache_hits,
+            "code_texts": pass_stats.code_texts,
             "cache_entries": len(cache),
         },
     }

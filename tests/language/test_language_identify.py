@@ -47,7 +47,8 @@ def test_short_or_letterless_text_is_und_not_a_guess() -> None:
     langs, detected = _langs(
         ["hi", "ok!", "12345 67", "https://example.com/a/b", "```python\nprint('x')\n```", "", None]
     )
-    assert langs == ["und", "und", "und", "und", "und", "und", None]
+    # a fenced block alone is code: not measured at all (null), like a missing text
+    assert langs == ["und", "und", "und", "und", None, "und", None]
     assert detected == 0
 
 
@@ -95,7 +96,7 @@ def test_unfenced_code_lines_are_not_measured(text: str, measured: str) -> None:
 
 def test_code_answers_have_no_language_to_mismatch() -> None:
     texts = ["def area(r):\n    return 3.14 * r * r\n\nprint(area(2))", "arr[i], arr[j] = arr[j], arr[i]"]
-    assert _langs(texts) == (["und", "und"], 0)
+    assert _langs(texts) == ([None, None], 0)  # code: not measured (curate.language.code_text)
 
 
 def test_identical_texts_are_measured_once_and_results_repeat() -> None:
@@ -117,7 +118,8 @@ def test_latin_names_inside_chinese_are_chinese() -> None:
 def test_min_words_turns_word_fragments_into_und() -> None:
     texts = ["X-Y-L-O-P-H-O-N-E", "ADFQP0219ABC", "@realDonaldTrump", "Bonjour tout le monde"]
     langs, detected = _langs(texts, min_words=3)
-    assert langs == ["und", "und", "und", "fr"]
+    # an @handle is no prose (curate.language.code_text): not measured at all
+    assert langs == ["und", "und", None, "fr"]
     assert detected == 1
 
 
