@@ -38,7 +38,15 @@ from train.progress import MetricsLog, TrainProgress
 from train.report import write_train_report
 from train.run_files import copy_tokenizer, same_config, write_resolved
 from train.schedule import make_optimizer, make_scheduler
-from train.shards import Split, check_fingerprint, load_shard_tokenizer, load_split, read_manifest
+from train.shards import (
+    Split,
+    check_fingerprint,
+    describe_accounting,
+    load_shard_tokenizer,
+    load_split,
+    read_manifest,
+    shard_accounting,
+)
 
 StepHook = Callable[[int, dict[str, Any]], None]
 
@@ -141,6 +149,8 @@ def train(
         else None
     )
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else (tokenizer.eos_token_id or 0)
+    accounting = shard_accounting(manifest)  # what the shards left out: into metrics.jsonl and the report
+    say(f"shards: {describe_accounting(accounting)} by `winnow shard`")
     say(
         f"shards: {len(train_split):,} train rows, {train_split.trainable_tokens:,} trainable tokens; "
         + (
@@ -231,6 +241,9 @@ def train(
     metrics = (
         MetricsLog(out_dir / "metrics.jsonl", state["step"] if resume else None) if world.is_main else None
     )
+
+    if metrics and not resume:
+        metrics.write({"kind": "shards", "step": 0, **accounting})
 
     # --- the loop ---
     last_loss = float("nan")

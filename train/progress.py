@@ -1,5 +1,6 @@
 """What a person sees and what is kept: a rich progress line (step, loss, lr, real tokens/s, ETA) and
-metrics.jsonl (one JSON object per optimizer step or evaluation)."""
+metrics.jsonl (one JSON object per optimizer step or evaluation, after a first `shards` record at step 0: the
+rows `winnow shard` dropped, by reason, and truncated, read from the shards' manifest)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,12 @@
 """report.html beside the adapter: loss and eval curves, real tokens/s, padding efficiency (inline SVG),
-and the config that ran. Self-contained (no scripts, no external files); every string is escaped."""
+the rows `winnow shard` dropped or truncated, and the config that ran. Self-contained (no scripts, no external
+files); every string is escaped."""
 
 from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -55,11 +57,30 @@ def svg_chart(title: str, series: dict[str, list[tuple[float, float]]]) -> str:
     )
 
 
+def shard_summary(record: dict[str, Any]) -> dict[str, str]:
+    """Rows of the report's table from the metrics' `shards` record: what `winnow shard` dropped or cut."""
+
+    def count(key: str) -> str:
+        value = record.get(key)
+        return f"{value:,}" if isinstance(value, int) else "not recorded"
+
+    reasons = record.get("dropped_by_reason") or {}
+    dropped = count("dropped_rows")
+    if reasons:
+        dropped += " (" + ", ".join(f"{r} {n:,}" for r, n in sorted(reasons.items())) + ")"
+    return {
+        "rows given to winnow shard": count("rows_in"),
+        "rows dropped by winnow shard": dropped,
+        "rows truncated by winnow shard": count("truncated_rows"),
+    }
+
+
 def write_train_report(out_dir: Path) -> Path:
     out_dir = Path(out_dir)
     records = read_metrics(out_dir / "metrics.jsonl")
     train = [r for r in records if r["kind"] == "train"]
     evals = [r for r in records if r["kind"] == "eval"]
+    shards: dict[str, Any] = next((r for r in reversed(records) if r["kind"] == "shards"), {})
     config_path = out_dir / "train_config.yaml"
     config = load_yaml(config_path.read_text(encoding="utf-8")) if config_path.is_file() else {}
     real = sum(r["real_tokens"] for r in train)
@@ -73,6 +94,7 @@ def write_train_report(out_dir: Path) -> Path:
         "trained (target) tokens": f"{sum(r['trained_tokens'] for r in train):,}",
         "padding efficiency": f"{real / computed:.2%}" if computed else "-",
         "real tokens/s (step time)": f"{real / seconds:,.0f}" if seconds else "-",
+        **shard_summary(shards),
     }
     rows = "".join(
         f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>" for k, v in summary.items()

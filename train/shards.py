@@ -82,7 +82,7 @@ def load_split(shard_dir: Path, manifest: dict[str, Any], split: str) -> Split:
     tokens, labels, lengths, buckets, ids = [], [], [], [], []
     for index, entry in enumerate(splits[split]["buckets"]):
         path = Path(shard_dir) / entry["file"]
-        frame = pl.read_parquet(path)
+        frame = pl.read_parquet(path, glob=False)
         missing = [c for c in COLUMNS if c not in frame.columns]
         if missing:
             raise WinnowError(f"bucket file lacks columns {missing}", where=str(path))
@@ -108,6 +108,39 @@ def load_split(shard_dir: Path, manifest: dict[str, Any], split: str) -> Split:
     offsets = np.zeros(len(all_lengths) + 1, dtype=np.int64)
     np.cumsum(all_lengths, out=offsets[1:])
     return Split(split, np.concatenate(tokens), np.concatenate(labels), offsets, np.concatenate(buckets), ids)
+
+
+def shard_accounting(manifest: dict[str, Any]) -> dict[str, Any]:
+    """What `winnow shard` left out or shortened (rows of every split, before repeats), from the manifest.
+
+    None where the manifest does not record it (shards written by something else): unknown, not zero.
+    """
+    dropped = manifest.get("dropped")
+    dropped = dropped if isinstance(dropped, dict) else {}
+    truncation = manifest.get("truncation")
+    truncation = truncation if isinstance(truncation, dict) else {}
+    by_reason = dropped.get("by_reason")
+    return {
+        "rows_in": manifest.get("rows_in"),
+        "dropped_rows": dropped.get("rows"),
+        "dropped_by_reason": dict(by_reason) if isinstance(by_reason, dict) else None,
+        "truncated_rows": truncation.get("truncated_rows"),
+        "truncation_policy": truncation.get("policy"),
+    }
+
+
+def describe_accounting(accounting: dict[str, Any]) -> str:
+    """One line for a person: how many rows the shards dropped (and why) and truncated."""
+    rows_in, dropped = accounting.get("rows_in"), accounting.get("dropped_rows")
+    if dropped is None:
+        text = "dropped: not recorded"
+    else:
+        reasons = accounting.get("dropped_by_reason") or {}
+        why = ", ".join(f"{reason} {n:,}" for reason, n in sorted(reasons.items()))
+        text = f"dropped {dropped:,}" + (f" of {rows_in:,} rows" if rows_in is not None else " rows")
+        text += f" ({why})" if why else ""
+    truncated = accounting.get("truncated_rows")
+    return text + ("; truncated: not recorded" if truncated is None else f"; truncated {truncated:,}")
 
 
 def load_shard_tokenizer(shard_dir: Path, manifest: dict[str, Any]) -> Any:

@@ -160,6 +160,30 @@ def test_report_escapes_every_string(tmp_path: Path) -> None:
     assert "83.33%" in html
 
 
+def test_report_says_what_the_shards_dropped_and_truncated(tmp_path: Path) -> None:
+    from train.report import write_train_report
+
+    shards = {
+        "kind": "shards",
+        "step": 0,
+        "rows_in": 1200,
+        "dropped_rows": 7,
+        "dropped_by_reason": {"too_long": 5, "reply_not_located": 2},
+        "truncated_rows": 31,
+        "truncation_policy": "truncate_last_response",
+    }
+    (tmp_path / "metrics.jsonl").write_text(json.dumps(shards) + "\n")
+    html = write_train_report(tmp_path).read_text()
+    assert "<th>rows given to winnow shard</th><td>1,200</td>" in html
+    assert "<th>rows dropped by winnow shard</th><td>7 (reply_not_located 2, too_long 5)</td>" in html
+    assert "<th>rows truncated by winnow shard</th><td>31</td>" in html
+    (tmp_path / "metrics.jsonl").write_text("")  # a run from before the record: unknown, not zero
+    assert (
+        "<th>rows truncated by winnow shard</th><td>not recorded</td>"
+        in write_train_report(tmp_path).read_text()
+    )
+
+
 def test_epochs_run_every_batch_of_every_epoch_once(shards: Path, tmp_path: Path) -> None:
     from train.batching import plan_batches
     from train.shards import load_split, read_manifest

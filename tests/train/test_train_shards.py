@@ -79,3 +79,29 @@ def test_not_a_shard_folder(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text(json.dumps({"version": 2}))
     with pytest.raises(WinnowError, match="unsupported shard version 2"):
         read_manifest(tmp_path)
+
+
+def test_shard_accounting_reads_drops_and_truncations_from_the_manifest(shards: Path) -> None:
+    from train.shards import describe_accounting, shard_accounting
+
+    manifest = {
+        "rows_in": 10,
+        "dropped": {"file": "dropped.parquet", "rows": 3, "by_reason": {"too_long": 2, "template_error": 1}},
+        "truncation": {"policy": "truncate_last_response", "truncated_rows": 4},
+    }
+    accounting = shard_accounting(manifest)
+    assert accounting == {
+        "rows_in": 10,
+        "dropped_rows": 3,
+        "dropped_by_reason": {"too_long": 2, "template_error": 1},
+        "truncated_rows": 4,
+        "truncation_policy": "truncate_last_response",
+    }
+    assert describe_accounting(accounting) == (
+        "dropped 3 of 10 rows (template_error 1, too_long 2); truncated 4"
+    )
+    # shards that do not record it (this helper's manifest): unknown, never a silent zero
+    unknown = shard_accounting(read_manifest(shards))
+    assert unknown["dropped_rows"] is None
+    assert unknown["truncated_rows"] is None
+    assert describe_accounting(unknown) == "dropped: not recorded; truncated: not recorded"

@@ -81,6 +81,15 @@ def test_train_on_shards_written_by_winnow_shard(tmp_path: Path, capsys: pytest.
     )
     assert code == 0
     evals = [r["eval_loss"] for r in read_metrics(out / "metrics.jsonl") if r["kind"] == "eval"]
+    # what the shards dropped and truncated is in the metrics and the report, as the manifest says
+    manifest = json.loads((shards / "manifest.json").read_text(encoding="utf-8"))
+    [record] = [r for r in read_metrics(out / "metrics.jsonl") if r["kind"] == "shards"]
+    assert record["rows_in"] == 144
+    assert record["dropped_rows"] == manifest["dropped"]["rows"]
+    assert record["dropped_by_reason"] == manifest["dropped"]["by_reason"]
+    assert record["truncated_rows"] == manifest["truncation"]["truncated_rows"] > 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert f"<th>rows truncated by winnow shard</th><td>{record['truncated_rows']:,}</td>" in html
     assert len(evals) == 3
     assert evals[-1] < evals[0]
     capsys.readouterr()
