@@ -2,10 +2,11 @@
 
 The prompt, the assistant header, the end-of-turn marker (the special tokens that close the reply) and
 whatever follows it are kept whole; only the reply's own text is shortened, and only to a place where a
-person could have stopped: right after a sentence end (。！？ or . ! ? followed by whitespace, closing quotes
-and brackets allowed after it) or at a line break. A reply holding a code fence (```) is cut at a line break
-only, never inside a line. The kept text must hold some of the reply's own words after any reasoning block
-(`</think>`), so a cut never keeps just template decoration or half of the reasoning.
+person could have stopped: right after a sentence end (。！？, or . ! ? followed by whitespace on a line
+holding some word, so not a list number "5."; closing quotes and brackets allowed after it) or at a line
+break. A reply holding a code fence (```) is cut at a line break only, never inside a line. The kept text
+must hold some of the reply's own words after any reasoning block (`</think>`), so a cut never keeps just
+template decoration or half of the reasoning.
 
 A row with no such place within max_len is not cut mid-thought: it is dropped with reason
 `too_long_no_sentence_end` (a row whose prompt alone does not leave room for one reply token stays `too_long`).
@@ -67,6 +68,9 @@ def _ends_sentence(text: str, body: int, end: int, code: bool) -> bool:
         return False
     if core[-1] in FULL_WIDTH_ENDS:
         return True
+    line = core[core.rfind("\n") + 1 : -1]
+    if not any(ch.isalpha() for ch in line):
+        return False  # a list number ("5.") or a bare figure, not the end of a sentence
     after = body + len(words)  # the character after the end (and its closers)
     return after < len(text) and text[after].isspace()
 

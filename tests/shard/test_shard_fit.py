@@ -119,6 +119,12 @@ def test_truncate_without_a_sentence_end_that_fits_drops_the_row(llama3: Any) ->
     out = _encoder(llama3, max_len=64, truncate=True).encode([LONG])
     assert out.sft["row"] == []
     assert out.dropped == [(0, "too_long_no_sentence_end", "sft: 420 tokens")]
+    # a list number is not a sentence end either: the cut falls at the line break before it
+    listed = "Steps follow.\n" + "\n".join(f"{i}. Mix part {i} well" for i in range(1, 60))
+    out = _encoder(llama3, max_len=64, truncate=True).encode([_row(listed)])
+    kept = _trained(llama3, out).removesuffix("<|eot_id|>")
+    assert listed.startswith(kept)
+    assert kept.endswith("well\n") or listed.startswith(kept + "\n")
     # a decimal point is not a sentence end
     out = _encoder(llama3, max_len=64, truncate=True).encode([_row(" ".join(f"{i}.5" for i in range(200)))])
     assert [reason for _, reason, _ in out.dropped] == ["too_long_no_sentence_end"]
