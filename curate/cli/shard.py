@@ -82,8 +82,9 @@ def _summary(console: Console, manifest: dict[str, object]) -> None:
 @click.option(
     "--truncate",
     is_flag=True,
-    help="Cut the last reply of rows over --max-len instead of dropping them (prompt, header and "
-    "end-of-turn kept).",
+    help="Cut the last reply of rows over --max-len at its last sentence end or line break that fits "
+    "(code: a line break) instead of dropping them (prompt, header and end-of-turn kept); a row with no "
+    "such place is dropped as too_long_no_sentence_end.",
 )
 @click.option(
     "--buckets",
