@@ -18,10 +18,15 @@ from curate.errors import InputFormatError, UsageError
 from curate.formats.registry import get_format
 from curate.io.jsonl import BOM, MAX_LINE_BYTES, read_jsonl
 from curate.io.sink import SourceSink
+from curate.io.streams import read_utf8
+from curate.io.values import load_document
 
 
-def read_json(path: Path, sink: SourceSink) -> None:
-    data = path.read_bytes()
+def read_json(path: Path, sink: SourceSink, compression: str | None = None) -> None:
+    data, broken = read_utf8(path, compression)
+    if broken is not None:
+        sink.bad(None, f"{broken}; no element of the array can be trusted", data[-200:])
+        return
     if not data.strip():
         sink.bad(None, "empty file", b"")
         return
@@ -40,10 +45,10 @@ def read_json(path: Path, sink: SourceSink) -> None:
         )
         return
     try:
-        value = json.loads(text)
+        is_array, elements = load_document(text)
     except json.JSONDecodeError as error:
         if error.msg == "Extra data" and text.lstrip().startswith("{"):
-            read_jsonl(path, sink)  # JSON Lines saved as .json
+            read_jsonl(path, sink, compression)  # JSON Lines saved as .json
             return
         where = f"line {error.lineno} column {error.colno}"
         sink.bad(
@@ -52,18 +57,19 @@ def read_json(path: Path, sink: SourceSink) -> None:
             text[error.pos : error.pos + 200],
         )
         return
-    if isinstance(value, list):
-        for index, element in enumerate(value):
-            sink.row(index, element)
-    elif isinstance(value, dict):
-        sink.row(0, value)
-    else:
-        sink.bad(None, f"expected a JSON array of rows, got {type(value).__name__}", text)
+    if not is_array and elements[0].problem is None and not isinstance(elements[0].value, dict):
+        sink.bad(None, f"expected a JSON array of rows, got {type(elements[0].value).__name__}", text)
+        return
+    for index, element in enumerate(elements):
+        if element.problem is None:
+            sink.row(index, element.value)
+        else:
+            sink.bad(index, element.problem, element.text)
 
 
 def read_parquet(path: Path, sink: SourceSink) -> None:
     try:
-        frame = pl.read_parquet(path)
+        frame = pl.read_parquet(path, glob=False)
     except Exception as error:
         sink.bad(None, f"cannot read Parquet: {error}", b"")
         return
@@ -169,10 +175,13 @@ def read_txt(path: Path, sink: SourceSink) -> None:
             hint="drop --format for .txt inputs",
         )
     sink.forced = get_format("pretrain")
-    data = path.read_bytes()
-    if not data.strip():
+    data, broken = read_utf8(path, None)  # a UTF-16/32 file (with its BOM) is transcoded
+    if not data.strip() and broken is None:
         sink.bad(None, "empty file", b"")
         return
+    if broken is not None:  # the last line may be cut: it goes with the rest
+        data = data[: data.rfind(b"\n") + 1]
+        sink.bad(None, broken.lost_after(data.count(b"\n")), b"")
     for number, raw in enumerate(data.split(b"\n"), start=1):
         raw = raw.rstrip(b"\r")
         if not raw.strip():

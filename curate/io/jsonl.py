@@ -8,6 +8,12 @@ else (a parse error, a blank line, a BOM, a very long line, nested formats) spli
 retries, down to small pieces parsed line by line with `json.loads`, which names the exact line and field;
 rows that parse but fail validation are re-read one by one. So one broken line costs a few re-reads of
 small pieces, not a slow pass over a 1M-row file. Lines are only split into Python objects when needed.
+
+Compressed files (.gz, .zst) and UTF-16/UTF-32 files are read through curate.io.streams and cut into the same
+whole-line pieces; a plain UTF-8 file is mapped into memory. What Arrow would accept but must not is kept off
+the fast path: text that is not valid UTF-8 (Arrow does not check it) and lines nested deep enough to overflow
+its parser's stack. The per-line path quarantines duplicated keys, lone surrogates and deep nesting
+(curate.io.values).
 """
 
 from __future__ import annotations
@@ -30,26 +36,39 @@ from curate.formats.flat import FlatFormat
 from curate.formats.registry import all_formats, detect_keys
 from curate.io.ids import base_name
 from curate.io.sink import SourceSink
+from curate.io.streams import StreamError, is_plain, utf8_chunks
+from curate.io.values import BadValue, load_value
 
 BLOCK_BYTES = 32 * 1024 * 1024
 MAX_LINE_BYTES = 8 * 1024 * 1024  # longer lines are quarantined: almost always a broken export
 SMALL_PIECE_LINES = 256  # below this, parse line by line
+# Arrow's JSON parser recurses once per nesting level and overflows an 8 MiB thread stack (a segfault, not an
+# error) somewhere past 10,000 levels; a piece holding a line with more brackets than this is not given to it
+# (see _unsafe_for_arrow)
+ARROW_MAX_DEPTH = 1000
 BOM = b"\xef\xbb\xbf"
 _POOL = pa.system_memory_pool()
 
 
-def read_jsonl(path: Path, sink: SourceSink) -> None:
+def read_jsonl(path: Path, sink: SourceSink, compression: str | None = None) -> None:
     """Pieces are counted and parsed one ahead in a worker thread (numpy and Arrow release the GIL), so
-    that work overlaps converting this piece and hashing the previous one."""
+    that work overlaps converting this piece and hashing the previous one. A compressed or transcoded file
+    that breaks keeps the lines before the break; the rest is one quarantine entry."""
     pending: tuple[memoryview | bytes, Future[tuple[int, pa.Table | None]]] | None = None
     first_line = 1
-    for data in _pieces(path):
-        scanned = _parser().submit(_scan, data, sink.forced)
-        if pending is not None:
-            first_line = _finish(*pending, first_line, sink)
-        pending = (data, scanned)
+    broken: StreamError | None = None
+    try:
+        for data in _pieces(path) if is_plain(path, compression) else _stream_pieces(path, compression):
+            scanned = _parser().submit(_scan, data, sink.forced)
+            if pending is not None:
+                first_line = _finish(*pending, first_line, sink)
+            pending = (data, scanned)
+    except StreamError as error:
+        broken = error
     if pending is not None:
-        _finish(*pending, first_line, sink)
+        first_line = _finish(*pending, first_line, sink)
+    if broken is not None:
+        sink.bad(None, broken.lost_after(first_line - 1), b"")
 
 
 def _finish(
@@ -63,8 +82,23 @@ def _finish(
 
 def _scan(data: memoryview | bytes, forced: Format | None) -> tuple[int, pa.Table | None]:
     """(lines in the piece, Arrow's parse of it or None): the part of a piece's work off the main thread."""
-    count = int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == 10))
-    return count, (_parse(data, forced) if count > SMALL_PIECE_LINES else None)
+    ends = _line_ends(data)
+    return len(ends), (_parse(data, forced, ends) if len(ends) > SMALL_PIECE_LINES else None)
+
+
+def _stream_pieces(path: Path, compression: str | None) -> Iterator[bytes]:
+    """Whole-line pieces of about BLOCK_BYTES from a decompressed or transcoded stream (curate.io.streams),
+    each ending in a newline; raises StreamError where the stream breaks."""
+    buffer = bytearray()
+    for chunk in utf8_chunks(path, compression):
+        buffer += chunk
+        if len(buffer) >= BLOCK_BYTES:
+            cut = buffer.rfind(b"\n") + 1
+            if cut:
+                yield bytes(buffer[:cut])
+                del buffer[:cut]
+    if buffer:
+        yield bytes(buffer) if buffer.endswith(b"\n") else bytes(buffer) + b"\n"
 
 
 def _pieces(path: Path) -> Iterator[memoryview | bytes]:
@@ -158,14 +192,30 @@ def read_line(raw: bytes, line: int, sink: SourceSink) -> None:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        sink.bad(line, f"not valid UTF-8 (byte {error.start}: {raw[error.start : error.start + 1]!r})", raw)
+        sink.bad(line, _not_utf8(raw, error.start), raw)
         return
     try:
-        value = json.loads(text)
+        value, end = load_value(text, len(text) - len(text.lstrip(" \t\r")))
     except json.JSONDecodeError as error:
-        sink.bad(line, f"invalid JSON: {error.msg} at column {error.colno}", text)
+        hint = " (NUL bytes: UTF-16 text without its byte-order mark?)" if "\x00" in text else ""
+        sink.bad(line, f"invalid JSON: {error.msg} at column {error.colno}{hint}", text)
+        return
+    except BadValue as problem:
+        sink.bad(line, problem.message, text)
+        return
+    if text[end:].strip(" \t\r"):
+        sink.bad(line, f"invalid JSON: Extra data at column {end + 1}", text)
         return
     sink.row(line, value)
+
+
+def _not_utf8(raw: bytes, start: int) -> str:
+    """Why raw[start:] does not decode: a lone surrogate written out as UTF-8 bytes (ED A0-BF xx) has its
+    own message; it is what a UTF-16 file with half a pair transcodes to (curate.io.streams)."""
+    if raw[start] == 0xED and len(raw) > start + 2 and 0xA0 <= raw[start + 1] <= 0xBF:
+        code = ((raw[start + 1] & 0x3F) << 6) | (raw[start + 2] & 0x3F) | 0xD000
+        return f"lone surrogate U+{code:04X} at byte {start} (half of a UTF-16 pair, not a character)"
+    return f"not valid UTF-8 (byte {start}: {raw[start : start + 1]!r})"
 
 
 def _fast(
@@ -180,8 +230,8 @@ def _fast(
     if bytes(data[:3]) == BOM:  # Arrow skips a BOM at the start of its input; elsewhere it is a parse error
         return False
     table = parsed if parsed_already else _parse(data, sink.forced)
-    if table is None:
-        return False
+    if table is None or not _all_text(table):  # nested columns never take the fast path (and a deeply
+        return False  # nested type overflows Polars' stack in from_arrow)
     if table.num_rows != count:  # blank lines were skipped: line numbers would be wrong
         return False
     frame = pl.from_arrow(table)
@@ -207,37 +257,80 @@ def _fast(
     return True
 
 
-def _parse(data: bytes | memoryview, forced: Format | None) -> pa.Table | None:
+def _parse(
+    data: bytes | memoryview, forced: Format | None, ends: np.ndarray | None = None
+) -> pa.Table | None:
     """Arrow's JSON reader on a piece (None where it fails: the per-line path names the problem).
 
     block_size bounds the longest line Arrow accepts, so over-long lines fail here and get quarantined.
     Text fields must stay text (a column of ISO dates would be inferred as timestamps), which an explicit
     schema ensures; but that schema makes parsing ~25% slower, so the piece is first parsed without one and
-    re-parsed with it only when a declared text key came back as something else (or parsing failed)."""
+    re-parsed with it only when a declared text key came back as something else (or parsing failed).
+    `ends`: the piece's newline offsets, where the caller has them."""
+    if _unsafe_for_arrow(data, _line_ends(data) if ends is None else ends):
+        return None
     options = pa_json.ReadOptions(block_size=MAX_LINE_BYTES)
     schema = _string_schema(forced)
+    table: pa.Table | None = None
     try:
         table = pa_json.read_json(
             pa.BufferReader(pa.py_buffer(data)), read_options=options, memory_pool=_POOL
         )
-        if all(
+        if not all(
             pa.types.is_string(field.type) or pa.types.is_null(field.type)
             for field in table.schema
             if field.name in schema.names
         ):
-            return table
+            table = None
     except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
         pass
-    parse = pa_json.ParseOptions(explicit_schema=schema)
+    if table is None:
+        parse = pa_json.ParseOptions(explicit_schema=schema)
+        try:
+            table = pa_json.read_json(
+                pa.BufferReader(pa.py_buffer(data)),
+                read_options=options,
+                parse_options=parse,
+                memory_pool=_POOL,
+            )
+        except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
+            return None
+    return table if _valid_text(table) else None
+
+
+def _all_text(table: pa.Table) -> bool:
+    return all(pa.types.is_string(t) or pa.types.is_null(t) for t in table.schema.types)
+
+
+def _valid_text(table: pa.Table) -> bool:
+    """Arrow's JSON reader copies string bytes without checking that they are UTF-8 (Polars would then hold
+    invalid text): a table the fast path may take is validated, and one that fails goes to the per-line
+    path, which names the line. Tables with nested columns never take the fast path and are not checked."""
+    if not _all_text(table):
+        return True
     try:
-        return pa_json.read_json(
-            pa.BufferReader(pa.py_buffer(data)),
-            read_options=options,
-            parse_options=parse,
-            memory_pool=_POOL,
-        )
-    except (pa.ArrowInvalid, UnicodeDecodeError, ValueError):
-        return None
+        table.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
+def _unsafe_for_arrow(data: bytes | memoryview, ends: np.ndarray) -> bool:
+    """Whether Arrow's JSON reader must not see this piece: it crashes the process (a segfault, not an
+    error) on some inputs that the per-line path quarantines one line at a time:
+    - a line that is not an object ('null' as the first line crashes pyarrow 26); only object lines can be
+      fast-path rows, so a piece with any other line (or a blank one) is not given to it;
+    - a line nested deeper than ARROW_MAX_DEPTH: such a line has that many brackets and at least twice as
+      many bytes, so only long lines' brackets are counted ('[' | 0x20 == '{')."""
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    starts = np.concatenate(([0], ends[:-1] + 1)) if len(ends) else ends
+    if len(starts) and not np.all(buffer[starts] == ord("{")):
+        return True
+    for index in np.flatnonzero(ends - starts >= 2 * ARROW_MAX_DEPTH):
+        line = buffer[starts[index] : ends[index]]
+        if np.count_nonzero((line | 0x20) == 0x7B) > ARROW_MAX_DEPTH:
+            return True
+    return False
 
 
 @functools.cache

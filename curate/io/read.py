@@ -5,19 +5,20 @@
 
 Each row's format is detected from its own keys (a file may mix formats: `formats` says how many rows of
 each, and the `format`/`line` columns say which rows); `format=` forces one format for every input (a
-registry entry keeps its own). Nothing is lost: rows_read = len(records) + len(quarantine).
+registry entry keeps its own). Nothing is lost: rows_read = len(records) + len(quarantine), and every file
+that a named folder or glob holds but winnow does not read is listed in `skipped` with its reason.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from curate.formats.registry import get_format
-from curate.io.expand import Source, expand
+from curate.io.expand import Skipped, Source, expand
 from curate.io.files import hf_parts, read_arrow_files, read_json, read_parquet, read_txt
 from curate.io.ids import ids_from_hashes
 from curate.io.jsonl import read_jsonl
@@ -31,6 +32,7 @@ class ReadResult:
     quarantine: pl.DataFrame  # source, line, error, snippet
     formats: dict[str, dict[str, int]]  # source -> format -> rows
     rows_read: int
+    skipped: list[Skipped] = field(default_factory=list)  # files a folder or glob held but were not read
 
     @property
     def rows_accepted(self) -> int:
@@ -43,7 +45,8 @@ class ReadResult:
 def read_corpus(inputs: Sequence[str | Path], *, format: str | None = None) -> ReadResult:
     forced = get_format(format) if format else None
     sinks: list[SourceSink] = []
-    for source in expand(inputs):
+    sources, skipped = expand(inputs)
+    for source in sources:
         sinks.extend(_read_source(source, forced))
     frames = [sink.records_frame() for sink in sinks]
     if frames:
@@ -61,6 +64,7 @@ def read_corpus(inputs: Sequence[str | Path], *, format: str | None = None) -> R
         quarantine=pl.concat(quarantine) if quarantine else pl.DataFrame(schema=QUARANTINE_SCHEMA),
         formats=formats,
         rows_read=sum(sink.rows_read for sink in sinks),
+        skipped=skipped,
     )
 
 
@@ -77,8 +81,10 @@ def _read_source(source: Source, forced_everywhere: object) -> list[SourceSink]:
     if source.path.stat().st_size == 0:
         sink.bad(None, "empty file", b"")
         return [sink]
-    readers = {"json": read_json, "jsonl": read_jsonl, "parquet": read_parquet, "txt": read_txt}
-    readers[source.kind](source.path, sink)
+    if source.kind in ("json", "jsonl"):
+        (read_json if source.kind == "json" else read_jsonl)(source.path, sink, source.compression)
+    else:
+        {"parquet": read_parquet, "txt": read_txt}[source.kind](source.path, sink)
     if source.kind == "jsonl" and sink.rows_read == 0:
         sink.bad(None, "empty file (only blank lines)", b"")
     return [sink]

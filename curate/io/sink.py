@@ -17,6 +17,7 @@ import pyarrow as pa
 from curate.formats.base import Format, Record, RowError
 from curate.formats.registry import detect, no_format_message
 from curate.io.ids import HASH_SCHEMA, base_name, hash_keys, row_hashes
+from curate.io.values import printable
 from curate.record import KIND, MESSAGE, RECORD_SCHEMA
 
 SNIPPET_CHARS = 200
@@ -27,12 +28,12 @@ QUARANTINE_SCHEMA = pl.Schema(
 
 def snippet_of(value: Any) -> str:
     if isinstance(value, bytes):
-        text = value.decode("utf-8", errors="replace")
+        text = value[: SNIPPET_CHARS * 4].decode("utf-8", errors="replace")
     elif isinstance(value, str):
         text = value
     else:
         text = json.dumps(value, ensure_ascii=False, default=str)
-    return text[:SNIPPET_CHARS]
+    return printable(text[:SNIPPET_CHARS])
 
 
 class SourceSink:
@@ -51,7 +52,7 @@ class SourceSink:
         """One unit of input (a line, an element, a whole file) that could not be read."""
         self.rows_read += 1
         self.quarantine.append(
-            {"source": self.source, "line": line, "error": error, "snippet": snippet_of(snippet)}
+            {"source": self.source, "line": line, "error": printable(error), "snippet": snippet_of(snippet)}
         )
 
     def row(self, line: int, raw: Any) -> None:
