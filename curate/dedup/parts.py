@@ -8,8 +8,8 @@ prompts), the whole-text Jaccard at 0.7 called 710 distinct answers near duplica
 its prompts reach it and its replies reach it too, each measured like the whole (same shingles, same
 measure). A part empty on both sides (a pretrain row has no prompt) counts as equal.
 
-Only the documents of the pairs asked about are shingled, so the cost follows the candidates, not the
-corpus.
+Only the documents of the pairs asked about are shingled, and only where the two parts differ (several
+answers to one prompt share it exactly), so the cost follows the candidates, not the corpus.
 """
 
 from __future__ import annotations
@@ -47,9 +47,16 @@ class PartsFilter:
 
     def _part_near(self, texts: pl.Series, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         a, b = a.astype(np.int64), b.astype(np.int64)
-        docs = sorted_unique(np.concatenate([a, b]))
-        prepped = near_texts(texts.gather(docs), self.config, normalized_input=True)
-        hashes, offsets = shingle_hashes(prepped, self.spec)
-        similarity = pair_jaccard(ShingleHashes(docs, hashes, offsets), a, b, measure=self.config.measure)
-        empty = texts.is_null().to_numpy()
-        return (similarity >= self.config.threshold) | (empty[a] & empty[b])
+        # equal parts (both null included) are near without shingling: several answers to one prompt
+        near = texts.gather(a).eq_missing(texts.gather(b)).to_numpy().copy()
+        todo = np.flatnonzero(~near)
+        if len(todo):
+            ta, tb = a[todo], b[todo]
+            docs = sorted_unique(np.concatenate([ta, tb]))
+            prepped = near_texts(texts.gather(docs), self.config, normalized_input=True)
+            hashes, offsets = shingle_hashes(prepped, self.spec)
+            similarity = pair_jaccard(
+                ShingleHashes(docs, hashes, offsets), ta, tb, measure=self.config.measure
+            )
+            near[todo] = similarity >= self.config.threshold
+        return near
