@@ -27,7 +27,7 @@ ROWS = [
     {"instruction": "Name a colour", "input": "", "output": "Blue."},
     {"instruction": "Stay silent", "input": "", "output": ""},
 ]
-KEEP_ALL = {"checks": []}
+KEEP_ALL: dict[str, Any] = {"checks": []}
 DROP_EMPTY = {"checks": [{"check": "min_length", "name": "empty", "field": "response"}]}
 
 

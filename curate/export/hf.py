@@ -8,7 +8,6 @@ Each split folder is read back with curate.io.read and compared like the files.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,14 +50,9 @@ def save_hf(
                 f"{split.path}: rows do not form one Arrow table for a Hugging Face dataset: {error}",
                 hint="a meta field with mixed types cannot be stored; export without --hf",
             ) from error
-    tmp = hf_dir.with_name(hf_dir.name + ".tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
     datasets.disable_progress_bars()  # the CLI shows its own progress
-    datasets.DatasetDict(parts).save_to_disk(str(tmp))
-    if hf_dir.exists():
-        shutil.rmtree(hf_dir)
-    tmp.rename(hf_dir)  # the folder appears whole or not at all
+    # into the export's staging folder (curate.export.run), which appears whole or not at all
+    datasets.DatasetDict(parts).save_to_disk(str(hf_dir))
     checks: list[Verification] = []
     for split in splits:
         if split.report.rows_written == 0:

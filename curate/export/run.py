@@ -49,7 +49,7 @@ WRITTEN = {f"{split}.{ext}" for split in SPLITS for ext in FILE_FORMATS} | {
     "dataset_info.json",
     "export.json",
     "hf",
-    "hf.tmp",
+    "hf.tmp",  # written by winnow before export folders were staged whole
 }
 Progress = Callable[[str, int, int], None]
 
@@ -106,7 +106,7 @@ def expand_repeats(frame: pl.DataFrame) -> pl.DataFrame:
 def load_kept(run_dir: Path) -> pl.DataFrame:
     """The kept rows of a run folder, once its files are checked to be from one run."""
     check_run_folder(run_dir)
-    frame = pl.read_parquet(run_dir / KEPT)
+    frame = pl.read_parquet(run_dir / KEPT, glob=False)
     if "drop_reason" in frame.columns:
         frame = frame.filter(pl.col("drop_reason").is_null())
     return frame

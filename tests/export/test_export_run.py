@@ -219,3 +219,26 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "ok: every exported file read back equal to the canonical rows" in err
     assert (tmp_path / "o" / "train.json").is_file()
     assert main(["export", str(run), "--format", "nope", "-o", str(tmp_path / "p")]) == 2
+
+
+def test_an_outdir_holding_other_files_is_not_replaced(tmp_path: Path) -> None:
+    # an export replaces its whole folder (it appears whole or not at all): never a folder with other files
+    run, out = _run_dir(tmp_path), tmp_path / "out"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    (out / "train.jsonl").write_text("{}\n", encoding="utf-8")
+    with pytest.raises(UsageError) as refused:
+        export_run(run, out, format="sharegpt")
+    assert refused.value.message == (
+        f"{out} holds files a winnow export does not write (notes.txt); refusing to replace it"
+    )
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt", "train.jsonl"]
+    (out / "notes.txt").unlink()  # what an export writes (a crashed one left train.jsonl alone) is replaced
+    export_run(run, out, format="sharegpt")
+    assert sorted(p.name for p in out.iterdir()) == [
+        "dataset_info.json",
+        "export.json",
+        "test.jsonl",
+        "train.jsonl",
+        "val.jsonl",
+    ]
