@@ -2,6 +2,7 @@
 
     python bench/precision.py                        # the table: flags, precision (95% Wilson), base rate
     python bench/precision.py --write                # ... and rules/precision.json (the run report reads it)
+                                                     #     and bench/results/precision.md (bench/RESULTS.md)
     python bench/precision.py --list refusal_response --unlabeled --limit 40   # rows to read and label
     python bench/precision.py --list BASE --limit 100                          # unflagged rows (base rate)
 
@@ -47,6 +48,7 @@ LABELS = ROOT / "bench" / "labels"
 BASE = "base_rate"
 RULE_FILE = ROOT / "rules" / "default.yaml"
 PRECISION_JSON = ROOT / "rules" / "precision.json"
+PRECISION_MD = ROOT / "bench" / "results" / "precision.md"
 VERDICTS = ("defective", "fine", "borderline")
 
 # Model outputs (weak and strong self-instruct models, hh-rlhf with its harmful requests, KTO and DPO demos),
@@ -304,7 +306,15 @@ def main() -> int:
             "base_rate": base,
         }
         PRECISION_JSON.write_text(json.dumps(payload, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        print(f"\nwrote {PRECISION_JSON.relative_to(ROOT)}")
+        PRECISION_MD.write_text(
+            "# Precision of every default rule on hand-labeled real rows\n\n"
+            "`python bench/precision.py --write` (labels: bench/labels/, one verdict per flagged row by file and "
+            "line; README there). A rule drops by default only where the lower end of its 95% Wilson interval is "
+            ">= 0.9 on >= 60 labeled flags from >= 3 sources; the others run with `action: flag` "
+            "(rules/default.yaml says which and why).\n\n" + table(results, base, frame.height) + "\n",
+            encoding="utf-8",
+        )
+        print(f"\nwrote {PRECISION_JSON.relative_to(ROOT)} and {PRECISION_MD.relative_to(ROOT)}")
     return 0
 
 

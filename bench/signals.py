@@ -3,6 +3,7 @@ real data in ../shared/data carries, through `winnow curate` as a user runs it (
 
     python bench/signals.py                 # prints the table (bench/RESULTS.md, section "Judgment")
     python bench/signals.py --rules my.yaml
+    python bench/signals.py --out bench/results/signals.md   # also write the table there (bench/RESULTS.md)
 
 Signals:
 - KTO (llama_factory_demo/kto_en_demo.json): each row's `label` (false = undesirable reply);
@@ -97,6 +98,7 @@ def main() -> int:
     )
     parser.add_argument("--rules", type=Path, default=RULE_FILE)
     parser.add_argument("--keep", type=Path, help="also copy rows.parquet here, to read the drops")
+    parser.add_argument("--out", type=Path, help="also write the table to this markdown file")
     args = parser.parse_args()
     if not SHARED.exists():
         print(f"needs {SHARED} (the real third-party data), which is absent here", file=sys.stderr)
@@ -112,16 +114,22 @@ def main() -> int:
         run = folder / "run"
         command = ["winnow", "curate", *inputs, "--rules", str(args.rules), "-o", str(run)]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-        rows = pl.read_parquet(run / "rows.parquet").with_columns(
+        rows = pl.read_parquet(run / "rows.parquet", glob=False).with_columns(
             pl.col("source").map_elements(lambda s: Path(s).name, return_dtype=pl.String).alias("file")
         )
     if args.keep:
         rows.write_parquet(args.keep)
-    print(f"`winnow curate` with {args.rules.name}: {rows.height:,} rows, {drop_rate(rows)[0]:,} dropped.\n")
-    print("| signal | bad side dropped | good side dropped | bad/good drop rate | dropped worse? |")
-    print("|---|---|---|---:|---|")
+    lines: list[str] = []
+
+    def emit(text: str = "") -> None:
+        print(text)
+        lines.append(text)
+
+    emit(f"`winnow curate` with {args.rules.name}: {rows.height:,} rows, {drop_rate(rows)[0]:,} dropped.\n")
+    emit("| signal | bad side dropped | good side dropped | bad/good drop rate | dropped worse? |")
+    emit("|---|---|---|---:|---|")
     kto = rows.filter(pl.col("file") == "kto_en_demo.json")
-    print(
+    emit(
         line(
             "KTO label (kto_en_demo)",
             kto.filter(~pl.col("label")),
@@ -131,7 +139,7 @@ def main() -> int:
         )
     )
     for name, (chosen, rejected) in pairs.items():
-        print(
+        emit(
             line(
                 f"chosen vs rejected ({name})",
                 rows.filter(pl.col("file") == rejected.name),
@@ -141,7 +149,7 @@ def main() -> int:
             )
         )
     model = pl.col("file").str.replace("_predictions.jsonl", "", literal=True)
-    print(
+    emit(
         line(
             "weak vs strong model (self_instruct)",
             rows.filter(model.is_in(WEAK)),
@@ -150,7 +158,7 @@ def main() -> int:
             "strong",
         )
     )
-    print("\nself_instruct per model (drop rate, weakest first):\n")
+    emit("\nself_instruct per model (drop rate, weakest first):\n")
     for name in WEAK + MIDDLE + STRONG:
         dropped, n = drop_rate(rows.filter(model == name))
         reasons = (
@@ -159,7 +167,10 @@ def main() -> int:
             .head(4)
             .iter_rows()
         )
-        print(f"- {name}: {dropped}/{n} = {dropped / n:.1%} ({', '.join(f'{r} {c}' for r, c in reasons)})")
+        emit(f"- {name}: {dropped}/{n} = {dropped / n:.1%} ({', '.join(f'{r} {c}' for r, c in reasons)})")
+    if args.out:
+        title = "# Dropped vs kept on every labeled signal (`python bench/signals.py`)\n\n"
+        args.out.write_text(title + "\n".join(lines) + "\n", encoding="utf-8")
     return 0
 
 
