@@ -52,6 +52,15 @@ LINKS_EN: Final = (
     "playlist", "playlists", "wikipedia", "bibliography", "api", "endpoint", "html", "markdown",
 )  # fmt: skip
 LINKS_ZH: Final = ("链接", "网址", "网站", "网页", "来源", "出处", "引文", "引用", "参考", "资源", "维基")
+# Code asked for, in any language (fenced or not): a program, a function, a query, a stylesheet, a regex, a
+# shell command. Narrower than NOTATION (no tables, charts or emoji): the form of an answer that is complete in
+# one line ("p { color: blue; }", "SELECT …;") and that has no sentences to end.
+CODE_EN: Final = (
+    "code", "program", "function", "script", "snippet", "regex", "regexp", "regular expression", "sql",
+    "query", "html", "css", "javascript", "typescript", "python", "java", "php", "ruby", "django", "bash",
+    "shell",
+)  # fmt: skip
+CODE_ZH: Final = ("代码", "程序", "脚本", "函数", "正则", "编程")
 # Pictographs asked for.
 EMOJI_EN: Final = ("emoji", "emojis", "emoticon", "emoticons", "icons", "symbols")
 EMOJI_ZH: Final = ("表情", "符号", "图标")
@@ -71,6 +80,7 @@ ASKS_FOR_NOTATION: Final = (_pattern(NOTATION_EN, NOTATION_ZH), _gate(NOTATION_E
 ASKS_FOR_NUMBERS: Final = (_pattern(NUMBERS_EN, NUMBERS_ZH), _gate(NUMBERS_EN, NUMBERS_ZH))
 ASKS_FOR_EMOJI: Final = (_pattern(EMOJI_EN, EMOJI_ZH), _gate(EMOJI_EN, EMOJI_ZH))
 ASKS_FOR_LINKS: Final = (_pattern(LINKS_EN, LINKS_ZH), _gate(LINKS_EN, LINKS_ZH))
+ASKS_FOR_CODE: Final = (_pattern(CODE_EN, CODE_ZH), _gate(CODE_EN, CODE_ZH))
 
 
 def asks_for(form: tuple[str, str], text: pl.Expr) -> pl.Expr:

@@ -6,6 +6,17 @@ word (one English word ≈ 1.7 Chinese characters on the parallel UDHR articles)
 the row fails below `min_ratio`. Rows whose instruction names no form have no metric (never fail).
 Instructions that ask for something short in the same breath (a title, a summary, one sentence, briefly)
 are exempt: "write a title for this article" mentions an article but wants five words.
+
+Also exempt, measured on the labeled flags (bench/labels/response_too_short_for_task.jsonl: of 33 flags, the
+9 code answers and the 2 word problems were all fine):
+    CODE_ASKED         the instruction asks for code (curate/checks/asked_form.py, ASKS_FOR_CODE): a CSS rule,
+                       an SQL query or a regex is complete in one line, whatever "paragraph" or "email" it names
+                       ("Create a CSS code to set the font size of a paragraph").
+    QUANTITY_QUESTION  the instruction ends on a how-many / how-much question: a word problem about someone
+                       writing a report ("…how many hours does she have left to write her report?") wants a
+                       number.
+    TASK_HEADER        "详细说明：" with its colon is SuperNI's "Detailed Instructions:" header translated, not a
+                       request to explain in detail.
 """
 
 from __future__ import annotations
@@ -15,6 +26,7 @@ from typing import Annotated, Final
 
 import polars as pl
 
+from curate.checks.asked_form import ASKS_FOR_CODE
 from curate.checks.params import Range
 from curate.checks.registry import Check, check
 from curate.checks.textexpr import field_text, metric_check, on_gated_rows, shared
@@ -30,6 +42,8 @@ _WRITE_ZH: Final = (
 )
 # The noun must not be followed by 时/的/之/前/后/中 ("写论文时", "写故事的开场白": about writing, not asking).
 _NOT_ABOUT: Final = r"(?:[^时的之前后中里地陈]|$)"
+# TASK_HEADER: "详细说明：" (SuperNI's "Detailed Instructions:") is a header, not a request for detail.
+_NOT_TASK_HEADER: Final = r"(?:[^:：]|$)"
 EXPECTED_FORMS: Final[tuple[tuple[str, float], ...]] = (
     (_WRITE_EN + r"(?:essay|article|blog post|short story|story|report|speech|research paper)s?\b", 40.0),
     (_WRITE_ZH + r"(?:文章|作文|论文|故事|报告|演讲稿|演讲|博客|短文)" + _NOT_ABOUT, 40.0),
@@ -43,7 +57,7 @@ EXPECTED_FORMS: Final[tuple[tuple[str, float], ...]] = (
         r"(?i)\b(?:explain|describe|discuss|elaborate)\b[^.?!\n]{0,40}\bin detail\b|\bdetailed (?:explanation|description|analysis)\b",
         25.0,
     ),
-    (r"(?:^|[^的])详细(?:地)?(?:解释|描述|说明|介绍|阐述|分析)", 25.0),
+    (r"(?:^|[^的])详细(?:地)?(?:解释|描述|说明|介绍|阐述|分析)" + _NOT_TASK_HEADER, 25.0),
 )
 # Each EXPECTED_FORMS pattern runs only on the instructions that contain its verb (a necessary condition;
 # every _WRITE_ZH verb contains 写, 创作 or 起草) and its noun: the others are blanked first.
@@ -102,6 +116,8 @@ EXEMPT: Final = (
     r"|开场白|开头|主题|题材|论文陈述|论点"
     r"|少于|不超过|以内|之内|最多|(?:\d+|[一二三四五六七八九十两])\s*(?:句话|句|行|个词)"
 )
+# A word problem's question, at the end of the instruction: it wants a number, not the essay it mentions.
+QUANTITY_QUESTION: Final = r"(?i)\bhow (?:many|much|long|far|old)\b[^.?!\n]*\?\s*$|多少[^。？！\n]*[？?]\s*$"
 CJK_CHARS_PER_WORD: Final = 1.7
 WORD_LIMIT_EN: Final = r"(?i)\b(\d{1,4})[- ]words?\b"
 # "300字" is a length; "12个字母" (letters) and "280个字符" (characters of a tweet) are not a word count.
@@ -155,7 +171,11 @@ def _unless_exempt(instruction: pl.Expr, floor: pl.Expr) -> pl.Expr:
     """`floor` where it is positive and the instruction does not also ask for something short."""
     # EXEMPT (Unicode \b on zh text: the slow path of the regex engine) only runs where there is a floor.
     # (Masked with "", not null: Polars' string kernels run on the values behind nulls too.)
-    exempt = pl.when(floor > 0).then(instruction).otherwise(pl.lit("")).str.contains(EXEMPT)
+    candidate = pl.when(floor > 0).then(instruction).otherwise(pl.lit(""))
+    asks_short = candidate.str.contains(EXEMPT)
+    code_asked = candidate.str.contains(ASKS_FOR_CODE[0])  # CODE_ASKED
+    word_problem = candidate.str.contains(QUANTITY_QUESTION)  # QUANTITY_QUESTION
+    exempt = asks_short | code_asked | word_problem
     return pl.when(~exempt.fill_null(False) & (floor > 0)).then(floor)
 
 

@@ -1,5 +1,15 @@
 """Prompts and replies that are not one clean example: several instructions merged into one row, and an
-input that points at content the model cannot see (a bare URL, an attached picture, "see the graph above")."""
+input that points at content the model cannot see (a bare URL, an attached picture, "see the graph above").
+
+Measured on the labeled flags (bench/labels/merged_instructions.jsonl, input_unseen_content.jsonl):
+    NUMBERED_TASK      a glued task numbers its instruction ("5. 说明：", "18. Instruction:"); a numbered "Input:"
+                       or "Output:" alone is a step of a list ("1. Input: The first step involves entering data").
+    CODE_ASKED         text whose instruction asks for code (curate/checks/asked_form.py, ASKS_FOR_CODE) refers to
+                       nothing unseen: its markup (<img src="logo.png">) and URLs are the data the code works on.
+    URL_AS_DATA        an instruction about the address itself (its domain, subdomain, parameters, registration)
+                       needs the link, not the page behind it ("output the domain of that URL").
+The last two read the prompt, only on the rows the rule would fail.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +17,19 @@ from typing import Final
 
 import polars as pl
 
+from curate.checks.asked_form import ASKS_FOR_CODE
 from curate.checks.registry import Check, check
-from curate.checks.textexpr import contains_any, field_text, on_gated_rows
+from curate.checks.textexpr import contains_any, field_text, on_gated_rows, with_prompt
 
 # Alpaca's generator glued the next task onto a reply: "\n##\n18. Instruction: …\n18. Input:\n…".
 MERGED_INSTRUCTIONS: Final = (
     r"\n[ \t]*#{2,}[ \t]*\n"
-    r"|(?im)^[ \t]*\d+[ \t]*\.[ \t]*(?:instruction|input|output)[ \t]*:"
+    r"|(?im)^[ \t]*\d+[ \t]*\.[ \t]*instruction[ \t]*:"  # NUMBERED_TASK
     r"|(?im)^[ \t]*#{1,4}[ \t]*(?:instruction|input|response)[ \t]*:?[ \t]*$"
     r"|(?im)^[ \t]*instruction[ \t]*:"
     # "指示：" is left out: it is how recipes' "Instructions:" section comes out of machine translation.
     r"|(?m)^[ \t]*(?:\d+[ \t]*[.、．][ \t]*)?指令[ \t]*[:：]"
-    r"|(?m)^[ \t]*\d+[ \t]*[.、．][ \t]*(?:说明|输入|输出)[ \t]*[:：]"
+    r"|(?m)^[ \t]*\d+[ \t]*[.、．][ \t]*说明[ \t]*[:：]"  # NUMBERED_TASK
     r"|(?m)^[ \t]*#{1,4}[ \t]*(?:指令|输入|输出|回答)[ \t]*[:：]?[ \t]*$"
 )
 
@@ -52,6 +63,9 @@ UNSEEN_GATE: Final = (
 )
 
 
+URL_AS_DATA: Final = r"(?i)\b(?:domain|subdomains?|parameters?|query string|whois|registration|registrar)\b|域名|子域|的域|参数"
+
+
 @check("merged_instructions")
 def merged_instructions(text: pl.Expr) -> Check:
     """Fails text that carries another task's headers ("\\n##\\n2. Instruction:", "### Input:", "指令：")."""
@@ -70,7 +84,19 @@ def references_unseen_content(text: pl.Expr) -> Check:
     link = pl.when(url_only).then(text).otherwise(pl.lit("")).str.strip_chars().str.strip_chars("<>")
     used = field_text("response").str.contains(link, literal=True).fill_null(False)
     bare_link = url_only & ~used
+    unseen = bare_link | on_gated_rows(text, UNSEEN_GATE, lambda t: contains_any(t, UNSEEN_PARTS[1:]))
     return Check(
-        fails=bare_link | on_gated_rows(text, UNSEEN_GATE, lambda t: contains_any(t, UNSEEN_PARTS[1:])),
+        fails=unseen & ~with_prompt(text, unseen, _content_is_data),
         span=text.str.extract(f"({UNSEEN_CONTENT})", 1),
     )
+
+
+def _content_is_data(text: pl.Expr, prompt: pl.Expr) -> pl.Expr:
+    """CODE_ASKED or URL_AS_DATA, read in the last user turn (the instruction; the input is what is judged)."""
+    del text, prompt
+    asked = (
+        pl.col("messages")
+        .list.eval(pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content"))
+        .list.last()
+    )
+    return asked.str.contains(ASKS_FOR_CODE[0]) | asked.str.contains(URL_AS_DATA)
