@@ -67,7 +67,7 @@ def build_corpus(rows: int) -> tuple[pl.DataFrame, int]:
         frame = pl.concat([base] * repeats).head(rows)
         OUT.mkdir(parents=True, exist_ok=True)
         frame.write_parquet(target)
-    return pl.read_parquet(target), base.height
+    return pl.read_parquet(target, glob=False), base.height
 
 
 def engine_seconds(frame: pl.DataFrame, rules: object, cache_dir: Path | None) -> tuple[float, float, dict]:

@@ -550,7 +550,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     corpus_path = OUT / f"dedup_corpus_{args.rows}.parquet"
     if corpus_path.exists():
-        frame = pl.read_parquet(corpus_path)
+        frame = pl.read_parquet(corpus_path, glob=False)
     else:
         log(f"building {args.rows:,} rows ...")
         frame = build_corpus(args.rows)

@@ -194,7 +194,8 @@ def md_table(frame: pl.DataFrame, digits: int = 4) -> str:
 
 def bench_lingua(report: list[str]) -> pl.DataFrame:
     path = SHARED / "lingua_langid" / "lingua_langid_dev.jsonl"
-    everything = pl.read_ndjson(path)
+    with path.open("rb") as handle:  # a handle: read_ndjson reads a path as a glob pattern
+        everything = pl.read_ndjson(handle)
     frame = everything.filter(pl.col("lang").is_in(BENCH_LANGS))
     texts = frame["text"].to_list()
     print(f"lingua: {len(texts)} texts in {len(BENCH_LANGS)} languages", flush=True)
@@ -308,11 +309,11 @@ def bench_throughput(
 
 
 def bench_udhr(report: list[str]) -> None:
-    frame = (
-        pl.read_ndjson(SHARED / "udhr_langid" / "udhr_langid_dev.jsonl")
-        .filter(pl.col("iso6393").is_in(list(ISO3_TO_1)) & (pl.col("bcp47") != "vi-Hani"))
-        .with_columns(pl.col("iso6393").replace_strict(ISO3_TO_1).alias("lang"))
-    )
+    with (SHARED / "udhr_langid" / "udhr_langid_dev.jsonl").open("rb") as handle:
+        udhr = pl.read_ndjson(handle)
+    frame = udhr.filter(
+        pl.col("iso6393").is_in(list(ISO3_TO_1)) & (pl.col("bcp47") != "vi-Hani")
+    ).with_columns(pl.col("iso6393").replace_strict(ISO3_TO_1).alias("lang"))
     texts = frame["text"].to_list()
     print(f"udhr: {len(texts)} texts", flush=True)
     winnow = winnow_fresh(texts, None, 3)
@@ -350,7 +351,8 @@ def bench_udhr(report: list[str]) -> None:
 
 
 def bench_all_lingua(report: list[str]) -> None:
-    frame = pl.read_ndjson(SHARED / "lingua_langid" / "lingua_langid_dev.jsonl")
+    with (SHARED / "lingua_langid" / "lingua_langid_dev.jsonl").open("rb") as handle:
+        frame = pl.read_ndjson(handle)
     texts = frame["text"].to_list()
     print(f"lingua, all languages: {len(texts)} texts", flush=True)
     started = time.perf_counter()

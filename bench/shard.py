@@ -90,7 +90,7 @@ def _our_ids(shard_dir: Path) -> dict[str, list[int]]:
     ids: dict[str, list[int]] = {}
     for split in manifest["splits"].values():
         for bucket in split["buckets"]:
-            frame = pl.read_parquet(shard_dir / bucket["file"], columns=["id", "input_ids"])
+            frame = pl.read_parquet(shard_dir / bucket["file"], columns=["id", "input_ids"], glob=False)
             ids.update(zip(frame["id"].to_list(), frame["input_ids"].to_list(), strict=True))
     return ids
 

@@ -125,7 +125,7 @@ def subset_shards(shards: Path, rows: int) -> Path:
         shutil.rmtree(target)
     shutil.copytree(shards / "tokenizer", target / "tokenizer")
     manifest = read_manifest(shards)
-    frames = [pl.read_parquet(shards / b["file"]) for b in manifest["splits"]["train"]["buckets"]]
+    frames = [pl.read_parquet(shards / b["file"], glob=False) for b in manifest["splits"]["train"]["buckets"]]
     frame = pl.concat(frames).sample(n=min(rows, sum(f.height for f in frames)), seed=0)
     (target / "train").mkdir(parents=True)
     frame.write_parquet(target / "train" / "all.parquet")

@@ -149,8 +149,8 @@ class MetricCache:
         if digests is None:
             return None
         try:
-            keys = pl.read_parquet(self._keys_path(digests[1]))
-            values = pl.read_parquet(self._path(identity), columns=["value"])
+            keys = pl.read_parquet(self._keys_path(digests[1]), glob=False)
+            values = pl.read_parquet(self._path(identity), columns=["value"], glob=False)
         except Exception:  # a damaged cache file is a cold cache, never an error
             return None
         if keys.height != values.height:
@@ -166,7 +166,9 @@ class MetricCache:
             return None
         if digests[0] == digest:
             try:
-                values = pl.read_parquet(self._path(identity), columns=["value"], n_rows=keys.height)["value"]
+                values = pl.read_parquet(
+                    self._path(identity), columns=["value"], n_rows=keys.height, glob=False
+                )["value"]
             except Exception:
                 return None
             if values.len() == keys.height:

@@ -54,7 +54,7 @@ class RunData:
         missing = list(dict.fromkeys(i for i in ids if i not in known))
         if not missing and self._cache is not None:
             return
-        rows = pl.scan_parquet(self.rows_path).filter(pl.col("id").is_in(missing)).collect()
+        rows = pl.scan_parquet(self.rows_path, glob=False).filter(pl.col("id").is_in(missing)).collect()
         self._cache = rows if self._cache is None else pl.concat([self._cache, rows], how="diagonal_relaxed")
 
     def fetch(self, ids: list[str]) -> pl.DataFrame:
@@ -82,9 +82,9 @@ def load_run(run_dir: Path) -> RunData:
         stats = json.loads(stats_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise RunFolderError(f"{stats_path}: not valid JSON ({error})") from error
-    columns = pl.scan_parquet(rows_path).collect_schema().names()
+    columns = pl.scan_parquet(rows_path, glob=False).collect_schema().names()
     light = [c for c in columns if c in LEDGER_COLUMNS or c.startswith(STAGE_COLUMN_PREFIXES)]
-    frame = pl.scan_parquet(rows_path).select(light).collect()
+    frame = pl.scan_parquet(rows_path, glob=False).select(light).collect()
     if "drop_reason" not in frame.columns:
         frame = frame.with_columns(pl.lit(None, pl.String).alias("drop_reason"))
     for column in ("failed_rules", "flagged_rules"):  # flagged_rules: runs before rules had an action

@@ -61,7 +61,7 @@ class BandStore:
         docs = np.asarray(docs, dtype=np.int64)
         if self.spill_dir is not None:
             found = (
-                pl.scan_parquet(self._shingle_files)
+                pl.scan_parquet(self._shingle_files, glob=False)
                 .filter(pl.col("doc").is_in(pl.Series(docs.astype(np.uint32)).implode()))
                 .collect()
                 .sort("doc", maintain_order=True)
@@ -87,7 +87,7 @@ class BandStore:
         if self.spill_dir is not None:
             if not self._files:
                 return pl.LazyFrame(schema={"doc": pl.UInt32})
-            return pl.scan_parquet(self._files)
+            return pl.scan_parquet(self._files, glob=False)
         if not self._frames:
             return pl.LazyFrame(schema={"doc": pl.UInt32})
         return pl.concat([f.lazy() for f in self._frames])

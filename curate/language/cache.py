@@ -37,7 +37,7 @@ class LanguageCache:
     def load(self) -> LanguageCache:
         if self.path is not None and self.path.exists():
             try:
-                frame = pl.read_parquet(self.path)
+                frame = pl.read_parquet(self.path, glob=False)
             except (OSError, pl.exceptions.ComputeError):
                 return self  # a damaged cache is only a slower run, never a wrong one
             if frame.schema == _SCHEMA:

@@ -57,7 +57,7 @@ def _read(base: Path) -> tuple[pl.DataFrame, pl.DataFrame] | None:
     try:
         token = base.with_suffix(".current").read_text(encoding="utf-8").strip()
         rows_path, changed_path = _files(base, token)
-        return pl.read_parquet(rows_path), pl.read_parquet(changed_path)
+        return pl.read_parquet(rows_path, glob=False), pl.read_parquet(changed_path, glob=False)
     except Exception:
         return None
 

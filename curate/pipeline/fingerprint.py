@@ -17,10 +17,13 @@ CHUNK = 1 << 20
 
 
 def expand_inputs(patterns: Iterable[str]) -> list[Path]:
-    """Files named by paths, folders (recursively) and globs, sorted; a pattern matching nothing stays as given."""
+    """Files named by paths, folders (recursively) and globs, sorted; a pattern matching nothing stays as given.
+    A path that exists is itself, never a pattern (`a[1].jsonl`), as in `curate.io.expand`."""
     files: list[Path] = []
     for pattern in patterns:
-        matches = sorted(glob.glob(pattern, recursive=True)) or [pattern]
+        matches = (
+            [pattern] if Path(pattern).exists() else sorted(glob.glob(pattern, recursive=True)) or [pattern]
+        )
         for match in matches:
             path = Path(match)
             files.extend(sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path])

@@ -57,7 +57,7 @@ def load_tokenizer(path: str | Path) -> Any:
 
 
 def _input_frame(kept_path: Path) -> pl.DataFrame:
-    frame = pl.read_parquet(kept_path)
+    frame = pl.read_parquet(kept_path, glob=False)
     missing = [c for c in ("id", "kind") if c not in frame.columns]
     if missing:
         raise UsageError(f"{kept_path}: missing column(s) {', '.join(missing)}; is this a winnow run folder?")

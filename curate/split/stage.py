@@ -33,7 +33,7 @@ def _pinned(config: SplitConfig, ctx: StageContext, notes: list[str]) -> pl.Data
     if not path.exists():
         raise StageError(f"previous split assignment {path} does not exist", where="split.previous")
     try:
-        previous = pl.read_parquet(path, columns=["id", "split"])
+        previous = pl.read_parquet(path, columns=["id", "split"], glob=False)
     except (pl.exceptions.PolarsError, OSError) as error:
         raise StageError(
             f"cannot read columns id, split from {path}: {error}",
