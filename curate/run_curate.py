@@ -191,6 +191,7 @@ def run_curate(
     )
     if progress is not None:
         progress("writing run folder", 0, 1)
+    result.stats["skipped_files"] = [entry.as_dict() for entry in read.skipped]  # files a folder/glob held
     stats = {"run": write_run_folder(run_path, result.frame, read.quarantine, result.stats, rule_file)}
     stats.update(result.stats)  # what stats.json holds, its `run` entry first
     if progress is not None:

@@ -53,6 +53,8 @@ def print_run_summary(
     for reason, n in sorted(by_reason.items(), key=lambda x: (-x[1], x[0])):
         table.add_row(Text(f"  dropped: {reason}"), f"{n:,}", _share(n, read), style="dim")
     console.print(table)
+    for entry in stats.get("skipped_files") or []:  # files a named folder or glob held but were not read
+        console.print(Text(f"skipped {entry['path']}: {entry['reason']}", style="yellow"))
     if report is not None:
         console.print(_linked("report", report), highlight=False)
 

@@ -4,7 +4,8 @@
     winnow inspect ../shared/data/llama_factory_demo/dataset_info.json:kto_en_demo --rows 2
 
 Shows per source the detected format(s) with row counts and line ranges (a file mixing formats is flagged),
-the quarantined lines with their reasons, and a few rows rendered as conversations.
+every file a named folder or glob holds but winnow does not read (with the reason), the quarantined lines
+with their reasons, and a few rows rendered as conversations.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from curate.cli.console import cli_console
+from curate.io.expand import Skipped
 from curate.io.read import ReadResult, read_corpus
 
 PREVIEW_CHARS = 300
@@ -53,6 +55,16 @@ def formats_table(result: ReadResult) -> Table:
             table.add_row(Text(source), label, f"{count:,}", line_ranges(lines))
         if not counts:
             table.add_row(Text(source), Text("nothing readable", style="red"), "0", "")
+    return table
+
+
+def skipped_table(skipped: list[Skipped]) -> Table:
+    """Every file a folder or glob held that was not read, and why (all of them: none is dropped silently)."""
+    table = Table(title=f"skipped files ({len(skipped):,}): not read", header_style="bold")
+    for column in ("path", "reason"):
+        table.add_column(column, overflow="fold")
+    for entry in skipped:
+        table.add_row(Text(entry.path), Text(entry.reason))
     return table
 
 
@@ -110,6 +122,8 @@ def inspect_command(
     with console.status("reading…"):
         result = read_corpus(list(inputs), format=format_name)
     console.print(formats_table(result))
+    if result.skipped:
+        console.print(skipped_table(result.skipped))
     console.print(
         f"rows read {result.rows_read:,} = accepted {result.rows_accepted:,} + quarantined {result.quarantine.height:,}"
     )

@@ -15,6 +15,7 @@ from curate.io.streams import COMPRESSIONS
 
 SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".txt": "txt"}
 COMPRESSED_KINDS = {"json", "jsonl"}  # read through curate.io.streams; Parquet compresses itself
+REGISTRY = "a LLaMA-Factory registry: name an entry as PATH/dataset_info.json:NAME"
 READABLE = ".json, .jsonl, .ndjson (each also .gz or .zst), .parquet, .txt and save_to_disk folders"
 
 
@@ -77,15 +78,12 @@ def _expand_path(path: Path, skipped: list[Skipped], *, explicit: bool) -> list[
         for child in sorted(path.iterdir()):
             if child.name.startswith("."):
                 skipped.append(Skipped(str(child), "hidden (the name starts with '.')"))
-            elif child.name == "dataset_info.json":
-                skipped.append(
-                    Skipped(
-                        str(child), "a LLaMA-Factory registry: name an entry as PATH/dataset_info.json:NAME"
-                    )
-                )
             else:
                 found.extend(_expand_path(child, skipped, explicit=False))
         return found
+    if path.name == "dataset_info.json" and not explicit:
+        skipped.append(Skipped(str(path), REGISTRY))
+        return []
     kind, compression, problem = _kind_of(path)
     if problem is not None:
         if explicit:

@@ -88,15 +88,21 @@ def _scan(data: memoryview | bytes, forced: Format | None) -> tuple[int, pa.Tabl
 
 def _stream_pieces(path: Path, compression: str | None) -> Iterator[bytes]:
     """Whole-line pieces of about BLOCK_BYTES from a decompressed or transcoded stream (curate.io.streams),
-    each ending in a newline; raises StreamError where the stream breaks."""
+    each ending in a newline; where the stream breaks, the whole lines before it, then StreamError."""
     buffer = bytearray()
-    for chunk in utf8_chunks(path, compression):
-        buffer += chunk
-        if len(buffer) >= BLOCK_BYTES:
-            cut = buffer.rfind(b"\n") + 1
-            if cut:
-                yield bytes(buffer[:cut])
-                del buffer[:cut]
+    try:
+        for chunk in utf8_chunks(path, compression):
+            buffer += chunk
+            if len(buffer) >= BLOCK_BYTES:
+                cut = buffer.rfind(b"\n") + 1
+                if cut:
+                    yield bytes(buffer[:cut])
+                    del buffer[:cut]
+    except StreamError:
+        cut = buffer.rfind(b"\n") + 1  # the whole lines before the break are read; a cut last line is not
+        if cut:
+            yield bytes(buffer[:cut])
+        raise
     if buffer:
         yield bytes(buffer) if buffer.endswith(b"\n") else bytes(buffer) + b"\n"
 

@@ -16,12 +16,12 @@ entry naming where it broke.
 from __future__ import annotations
 
 import codecs
-import gzip
+import functools
 import itertools
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 CHUNK_BYTES = 4 * 1024 * 1024
 COMPRESSIONS = {".gz": "gzip", ".zst": "zstd"}
@@ -99,41 +99,47 @@ def read_utf8(path: Path, compression: str | None) -> tuple[bytes, StreamError |
 
 
 def _raw_chunks(path: Path, compression: str | None) -> Iterator[bytes]:
-    """The decompressed bytes; a damaged archive raises StreamError (after what could be read)."""
+    """The decompressed bytes; a damaged archive raises StreamError after all that could be decoded."""
     with path.open("rb") as handle:
-        if compression == "zstd":
-            yield from _zstd_chunks(handle)
-            return
-        stream = gzip.GzipFile(fileobj=handle) if compression == "gzip" else handle
-        while True:
-            try:
-                chunk = stream.read(CHUNK_BYTES)
-            except (OSError, EOFError, zlib.error) as error:  # gzip.BadGzipFile is an OSError
-                raise StreamError(f"gzip data is corrupt or truncated ({error})") from None
-            if not chunk:
-                return
-            yield chunk
+        if compression is None:
+            while chunk := handle.read(CHUNK_BYTES):
+                yield chunk
+        else:
+            yield from _members(handle, compression)
 
 
-def _zstd_chunks(handle: IO[bytes]) -> Iterator[bytes]:
-    """zstd frames one after another (as `zstd` and `cat a.zst b.zst` write them); zstandard's own stream
-    reader returns nothing, without an error, for a truncated file, so each frame's end is checked here."""
-    import zstandard  # a dependency only .zst inputs need at run time
+def _members(handle: IO[bytes], compression: str) -> Iterator[bytes]:
+    """Decompress gzip members or zstd frames one after another (as `cat a.gz b.gz` or `zstd` write them).
+    A decompressor object is fed the file chunk by chunk, so the output decoded before a break is kept
+    (gzip.open's read() drops it, and zstandard's stream reader returns nothing, without an error, for a
+    truncated frame); a member that has not ended when the file does is a truncated file."""
+    if compression == "zstd":
+        import zstandard  # a dependency only .zst inputs need at run time
 
-    context = zstandard.ZstdDecompressor()
-    frame = context.decompressobj()
-    inside = False  # bytes were fed into `frame` and it has not ended
+        context = zstandard.ZstdDecompressor()
+        start: Callable[[], Any] = context.decompressobj
+        broken: tuple[type[Exception], ...] = (zstandard.ZstdError,)
+    else:
+        start, broken = functools.partial(zlib.decompressobj, wbits=16 + zlib.MAX_WBITS), (zlib.error,)
+    member, inside = start(), False  # inside: bytes were fed into `member` and it has not ended
     while data := handle.read(CHUNK_BYTES):
         while data:
+            if not inside and compression == "gzip":
+                data = data.lstrip(b"\x00")  # zero padding after a member, as gzip itself allows
+                if not data:
+                    break
             try:
-                out = frame.decompress(data)
-            except zstandard.ZstdError as error:
-                raise StreamError(f"zstd data is corrupt ({error})") from None
+                out = member.decompress(data)
+            except broken as error:
+                raise StreamError(f"{compression} data is corrupt ({error})") from None
             inside = True
             if out:
                 yield out
             data = b""
-            if frame.eof:
-                data, frame, inside = frame.unused_data, context.decompressobj(), False
+            if member.eof:
+                data, member, inside = member.unused_data, start(), False
     if inside:
-        raise StreamError("zstd data is truncated (the last frame does not end)")
+        raise StreamError(f"{compression} data is truncated (the last {_UNIT[compression]} does not end)")
+
+
+_UNIT = {"gzip": "member", "zstd": "frame"}
