@@ -1,7 +1,10 @@
 """Readers for whole files: JSON arrays, Parquet, Hugging Face `save_to_disk` folders and plain text.
 
-A JSON array is one document: if it does not parse, the whole file is one quarantine entry (with the
-parser's line and column), since no element can be trusted. A `.json` file that holds JSON Lines (a common
+A JSON array is one document: if its syntax breaks, the whole file is one quarantine entry (with the
+parser's line and column), since no element can be trusted; it is parsed element by element, so an element
+that parses but cannot be kept (a lone surrogate, a duplicated key, deep nesting: curate.io.values) is
+quarantined alone with its index. Compressed (.json.gz, .json.zst) and UTF-16/32 files are read through
+curate.io.streams. A `.json` file that holds JSON Lines (a common
 mislabel) is read as JSONL. Row `line` is the 0-based element index for arrays, Parquet and Arrow rows and
 the 1-based line for text files.
 """

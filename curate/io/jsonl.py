@@ -5,7 +5,7 @@ strict: a column that changes type, e.g. `"output": 5` among strings, or a dupli
 silent cast as in `pl.read_ndjson`). When that works and every row has the keys of one flat format (Alpaca,
 Dolly, text, ...) with string values, the piece is converted with Polars expressions in one go. Anything
 else (a parse error, a blank line, a BOM, a very long line, nested formats) splits the piece in half and
-retries, down to small pieces parsed line by line with `json.loads`, which names the exact line and field;
+retries, down to small pieces parsed line by line (curate.io.values), which names the exact line and field;
 rows that parse but fail validation are re-read one by one. So one broken line costs a few re-reads of
 small pieces, not a slow pass over a 1M-row file. Lines are only split into Python objects when needed.
 
@@ -324,8 +324,9 @@ def _valid_text(table: pa.Table) -> bool:
 def _unsafe_for_arrow(data: bytes | memoryview, ends: np.ndarray) -> bool:
     """Whether Arrow's JSON reader must not see this piece: it crashes the process (a segfault, not an
     error) on some inputs that the per-line path quarantines one line at a time:
-    - a line that is not an object ('null' as the first line crashes pyarrow 26); only object lines can be
-      fast-path rows, so a piece with any other line (or a blank one) is not given to it;
+    - a line that is not an object ('null' as the first line crashes pyarrow 26): only object lines can be
+      fast-path rows, so a piece with a line that does not start with '{' (a blank or indented one too) is
+      not given to it;
     - a line nested deeper than ARROW_MAX_DEPTH: such a line has that many brackets and at least twice as
       many bytes, so only long lines' brackets are counted ('[' | 0x20 == '{')."""
     buffer = np.frombuffer(data, dtype=np.uint8)
