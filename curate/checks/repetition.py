@@ -81,14 +81,21 @@ def repeats_as_asked(reply: pl.Expr, prompt: pl.Expr) -> pl.Expr:
 
 
 def moderate_repetition(reply: pl.Expr) -> pl.Expr:
-    """At most LOOP_SHARE of the tokens in a repeated LOOP_GRAM-token span (numbers masked) and at most
-    REPEATED_LINES of the lines repeated; a text too short to hold a span or two lines passes that part."""
+    """MODERATE_REPETITION: at most REPEATED_LINES of the lines repeated and at most LOOP_SHARE of the tokens
+    in a repeated LOOP_GRAM-token span, numbers masked; a text too short to hold two lines or a span passes
+    that part."""
+    return few_repeated_lines(reply) & few_repeated_spans(reply)
+
+
+def few_repeated_lines(reply: pl.Expr) -> pl.Expr:
+    lines = functools.partial(repeated_fraction_series, mode=LINES, minimum=2)
+    return _batched(lines, reply).alias("repeated_line_fraction").fill_null(0.0) <= REPEATED_LINES
+
+
+def few_repeated_spans(reply: pl.Expr) -> pl.Expr:
     masked = reply.str.replace_all(r"\d+", "0")
     spans = functools.partial(ngram_share_series, mode=DUP, n=LOOP_GRAM, min_tokens=LOOP_GRAM, min_chars=0)
-    lines = functools.partial(repeated_fraction_series, mode=LINES, minimum=2)
-    looping = _batched(spans, masked).alias(f"masked_dup_{LOOP_GRAM}gram_share")
-    repeated = _batched(lines, reply).alias("repeated_line_fraction")
-    return (looping.fill_null(0.0) <= LOOP_SHARE) & (repeated.fill_null(0.0) <= REPEATED_LINES)
+    return _batched(spans, masked).alias(f"masked_dup_{LOOP_GRAM}gram_share").fill_null(0.0) <= LOOP_SHARE
 
 
 def unless_asked(metric: pl.Expr, text: pl.Expr) -> pl.Expr:
@@ -96,7 +103,7 @@ def unless_asked(metric: pl.Expr, text: pl.Expr) -> pl.Expr:
     (REPEATS_AS_ASKED and MODERATE_REPETITION).
 
     One pass: the metric is computed once and handed over; the prompt is read (`with_prompt`) on the rows
-    over CONTEXT_FROM only, and the repetition measured again on those of them that asked for it. CONTEXT_FROM
+    over CONTEXT_FROM only, and the repetition measured again (lines, then spans) on those that asked for it. CONTEXT_FROM
     and the exemption's definition name the expression: the metric cache identifies an expression with a
     Python callback by its printed form. A text with no row around it (`field: messages`) has no
     prompt: the metric as it is."""
@@ -109,18 +116,22 @@ def unless_asked(metric: pl.Expr, text: pl.Expr) -> pl.Expr:
     )
     digest = hashlib.blake2b(definition.encode(), digest_size=8).hexdigest()
 
+    # each test on the rows that passed the ones before: the prompt, then the lines, then the spans
+    stages = (
+        with_prompt(reply, pl.lit(True), repeats_as_asked),
+        few_repeated_lines(reply),
+        few_repeated_spans(reply),
+    )
+
     def evaluate(rows: pl.Series) -> pl.Series:
         frame = rows.struct.unnest()
         values = frame["metric"]
-        over = (values > CONTEXT_FROM).fill_null(False).arg_true()
-        if len(over):
-            asked = over.filter(
-                frame[over].select(with_prompt(reply, pl.lit(True), repeats_as_asked)).to_series()
-            )
-            if len(asked):
-                moderate = frame[asked].select(moderate_repetition(reply)).to_series()
-                values = values.scatter(asked.filter(moderate), None)
-        return values
+        exempt = (values > CONTEXT_FROM).fill_null(False).arg_true()
+        texts = frame.select("text")  # the prompt is read by the first stage only
+        for stage, columns in zip(stages, (frame, texts, texts), strict=True):
+            if len(exempt):
+                exempt = exempt.filter(columns[exempt].select(stage).to_series())
+        return values.scatter(exempt, None) if len(exempt) else values
 
     packed = pl.struct(metric.alias("metric"), text.alias("text"), pl.col("messages"), pl.col("input"))
     named = f"unless_asked[{CONTEXT_FROM!r}|{digest}]"
