@@ -2,7 +2,8 @@
 written into a staging folder next to it, then swapped in (`atomic_folder`).
 
 A run killed at any moment leaves either the old file (folder) or the new one, never half of one that a
-later stage would trust.
+later stage would trust. A write that fails (a full disk) names the file it was writing, never the temporary
+name: its OSError's `filename` is set to the file (inside a folder, to its place in the folder).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import errno
 import glob
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -25,6 +27,9 @@ from polars._typing import ParquetCompression
 
 from curate.errors import UsageError, WinnowError
 
+# Polars reports the system's error inside its own: "… underlying IO error: No space left on device (os error 28)"
+OS_ERROR_IN_TEXT = re.compile(r"\(os error (\d+)\)")
+
 
 def _umask() -> int:
     umask = os.umask(0)
@@ -34,20 +39,67 @@ def _umask() -> int:
 
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path next to `path`; on success it is renamed onto `path`."""
+    """Yield a temporary path next to `path`; on success it is renamed onto `path`.
+
+    An OSError that names no file or the temporary one (a write to a full disk) is re-raised naming `path`;
+    a Polars error that reports one ("(os error 28)") is raised as that OSError, naming `path`.
+    """
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    # mkstemp creates the file owner-only; give it the permissions a plain open() would (0o666 minus umask)
-    os.chmod(tmp_name, 0o666 & ~_umask())
-    tmp = Path(tmp_name)
+    tmp: Path | None = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        tmp = Path(tmp_name)
+        os.close(fd)
+        # mkstemp creates the file owner-only; give it the permissions a plain open() would (0o666 minus umask)
+        os.chmod(tmp, 0o666 & ~_umask())
         yield tmp
         os.replace(tmp, target)
+    except (OSError, pl.exceptions.PolarsError) as error:
+        reported = _reported_os_error(error, target)
+        if reported is not None:
+            raise reported from error
+        if isinstance(error, OSError):
+            _name_target(error, target)
+        raise
     finally:
-        if tmp.exists():
+        if tmp is not None and tmp.exists():
             tmp.unlink()
+
+
+def _reported_os_error(error: Exception, target: Path) -> OSError | None:
+    """The OSError a Polars error (or an OSError without an errno) reports in its text, naming `target`."""
+    if isinstance(error, OSError) and error.errno is not None:
+        return None
+    reported = OS_ERROR_IN_TEXT.search(str(error))
+    if reported is None:
+        return None
+    code = int(reported.group(1))
+    return OSError(code, os.strerror(code), str(target))
+
+
+def _name_target(error: OSError, target: Path) -> None:
+    """Point `error` at `target` where it names no file or a temporary one of `target` (a name no one gave)."""
+    if error.filename is None or _is_temporary(error.filename, target):
+        error.filename = str(target)
+    second = _as_path(error.filename2)
+    if second is not None and (second == target or _is_temporary(second, target)):
+        error.filename2 = None  # os.replace(temporary, target): `target` alone says it
+
+
+def _is_temporary(name: object, target: Path) -> bool:
+    path = _as_path(name)
+    return (
+        path is not None
+        and path.parent == target.parent
+        and path.name.startswith(f".{target.name}.")
+        and path.suffix == ".tmp"
+    )
+
+
+def _as_path(name: object) -> Path | None:
+    """The path an OSError's filename holds; None for none or a file descriptor."""
+    return Path(os.fsdecode(name)) if isinstance(name, str | bytes | os.PathLike) else None
 
 
 @contextlib.contextmanager
@@ -97,6 +149,8 @@ def atomic_folder(
     the new one, never a mix: on Linux the two are exchanged in one rename (renameat2 RENAME_EXCHANGE);
     elsewhere the old one is renamed away and the new one in, and a kill between the two is undone by the
     next write into `path`. `path` may not be the working folder or hold it (it is replaced, not entered).
+    An OSError naming a file of the staging folder names its place in `path`; a full disk is a WinnowError
+    naming that file.
     """
     target = Path(path).resolve()  # a symbolic link to a folder: the folder it points to is replaced
     cwd = Path.cwd().resolve()
@@ -117,14 +171,24 @@ def atomic_folder(
                     _link_copy(entry, staging / entry.name)
         _swap(staging, target)
     except OSError as error:
+        _name_in_target(error, staging, target)
         if error.errno not in (errno.ENOSPC, errno.EDQUOT):
             raise
+        written = error.filename or target
+        left = "it" if str(written) == str(target) else target
         raise WinnowError(
-            f"no space left on the device while writing {target}; it is left as it was before",
+            f"no space left on the device while writing {written}; {left} is left as it was before",
             hint=f"free some space on the disk of {target.parent} and run again",
         ) from error
     finally:
         shutil.rmtree(staging, ignore_errors=True)  # the staging folder, or after the swap the old one
+
+
+def _name_in_target(error: OSError, staging: Path, target: Path) -> None:
+    """A file of the staging folder is named by the place it was to have in `target`."""
+    path = _as_path(error.filename)
+    if path is not None and path.is_relative_to(staging):
+        error.filename = str(target / path.relative_to(staging))
 
 
 def _link_copy(source: Path, destination: Path) -> None:

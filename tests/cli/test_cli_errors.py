@@ -107,7 +107,7 @@ def test_disk_full_is_one_message_and_nothing_half_written(
     out = tmp_path / "out" / "dolly.jsonl"
     assert main(["convert", str(alpaca), "--to", "dolly", "-o", str(out)]) == 1
     err = one_line_err(capsys)
-    assert "error: No space left on device (errno 28, ENOSPC)" in err
+    assert f"error: {out}: No space left on device (errno 28, ENOSPC)" in err  # the file, not its temporary
     assert "hint: free some disk space" in err
     assert list(out.parent.iterdir()) == []  # neither the file nor its temporary
 
@@ -119,7 +119,34 @@ def test_debug_adds_the_traceback(alpaca: Path, tmp_path: Path, capsys: pytest.C
     err = capsys.readouterr().err
     assert "Traceback (most recent call last)" in err
     assert "OSError: [Errno 28] No space left on device" in err
-    assert err.rstrip().splitlines()[-2].startswith("error: No space left on device")
+    assert err.rstrip().splitlines()[-2].startswith(f"error: {out}: No space left on device")
+
+
+def test_a_full_disk_in_a_run_folder_names_the_file_and_keeps_the_previous_run(
+    alpaca: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("checks: []\n", encoding="utf-8")
+    run = tmp_path / "run"
+    argv = ["curate", str(alpaca), "--rules", str(rules), "-o", str(run), "--no-report"]
+    assert main(argv) == 0
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    real = pl.DataFrame.write_parquet
+
+    def full(frame: pl.DataFrame, file: Any, *args: Any, **kwargs: Any) -> None:
+        if Path(file).name.startswith(".rows.parquet."):  # the temporary file of run/rows.parquet
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))  # as write(2) reports it: no file name
+        real(frame, file, *args, **kwargs)
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", full)
+    capsys.readouterr()
+    assert main(argv) == 1
+    assert one_line_err(capsys).endswith(  # after the progress lines
+        f"error: no space left on the device while writing {run / 'rows.parquet'}; {run} is left as it was "
+        f"before hint: free some space on the disk of {tmp_path} and run again"
+    )
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before  # previous/: a snapshot
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rows.jsonl", "rules.yaml", "run"]  # no staging
 
 
 def test_an_os_error_inside_a_polars_error_is_the_machine_not_a_bug(
