@@ -20,7 +20,11 @@ that wrote file by file, assembled by hand) is refused rather than trusted:
                       and the shard cache decide what to redo from them (a re-run that changes no kept row
                       redoes nothing after curate). It is tied to its run by its XXH3-128 digest, which
                       each of the files above records (`winnow.kept_xxh3`, `run.kept_xxh3`, the YAML line)
-    quarantine.jsonl  JSON Lines, no room for a header: its digest is `run.quarantine_xxh3` in stats.json
+    quarantine.jsonl  JSON Lines, no room for a header: its digest is in stats.json
+    dup_pairs.parquet written by the dedup stage into RUNDIR itself while the run goes on (near.report_pairs;
+                      the stage removes an earlier run's), carried into the new folder at the swap: its digest
+                      is in stats.json, so one a killed run left beside an older run's files is refused
+stats.json's `run` entry: {"id": ..., "xxh3": {"kept.parquet": ..., "quarantine.jsonl": ..., ...}}.
 
 A folder holding kept.parquet and none of the other run files (kept rows prepared by hand) has no run to
 mix and is accepted.
@@ -47,6 +51,8 @@ from curate.rulefile.load import RuleFile
 ROWS, KEPT, DROPPED = "rows.parquet", "kept.parquet", "dropped.parquet"
 QUARANTINE, STATS, RULES = "quarantine.jsonl", "stats.json", "rules.resolved.yaml"
 RUN_FILES = (ROWS, KEPT, DROPPED, QUARANTINE, STATS, RULES)
+PAIRS = "dup_pairs.parquet"  # curate.dedup.stage.PAIRS_FILE (a test holds the two equal)
+DIGESTED = (KEPT, QUARANTINE, PAIRS)  # files tied to their run by a digest in stats.json
 REPORT = "report.html"
 RUN_ID_KEY, KEPT_KEY = "winnow.run_id", "winnow.kept_xxh3"
 _YAML_LINE = re.compile(r"# winnow run (\S+), kept\.parquet xxh3 ([0-9a-f]+)\n")
@@ -76,13 +82,13 @@ def new_run_id() -> str:
 
 
 def _carried(name: str) -> bool:
-    """Entries of the old run folder that move into the new one."""
+    """Entries of the old run folder that are carried into the new one (PAIRS is this run's by then)."""
     return name not in RUN_FILES and name != REPORT and not name.startswith(".")
 
 
 def write_run_folder(
     run_dir: Path, frame: pl.DataFrame, quarantine: pl.DataFrame, stats: dict[str, Any], rules: RuleFile
-) -> dict[str, str]:
+) -> dict[str, Any]:
     """Write the run folder whole (see the module doc); returns the `run` entry written into stats.json."""
     run_id = new_run_id()
     with atomic_folder(run_dir, carry=_carried) as staging:
@@ -97,7 +103,10 @@ def write_run_folder(
         with atomic_open(staging / RULES) as handle:
             handle.write(f"# winnow run {run_id}, kept.parquet xxh3 {kept_xxh3}\n")
             handle.write(rules.resolved_yaml())
-        run = {"id": run_id, "kept_xxh3": kept_xxh3, "quarantine_xxh3": file_xxh3(staging / QUARANTINE)}
+        digests = {KEPT: kept_xxh3, QUARANTINE: file_xxh3(staging / QUARANTINE)}
+        if (run_dir / PAIRS).is_file():  # written by this run's dedup stage (module doc)
+            digests[PAIRS] = file_xxh3(run_dir / PAIRS)
+        run = {"id": run_id, "xxh3": digests}
         write_json(staging / STATS, {"run": run, **stats})
     return run
 
@@ -131,12 +140,15 @@ def check_run_folder(run_dir: str | Path) -> RunFolder:
                 problems.append(f"{name} is from run {other_id}")
             elif other_kept != recorded:
                 problems.append(f"{name} records another {KEPT}")
-        if recorded != kept_xxh3:
-            problems.append(f"{KEPT} is not the one run {run_id} wrote")
-        if QUARANTINE in present and _stats_run(run_dir).get("quarantine_xxh3") != file_xxh3(
-            run_dir / QUARANTINE
-        ):
-            problems.append(f"{QUARANTINE} is not the one run {run_id} wrote")
+        digests = _stats_run(run_dir).get("xxh3") or {}
+        for name in DIGESTED:
+            if not (run_dir / name).is_file():
+                continue  # a missing run file is named above; dup_pairs.parquet is optional
+            actual = kept_xxh3 if name == KEPT else file_xxh3(run_dir / name)
+            if name not in digests:
+                problems.append(f"{name} is not from run {run_id}")
+            elif digests[name] != actual:
+                problems.append(f"{name} is not the one run {run_id} wrote")
     if problems:
         which = f"stats.json is from run {run[0]}; " if run is not None and run[0] is not None else ""
         raise RunFolderError(
@@ -160,7 +172,8 @@ def _identity(path: Path) -> tuple[str | None, str | None]:
     """(run id, kept.parquet digest) that a file records; (None, None) when it records none or is unreadable."""
     if path.name == STATS:
         run = _stats_run(path.parent)
-        return run.get("id"), run.get("kept_xxh3")
+        digests = run.get("xxh3")
+        return run.get("id"), digests.get(KEPT) if isinstance(digests, dict) else None
     if path.name == RULES:
         try:
             with path.open(encoding="utf-8") as handle:

@@ -5,9 +5,9 @@ and compare with an uninterrupted run.
 After every kill the run folder and the export folder are absent or whole (a run folder passes
 check_run_folder and holds the uninterrupted run's rows; an export folder holds its files); after every re-run
 both equal the uninterrupted run's (kept.parquet byte for byte, dropped.parquet by content, every exported
-file byte for byte) and no staging folder is left. Kills alternate curate and export; every other one waits
-for the staging folder to appear and kills while the folder is being written (the moment that matters),
-the others at a uniformly random moment of the run.
+file byte for byte) and no staging folder is left. Kills alternate curate and export; half of them (the
+3rd, 4th, 7th, 8th, ...) wait for the staging folder to appear and kill within a short random time while
+the folder is being written (the moment that matters), the others come at a uniformly random moment.
 
     WINNOW_KILLS=20 pytest -q tests/test_kill_and_rerun.py -s     # default 4 (about 25 s of CPU time)
     WINNOW_KILL_SEED=1234 ...                                    # default: drawn, and printed on failure
@@ -148,6 +148,9 @@ def test_killed_curate_and_export_runs_leave_whole_folders_and_rerun_to_the_same
     assert kept + dropped == 999 + 1000
 
     rng = random.Random(SEED)
+    # how long after its staging folder appears a command is killed: halved each time a kill comes after
+    # the swap (curate writes its folder in a fraction of a second, then prints its summary)
+    window = {"curate": 0.1, "export": 0.3}
     project = Project(tmp_path / "killed", inputs, rules)
     kills = 0
     while kills < KILLS:
@@ -158,7 +161,7 @@ def test_killed_curate_and_export_runs_leave_whole_folders_and_rerun_to_the_same
         for tries in range(8):  # a run that finishes before its kill is not a kill: draw an earlier moment
             scale = 0.6**tries
             at = (
-                _while_writing(folder, rng.uniform(0.0, 0.3 * scale))
+                _while_writing(folder, rng.uniform(0.0, window[command] * scale))
                 if writing
                 else _after_delay(rng.uniform(0.0, seconds[command] * scale))
             )
@@ -169,6 +172,8 @@ def test_killed_curate_and_export_runs_leave_whole_folders_and_rerun_to_the_same
         kills += 1
         after = _inode(folder)
         state = "absent" if after is None else "old" if after == before else "new"
+        if writing and state == "new":
+            window[command] /= 2
         staging = (
             "staging left" if any(p.name.startswith(".") for p in project.root.iterdir()) else "none left"
         )

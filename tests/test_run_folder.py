@@ -14,6 +14,7 @@ import pytest
 
 from curate import run_folder
 from curate.cli.main import main
+from curate.dedup.stage import PAIRS_FILE
 from curate.errors import WinnowError
 from curate.export.run import export_run
 from curate.rulefile.load import RuleFile, parse_rules
@@ -31,9 +32,9 @@ KEEP_ALL: dict[str, Any] = {"checks": []}
 DROP_EMPTY = {"checks": [{"check": "min_length", "name": "empty", "field": "response"}]}
 
 
-def _curate(tmp_path: Path, name: str, rules: dict[str, Any]) -> Path:
+def _curate(tmp_path: Path, name: str, rules: dict[str, Any], rows: list[dict[str, str]] = ROWS) -> Path:
     corpus = tmp_path / "rows.jsonl"
-    corpus.write_text("".join(json.dumps(row) + "\n" for row in ROWS), encoding="utf-8")
+    corpus.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
     run = tmp_path / name
     run_curate([corpus], parse_rules(rules), run, cache_dir=tmp_path / "cache")
     return run
@@ -51,10 +52,13 @@ def _bytes(folder: Path) -> dict[str, bytes]:
 def test_every_file_names_the_run(tmp_path: Path) -> None:
     run = _curate(tmp_path, "run", DROP_EMPTY)
     stats = json.loads((run / "stats.json").read_text(encoding="utf-8"))
-    run_id, kept_digest = stats["run"]["id"], stats["run"]["kept_xxh3"]
-    assert sorted(stats["run"]) == ["id", "kept_xxh3", "quarantine_xxh3"]
-    assert kept_digest == run_folder.file_xxh3(run / "kept.parquet")
-    assert stats["run"]["quarantine_xxh3"] == run_folder.file_xxh3(run / "quarantine.jsonl")
+    run_id, digests = stats["run"]["id"], stats["run"]["xxh3"]
+    assert sorted(stats["run"]) == ["id", "xxh3"]
+    assert digests == {
+        "kept.parquet": run_folder.file_xxh3(run / "kept.parquet"),
+        "quarantine.jsonl": run_folder.file_xxh3(run / "quarantine.jsonl"),
+    }
+    kept_digest = digests["kept.parquet"]
     for name in ("rows.parquet", "dropped.parquet"):
         metadata = pl.read_parquet_metadata(run / name)
         assert (metadata["winnow.run_id"], metadata["winnow.kept_xxh3"]) == (run_id, kept_digest)
@@ -200,3 +204,28 @@ def test_rule_file_of_a_run_still_loads(tmp_path: Path) -> None:
     resolved = load_rule_file(run / "rules.resolved.yaml")
     assert isinstance(resolved, RuleFile)
     assert [r.name for r in resolved.sections["checks"].rules] == ["empty"]
+
+
+NEAR_PAIRS = {"dedup": {"key": "response", "exact": False, "near": {"threshold": 0.5, "report_pairs": True}}}
+
+
+def test_the_dedup_pair_list_belongs_to_its_run(tmp_path: Path) -> None:
+    assert run_folder.PAIRS == PAIRS_FILE
+    rows = [*ROWS, {"instruction": "Name a colour again", "input": "", "output": "Blue."}]
+    run = _curate(tmp_path, "run", NEAR_PAIRS, rows)
+    pairs = run / PAIRS_FILE
+    listed = pairs.read_bytes()
+    assert pl.read_parquet(pairs).height == 1
+    stats = json.loads((run / "stats.json").read_text(encoding="utf-8"))
+    assert stats["run"]["xxh3"][PAIRS_FILE] == run_folder.file_xxh3(pairs)
+    assert check_run_folder(run).run_id == stats["run"]["id"]
+
+    _curate(tmp_path, "run", KEEP_ALL, rows)  # a run without a pair list: the new folder holds none
+    assert not pairs.exists()
+    pairs.write_bytes(listed)  # what a run killed after its dedup stage left beside the last run's files
+    with pytest.raises(RunFolderError) as refused:
+        check_run_folder(run)
+    assert refused.value.message == (
+        f"{run} does not hold one curate run: stats.json is from run {_run_id(run)}; "
+        f"dup_pairs.parquet is not from run {_run_id(run)}"
+    )
