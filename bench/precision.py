@@ -115,6 +115,18 @@ def rule_names(rule_file: Path = RULE_FILE) -> list[str]:
     return names
 
 
+def rule_actions(rule_file: Path = RULE_FILE) -> dict[str, str]:
+    """Each rule's action (drop | flag) in the rule file."""
+    rules = load_rule_file(rule_file)
+    actions = {rule.name: rule.action for rule in rules.sections["checks"].rules}
+    language = rules.sections.get("language")
+    if language is not None:
+        actions.update(
+            {name: language.action_of(name) for name in rule_names(rule_file) if name.startswith("language_")}
+        )
+    return actions
+
+
 def read_labels(rule: str) -> dict[tuple[str, int], dict[str, Any]]:
     """(source, line) → label of bench/labels/<rule>.jsonl; a malformed label stops with its file:line."""
     path = LABELS / f"{rule}.jsonl"
@@ -215,19 +227,19 @@ def base_rate(frame: pl.DataFrame) -> dict[str, Any]:
     }
 
 
-def table(results: list[RulePrecision], base: dict[str, Any], rows: int) -> str:
+def table(results: list[RulePrecision], base: dict[str, Any], rows: int, actions: dict[str, str]) -> str:
     lines = [
         f"Rows: {rows:,} from {len(SOURCES)} sources in ../shared/data; rule file rules/default.yaml.",
         "",
-        "| rule | flags | labeled | defective | borderline | fine | precision (borderline fine .. defective) "
-        "| 95% Wilson (lower end) | sources |",
-        "|---|---:|---:|---:|---:|---:|---|---|---:|",
+        "| rule | action | flags | labeled | defective | borderline | fine | precision (borderline fine .. "
+        "defective) | 95% Wilson (lower end) | sources |",
+        "|---|---|---:|---:|---:|---:|---:|---|---|---:|",
     ]
     for r in results:
         low, high = r.interval
         precision = f"{r.precision_low:.2f} .. {r.precision_high:.2f}" if r.labeled else "—"
         lines.append(
-            f"| {r.rule} | {r.flags} | {r.labeled} | {r.defective} | {r.borderline} | {r.fine} | {precision} "
+            f"| {r.rule} | {actions.get(r.rule, '?')} | {r.flags} | {r.labeled} | {r.defective} | {r.borderline} | {r.fine} | {precision} "
             f"| {low:.2f}–{high:.2f} | {r.sources} |"
         )
     rate = "—" if base["rate"] is None else f"{base['defective']}/{base['labeled']} = {base['rate']:.2f}"
@@ -297,7 +309,8 @@ def main() -> int:
         return 0
     results = [measure(frame, rule) for rule in rule_names(args.rules)]
     base = base_rate(frame)
-    print(table(results, base, frame.height))
+    actions = rule_actions(args.rules)
+    print(table(results, base, frame.height, actions))
     if args.write:
         payload = {
             "source": "bench/precision.py",
@@ -311,7 +324,9 @@ def main() -> int:
             "`python bench/precision.py --write` (labels: bench/labels/, one verdict per flagged row by file and "
             "line; README there). A rule drops by default only where the lower end of its 95% Wilson interval is "
             ">= 0.9 on >= 60 labeled flags from >= 3 sources; the others run with `action: flag` "
-            "(rules/default.yaml says which and why).\n\n" + table(results, base, frame.height) + "\n",
+            "(rules/default.yaml says which and why).\n\n"
+            + table(results, base, frame.height, actions)
+            + "\n",
             encoding="utf-8",
         )
         print(f"\nwrote {PRECISION_JSON.relative_to(ROOT)} and {PRECISION_MD.relative_to(ROOT)}")
