@@ -4,7 +4,7 @@ Lorem ipsum, TODO/FIXME/TBD markers, "[insert … here]" slots, unrendered templ
 "N/A"-only replies, and their Chinese counterparts (此处填写, 待补充, 示例文本). "${x}" (code template
 literals) is not a marker. The metric is the number of markers; the default allows none.
 
-The reply is judged in the light of its prompt (every user turn and the input), on the rows holding a marker
+The reply (`field: response`) is judged in the light of its prompt (every user turn and the input), on the rows holding a marker
 only (bench/labels/placeholder_text.jsonl: 12 of 99 flags read were these). Not counted:
     QUOTED_MARKERS       as many markers as the prompt holds: the reply quotes, transforms or lays out given
                          material ("count the words of 'Lorem ipsum dolor sit amet…'", "嗨，XXX" in the input).
@@ -26,7 +26,7 @@ from curate.checks.params import NON_NEGATIVE, THRESHOLD
 from curate.checks.registry import Check, check
 from curate.checks.sanity_template import ASKED_FOR_DRAFT, ASKED_FOR_TEMPLATE, PARTICULAR_SLOT
 from curate.checks.sanity_text import without_code
-from curate.checks.textexpr import metric_check, with_prompt
+from curate.checks.textexpr import is_the_reply, metric_check, with_prompt
 
 PLACEHOLDER_PATTERN = (
     r"(?i:lorem ipsum|dolor sit amet)"
@@ -44,7 +44,13 @@ PLACEHOLDER_PATTERN = (
 def placeholder_text(text: pl.Expr, max_count: Annotated[int, NON_NEGATIVE, THRESHOLD] = 0) -> Check:
     """Count of placeholder markers (lorem ipsum, TODO, [insert …], {{var}}, N/A-only, 此处填写, 待补充)."""
     found = text.str.count_matches(PLACEHOLDER_PATTERN)
-    count = with_prompt(text, found > 0, markers_not_asked_for, dtype=pl.UInt32, otherwise=0)
+    # Only a reply is excused by its prompt: judging the instruction or all_text (the prompt itself), or a
+    # message alone (`field: messages`, no row to read), every marker counts.
+    count = (
+        with_prompt(text, found > 0, markers_not_asked_for, dtype=pl.UInt32, otherwise=0)
+        if is_the_reply(text)
+        else found
+    )
     return metric_check(
         pl.when(found > 0).then(count).otherwise(found),
         max_count,

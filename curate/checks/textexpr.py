@@ -353,9 +353,10 @@ def with_prompt(
 ) -> pl.Expr:
     """`build(reply, prompt)` on the rows where `candidates` holds (the few rows a check would fail, so a
     context-aware exemption costs nothing on the others), `otherwise` on every other row; `reply` is
-    `text`, `prompt` is `prompt_text()` (the row's `messages` and `input` columns can be read too). A text with no row around it (a message judged alone under
-    `field: messages`) has no prompt: `otherwise` everywhere. Named after a digest of `build`, as
-    `on_gated_rows` is (the metric cache identifies a Python callback by its name)."""
+    `text`, `prompt` is `prompt_text()` (the row's `messages` and `input` columns can be read too).
+    A text with no row around it (a message judged alone under `field: messages`) has no prompt: `otherwise`
+    everywhere. Named after a digest of `build`, as `on_gated_rows` is (the metric cache identifies a Python
+    callback by its name)."""
     if not text.meta.root_names():
         return pl.lit(otherwise, dtype=dtype)
     definition = expression_definition(build(pl.col("reply"), pl.col("prompt")))
@@ -377,3 +378,10 @@ def with_prompt(
     return packed.map_batches(evaluate, return_dtype=dtype, is_elementwise=True).alias(
         f"with_prompt[{digest}]"
     )
+
+
+def is_the_reply(text: pl.Expr) -> bool:
+    """Whether `text` is the reply field (materialized `__field.response…` or `field_expr("response")`), not
+    the instruction or all_text, which hold the prompt itself."""
+    name = text.meta.output_name(raise_if_undetermined=False) or ""
+    return name.removeprefix(FIELD_PREFIX).split(DERIVED_SEPARATOR)[0] == "response"

@@ -53,3 +53,16 @@ def test_the_exemptions_inline() -> None:
         sft("Who are you?", "I am {{name}}."),  # 1
     ]
     assert metric("placeholder_text", frame_from_rows(rows)) == [0.0, 0.0, 2.0, 1.0, 1.0, 1.0]
+
+
+def test_only_the_reply_is_excused_by_its_prompt() -> None:
+    """Judging the instruction, all_text (which holds the prompt) or a message alone, every marker counts."""
+    from curate.record import frame_from_rows
+    from tests.sanity.real_rows import fails
+
+    messages = [{"role": "user", "content": "Fill in: TODO"}, {"role": "assistant", "content": "TODO"}]
+    frame = frame_from_rows([{"id": "a", "kind": "sft", "messages": messages}])
+    assert fails("placeholder_text", frame, field="response") == [False]  # the prompt's own marker, quoted
+    assert fails("placeholder_text", frame, field="instruction") == [True]
+    assert fails("placeholder_text", frame, field="all_text") == [True]
+    assert fails("placeholder_text", frame, field="messages") == [True]
