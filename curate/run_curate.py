@@ -57,19 +57,23 @@ def run_stages(
     frame = aligned(with_ledger(frame))  # see curate.chunks: misaligned columns cost a copy per operation
     timings: dict[str, float] = {}
     height = frame.height
-    if frame.height and (only_stages is None or "checks" in only_stages):
-        start_warm_up()  # the checks' compiled kernels load while the mappers run
-    for stage in registered_stages():
-        if only_stages is not None and stage.name not in only_stages:
-            continue
-        started = time.perf_counter()
-        frame = aligned(stage.function(frame, rules.sections, ctx))
-        timings[stage.name] = round(time.perf_counter() - started, 3)
-        if frame.height != height:
-            raise StageError(
-                f"stage {stage.name!r} changed the row count from {height} to {frame.height}",
-                hint="stages must record drops in the ledger (curate.ledger.record_failures), never delete rows",
-            )
+    checking = frame.height and (only_stages is None or "checks" in only_stages)
+    # the kernels the checks call load while the mappers run (no thread when no check calls one)
+    warming = start_warm_up(rules.sections.get("checks") if checking else None)
+    try:
+        for stage in registered_stages():
+            if only_stages is not None and stage.name not in only_stages:
+                continue
+            started = time.perf_counter()
+            frame = aligned(stage.function(frame, rules.sections, ctx))
+            timings[stage.name] = round(time.perf_counter() - started, 3)
+            if frame.height != height:
+                raise StageError(
+                    f"stage {stage.name!r} changed the row count from {height} to {frame.height}",
+                    hint="stages must record drops in the ledger (curate.ledger.record_failures), never delete rows",
+                )
+    finally:
+        warming.join()  # never left inside numba: a process finalizing meanwhile aborts (issue 23)
     return frame, timings
 
 

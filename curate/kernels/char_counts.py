@@ -39,7 +39,7 @@ _TRIPLES: Final = np.array([[ord(c) for c in t] for t in MOJIBAKE_TRIPLES], dtyp
 STRUCT: Final = pl.Struct({name: pl.Int64 for name in FIELDS})
 
 
-@numba.njit(inline="always", nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True)
 def _garbled_length(data: np.ndarray, i: int, end: int, cp: int, bits: int, table: np.ndarray) -> int:
     """Characters of the garbled-text marker starting with `cp` (whose next byte is i), or 0."""
     if bits & MOJIBAKE_ALONE:
@@ -70,7 +70,7 @@ def _garbled_length(data: np.ndarray, i: int, end: int, cp: int, bits: int, tabl
     return 0
 
 
-@numba.njit(inline="always", nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True)
 def add_counts(data: np.ndarray, i: int, end: int, table: np.ndarray, out: np.ndarray, row: int) -> None:
     """Adds the counts of the text `data[i:end]` to `out[row]`, column 1 holding spaces (see `finish`).
     The counts are kept in locals while the text is read, so that they can stay in registers."""

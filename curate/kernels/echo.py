@@ -25,7 +25,7 @@ from curate.kernels.utf8 import decode
 _STRIPPED = np.array([ord(c) for c in ".。!！?？"], dtype=np.int32)
 
 
-@numba.njit(inline="always", nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True)
 def _stripped(c: int | np.int64) -> bool:
     for s in _STRIPPED:  # noqa: SIM110 - numba compiles the loop, not a generator in any()
         if c == s:
@@ -33,7 +33,7 @@ def _stripped(c: int | np.int64) -> bool:
     return False
 
 
-@numba.njit(inline="always", nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True)
 def _comparable(
     data: np.ndarray, start: int, end: int, table: np.ndarray, lower: np.ndarray, buffer: np.ndarray
 ) -> tuple[int, int]:
@@ -49,7 +49,7 @@ def _comparable(
     return first, n
 
 
-@numba.njit(inline="always", nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True)
 def _reply_echoes(
     data: np.ndarray,
     start: int,

@@ -53,7 +53,7 @@ def _separator_counts() -> np.ndarray:
     return np.array(row, dtype=np.int64)
 
 
-@numba.njit(inline="always", nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True)
 def _add_piece(
     data: np.ndarray,
     start: int,
@@ -69,7 +69,9 @@ def _add_piece(
     if start == end:
         return
     if started[row]:
-        out[row] += separator
+        # a loop: `out[row] += separator` compiles numba's whole array-broadcasting machinery (~1 s)
+        for k in range(separator.shape[0]):
+            out[row, k] += separator[k]
     add_counts(data, start, end, table, out, row)
     started[row] = True
 

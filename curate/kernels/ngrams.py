@@ -25,7 +25,7 @@ _GRAM_MIX = np.uint64(0xBF58_476D_1CE4_E5B9)
 _SHIFT = np.uint64(31)
 
 
-@numba.njit(inline="always", nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True)
 def _finish(h: np.uint64) -> np.uint64:
     h ^= h >> np.uint64(33)
     h *= _GRAM_MIX

@@ -24,7 +24,7 @@ LINES = 0
 PARAGRAPHS = 1
 
 
-@numba.njit(inline="always", nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True)
 def _separator_end(data: np.ndarray, i: int, end: int, table: np.ndarray) -> int:
     """End of the paragraph separator `\\n[ \\t]*\\n\\s*` starting at byte i (a newline), or -1."""
     j = i + 1
@@ -41,7 +41,7 @@ def _separator_end(data: np.ndarray, i: int, end: int, table: np.ndarray) -> int
     return j
 
 
-@numba.njit(inline="always", nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True)
 def _same(data: np.ndarray, a: int, a_end: int, b: int, b_end: int) -> bool:
     if a_end - a != b_end - b:
         return False

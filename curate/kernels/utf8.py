@@ -6,7 +6,7 @@ import numba
 import numpy as np
 
 
-@numba.njit(inline="always", nogil=True, cache=True)
+@numba.njit(nogil=True, cache=True)
 def decode(data: np.ndarray, i: int) -> tuple[int, int]:
     """(code point starting at byte i, byte index of the next character)."""
     b = data[i]

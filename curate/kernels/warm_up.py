@@ -1,48 +1,140 @@
-"""Load the compiled kernels in a background thread while earlier work runs.
+"""Load the compiled kernels a rule file's checks call, in a thread, while the mappers run.
 
-The first call of a numba kernel in a process loads its machine code from numba's cache (or compiles
-it, the first time ever): ~0.6 s, holding the GIL. Started when a curate run begins, the loading
-overlaps the mappers stage, which runs inside Polars without the GIL. A failure here is ignored: the
-real call raises it again, where it can be reported.
+The first call of a numba kernel in a process loads its machine code from numba's cache (~0.6 s for
+all of them, holding the GIL) or, the first time ever or after a kernel changed, compiles it (~1 s of
+CPU per kernel, see bench/results/first_run.md). Started when a run begins, this overlaps the mappers
+stage, which runs inside Polars without the GIL.
+
+Which kernels: those the checks' own expressions call. The rules whose expressions (or the field and
+derived columns they read) hold a Python callback are evaluated, exactly as the checks stage builds them,
+on a few made-up rows that reach every gate (a code fence, a tag, brackets, repeated lines and turns). So
+a rule file without checks, or whose checks are all Polars expressions, starts no thread and touches no
+numba, and a rule file reading one kernel loads that one.
+
+The thread is not a daemon and `WarmUp.join` is called before the run returns (`run_stages`): a process
+must never finalize while the thread is inside numba or LLVM (it aborted with `Fatal Python error:
+PyGILState_Release` when a fast run exited while the kernels were still compiling). A failure here is
+ignored: the real call raises it again, where it can be reported.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
+if TYPE_CHECKING:
+    from curate.checks.engine import BuiltRule
 
-def warm_up() -> None:
-    """Call every kernel once on a tiny column (and load the character-class table)."""
-    from curate.kernels.brackets import unclosed_series
-    from curate.kernels.char_counts import char_counts_series
-    from curate.kernels.echo import echo_series
-    from curate.kernels.ngrams import DUP, ngram_share_series
-    from curate.kernels.repeated_pieces import LINES, repeated_fraction_series
-    from curate.kernels.repeated_turns import repeated_turn_series
-    from curate.kernels.runs import longest_run_series
+THREAD_NAME = "winnow-kernels-warm-up"
 
-    texts = pl.Series("t", ["a b a b", None], dtype=pl.String)
-    char_counts_series(texts)
-    unclosed_series(texts, pairs=(("(", ")"),))
-    longest_run_series(texts, 4)
-    ngram_share_series(texts, mode=DUP, n=2, min_tokens=0, min_chars=0)
-    repeated_fraction_series(texts, mode=LINES, minimum=2)
-    repeated_turn_series(pl.Series("m", [["a", "a"], None]), min_chars=1)
-    echo_series(
-        pl.struct(texts.alias("reply"), texts.alias("instruction"), texts.alias("input"), eager=True),
-        min_prefix_chars=1,
-    )
+_CODE_REPLY = (
+    "Here it is (in Python):\n\n```python\nprint('<b>hello</b>')\n```\n\n"
+    "The same line.\nThe same line.\nThe same line.\n\nThe same line.\n\nThe same line.\n\n"
+    "It prints `hello` [once, as (asked"
+)
+# One row per shape of input the checks tell apart: a single-turn reply with an input and a system prompt,
+# a conversation whose turns repeat, a preference pair.
+SAMPLE_ROWS: tuple[dict[str, Any], ...] = (
+    {
+        "kind": "sft",
+        "system": "You are a helpful assistant.",
+        "messages": [
+            {"role": "user", "content": "Write a function that prints <b>hello</b> (once)."},
+            {"role": "assistant", "content": _CODE_REPLY},
+        ],
+        "input": "hello",
+        "task": "code",
+    },
+    {
+        "kind": "sft",
+        "messages": [
+            {"role": "user", "content": "Say it again, say it again."},
+            {"role": "assistant", "content": "Say it again, say it again."},
+            {"role": "user", "content": "Say it again, say it again."},
+            {"role": "assistant", "content": "你好，你好。"},
+        ],
+    },
+    {
+        "kind": "preference",
+        "messages": [{"role": "user", "content": "Which one? <i>pick</i>"}],
+        "chosen": "The first one (it is shorter).",
+        "rejected": "The second one, the second one.",
+    },
+)
 
 
-def _quietly() -> None:
+def calls_python(expr: pl.Expr) -> bool:
+    """True when `expr` holds a Python callback (a kernel call, a gated part): the expressions Polars cannot
+    serialize (as `curate.cache.expression_definition` relies on too)."""
+    try:
+        expr.meta.serialize(format="json")
+    except Exception:
+        return True
+    return False
+
+
+def kernel_rules(checks: object) -> list[BuiltRule]:
+    """The built rules of a `checks` section whose evaluation calls Python (and so, maybe, a kernel)."""
+    from curate.checks.engine import build_rule
+    from curate.checks.section import ChecksConfig
+    from curate.checks.stage import preparation
+
+    if not isinstance(checks, ChecksConfig):
+        return []
+    rules = []
+    for built in (build_rule(rule, materialized=True) for rule in checks.rules):
+        read = [expr for level in preparation([built]).levels for expr in level.values()]
+        if any(calls_python(expr) for expr in [_evaluated(built), *read]):
+            rules.append(built)
+    return rules
+
+
+def _evaluated(built: BuiltRule) -> pl.Expr:
+    """What the checks stage evaluates for a rule (curate.checks.stage.metric_values)."""
+    return built.metric if built.metric is not None else built.fails
+
+
+def warm_up(rules: Sequence[BuiltRule]) -> None:
+    """Evaluate `rules` on SAMPLE_ROWS, with the columns they read: every kernel they call is loaded."""
+    from curate.checks.stage import preparation
+    from curate.record import frame_from_rows
+
+    if not rules:
+        return
+    sample = preparation(list(rules))(frame_from_rows(list(SAMPLE_ROWS)).lazy())
+    sample.select([_evaluated(b).alias(f"__warm{i}") for i, b in enumerate(rules)]).collect()
+
+
+@dataclass
+class WarmUp:
+    """A started warm-up (or none, when no rule calls a kernel)."""
+
+    thread: threading.Thread | None = None
+
+    def join(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+
+
+def _quietly(rules: Sequence[BuiltRule]) -> None:
     with contextlib.suppress(Exception):  # the real call raises it again, where it is reported
-        warm_up()
+        warm_up(rules)
 
 
-def start_warm_up() -> threading.Thread:
-    thread = threading.Thread(target=_quietly, name="winnow-kernels-warm-up", daemon=True)
+def start_warm_up(checks: object) -> WarmUp:
+    """Start loading the kernels the rules of `checks` (a parsed `checks` section, or None) call; join the
+    returned WarmUp before the run returns."""
+    try:
+        rules = kernel_rules(checks)
+    except Exception:  # an invalid rule is reported by the checks stage, not here
+        return WarmUp()
+    if not rules:
+        return WarmUp()
+    thread = threading.Thread(target=_quietly, args=(rules,), name=THREAD_NAME, daemon=False)
     thread.start()
-    return thread
+    return WarmUp(thread)

@@ -1,12 +1,168 @@
-"""Loading the kernels ahead of time: every kernel runs on the tiny inputs, in a thread too."""
+"""Loading the kernels ahead of time (issue 23, items 1 and 11): only the kernels the rule file's checks
+call, in a thread that has finished when the run returns, and none at all for a rule file without them."""
 
 from __future__ import annotations
 
-from curate.kernels.warm_up import start_warm_up, warm_up
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import curate.kernels.warm_up as warm_up_module
+from curate.checks.section import ChecksConfig
+from curate.rulefile.load import load_rule_file
+from curate.run_curate import run_curate
+from rules import shipped_rule_file
+from tests.conftest import shared_path
+
+THREAD_NAME = "winnow-kernels-warm-up"  # curate.kernels.warm_up.THREAD_NAME
+SPLIT_ONLY = "split:\n  fractions: {train: 0.8, val: 0.1, test: 0.1}\n  seed: 0\n"
+ONE_KERNEL = "checks:\n  - check: max_char_run\n    field: response\n    params: {max_run: 12}\n"
+ROWS = [
+    {"instruction": f"Say something number {i}.", "input": "", "output": f"Something, number {i}."}
+    for i in range(10)
+]
 
 
-def test_warm_up_runs_every_kernel() -> None:
-    warm_up()  # raises if a kernel fails on the tiny inputs
-    thread = start_warm_up()
-    thread.join(timeout=60)
-    assert not thread.is_alive()
+def _corpus(tmp_path: Path, rules: str) -> tuple[Path, Path]:
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps(ROWS), encoding="utf-8")
+    rule_file = tmp_path / "rules.yaml"
+    rule_file.write_text(rules, encoding="utf-8")
+    return data, rule_file
+
+
+@pytest.fixture
+def warm_up_threads(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[threading.Thread]]:
+    """Every warm-up thread started while the test runs."""
+    started: list[threading.Thread] = []
+    original = threading.Thread.start
+
+    def start(thread: threading.Thread) -> None:
+        if thread.name == THREAD_NAME:
+            started.append(thread)
+        original(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start)
+    yield started
+    for thread in started:
+        thread.join()
+
+
+def test_thread_name() -> None:
+    assert warm_up_module.THREAD_NAME == THREAD_NAME
+
+
+def test_warm_up_runs_the_default_rules_kernels_on_the_sample() -> None:
+    rules = warm_up_module.kernel_rules(load_rule_file(shipped_rule_file("default")).sections["checks"])
+    names = {built.rule.name for built in rules}
+    assert {"max_char_run", "mojibake", "top_2gram_share", "conversation_repeated_turn"} <= names
+    assert "empty_response" not in names  # a Polars expression: nothing to load
+    warm_up_module.warm_up(rules)  # raises if a rule fails on the sample rows
+
+
+def test_no_thread_without_a_check_that_calls_a_kernel() -> None:
+    plain = load_rule_file(shipped_rule_file("default")).sections["checks"]
+    only_lengths = ChecksConfig(
+        rules=tuple(r for r in plain.rules if r.check in {"min_length", "max_length"})
+    )
+    assert only_lengths.rules
+    for checks in (None, ChecksConfig(), only_lengths):
+        assert warm_up_module.start_warm_up(checks).thread is None
+
+
+def test_split_only_run_starts_no_warm_up(tmp_path: Path, warm_up_threads: list[threading.Thread]) -> None:
+    data, rule_file = _corpus(tmp_path, SPLIT_ONLY)
+    run_curate([data], rule_file, tmp_path / "run")
+    assert warm_up_threads == []
+
+
+def test_warm_up_has_finished_when_the_run_returns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, warm_up_threads: list[threading.Thread]
+) -> None:
+    original = warm_up_module.warm_up
+
+    def slow_warm_up(*args: object) -> None:
+        time.sleep(1.0)  # still loading when a 10-row run is done
+        original(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(warm_up_module, "warm_up", slow_warm_up)
+    data, rule_file = _corpus(tmp_path, ONE_KERNEL)
+    run_curate([data], rule_file, tmp_path / "run")
+    assert len(warm_up_threads) == 1
+    assert not warm_up_threads[0].is_alive()
+    assert not warm_up_threads[0].daemon  # a process never finalizes while it is inside numba
+
+
+# A fresh process: which kernels a run loaded (numba dispatchers holding a compiled or cached signature).
+_LOADED = """
+import importlib, pkgutil, threading
+from numba.core.registry import CPUDispatcher
+import curate.kernels
+
+def loaded():
+    for thread in threading.enumerate():
+        if thread.name == "winnow-kernels-warm-up":
+            thread.join()
+    names = set()
+    for info in pkgutil.iter_modules(curate.kernels.__path__):
+        module = importlib.import_module(f"curate.kernels.{info.name}")
+        for name, value in vars(module).items():
+            if isinstance(value, CPUDispatcher) and value.__module__ == module.__name__ and value.signatures:
+                names.add(f"{info.name}.{name}")
+    return sorted(names)
+"""
+
+
+def _in_fresh_process(code: str, cwd: Path) -> list[str]:
+    script = _LOADED + textwrap.dedent(code)
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=cwd, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_run_loads_only_the_kernels_its_checks_call(tmp_path: Path) -> None:
+    data, rule_file = _corpus(tmp_path, ONE_KERNEL)
+    loaded = _in_fresh_process(
+        f"""
+        import json
+        from curate.run_curate import run_curate
+        run_curate([{str(data)!r}], {str(rule_file)!r}, {str(tmp_path / "run")!r})
+        print(json.dumps(loaded()))
+        """,
+        Path(__file__).resolve().parents[2],
+    )
+    assert "runs._longest" in loaded
+    assert set(loaded) <= {"runs._longest", "utf8.decode"}  # decode: compiled with _longest when not cached
+
+
+def test_the_warm_up_loads_every_kernel_the_default_checks_call_on_real_rows(tmp_path: Path) -> None:
+    corpus = shared_path("llama_factory_demo", "alpaca_zh_demo.json")
+    loaded = _in_fresh_process(
+        f"""
+        import json
+        import polars as pl
+        from curate.io.read import read_corpus
+        from curate.kernels.warm_up import kernel_rules, warm_up
+        from curate.rulefile.load import load_rule_file
+        from curate.run_curate import curate_frame
+        from rules import shipped_rule_file
+
+        rules = load_rule_file(shipped_rule_file("default"))
+        warm_up(kernel_rules(rules.sections["checks"]))
+        before = loaded()
+        frame = read_corpus([{str(corpus)!r}]).records.head(400)
+        curate_frame(frame, rules, only_stages=["mappers", "checks"])
+        print(json.dumps([name for name in loaded() if name not in before]))
+        """,
+        Path(__file__).resolve().parents[2],
+    )
+    assert loaded == []  # the checks compiled or loaded nothing the warm-up had not
