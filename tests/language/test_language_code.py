@@ -79,7 +79,11 @@ def _default_language_stage(name: str) -> tuple[pl.DataFrame, dict[str, object]]
 
 
 def _failures(out: pl.DataFrame) -> list[tuple[int, str]]:
-    return sorted(out.filter(pl.col("drop_reason").is_not_null()).select("line", "drop_reason").rows())
+    """(line, rule) of every language failure, dropped or flagged (the default language rules flag)."""
+    failed = out.select("line", pl.col("failed_rules").list.first().alias("rule")).filter(
+        pl.col("rule").is_not_null()
+    )
+    return sorted(failed.rows())
 
 
 # the 25 language_mismatch drops of the default rules before (C read as French, SQL as Somali, Ruby as

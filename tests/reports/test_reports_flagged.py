@@ -135,7 +135,7 @@ def test_default_rules_show_their_measured_precision(tmp_path: Path) -> None:
     data.write_text("".join(json.dumps({"instruction": i, "output": o}) + "\n" for i, o in rows))
     checks = [
         _default_entry("refusal_response", action="flag"),  # same settings, another action: measured
-        _default_entry("mojibake"),
+        _default_entry("mojibake", action="drop"),  # same settings, dropping although measured below 0.9
         _default_entry("empty_response", params={"min_chars": 2}),  # other params: not measured
         {"check": "min_length", "name": "my_rule", "field": "response", "params": {"min_chars": 1}},
     ]

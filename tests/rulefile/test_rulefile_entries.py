@@ -90,7 +90,7 @@ def test_an_extending_file_can_turn_a_default_rule_into_a_flag(tmp_path: Path) -
     )
     rules = {r.name: r for r in load_rule_file(path).sections["checks"].rules}
     assert rules["refusal_response"].action == "flag"
-    assert rules["mojibake"].action == "drop"
+    assert rules["placeholder_text"].action == "drop"
     path.write_text('extends: default\nchecks:\n  - name: refusal_response\n    enabled: "false"\n')
     with pytest.raises(ConfigError) as caught:
         load_rule_file(path)
