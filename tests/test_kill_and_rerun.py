@@ -152,6 +152,7 @@ def test_killed_curate_and_export_runs_leave_whole_folders_and_rerun_to_the_same
     # the swap (curate writes its folder in a fraction of a second, then prints its summary)
     window = {"curate": 0.1, "export": 0.3}
     project = Project(tmp_path / "killed", inputs, rules)
+    project.root.mkdir()  # a kill may come before curate made any folder
     kills = 0
     while kills < KILLS:
         command = ("curate", "export")[kills % 2]
