@@ -24,6 +24,7 @@ import mmap
 import os
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,15 +38,18 @@ from curate.formats.registry import all_formats, detect_keys
 from curate.io.ids import base_name
 from curate.io.sink import SourceSink
 from curate.io.streams import StreamError, is_plain, utf8_chunks
-from curate.io.values import BadValue, load_value
+from curate.io.values import BadValue, load_text
 
 BLOCK_BYTES = 32 * 1024 * 1024
 MAX_LINE_BYTES = 8 * 1024 * 1024  # longer lines are quarantined: almost always a broken export
 SMALL_PIECE_LINES = 256  # below this, parse line by line
 # Arrow's JSON parser recurses once per nesting level and overflows an 8 MiB thread stack (a segfault, not an
 # error) somewhere past 10,000 levels; a piece holding a line with more brackets than this is not given to it
-# (see _unsafe_for_arrow)
+# (see _arrow_unsafe)
 ARROW_MAX_DEPTH = 1000
+# lines long enough to be that deep have their brackets counted one by one (a few µs each), unless there are
+# more than one per this many bytes of the piece: then in one pass over the piece (~1 ns a byte)
+LONG_LINES_FOR_ONE_PASS = 8192
 BOM = b"\xef\xbb\xbf"
 _POOL = pa.system_memory_pool()
 
@@ -54,7 +58,7 @@ def read_jsonl(path: Path, sink: SourceSink, compression: str | None = None) -> 
     """Pieces are counted and parsed one ahead in a worker thread (numpy and Arrow release the GIL), so
     that work overlaps converting this piece and hashing the previous one. A compressed or transcoded file
     that breaks keeps the lines before the break; the rest is one quarantine entry."""
-    pending: tuple[memoryview | bytes, Future[tuple[int, pa.Table | None]]] | None = None
+    pending: tuple[memoryview | bytes, Future[tuple[_Lines, pa.Table | None]]] | None = None
     first_line = 1
     broken: StreamError | None = None
     try:
@@ -71,19 +75,46 @@ def read_jsonl(path: Path, sink: SourceSink, compression: str | None = None) -> 
         sink.bad(None, broken.lost_after(first_line - 1), b"")
 
 
+@dataclass(frozen=True)
+class _Lines:
+    """A piece's lines: where each ends (its newline's offset) and whether Arrow must not see it
+    (_arrow_unsafe). Found once per piece; the halves of a piece take slices."""
+
+    ends: np.ndarray
+    unsafe: np.ndarray
+
+    @classmethod
+    def of(cls, data: bytes | memoryview) -> _Lines:
+        ends = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
+        return cls(ends, _arrow_unsafe(data, ends))
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def halves(self) -> tuple[int, _Lines, _Lines]:
+        """(the byte offset where the second half starts, the first half's lines, the second's)."""
+        middle = len(self.ends) // 2
+        cut = int(self.ends[middle - 1]) + 1
+        first = _Lines(self.ends[:middle], self.unsafe[:middle])
+        return cut, first, _Lines(self.ends[middle:] - cut, self.unsafe[middle:])
+
+
 def _finish(
-    data: memoryview | bytes, scanned: Future[tuple[int, pa.Table | None]], first_line: int, sink: SourceSink
+    data: memoryview | bytes,
+    scanned: Future[tuple[_Lines, pa.Table | None]],
+    first_line: int,
+    sink: SourceSink,
 ) -> int:
     """Record one scanned piece whose first line is `first_line`; the next piece's first line."""
-    count, table = scanned.result()
-    _piece(data, count, first_line, table, parsed_already=count > SMALL_PIECE_LINES, sink=sink)
-    return first_line + count
+    lines, table = scanned.result()
+    _piece(data, lines, first_line, table, parsed_already=len(lines) > SMALL_PIECE_LINES, sink=sink)
+    return first_line + len(lines)
 
 
-def _scan(data: memoryview | bytes, forced: Format | None) -> tuple[int, pa.Table | None]:
-    """(lines in the piece, Arrow's parse of it or None): the part of a piece's work off the main thread."""
-    ends = _line_ends(data)
-    return len(ends), (_parse(data, forced, ends) if len(ends) > SMALL_PIECE_LINES else None)
+def _scan(data: memoryview | bytes, forced: Format | None) -> tuple[_Lines, pa.Table | None]:
+    """(the piece's lines, Arrow's parse of it or None): its work off the main thread."""
+    lines = _Lines.of(data)
+    return lines, (_parse(data, forced, lines) if len(lines) > SMALL_PIECE_LINES else None)
 
 
 def _stream_pieces(path: Path, compression: str | None) -> Iterator[bytes]:
@@ -151,34 +182,29 @@ def _release_done(mapped: mmap.mmap, starts: list[int]) -> None:
 
 def _piece(
     data: bytes | memoryview,
-    count: int,
+    lines: _Lines,
     first_line: int,
     parsed: pa.Table | None = None,
     *,
     parsed_already: bool = False,
     sink: SourceSink,
 ) -> None:
-    """`data`: `count` whole lines, each ending in a newline, the first being line `first_line`; with
+    """`data`: whole `lines`, each ending in a newline, the first being line `first_line`; with
     `parsed_already`, `parsed` is Arrow's parse of it (None: it failed)."""
-    if count <= SMALL_PIECE_LINES:
+    if len(lines) <= SMALL_PIECE_LINES:
         for offset, raw in enumerate(bytes(data).split(b"\n")[:-1]):
             read_line(raw, first_line + offset, sink)
         return
-    if _fast(data, count, first_line, sink, parsed, parsed_already):
+    if _fast(data, lines, first_line, sink, parsed, parsed_already):
         return
-    middle = count // 2
-    cut = int(_line_ends(data)[middle - 1]) + 1
-    _piece(data[:cut], middle, first_line, sink=sink)
-    _piece(data[cut:], count - middle, first_line + middle, sink=sink)
+    cut, first, second = lines.halves()
+    _piece(data[:cut], first, first_line, sink=sink)
+    _piece(data[cut:], second, first_line + len(first), sink=sink)
 
 
 @functools.cache
 def _parser() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="winnow-parse")
-
-
-def _line_ends(data: bytes | memoryview) -> np.ndarray:
-    return np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
 
 
 def read_line(raw: bytes, line: int, sink: SourceSink) -> None:
@@ -201,16 +227,13 @@ def read_line(raw: bytes, line: int, sink: SourceSink) -> None:
         sink.bad(line, _not_utf8(raw, error.start), raw)
         return
     try:
-        value, end = load_value(text, len(text) - len(text.lstrip(" \t\r")))
+        value = load_text(text)
     except json.JSONDecodeError as error:
         hint = " (NUL bytes: UTF-16 text without its byte-order mark?)" if "\x00" in text else ""
         sink.bad(line, f"invalid JSON: {error.msg} at column {error.colno}{hint}", text)
         return
     except BadValue as problem:
         sink.bad(line, problem.message, text)
-        return
-    if text[end:].strip(" \t\r"):
-        sink.bad(line, f"invalid JSON: Extra data at column {end + 1}", text)
         return
     sink.row(line, value)
 
@@ -226,7 +249,7 @@ def _not_utf8(raw: bytes, start: int) -> str:
 
 def _fast(
     data: bytes | memoryview,
-    count: int,
+    lines: _Lines,
     first_line: int,
     sink: SourceSink,
     parsed: pa.Table | None = None,
@@ -235,10 +258,10 @@ def _fast(
     """Try the vectorised path on a piece; False (nothing recorded) when it does not apply."""
     if bytes(data[:3]) == BOM:  # Arrow skips a BOM at the start of its input; elsewhere it is a parse error
         return False
-    table = parsed if parsed_already else _parse(data, sink.forced)
+    table = parsed if parsed_already else _parse(data, sink.forced, lines)
     if table is None or not _all_text(table):  # nested columns never take the fast path (and a deeply
         return False  # nested type overflows Polars' stack in from_arrow)
-    if table.num_rows != count:  # blank lines were skipped: line numbers would be wrong
+    if table.num_rows != len(lines):  # blank lines were skipped: line numbers would be wrong
         return False
     frame = pl.from_arrow(table)
     if not isinstance(frame, pl.DataFrame):
@@ -263,17 +286,14 @@ def _fast(
     return True
 
 
-def _parse(
-    data: bytes | memoryview, forced: Format | None, ends: np.ndarray | None = None
-) -> pa.Table | None:
+def _parse(data: bytes | memoryview, forced: Format | None, lines: _Lines) -> pa.Table | None:
     """Arrow's JSON reader on a piece (None where it fails: the per-line path names the problem).
 
     block_size bounds the longest line Arrow accepts, so over-long lines fail here and get quarantined.
     Text fields must stay text (a column of ISO dates would be inferred as timestamps), which an explicit
     schema ensures; but that schema makes parsing ~25% slower, so the piece is first parsed without one and
-    re-parsed with it only when a declared text key came back as something else (or parsing failed).
-    `ends`: the piece's newline offsets, where the caller has them."""
-    if _unsafe_for_arrow(data, _line_ends(data) if ends is None else ends):
+    re-parsed with it only when a declared text key came back as something else (or parsing failed)."""
+    if lines.unsafe.any():
         return None
     options = pa_json.ReadOptions(block_size=MAX_LINE_BYTES)
     schema = _string_schema(forced)
@@ -321,23 +341,25 @@ def _valid_text(table: pa.Table) -> bool:
     return True
 
 
-def _unsafe_for_arrow(data: bytes | memoryview, ends: np.ndarray) -> bool:
-    """Whether Arrow's JSON reader must not see this piece: it crashes the process (a segfault, not an
+def _arrow_unsafe(data: bytes | memoryview, ends: np.ndarray) -> np.ndarray:
+    """Per line, whether Arrow's JSON reader must not see it: it crashes the process (a segfault, not an
     error) on some inputs that the per-line path quarantines one line at a time:
     - a line that is not an object ('null' as the first line crashes pyarrow 26): only object lines can be
-      fast-path rows, so a piece with a line that does not start with '{' (a blank or indented one too) is
-      not given to it;
+      fast-path rows, so a line that does not start with '{' (a blank or indented one too) is kept from it;
     - a line nested deeper than ARROW_MAX_DEPTH: such a line has that many brackets and at least twice as
       many bytes, so only long lines' brackets are counted ('[' | 0x20 == '{')."""
     buffer = np.frombuffer(data, dtype=np.uint8)
     starts = np.concatenate(([0], ends[:-1] + 1)) if len(ends) else ends
-    if len(starts) and not np.all(buffer[starts] == ord("{")):
-        return True
-    for index in np.flatnonzero(ends - starts >= 2 * ARROW_MAX_DEPTH):
-        line = buffer[starts[index] : ends[index]]
-        if np.count_nonzero((line | 0x20) == 0x7B) > ARROW_MAX_DEPTH:
-            return True
-    return False
+    unsafe = buffer[starts] != ord("{")
+    long_lines = np.flatnonzero(ends - starts >= 2 * ARROW_MAX_DEPTH)
+    if len(long_lines) * LONG_LINES_FOR_ONE_PASS > len(buffer):
+        openers = np.flatnonzero((buffer | 0x20) == 0x7B)
+        unsafe |= np.diff(np.searchsorted(openers, ends), prepend=0) > ARROW_MAX_DEPTH
+    else:
+        for index in long_lines:
+            line = buffer[starts[index] : ends[index]]
+            unsafe[index] |= np.count_nonzero((line | 0x20) == 0x7B) > ARROW_MAX_DEPTH
+    return unsafe
 
 
 @functools.cache

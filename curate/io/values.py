@@ -18,11 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 MAX_DEPTH = 100
-# a \uD800-\uDBFF escape not followed by a \uDC00-\uDFFF one, or a \uDC00-\uDFFF escape not preceded by one
-# (a cheap test on the text: a walk of the parsed value then finds the field; `\\ud800` is a false alarm)
-_LONE_SURROGATE = re.compile(
-    r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F])|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F]"
-)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 _SPACE = re.compile(r"[ \t\n\r]*")
 
@@ -60,7 +56,9 @@ def load_value(text: str, start: int = 0) -> tuple[Any, int]:
         raise BadValue(f"JSON nested more than {MAX_DEPTH} levels deep") from None
     if text.count("[", start, stop) + text.count("{", start, stop) > MAX_DEPTH and _depth(value) > MAX_DEPTH:
         raise BadValue(f"JSON nested more than {MAX_DEPTH} levels deep")
-    if _LONE_SURROGATE.search(text, start, stop):
+    # only a \uD800-\uDFFF escape makes a surrogate (the text itself is valid UTF-8): where the text has
+    # one (an escaped emoji is a proper pair), the parsed strings are checked, which also finds the field
+    if text.find("\\", start, stop) != -1 and _SURROGATE_ESCAPE.search(text, start, stop):
         field = _lone_surrogate_field(value)
         if field is not None:
             raise BadValue(
@@ -118,6 +116,14 @@ def _expect_end(text: str, end: int) -> None:
     after = _SPACE.match(text, end).end()  # type: ignore[union-attr]
     if after != len(text):
         raise json.JSONDecodeError("Extra data", text, after)
+
+
+def load_text(text: str) -> Any:
+    """`json.loads(text)`, strictly: the one value the text holds (whitespace around it allowed); raises
+    json.JSONDecodeError (with json.loads's messages and positions) or BadValue."""
+    value, end = load_value(text, _SPACE.match(text).end())  # type: ignore[union-attr]
+    _expect_end(text, end)
+    return value
 
 
 def end_of_value(text: str, start: int) -> int:

@@ -155,3 +155,27 @@ def test_inspect_and_convert_quarantine_the_line_instead_of_a_traceback(
     assert code == 0
     assert len((tmp_path / "out.jsonl").read_text("utf-8").splitlines()) == 2
     assert [json.loads(line)["line"] for line in quarantine.read_text("utf-8").splitlines()] == [2]
+
+
+# brackets counted in one pass over the piece, or line by line
+@pytest.mark.parametrize("bytes_per_long_line", [1_000_000, 1])
+def test_a_deep_line_among_long_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bytes_per_long_line: int
+) -> None:
+    monkeypatch.setattr(jsonl, "SMALL_PIECE_LINES", 4)
+    monkeypatch.setattr(jsonl, "LONG_LINES_FOR_ONE_PASS", bytes_per_long_line)
+    fast: list[bool] = []
+    real_fast = jsonl._fast
+    monkeypatch.setattr(jsonl, "_fast", lambda *args: fast.append(real_fast(*args)) or fast[-1])
+    code = (
+        "{[" * 400 + "x" * 500
+    )  # long lines, brackets inside strings (fewer than ARROW_MAX_DEPTH): not deep
+    lines = [
+        json.dumps({"instruction": "q", "input": "", "output": f"{code} {i}"}).encode() for i in range(40)
+    ]
+    lines[30] = b'{"instruction": "q", "input": "", "output": ' + b"[" * 3_000 + b"]" * 3_000 + b"}"
+    result = read(tmp_path, b"\n".join(lines) + b"\n")
+    assert errors(result) == [(31, DEEP)]
+    assert result.records.height == 39
+    # halves tried on the fast path: 1-40 no, 1-20 yes, 21-40 no, 21-30 yes, 31-40 no, 31-35 no, 36-40 yes
+    assert fast == [False, True, False, True, False, False, True]
