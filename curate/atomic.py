@@ -14,7 +14,6 @@ import errno
 import glob
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -25,10 +24,7 @@ from typing import IO, Any
 import polars as pl
 from polars._typing import ParquetCompression
 
-from curate.errors import UsageError, WinnowError
-
-# Polars reports the system's error inside its own: "… underlying IO error: No space left on device (os error 28)"
-OS_ERROR_IN_TEXT = re.compile(r"\(os error (\d+)\)")
+from curate.errors import UsageError, WinnowError, os_error_in_text
 
 
 def _umask() -> int:
@@ -71,11 +67,7 @@ def _reported_os_error(error: Exception, target: Path) -> OSError | None:
     """The OSError a Polars error (or an OSError without an errno) reports in its text, naming `target`."""
     if isinstance(error, OSError) and error.errno is not None:
         return None
-    reported = OS_ERROR_IN_TEXT.search(str(error))
-    if reported is None:
-        return None
-    code = int(reported.group(1))
-    return OSError(code, os.strerror(code), str(target))
+    return os_error_in_text(error, str(target))
 
 
 def _name_target(error: OSError, target: Path) -> None:

@@ -6,6 +6,9 @@ Every message says what went wrong, where (file:line, field) and how to fix it.
 
 from __future__ import annotations
 
+import os
+import re
+
 
 class WinnowError(Exception):
     """Base of every error winnow raises on purpose. Exit code 1."""
@@ -47,3 +50,17 @@ class ConfigError(UsageError):
 
 class StageError(WinnowError):
     """A pipeline stage failed on data it was given."""
+
+
+# Polars reports the operating system's errors inside its own (`ComputeError: … underlying IO error: No space
+# left on device (os error 28)`): those are the machine talking, not a bug.
+OS_ERROR_IN_TEXT = re.compile(r"\(os error (\d+)\)")
+
+
+def os_error_in_text(error: BaseException, filename: str | None = None) -> OSError | None:
+    """The OSError whose "(os error N)" `error`'s message reports (as Polars does), naming `filename`; else None."""
+    reported = OS_ERROR_IN_TEXT.search(str(error))
+    if reported is None:
+        return None
+    code = int(reported.group(1))
+    return OSError(code, os.strerror(code), filename) if filename else OSError(code, os.strerror(code))

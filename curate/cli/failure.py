@@ -12,19 +12,14 @@ Every piece of text is printed as plain text, never as Rich markup: paths and me
 from __future__ import annotations
 
 import errno
-import os
-import re
 import traceback
 
 from rich.console import Console
 from rich.text import Text
 
-from curate.errors import WinnowError
+from curate.errors import WinnowError, os_error_in_text
 
 BUG_MESSAGE_CHARS = 500
-# Polars reports the operating system's errors inside its own (`ComputeError: parquet: … underlying IO error:
-# No space left on device (os error 28)`): those are the machine talking too, not a bug.
-OS_ERROR_IN_TEXT = re.compile(r"\(os error (\d+)\)")
 
 OS_HINTS: dict[int, str] = {
     errno.ENOSPC: "free some disk space, or write the output to a folder on another disk",
@@ -60,11 +55,7 @@ def os_error_of(error: BaseException) -> OSError | None:
     """The OSError that `error` is or reports (Polars puts "(os error N)" in its message), else None."""
     if isinstance(error, OSError):
         return error
-    match = OS_ERROR_IN_TEXT.search(str(error))
-    if match is None:
-        return None
-    code = int(match.group(1))
-    return OSError(code, os.strerror(code))
+    return os_error_in_text(error)
 
 
 def bug_message(error: BaseException) -> str:
