@@ -14,13 +14,14 @@ the run folder is written whole: into a staging folder swapped in at the end, ev
     quarantine.jsonl     input lines that could not be read (source, line, error, snippet)
     stats.json           counts, per-rule and per-stage statistics (see `build_stats`)
     rules.resolved.yaml  the rule file as it ran (extends applied, defaults written out)
+    dup_pairs.parquet    with dedup near.report_pairs only: every duplicate pair (a table the stage hands over)
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,8 @@ class CurateResult:
     run_dir: Path
     frame: pl.DataFrame  # every accepted row with its ledger
     stats: dict[str, Any]
+    # tables the stages handed over for the run folder (StageContext.tables: file name → table)
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
 
 
 def default_cache_dir(run_dir: Path) -> Path:
@@ -159,7 +162,7 @@ def curate_frame(
         rule_file=rules.source,
         formats=formats,
     )
-    return CurateResult(run_dir=run_dir or Path("."), frame=frame, stats=stats)
+    return CurateResult(run_dir=run_dir or Path("."), frame=frame, stats=stats, tables=ctx.tables)
 
 
 def run_curate(
@@ -196,8 +199,9 @@ def run_curate(
     if progress is not None:
         progress("writing run folder", 0, 1)
     result.stats["skipped_files"] = [entry.as_dict() for entry in read.skipped]  # files a folder/glob held
-    stats = {"run": write_run_folder(run_path, result.frame, read.quarantine, result.stats, rule_file)}
+    run = write_run_folder(run_path, result.frame, read.quarantine, result.stats, rule_file, result.tables)
+    stats = {"run": run}
     stats.update(result.stats)  # what stats.json holds, its `run` entry first
     if progress is not None:
         progress("writing run folder", 1, 1)
-    return CurateResult(run_dir=run_path, frame=result.frame, stats=stats)
+    return CurateResult(run_dir=run_path, frame=result.frame, stats=stats, tables=result.tables)

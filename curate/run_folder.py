@@ -21,9 +21,9 @@ that wrote file by file, assembled by hand) is refused rather than trusted:
                       redoes nothing after curate). It is tied to its run by its XXH3-128 digest, which
                       each of the files above records (`winnow.kept_xxh3`, `run.kept_xxh3`, the YAML line)
     quarantine.jsonl  JSON Lines, no room for a header: its digest is in stats.json
-    dup_pairs.parquet written by the dedup stage into RUNDIR itself while the run goes on (near.report_pairs;
-                      the stage removes an earlier run's), carried into the new folder at the swap: its digest
-                      is in stats.json, so one a killed run left beside an older run's files is refused
+    dup_pairs.parquet a table the dedup stage hands over (ctx.tables, near.report_pairs), written into the
+                      staging folder like the others and never carried over from an older run: its digest is
+                      in stats.json, so one copied beside another run's files is refused
 stats.json's `run` entry: {"id": ..., "xxh3": {"kept.parquet": ..., "quarantine.jsonl": ..., ...}}.
 
 A folder holding kept.parquet and none of the other run files (kept rows prepared by hand) has no run to
@@ -36,6 +36,7 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,7 @@ ROWS, KEPT, DROPPED = "rows.parquet", "kept.parquet", "dropped.parquet"
 QUARANTINE, STATS, RULES = "quarantine.jsonl", "stats.json", "rules.resolved.yaml"
 RUN_FILES = (ROWS, KEPT, DROPPED, QUARANTINE, STATS, RULES)
 PAIRS = "dup_pairs.parquet"  # curate.dedup.stage.PAIRS_FILE (a test holds the two equal)
+STAGE_FILES = (PAIRS,)  # optional tables a stage hands to the writer (StageContext.tables)
 DIGESTED = (KEPT, QUARANTINE, PAIRS)  # files tied to their run by a digest in stats.json
 REPORT = "report.html"
 RUN_ID_KEY, KEPT_KEY = "winnow.run_id", "winnow.kept_xxh3"
@@ -82,14 +84,26 @@ def new_run_id() -> str:
 
 
 def _carried(name: str) -> bool:
-    """Entries of the old run folder that are carried into the new one (PAIRS is this run's by then)."""
-    return name not in RUN_FILES and name != REPORT and not name.startswith(".")
+    """Entries of the old run folder that are carried into the new one: not an older run's files or report."""
+    return name not in RUN_FILES and name not in STAGE_FILES and name != REPORT and not name.startswith(".")
 
 
 def write_run_folder(
-    run_dir: Path, frame: pl.DataFrame, quarantine: pl.DataFrame, stats: dict[str, Any], rules: RuleFile
+    run_dir: Path,
+    frame: pl.DataFrame,
+    quarantine: pl.DataFrame,
+    stats: dict[str, Any],
+    rules: RuleFile,
+    tables: Mapping[str, pl.DataFrame] | None = None,
 ) -> dict[str, Any]:
-    """Write the run folder whole (see the module doc); returns the `run` entry written into stats.json."""
+    """Write the run folder whole (see the module doc), with the `tables` the stages handed over (file name
+    in STAGE_FILES → table); returns the `run` entry written into stats.json."""
+    tables = dict(tables or {})
+    unknown = sorted(set(tables) - set(STAGE_FILES))
+    if unknown:
+        raise ValueError(
+            f"not a file a stage may add to a run folder: {', '.join(unknown)} (see STAGE_FILES)"
+        )
     run_id = new_run_id()
     with atomic_folder(run_dir, carry=_carried) as staging:
         write_parquet(staging / KEPT, kept(frame))
@@ -104,8 +118,9 @@ def write_run_folder(
             handle.write(f"# winnow run {run_id}, kept.parquet xxh3 {kept_xxh3}\n")
             handle.write(rules.resolved_yaml())
         digests = {KEPT: kept_xxh3, QUARANTINE: file_xxh3(staging / QUARANTINE)}
-        if (run_dir / PAIRS).is_file():  # written by this run's dedup stage (module doc)
-            digests[PAIRS] = file_xxh3(run_dir / PAIRS)
+        for name, table in tables.items():
+            write_parquet(staging / name, table)
+            digests[name] = file_xxh3(staging / name)
         run = {"id": run_id, "xxh3": digests}
         write_json(staging / STATS, {"run": run, **stats})
     return run

@@ -6,9 +6,11 @@
         if config is None:
             return frame
         ...  # add columns, call curate.ledger.record_failures, put counts in ctx.stats["dedup"]
+        ctx.tables["dup_pairs.parquet"] = pairs  # a table for the run folder: the run writer writes it
 
-Stages never delete rows (see curate.ledger). Orders: mappers 10, checks 20, language 30, dedup 40,
-tasks 50, mix 60, split 70.
+Stages never delete rows (see curate.ledger) and write nothing into the run folder themselves: the run
+folder appears whole at the end (curate.run_folder), holding the tables they put in `ctx.tables`.
+Orders: mappers 10, checks 20, language 30, dedup 40, tasks 50, mix 60, split 70.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ class StageContext:
     run_dir: Path | None = None
     cache_dir: Path | None = None
     stats: dict[str, Any] = field(default_factory=dict)  # each stage writes stats[stage_name] (JSON-able)
+    # tables a stage hands to the run writer (file name → table, names in curate.run_folder.STAGE_FILES):
+    # written into the run folder's staging folder with the run files, never into the live folder
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     progress: Callable[[str, int, int], None] | None = None  # (description, done, total)
     workers: int = 2
 

@@ -220,12 +220,58 @@ def test_the_dedup_pair_list_belongs_to_its_run(tmp_path: Path) -> None:
     assert stats["run"]["xxh3"][PAIRS_FILE] == run_folder.file_xxh3(pairs)
     assert check_run_folder(run).run_id == stats["run"]["id"]
 
-    _curate(tmp_path, "run", KEEP_ALL, rows)  # a run without a pair list: the new folder holds none
+    _curate(tmp_path, "run", KEEP_ALL, rows)  # a run without a dedup section: the new folder holds none
     assert not pairs.exists()
-    pairs.write_bytes(listed)  # what a run killed after its dedup stage left beside the last run's files
+    _curate(tmp_path, "run", NEAR_PAIRS, rows)
+    no_pairs = {"dedup": {**NEAR_PAIRS["dedup"], "near": {"threshold": 0.5}}}
+    _curate(tmp_path, "run", no_pairs, rows)  # dedup without report_pairs: the older list is not carried over
+    assert not pairs.exists()
+    assert (
+        "dup_pairs.parquet" not in json.loads((run / "stats.json").read_text(encoding="utf-8"))["run"]["xxh3"]
+    )
+    pairs.write_bytes(listed)  # a pair list copied in beside the last run's files
     with pytest.raises(RunFolderError) as refused:
         check_run_folder(run)
     assert refused.value.message == (
         f"{run} does not hold one curate run: stats.json is from run {_run_id(run)}; "
         f"dup_pairs.parquet is not from run {_run_id(run)}"
     )
+
+
+@pytest.mark.parametrize("before", [KEEP_ALL, NEAR_PAIRS], ids=["no-pairs-before", "pairs-before"])
+@pytest.mark.parametrize(
+    "stop",
+    ["after-dedup", "writing-pairs", "writing-stats"],
+)
+def test_a_run_with_pairs_stopped_before_the_swap_leaves_the_old_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: dict[str, Any], stop: str
+) -> None:
+    """The pair list is written into the staging folder with the run files: a run stopped after its dedup
+    stage (a later stage failing, a kill while the folder is written) leaves the old folder byte for byte."""
+    rows = [*ROWS, {"instruction": "Name a colour again", "input": "", "output": "Blue."}]
+    run = _curate(tmp_path, "run", before, rows)
+    old = _bytes(run)
+    assert ("dup_pairs.parquet" in old) == (before is NEAR_PAIRS)
+    if stop == "after-dedup":  # the stage after dedup fails: the pair list exists only in memory
+        from curate import stages
+
+        tasks = stages._STAGES["tasks"]
+
+        def failing(frame: pl.DataFrame, rules: Any, ctx: Any) -> pl.DataFrame:
+            assert set(ctx.tables) == {PAIRS_FILE}
+            raise KeyboardInterrupt
+
+        monkeypatch.setitem(stages._STAGES, "tasks", stages.Stage(tasks.name, tasks.order, failing))
+    else:
+        _failing_write(monkeypatch, PAIRS_FILE if stop == "writing-pairs" else "never", KeyboardInterrupt())
+        if stop == "writing-stats":
+            monkeypatch.setattr(run_folder, "write_json", _raise_keyboard_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        _curate(tmp_path, "run", NEAR_PAIRS, rows)
+    assert _bytes(run) == old
+    assert check_run_folder(run).run_id == json.loads(old["stats.json"])["run"]["id"]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []  # no staging folder
+
+
+def _raise_keyboard_interrupt(*args: Any, **kwargs: Any) -> None:
+    raise KeyboardInterrupt

@@ -46,7 +46,7 @@ class NearConfig:
     spill: bool = False  # keep signatures and band keys on disk (Parquet) between batches
     max_bucket_pairs: int = 32  # buckets up to this size give all pairs; larger ones a star + chain
     # report every near-duplicate pair: all pairs of every LSH bucket (what datasketch's LSH query returns),
-    # each verified, none skipped (find_duplicates' report.pairs; the stage writes dup_pairs.parquet).
+    # each verified, none skipped (find_duplicates' report.pairs; the run folder gets dup_pairs.parquet).
     # Off, only the verified edges that build the clusters exist (fewer: a cluster of k needs k - 1).
     # Quadratic in bucket size: templated prompts make buckets of thousands (see bench/results/dedup.md)
     report_pairs: bool = False

@@ -3,7 +3,9 @@
 Decontamination runs first so that a row matching an eval set is dropped as `contaminated` (with the
 reference row's id and source:line) and never becomes the kept representative of a duplicate cluster.
 Dedup then compares only rows still kept; see curate.dedup.find. With `near.report_pairs`, every
-duplicate pair of rows is written to RUNDIR/dup_pairs.parquet (id_a, id_b, jaccard, exact).
+duplicate pair of rows (id_a, id_b, jaccard, exact) is handed to the run writer as `ctx.tables[PAIRS_FILE]`,
+which writes RUNDIR/dup_pairs.parquet with the other run files (curate.run_folder); the stage itself
+writes nothing into the run folder.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from typing import Any
 
 import polars as pl
 
-from curate.atomic import write_parquet
 from curate.dedup.config import DecontamConfig, DedupConfig
 from curate.dedup.decontam import find_contamination
 from curate.dedup.find import find_duplicates
@@ -59,18 +60,15 @@ def read_references(config: DecontamConfig) -> tuple[pl.DataFrame, dict[str, Any
 
 
 def _spill_dir(config: DedupConfig, ctx: StageContext) -> Path | None:
-    if not config.near.spill:
-        return None
-    base = ctx.cache_dir or ctx.run_dir
-    return base / "dedup-spill" if base is not None else None  # None: the system's temporary folder
+    if not config.near.spill or ctx.cache_dir is None:
+        return None  # None: the system's temporary folder (never the run folder, which appears whole)
+    return ctx.cache_dir / "dedup-spill"
 
 
 @stage("dedup", order=40)
 def dedup_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.DataFrame:
     config: DedupConfig | None = rules.get("dedup")
     if config is None:
-        if ctx.run_dir is not None:  # an earlier run's pair list would not describe this run
-            (Path(ctx.run_dir) / PAIRS_FILE).unlink(missing_ok=True)
         return frame
     started = time.perf_counter()
     stats: dict[str, Any] = {}
@@ -103,14 +101,9 @@ def dedup_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.Da
         flagged={"exact_duplicate", "near_duplicate", "max_per_prompt"} if config.action == "flag" else (),
     ).drop("dup_reason")
     stats.update(report.stats)
-    if ctx.run_dir is not None:
-        pairs_path = Path(ctx.run_dir) / PAIRS_FILE
-        if report.pairs is not None:  # every near-duplicate pair (near.report_pairs), beside the run's tables
-            pairs_path.parent.mkdir(parents=True, exist_ok=True)
-            write_parquet(pairs_path, report.pairs)
-            stats["pairs_file"] = PAIRS_FILE
-        else:
-            pairs_path.unlink(missing_ok=True)  # an earlier run's list would not describe this run
+    if report.pairs is not None:  # every near-duplicate pair (near.report_pairs), for the run writer
+        ctx.tables[PAIRS_FILE] = report.pairs
+        stats["pairs_file"] = PAIRS_FILE
     stats["seconds"] = round(time.perf_counter() - started, 3)
     # JSON-native values (tuples become lists), so the stats equal what stats.json reads back
     ctx.stats["dedup"] = json.loads(json.dumps(stats))

@@ -176,21 +176,16 @@ def test_section_parses_report_pairs() -> None:
     assert problems.items == ["dedup.near.report_pairs: must be true or false, got 'yes'"]
 
 
-def test_stage_writes_the_pairs_file(tmp_path: Path) -> None:
+def test_stage_hands_the_pairs_to_the_run_writer(tmp_path: Path) -> None:
     ctx = StageContext(run_dir=tmp_path / "run", workers=1)
     dedup_stage(with_ledger(corpus()), {"dedup": DedupConfig(key="instruction_input", near=PAIRS_ON)}, ctx)
-    pairs = pl.read_parquet(tmp_path / "run" / PAIRS_FILE)
+    pairs = ctx.tables[PAIRS_FILE]
     assert pairs.columns == ["id_a", "id_b", "jaccard", "exact"]
     assert pairs.select("id_a", "id_b").rows() == [("r0", "r1"), ("r0", "r2"), ("r1", "r2"), ("r3", "r4")]
     assert ctx.stats["dedup"]["pairs_file"] == PAIRS_FILE
+    assert not (tmp_path / "run").exists()  # the run writer writes it, with the run's other files
     quiet = StageContext(run_dir=tmp_path / "quiet", workers=1)
     dedup_stage(with_ledger(corpus()), {"dedup": DedupConfig(key="instruction_input")}, quiet)
-    assert not (tmp_path / "quiet").exists()
-    again = StageContext(run_dir=tmp_path / "run", workers=1)  # the same folder, pairs off this time
-    dedup_stage(with_ledger(corpus()), {"dedup": DedupConfig(key="instruction_input")}, again)
-    assert not (tmp_path / "run" / PAIRS_FILE).exists()
-    assert "pairs_file" not in again.stats["dedup"]
-    dedup_stage(with_ledger(corpus()), {"dedup": DedupConfig(key="instruction_input", near=PAIRS_ON)}, again)
-    assert (tmp_path / "run" / PAIRS_FILE).exists()
-    dedup_stage(with_ledger(corpus()), {}, again)  # no dedup section at all
-    assert not (tmp_path / "run" / PAIRS_FILE).exists()
+    assert quiet.tables == {}
+    assert "pairs_file" not in quiet.stats["dedup"]
+    assert list(tmp_path.iterdir()) == []
