@@ -42,7 +42,9 @@ def max_special_char_ratio(
     """Share of non-space characters outside fenced code that are not letters, digits or punctuation
     (not judged where the instruction asks for code, a regex, markup, a table or other notation)."""
     reply = prose(text)
-    metric = unless_asked(ASKS_FOR_NOTATION, text, counted_ratio(reply, "special", min_chars))
+    metric = unless_asked(
+        ASKS_FOR_NOTATION, text, counted_ratio(reply, "special", min_chars), beyond=0.2, direction="max"
+    )
     return metric_check(metric, max_ratio, "max", span=reply.str.extract(f"{SPECIAL_CLASS}{{3,}}", 0))
 
 
@@ -54,7 +56,9 @@ def min_alnum_ratio(
 ) -> Check:
     """Share of non-space characters that are letters or digits (any script); fails below min_ratio
     (not judged where the instruction asks for code, a regex, markup, a table or other notation)."""
-    metric = unless_asked(ASKS_FOR_NOTATION, text, counted_ratio(text, "alnum", min_chars))
+    metric = unless_asked(
+        ASKS_FOR_NOTATION, text, counted_ratio(text, "alnum", min_chars), beyond=0.6, direction="min"
+    )
     return metric_check(metric, min_ratio, "min")
 
 
@@ -66,7 +70,9 @@ def max_digit_ratio(
 ) -> Check:
     """Share of non-space characters that are digits (any script's decimal digits); not judged where the
     instruction asks for numbers, arithmetic, a table or code."""
-    metric = unless_asked(ASKS_FOR_NUMBERS, text, counted_ratio(text, "digits", min_chars))
+    metric = unless_asked(
+        ASKS_FOR_NUMBERS, text, counted_ratio(text, "digits", min_chars), beyond=0.3, direction="max"
+    )
     return metric_check(metric, max_ratio, "max", span=text.str.extract(r"[\p{Nd}\s.,:-]{20,}", 0))
 
 
@@ -79,5 +85,11 @@ def max_url_ratio(
     """Share of characters that belong to URLs (http(s)://, ftp://, www.); not judged where the instruction
     asks for links, sources, references or a web page."""
     url_chars = text.str.extract_all(URL_PATTERN).list.eval(pl.element().str.len_chars()).list.sum()
-    metric = unless_asked(ASKS_FOR_LINKS, text, guarded(ratio(url_chars, chars(text)), text, min_chars))
+    metric = unless_asked(
+        ASKS_FOR_LINKS,
+        text,
+        guarded(ratio(url_chars, chars(text)), text, min_chars),
+        beyond=0.2,
+        direction="max",
+    )
     return metric_check(metric, max_ratio, "max", span=text.str.extract(URL_PATTERN, 0))

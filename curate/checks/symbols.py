@@ -26,5 +26,7 @@ def max_symbol_ratio(
     min_chars: Annotated[int, NON_NEGATIVE] = 20,
 ) -> Check:
     """Share of non-space characters that are emoji or other pictographic symbols (Gopher: 0.1)."""
-    metric = unless_asked(ASKS_FOR_EMOJI, text, counted_ratio(text, "symbols", min_chars))
+    metric = unless_asked(
+        ASKS_FOR_EMOJI, text, counted_ratio(text, "symbols", min_chars), beyond=0.05, direction="max"
+    )
     return metric_check(metric, max_ratio, "max", span=text.str.extract(f"{SYMBOL_CLASS}{{3,}}", 0))
