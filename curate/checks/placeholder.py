@@ -52,7 +52,7 @@ def placeholder_text(text: pl.Expr, max_count: Annotated[int, NON_NEGATIVE, THRE
         else found
     )
     return metric_check(
-        pl.when(found > 0).then(count).otherwise(found),
+        count,  # with_prompt gives 0 where nothing was found, as `found` is
         max_count,
         "max",
         span=text.str.extract(PLACEHOLDER_PATTERN, 0),

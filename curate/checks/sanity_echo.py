@@ -28,7 +28,7 @@ import polars as pl
 
 from curate.checks.params import NON_NEGATIVE
 from curate.checks.registry import Check, check
-from curate.checks.textexpr import field_text, shared, with_prompt
+from curate.checks.textexpr import field_text, shared, unless_prompt_excuses
 from curate.kernels.casefold import flags_deciding_sigma
 from curate.kernels.echo import echo_series
 
@@ -68,7 +68,7 @@ def response_echoes_prompt(min_prefix_chars: Annotated[int, NON_NEGATIVE] = 20) 
     )
     measure = functools.partial(_echo_flags, min_prefix_chars=min_prefix_chars)
     echo = texts.map_batches(measure, return_dtype=pl.Boolean, is_elementwise=True)
-    return Check(fails=echo & ~with_prompt(reply, echo, _input_done_as_asked))
+    return Check(fails=unless_prompt_excuses(reply, echo, _input_done_as_asked))
 
 
 def _input_done_as_asked(reply: pl.Expr, prompt: pl.Expr) -> pl.Expr:

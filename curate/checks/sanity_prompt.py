@@ -19,7 +19,7 @@ import polars as pl
 
 from curate.checks.asked_form import ASKS_FOR_CODE
 from curate.checks.registry import Check, check
-from curate.checks.textexpr import contains_any, field_text, on_gated_rows, with_prompt
+from curate.checks.textexpr import contains_any, field_text, on_gated_rows, unless_prompt_excuses
 
 # Alpaca's generator glued the next task onto a reply: "\n##\n18. Instruction: …\n18. Input:\n…".
 MERGED_INSTRUCTIONS: Final = (
@@ -86,7 +86,7 @@ def references_unseen_content(text: pl.Expr) -> Check:
     bare_link = url_only & ~used
     unseen = bare_link | on_gated_rows(text, UNSEEN_GATE, lambda t: contains_any(t, UNSEEN_PARTS[1:]))
     return Check(
-        fails=unseen & ~with_prompt(text, unseen, _content_is_data),
+        fails=unless_prompt_excuses(text, unseen, _content_is_data),
         span=text.str.extract(f"({UNSEEN_CONTENT})", 1),
     )
 

@@ -24,7 +24,7 @@ import polars as pl
 
 from curate.checks.registry import Check, check
 from curate.checks.sanity_text import blank, stripped
-from curate.checks.textexpr import on_gated_rows, with_prompt
+from curate.checks.textexpr import on_gated_rows, unless_prompt_excuses
 
 # The whole reply is a stand-in for an answer (Alpaca's "<noinput>", "N/A", Chinese 无 / 略 / 同上, "...").
 # Not "None", "null" or "没有": those are real answers to real questions.
@@ -108,8 +108,10 @@ def refusal_response(text: pl.Expr) -> Check:
     refuses = on_gated_rows(
         text, REFUSAL_GATE, lambda t: t.str.slice(0, REFUSAL_WINDOW).str.contains(REFUSAL)
     )
-    exempt = with_prompt(text, refuses, refusal_is_right)
-    return Check(fails=refuses & ~exempt, span=opening.str.extract(f"({REFUSAL})", 1))
+    return Check(
+        fails=unless_prompt_excuses(text, refuses, refusal_is_right),
+        span=opening.str.extract(f"({REFUSAL})", 1),
+    )
 
 
 def refusal_is_right(reply: pl.Expr, prompt: pl.Expr) -> pl.Expr:

@@ -25,7 +25,7 @@ import polars as pl
 
 from curate.checks.registry import Check, check
 from curate.checks.sanity_text import without_code
-from curate.checks.textexpr import on_gated_rows, with_prompt
+from curate.checks.textexpr import on_gated_rows, unless_prompt_excuses
 from curate.code_lines import without_code_lines
 
 TEMPLATE_SLOT: Final = (
@@ -95,7 +95,7 @@ def unfilled_template(text: pl.Expr) -> Check:
         text, SLOT_GATE, lambda t: _outside_code(t).str.contains(TEMPLATE_SLOT)
     ).fill_null(False)  # (a null text has no slot: False, as the code-line blanking turns it into "")
     return Check(
-        fails=has_slot & ~with_prompt(text, has_slot, slots_asked_for),
+        fails=unless_prompt_excuses(text, has_slot, slots_asked_for),
         span=_outside_code(text).str.extract(f"({TEMPLATE_SLOT})", 1),
     )
 

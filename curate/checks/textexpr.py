@@ -380,6 +380,18 @@ def with_prompt(
     )
 
 
+def unless_prompt_excuses(
+    text: pl.Expr, fails: pl.Expr, excuse: Callable[[pl.Expr, pl.Expr], pl.Expr]
+) -> pl.Expr:
+    """`fails`, except on the rows where `excuse(reply, prompt)` holds: the excuse is read (`with_prompt`) on
+    the failing rows only, and `fails` is evaluated once (as `fails & ~with_prompt(text, fails, …)` would
+    evaluate it twice: Polars does not share a sub-expression that calls back into Python). A text with no row
+    around it (`field: messages`) has no prompt to excuse it: `fails` as it is."""
+    if not text.meta.root_names():
+        return fails
+    return with_prompt(text, fails, lambda reply, prompt: ~excuse(reply, prompt).fill_null(False))
+
+
 def is_the_reply(text: pl.Expr) -> bool:
     """Whether `text` is the reply field (materialized `__field.response…` or `field_expr("response")`), not
     the instruction or all_text, which hold the prompt itself."""
