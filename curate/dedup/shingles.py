@@ -3,8 +3,8 @@
 `shingle_frame` explodes a batch of normalized texts into (doc, shingle) rows entirely in Polars: tokens are
 exploded once and an n-gram is the token concatenated with its next n-1 neighbours of the same document.
 A document shorter than n tokens gives one shingle (all its tokens), so short rows still have a signature.
-`ngram_codes` gives the same shingles as integer codes of token ids (signing hashes only the distinct
-ones). `python_shingles` is the same definition in plain Python (the per-document baseline and the tests).
+Signing cuts and hashes the same shingles in one compiled pass (curate.dedup.shingle_kernel).
+`python_shingles` is the same definition in plain Python (the per-document baseline and the tests).
 """
 
 from __future__ import annotations
@@ -95,76 +95,6 @@ def shingle_frame(texts: pl.Series, spec: ShingleSpec, is_cjk: pl.Series | None 
     if not parts:
         return pl.DataFrame(schema={"doc": pl.UInt32, "shingle": pl.String})
     return pl.concat(parts).with_columns(pl.col("doc").cast(pl.UInt32)).sort("doc", maintain_order=True)
-
-
-def _u64(value: int) -> pl.Expr:
-    """An unsigned 64-bit literal (a plain int literal would make the arithmetic signed)."""
-    return pl.lit(value, dtype=pl.UInt64)
-
-
-@dataclass(frozen=True)
-class NgramCodes:
-    """The n-grams of one script's tokens as integers: each token gets an id 1..V (`vocab[id - 1]`), an
-    n-gram is its n ids as digits in base V + 1, and 0 digits pad a short document's single shingle.
-
-    Equal codes are equal shingle strings (tokens hold no separator), so distinct shingles are found
-    on integers and only distinct ones are turned back into strings (`strings`).
-    """
-
-    occurrences: pl.DataFrame  # doc (UInt32), code (UInt64): every shingle occurrence, in document order
-    vocab: pl.Series
-    n: int
-    separator: str
-
-    def strings(self, codes: pl.Series) -> pl.Series:
-        """The shingle string of each code."""
-        base = len(self.vocab) + 1
-        vocab = pl.concat([pl.Series([None], dtype=pl.String), self.vocab])  # id 0: no token
-        digits = pl.DataFrame({"code": codes.cast(pl.UInt64)}).select(
-            [
-                (pl.col("code") // _u64(base ** (self.n - 1 - k)) % _u64(base)).alias(f"d{k}")
-                for k in range(self.n)
-            ]
-        )
-        tokens = [vocab.gather(digits[f"d{k}"]).alias(f"t{k}") for k in range(self.n)]
-        joined = pl.DataFrame(tokens).select(
-            pl.concat_str(pl.all(), separator=self.separator, ignore_nulls=True)
-        )
-        return joined.to_series()
-
-
-def ngram_codes(tokens: pl.DataFrame, n: int, separator: str) -> NgramCodes | None:
-    """The codes of the n-grams of exploded (doc, pos, n_tok, tok) tokens; None when V + 1 to the n-th
-    power does not fit 64 bits (then strings it is)."""
-    # token ids from a fresh categorical mapping (its own categories: ids do not depend on other batches);
-    # measured 2x faster than joining the tokens to their distinct values
-    tok = tokens["tok"].cast(pl.Categorical(pl.Categories.random()))
-    seen = tok.unique()
-    known = pl.DataFrame({"id": seen.to_physical().cast(pl.UInt64) + 1, "tok": seen.cast(pl.String)})
-    base = 1 if known.is_empty() else int(known["id"].to_numpy().max()) + 1
-    if base**n >= 2**64:
-        return None
-    vocab = (  # vocab[id - 1] = the token of id (ids are dense in practice; a gap would be a null)
-        pl.DataFrame({"id": pl.arange(1, base, eager=True, dtype=pl.UInt64)})
-        .join(known, on="id", how="left", maintain_order="left")
-        .get_column("tok")
-    )
-    ids = tokens.select("doc", "pos", "n_tok", id=tok.to_physical().cast(pl.UInt64) + 1)
-    id_at = [
-        pl.when(pl.col("pos") + k < pl.col("n_tok")).then(pl.col("id").shift(-k)).otherwise(0).cast(pl.UInt64)
-        for k in range(n)
-    ]
-    code = pl.sum_horizontal([digit * _u64(base ** (n - 1 - k)) for k, digit in enumerate(id_at)])
-    # full n-grams, and the one shingle (all its tokens) of a document shorter than n
-    keep = (pl.col("pos") + n <= pl.col("n_tok")) | ((pl.col("n_tok") < n) & (pl.col("pos") == 0))
-    occurrences = (
-        ids.lazy()
-        .select(pl.col("doc").cast(pl.UInt32), code.alias("code"), keep.alias("keep"))
-        .filter("keep")
-        .drop("keep")
-        .collect()
-    )
-    return NgramCodes(occurrences, vocab, n, separator)
 
 
 def python_shingles(text: str, is_cjk: bool, spec: ShingleSpec) -> set[str]:

@@ -1,8 +1,7 @@
 """Signatures and band keys for one batch of normalized texts (runs in worker processes).
 
-Each distinct shingle of the batch is SHA-1 hashed once (planted copies and boilerplate share most
-shingles; distinct ones are found on integer codes of token ids), then every occurrence is permuted and
-min-reduced per document in numpy.
+Every shingle occurrence is cut from the texts' bytes and SHA-1 hashed in one compiled pass
+(curate.dedup.shingle_kernel), then permuted and min-reduced per document in numpy.
 """
 
 from __future__ import annotations
@@ -13,8 +12,9 @@ import numpy as np
 import polars as pl
 
 from curate.dedup.lsh import band_keys
-from curate.dedup.minhash import Permutations, sha1_hashes64, signatures
-from curate.dedup.shingles import NgramCodes, ShingleSpec, ngram_codes, ngram_strings, script_tokens
+from curate.dedup.minhash import Permutations, signatures
+from curate.dedup.shingle_kernel import shingle_sha1
+from curate.dedup.shingles import ShingleSpec, prepared
 
 
 @dataclass(frozen=True)
@@ -29,43 +29,17 @@ class SignSpec:
     rows: int
 
 
-def _hashed_occurrences(codes: NgramCodes) -> pl.DataFrame:
-    """(doc, h) for every shingle occurrence of one script: SHA-1 of each distinct code's string only."""
-    distinct = codes.occurrences.select(pl.col("code").unique())
-    strings = codes.strings(distinct["code"]).cast(pl.Binary).to_list()
-    hashed = distinct.with_columns(h=pl.Series(sha1_hashes64(strings), dtype=pl.UInt64))
-    return codes.occurrences.join(hashed, on="code", how="left", maintain_order="left").select("doc", "h")
-
-
-def _hashed_strings(tokens: pl.DataFrame, n: int, separator: str) -> pl.DataFrame:
-    """(doc, h) from shingle strings: the path for a vocabulary too large for 64-bit codes."""
-    frame = ngram_strings(tokens, n, separator).with_columns(pl.col("doc").cast(pl.UInt32))
-    distinct = frame.group_by("shingle").agg("doc")
-    hashes = pl.Series("h", sha1_hashes64(distinct["shingle"].cast(pl.Binary).to_list()), dtype=pl.UInt64)
-    return distinct.select("doc", hashes).explode("doc")
-
-
 def shingle_hashes(
     texts: pl.Series, spec: ShingleSpec, is_cjk: pl.Series | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """(hash64 of every shingle occurrence grouped by document, offsets with len(texts) + 1 entries).
 
-    Each distinct shingle is hashed once: distinct n-grams are found on integer codes of token ids, and
-    only those are built as strings (measured ~2x faster than building every occurrence's string and
-    grouping the strings). Within a document the order of the hashes is not defined.
+    One compiled pass cuts every shingle from the texts' bytes and hashes it (curate.dedup.shingle_kernel);
+    `is_cjk` (per text) skips the script detection when the caller already has it.
     """
-    parts = []
-    for tokens, n, separator in script_tokens(texts, spec, is_cjk):
-        codes = ngram_codes(tokens, n, separator)
-        parts.append(_hashed_strings(tokens, n, separator) if codes is None else _hashed_occurrences(codes))
-    if parts:
-        hashed = pl.concat(parts).sort("doc", maintain_order=True)
-    else:
-        hashed = pl.DataFrame(schema={"doc": pl.UInt32, "h": pl.UInt64})
-    counts = np.bincount(hashed["doc"].to_numpy(), minlength=len(texts))
-    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=offsets[1:])
-    return hashed["h"].to_numpy().astype(np.uint64), offsets
+    if is_cjk is None:
+        is_cjk = prepared(texts, spec)["is_cjk"]
+    return shingle_sha1(texts, is_cjk, word_ngram=spec.word_ngram, char_ngram=spec.char_ngram)
 
 
 def sign_batch(

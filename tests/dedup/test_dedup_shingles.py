@@ -1,6 +1,10 @@
-"""Shingles by script per row: word n-grams for space-delimited text, character n-grams for CJK."""
+"""Shingles by script per row: word n-grams for space-delimited text, character n-grams for CJK; the
+compiled pass that cuts and SHA-1 hashes them for signing gives the same shingles."""
 
 from __future__ import annotations
+
+import hashlib
+import json
 
 import numpy as np
 import polars as pl
@@ -8,16 +12,12 @@ import pytest
 
 import curate.dedup.signing as signing
 from curate.dedup.config import NearConfig
+from curate.dedup.minhash import sha1_hashes64
 from curate.dedup.near import near_texts
 from curate.dedup.normalize import normalized
-from curate.dedup.shingles import (
-    ShingleSpec,
-    ngram_codes,
-    prepared,
-    python_shingles,
-    script_tokens,
-    shingle_frame,
-)
+from curate.dedup.shingle_kernel import _sha1_prefix
+from curate.dedup.shingles import ShingleSpec, prepared, python_shingles, shingle_frame
+from tests.conftest import shared_path
 
 
 def _shingles(texts: list[str | None], spec: ShingleSpec) -> dict[int, set[str]]:
@@ -56,37 +56,81 @@ def test_polars_shingles_equal_python_reference() -> None:
     assert texts.to_list()[2] == "abc def ghi jkl"  # NFKC folds full-width letters and spaces
 
 
-def test_ngram_codes_give_the_shingle_strings_en_zh_and_short_rows() -> None:
-    texts = pl.Series(["the cat sat on the cat sat", "a b", "你好世界你好世", "你", "x y z"])
+def _hashed_python_shingles(texts: pl.Series, spec: ShingleSpec) -> list[list[int]]:
+    """Per text, the sorted SHA-1 hashes of its shingle occurrences, from shingle_frame's strings."""
+    frame = shingle_frame(texts, spec)
+    hashes = sha1_hashes64(frame["shingle"].to_list())
+    per_doc: list[list[int]] = [[] for _ in range(len(texts))]
+    for doc, value in zip(frame["doc"].to_list(), hashes.tolist(), strict=True):
+        per_doc[doc].append(value)
+    return [sorted(values) for values in per_doc]
+
+
+def _kernel(texts: pl.Series, spec: ShingleSpec) -> list[list[int]]:
+    hashes, offsets = signing.shingle_hashes(texts, spec)
+    assert len(offsets) == len(texts) + 1
+    return [sorted(hashes[offsets[i] : offsets[i + 1]].tolist()) for i in range(len(texts))]
+
+
+def test_kernel_hashes_every_shingle_occurrence_en_zh_and_short_rows() -> None:
+    texts = pl.Series(["the cat sat on the cat sat", "a b", "你好世界你好世", "你", "x y z", "", None])
     spec = ShingleSpec(word_ngram=3, char_ngram=3)
-    got: dict[int, list[str]] = {}
-    for tokens, n, separator in script_tokens(texts, spec):
-        codes = ngram_codes(tokens, n, separator)
-        assert codes is not None
-        strings = codes.strings(codes.occurrences["code"])
-        for doc, shingle in zip(codes.occurrences["doc"].to_list(), strings.to_list(), strict=True):
-            got.setdefault(doc, []).append(shingle)
-    assert got == {
+    expected = {
         0: ["the cat sat", "cat sat on", "sat on the", "on the cat", "the cat sat"],  # every occurrence
         1: ["a b"],  # shorter than n: one shingle of all its tokens
         2: ["你好世", "好世界", "世界你", "界你好", "你好世"],
         3: ["你"],
         4: ["x y z"],
     }
+    got = _kernel(texts, spec)
+    for doc in range(len(texts)):
+        assert got[doc] == sorted(sha1_hashes64(expected.get(doc, [])).tolist()), doc
 
 
-def test_hashes_from_codes_equal_hashes_from_strings(monkeypatch: pytest.MonkeyPatch) -> None:
-    raw = ["Hello, World! This is a test of shingles.", "你好，世界。这是一个测试。", "a b", "", None, "x"]
-    texts = near_texts(pl.Series(raw, dtype=pl.String), NearConfig())
+def test_kernel_hashes_equal_the_polars_shingles_hashed_in_python_on_real_rows() -> None:
+    rows = json.loads(shared_path("llama_factory_demo", "alpaca_zh_demo.json").read_text("utf-8"))[:40]
+    rows += json.loads(shared_path("llama_factory_demo", "alpaca_en_demo.json").read_text("utf-8"))[:40]
+    real = near_texts(
+        pl.Series([f"{r['instruction']} {r['input']} {r['output']}" for r in rows]), NearConfig()
+    )
     spec = ShingleSpec()
-    hashes, offsets = signing.shingle_hashes(texts, spec)
-    monkeypatch.setattr(signing, "ngram_codes", lambda *_: None)  # as if the vocabulary were too large
-    by_strings, string_offsets = signing.shingle_hashes(texts, spec)
-    assert np.array_equal(offsets, string_offsets)
-    assert offsets.tolist() == [0, 6, 14, 15, 15, 15, 16]  # 6 word 3-grams, 8 character 3-grams
-    for i in range(len(raw)):
-        lo, hi = offsets[i], offsets[i + 1]
-        assert sorted(hashes[lo:hi].tolist()) == sorted(by_strings[lo:hi].tolist())
+    assert sum(prepared(real, spec)["is_cjk"]) == 40
+    assert _kernel(real, spec) == _hashed_python_shingles(real, spec)
+    by_char = ShingleSpec(word_ngram=2, char_ngram=4, cjk_share=0.0)  # every row by character
+    assert _kernel(real, by_char) == _hashed_python_shingles(real, by_char)
+
+
+def test_kernel_hashes_equal_the_polars_shingles_on_odd_texts() -> None:
+    """Texts that are not normalized (the kernel cuts what str.split gives): double, leading and trailing
+    spaces (empty word tokens), spaces inside CJK text, an all-space CJK text, combining marks, 4-byte
+    characters, shingles longer than one and two SHA-1 blocks (55 and 119 bytes of message)."""
+    odd = [
+        "a  b c",
+        " a b ",
+        "  ",
+        "你 好  世界",
+        " 你 ",
+        "e\u0301 x\u0301 y",
+        "😀 🎉 漢字 𠜎𠜱𠝹",
+        "𠜎𠜱 𠝹𠱓",
+        " ".join(["w" * 20, "x" * 20, "y" * 16]),  # a 58-byte shingle: two blocks
+        " ".join(["w" * 40, "x" * 40, "y" * 40]),  # 122 bytes: three blocks
+        "z" * 54 + " a b",
+        "z" * 55 + " a",
+        "z" * 56,
+        "é" * 60,
+    ]
+    texts = pl.Series(odd, dtype=pl.String)
+    for spec in (ShingleSpec(), ShingleSpec(word_ngram=2, char_ngram=5), ShingleSpec(cjk_share=0.0)):
+        assert _kernel(texts, spec) == _hashed_python_shingles(texts, spec)
+
+
+@pytest.mark.parametrize("length", [*range(130), 1000])
+def test_kernel_sha1_equals_hashlib_at_every_block_boundary(length: int) -> None:
+    data = np.frombuffer(bytes((7 * i + length) % 256 for i in range(length + 3)), dtype=np.uint8).copy()
+    scratch = np.empty(80, dtype=np.int64)
+    digest = hashlib.sha1(data[2 : 2 + length].tobytes()).digest()
+    assert int(_sha1_prefix(data, 2, 2 + length, scratch)) == int.from_bytes(digest[:8], "little")
 
 
 def test_normalized_key_is_nfkc_lowercase_whitespace_collapsed() -> None:
