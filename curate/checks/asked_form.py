@@ -15,12 +15,10 @@ for English, substrings for Chinese. `asks_for` reads the instruction of the row
 
 from __future__ import annotations
 
-import hashlib
 from typing import Final
 
 import polars as pl
 
-from curate.cache import expression_definition
 from curate.checks.registry import Direction
 from curate.checks.textexpr import field_text, on_gated_rows
 
@@ -99,31 +97,16 @@ def unless_asked(
 ) -> pl.Expr:
     """`metric`, null (not judged) where the instruction asked for `form`.
 
-    The instruction is read only on the rows whose metric is `beyond` a fixed bound in `direction` ("max":
-    above it, "min": below it), a bound looser than any sensible threshold: the few rows a composition check
-    could fail. It is not the rule's own threshold, since the metric cache keeps a metric across threshold
-    changes; a threshold set past the bound judges the rows in between without their prompt."""
+        The instruction is read only on the rows whose metric is `beyond` a fixed bound in `direction` ("max":
+        above it, "min": below it), a bound looser than any sensible threshold: the few rows a composition check
+        could fail (elsewhere the instruction is "", which its regex passes over at once; a null would still hold
+    the text behind it for the string kernels). It is not the rule's
+        own threshold, since the metric cache keeps a metric across threshold changes; a threshold set past the
+        bound judges the rows in between without their prompt."""
     if not text.meta.root_names():  # pl.element(): a message judged alone has no prompt
         return metric
     pattern, _ = form
-    definition = f"{pattern}|{beyond!r}|{direction}|{expression_definition(metric)}"
-    digest = hashlib.blake2b(definition.encode(), digest_size=8).hexdigest()
-
-    def evaluate(rows: pl.Series) -> pl.Series:
-        frame = rows.struct.unnest()
-        values = frame["metric"]
-        over = values > beyond if direction == "max" else values < beyond
-        picked = over.fill_null(False).arg_true()
-        if not len(picked):
-            return values
-        asked = frame["instruction"].gather(picked).str.contains(pattern).fill_null(False)
-        exempt = pl.Series("exempt", [False], dtype=pl.Boolean).extend_constant(False, len(values) - 1)
-        exempt = exempt.scatter(picked, asked)
-        return pl.select(pl.when(~pl.lit(exempt)).then(pl.lit(values))).to_series().alias(values.name)
-
-    packed = pl.struct(
-        metric.cast(pl.Float64).alias("metric"), field_text("instruction").alias("instruction")
-    )
-    return packed.map_batches(evaluate, return_dtype=pl.Float64, is_elementwise=True).alias(
-        f"asked[{digest}]"
-    )
+    candidate = metric > beyond if direction == "max" else metric < beyond
+    instruction = pl.when(candidate).then(field_text("instruction")).otherwise(pl.lit(""))
+    asked = instruction.str.contains(pattern).fill_null(False)
+    return pl.when(~asked).then(metric)

@@ -35,7 +35,7 @@ import polars as pl
 from curate.checks.asked_form import ASKS_FOR_CODE
 from curate.checks.registry import Check, check
 from curate.checks.sanity_text import stripped
-from curate.checks.textexpr import KEEP_TEXT, on_gated_rows, shared, with_prompt
+from curate.checks.textexpr import KEEP_TEXT, on_gated_rows, shared, unless_prompt_excuses
 from curate.kernels.brackets import unclosed_series
 
 # (openers, closers) whose openers outnumbering their closers means the reply stopped inside them.
@@ -101,6 +101,20 @@ STOPPED_ENDING: Final = r"(?:[A-Za-z\x{17F}\x{212A}]|\p{Han}|[,，、:：\-–])
 def truncated_response(text: pl.Expr) -> Check:
     """Fails a reply with an unclosed ``` fence, bracket or quote, or prose that stops mid-sentence."""
     body = stripped(text)
+    stops = stops_mid_sentence(body)
+    # CODE_ASKED, FRAGMENT_GIVEN: read with the prompt on the failing rows, where only a stopped ending
+    # (no cut) can be excused; each failure is evaluated once (unless_prompt_excuses).
+    fails = unless_prompt_excuses(
+        text,
+        cut_inside(body) | stops,
+        lambda reply, prompt: ~cut_inside(stripped(reply)) & _stop_explained_by_prompt(reply, prompt),
+    )
+    return Check(fails=fails, span=body.str.slice(-40))
+
+
+def cut_inside(body: pl.Expr) -> pl.Expr:
+    """An unclosed ``` fence (ENDS_ON_FENCE aside), or brackets or quotes left open outside code
+    (ENDS_CLOSED aside: judged by the last two characters)."""
     fences = body.str.count_matches("```", literal=True)
     odd_fence = fences % 2 == 1
     # Brackets and quotes are judged outside code (code balances its own, and may quote one bracket).
@@ -108,14 +122,8 @@ def truncated_response(text: pl.Expr) -> Check:
     unclosed = _unclosed(prose)
     odd_quotes = prose.str.count_matches('"', literal=True) % 2 == 1
     unclosed_fence = odd_fence & ~body.str.ends_with(ENDS_ON_FENCE)  # ENDS_ON_FENCE
-    unbalanced = (
-        ~odd_fence & (unclosed | odd_quotes) & ~body.str.slice(-2).str.contains(ENDS_CLOSED)
-    )  # ENDS_CLOSED (its last two characters)
-    cut = unclosed_fence | unbalanced
-    stops = stops_mid_sentence(body)
-    # CODE_ASKED, FRAGMENT_GIVEN: read with the prompt on the rows that fail on the stopped ending alone.
-    excused = with_prompt(text, stops & ~cut, _stop_explained_by_prompt)
-    return Check(fails=cut | (stops & ~excused), span=body.str.slice(-40))
+    unbalanced = ~odd_fence & (unclosed | odd_quotes) & ~body.str.slice(-2).str.contains(ENDS_CLOSED)
+    return unclosed_fence | unbalanced
 
 
 def _stop_explained_by_prompt(reply: pl.Expr, prompt: pl.Expr) -> pl.Expr:
