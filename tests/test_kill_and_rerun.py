@@ -35,7 +35,7 @@ from tests.conftest import shared_path
 
 KILLS = int(os.environ.get("WINNOW_KILLS", "4"))
 SEED = int(os.environ.get("WINNOW_KILL_SEED", str(random.SystemRandom().randrange(1 << 31))))
-EXPORTED = ("dataset_info.json", "test.jsonl", "train.jsonl", "val.jsonl")
+EXPORTED = ("dataset_info.json", "test.jsonl", "train.jsonl", "validation.jsonl")
 
 
 @dataclass
@@ -127,7 +127,7 @@ def _assert_whole(project: Project, reference: Project, after: str) -> None:
         )
         assert_frame_equal(_rows(project.run / "dropped.parquet"), _rows(reference.run / "dropped.parquet"))
     if project.out.exists():
-        assert sorted(p.name for p in project.out.iterdir()) == sorted([*EXPORTED, "export.json"]), where
+        assert sorted(p.name for p in project.out.iterdir()) == sorted([*EXPORTED, "README.md", "export.json"]), where
         for name in EXPORTED:
             assert (project.out / name).read_bytes() == (reference.out / name).read_bytes(), (
                 f"{name}: {where}"

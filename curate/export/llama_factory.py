@@ -95,13 +95,29 @@ NOT_LOADABLE: Final = {
 }
 
 
-def dataset_info_entry(fmt: str, file_name: str, keys: set[str]) -> tuple[dict[str, Any] | None, str | None]:
-    """(entry, None) for a loadable format, or (None, why not). `keys`: keys present in the written file."""
+# Formats whose rows are OpenAI messages: assistant `tool_calls` are read only by LLaMA-Factory's `openai`
+# formatting (0.9.4+), which also appends "detailed thinking off" to every system prompt when a row has no
+# tools; so files without tool calls keep the `sharegpt` formatting its data/README documents for them.
+OPENAI_MESSAGES: Final = ("openai", "kto")
+OPENAI_TOOL_CALLS_WARNING: Final = (
+    "rows with OpenAI tool_calls are registered with LLaMA-Factory's `openai` formatting (0.9.4 or later), "
+    "which json-encodes the string `arguments` again and appends 'detailed thinking off' to system prompts; "
+    "for LLaMA-Factory tool calling export as sharegpt (function_call/observation turns)"
+)
+
+
+def dataset_info_entry(
+    fmt: str, file_name: str, keys: set[str], *, tool_calls: bool = False
+) -> tuple[dict[str, Any] | None, str | None]:
+    """(entry, None) for a loadable format, or (None, why not). `keys`: keys present in the written file;
+    `tool_calls`: some row holds OpenAI assistant `tool_calls`."""
     if fmt in NOT_LOADABLE:
         return None, NOT_LOADABLE[fmt]
     if fmt not in LAYOUTS:
         return None, f"no LLaMA-Factory layout known for format {fmt!r}"
     formatting, ranking, columns, tags = LAYOUTS[fmt]
+    if fmt in OPENAI_MESSAGES and tool_calls:
+        formatting = "openai"
     entry: dict[str, Any] = {"file_name": file_name, "formatting": formatting}
     if ranking:
         entry["ranking"] = True

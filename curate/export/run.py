@@ -4,10 +4,13 @@
     result = export_run("runs/a", "out/a", format="sharegpt")   # raises ExportError when a check fails
 
 What it writes into the output folder:
-    train.<ext>, val.<ext>, test.<ext>   each split present (no `split` column: every kept row is train)
+    train.<ext>, validation.<ext>, test.<ext>   each split present, named as on the Hugging Face Hub (the
+                                          run's `val` rows are `validation`; no `split` column: all train)
     dataset_info.json                     LLaMA-Factory registry of those files (when the format is loadable)
     hf/                                   optional `DatasetDict.save_to_disk` folder, one split per file
+    README.md                             the dataset card: Hub YAML header (configs, splits) and what made it
     export.json                           what was written, dropped, repeated and verified
+Every file has one schema across its rows (curate.formats.schema), the shape datasets and LLaMA-Factory read.
 Train rows are repeated `repeats` times (the mix stage's upsampling); val and test rows appear once, so
 evaluation is not skewed. Copies are interleaved (every row once, then the rows with a second copy, ...)
 so that a reader that does not shuffle still sees the mix. Every file is read back and compared with the
@@ -33,21 +36,26 @@ import polars as pl
 
 from curate.atomic import atomic_folder, write_json
 from curate.errors import UsageError, WinnowError
-from curate.export.llama_factory import dataset_info_entry
+from curate.export.card import CARD, write_card
+from curate.export.llama_factory import OPENAI_TOOL_CALLS_WARNING, dataset_info_entry
 from curate.export.verify import Verification, content_keys, verify_file, verify_rows
 from curate.formats.registry import get_format
 from curate.io.read import read_corpus
 from curate.io.write import FILE_FORMATS, WriteReport, write_records
 from curate.run_folder import KEPT, check_run_folder
 
-SPLITS = ("train", "val", "test")
+SPLITS = ("train", "val", "test")  # split values in kept.parquet (curate.split)
+# the Hub's split names, used for files, `--hf` splits and registry names; "validation" in kept.parquet is
+# accepted too
+HUB_SPLITS = {"train": "train", "val": "validation", "validation": "validation", "test": "test"}
 # Formats with a field for the task label (Dolly `category`, self-instruct `task`). Others get no task:
 # it is a curation label, not training content, and some writers refuse a row with a field they cannot hold.
 TASK_FORMATS = ("dolly", "self_instruct")
 # What an export writes into OUTDIR (an existing OUTDIR holding anything else is not replaced)
-WRITTEN = {f"{split}.{ext}" for split in SPLITS for ext in FILE_FORMATS} | {
+WRITTEN = {f"{split}.{ext}" for split in HUB_SPLITS for ext in FILE_FORMATS} | {
     "dataset_info.json",
     "export.json",
+    CARD,
     "hf",
     "hf.tmp",  # written by winnow before export folders were staged whole
 }
@@ -116,20 +124,23 @@ def _split_frames(frame: pl.DataFrame, notes: list[str]) -> list[tuple[str, pl.D
     if "split" not in frame.columns or frame["split"].null_count() == frame.height:
         notes.append("no split column: every kept row is exported as train")
         return [("train", frame)]
-    unknown = sorted(set(frame["split"].drop_nulls().unique().to_list()) - set(SPLITS))
+    unknown = sorted(set(frame["split"].drop_nulls().unique().to_list()) - set(HUB_SPLITS))
     if unknown:
         raise WinnowError(f"kept.parquet has rows in unknown splits {unknown}", hint="re-run winnow curate")
     unsplit = frame["split"].null_count()
     if unsplit:
         notes.append(f"{unsplit} kept rows have no split and are exported as train")
-    parts = [(name, frame.filter(pl.col("split") == name)) for name in SPLITS]
+    hub = pl.col("split").cast(pl.String).replace_strict(HUB_SPLITS, default=None)
+    names = dict.fromkeys(HUB_SPLITS.values())
+    parts = [(name, frame.filter(hub == name)) for name in names]
     if unsplit:
         parts[0] = ("train", pl.concat([parts[0][1], frame.filter(pl.col("split").is_null())]))
     return [(name, part) for name, part in parts if part.height]
 
 
-def _written_keys(path: Path, file_format: str) -> set[str]:
-    """Keys used anywhere in a written file (for the registry's column list)."""
+def _written_shape(path: Path, file_format: str) -> tuple[set[str], bool]:
+    """Keys holding a value (not null, not "") in some row of a written file (for the registry's column
+    list), and whether some row holds OpenAI `tool_calls`."""
     text = path.read_text(encoding="utf-8")
     rows = (
         json.loads(text)
@@ -139,10 +150,14 @@ def _written_keys(path: Path, file_format: str) -> set[str]:
         else [json.loads(line) for line in text.split("\n") if line]
     )
     keys: set[str] = set()
+    tool_calls = False
     for row in rows:
         if isinstance(row, dict):
-            keys.update(k for k, v in row.items() if v is not None)
-    return keys
+            keys.update(k for k, v in row.items() if v is not None and v != "")
+            messages = row.get("messages")
+            if isinstance(messages, list):
+                tool_calls = tool_calls or any(isinstance(m, dict) and m.get("tool_calls") for m in messages)
+    return keys, tool_calls
 
 
 def export_run(
@@ -195,6 +210,7 @@ def export_run(
                 + "\n".join(f"  - {p.replace(str(work), str(out_dir))}" for p in result.problems),
                 hint=f"nothing was written: {out_dir} is left as it was",
             )
+        write_card(work / CARD, result, frame, run_dir, name)
         _relocate(result, work, out_dir)  # the paths the files have once the folder is swapped in
         write_json(work / "export.json", summary(result, run_dir))
     return result
@@ -229,9 +245,12 @@ def _write_splits(
                 f"{split}: no row can be written as {format}; {path.name} is empty and not registered"
             )
         result.splits.append(SplitExport(split, part.height, rows.height, path, report, check, expected))
-        entry, why = dataset_info_entry(format, path.name, _written_keys(path, file_format))
+        keys, tool_calls = _written_shape(path, file_format)
+        entry, why = dataset_info_entry(format, path.name, keys, tool_calls=tool_calls)
         if not report.rows_written:
             continue
+        if entry is not None and entry["formatting"] == "openai":
+            result.warnings.append(f"{path.name}: {OPENAI_TOOL_CALLS_WARNING}")
         if entry is None:
             result.not_registered = why
         else:

@@ -1,7 +1,7 @@
 """KTO: one reply plus a boolean desirability label.
 
 Reads {messages (OpenAI), label | kto_tag}, {conversations (ShareGPT), label | kto_tag} and the Alpaca form
-{instruction, input?, output, label | kto_tag}; writes {messages, label} (the LLaMA-Factory kto demo form).
+{instruction, input?, output, label | kto_tag}; writes {messages, label, tools?} (the LLaMA-Factory kto demo form; tools as JSON text).
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ class KTO(Format):
             return written
         row: dict[str, Any] = {"messages": messages, "label": bool(record.get("label"))}
         if record.get("tools"):
-            row["tools"] = openai_tools(record["tools"], written)
+            row["tools"] = openai_tools(record["tools"])
         if record.get("task"):
             row["task"] = record["task"]
             written.notes.append("task kept as extra field 'task' (kto has no task field)")

@@ -1,5 +1,8 @@
 """OpenAI chat messages: {messages: [{role, content, tool_calls?}], tools?}, and a bare list of messages.
 
+The writer writes `tools` as JSON text ("" in a row without tools when another row has them), the shape
+LLaMA-Factory and Arrow read (see `openai_tools`); the reader takes text or a list.
+
 A leading system (or developer) message becomes the `system` column; assistant `tool_calls` become
 `tool_call` messages; `tool` results stay `tool`. The bare form (a JSON list of messages per row, format
 name `messages`) has nowhere to keep tools, task or meta, so the writer reports those as lost.
@@ -7,7 +10,6 @@ name `messages`) has nowhere to keep tools, task or meta, so the writer reports 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,19 +39,15 @@ def looks_openai(messages: Any) -> bool:
     return True
 
 
-def openai_tools(tools: str, written: Written) -> Any:
-    """OpenAI wants `tools` as a JSON list: parse the canonical text when it is one (else keep the text).
-    A list whose re-serialisation differs from the text (spacing) is noted, since reading it back gives
-    the normalised text."""
-    try:
-        parsed = json.loads(tools)
-    except json.JSONDecodeError:
-        return tools
-    if not isinstance(parsed, list):
-        return tools
-    if json.dumps(parsed, ensure_ascii=False) != tools:
-        written.notes.append("tools re-serialised as a JSON list (spacing normalised)")
-    return parsed
+def openai_tools(tools: str) -> str:
+    """`tools` as JSON text: the one type every consumer reads (rows without tools get "" in a file where
+    some row has them, curate.formats.schema; a file where none has them has no `tools` key).
+
+    A JSON list here (the OpenAI API's shape) breaks the loaders that read these files: LLaMA-Factory wants
+    a string (its templates parse it), and Arrow (`datasets.load_dataset("json")`, `--hf`) types each tool
+    schema as a struct, which fails or fills other rows' keys with nulls when the schemas differ.
+    TRL's SFTTrainer json-loads a string `tools` itself."""
+    return tools
 
 
 def openai_turns(record: Mapping[str, Any], written: Written, name: str) -> list[dict[str, Any]] | None:
@@ -96,7 +94,7 @@ class OpenAI(Format):
             return written
         row: dict[str, Any] = {"messages": messages}
         if record.get("tools"):
-            row["tools"] = openai_tools(record["tools"], written)
+            row["tools"] = openai_tools(record["tools"])
         if record.get("task"):
             row["task"] = record["task"]
             written.notes.append("task kept as extra field 'task' (openai has no task field)")

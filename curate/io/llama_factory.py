@@ -1,7 +1,8 @@
 """LLaMA-Factory `dataset_info.json` registries: read a dataset by its registered name.
 
 An input `path/to/dataset_info.json:alpaca_zh_demo` reads the file the entry names (relative to the
-registry's folder) with the entry's `formatting` (alpaca | sharegpt), `ranking` (preference pairs),
+registry's folder) with the entry's `formatting` (alpaca | sharegpt | openai: OpenAI messages whose
+assistant `tool_calls` are read, LLaMA-Factory 0.9.4+), `ranking` (preference pairs),
 `columns` (which keys hold prompt/query/response/history/messages/system/tools/chosen/rejected/kto_tag)
 and `tags` (ShareGPT role/content keys and role names). Hub-only entries and multimodal columns are
 refused with a message saying so.
@@ -99,8 +100,17 @@ def format_for(where: str, entry: dict[str, Any]) -> Format:
             tools=columns.get("tools", "tools"),
             tags=tags,
         )
+    if formatting == "openai" and not ranking and columns.get("messages", "messages") == "messages":
+        if "kto_tag" in columns:
+            return KTO(label_key=columns["kto_tag"])
+        from curate.formats.registry import get_format
+
+        return get_format("openai")
     if formatting != "alpaca":
-        raise UsageError(f"{where}: unknown formatting {formatting!r} (expected alpaca or sharegpt)")
+        raise UsageError(
+            f"{where}: unsupported formatting {formatting!r}",
+            hint="winnow reads alpaca, sharegpt and openai (a `messages` column, no ranking)",
+        )
     key = {c: columns.get(c, default) for c, default in ALPACA_COLUMNS.items()}
     if "response" not in columns and not ranking and "kto_tag" not in columns and set(columns) == {"prompt"}:
         text_key = columns.get("prompt", "text")

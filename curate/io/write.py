@@ -24,6 +24,7 @@ import polars as pl
 from curate.atomic import atomic_open
 from curate.errors import UsageError
 from curate.formats.registry import get_format
+from curate.formats.schema import unify_rows
 from curate.record import RECORD_SCHEMA
 
 FILE_FORMATS = ("jsonl", "json")
@@ -78,6 +79,9 @@ def convert_records(frame: pl.DataFrame, format: str) -> tuple[list[Any], WriteR
         rows.append(written.row)
         lost.update(set(written.lost))
         notes.update(set(written.notes))
+    # one schema across rows (curate.formats.schema): what datasets/Arrow and LLaMA-Factory read
+    rows, rewritten = unify_rows(rows, fmt)
+    notes.update(rewritten)
     return rows, WriteReport(
         rows_written=len(rows), dropped=dict(dropped), lost_fields=dict(lost), notes=dict(notes)
     )

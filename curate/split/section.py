@@ -1,7 +1,8 @@
 """The `split` rule-file section.
 
 split:
-  fractions: {train: 0.9, val: 0.05, test: 0.05}   # must sum to 1
+  fractions: {train: 0.9, validation: 0.05, test: 0.05}   # must sum to 1; `val` is accepted for
+                                # `validation` (the Hub's name, which exports use; the split column says val)
   stratify: [task, language]    # any of task, language, source; [] = one stratum
   language_field: instruction   # which `lang.<field>` column `language` means
   method: exact                 # exact | hash   (see curate.split.assign for the trade-off)
@@ -22,6 +23,8 @@ from curate.rulefile.sections import section
 from curate.tasks import parsing
 
 SPLITS: Final = ("train", "val", "test")
+# keys of `fractions`: the Hub's split names, `val` an alias of `validation`
+FRACTION_KEYS: Final = {"train": "train", "validation": "val", "val": "val", "test": "test"}
 STRATA: Final = ("task", "language", "source")
 METHODS: Final = ("exact", "hash")
 _KEYS: Final = (
@@ -49,15 +52,22 @@ class SplitConfig:
 
 
 def _fractions(raw: Any, place: str, problems: Problems) -> tuple[float, float, float]:
-    body = parsing.mapping(raw, place, problems, SPLITS)
+    body = parsing.mapping(raw, place, problems, FRACTION_KEYS)
     if not body:
         return SplitConfig.fractions
+    if "val" in body and "validation" in body:
+        problems.add(f"{place}.val", "give `validation` or its alias `val`, not both")
+    keys = {FRACTION_KEYS[key]: key for key in body if key in FRACTION_KEYS}  # split -> key as written
     values = [
-        parsing.number(body.get(name), f"{place}.{name}", problems, 0.0, 0.0, 1.0) or 0.0 for name in SPLITS
+        parsing.number(
+            body.get(keys.get(name, name)), f"{place}.{keys.get(name, name)}", problems, 0.0, 0.0, 1.0
+        )
+        or 0.0
+        for name in SPLITS
     ]
     total = sum(values)
     if abs(total - 1.0) > 1e-6:
-        problems.add(place, f"train + val + test must sum to 1, got {total:g}")
+        problems.add(place, f"train + validation + test must sum to 1, got {total:g}")
         return SplitConfig.fractions
     return values[0], values[1], values[2]
 

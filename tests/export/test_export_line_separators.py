@@ -53,7 +53,13 @@ def test_rows_with_unicode_line_separators_export_and_read_back(tmp_path: Path) 
         "One line\u2029another line.",
         "One line\x85another line.",
     ]
-    assert sorted(p.name for p in out.iterdir()) == ["dataset_info.json", "export.json", "hf", "train.jsonl"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "README.md",
+        "dataset_info.json",
+        "export.json",
+        "hf",
+        "train.jsonl",
+    ]
     assert json.loads((out / "export.json").read_text(encoding="utf-8"))["ok"] is True
 
 
@@ -62,7 +68,7 @@ def test_a_failed_export_leaves_the_folder_as_it_was(tmp_path: Path, monkeypatch
     out = tmp_path / "out"
     export_run(run, out, format="sharegpt")
     before = {p.name: p.read_bytes() for p in out.iterdir()}
-    assert sorted(before) == ["dataset_info.json", "export.json", "train.jsonl"]
+    assert sorted(before) == ["README.md", "dataset_info.json", "export.json", "train.jsonl"]
 
     real_verify = export_module.verify_file
 

@@ -65,7 +65,7 @@ def test_curate_then_export_real_data(tmp_path: Path) -> None:
     assert train["copies"] == int(kept.filter(pl.col("split") == "train")["repeats"].sum())
     assert train["written"] == train["copies"]  # sharegpt holds every kept row here
     info = json.loads((out / "dataset_info.json").read_text())
-    assert sorted(info) == ["winnow_test", "winnow_train", "winnow_val"]
-    through_registry = read_corpus([f"{out / 'dataset_info.json'}:winnow_val"])
+    assert sorted(info) == ["winnow_test", "winnow_train", "winnow_validation"]
+    through_registry = read_corpus([f"{out / 'dataset_info.json'}:winnow_validation"])
     assert through_registry.quarantine.height == 0
-    assert through_registry.records.height == summary["splits"]["val"]["written"]
+    assert through_registry.records.height == summary["splits"]["validation"]["written"]

@@ -138,7 +138,7 @@ EXPECTED = {
 def test_every_format_round_trips(tmp_path: Path, fmt: str, file_format: str) -> None:
     result = export_run(_run_dir(tmp_path), tmp_path / "out", format=fmt, file_format=file_format)
     written = {s.split: s.report.rows_written for s in result.splits}
-    assert (written["train"], written["val"], written["test"]) == EXPECTED[fmt]
+    assert (written["train"], written["validation"], written["test"]) == EXPECTED[fmt]
     for split in result.splits:
         assert split.verification.ok
         assert split.report.rows_written + split.report.rows_dropped == split.copies
@@ -166,8 +166,8 @@ def test_dataset_info_is_readable_as_llama_factory_registry(tmp_path: Path) -> N
             "system_tag": "system",
         },
     }
-    assert info["winnow_val"]["columns"] == {"messages": "conversations", "tools": "tools"}
-    through_registry = read_corpus([f"{out / 'dataset_info.json'}:winnow_val"])
+    assert info["winnow_validation"]["columns"] == {"messages": "conversations", "tools": "tools"}
+    through_registry = read_corpus([f"{out / 'dataset_info.json'}:winnow_validation"])
     assert through_registry.quarantine.height == 0
     roles = through_registry.records["messages"][0].struct.field("role").to_list()
     assert roles == ["user", "tool_call", "tool", "assistant"]
@@ -184,7 +184,7 @@ def test_alpaca_registry_and_hf_dataset(tmp_path: Path) -> None:
         "system": "system",
         "history": "history",
     }
-    assert "winnow_val" not in info  # nothing in val can be alpaca
+    assert "winnow_validation" not in info  # nothing in validation can be alpaca
     import datasets
 
     loaded = datasets.load_from_disk(str(out / "hf"))
@@ -236,9 +236,10 @@ def test_an_outdir_holding_other_files_is_not_replaced(tmp_path: Path) -> None:
     (out / "notes.txt").unlink()  # what an export writes (a crashed one left train.jsonl alone) is replaced
     export_run(run, out, format="sharegpt")
     assert sorted(p.name for p in out.iterdir()) == [
+        "README.md",
         "dataset_info.json",
         "export.json",
         "test.jsonl",
         "train.jsonl",
-        "val.jsonl",
+        "validation.jsonl",
     ]

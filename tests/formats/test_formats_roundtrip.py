@@ -25,9 +25,11 @@ CONTENT = list(CONTENT_COLUMNS)
 text = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40).filter(lambda s: s.strip())
 hh_text = text.filter(lambda s: "\n\nHuman:" not in s and "\n\nAssistant:" not in s)
 maybe = st.none() | text
-meta = st.none() | st.dictionaries(
-    st.sampled_from(["source_id", "quality", "notes_x"]), st.integers(0, 9) | text, min_size=1
-).map(lambda d: json.dumps(d, ensure_ascii=False))
+# one JSON type per key across rows: a written file has one schema (curate.formats.schema); a key whose
+# type varies is written as JSON text, tested in test_formats_schema
+meta = st.none() | st.fixed_dictionaries(
+    {}, optional={"source_id": st.integers(0, 9), "quality": text, "notes_x": text}
+).filter(bool).map(lambda d: json.dumps(d, ensure_ascii=False))
 
 
 def turns(pairs: list[tuple[str, str]], final_user: str | None = None) -> list[dict[str, str]]:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 
 from curate.io.read import read_corpus
@@ -108,13 +109,14 @@ def test_write_records_rejects_unknown_file_format(tmp_path: Path) -> None:
         write_records(frame_from_rows([]), tmp_path / "x.csv", format="alpaca", file_format="csv")
 
 
-def test_openai_writes_tools_as_a_list_and_notes_respacing() -> None:
+def test_openai_writes_tools_as_json_text_in_every_row() -> None:
+    """LLaMA-Factory reads `tools` as a string and Arrow needs one type: a list failed both (issue 18)."""
     frame = frame_from_rows(
         [
+            {"kind": "sft", "messages": SINGLE},
             {"kind": "sft", "messages": SINGLE, "tools": '[{"name": "f"}]'},
-            {"kind": "sft", "messages": SINGLE, "tools": '[{"name":"g"}]'},
         ]
     )
-    rows, report = convert_records(frame, "openai")
-    assert [row["tools"] for row in rows] == [[{"name": "f"}], [{"name": "g"}]]
-    assert report.notes == {"tools re-serialised as a JSON list (spacing normalised)": 1}
+    for fmt in ("openai", "kto"):
+        rows, _ = convert_records(frame.with_columns(kind=pl.lit(fmt if fmt == "kto" else "sft")), fmt)
+        assert [row["tools"] for row in rows] == ["", '[{"name": "f"}]'], fmt
