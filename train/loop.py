@@ -34,6 +34,7 @@ from train.distributed import World, init_world, pick_device, shard_for_rank
 from train.lora import add_lora, count_parameters, quantization_config
 from train.loss import accumulate, evaluate
 from train.model import check_packing, load_model, resolve
+from train.model_card import write_model_card
 from train.progress import MetricsLog, TrainProgress
 from train.report import write_train_report
 from train.run_files import copy_tokenizer, same_config, write_resolved
@@ -322,6 +323,7 @@ def train(
     # --- the adapter, beside what ran and how it went ---
     if world.is_main:
         core.save_pretrained(str(out_dir), safe_serialization=True)
+        write_model_card(out_dir)  # over PEFT's empty template
         report = write_train_report(out_dir)
         say(
             f"adapter written to {out_dir}; report {report}; best eval {state['best_eval']} at step {state['best_step']}"

@@ -129,6 +129,14 @@ def test_output_folder_has_adapter_tokenizer_config_metrics_and_report(shards: P
     html = (out / "report.html").read_text()
     assert html.count("<svg") == 3
     assert "<script" not in html
+    card = (out / "README.md").read_text(encoding="utf-8")
+    header = yaml.safe_load(card.split("---\n")[1])
+    assert header["base_model"] == stories_dir().name  # a folder's name, not this machine's absolute path
+    assert header["library_name"] == "peft"
+    assert "[More Information Needed]" not in card  # PEFT's empty template is replaced
+    assert "- steps trained: 4;" in card
+    assert "LoRA r=16, alpha=" in card
+    assert 'PeftModel.from_pretrained(base, "path/to/this/folder")' in card
     with pytest.raises(WinnowError, match="already holds a training run"):
         train(shards, str(stories_dir()), cfg, out, console=_quiet())
 
