@@ -15,12 +15,12 @@ for English, substrings for Chinese. `asks_for` reads the instruction of the row
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, NamedTuple
 
 import polars as pl
 
 from curate.checks.registry import Direction
-from curate.checks.textexpr import field_text, on_gated_rows
+from curate.checks.textexpr import contains_any, field_beside, on_candidate_rows, on_gated_rows
 
 # Code in any language (fenced or not), a regex, a query, markup and data formats, tables and drawings, Morse,
 # math notation: the reply *is* symbols.
@@ -67,46 +67,56 @@ EMOJI_EN: Final = ("emoji", "emojis", "emoticon", "emoticons", "icons", "symbols
 EMOJI_ZH: Final = ("表情", "符号", "图标")
 
 
-def _pattern(english: tuple[str, ...], chinese: tuple[str, ...]) -> str:
+class AskedForm(NamedTuple):
+    """A form's words as one regex (`pattern`: English whole words, Chinese substrings) and as its parts."""
+
+    pattern: str
+    gate: str  # every word without its boundaries: a necessary condition the regex engine prefilters on
+    english: str  # the English words, whole (Unicode \b: slow on Chinese text, so run behind english_gate)
+    english_gate: str
+    chinese: str
+
+    def named_in(self, text: pl.Expr) -> pl.Expr:
+        """`text.str.contains(self.pattern)`, with the English words read only on texts holding one."""
+        return contains_any(text, [(self.english, self.english_gate), self.chinese])
+
+
+def _form(english: tuple[str, ...], chinese: tuple[str, ...]) -> AskedForm:
     words = "|".join(sorted(english, key=len, reverse=True))
-    return rf"(?i)\b(?:{words})\b|" + "|".join(chinese)
+    return AskedForm(
+        pattern=rf"(?i)\b(?:{words})\b|" + "|".join(chinese),
+        gate="(?i)" + "|".join(sorted({*english, *chinese}, key=len, reverse=True)),
+        english=rf"(?i)\b(?:{words})\b",
+        english_gate="(?i)" + "|".join(sorted(set(english), key=len, reverse=True)),
+        chinese="|".join(chinese),
+    )
 
 
-def _gate(english: tuple[str, ...], chinese: tuple[str, ...]) -> str:
-    """Every word without its boundaries: a necessary condition the regex engine prefilters on."""
-    return "(?i)" + "|".join(sorted({*english, *chinese}, key=len, reverse=True))
+ASKS_FOR_NOTATION: Final = _form(NOTATION_EN, NOTATION_ZH)
+ASKS_FOR_NUMBERS: Final = _form(NUMBERS_EN, NUMBERS_ZH)
+ASKS_FOR_EMOJI: Final = _form(EMOJI_EN, EMOJI_ZH)
+ASKS_FOR_LINKS: Final = _form(LINKS_EN, LINKS_ZH)
+ASKS_FOR_CODE: Final = _form(CODE_EN, CODE_ZH)
 
 
-ASKS_FOR_NOTATION: Final = (_pattern(NOTATION_EN, NOTATION_ZH), _gate(NOTATION_EN, NOTATION_ZH))
-ASKS_FOR_NUMBERS: Final = (_pattern(NUMBERS_EN, NUMBERS_ZH), _gate(NUMBERS_EN, NUMBERS_ZH))
-ASKS_FOR_EMOJI: Final = (_pattern(EMOJI_EN, EMOJI_ZH), _gate(EMOJI_EN, EMOJI_ZH))
-ASKS_FOR_LINKS: Final = (_pattern(LINKS_EN, LINKS_ZH), _gate(LINKS_EN, LINKS_ZH))
-ASKS_FOR_CODE: Final = (_pattern(CODE_EN, CODE_ZH), _gate(CODE_EN, CODE_ZH))
-
-
-def asks_for(form: tuple[str, str], text: pl.Expr) -> pl.Expr:
-    """True where the row's instruction names `form` (pattern, gate); False for a text with no row around it."""
+def asks_for(form: AskedForm, text: pl.Expr) -> pl.Expr:
+    """True where the row's instruction names `form`; False for a text with no row around it."""
     if not text.meta.root_names():  # pl.element(): a message judged alone has no prompt
         return pl.lit(False)
-    pattern, gate = form
-    return on_gated_rows(field_text("instruction"), gate, lambda t: t.str.contains(pattern)).fill_null(False)
+    return on_gated_rows(field_beside(text, "instruction"), form.gate, form.named_in).fill_null(False)
 
 
 def unless_asked(
-    form: tuple[str, str], text: pl.Expr, metric: pl.Expr, *, beyond: float, direction: Direction
+    form: AskedForm, text: pl.Expr, metric: pl.Expr, *, beyond: float, direction: Direction
 ) -> pl.Expr:
     """`metric`, null (not judged) where the instruction asked for `form`.
 
-        The instruction is read only on the rows whose metric is `beyond` a fixed bound in `direction` ("max":
-        above it, "min": below it), a bound looser than any sensible threshold: the few rows a composition check
-        could fail (elsewhere the instruction is "", which its regex passes over at once; a null would still hold
-    the text behind it for the string kernels). It is not the rule's
-        own threshold, since the metric cache keeps a metric across threshold changes; a threshold set past the
-        bound judges the rows in between without their prompt."""
+    The instruction is read only on the rows whose metric is `beyond` a fixed bound in `direction` ("max":
+    above it, "min": below it), a bound looser than any sensible threshold: the few rows a composition check
+    could fail. It is not the rule's own threshold, since the metric cache keeps a metric across threshold
+    changes; a threshold set past the bound judges the rows in between without their prompt."""
     if not text.meta.root_names():  # pl.element(): a message judged alone has no prompt
         return metric
-    pattern, _ = form
     candidate = metric > beyond if direction == "max" else metric < beyond
-    instruction = pl.when(candidate).then(field_text("instruction")).otherwise(pl.lit(""))
-    asked = instruction.str.contains(pattern).fill_null(False)
+    asked = on_candidate_rows(candidate, field_beside(text, "instruction"), form.named_in)
     return pl.when(~asked).then(metric)

@@ -27,10 +27,27 @@ import polars as pl
 from curate.checks.asked_form import ASKS_FOR_LINKS, ASKS_FOR_NOTATION, ASKS_FOR_NUMBERS, unless_asked
 from curate.checks.params import NON_NEGATIVE, RATIO, THRESHOLD
 from curate.checks.registry import Check, check
-from curate.checks.textexpr import chars, counted_ratio, guarded, metric_check, prose, ratio
+from curate.checks.textexpr import (
+    counted_ratio,
+    metric_check,
+    on_gated_rows,
+    prose,
+    shared,
+)
 from curate.kernels.unicode_classes import SPECIAL_CLASS
 
 URL_PATTERN = r"(?:https?|ftp)://[^\s<>\"'）)\]]+|www\.[^\s<>\"'）)\]]+"
+URL_GATE = "://|www\\."  # every URL_PATTERN match holds one: the texts without are not read again
+
+
+@shared("urlchars")
+def url_chars(text: pl.Expr) -> pl.Expr:
+    """Characters of the text inside URLs (0 where there is none): counted on the texts holding a URL_GATE only."""
+    return on_gated_rows(text, URL_GATE, _url_chars, dtype=pl.UInt32, otherwise=0)
+
+
+def _url_chars(text: pl.Expr) -> pl.Expr:
+    return text.str.extract_all(URL_PATTERN).list.eval(pl.element().str.len_chars()).list.sum()
 
 
 @check("max_special_char_ratio")
@@ -84,11 +101,10 @@ def max_url_ratio(
 ) -> Check:
     """Share of characters that belong to URLs (http(s)://, ftp://, www.); not judged where the instruction
     asks for links, sources, references or a web page."""
-    url_chars = text.str.extract_all(URL_PATTERN).list.eval(pl.element().str.len_chars()).list.sum()
     metric = unless_asked(
         ASKS_FOR_LINKS,
         text,
-        guarded(ratio(url_chars, chars(text)), text, min_chars),
+        counted_ratio(text, url_chars(text), min_chars, per="chars"),
         beyond=0.2,
         direction="max",
     )

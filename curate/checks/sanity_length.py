@@ -173,7 +173,7 @@ def _unless_exempt(instruction: pl.Expr, floor: pl.Expr) -> pl.Expr:
     # (Masked with "", not null: Polars' string kernels run on the values behind nulls too.)
     candidate = pl.when(floor > 0).then(instruction).otherwise(pl.lit(""))
     asks_short = candidate.str.contains(EXEMPT)
-    code_asked = candidate.str.contains(ASKS_FOR_CODE[0])  # CODE_ASKED
+    code_asked = ASKS_FOR_CODE.named_in(candidate)  # CODE_ASKED
     word_problem = candidate.str.contains(QUANTITY_QUESTION)  # QUANTITY_QUESTION
     exempt = asks_short | code_asked | word_problem
     return pl.when(~exempt.fill_null(False) & (floor > 0)).then(floor)

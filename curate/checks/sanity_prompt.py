@@ -19,7 +19,7 @@ import polars as pl
 
 from curate.checks.asked_form import ASKS_FOR_CODE
 from curate.checks.registry import Check, check
-from curate.checks.textexpr import contains_any, field_text, on_gated_rows, unless_prompt_excuses
+from curate.checks.textexpr import contains_any, field_beside, on_gated_rows, unless_prompt_excuses
 
 # Alpaca's generator glued the next task onto a reply: "\n##\n18. Instruction: …\n18. Input:\n…".
 MERGED_INSTRUCTIONS: Final = (
@@ -82,7 +82,7 @@ def references_unseen_content(text: pl.Expr) -> Check:
     url_only = text.str.contains(BARE_LINK)
     # elsewhere the link is "" (found at once; null would not spare the search, see unfilled_template)
     link = pl.when(url_only).then(text).otherwise(pl.lit("")).str.strip_chars().str.strip_chars("<>")
-    used = field_text("response").str.contains(link, literal=True).fill_null(False)
+    used = field_beside(text, "response").str.contains(link, literal=True).fill_null(False)
     bare_link = url_only & ~used
     unseen = bare_link | on_gated_rows(text, UNSEEN_GATE, lambda t: contains_any(t, UNSEEN_PARTS[1:]))
     return Check(
@@ -99,4 +99,4 @@ def _content_is_data(text: pl.Expr, prompt: pl.Expr) -> pl.Expr:
         .list.eval(pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content"))
         .list.last()
     )
-    return asked.str.contains(ASKS_FOR_CODE[0]) | asked.str.contains(URL_AS_DATA)
+    return ASKS_FOR_CODE.named_in(asked) | asked.str.contains(URL_AS_DATA)

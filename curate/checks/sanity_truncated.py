@@ -115,8 +115,7 @@ def truncated_response(text: pl.Expr) -> Check:
 def cut_inside(body: pl.Expr) -> pl.Expr:
     """An unclosed ``` fence (ENDS_ON_FENCE aside), or brackets or quotes left open outside code
     (ENDS_CLOSED aside: judged by the last two characters)."""
-    fences = body.str.count_matches("```", literal=True)
-    odd_fence = fences % 2 == 1
+    odd_fence = on_gated_rows(body, "```", _odd_fence)  # counted on the replies holding a fence only
     # Brackets and quotes are judged outside code (code balances its own, and may quote one bracket).
     prose = _without_closed_code(body)
     unclosed = _unclosed(prose)
@@ -124,6 +123,10 @@ def cut_inside(body: pl.Expr) -> pl.Expr:
     unclosed_fence = odd_fence & ~body.str.ends_with(ENDS_ON_FENCE)  # ENDS_ON_FENCE
     unbalanced = ~odd_fence & (unclosed | odd_quotes) & ~body.str.slice(-2).str.contains(ENDS_CLOSED)
     return unclosed_fence | unbalanced
+
+
+def _odd_fence(body: pl.Expr) -> pl.Expr:
+    return body.str.count_matches("```", literal=True) % 2 == 1
 
 
 def _stop_explained_by_prompt(reply: pl.Expr, prompt: pl.Expr) -> pl.Expr:
@@ -137,7 +140,7 @@ def _stop_explained_by_prompt(reply: pl.Expr, prompt: pl.Expr) -> pl.Expr:
         .list.eval(pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content"))
         .list.last()
     )
-    code_asked = asked.str.contains(ASKS_FOR_CODE[0]) & ~on_comma
+    code_asked = ASKS_FOR_CODE.named_in(asked) & ~on_comma
     fragment_given = on_comma & (prompt.str.strip_chars().str.slice(-1) == body.str.slice(-1))
     return code_asked | fragment_given
 

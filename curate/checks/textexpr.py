@@ -24,7 +24,7 @@ import contextvars
 import enum
 import functools
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Final
 
 import polars as pl
@@ -62,6 +62,16 @@ def field_text(name: str) -> pl.Expr:
     return field_expr(name)
 
 
+def field_beside(text: pl.Expr, name: str) -> pl.Expr:
+    """Another field of the row `text` belongs to (a text check reading the instruction, say): its
+    materialized column when `text` is one (computed once for every rule in the checks stage), else the field
+    expression (`field_text`)."""
+    own = text.meta.output_name(raise_if_undetermined=False) or ""
+    if text.meta.is_column() and own.startswith(FIELD_PREFIX):
+        return pl.col(f"{FIELD_PREFIX}{name}")
+    return field_text(name)
+
+
 def chars(text: pl.Expr) -> pl.Expr:
     """Length in characters (not bytes): one CJK character counts one."""
     return text.str.len_chars()
@@ -88,11 +98,12 @@ def count_of(text: pl.Expr, kind: str) -> pl.Expr:
     return char_counts(text).struct.field(kind)
 
 
-def counted_ratio(text: pl.Expr, kind: str, min_chars: int) -> pl.Expr:
-    """`kind` characters (see `count_of`) per non-space character of `text`; null (not judged) on texts
-    shorter than `min_chars` characters."""
+def counted_ratio(text: pl.Expr, kind: str | pl.Expr, min_chars: int, *, per: str = "nonspace") -> pl.Expr:
+    """`kind` characters (a kind of `count_of`, or a count) per `per` character of `text` (non-space, or
+    "chars": every character); null (not judged) on texts shorter than `min_chars` characters."""
     judged = count_of(text, "chars") >= min_chars
-    return pl.when(judged).then(ratio(count_of(text, kind), count_of(text, "nonspace")))
+    count = count_of(text, kind) if isinstance(kind, str) else kind
+    return pl.when(judged).then(ratio(count, count_of(text, per)))
 
 
 def ratio(count: pl.Expr, total: pl.Expr) -> pl.Expr:
@@ -302,6 +313,46 @@ def on_gated_rows(
     return text.map_batches(evaluate, return_dtype=dtype, is_elementwise=True).alias(f"gated[{digest}]")
 
 
+def on_candidate_rows(
+    candidates: pl.Expr,
+    text: pl.Expr,
+    build: Callable[[pl.Expr], pl.Expr],
+    *,
+    otherwise: bool = False,
+) -> pl.Expr:
+    """`build(text)` (a Boolean expression of the text alone) on the rows where `candidates` holds, `otherwise`
+    on every other row (null candidates included) and where `build` gives null.
+
+    As `on_gated_rows`, but picked by an expression of the row rather than a pattern of the text: the few rows
+    a check could fail (a ratio past a loose bound). `pl.when(candidates).then(text).otherwise("")` would build
+    a new string column over every row first, which cost more than the regex over the candidates. The two
+    columns go to the callback side by side, not in a struct: a struct aligns its fields' chunks, which copied
+    the whole text column whenever they differed. Named after a digest of `build` (the metric cache identifies
+    a Python callback by its name)."""
+    definition = expression_definition(build(pl.col("t")))
+    digest = hashlib.blake2b(f"{definition}|{otherwise}".encode(), digest_size=8).hexdigest()
+
+    def evaluate(columns: Sequence[pl.Series]) -> pl.Series:
+        candidate, texts = _broadcast(columns)
+        picked = candidate.fill_null(False).arg_true()
+        out = pl.repeat(otherwise, len(candidate), dtype=pl.Boolean, eager=True).alias(candidate.name)
+        if len(picked):
+            found = texts.gather(picked).to_frame("t").select(build(pl.col("t")).fill_null(otherwise))
+            out = out.scatter(picked, found.to_series())
+        return out
+
+    return pl.map_batches(
+        [candidates.alias("candidate"), text], evaluate, return_dtype=pl.Boolean, is_elementwise=True
+    ).alias(f"candidates[{digest}]")
+
+
+def _broadcast(columns: Sequence[pl.Series]) -> list[pl.Series]:
+    """The inputs of a `pl.map_batches` callback, a literal's one value repeated to the others' length (as
+    a struct of them would have)."""
+    height = max(len(c) for c in columns)
+    return [c.extend_constant(c[0], height - 1) if len(c) == 1 and height > 1 else c for c in columns]
+
+
 def _scatter(target: pl.Series, rows: pl.Series, values: pl.Series) -> pl.Series:
     """`target.scatter(rows, values)`, also for a Struct column: scattered field by field (Polars has no
     struct scatter), each row null or not as `values` is at `rows` and as `target` is elsewhere."""
@@ -362,20 +413,22 @@ def with_prompt(
     definition = expression_definition(build(pl.col("reply"), pl.col("prompt")))
     digest = hashlib.blake2b(f"{definition}|{otherwise}".encode(), digest_size=8).hexdigest()
 
-    def evaluate(rows: pl.Series) -> pl.Series:
-        frame = rows.struct.unnest()
-        out = pl.Series(rows.name, [otherwise] * len(frame), dtype=dtype)
-        picked = frame["candidate"].fill_null(False).arg_true()
+    def evaluate(columns: Sequence[pl.Series]) -> pl.Series:
+        candidate, *row = _broadcast(columns)
+        out = pl.repeat(otherwise, len(candidate), dtype=dtype, eager=True).alias(candidate.name)
+        picked = candidate.fill_null(False).arg_true()
         if len(picked):
-            gathered = frame[picked].with_columns(prompt_text().alias("prompt"))
+            gathered = pl.DataFrame([c.gather(picked) for c in row]).with_columns(
+                prompt_text().alias("prompt")
+            )
             found = gathered.select(build(pl.col("reply"), pl.col("prompt")).fill_null(otherwise)).to_series()
             out = out.scatter(picked, found.cast(dtype))
         return out
 
-    packed = pl.struct(
-        candidates.alias("candidate"), text.alias("reply"), pl.col("messages"), pl.col("input")
-    )
-    return packed.map_batches(evaluate, return_dtype=dtype, is_elementwise=True).alias(
+    # side by side, not in a struct: a struct aligns its fields' chunks (copying the messages whenever the
+    # candidates came in other pieces)
+    inputs = [candidates.alias("candidate"), text.alias("reply"), pl.col("messages"), pl.col("input")]
+    return pl.map_batches(inputs, evaluate, return_dtype=dtype, is_elementwise=True).alias(
         f"with_prompt[{digest}]"
     )
 
