@@ -28,7 +28,7 @@ import polars as pl
 
 from curate.checks.params import NON_NEGATIVE
 from curate.checks.registry import Check, check
-from curate.checks.textexpr import field_text, shared, unless_prompt_excuses
+from curate.checks.textexpr import contains_any, field_text, shared, unless_prompt_excuses
 from curate.kernels.casefold import flags_deciding_sigma
 from curate.kernels.echo import echo_series
 
@@ -38,21 +38,36 @@ def _comparable(text: pl.Expr) -> pl.Expr:
     return text.str.to_lowercase().str.replace_all(r"\s+", "").str.strip_chars(".。!！?？")
 
 
+# Each: the English words (whole, Unicode \b: slow on Chinese text, so read only where a gate literal is
+# found, see textexpr.contains_any), then the Chinese ones.
 ASKED_TO_CORRECT: Final = (
-    r"(?i)\b(?:grammar|grammatical\w*|punctuat\w*|spelling|typos?|proofread\w*|correct|errors?|mistakes?|agree\w*"
-    r"|commas?)\b|语法|标点|错误|错字|错别字|纠正|更正(?:[^式]|$)|改正|修正|校对|逗号|一致"  # not 更正式 (more formal)
+    (
+        r"(?i)\b(?:grammar|grammatical\w*|punctuat\w*|spelling|typos?|proofread\w*|correct|errors?|mistakes?"
+        r"|agree\w*|commas?)\b",
+        r"(?i)grammar|grammat|punctuat|spelling|typo|proofread|correct|error|mistake|agree|comma",
+    ),
+    r"语法|标点|错误|错字|错别字|纠正|更正(?:[^式]|$)|改正|修正|校对|逗号|一致",  # not 更正式 (more formal)
 )
 ASKED_TO_ORDER: Final = (
-    r"(?i)\b(?:sort|arrange|rearrange|organi[sz]e|rank|chronological(?:ly)?|alphabetical(?:ly)?|match)\b"
-    r"|排序|排列(?:[^成]|$)|按[^。\n]{0,8}顺序|匹配"  # not 重新排列成 (rearrange into: a transformation)
+    (
+        r"(?i)\b(?:sort|arrange|rearrange|organi[sz]e|rank|chronological(?:ly)?|alphabetical(?:ly)?|match)\b",
+        r"(?i)sort|arrange|organi|rank|chronological|alphabetical|match",
+    ),
+    r"排序|排列(?:[^成]|$)|按[^。\n]{0,8}顺序|匹配",  # not 重新排列成 (rearrange into: a transformation)
 )
 ASKED_FOR_CASE: Final = (
-    r"(?i)\b(?:upper ?case|lower ?case|capitali[sz]\w*|title case|camel ?case|snake ?case|capital letters?)\b"
-    r"|大写|小写|驼峰"
+    (
+        r"(?i)\b(?:upper ?case|lower ?case|capitali[sz]\w*|title case|camel ?case|snake ?case|capital letters?)\b",
+        r"(?i)upper|lower|capital|title case|camel|snake",
+    ),
+    r"大写|小写|驼峰",
 )
 ASKED_FOR_LAYOUT: Final = (
-    r"(?i)\b(?:paragraphs?|lines?|line breaks?|indent\w*|align\w*|format\w*|spacing|split|divide)\b"
-    r"|段落|对齐|缩进|格式|换行|分行"
+    (
+        r"(?i)\b(?:paragraphs?|lines?|line breaks?|indent\w*|align\w*|format\w*|spacing|split|divide)\b",
+        r"(?i)paragraph|line|indent|align|format|spacing|split|divide",
+    ),
+    r"段落|对齐|缩进|格式|换行|分行",
 )
 
 
@@ -86,10 +101,10 @@ def _input_done_as_asked(reply: pl.Expr, prompt: pl.Expr) -> pl.Expr:
     spacing_kept = [
         t.str.to_lowercase().str.strip_chars().str.strip_chars(".。!！?？") for t in (reply, given)
     ]
-    changed_as_asked = ((case_kept[0] != case_kept[1]) & asked.str.contains(ASKED_FOR_CASE)) | (
-        (spacing_kept[0] != spacing_kept[1]) & asked.str.contains(ASKED_FOR_LAYOUT)
+    changed_as_asked = ((case_kept[0] != case_kept[1]) & contains_any(asked, ASKED_FOR_CASE)) | (
+        (spacing_kept[0] != spacing_kept[1]) & contains_any(asked, ASKED_FOR_LAYOUT)
     )
-    done = asked.str.contains(ASKED_TO_CORRECT) | asked.str.contains(ASKED_TO_ORDER) | changed_as_asked
+    done = contains_any(asked, ASKED_TO_CORRECT) | contains_any(asked, ASKED_TO_ORDER) | changed_as_asked
     return equal_input & done
 
 
