@@ -24,7 +24,7 @@ import contextvars
 import enum
 import functools
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from typing import Final
 
 import polars as pl
@@ -301,7 +301,7 @@ def on_gated_rows(
             out = pl.select(pl.when(pl.lit(texts).is_not_null()).then(default)).to_series().alias(texts.name)
         rows = hit.arg_true()
         if len(rows):
-            gated = texts.gather(rows).to_frame("t")
+            gated = texts.filter(hit).to_frame("t")  # (a gather copies a many-chunk column first)
             if shared_columns:
                 gated = gated.with_columns(e.alias(name) for name, e in shared_columns.items())
             found = gated.select(build(pl.col("t"))).to_series()
@@ -310,7 +310,9 @@ def on_gated_rows(
             out = _scatter(out, rows, found.cast(dtype))
         return out
 
-    return text.map_batches(evaluate, return_dtype=dtype, is_elementwise=True).alias(f"gated[{digest}]")
+    return text.map_batches(evaluate, return_dtype=dtype, is_elementwise=_per_piece(text)).alias(
+        f"gated[{digest}]"
+    )
 
 
 def on_candidate_rows(
@@ -325,32 +327,39 @@ def on_candidate_rows(
 
     As `on_gated_rows`, but picked by an expression of the row rather than a pattern of the text: the few rows
     a check could fail (a ratio past a loose bound). `pl.when(candidates).then(text).otherwise("")` would build
-    a new string column over every row first, which cost more than the regex over the candidates. The two
-    columns go to the callback side by side, not in a struct: a struct aligns its fields' chunks, which copied
-    the whole text column whenever they differed. Named after a digest of `build` (the metric cache identifies
+    a new string column over every row first, which cost more than the regex over the candidates. Named after a digest of `build` (the metric cache identifies
     a Python callback by its name)."""
     definition = expression_definition(build(pl.col("t")))
     digest = hashlib.blake2b(f"{definition}|{otherwise}".encode(), digest_size=8).hexdigest()
 
-    def evaluate(columns: Sequence[pl.Series]) -> pl.Series:
-        candidate, texts = _broadcast(columns)
-        picked = candidate.fill_null(False).arg_true()
-        out = pl.repeat(otherwise, len(candidate), dtype=pl.Boolean, eager=True).alias(candidate.name)
+    def evaluate(rows: pl.Series) -> pl.Series:
+        frame = rows.struct.unnest()
+        mask = frame["candidate"].fill_null(False)
+        picked = mask.arg_true()
+        out = pl.repeat(otherwise, len(frame), dtype=pl.Boolean, eager=True).alias(rows.name)
         if len(picked):
-            found = texts.gather(picked).to_frame("t").select(build(pl.col("t")).fill_null(otherwise))
-            out = out.scatter(picked, found.to_series())
+            found = frame.filter(mask).select(build(pl.col("t")).fill_null(otherwise)).to_series()
+            out = out.scatter(picked, found)
         return out
 
-    return pl.map_batches(
-        [candidates.alias("candidate"), text], evaluate, return_dtype=pl.Boolean, is_elementwise=True
-    ).alias(f"candidates[{digest}]")
+    packed = pl.struct(candidates.alias("candidate"), text.alias("t"))
+    elementwise = _per_piece(text) or not candidates.meta.root_names()  # a literal broadcasts only so
+    return packed.map_batches(evaluate, return_dtype=pl.Boolean, is_elementwise=elementwise).alias(
+        f"candidates[{digest}]"
+    )
 
 
-def _broadcast(columns: Sequence[pl.Series]) -> list[pl.Series]:
-    """The inputs of a `pl.map_batches` callback, a literal's one value repeated to the others' length (as
-    a struct of them would have)."""
-    height = max(len(c) for c in columns)
-    return [c.extend_constant(c[0], height - 1) if len(c) == 1 and height > 1 else c for c in columns]
+def _per_piece(text: pl.Expr) -> bool:
+    """Whether a callback that runs a Polars query on a few rows (`on_gated_rows`, `on_candidate_rows`) is
+    called piece by piece.
+
+    Called elementwise, Polars calls it once per chunk of the column (ten per 1M rows in the checks stage),
+    and each call pays the nested query's fixed cost again (planning, its regexes compiled: the floor of
+    response_too_short_for_task, ~30 regexes, cost 0.96 CPU-s per 1M rows so, 0.61 in one call). On a row's
+    column it is called once, on the whole column;
+    inside `list.eval` (`pl.element()`, a message judged alone) it stays elementwise, where a whole-column
+    callback would be called once per row."""
+    return not text.meta.root_names()
 
 
 def _scatter(target: pl.Series, rows: pl.Series, values: pl.Series) -> pl.Series:
@@ -413,22 +422,23 @@ def with_prompt(
     definition = expression_definition(build(pl.col("reply"), pl.col("prompt")))
     digest = hashlib.blake2b(f"{definition}|{otherwise}".encode(), digest_size=8).hexdigest()
 
-    def evaluate(columns: Sequence[pl.Series]) -> pl.Series:
-        candidate, *row = _broadcast(columns)
-        out = pl.repeat(otherwise, len(candidate), dtype=dtype, eager=True).alias(candidate.name)
-        picked = candidate.fill_null(False).arg_true()
+    def evaluate(rows: pl.Series) -> pl.Series:
+        frame = rows.struct.unnest()
+        out = pl.repeat(otherwise, len(frame), dtype=dtype, eager=True).alias(rows.name)
+        mask = frame["candidate"].fill_null(False)
+        picked = mask.arg_true()
         if len(picked):
-            gathered = pl.DataFrame([c.gather(picked) for c in row]).with_columns(
-                prompt_text().alias("prompt")
-            )
+            gathered = frame.filter(mask).with_columns(prompt_text().alias("prompt"))
             found = gathered.select(build(pl.col("reply"), pl.col("prompt")).fill_null(otherwise)).to_series()
             out = out.scatter(picked, found.cast(dtype))
         return out
 
-    # side by side, not in a struct: a struct aligns its fields' chunks (copying the messages whenever the
-    # candidates came in other pieces)
-    inputs = [candidates.alias("candidate"), text.alias("reply"), pl.col("messages"), pl.col("input")]
-    return pl.map_batches(inputs, evaluate, return_dtype=dtype, is_elementwise=True).alias(
+    packed = pl.struct(
+        candidates.alias("candidate"), text.alias("reply"), pl.col("messages"), pl.col("input")
+    )
+    # elementwise (once per chunk): `candidates` may be a literal (curate.checks.repetition), which a struct
+    # broadcasts only in an elementwise call
+    return packed.map_batches(evaluate, return_dtype=dtype, is_elementwise=True).alias(
         f"with_prompt[{digest}]"
     )
 
