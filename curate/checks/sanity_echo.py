@@ -28,7 +28,7 @@ import polars as pl
 
 from curate.checks.params import NON_NEGATIVE
 from curate.checks.registry import Check, check
-from curate.checks.textexpr import contains_any, field_text, shared, unless_prompt_excuses
+from curate.checks.textexpr import asked_turn, contains_any, field_text, shared, unless_prompt_excuses
 from curate.kernels.casefold import flags_deciding_sigma
 from curate.kernels.echo import echo_series
 
@@ -91,11 +91,7 @@ def _input_done_as_asked(reply: pl.Expr, prompt: pl.Expr) -> pl.Expr:
     What was asked is read in the last user turn (`prompt` holds the input too, whose words ask nothing)."""
     del prompt
     given = pl.col("input").fill_null("")
-    asked = (
-        pl.col("messages")
-        .list.eval(pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content"))
-        .list.last()
-    )
+    asked = asked_turn()
     equal_input = (given.str.len_chars() > 0) & (_comparable(reply) == _comparable(given))
     case_kept = [t.str.replace_all(r"\s+", "").str.strip_chars(".。!！?？") for t in (reply, given)]
     spacing_kept = [

@@ -19,7 +19,13 @@ import polars as pl
 
 from curate.checks.asked_form import ASKS_FOR_CODE
 from curate.checks.registry import Check, check
-from curate.checks.textexpr import contains_any, field_beside, on_gated_rows, unless_prompt_excuses
+from curate.checks.textexpr import (
+    asked_turn,
+    contains_any,
+    field_beside,
+    on_gated_rows,
+    unless_prompt_excuses,
+)
 
 # Alpaca's generator glued the next task onto a reply: "\n##\n18. Instruction: …\n18. Input:\n…".
 MERGED_INSTRUCTIONS: Final = (
@@ -94,9 +100,5 @@ def references_unseen_content(text: pl.Expr) -> Check:
 def _content_is_data(text: pl.Expr, prompt: pl.Expr) -> pl.Expr:
     """CODE_ASKED or URL_AS_DATA, read in the last user turn (the instruction; the input is what is judged)."""
     del text, prompt
-    asked = (
-        pl.col("messages")
-        .list.eval(pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content"))
-        .list.last()
-    )
+    asked = asked_turn()
     return ASKS_FOR_CODE.named_in(asked) | asked.str.contains(URL_AS_DATA)

@@ -35,7 +35,7 @@ import polars as pl
 from curate.checks.asked_form import ASKS_FOR_CODE
 from curate.checks.registry import Check, check
 from curate.checks.sanity_text import stripped
-from curate.checks.textexpr import KEEP_TEXT, on_gated_rows, shared, unless_prompt_excuses
+from curate.checks.textexpr import KEEP_TEXT, asked_turn, on_gated_rows, shared, unless_prompt_excuses
 from curate.kernels.brackets import unclosed_series
 
 # (openers, closers) whose openers outnumbering their closers means the reply stopped inside them.
@@ -135,11 +135,7 @@ def _stop_explained_by_prompt(reply: pl.Expr, prompt: pl.Expr) -> pl.Expr:
     body = reply.str.strip_chars()
     on_comma = body.str.contains(FRAGMENT_ENDING)
     # what was asked: the last user turn (the input and earlier turns may mention code without asking for it)
-    asked = (
-        pl.col("messages")
-        .list.eval(pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content"))
-        .list.last()
-    )
+    asked = asked_turn()
     code_asked = ASKS_FOR_CODE.named_in(asked) & ~on_comma
     fragment_given = on_comma & (prompt.str.strip_chars().str.slice(-1) == body.str.slice(-1))
     return code_asked | fragment_given

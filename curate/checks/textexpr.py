@@ -395,12 +395,21 @@ def metric_check(
 # ---- a reply judged in the light of its prompt --------------------------------------------------------
 
 
-def prompt_text() -> pl.Expr:
-    """What a reply answers: every user turn of the row and its input, joined by newlines ("" if none)."""
-    users = pl.col("messages").list.eval(
+def _user_turns() -> pl.Expr:
+    return pl.col("messages").list.eval(
         pl.element().filter(pl.element().struct.field("role") == "user").struct.field("content")
     )
-    return pl.concat_str([users.list.join("\n"), pl.col("input")], separator="\n", ignore_nulls=True)
+
+
+def prompt_text() -> pl.Expr:
+    """What a reply answers: every user turn of the row and its input, joined by newlines ("" if none)."""
+    return pl.concat_str([_user_turns().list.join("\n"), pl.col("input")], separator="\n", ignore_nulls=True)
+
+
+def asked_turn() -> pl.Expr:
+    """What was asked: the row's last user turn (the input, and earlier turns, may mention what they do not
+    ask for). Read inside a `with_prompt` build, on the candidate rows."""
+    return _user_turns().list.last()
 
 
 def with_prompt(
