@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from curate.io.read import read_corpus  # noqa: E402
-from curate.rulefile.load import load_rule_file  # noqa: E402
+from curate.rulefile.load import RuleFile, load_rule_file  # noqa: E402
 from curate.run_curate import curate_frame  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -84,9 +84,8 @@ def relative_source(path: str) -> str:
     return Path(path).resolve().relative_to(SHARED.resolve()).as_posix()
 
 
-def flagged_frame(rule_file: Path = RULE_FILE) -> pl.DataFrame:
+def flagged_frame(rules: RuleFile) -> pl.DataFrame:
     """Every row of every source through mappers, checks and language: source, line, rules it flags."""
-    rules = load_rule_file(rule_file)
     read = read_corpus([str(SHARED / source) for source in SOURCES])
     result = curate_frame(read.records, rules, only_stages=["mappers", "checks", "language"])
     frame = result.frame
@@ -103,9 +102,8 @@ def flagged_frame(rule_file: Path = RULE_FILE) -> pl.DataFrame:
     )
 
 
-def rule_names(rule_file: Path = RULE_FILE) -> list[str]:
+def rule_names(rules: RuleFile) -> list[str]:
     """The rules of the rule file in order: every check, then the language rules it enables."""
-    rules = load_rule_file(rule_file)
     names = [rule.name for rule in rules.sections["checks"].rules]
     language = rules.sections.get("language")
     if language is not None and getattr(language, "fields", None):
@@ -115,14 +113,13 @@ def rule_names(rule_file: Path = RULE_FILE) -> list[str]:
     return names
 
 
-def rule_actions(rule_file: Path = RULE_FILE) -> dict[str, str]:
+def rule_actions(rules: RuleFile) -> dict[str, str]:
     """Each rule's action (drop | flag) in the rule file."""
-    rules = load_rule_file(rule_file)
     actions = {rule.name: rule.action for rule in rules.sections["checks"].rules}
     language = rules.sections.get("language")
     if language is not None:
         actions.update(
-            {name: language.action_of(name) for name in rule_names(rule_file) if name.startswith("language_")}
+            {name: language.action_of(name) for name in rule_names(rules) if name.startswith("language_")}
         )
     return actions
 
@@ -303,13 +300,14 @@ def main() -> int:
     if not SHARED.exists():
         print(f"needs {SHARED} (the real third-party data), which is absent here", file=sys.stderr)
         return 2
-    frame = flagged_frame(args.rules)
+    rules = load_rule_file(args.rules)
+    frame = flagged_frame(rules)
     if args.list:
         print(listing(frame, args.list, unlabeled=args.unlabeled, limit=args.limit, seed=args.seed))
         return 0
-    results = [measure(frame, rule) for rule in rule_names(args.rules)]
+    results = [measure(frame, rule) for rule in rule_names(rules)]
     base = base_rate(frame)
-    actions = rule_actions(args.rules)
+    actions = rule_actions(rules)
     print(table(results, base, frame.height, actions))
     if args.write:
         payload = {
