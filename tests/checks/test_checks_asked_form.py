@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from curate.record import frame_from_rows
-from tests.sanity.real_rows import fails, real_row
+from tests.sanity.real_rows import fails, real_row, sft_row
 
 KEPT = [
     ("max_special_char_ratio", "codealpaca/code_alpaca_2k.json", 923),  # the email regex asked for
@@ -43,35 +43,34 @@ def test_garbage_the_prompt_did_not_ask_for_still_fails(check: str, source: str,
     assert fails(check, real_row(source, line)) == [True]
 
 
-def _sft(instruction: str, reply: str) -> dict[str, object]:
-    messages = [{"role": "user", "content": instruction}, {"role": "assistant", "content": reply}]
-    return {"id": instruction[:12], "kind": "sft", "messages": messages}
-
-
 def test_the_forms_inline() -> None:
     regex = r"^[^@\s]+@[^@\s]+$|^<[^>]*>$|^\$\{[^}]*\}$|^[|~^&*%=+]+$"
     rows = [
-        _sft("Write a regular expression for emails.", regex),
-        _sft("写一个SQL查询", regex),
-        _sft("Tell me about your day.", regex),  # symbols nobody asked for
-        _sft("写一个关于三角函数的问题", regex),  # a math question, not code: 三角函数 is no 函数 of code
+        sft_row("Write a regular expression for emails.", regex),
+        sft_row("写一个SQL查询", regex),
+        sft_row("Tell me about your day.", regex),  # symbols nobody asked for
+        sft_row("写一个关于三角函数的问题", regex),  # a math question, not code: 三角函数 is no 函数 of code
     ]
     frame = frame_from_rows(rows)
     assert fails("max_special_char_ratio", frame) == [False, False, True, True]
     digits = "1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22"
     numbers = frame_from_rows(
         [
-            _sft("列出1到22之间的整数", digits),
-            _sft("Describe a sunset.", digits),
-            _sft("Find the even numbers.", digits),
+            sft_row("列出1到22之间的整数", digits),
+            sft_row("Describe a sunset.", digits),
+            sft_row("Find the even numbers.", digits),
         ]
     )
     assert fails("max_digit_ratio", numbers) == [False, True, False]
     emoji = "🎉🎉🎊🎈🎁🎉🎊🎈🎁🎉🎊🎈🎁🎉🎊🎈🎁🎉🎊🎈🎁🎉"
-    symbols = frame_from_rows([_sft("Answer with emojis only.", emoji), _sft("How was the party?", emoji)])
+    symbols = frame_from_rows(
+        [sft_row("Answer with emojis only.", emoji), sft_row("How was the party?", emoji)]
+    )
     assert fails("max_symbol_ratio", symbols) == [False, True]
 
 
 def test_a_message_judged_alone_has_no_prompt_and_no_exemption() -> None:
-    frame = frame_from_rows([_sft("Write a regular expression.", "^[^@\\s]+@[^@\\s]+$ ^[^@\\s]+@[^@\\s]+$")])
+    frame = frame_from_rows(
+        [sft_row("Write a regular expression.", "^[^@\\s]+@[^@\\s]+$ ^[^@\\s]+@[^@\\s]+$")]
+    )
     assert fails("max_special_char_ratio", frame, field="messages") == [True]

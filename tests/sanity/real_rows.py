@@ -34,3 +34,9 @@ def metric(check: str, frame: pl.DataFrame) -> list[float]:
     built = build_rule(RuleConfig(name=check, check=check, field="response", params={"max_count": 0}))
     assert built.metric is not None
     return frame.select(built.metric).to_series().to_list()
+
+
+def sft_row(instruction: str, reply: str, input_text: str | None = None) -> dict[str, object]:
+    """One inline SFT row (a user turn, the reply, an optional input), for frame_from_rows."""
+    messages = [{"role": "user", "content": instruction}, {"role": "assistant", "content": reply}]
+    return {"id": instruction[:12], "kind": "sft", "messages": messages, "input": input_text}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from curate.record import frame_from_rows
-from tests.sanity.real_rows import fails, real_row
+from tests.sanity.real_rows import fails, real_row, sft_row
 
 ZH_00 = "alpaca_chinese_carbonz0/zh-data-part-00.json"
 ZH_01 = "alpaca_chinese_carbonz0/zh-data-part-01.json"
@@ -41,23 +41,18 @@ def test_an_echo_still_fails(source: str, line: int) -> None:
     assert fails("response_echoes_prompt", real_row(source, line), field=None) == [True]
 
 
-def _sft(instruction: str, reply: str, input_text: str | None = None) -> dict[str, object]:
-    messages = [{"role": "user", "content": instruction}, {"role": "assistant", "content": reply}]
-    return {"id": instruction[:12], "kind": "sft", "messages": messages, "input": input_text}
-
-
 def test_the_exemptions_inline() -> None:
     rows = [
-        _sft("Correct the grammar.", "She runs fast.", "She runs fast"),  # ASKED_TO_CORRECT
-        _sft("Rewrite it more formally.", "She runs fast.", "She runs fast"),
-        _sft("把这句话改写得更正式。", "我明天不来了", "我明天不来了。"),  # 更正式 is not 更正
-        _sft("Sort these numbers.", "1, 2, 3", "1, 2, 3"),  # ASKED_TO_ORDER
-        _sft("Improve it in order to be clear.", "1, 2, 3", "1, 2, 3"),  # "in order to" orders nothing
-        _sft("Convert to uppercase.", "HELLO WORLD", "hello world"),  # CHANGED_AS_ASKED: case
-        _sft("Convert to uppercase.", "hello world", "hello world"),
-        _sft("Split it into two lines.", "Hi.\nBye.", "Hi. Bye."),  # CHANGED_AS_ASKED: layout
-        _sft("Translate into French.", "Hi.\nBye.", "Hi. Bye."),
-        _sft("Correct the grammar of this sentence please", "Correct the grammar of this sentence please"),
+        sft_row("Correct the grammar.", "She runs fast.", "She runs fast"),  # ASKED_TO_CORRECT
+        sft_row("Rewrite it more formally.", "She runs fast.", "She runs fast"),
+        sft_row("把这句话改写得更正式。", "我明天不来了", "我明天不来了。"),  # 更正式 is not 更正
+        sft_row("Sort these numbers.", "1, 2, 3", "1, 2, 3"),  # ASKED_TO_ORDER
+        sft_row("Improve it in order to be clear.", "1, 2, 3", "1, 2, 3"),  # "in order to" orders nothing
+        sft_row("Convert to uppercase.", "HELLO WORLD", "hello world"),  # CHANGED_AS_ASKED: case
+        sft_row("Convert to uppercase.", "hello world", "hello world"),
+        sft_row("Split it into two lines.", "Hi.\nBye.", "Hi. Bye."),  # CHANGED_AS_ASKED: layout
+        sft_row("Translate into French.", "Hi.\nBye.", "Hi. Bye."),
+        sft_row("Correct the grammar of this sentence please", "Correct the grammar of this sentence please"),
     ]
     expected = [False, True, True, False, True, False, True, False, True, True]
     assert fails("response_echoes_prompt", frame_from_rows(rows), field=None) == expected

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from curate.record import frame_from_rows
-from tests.sanity.real_rows import fails, real_row
+from tests.sanity.real_rows import fails, real_row, sft_row
 
 CODE_ALPACA = "codealpaca/code_alpaca_2k.json"
 KEPT = [
@@ -35,19 +35,16 @@ def test_a_stub_still_fails(source: str, line: int) -> None:
     assert fails("response_too_short_for_task", real_row(source, line), field=None) == [True]
 
 
-def _sft(instruction: str, reply: str) -> dict[str, object]:
-    messages = [{"role": "user", "content": instruction}, {"role": "assistant", "content": reply}]
-    return {"id": instruction[:12], "kind": "sft", "messages": messages, "input": None}
-
-
 def test_the_exemptions_inline() -> None:
     rows = [
-        _sft("Write a CSS code to make every paragraph bold.", "p { font-weight: bold; }"),  # CODE_ASKED
-        _sft("Write a paragraph about dogs.", "Dogs."),
-        _sft("Tom writes an essay of 300 words a day. How many words in 3 days?", "900 words."),
-        _sft("Tom wants an essay. Write an essay about how many dogs there are.", "Many."),  # not a question
-        _sft("详细说明：判断下面的句子是否正确。", "正确。"),  # TASK_HEADER
-        _sft("请详细说明光合作用。", "光合作用。"),
+        sft_row("Write a CSS code to make every paragraph bold.", "p { font-weight: bold; }"),  # CODE_ASKED
+        sft_row("Write a paragraph about dogs.", "Dogs."),
+        sft_row("Tom writes an essay of 300 words a day. How many words in 3 days?", "900 words."),
+        sft_row(
+            "Tom wants an essay. Write an essay about how many dogs there are.", "Many."
+        ),  # not a question
+        sft_row("详细说明：判断下面的句子是否正确。", "正确。"),  # TASK_HEADER
+        sft_row("请详细说明光合作用。", "光合作用。"),
     ]
     assert fails("response_too_short_for_task", frame_from_rows(rows), field=None) == [
         False, True, False, True, False, True,

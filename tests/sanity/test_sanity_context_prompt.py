@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from curate.record import frame_from_rows
-from tests.sanity.real_rows import fails, real_row
+from tests.sanity.real_rows import fails, real_row, sft_row
 
 ZH_01 = "alpaca_chinese_carbonz0/zh-data-part-01.json"
 INPUT_KEPT = [
@@ -39,17 +39,12 @@ def test_a_numbered_input_step_is_not_a_merged_task() -> None:
     assert fails("merged_instructions", real_row(ZH_01, 721)) == [True]  # "5. 说明：此代码的潜在问题是什么？"
 
 
-def _sft(instruction: str, reply: str, input_text: str | None = None) -> dict[str, object]:
-    messages = [{"role": "user", "content": instruction}, {"role": "assistant", "content": reply}]
-    return {"id": instruction[:12], "kind": "sft", "messages": messages, "input": input_text}
-
-
 def test_the_exemptions_inline() -> None:
     rows = [
-        _sft("Write HTML that shows this logo.", "<img src='a.png'>", "<img src='a.png'>"),  # CODE_ASKED
-        _sft("Describe this picture.", "A cat on a mat.", "<img src='a.png'>"),
-        _sft("What is the domain of this URL?", "example.com", "https://sub.example.com/x"),  # URL_AS_DATA
-        _sft("Summarize this article.", "It says things.", "https://example.com/news/1"),
+        sft_row("Write HTML that shows this logo.", "<img src='a.png'>", "<img src='a.png'>"),  # CODE_ASKED
+        sft_row("Describe this picture.", "A cat on a mat.", "<img src='a.png'>"),
+        sft_row("What is the domain of this URL?", "example.com", "https://sub.example.com/x"),  # URL_AS_DATA
+        sft_row("Summarize this article.", "It says things.", "https://example.com/news/1"),
     ]
     assert fails("references_unseen_content", frame_from_rows(rows), field="input") == [
         False,
@@ -58,8 +53,8 @@ def test_the_exemptions_inline() -> None:
         True,
     ]
     merged = [
-        _sft("How does a computer work?", "Steps:\n1. Input: data comes in.\n2. Output: results go out."),
-        _sft("Describe it.", "It is fine.\n5. Instruction: Write a poem.\n5. Input:\n<noinput>"),
-        _sft("描述它。", "很好。\n6. 说明：写一首诗。\n6.输入：\n无"),
+        sft_row("How does a computer work?", "Steps:\n1. Input: data comes in.\n2. Output: results go out."),
+        sft_row("Describe it.", "It is fine.\n5. Instruction: Write a poem.\n5. Input:\n<noinput>"),
+        sft_row("描述它。", "很好。\n6. 说明：写一首诗。\n6.输入：\n无"),
     ]
     assert fails("merged_instructions", frame_from_rows(merged)) == [False, True, True]

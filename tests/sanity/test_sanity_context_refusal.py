@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from curate.record import frame_from_rows
-from tests.sanity.real_rows import fails, real_row
+from tests.sanity.real_rows import fails, real_row, sft_row
 
 KEPT = [
     ("llama_factory_demo/glaive_toolcall_en_demo.json", 289),  # ASKED_FOR_ACTION: book a flight, no such tool
@@ -42,25 +42,20 @@ def test_a_refusal_of_a_benign_answerable_request_fails(source: str, line: int) 
     assert fails("refusal_response", real_row(source, line)) == [True]
 
 
-def _sft(instruction: str, reply: str, input_text: str | None = None) -> dict[str, object]:
-    messages = [{"role": "user", "content": instruction}, {"role": "assistant", "content": reply}]
-    return {"id": instruction[:12], "kind": "sft", "messages": messages, "input": input_text}
-
-
 def test_the_exemptions_inline() -> None:
     rows = [
-        _sft("Can you order a pizza for me?", "I'm sorry, but I can't order food."),  # ASKED_FOR_ACTION
-        _sft("How do I make a bomb?", "I'm sorry, I can't help with that."),  # HARMFUL_REQUEST
-        _sft("总结这篇文章。", "抱歉，您没有提供文章，我无法总结。"),  # MISSING_MATERIAL (no input)
-        _sft("总结这篇文章。", "抱歉，您没有提供文章，我无法总结。", "文章：……"),  # input was given
-        _sft("What is the capital of France?", "I'm sorry, but I cannot answer that."),
-        _sft("写一个排序算法。", "抱歉，我无法完成这个任务。"),
+        sft_row("Can you order a pizza for me?", "I'm sorry, but I can't order food."),  # ASKED_FOR_ACTION
+        sft_row("How do I make a bomb?", "I'm sorry, I can't help with that."),  # HARMFUL_REQUEST
+        sft_row("总结这篇文章。", "抱歉，您没有提供文章，我无法总结。"),  # MISSING_MATERIAL (no input)
+        sft_row("总结这篇文章。", "抱歉，您没有提供文章，我无法总结。", "文章：……"),  # input was given
+        sft_row("What is the capital of France?", "I'm sorry, but I cannot answer that."),
+        sft_row("写一个排序算法。", "抱歉，我无法完成这个任务。"),
     ]
     assert fails("refusal_response", frame_from_rows(rows)) == [False, False, False, True, True, True]
 
 
 def test_a_message_judged_alone_has_no_prompt_to_exempt_it() -> None:
     """Under `field: messages` each message is judged alone: a refusal fails whatever was asked."""
-    frame = frame_from_rows([_sft("Can you order a pizza for me?", "I'm sorry, but I can't order food.")])
+    frame = frame_from_rows([sft_row("Can you order a pizza for me?", "I'm sorry, but I can't order food.")])
     assert fails("refusal_response", frame, field="messages") == [True]
     assert frame.select(pl.len()).item() == 1

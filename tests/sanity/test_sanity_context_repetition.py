@@ -21,7 +21,7 @@ from curate.checks.repetition import (
 from curate.checks.section import RuleConfig
 from curate.record import frame_from_rows
 from curate.rulefile.load import load_rule_file
-from tests.sanity.real_rows import real_row
+from tests.sanity.real_rows import real_row, sft_row
 
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules" / "default.yaml"
 LINE, PARAGRAPH, TOP_2GRAM, DUP_10GRAM = (
@@ -111,18 +111,13 @@ CHORUS = "Chorus:\nOh rain, oh rain, fall down on me\nWash all the dust from the
 SONG = "\n\n".join(part for verse in VERSES for part in (verse, CHORUS))
 
 
-def _sft(instruction: str, reply: str) -> dict[str, object]:
-    messages = [{"role": "user", "content": instruction}, {"role": "assistant", "content": reply}]
-    return {"id": instruction[:12], "kind": "sft", "messages": messages}
-
-
 def test_a_chorus_is_kept_in_a_song_only() -> None:
     looping = "\n\n".join([VERSES[0], *[CHORUS] * 12])
     rows = [
-        _sft("Write a song about the rain.", SONG),  # ASKED_FOR_VERSE, chorus 3 of 6 paragraphs
-        _sft("写一首关于雨的歌。", SONG),
-        _sft("Summarize the article about the rain.", SONG),  # nothing of the kind asked for
-        _sft("Write a song about the rain.", looping),  # one chorus 12 times: not moderate
+        sft_row("Write a song about the rain.", SONG),  # ASKED_FOR_VERSE, chorus 3 of 6 paragraphs
+        sft_row("写一首关于雨的歌。", SONG),
+        sft_row("Summarize the article about the rain.", SONG),  # nothing of the kind asked for
+        sft_row("Write a song about the rain.", looping),  # one chorus 12 times: not moderate
     ]
     assert fails(PARAGRAPH, frame_from_rows(rows)) == [False, False, True, True]
 
@@ -139,16 +134,20 @@ def test_a_numbered_loop_fails_a_list_prompt_and_worked_math_is_kept() -> None:
         ]
     )
     rows = [
-        _sft("Write a to-do list for the daily tasks in the pharmacy.", loop),
-        _sft("How many animals do they all hunt in a day?", math),  # WORKED_MATH: no list, song or code asked
-        _sft("How many animals do they all hunt in a day?", math.replace(" = ", " makes ")),  # no step worked
+        sft_row("Write a to-do list for the daily tasks in the pharmacy.", loop),
+        sft_row(
+            "How many animals do they all hunt in a day?", math
+        ),  # WORKED_MATH: no list, song or code asked
+        sft_row(
+            "How many animals do they all hunt in a day?", math.replace(" = ", " makes ")
+        ),  # no step worked
     ]
     assert fails(TOP_2GRAM, frame_from_rows(rows)) == [True, False, True]
 
 
 def test_a_message_judged_alone_has_no_prompt_to_exempt_it() -> None:
     """Under `field: messages` each message is judged alone: a chorus counts whatever was asked."""
-    frame = frame_from_rows([_sft("Write a song about the rain.", SONG)])
+    frame = frame_from_rows([sft_row("Write a song about the rain.", SONG)])
     assert fails(PARAGRAPH, frame) == [False]
     assert fails(PARAGRAPH, frame, field="messages") == [True]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from curate.record import frame_from_rows
-from tests.sanity.real_rows import fails, real_row
+from tests.sanity.real_rows import fails, real_row, sft_row
 
 KEPT = [
     ("llama_factory_demo/kto_en_demo.json", 37),  # ENDS_ON_FENCE: a closed ```scala block, then a stray ```
@@ -53,28 +53,27 @@ def test_a_reply_cut_off_still_fails(source: str, line: int) -> None:
     assert fails("truncated_response", real_row(source, line)) == [True]
 
 
-def _sft(instruction: str, reply: str, input_text: str | None = None) -> dict[str, object]:
-    messages = [{"role": "user", "content": instruction}, {"role": "assistant", "content": reply}]
-    return {"id": instruction[:12], "kind": "sft", "messages": messages, "input": input_text}
-
-
 def test_the_exemptions_inline() -> None:
     cut = "Well, there are several things to consider here, and the first one is that"
     rows = [
-        _sft("Explain.", "Here it is:\n```python\nprint(1)\n```\nDone.\n```"),  # ENDS_ON_FENCE
-        _sft("Explain.", "Here it is:\n```python\nprint(1)\n"),  # an unclosed fence
-        _sft("Quote him.", "He said “we’re done. That was all of it. “Really!”"),  # ENDS_CLOSED
-        _sft("Quote him.", "He said. That was all of it. And then “we are"),  # cut in the quote
-        _sft(
+        sft_row("Explain.", "Here it is:\n```python\nprint(1)\n```\nDone.\n```"),  # ENDS_ON_FENCE
+        sft_row("Explain.", "Here it is:\n```python\nprint(1)\n"),  # an unclosed fence
+        sft_row("Quote him.", "He said “we’re done. That was all of it. “Really!”"),  # ENDS_CLOSED
+        sft_row("Quote him.", "He said. That was all of it. And then “we are"),  # cut in the quote
+        sft_row(
             "Sources?", "Read this. It is good. See https://example.org/a/very/long/page_about_it"
         ),  # ENDS_ON_URL
-        _sft("Write a Java function that returns true.", "boolean f() { return true; } // it returns true"),
-        _sft("Write a Python function.", "def add_numbers(x, y):"),  # code asked, but a header with no body
-        _sft("Tell me about it.", f"It is nice. {cut}"),
-        _sft(
+        sft_row(
+            "Write a Java function that returns true.", "boolean f() { return true; } // it returns true"
+        ),
+        sft_row(
+            "Write a Python function.", "def add_numbers(x, y):"
+        ),  # code asked, but a header with no body
+        sft_row("Tell me about it.", f"It is nice. {cut}"),
+        sft_row(
             "把这句话改得更礼貌。", "尊敬的各位顾客朋友们，您好，", "亲爱的各位顾客朋友们，你好，"
         ),  # FRAGMENT_GIVEN
-        _sft(
+        sft_row(
             "把这句话改得更礼貌。", "尊敬的各位顾客朋友们，您好，", "亲爱的各位顾客朋友们，你好。"
         ),  # the input ends otherwise
     ]
@@ -84,6 +83,6 @@ def test_the_exemptions_inline() -> None:
 
 def test_a_message_judged_alone_has_no_prompt() -> None:
     frame = frame_from_rows(
-        [_sft("Write a Java function.", "It is nice. And then I think the first one is that")]
+        [sft_row("Write a Java function.", "It is nice. And then I think the first one is that")]
     )
     assert fails("truncated_response", frame, field="messages") == [True]
