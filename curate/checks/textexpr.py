@@ -437,7 +437,9 @@ def with_prompt(
         mask = frame["candidate"].fill_null(False)
         picked = mask.arg_true()
         if len(picked):
-            gathered = frame.filter(mask).with_columns(prompt_text().alias("prompt"))
+            # one chunk: Polars (2.1) panics in a list.eval over a many-chunk column (the per-chunk call
+            # still hands over several chunks where the frame was concatenated from several files)
+            gathered = frame.filter(mask).rechunk().with_columns(prompt_text().alias("prompt"))
             found = gathered.select(build(pl.col("reply"), pl.col("prompt")).fill_null(otherwise)).to_series()
             out = out.scatter(picked, found.cast(dtype))
         return out
