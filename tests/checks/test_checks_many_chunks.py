@@ -18,15 +18,26 @@ from tests.sanity.real_rows import sft_row
 # last user turn with a list.eval, which Polars 2.1 ran over a many-chunk column and panicked).
 FILES = [
     [
-        sft_row("Write a Python function that adds two numbers.", "Here it is. def add(first_number, second_number): return first_number + second"),
+        sft_row(
+            "Write a Python function that adds two numbers.",
+            "Here it is. def add(first_number, second_number): return first_number + second",
+        ),
         sft_row("Name a colour.", "Blue. It is the colour of a clear sky and of many of the things that we"),
     ],
     [
-        sft_row("Give me a SQL query listing the users.", "Use this. SELECT name, email FROM users WHERE active = 1 ORDER BY name"),
+        sft_row(
+            "Give me a SQL query listing the users.",
+            "Use this. SELECT name, email FROM users WHERE active = 1 ORDER BY name",
+        ),
         sft_row("What is rain?", "Rain. It is water that falls from clouds when the drops grow heavy and"),
         sft_row("Say hi.", "Hi there, nice to meet you."),
     ],
-    [sft_row("Write a bash loop over files.", "Try this. for file in *.txt; do echo processing the file named $file")],
+    [
+        sft_row(
+            "Write a bash loop over files.",
+            "Try this. for file in *.txt; do echo processing the file named $file",
+        )
+    ],
 ]
 
 
