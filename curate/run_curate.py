@@ -6,7 +6,7 @@ later, `winnow run`).
 Order: the rule file is validated before any data is read → inputs are read into the canonical frame
 (bad lines quarantined) → every registered stage runs in order (mappers, checks, language, dedup, …) →
 the run folder is written whole: into a staging folder swapped in at the end, every file naming the run
-(see curate.run_folder, which also checks a folder before export and shard trust it):
+(see winnow.curate.run_folder, which also checks a folder before export and shard trust it):
 
     rows.parquet         every accepted row: canonical columns + stage columns + drop_reason + failed_rules
     kept.parquet         rows with no drop_reason
@@ -27,13 +27,13 @@ from typing import Any
 
 import polars as pl
 
-from curate.chunks import aligned
-from curate.errors import StageError
-from curate.kernels.warm_up import start_warm_up
-from curate.ledger import counts_by_reason, flagged_counts, rule_counts, with_ledger
-from curate.rulefile.load import RuleFile, load_rule_file
-from curate.run_folder import write_run_folder
-from curate.stages import StageContext, registered_stages
+from winnow.curate.chunks import aligned
+from winnow.curate.errors import StageError
+from winnow.curate.kernels.warm_up import start_warm_up
+from winnow.curate.ledger import counts_by_reason, flagged_counts, rule_counts, with_ledger
+from winnow.curate.rulefile.load import RuleFile, load_rule_file
+from winnow.curate.run_folder import write_run_folder
+from winnow.curate.stages import StageContext, registered_stages
 
 Progress = Callable[[str, int, int], None]
 CACHE_FOLDER = ".winnow-cache"
@@ -57,7 +57,9 @@ def run_stages(
     frame: pl.DataFrame, rules: RuleFile, ctx: StageContext, only_stages: Sequence[str] | None = None
 ) -> tuple[pl.DataFrame, dict[str, float]]:
     """Every registered stage in order (or only those named); returns the frame and seconds per stage."""
-    frame = aligned(with_ledger(frame))  # see curate.chunks: misaligned columns cost a copy per operation
+    frame = aligned(
+        with_ledger(frame)
+    )  # see winnow.curate.chunks: misaligned columns cost a copy per operation
     timings: dict[str, float] = {}
     height = frame.height
     checking = frame.height and (only_stages is None or "checks" in only_stages)
@@ -73,7 +75,7 @@ def run_stages(
             if frame.height != height:
                 raise StageError(
                     f"stage {stage.name!r} changed the row count from {height} to {frame.height}",
-                    hint="stages must record drops in the ledger (curate.ledger.record_failures), never delete rows",
+                    hint="stages must record drops in the ledger (winnow.curate.ledger.record_failures), never delete rows",
                 )
     finally:
         warming.join()  # never left inside numba: a process finalizing meanwhile aborts (issue 23)
@@ -175,7 +177,7 @@ def run_curate(
     progress: Progress | None = None,
 ) -> CurateResult:
     """Validate the rules, read the inputs, run every stage and write the run folder."""
-    from curate.io.read import read_corpus  # the reader pulls in every format adapter: import on use
+    from winnow.curate.io.read import read_corpus  # the reader pulls in every format adapter: import on use
 
     rule_file = rules if isinstance(rules, RuleFile) else load_rule_file(rules)
     run_path = Path(run_dir)

@@ -54,7 +54,7 @@ def changed_rules(default: str) -> str:
 
 
 def winnow(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "curate.cli.main", *args], check=True, cwd=ROOT)
+    subprocess.run([sys.executable, "-m", "winnow", *args], check=True, cwd=ROOT)
 
 
 def shoot(html: Path, png: Path, height: int) -> None:
@@ -81,12 +81,12 @@ def shoot(html: Path, png: Path, height: int) -> None:
 
 
 def main() -> None:
-    from reports.html import Page
-    from reports.profile import Corpus, build_profile_page, read_inputs
-    from reports.run_data import load_run
-    from reports.run_report import build_run_page
-    from reports.views.rule_detail import build_rule_detail, render_rule_detail
-    from reports.views.rules import build_rules
+    from winnow.reports.html import Page
+    from winnow.reports.profile import Corpus, build_profile_page, read_inputs
+    from winnow.reports.run_data import load_run
+    from winnow.reports.run_report import build_run_page
+    from winnow.reports.views.rule_detail import build_rule_detail, render_rule_detail
+    from winnow.reports.views.rules import build_rules
 
     out = ROOT / "docs" / "img"
     out.mkdir(parents=True, exist_ok=True)

@@ -6,10 +6,10 @@ snapshot_previous(run_dir)                keep the last run as RUNDIR/previous/ 
 print_run_summary / print_profile_summary the rich terminal summaries the CLIs print at the end
 """
 
-from reports.compare import snapshot_previous
-from reports.profile import write_profile
-from reports.run_report import write_run_report
-from reports.summary import print_profile_summary, print_run_summary
+from winnow.reports.compare import snapshot_previous
+from winnow.reports.profile import write_profile
+from winnow.reports.run_report import write_run_report
+from winnow.reports.summary import print_profile_summary, print_run_summary
 
 __all__ = [
     "print_profile_summary",

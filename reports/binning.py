@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from reports.charts import Histogram
+from winnow.reports.charts import Histogram
 
 BINS = 40
 NEARBY_FACTORS = (0.5, 0.8, 0.9, 1.0, 1.1, 1.25, 2.0)

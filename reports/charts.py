@@ -1,7 +1,7 @@
 """Inline SVG charts, hand-written: histogram with a threshold line, horizontal bars and a funnel.
 
 No chart library and no script: each function returns one `<svg>` string whose labels go through
-`reports.html.svg_text` (escaped, bidi controls shown as [U+XXXX]), so corpus-derived labels (languages, tasks, sources) are escaped like everything else.
+`winnow.reports.html.svg_text` (escaped, bidi controls shown as [U+XXXX]), so corpus-derived labels (languages, tasks, sources) are escaped like everything else.
 Each bar carries a `<title>` so a browser shows the exact count on hover.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reports.html import fmt_number
-from reports.html import svg_text as text
+from winnow.reports.html import fmt_number
+from winnow.reports.html import svg_text as text
 
 BAR = "#54aeff"
 BAR_FAIL = "#ff8182"

@@ -19,8 +19,8 @@ from typing import Any
 
 import polars as pl
 
-from reports.html import clip, fmt_number, not_available, num, table, text
-from reports.run_data import RunData, display_text, load_run
+from winnow.reports.html import clip, fmt_number, not_available, num, table, text
+from winnow.reports.run_data import RunData, display_text, load_run
 
 PREVIOUS = "previous"
 SNAPSHOT_FILES = ("rows.parquet", "stats.json", "rules.resolved.yaml")

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from reports.html import attr, text
+from winnow.reports.html import attr, text
 
 PRECISION_FILE = "precision.json"
 RESOLVED_RULES = "rules.resolved.yaml"
@@ -54,7 +54,7 @@ class Precision:
 
 
 def shipped_precision_path() -> Path:
-    return Path(str(resources.files("rules").joinpath(PRECISION_FILE)))
+    return Path(str(resources.files("winnow.rules").joinpath(PRECISION_FILE)))
 
 
 def _canonical(value: Any) -> str:
@@ -78,8 +78,8 @@ def settings_of(resolved: dict[str, Any]) -> dict[str, str]:
 
 @cache
 def _default_settings() -> dict[str, str]:
-    from curate.rulefile.load import load_rule_file
-    from rules import shipped_rule_file
+    from winnow.curate.rulefile.load import load_rule_file
+    from winnow.rules import shipped_rule_file
 
     return settings_of(load_rule_file(shipped_rule_file("default")).resolved())
 

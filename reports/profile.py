@@ -1,6 +1,6 @@
 """profile.html for a raw corpus, before any rule removes anything.
 
-    from reports import write_profile
+    from winnow.reports import write_profile
     write_profile(["data/alpaca_zh.json"], Path("profile.html"), tokenizer=None, rules=None)
 
 Sections: formats and quarantined lines; rows by source, kind and task; conversation structure; languages
@@ -18,18 +18,23 @@ from typing import Any
 
 import polars as pl
 
-from curate.atomic import atomic_open
-from reports.html import Page, short_name, text
-from reports.views.profile_checks import render_checks, render_duplicates
-from reports.views.profile_corpus import render_composition, render_formats, render_sample, render_structure
-from reports.views.profile_lengths import render_languages, render_lengths, render_tokens
+from winnow.curate.atomic import atomic_open
+from winnow.reports.html import Page, short_name, text
+from winnow.reports.views.profile_checks import render_checks, render_duplicates
+from winnow.reports.views.profile_corpus import (
+    render_composition,
+    render_formats,
+    render_sample,
+    render_structure,
+)
+from winnow.reports.views.profile_lengths import render_languages, render_lengths, render_tokens
 
 QUARANTINE_COLUMNS = {"source": pl.String, "line": pl.Int64, "error": pl.String, "snippet": pl.String}
 
 
 @dataclass
 class Corpus:
-    """What the reader returned (the fields of curate.io.read.ReadResult)."""
+    """What the reader returned (the fields of winnow.curate.io.read.ReadResult)."""
 
     records: pl.DataFrame
     quarantine: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=QUARANTINE_COLUMNS))
@@ -39,7 +44,9 @@ class Corpus:
 
 
 def read_inputs(inputs: Sequence[str | Path], format: str | None = None) -> Corpus:
-    from curate.io.read import read_corpus  # the reader (issue 2); imported here so reports/ loads without it
+    from winnow.curate.io.read import (
+        read_corpus,  # the reader (issue 2); imported here so reports/ loads without it
+    )
 
     result = read_corpus(list(inputs), format=format)
     return Corpus(

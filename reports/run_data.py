@@ -14,8 +14,8 @@ from typing import Any
 
 import polars as pl
 
-from curate.errors import WinnowError
-from curate.record import field_expr
+from winnow.curate.errors import WinnowError
+from winnow.curate.record import field_expr
 
 STAGE_COLUMN_PREFIXES = ("metric.", "span.", "lang.", "lang_purity.", "dup_", "task", "split", "repeats")
 LEDGER_COLUMNS = (

@@ -1,6 +1,6 @@
 """report.html for a run folder: funnel, rules, per-rule detail, mixes, splits, duplicates, mappers, comparison.
 
-    from reports import write_run_report
+    from winnow.reports import write_run_report
     write_run_report(Path("runs/zh"))                       # compares with runs/zh/previous/ if present
     write_run_report(Path("runs/zh"), compare=Path("runs/zh-old"))
 
@@ -13,18 +13,18 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from curate.atomic import atomic_open
-from reports.compare import PREVIOUS, build_comparison, render_comparison
-from reports.html import Page, clip, not_available, short_name, table, text
-from reports.precision import load_precision, precision_note, run_settings
-from reports.run_data import RunData, RunFolderError, load_run
-from reports.views.dedup import build_dedup, render_dedup
-from reports.views.funnel import build_funnel, render_funnel
-from reports.views.mappers import build_mappers, render_mappers
-from reports.views.mix import render_mixes, render_split
-from reports.views.rule_detail import build_rule_detail, example_ids, render_rule_detail
-from reports.views.rules import build_rules, render_matrix, render_rules_table, stage_rules
-from reports.views.stages import render_stages
+from winnow.curate.atomic import atomic_open
+from winnow.reports.compare import PREVIOUS, build_comparison, render_comparison
+from winnow.reports.html import Page, clip, not_available, short_name, table, text
+from winnow.reports.precision import load_precision, precision_note, run_settings
+from winnow.reports.run_data import RunData, RunFolderError, load_run
+from winnow.reports.views.dedup import build_dedup, render_dedup
+from winnow.reports.views.funnel import build_funnel, render_funnel
+from winnow.reports.views.mappers import build_mappers, render_mappers
+from winnow.reports.views.mix import render_mixes, render_split
+from winnow.reports.views.rule_detail import build_rule_detail, example_ids, render_rule_detail
+from winnow.reports.views.rules import build_rules, render_matrix, render_rules_table, stage_rules
+from winnow.reports.views.stages import render_stages
 
 QUARANTINE_SHOWN = 8
 

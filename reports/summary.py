@@ -1,6 +1,6 @@
 """Terminal summaries with rich, printed at the end of `winnow curate` and `winnow profile`.
 
-    from reports.summary import print_run_summary
+    from winnow.reports.summary import print_run_summary
     print_run_summary(stats, report_path)        # stats = the run's stats.json as a dict
 
 They say what happened in numbers a person can check against the report, and where the report is.

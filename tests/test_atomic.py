@@ -11,9 +11,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from curate import atomic
-from curate.atomic import atomic_folder, atomic_open, write_parquet
-from curate.errors import UsageError, WinnowError
+from winnow.curate import atomic
+from winnow.curate.atomic import atomic_folder, atomic_open, write_parquet
+from winnow.curate.errors import UsageError, WinnowError
 
 
 def _tree(folder: Path) -> dict[str, str]:

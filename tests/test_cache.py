@@ -1,11 +1,11 @@
-"""Row keys (curate.cache.row_keys): equal content gives equal keys, any change in content a different key."""
+"""Row keys (winnow.curate.cache.row_keys): equal content gives equal keys, any change in content a different key."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from curate.cache import row_keys
-from curate.record import frame_from_rows
+from winnow.curate.cache import row_keys
+from winnow.curate.record import frame_from_rows
 
 
 def sft(messages: list[dict[str, str]] | None, **extra: str) -> dict[str, object]:

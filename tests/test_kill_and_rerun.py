@@ -29,9 +29,9 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from curate.run_folder import check_run_folder
-from rules import shipped_rule_file
 from tests.conftest import shared_path
+from winnow.curate.run_folder import check_run_folder
+from winnow.rules import shipped_rule_file
 
 KILLS = int(os.environ.get("WINNOW_KILLS", "4"))
 SEED = int(os.environ.get("WINNOW_KILL_SEED", str(random.SystemRandom().randrange(1 << 31))))
@@ -61,7 +61,7 @@ class Project:
             args += ["--no-report", "--cache-dir", str(self.root / "cache")]
         else:
             args = ["export", str(self.run), "--format", "sharegpt", "-o", str(self.out)]
-        return [sys.executable, "-m", "curate.cli.main", *args]
+        return [sys.executable, "-m", "winnow", *args]
 
     def complete(self, command: str) -> float:
         """Run `command` to the end; its wall time."""
@@ -127,7 +127,9 @@ def _assert_whole(project: Project, reference: Project, after: str) -> None:
         )
         assert_frame_equal(_rows(project.run / "dropped.parquet"), _rows(reference.run / "dropped.parquet"))
     if project.out.exists():
-        assert sorted(p.name for p in project.out.iterdir()) == sorted([*EXPORTED, "README.md", "export.json"]), where
+        assert sorted(p.name for p in project.out.iterdir()) == sorted(
+            [*EXPORTED, "README.md", "export.json"]
+        ), where
         for name in EXPORTED:
             assert (project.out / name).read_bytes() == (reference.out / name).read_bytes(), (
                 f"{name}: {where}"

@@ -12,8 +12,8 @@ from typing import Any
 
 import torch
 
-from curate.errors import WinnowError
-from curate.rulefile.bounded_yaml import load_yaml
+from winnow.curate.errors import WinnowError
+from winnow.curate.rulefile.bounded_yaml import load_yaml
 
 MERGE_DTYPES = {"bf16": torch.bfloat16, "fp32": torch.float32}
 

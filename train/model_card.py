@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from curate import __version__
-from curate.atomic import atomic_open
+from winnow.curate import __version__
+from winnow.curate.atomic import atomic_open
 
 CARD = "README.md"
 

@@ -12,9 +12,9 @@ from typing import Annotated
 
 import polars as pl
 
-from curate.checks.params import NON_NEGATIVE
-from curate.checks.registry import Check, check
-from curate.checks.textexpr import metric_check
+from winnow.curate.checks.params import NON_NEGATIVE
+from winnow.curate.checks.registry import Check, check
+from winnow.curate.checks.textexpr import metric_check
 
 
 @check("blocklist")

@@ -10,9 +10,9 @@ from typing import Annotated
 
 import polars as pl
 
-from curate.checks.params import NON_NEGATIVE
-from curate.checks.registry import Check, check
-from curate.checks.textexpr import chars, metric_check, tokens
+from winnow.curate.checks.params import NON_NEGATIVE
+from winnow.curate.checks.registry import Check, check
+from winnow.curate.checks.textexpr import chars, metric_check, tokens
 
 
 @check("min_length")

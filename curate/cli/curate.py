@@ -15,9 +15,9 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from curate.cli.console import cli_console
-from curate.rulefile.load import load_rule_file
-from curate.run_curate import default_cache_dir, run_curate
+from winnow.curate.cli.console import cli_console
+from winnow.curate.rulefile.load import load_rule_file
+from winnow.curate.run_curate import default_cache_dir, run_curate
 
 
 @click.command("curate")
@@ -54,7 +54,11 @@ def curate_command(
     no_report: bool,
 ) -> None:
     """Apply a rule file to a corpus; write kept/dropped rows, stats and the resolved rules to RUNDIR."""
-    from reports import print_run_summary, snapshot_previous, write_run_report  # not on every CLI start-up
+    from winnow.reports import (  # not on every CLI start-up
+        print_run_summary,
+        snapshot_previous,
+        write_run_report,
+    )
 
     console = cli_console(stderr=True)
     rules = load_rule_file(rules_path)  # before any data is read: every problem at once

@@ -5,7 +5,7 @@
 
 Writes train/val/test in the format (train rows repeated as the mix decided), a LLaMA-Factory
 dataset_info.json, optionally a Hugging Face save_to_disk folder, reads every file back and checks it
-against the canonical rows, and only then reports success. The work is in curate.export.run.
+against the canonical rows, and only then reports success. The work is in winnow.curate.export.run.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from curate.cli.console import cli_console
-from curate.export.run import ExportResult, export_run
-from curate.formats.registry import all_formats
-from curate.io.write import FILE_FORMATS
+from winnow.curate.cli.console import cli_console
+from winnow.curate.export.run import ExportResult, export_run
+from winnow.curate.formats.registry import all_formats
+from winnow.curate.io.write import FILE_FORMATS
 
 
 def _format_names() -> list[str]:

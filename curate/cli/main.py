@@ -2,10 +2,10 @@
 
     winnow --help
 
-Commands are contributed by modules: every module in `curate.cli` and `train.cli` that defines
+Commands are contributed by modules: every module in `winnow.curate.cli` and `winnow.train.cli` that defines
 `COMMANDS` (a list of click commands or groups) is added here, so a new command is a new module.
 Exit codes: 0 ok, 1 failed, 2 bad usage or configuration. Every error prints as one plain message, never
-a traceback (curate.cli.failure); `winnow --debug COMMAND …` prints the traceback too.
+a traceback (winnow.curate.cli.failure); `winnow --debug COMMAND …` prints the traceback too.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import sys
 
 import click
 
-from curate import __version__
-from curate.cli.failure import report_failure
+from winnow.curate import __version__
+from winnow.curate.cli.failure import report_failure
 
-COMMAND_PACKAGES = ("curate.cli", "train.cli")
+COMMAND_PACKAGES = ("winnow.curate.cli", "winnow.train.cli")
 
 
 def _discover_commands() -> list[click.Command]:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import click
 
-from curate.cli.console import cli_console
-from curate.errors import UsageError
+from winnow.curate.cli.console import cli_console
+from winnow.curate.errors import UsageError
 
 
 @click.command("profile")
@@ -44,8 +44,8 @@ def profile_command(
     inputs: tuple[str, ...], output: Path, tokenizer: Path | None, rules: Path | None, format_: str | None
 ) -> None:
     """Profile a raw corpus: formats, structure, languages, lengths, checks, duplicates, samples."""
-    from reports.profile import profile_corpus
-    from reports.summary import print_profile_summary
+    from winnow.reports.profile import profile_corpus
+    from winnow.reports.summary import print_profile_summary
 
     console = cli_console(stderr=True)
     console.print(f"profiling {len(inputs)} input(s) → {output}", highlight=False)
@@ -59,9 +59,9 @@ def profile_command(
                 list(inputs), output, tokenizer=tokenizer, rules=rules, format=format_, step=step
             )
         except ModuleNotFoundError as error:
-            if error.name and error.name.startswith("curate.io"):
+            if error.name and error.name.startswith("winnow.curate.io"):
                 raise UsageError(
-                    "the corpus reader (curate.io.read) is not available in this install"
+                    "the corpus reader (winnow.curate.io.read) is not available in this install"
                 ) from error
             raise
     print_profile_summary(facts, path, console)
@@ -79,7 +79,7 @@ def report_command(run_dir: Path, compare: Path | None) -> None:
     """Write RUN_DIR/report.html for a `winnow curate` run folder."""
     import json
 
-    from reports import print_run_summary, write_run_report
+    from winnow.reports import print_run_summary, write_run_report
 
     console = cli_console(stderr=True)
     with console.status(f"writing the report of {run_dir}"):

@@ -11,11 +11,11 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from curate.checks.registry import registered_checks
-from curate.cli.console import cli_console
-from curate.mappers.registry import registered_mappers
-from curate.rulefile.load import load_rule_file
-from curate.rulefile.params import describe_params
+from winnow.curate.checks.registry import registered_checks
+from winnow.curate.cli.console import cli_console
+from winnow.curate.mappers.registry import registered_mappers
+from winnow.curate.rulefile.load import load_rule_file
+from winnow.curate.rulefile.params import describe_params
 
 
 @click.group("rules")

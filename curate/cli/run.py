@@ -15,11 +15,11 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from curate.cli.console import cli_console
-from curate.example import example_dir
-from curate.pipeline.config import load_pipeline
-from curate.pipeline.runner import RunContext, run_steps
-from curate.pipeline.steps import pipeline_steps
+from winnow.curate.cli.console import cli_console
+from winnow.curate.example import example_dir
+from winnow.curate.pipeline.config import load_pipeline
+from winnow.curate.pipeline.runner import RunContext, run_steps
+from winnow.curate.pipeline.steps import pipeline_steps
 
 STAGES = [step.name for step in pipeline_steps()]
 

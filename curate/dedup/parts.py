@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from curate.dedup.config import NearConfig
-from curate.dedup.near import near_texts
-from curate.dedup.shingles import ShingleSpec
-from curate.dedup.signing import shingle_hashes
-from curate.dedup.verify import ShingleHashes, pair_jaccard, sorted_unique
+from winnow.curate.dedup.config import NearConfig
+from winnow.curate.dedup.near import near_texts
+from winnow.curate.dedup.shingles import ShingleSpec
+from winnow.curate.dedup.signing import shingle_hashes
+from winnow.curate.dedup.verify import ShingleHashes, pair_jaccard, sorted_unique
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from curate.atomic import write_parquet
-from curate.dedup.verify import ShingleHashes, ranges
+from winnow.curate.atomic import write_parquet
+from winnow.curate.dedup.verify import ShingleHashes, ranges
 
 
 class BandStore:

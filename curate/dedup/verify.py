@@ -17,8 +17,8 @@ import numpy as np
 import polars as pl
 from scipy import sparse
 
-from curate.dedup.shingles import ShingleSpec
-from curate.dedup.signing import shingle_hashes
+from winnow.curate.dedup.shingles import ShingleSpec
+from winnow.curate.dedup.signing import shingle_hashes
 
 HashSource = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # sorted docs -> (hashes, offsets)
 

@@ -1,6 +1,6 @@
 """export_run: a run folder's kept rows → one file per split in a chosen format, registered and verified.
 
-    from curate.export.run import export_run
+    from winnow.curate.export.run import export_run
     result = export_run("runs/a", "out/a", format="sharegpt")   # raises ExportError when a check fails
 
 What it writes into the output folder:
@@ -10,15 +10,15 @@ What it writes into the output folder:
     hf/                                   optional `DatasetDict.save_to_disk` folder, one split per file
     README.md                             the dataset card: Hub YAML header (configs, splits) and what made it
     export.json                           what was written, dropped, repeated and verified
-Every file has one schema across its rows (curate.formats.schema), the shape datasets and LLaMA-Factory read.
+Every file has one schema across its rows (winnow.curate.formats.schema), the shape datasets and LLaMA-Factory read.
 Train rows are repeated `repeats` times (the mix stage's upsampling); val and test rows appear once, so
 evaluation is not skewed. Copies are interleaved (every row once, then the rows with a second copy, ...)
 so that a reader that does not shuffle still sees the mix. Every file is read back and compared with the
-canonical rows before the result is returned (see curate.export.verify).
+canonical rows before the result is returned (see winnow.curate.export.verify).
 
 The folder appears whole or not at all: everything is written into a staging folder next to OUTDIR, which
-replaces OUTDIR only once every check passed (curate.atomic.atomic_folder), so a failed or killed export
-leaves OUTDIR as it was. The run folder is checked first (curate.run_folder.check_run_folder): a folder
+replaces OUTDIR only once every check passed (winnow.curate.atomic.atomic_folder), so a failed or killed export
+leaves OUTDIR as it was. The run folder is checked first (winnow.curate.run_folder.check_run_folder): a folder
 whose files are not all from one curate run is refused. An existing OUTDIR is replaced only when it holds
 nothing but what an export writes.
 """
@@ -34,17 +34,17 @@ from typing import Any
 
 import polars as pl
 
-from curate.atomic import atomic_folder, write_json
-from curate.errors import UsageError, WinnowError
-from curate.export.card import CARD, write_card
-from curate.export.llama_factory import OPENAI_TOOL_CALLS_WARNING, dataset_info_entry
-from curate.export.verify import Verification, content_keys, verify_file, verify_rows
-from curate.formats.registry import get_format
-from curate.io.read import read_corpus
-from curate.io.write import FILE_FORMATS, WriteReport, write_records
-from curate.run_folder import KEPT, check_run_folder
+from winnow.curate.atomic import atomic_folder, write_json
+from winnow.curate.errors import UsageError, WinnowError
+from winnow.curate.export.card import CARD, write_card
+from winnow.curate.export.llama_factory import OPENAI_TOOL_CALLS_WARNING, dataset_info_entry
+from winnow.curate.export.verify import Verification, content_keys, verify_file, verify_rows
+from winnow.curate.formats.registry import get_format
+from winnow.curate.io.read import read_corpus
+from winnow.curate.io.write import FILE_FORMATS, WriteReport, write_records
+from winnow.curate.run_folder import KEPT, check_run_folder
 
-SPLITS = ("train", "val", "test")  # split values in kept.parquet (curate.split)
+SPLITS = ("train", "val", "test")  # split values in kept.parquet (winnow.curate.split)
 # the Hub's split names, used for files, `--hf` splits and registry names; "validation" in kept.parquet is
 # accepted too
 HUB_SPLITS = {"train": "train", "val": "validation", "validation": "validation", "test": "test"}
@@ -194,7 +194,7 @@ def export_run(
             write_json(result.dataset_info, registry)
             result.warnings.extend(check_registry(result.dataset_info, list(registry), result.splits))
         if hf and written:
-            from curate.export.hf import save_hf
+            from winnow.curate.export.hf import save_hf
 
             result.hf_dir, result.hf_checks = save_hf(result.splits, work / "hf", format, file_format)
         # a failed export raises here, inside the staging folder: OUTDIR is left as it was
@@ -284,7 +284,7 @@ def _relocate(result: ExportResult, work: Path, out_dir: Path) -> None:
 
 
 def check_registry(info: Path, names: list[str], splits: list[SplitExport]) -> list[str]:
-    """Read each registered dataset the way LLaMA-Factory's registry describes it (curate.io reads
+    """Read each registered dataset the way LLaMA-Factory's registry describes it (winnow.curate.io reads
     `dataset_info.json:name` with LLaMA-Factory's column and tag semantics) and compare with the file."""
     warnings: list[str] = []
     by_file = {s.path.name: s for s in splits}

@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from curate.formats.base import (
+from winnow.curate.formats.base import (
     Format,
     Record,
     RowError,
@@ -27,7 +27,7 @@ from curate.formats.base import (
     spread_meta,
     unmapped,
 )
-from curate.record import INPUT_JOINER, MESSAGE
+from winnow.curate.record import INPUT_JOINER, MESSAGE
 
 
 @dataclass(frozen=True)
@@ -166,10 +166,14 @@ class FlatFormat(Format):
         return out
 
     def frame_keys(self, frame: pl.DataFrame, base: str) -> pl.Series:
-        """The id content key of every row (as `curate.io.ids.content_key` gives for the canonical rows of
+        """The id content key of every row (as `winnow.curate.io.ids.content_key` gives for the canonical rows of
         `frame_records`, prefixed by `base`), built straight from the input columns: no messages lists.
         Fields the frame lacks are passed as constants, which the key folds into one literal."""
-        from curate.io.ids import KeyPart, key_expr, messages_key_parts  # formats must not import io at load
+        from winnow.curate.io.ids import (  # formats must not import io at load
+            KeyPart,
+            key_expr,
+            messages_key_parts,
+        )
 
         spec = self.spec
         col, optional = _column_exprs(frame)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from curate.formats.base import (
+from winnow.curate.formats.base import (
     Format,
     Record,
     RowError,
@@ -21,8 +21,8 @@ from curate.formats.base import (
     spread_meta,
     unmapped,
 )
-from curate.formats.chat import merge_input
-from curate.formats.registry import register
+from winnow.curate.formats.chat import merge_input
+from winnow.curate.formats.registry import register
 
 SPEAKERS = {"Human": "user", "Assistant": "assistant"}
 _TURN = re.compile(r"\n\n(Human|Assistant): ?")

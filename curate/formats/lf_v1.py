@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from curate.formats.base import (
+from winnow.curate.formats.base import (
     Format,
     Record,
     RowError,
@@ -18,8 +18,8 @@ from curate.formats.base import (
     spread_meta,
     unmapped,
 )
-from curate.formats.chat import content_text, ends_with, merge_input
-from curate.formats.registry import register
+from winnow.curate.formats.chat import content_text, ends_with, merge_input
+from winnow.curate.formats.registry import register
 
 ROLES = {"user": "user", "assistant": "assistant", "tool": "tool", "tool_call": "tool_call"}
 

@@ -1,9 +1,9 @@
-"""Pretraining text: {"text": ...} rows (and plain .txt files, one document per line, read by curate.io)."""
+"""Pretraining text: {"text": ...} rows (and plain .txt files, one document per line, read by winnow.curate.io)."""
 
 from __future__ import annotations
 
-from curate.formats.flat import FlatFormat, FlatSpec
-from curate.formats.registry import register
+from winnow.curate.formats.flat import FlatFormat, FlatSpec
+from winnow.curate.formats.registry import register
 
 PRETRAIN = register(
     FlatFormat(

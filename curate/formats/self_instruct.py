@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from curate.formats.base import (
+from winnow.curate.formats.base import (
     Format,
     Record,
     RowError,
@@ -21,8 +21,8 @@ from curate.formats.base import (
     require_str,
     unmapped,
 )
-from curate.formats.flat import FlatFormat, FlatSpec
-from curate.formats.registry import register
+from winnow.curate.formats.flat import FlatFormat, FlatSpec
+from winnow.curate.formats.registry import register
 
 FLAT = FlatFormat(
     "self_instruct",

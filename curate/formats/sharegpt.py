@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from curate.formats.base import (
+from winnow.curate.formats.base import (
     Format,
     Record,
     RowError,
@@ -19,8 +19,8 @@ from curate.formats.base import (
     spread_meta,
     unmapped,
 )
-from curate.formats.chat import ShareGPTTags, ends_with, merge_input, parse_sharegpt, render_sharegpt
-from curate.formats.registry import register
+from winnow.curate.formats.chat import ShareGPTTags, ends_with, merge_input, parse_sharegpt, render_sharegpt
+from winnow.curate.formats.registry import register
 
 
 class ShareGPT(Format):

@@ -14,13 +14,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from curate.errors import UsageError
-from curate.formats.base import Format
-from curate.formats.chat import ShareGPTTags
-from curate.formats.flat import FlatFormat, FlatSpec
-from curate.formats.kto import KTO
-from curate.formats.preference_sharegpt import PreferenceShareGPT
-from curate.formats.sharegpt import ShareGPT
+from winnow.curate.errors import UsageError
+from winnow.curate.formats.base import Format
+from winnow.curate.formats.chat import ShareGPTTags
+from winnow.curate.formats.flat import FlatFormat, FlatSpec
+from winnow.curate.formats.kto import KTO
+from winnow.curate.formats.preference_sharegpt import PreferenceShareGPT
+from winnow.curate.formats.sharegpt import ShareGPT
 
 ALPACA_COLUMNS = {
     "prompt": "instruction",
@@ -103,7 +103,7 @@ def format_for(where: str, entry: dict[str, Any]) -> Format:
     if formatting == "openai" and not ranking and columns.get("messages", "messages") == "messages":
         if "kto_tag" in columns:
             return KTO(label_key=columns["kto_tag"])
-        from curate.formats.registry import get_format
+        from winnow.curate.formats.registry import get_format
 
         return get_format("openai")
     if formatting != "alpaca":

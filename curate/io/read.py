@@ -1,6 +1,6 @@
 """read_corpus: every supported input → one canonical frame, a quarantine frame and per-source format counts.
 
-    from curate.io.read import read_corpus
+    from winnow.curate.io.read import read_corpus
     result = read_corpus(["data/alpaca.json", "more/*.jsonl", "data/dataset_info.json:alpaca_zh_demo"])
 
 Each row's format is detected from its own keys (a file may mix formats: `formats` says how many rows of
@@ -17,13 +17,13 @@ from pathlib import Path
 
 import polars as pl
 
-from curate.formats.registry import get_format
-from curate.io.expand import Skipped, Source, expand
-from curate.io.files import hf_parts, read_arrow_files, read_json, read_parquet, read_txt
-from curate.io.ids import ids_from_hashes
-from curate.io.jsonl import read_jsonl
-from curate.io.sink import QUARANTINE_SCHEMA, SourceSink
-from curate.record import RECORD_SCHEMA
+from winnow.curate.formats.registry import get_format
+from winnow.curate.io.expand import Skipped, Source, expand
+from winnow.curate.io.files import hf_parts, read_arrow_files, read_json, read_parquet, read_txt
+from winnow.curate.io.ids import ids_from_hashes
+from winnow.curate.io.jsonl import read_jsonl
+from winnow.curate.io.sink import QUARANTINE_SCHEMA, SourceSink
+from winnow.curate.record import RECORD_SCHEMA
 
 
 @dataclass

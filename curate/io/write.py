@@ -1,6 +1,6 @@
 """write_records: canonical frame → a file in any supported format, never losing data silently.
 
-    from curate.io.write import write_records
+    from winnow.curate.io.write import write_records
     report = write_records(frame, "out.jsonl", format="sharegpt")
     report.rows_written, report.dropped   # {"multi-turn conversation (dolly holds one exchange)": 12, ...}
 
@@ -21,11 +21,11 @@ from typing import Any
 
 import polars as pl
 
-from curate.atomic import atomic_open
-from curate.errors import UsageError
-from curate.formats.registry import get_format
-from curate.formats.schema import unify_rows
-from curate.record import RECORD_SCHEMA
+from winnow.curate.atomic import atomic_open
+from winnow.curate.errors import UsageError
+from winnow.curate.formats.registry import get_format
+from winnow.curate.formats.schema import unify_rows
+from winnow.curate.record import RECORD_SCHEMA
 
 FILE_FORMATS = ("jsonl", "json")
 
@@ -79,7 +79,7 @@ def convert_records(frame: pl.DataFrame, format: str) -> tuple[list[Any], WriteR
         rows.append(written.row)
         lost.update(set(written.lost))
         notes.update(set(written.notes))
-    # one schema across rows (curate.formats.schema): what datasets/Arrow and LLaMA-Factory read
+    # one schema across rows (winnow.curate.formats.schema): what datasets/Arrow and LLaMA-Factory read
     rows, rewritten = unify_rows(rows, fmt)
     notes.update(rewritten)
     return rows, WriteReport(

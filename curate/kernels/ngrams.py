@@ -14,10 +14,10 @@ import numba
 import numpy as np
 import polars as pl
 
-from curate.kernels.arrow_strings import utf8_buffers, with_nulls
-from curate.kernels.hashing import FNV_OFFSET, FNV_PRIME, table_mask
-from curate.kernels.unicode_classes import CJK, WORD, class_table
-from curate.kernels.utf8 import decode
+from winnow.curate.kernels.arrow_strings import utf8_buffers, with_nulls
+from winnow.curate.kernels.hashing import FNV_OFFSET, FNV_PRIME, table_mask
+from winnow.curate.kernels.unicode_classes import CJK, WORD, class_table
+from winnow.curate.kernels.utf8 import decode
 
 TOP = 0
 DUP = 1

@@ -16,7 +16,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from rules import shipped_rule_file, shipped_rule_names
+from winnow.rules import shipped_rule_file, shipped_rule_names
 
 ORIGIN_KEY = "__origin__"
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import yaml
 
-from curate.errors import ConfigError
-from curate.rulefile.bounded_yaml import load_yaml, yaml_problem
-from curate.rulefile.extends import merge, resolve_parent
-from curate.rulefile.problems import Problems
-from curate.rulefile.sections import load_all_sections
+from winnow.curate.errors import ConfigError
+from winnow.curate.rulefile.bounded_yaml import load_yaml, yaml_problem
+from winnow.curate.rulefile.extends import merge, resolve_parent
+from winnow.curate.rulefile.problems import Problems
+from winnow.curate.rulefile.sections import load_all_sections
 
 MAX_EXTENDS_DEPTH = 8
 

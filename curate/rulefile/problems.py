@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from curate.errors import ConfigError
+from winnow.curate.errors import ConfigError
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

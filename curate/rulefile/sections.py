@@ -15,7 +15,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from curate.rulefile.problems import Problems
+from winnow.curate.rulefile.problems import Problems
 
 SectionParser = Callable[[Any, str, Problems], Any]
 
@@ -23,13 +23,13 @@ _SECTIONS: dict[str, SectionParser] = {}
 
 # Modules that register section parsers; a module missing here is simply skipped until it exists.
 SECTION_MODULES = (
-    "curate.mappers.section",
-    "curate.checks.section",
-    "curate.language.section",
-    "curate.dedup.section",
-    "curate.tasks.section",
-    "curate.mix.section",
-    "curate.split.section",
+    "winnow.curate.mappers.section",
+    "winnow.curate.checks.section",
+    "winnow.curate.language.section",
+    "winnow.curate.dedup.section",
+    "winnow.curate.tasks.section",
+    "winnow.curate.mix.section",
+    "winnow.curate.split.section",
 )
 
 

@@ -13,11 +13,11 @@ from typing import Any
 
 import polars as pl
 
-from curate.errors import StageError
-from curate.split.assign import assign_splits
-from curate.split.section import SPLITS, SplitConfig
-from curate.split.units import PROMPT_COLUMN, prompt_key
-from curate.stages import RuleSet, StageContext, stage
+from winnow.curate.errors import StageError
+from winnow.curate.split.assign import assign_splits
+from winnow.curate.split.section import SPLITS, SplitConfig
+from winnow.curate.split.units import PROMPT_COLUMN, prompt_key
+from winnow.curate.stages import RuleSet, StageContext, stage
 
 
 def _pinned(config: SplitConfig, ctx: StageContext, notes: list[str]) -> pl.DataFrame | None:

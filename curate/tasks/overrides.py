@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from curate.record import field_expr
+from winnow.curate.record import field_expr
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from curate.stages import RuleSet, StageContext, stage
-from curate.tasks.classifier import classify
-from curate.tasks.data_labels import data_task_expr, raw_data_label_expr
-from curate.tasks.labels import label_map
-from curate.tasks.overrides import override_exprs
-from curate.tasks.section import TasksConfig
+from winnow.curate.stages import RuleSet, StageContext, stage
+from winnow.curate.tasks.classifier import classify
+from winnow.curate.tasks.data_labels import data_task_expr, raw_data_label_expr
+from winnow.curate.tasks.labels import label_map
+from winnow.curate.tasks.overrides import override_exprs
+from winnow.curate.tasks.section import TasksConfig
 
 
 def label_tasks(frame: pl.DataFrame, config: TasksConfig) -> tuple[pl.DataFrame, dict[str, object]]:

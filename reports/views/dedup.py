@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from reports.html import clip, not_available, num, table, text
-from reports.run_data import RunData, display_text
+from winnow.reports.html import clip, not_available, num, table, text
+from winnow.reports.run_data import RunData, display_text
 
 CLUSTERS_SHOWN = 8
 MEMBERS_SHOWN = 5

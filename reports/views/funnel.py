@@ -13,9 +13,9 @@ from typing import Any
 
 import polars as pl
 
-from curate.ledger import flagged_counts
-from reports.charts import funnel_svg
-from reports.html import num, pct, table, text
+from winnow.curate.ledger import flagged_counts
+from winnow.reports.charts import funnel_svg
+from winnow.reports.html import num, pct, table, text
 
 STAGE_ORDER = ("mappers", "checks", "language", "dedup", "tasks", "mix", "split")
 # Reasons stages add without a rule entry (dedup, mix caps); used only when the stats do not say.

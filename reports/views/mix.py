@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from reports.charts import hbar_svg
-from reports.html import not_available, num, pct, table, text
+from winnow.reports.charts import hbar_svg
+from winnow.reports.html import not_available, num, pct, table, text
 
 TOP = 15
 

@@ -15,16 +15,16 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from curate.record import field_expr
-from reports.binning import histogram, nearby_thresholds
-from reports.charts import histogram_svg
-from reports.html import fmt_number, not_available, num, pct, table, text
+from winnow.curate.record import field_expr
+from winnow.reports.binning import histogram, nearby_thresholds
+from winnow.reports.charts import histogram_svg
+from winnow.reports.html import fmt_number, not_available, num, pct, table, text
 
 NEAR_SAMPLE = 20_000
 
 
 def default_rule_file() -> Path:
-    return Path(str(importlib.resources.files("rules") / "default.yaml"))
+    return Path(str(importlib.resources.files("winnow.rules") / "default.yaml"))
 
 
 @dataclass
@@ -40,10 +40,10 @@ class CheckOutcome:
 
 def evaluate_checks(records: pl.DataFrame, rules: Path) -> tuple[list[CheckOutcome], int]:
     """Run the rule file's checks exactly as the checks stage does; each rule's failures and metric."""
-    from curate.cache import MetricCache
-    from curate.checks.section import ChecksConfig
-    from curate.checks.stage import run_checks
-    from curate.rulefile.load import load_rule_file
+    from winnow.curate.cache import MetricCache
+    from winnow.curate.checks.section import ChecksConfig
+    from winnow.curate.checks.stage import run_checks
+    from winnow.curate.rulefile.load import load_rule_file
 
     config = load_rule_file(rules).sections.get("checks")
     if not isinstance(config, ChecksConfig):
@@ -124,10 +124,10 @@ def render_checks(records: pl.DataFrame, rules: Path | None) -> str:
 
 def render_duplicates(records: pl.DataFrame, seed: int = 0) -> str:
     try:
-        from curate.dedup.clusters import components
-        from curate.dedup.config import NearConfig
-        from curate.dedup.near import near_duplicates
-        from curate.dedup.normalize import key_expr, normalized
+        from winnow.curate.dedup.clusters import components
+        from winnow.curate.dedup.config import NearConfig
+        from winnow.curate.dedup.near import near_duplicates
+        from winnow.curate.dedup.normalize import key_expr, normalized
     except ModuleNotFoundError as error:
         return _exact_only(records, f"the dedup stage is not installed ({error.name})")
     rows = []

@@ -8,7 +8,7 @@ from typing import Any
 
 import polars as pl
 
-from reports.html import attr, clip, num, pct, short_name, table, text, where
+from winnow.reports.html import attr, clip, num, pct, short_name, table, text, where
 
 TOP = 20
 SAMPLE_ROWS = 12

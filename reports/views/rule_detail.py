@@ -1,5 +1,5 @@
 """One rule in detail: metric histogram with the threshold, drop counts at nearby thresholds, examples,
-and the rule's measured precision (reports.precision).
+and the rule's measured precision (winnow.reports.precision).
 
 Examples are sampled (a fixed seed, so two reports of the same run agree): rows this rule dropped first (or,
 for a rule with `action: flag`, kept rows it flagged), with the offending span highlighted when the checks
@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from reports.binning import Nearby, histogram, nearby_thresholds
-from reports.charts import Histogram, histogram_svg
-from reports.html import anchor, clip, fmt_number, num, table, text, where
-from reports.run_data import RunData, display_text
-from reports.views.rules import RuleCounts
+from winnow.reports.binning import Nearby, histogram, nearby_thresholds
+from winnow.reports.charts import Histogram, histogram_svg
+from winnow.reports.html import anchor, clip, fmt_number, num, table, text, where
+from winnow.reports.run_data import RunData, display_text
+from winnow.reports.views.rules import RuleCounts
 
 DROPPED_EXAMPLES = 4
 BORDER_EXAMPLES = 3
@@ -44,7 +44,7 @@ class RuleDetail:
     border: list[Example]
     metric_rows: int = 0
     flagged: list[Example] = field(default_factory=list)
-    precision: str = ""  # HTML paragraph (reports.precision.precision_note)
+    precision: str = ""  # HTML paragraph (winnow.reports.precision.precision_note)
 
 
 def _spans(rows: pl.DataFrame, name: str) -> list[str | None]:

@@ -14,9 +14,9 @@ from typing import Any
 
 import polars as pl
 
-from reports.charts import heat
-from reports.html import anchor, attr, fmt_number, num, pct, table, text
-from reports.views.funnel import reason_stages
+from winnow.reports.charts import heat
+from winnow.reports.html import anchor, attr, fmt_number, num, pct, table, text
+from winnow.reports.views.funnel import reason_stages
 
 MATRIX_MAX_RULES = 16
 

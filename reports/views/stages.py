@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reports.html import fmt_number, table, text
+from winnow.reports.html import fmt_number, table, text
 
 SKIP_KEYS = {"examples", "sample_clusters", "steps", "samples"}
 MAX_ITEMS = 24

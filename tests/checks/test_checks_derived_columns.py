@@ -10,12 +10,12 @@ from __future__ import annotations
 import polars as pl
 from conftest import shared_path
 
-from curate.cache import MetricCache
-from curate.checks.engine import all_text_column, build_rule
-from curate.checks.stage import run_checks
-from curate.checks.textexpr import count_of, derivation, derived_columns, prose
-from curate.kernels.char_counts import char_counts
-from curate.rulefile.load import parse_rules
+from winnow.curate.cache import MetricCache
+from winnow.curate.checks.engine import all_text_column, build_rule
+from winnow.curate.checks.stage import run_checks
+from winnow.curate.checks.textexpr import count_of, derivation, derived_columns, prose
+from winnow.curate.kernels.char_counts import char_counts
+from winnow.curate.rulefile.load import parse_rules
 
 RULES = [
     {"check": "max_special_char_ratio", "field": "response", "params": {"max_ratio": 0.3, "min_chars": 20}},
@@ -97,7 +97,7 @@ def test_all_text_counts_shortcut_equals_counting_the_joined_text() -> None:
 
 
 def test_stage_metrics_equal_plain_expressions_on_real_data() -> None:
-    from curate.io.read import read_corpus
+    from winnow.curate.io.read import read_corpus
 
     frame = read_corpus(
         [

@@ -6,10 +6,10 @@ from typing import Any
 
 import polars as pl
 
-from curate.cache import MetricCache
-from curate.checks.stage import run_checks
-from curate.record import frame_from_rows
-from curate.rulefile.load import parse_rules
+from winnow.curate.cache import MetricCache
+from winnow.curate.checks.stage import run_checks
+from winnow.curate.record import frame_from_rows
+from winnow.curate.rulefile.load import parse_rules
 
 
 def conversation(*turns: str, **extra: Any) -> dict[str, Any]:

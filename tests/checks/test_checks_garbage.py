@@ -7,10 +7,10 @@ from typing import Any
 import polars as pl
 import pytest
 
-from curate.cache import MetricCache
-from curate.checks.stage import run_checks
-from curate.record import frame_from_rows
-from curate.rulefile.load import parse_rules
+from winnow.curate.cache import MetricCache
+from winnow.curate.checks.stage import run_checks
+from winnow.curate.record import frame_from_rows
+from winnow.curate.rulefile.load import parse_rules
 
 
 def run_check(

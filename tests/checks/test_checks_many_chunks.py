@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import polars as pl
 
-from curate.cache import MetricCache
-from curate.checks.section import ChecksConfig
-from curate.checks.stage import run_checks
-from curate.example import example_dir
-from curate.io.read import read_corpus
-from curate.record import frame_from_rows
-from curate.rulefile.load import load_rule_file
-from reports.views.profile_checks import default_rule_file
 from tests.sanity.real_rows import sft_row
+from winnow.curate.cache import MetricCache
+from winnow.curate.checks.section import ChecksConfig
+from winnow.curate.checks.stage import run_checks
+from winnow.curate.example import example_dir
+from winnow.curate.io.read import read_corpus
+from winnow.curate.record import frame_from_rows
+from winnow.curate.rulefile.load import load_rule_file
+from winnow.reports.views.profile_checks import default_rule_file
 
 # Each file holds a reply the truncation check fails and a prompt that asks for code (the excuse reads the
 # last user turn with a list.eval, which Polars 2.1 ran over a many-chunk column and panicked).

@@ -10,15 +10,15 @@ import numpy as np
 import polars as pl
 import pytest
 
-from curate.dedup.config import DecontamConfig, DedupConfig, NearConfig
-from curate.dedup.decontam import find_contamination
-from curate.dedup.find import find_duplicates
-from curate.dedup.near import near_duplicates, resolve_bands_rows
-from curate.dedup.section import parse_dedup
-from curate.dedup.verify import DocSets
-from curate.record import frame_from_rows
-from curate.rulefile.problems import Problems
 from tests.conftest import shared_path
+from winnow.curate.dedup.config import DecontamConfig, DedupConfig, NearConfig
+from winnow.curate.dedup.decontam import find_contamination
+from winnow.curate.dedup.find import find_duplicates
+from winnow.curate.dedup.near import near_duplicates, resolve_bands_rows
+from winnow.curate.dedup.section import parse_dedup
+from winnow.curate.dedup.verify import DocSets
+from winnow.curate.record import frame_from_rows
+from winnow.curate.rulefile.problems import Problems
 
 # 9 word 3-grams; 8 of them in EN_LONG (25 3-grams): containment 8/9, Jaccard 8/26
 EN_SHORT = "Explain how photosynthesis turns sunlight, water and carbon dioxide into glucose"

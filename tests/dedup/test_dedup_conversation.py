@@ -8,18 +8,18 @@ import glob
 import polars as pl
 import pytest
 
-from curate.dedup.config import DedupConfig, NearConfig
-from curate.dedup.find import find_duplicates
-from curate.dedup.normalize import conversation_parts, key_expr, normalized
-from curate.dedup.section import parse_dedup
-from curate.dedup.stage import dedup_stage
-from curate.io.read import read_corpus
-from curate.ledger import counts_by_reason, with_ledger
-from curate.record import frame_from_rows
-from curate.rulefile.problems import Problems
-from curate.stages import StageContext
 from tests.conftest import shared_path
 from tests.dedup.test_dedup_find import sft
+from winnow.curate.dedup.config import DedupConfig, NearConfig
+from winnow.curate.dedup.find import find_duplicates
+from winnow.curate.dedup.normalize import conversation_parts, key_expr, normalized
+from winnow.curate.dedup.section import parse_dedup
+from winnow.curate.dedup.stage import dedup_stage
+from winnow.curate.io.read import read_corpus
+from winnow.curate.ledger import counts_by_reason, with_ledger
+from winnow.curate.record import frame_from_rows
+from winnow.curate.rulefile.problems import Problems
+from winnow.curate.stages import StageContext
 
 # a long prompt, answered by several models with short, different replies
 PROMPT = (

@@ -8,10 +8,10 @@ from typing import Any
 import polars as pl
 import pytest
 
-from curate.dedup.config import DecontamConfig, NearConfig
-from curate.dedup.decontam import find_contamination
-from curate.record import frame_from_rows
 from tests.conftest import shared_path
+from winnow.curate.dedup.config import DecontamConfig, NearConfig
+from winnow.curate.dedup.decontam import find_contamination
+from winnow.curate.record import frame_from_rows
 
 
 def sft(rid: str, source: str, line: int, instruction: str, reply: str = "ok") -> dict[str, Any]:

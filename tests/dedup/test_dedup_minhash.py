@@ -10,13 +10,13 @@ import pytest
 from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
-from curate.dedup.config import NearConfig
-from curate.dedup.lsh import band_keys, optimal_bands_rows, s_curve
-from curate.dedup.minhash import Permutations, sha1_hashes64, signatures
-from curate.dedup.near import near_texts
-from curate.dedup.shingles import ShingleSpec, prepared, python_shingles
-from curate.dedup.signing import SignSpec, shingle_hashes, sign_batch
 from tests.conftest import shared_path
+from winnow.curate.dedup.config import NearConfig
+from winnow.curate.dedup.lsh import band_keys, optimal_bands_rows, s_curve
+from winnow.curate.dedup.minhash import Permutations, sha1_hashes64, signatures
+from winnow.curate.dedup.near import near_texts
+from winnow.curate.dedup.shingles import ShingleSpec, prepared, python_shingles
+from winnow.curate.dedup.signing import SignSpec, shingle_hashes, sign_batch
 
 
 def _sample_texts() -> list[str]:

@@ -10,14 +10,14 @@ import numpy as np
 import polars as pl
 import pytest
 
-import curate.dedup.signing as signing
-from curate.dedup.config import NearConfig
-from curate.dedup.minhash import sha1_hashes64
-from curate.dedup.near import near_texts
-from curate.dedup.normalize import normalized
-from curate.dedup.shingle_kernel import _sha1_prefix
-from curate.dedup.shingles import ShingleSpec, prepared, python_shingles, shingle_frame
+import winnow.curate.dedup.signing as signing
 from tests.conftest import shared_path
+from winnow.curate.dedup.config import NearConfig
+from winnow.curate.dedup.minhash import sha1_hashes64
+from winnow.curate.dedup.near import near_texts
+from winnow.curate.dedup.normalize import normalized
+from winnow.curate.dedup.shingle_kernel import _sha1_prefix
+from winnow.curate.dedup.shingles import ShingleSpec, prepared, python_shingles, shingle_frame
 
 
 def _shingles(texts: list[str | None], spec: ShingleSpec) -> dict[int, set[str]]:

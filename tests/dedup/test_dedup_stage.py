@@ -8,16 +8,16 @@ from typing import Any
 import polars as pl
 import pytest
 
-from curate.dedup.config import DecontamConfig, DedupConfig, NearConfig
-from curate.dedup.section import parse_dedup
-from curate.dedup.stage import dedup_stage, read_references
-from curate.errors import StageError
-from curate.ledger import counts_by_reason, with_ledger
-from curate.record import frame_from_rows
-from curate.rulefile.problems import Problems
-from curate.rulefile.sections import load_all_sections
-from curate.stages import StageContext, registered_stages
 from tests.dedup.test_dedup_find import sft
+from winnow.curate.dedup.config import DecontamConfig, DedupConfig, NearConfig
+from winnow.curate.dedup.section import parse_dedup
+from winnow.curate.dedup.stage import dedup_stage, read_references
+from winnow.curate.errors import StageError
+from winnow.curate.ledger import counts_by_reason, with_ledger
+from winnow.curate.record import frame_from_rows
+from winnow.curate.rulefile.problems import Problems
+from winnow.curate.rulefile.sections import load_all_sections
+from winnow.curate.stages import StageContext, registered_stages
 
 EN = "Write a short story about a brave knight who travels across the kingdom to rescue a dragon from an evil princess"
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from curate.export import run as export_module
-from curate.export.run import ExportError, export_run
-from curate.run_curate import run_curate
 from tests.conftest import shared_path
+from winnow.curate.export import run as export_module
+from winnow.curate.export.run import ExportError, export_run
+from winnow.curate.run_curate import run_curate
 
 GSM8K_ROWS = slice(2375, 2385)  # row 2381 holds two U+2028 in its instruction
 SEPARATORS = {"\u2029": "paragraph separator", "\x85": "next line (NEL)"}

@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from curate.cli.main import main
-from curate.io.read import read_corpus
 from tests.conftest import shared_path
+from winnow.curate.cli.main import main
+from winnow.curate.io.read import read_corpus
 
 RULES = """
 dedup:

@@ -8,13 +8,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from curate.cli.main import main
-from curate.errors import UsageError
-from curate.export.run import ExportError, expand_repeats, export_run
-from curate.formats.registry import all_formats
-from curate.io.read import read_corpus
-from curate.ledger import with_ledger
-from curate.record import frame_from_rows
+from winnow.curate.cli.main import main
+from winnow.curate.errors import UsageError
+from winnow.curate.export.run import ExportError, expand_repeats, export_run
+from winnow.curate.formats.registry import all_formats
+from winnow.curate.io.read import read_corpus
+from winnow.curate.ledger import with_ledger
+from winnow.curate.record import frame_from_rows
 
 
 def _msgs(*pairs: tuple[str, str]) -> list[dict[str, str]]:

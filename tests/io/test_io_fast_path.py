@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from polars.testing import assert_frame_equal
 
-import curate.io.jsonl as jsonl
-from curate.io.read import read_corpus
+import winnow.curate.io.jsonl as jsonl
+from winnow.curate.io.read import read_corpus
 
 
 def both_paths(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object, int]:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import curate.io.jsonl as jsonl
-from curate.io.read import ReadResult, read_corpus
+import winnow.curate.io.jsonl as jsonl
+from winnow.curate.io.read import ReadResult, read_corpus
 
 GOOD = json.dumps({"instruction": "q", "input": "", "output": "a"}).encode()
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from curate.cli.main import main
-from curate.errors import UsageError
-from curate.io.expand import Skipped
-from curate.io.read import read_corpus
+from winnow.curate.cli.main import main
+from winnow.curate.errors import UsageError
+from winnow.curate.io.expand import Skipped
+from winnow.curate.io.read import read_corpus
 
 ROW = json.dumps({"instruction": "q", "input": "", "output": "a"}) + "\n"
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from polars.testing import assert_frame_equal
 
-import curate.io.jsonl as jsonl
-import curate.io.streams as streams
-from curate.io.read import ReadResult, read_corpus
+import winnow.curate.io.jsonl as jsonl
+import winnow.curate.io.streams as streams
+from winnow.curate.io.read import ReadResult, read_corpus
 
 zstandard = pytest.importorskip("zstandard")
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-import curate.io.jsonl as jsonl
-from curate.cli.main import main
-from curate.io.read import ReadResult, read_corpus
-from curate.io.values import MAX_DEPTH
+import winnow.curate.io.jsonl as jsonl
+from winnow.curate.cli.main import main
+from winnow.curate.io.read import ReadResult, read_corpus
+from winnow.curate.io.values import MAX_DEPTH
 
 GOOD = b'{"instruction": "q", "input": "", "output": "a"}'
 SURROGATE = "output: lone surrogate (half of a UTF-16 pair, not a character; UTF-8 cannot hold it)"

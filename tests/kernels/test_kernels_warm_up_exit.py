@@ -27,7 +27,7 @@ def _curate_back_to_back(tmp_path: Path, runs: int) -> None:
     rules = tmp_path / "split.yaml"
     rules.write_text(SPLIT_ONLY, encoding="utf-8")
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "numba-cache")}
-    argv = [sys.executable, "-m", "curate.cli.main", "curate", str(data), "--rules", str(rules)]
+    argv = [sys.executable, "-m", "winnow", "curate", str(data), "--rules", str(rules)]
     argv += ["-o", str(tmp_path / "run"), "--no-report"]
     failures = []
     for attempt in range(runs):

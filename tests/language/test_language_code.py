@@ -1,4 +1,4 @@
-"""Code is not judged as natural language (curate.language.code_text): code fields get no language, a
+"""Code is not judged as natural language (winnow.curate.language.code_text): code fields get no language, a
 reply to a prompt asking for code is judged on enough prose only. Real rows: Code Alpaca's 2k pilot set,
 whose 25 language_mismatch drops under the default rules were all code or regex answers, and the zh/en
 Alpaca demo sets, whose real catches stay."""
@@ -8,18 +8,18 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from curate.io.read import read_corpus
-from curate.language.code_text import asks_for_code, code_free, is_code
-from curate.language.identify import identify
-from curate.language.scripts import measured_text
-from curate.language.stage import language_stage
-from curate.ledger import with_ledger
-from curate.rulefile.load import load_rule_file
-from curate.stages import StageContext
-from curate.tasks.section import TasksConfig
-from curate.tasks.stage import label_tasks
-from rules import shipped_rule_file
 from tests.conftest import shared_path
+from winnow.curate.io.read import read_corpus
+from winnow.curate.language.code_text import asks_for_code, code_free, is_code
+from winnow.curate.language.identify import identify
+from winnow.curate.language.scripts import measured_text
+from winnow.curate.language.stage import language_stage
+from winnow.curate.ledger import with_ledger
+from winnow.curate.rulefile.load import load_rule_file
+from winnow.curate.stages import StageContext
+from winnow.curate.tasks.section import TasksConfig
+from winnow.curate.tasks.stage import label_tasks
+from winnow.rules import shipped_rule_file
 
 # (text, is code) — the code ones are Code Alpaca replies the detector read as Somali, Slovak, French, …
 CASES = [

@@ -13,10 +13,10 @@ import pytest
 from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
-from curate.language import bayes, segments
-from curate.language.bayes import candidate_table, detect_texts
-from curate.language.detect import BATCH, DETECTOR_VERSION, detect_many, detect_one
 from tests.conftest import shared_path
+from winnow.curate.language import bayes, segments
+from winnow.curate.language.bayes import candidate_table, detect_texts
+from winnow.curate.language.detect import BATCH, DETECTOR_VERSION, detect_many, detect_one
 
 LATIN = ("en", "de", "fr", "es", "it", "pt", "nl")
 

@@ -1,4 +1,4 @@
-"""langdetect's profiles and normalisation as read by curate.language.profiles: the same model, exactly."""
+"""langdetect's profiles and normalisation as read by winnow.curate.language.profiles: the same model, exactly."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.utils.ngram import NGram
 
-from curate.language.profiles import (
+from tests.conftest import shared_path
+from winnow.curate.language.profiles import (
     ALPHA,
     BASE_FREQ,
     OPEN_END,
@@ -21,7 +22,6 @@ from curate.language.profiles import (
     word_grams,
     word_keys,
 )
-from tests.conftest import shared_path
 
 
 @functools.cache

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from curate.language.section import FieldRule, LanguageConfig
-from curate.rulefile.load import load_rule_file
-from rules import shipped_rule_file
+from winnow.curate.language.section import FieldRule, LanguageConfig
+from winnow.curate.rulefile.load import load_rule_file
+from winnow.rules import shipped_rule_file
 
 SANITY_RULES = {
     "placeholder_response",

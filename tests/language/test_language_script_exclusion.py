@@ -1,5 +1,5 @@
 """A text too short to name its language is still not allowed when its script rules every allowed language
-out (curate.language.exclusion): "Сцена первая." is not English. Real short lines: lingua_langid's
+out (winnow.curate.language.exclusion): "Сцена первая." is not English. Real short lines: lingua_langid's
 single_word and word_pair granularities in nine scripts."""
 
 from __future__ import annotations
@@ -9,14 +9,14 @@ import json
 import polars as pl
 import pytest
 
-from curate.language.exclusion import excluded_by_script, text_scripts
-from curate.language.section import parse_language
-from curate.language.stage import language_stage
-from curate.ledger import with_ledger
-from curate.record import frame_from_rows
-from curate.rulefile.problems import Problems
-from curate.stages import StageContext
 from tests.conftest import shared_path
+from winnow.curate.language.exclusion import excluded_by_script, text_scripts
+from winnow.curate.language.section import parse_language
+from winnow.curate.language.stage import language_stage
+from winnow.curate.ledger import with_ledger
+from winnow.curate.record import frame_from_rows
+from winnow.curate.rulefile.problems import Problems
+from winnow.curate.stages import StageContext
 
 TEXTS = ["Сцена первая.", "Ναι", "안녕", "你好", "Hello there", "123 + 4", None, "ሰላም ነው", "Guten Tag"]
 

@@ -14,10 +14,10 @@ from conftest import shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from curate.mappers.registry import registered_mappers
-from curate.mappers.section import MappersConfig, MapperStep
-from curate.mappers.stage import _map_every_row, candidate_rows, map_rows
-from curate.record import frame_from_rows
+from winnow.curate.mappers.registry import registered_mappers
+from winnow.curate.mappers.section import MappersConfig, MapperStep
+from winnow.curate.mappers.stage import _map_every_row, candidate_rows, map_rows
+from winnow.curate.record import frame_from_rows
 
 # every character class a mapper looks at, plus ordinary zh/en text
 ALPHABET = [
@@ -113,7 +113,7 @@ def test_prefiltered_mapping_equals_mapping_every_row_inline() -> None:
 
 
 def test_prefiltered_mapping_equals_mapping_every_row_on_real_data() -> None:
-    from curate.io.read import read_corpus
+    from winnow.curate.io.read import read_corpus
 
     frame = read_corpus(
         [

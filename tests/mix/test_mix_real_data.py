@@ -5,16 +5,16 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from curate.io.read import read_corpus
-from curate.ledger import with_ledger
-from curate.mix.plan import apportion
-from curate.mix.section import parse_mix
-from curate.mix.stage import mix_frame
-from curate.rulefile.problems import Problems
-from curate.tasks.labels import TASKS
-from curate.tasks.section import TasksConfig
-from curate.tasks.stage import label_tasks
 from tests.conftest import shared_path
+from winnow.curate.io.read import read_corpus
+from winnow.curate.ledger import with_ledger
+from winnow.curate.mix.plan import apportion
+from winnow.curate.mix.section import parse_mix
+from winnow.curate.mix.stage import mix_frame
+from winnow.curate.rulefile.problems import Problems
+from winnow.curate.tasks.labels import TASKS
+from winnow.curate.tasks.section import TasksConfig
+from winnow.curate.tasks.stage import label_tasks
 
 
 @pytest.mark.slow

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from curate.cli.reference import BEGIN, END, render_reference, replace_block
+from winnow.curate.cli.reference import BEGIN, END, render_reference, replace_block
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -12,7 +12,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_readme_cli_reference_matches_the_cli() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     expected = replace_block(readme, render_reference())
-    assert readme == expected, "README's CLI reference is stale: run `python -m curate.cli.reference --write`"
+    assert readme == expected, (
+        "README's CLI reference is stale: run `python -m winnow.curate.cli.reference --write`"
+    )
     assert readme.count(BEGIN) == readme.count(END) == 1
 
 

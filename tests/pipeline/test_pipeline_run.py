@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from curate.cli.main import main
-from curate.example import example_dir
-from curate.pipeline.config import load_pipeline
-from curate.pipeline.runner import RunContext, run_steps
-from curate.pipeline.steps import pipeline_steps
-from rules import shipped_rule_file
+from winnow.curate.cli.main import main
+from winnow.curate.example import example_dir
+from winnow.curate.pipeline.config import load_pipeline
+from winnow.curate.pipeline.runner import RunContext, run_steps
+from winnow.curate.pipeline.steps import pipeline_steps
+from winnow.rules import shipped_rule_file
 
 
 def _small_pipeline(tmp_path: Path) -> Path:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from reports_hostile import build_hostile_run
 
-from reports import write_run_report
+from winnow.reports import write_run_report
 
 FLAGS = [
     "--headless",

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from reports_runfolder import build_run, ints, sft
 
-from curate.cli.main import main
 from tests.conftest import shared_path
+from winnow.curate.cli.main import main
 
 
 @pytest.mark.slow

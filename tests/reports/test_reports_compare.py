@@ -7,7 +7,7 @@ from pathlib import Path
 import polars as pl
 from reports_runfolder import build_run, ints, sft
 
-from reports import snapshot_previous, write_run_report
+from winnow.reports import snapshot_previous, write_run_report
 
 ROWS = [sft(f"r{i}", "instruction " * (i + 1), "y" * (i * 3), line=i) for i in range(10)]
 # response lengths 0,3,6,…,27; instruction lengths 12,24,…,120

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from reports_runfolder import build_run, ints, sft
 
-from curate.record import frame_from_rows
-from reports import write_run_report
-from reports.profile import Corpus, build_profile_page
+from winnow.curate.record import frame_from_rows
+from winnow.reports import write_run_report
+from winnow.reports.profile import Corpus, build_profile_page
 
 
 def test_run_with_only_quarantined_lines(tmp_path: Path) -> None:

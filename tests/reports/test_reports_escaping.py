@@ -6,9 +6,9 @@ from pathlib import Path
 
 from reports_hostile import build_hostile_run
 
-from reports import write_run_report
-from reports.charts import hbar_svg
-from reports.html import BIDI_CONTROLS, clip, text
+from winnow.reports import write_run_report
+from winnow.reports.charts import hbar_svg
+from winnow.reports.html import BIDI_CONTROLS, clip, text
 
 
 def test_text_escapes_markup_and_quotes() -> None:

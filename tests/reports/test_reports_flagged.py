@@ -1,5 +1,5 @@
 """Rules with `action: flag` in the run report: flagged beside dropped counts, flagged samples, the funnel's
-"flagged (kept)", and each default rule's measured precision (reports.precision)."""
+"flagged (kept)", and each default rule's measured precision (winnow.reports.precision)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import polars as pl
 import yaml
 from reports_runfolder import build_run, ints, sft
 
-from curate.rulefile.load import load_rule_file, parse_rules
-from curate.run_curate import run_curate
-from reports import write_run_report
-from reports.precision import load_precision, precision_note
-from rules import shipped_rule_file
+from winnow.curate.rulefile.load import load_rule_file, parse_rules
+from winnow.curate.run_curate import run_curate
+from winnow.reports import write_run_report
+from winnow.reports.precision import load_precision, precision_note
+from winnow.rules import shipped_rule_file
 
 LONG = "x" * 50
 # response_too_short (< 5 chars) flags, instruction_too_long (> 40) drops: r2 fails both (dropped, and
@@ -190,7 +190,7 @@ def test_precision_from_a_hostile_file_and_names_is_escaped(tmp_path: Path) -> N
 
 
 def test_language_rules_match_the_default_language_section_whatever_their_action() -> None:
-    from reports.precision import settings_of
+    from winnow.reports.precision import settings_of
 
     default = load_rule_file(shipped_rule_file("default")).resolved()
     flagged = {**default["language"], "action": {"language_mismatch": "flag"}}

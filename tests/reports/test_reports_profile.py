@@ -7,8 +7,8 @@ import pytest
 from reports_hostile import SCRIPT, hostile_rows
 from reports_runfolder import ints, sft
 
-from curate.record import frame_from_rows
-from reports.profile import Corpus, build_profile_page
+from winnow.curate.record import frame_from_rows
+from winnow.reports.profile import Corpus, build_profile_page
 
 ROWS = [
     sft("a", "Translate to French: cat", "chat", line=1, task="translate"),

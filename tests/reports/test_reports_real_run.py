@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from reports_runfolder import ints
 
-from curate.rulefile.load import load_rule_file, parse_rules
-from curate.run_curate import run_curate
-from reports import write_run_report
 from tests.conftest import shared_path
+from winnow.curate.rulefile.load import load_rule_file, parse_rules
+from winnow.curate.run_curate import run_curate
+from winnow.reports import write_run_report
 
 ROOT = Path(__file__).resolve().parents[2]
 

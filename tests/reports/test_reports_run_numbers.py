@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 from reports_runfolder import build_run, ints, sft
 
-from reports import write_run_report
+from winnow.reports import write_run_report
 
 # r2 fails both rules (first reason response_too_short), r3 only instruction_too_long, r4 and r5 only
 # response_too_short; r1 and r6 pass.

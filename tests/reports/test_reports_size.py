@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from reports_runfolder import build_run, sft
 
-from reports import write_run_report
+from winnow.reports import write_run_report
 
 RULES = [
     ("response_too_short", "response", 40.0, "min"),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from reports.summary import print_run_summary
+from winnow.reports.summary import print_run_summary
 
 
 def _printed(stats: dict[str, object], report: Path | None) -> list[str]:

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from curate.cli.main import main
-from curate.errors import ConfigError
-from curate.pipeline.config import load_pipeline
-from curate.rulefile.bounded_yaml import AliasBombError, load_yaml
-from curate.rulefile.load import load_rule_file
-from train.config import load_config
+from winnow.curate.cli.main import main
+from winnow.curate.errors import ConfigError
+from winnow.curate.pipeline.config import load_pipeline
+from winnow.curate.rulefile.bounded_yaml import AliasBombError, load_yaml
+from winnow.curate.rulefile.load import load_rule_file
+from winnow.train.config import load_config
 
 REPO = Path(__file__).resolve().parents[2]
 LEVELS = "abcdefghi"
@@ -137,7 +137,7 @@ def test_shipped_yaml_files_load_unchanged() -> None:
 def test_a_real_process_refuses_the_bomb_with_one_message(tmp_path: Path) -> None:
     path = tmp_path / "bomb.yaml"
     path.write_text(BOMB_RULES, encoding="utf-8")
-    command = [sys.executable, "-m", "curate.cli.main", "rules", "check", str(path)]
+    command = [sys.executable, "-m", "winnow", "rules", "check", str(path)]
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=REPO, check=False)
     assert done.returncode == 2
     assert "aliases expand this file past 100,000 values" in " ".join(done.stderr.split())

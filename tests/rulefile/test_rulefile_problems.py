@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from curate.errors import ConfigError
-from curate.rulefile.load import load_rule_file, parse_rules
+from winnow.curate.errors import ConfigError
+from winnow.curate.rulefile.load import load_rule_file, parse_rules
 
 
 def problems_of(tmp_path: Path, text: str) -> list[str]:

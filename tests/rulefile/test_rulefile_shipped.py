@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from curate.checks.section import ChecksConfig
-from curate.mappers.section import MappersConfig
-from curate.rulefile.load import load_rule_file
-from rules import shipped_rule_file, shipped_rule_names
+from winnow.curate.checks.section import ChecksConfig
+from winnow.curate.mappers.section import MappersConfig
+from winnow.curate.rulefile.load import load_rule_file
+from winnow.rules import shipped_rule_file, shipped_rule_names
 
 
 def test_the_four_documented_rule_files_are_shipped() -> None:

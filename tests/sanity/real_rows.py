@@ -6,10 +6,10 @@ import functools
 
 import polars as pl
 
-from curate.checks.engine import build_rule
-from curate.checks.section import RuleConfig
-from curate.io.read import read_corpus
 from tests.conftest import shared_path
+from winnow.curate.checks.engine import build_rule
+from winnow.curate.checks.section import RuleConfig
+from winnow.curate.io.read import read_corpus
 
 
 @functools.cache

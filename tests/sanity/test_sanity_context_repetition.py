@@ -11,17 +11,17 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from curate.checks.engine import build_rule
-from curate.checks.repetition import (
+from tests.sanity.real_rows import real_row, sft_row
+from winnow.curate.checks.engine import build_rule
+from winnow.curate.checks.repetition import (
     ASKED_FOR_STRUCTURE,
     ASKED_FOR_VERSE,
     WORKED_STEP,
     moderate_repetition,
 )
-from curate.checks.section import RuleConfig
-from curate.record import frame_from_rows
-from curate.rulefile.load import load_rule_file
-from tests.sanity.real_rows import real_row, sft_row
+from winnow.curate.checks.section import RuleConfig
+from winnow.curate.record import frame_from_rows
+from winnow.curate.rulefile.load import load_rule_file
 
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules" / "default.yaml"
 LINE, PARAGRAPH, TOP_2GRAM, DUP_10GRAM = (

@@ -7,9 +7,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from curate.checks.sanity_template import ASKED_FOR_DRAFT, BRACKETED_SPAN, PARTICULAR_SLOT
-from curate.record import frame_from_rows
 from tests.sanity.real_rows import fails, real_row
+from winnow.curate.checks.sanity_template import ASKED_FOR_DRAFT, BRACKETED_SPAN, PARTICULAR_SLOT
+from winnow.curate.record import frame_from_rows
 
 KEPT = [
     (

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from curate.shard.buckets import _pack, auto_boundaries, bucket_index, fit_boundaries, padding_efficiency
+from winnow.curate.shard.buckets import (
+    _pack,
+    auto_boundaries,
+    bucket_index,
+    fit_boundaries,
+    padding_efficiency,
+)
 
 
 def test_auto_boundaries_round_quantiles() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from transformers import AutoTokenizer
 
-from curate.shard.fingerprint import tokenizer_fingerprint
 from tests.conftest import shared_path
+from winnow.curate.shard.fingerprint import tokenizer_fingerprint
 
 
 def test_fingerprint_is_content_not_path(tmp_path: Path) -> None:

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from transformers import AutoTokenizer
 
-from curate.shard.labels import IGNORE, Labelled
-from curate.shard.settings import ShardSettings
-from curate.shard.spans import TemplateMaskingError
-from curate.shard.templates import ChatTemplate, resolve_template
-from curate.shard.tokenize import Encoder
-from curate.shard.truncate import ReplyText, truncate_last_reply
 from tests.conftest import shared_path
+from winnow.curate.shard.labels import IGNORE, Labelled
+from winnow.curate.shard.settings import ShardSettings
+from winnow.curate.shard.spans import TemplateMaskingError
+from winnow.curate.shard.templates import ChatTemplate, resolve_template
+from winnow.curate.shard.tokenize import Encoder
+from winnow.curate.shard.truncate import ReplyText, truncate_last_reply
 
 LONG = {
     "id": "long",

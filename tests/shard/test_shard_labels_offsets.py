@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from transformers import AutoTokenizer
 
-from curate.shard.labels import EncodingOffsets, token_range
 from tests.conftest import shared_path
+from winnow.curate.shard.labels import EncodingOffsets, token_range
 
 TEXT = "<|im_start|>user\n你好 there😀<|im_end|>\n<|im_start|>assistant\n  Hi, 世界!<|im_end|>\n"
 

@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from transformers import AutoTokenizer
 
-from curate.shard.conversation import conversation_from_row
-from curate.shard.labels import IGNORE, decode_matches, unicode_form
-from curate.shard.settings import ShardSettings
-from curate.shard.templates import resolve_template
-from curate.shard.tokenize import Encoder
 from tests.conftest import shared_path
+from winnow.curate.shard.conversation import conversation_from_row
+from winnow.curate.shard.labels import IGNORE, decode_matches, unicode_form
+from winnow.curate.shard.settings import ShardSettings
+from winnow.curate.shard.templates import resolve_template
+from winnow.curate.shard.tokenize import Encoder
 
 WEATHER_CALL = json.dumps({"name": "get_weather", "arguments": {"city": "Paris"}})
 TOOLS = json.dumps(

@@ -8,11 +8,11 @@ import polars as pl
 import pytest
 from transformers import AutoTokenizer
 
-from curate.shard.parallel import TOKENS, encode_chunks, token_lists
-from curate.shard.settings import ShardSettings
-from curate.shard.templates import resolve_template
-from curate.shard.tokenize import ROW_COLUMNS, Encoder
 from tests.conftest import shared_path
+from winnow.curate.shard.parallel import TOKENS, encode_chunks, token_lists
+from winnow.curate.shard.settings import ShardSettings
+from winnow.curate.shard.templates import resolve_template
+from winnow.curate.shard.tokenize import ROW_COLUMNS, Encoder
 
 
 def test_token_lists_keeps_every_list_in_order() -> None:

@@ -6,8 +6,8 @@ import jinja2
 import pytest
 from transformers import AutoTokenizer
 
-from curate.shard.render import TemplateError, compile_template, render, special_token_variables
 from tests.conftest import shared_path
+from winnow.curate.shard.render import TemplateError, compile_template, render, special_token_variables
 
 
 def _one(text: str, **variables: object) -> str:

@@ -1,4 +1,4 @@
-"""Rows with the same normalized prompt share a split, dedup on or off (curate.split.units); real rows:
+"""Rows with the same normalized prompt share a split, dedup on or off (winnow.curate.split.units); real rows:
 8 models' answers to the 252 self-instruct prompts."""
 
 from __future__ import annotations
@@ -8,19 +8,19 @@ import glob
 import polars as pl
 import pytest
 
-from curate.dedup.config import DedupConfig
-from curate.dedup.stage import dedup_stage
-from curate.io.read import read_corpus
-from curate.ledger import with_ledger
-from curate.record import frame_from_rows
-from curate.split.assign import assign_splits
-from curate.split.section import SplitConfig
-from curate.split.stage import split_stage
-from curate.split.units import PROMPT_COLUMN, prompt_key, unit_key
-from curate.stages import StageContext
-from curate.tasks.section import TasksConfig
-from curate.tasks.stage import label_tasks
 from tests.conftest import shared_path
+from winnow.curate.dedup.config import DedupConfig
+from winnow.curate.dedup.stage import dedup_stage
+from winnow.curate.io.read import read_corpus
+from winnow.curate.ledger import with_ledger
+from winnow.curate.record import frame_from_rows
+from winnow.curate.split.assign import assign_splits
+from winnow.curate.split.section import SplitConfig
+from winnow.curate.split.stage import split_stage
+from winnow.curate.split.units import PROMPT_COLUMN, prompt_key, unit_key
+from winnow.curate.stages import StageContext
+from winnow.curate.tasks.section import TasksConfig
+from winnow.curate.tasks.stage import label_tasks
 
 
 def test_prompt_key_is_the_normalized_prompt_and_pretrain_text_has_none() -> None:

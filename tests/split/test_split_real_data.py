@@ -13,16 +13,16 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from curate.io.read import read_corpus
-from curate.ledger import with_ledger
-from curate.record import all_text_expr
-from curate.rulefile.problems import Problems
-from curate.split.section import parse_split
-from curate.split.stage import split_stage
-from curate.stages import StageContext
-from curate.tasks.section import TasksConfig
-from curate.tasks.stage import label_tasks
 from tests.conftest import shared_path
+from winnow.curate.io.read import read_corpus
+from winnow.curate.ledger import with_ledger
+from winnow.curate.record import all_text_expr
+from winnow.curate.rulefile.problems import Problems
+from winnow.curate.split.section import parse_split
+from winnow.curate.split.stage import split_stage
+from winnow.curate.stages import StageContext
+from winnow.curate.tasks.section import TasksConfig
+from winnow.curate.tasks.stage import label_tasks
 
 LF_FILES = (
     "alpaca_en_demo.json",

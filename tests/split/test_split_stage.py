@@ -7,13 +7,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from curate.errors import StageError
-from curate.ledger import record_failures
-from curate.record import frame_from_rows
-from curate.rulefile.problems import Problems
-from curate.split.section import SplitConfig, parse_split
-from curate.split.stage import split_stage
-from curate.stages import StageContext
+from winnow.curate.errors import StageError
+from winnow.curate.ledger import record_failures
+from winnow.curate.record import frame_from_rows
+from winnow.curate.rulefile.problems import Problems
+from winnow.curate.split.section import SplitConfig, parse_split
+from winnow.curate.split.stage import split_stage
+from winnow.curate.stages import StageContext
 
 
 def _frame(n: int = 200) -> pl.DataFrame:

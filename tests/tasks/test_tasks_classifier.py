@@ -7,9 +7,9 @@ import json
 import polars as pl
 import pytest
 
-from curate.record import frame_from_rows
-from curate.tasks.classifier import classify
 from tests.conftest import shared_path
+from winnow.curate.record import frame_from_rows
+from winnow.curate.tasks.classifier import classify
 
 
 def _row(instruction: str, reply: str = "ok", input_text: str | None = None, **extra: object) -> dict:

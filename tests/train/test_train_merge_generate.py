@@ -12,12 +12,12 @@ import pytest
 import torch
 from rich.console import Console
 
-from curate.cli.main import main
-from curate.errors import WinnowError
 from tests.train.train_shardkit import alpaca_pairs, one_torch_thread, stories_dir, write_shards
-from train.config import load_config
-from train.generate import prompt_ids, stop_ids
-from train.merge import merge
+from winnow.curate.cli.main import main
+from winnow.curate.errors import WinnowError
+from winnow.train.config import load_config
+from winnow.train.generate import prompt_ids, stop_ids
+from winnow.train.merge import merge
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 __all__ = ["one_torch_thread"]
@@ -25,7 +25,7 @@ __all__ = ["one_torch_thread"]
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from train.loop import train
+    from winnow.train.loop import train
 
     root = tmp_path_factory.mktemp("run")
     shards = write_shards(

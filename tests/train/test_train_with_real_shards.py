@@ -9,11 +9,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from curate.cli.main import main
-from curate.record import frame_from_rows
 from tests.conftest import shared_path
 from tests.train.train_shardkit import one_torch_thread, stories_dir
-from train.progress import read_metrics
+from winnow.curate.cli.main import main
+from winnow.curate.record import frame_from_rows
+from winnow.train.progress import read_metrics
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 __all__ = ["one_torch_thread"]
