@@ -55,7 +55,7 @@ SOURCES = (
 
 def build_corpus(rows: int) -> tuple[pl.DataFrame, int]:
     """The real rows repeated to `rows` (cached as parquet under bench/out/); returns (frame, unique rows)."""
-    from winnow.curate.io.read import read_corpus
+    from winnow.curation.io.read import read_corpus
 
     target = OUT / f"curate_{rows}.parquet"
     inputs = [SHARED / s for s in SOURCES if (SHARED / s).exists()]
@@ -72,7 +72,7 @@ def build_corpus(rows: int) -> tuple[pl.DataFrame, int]:
 
 def engine_seconds(frame: pl.DataFrame, rules: object, cache_dir: Path | None) -> tuple[float, float, dict]:
     """(wall seconds, CPU seconds of this process, stats) of one engine run."""
-    from winnow.curate.run_curate import curate_frame
+    from winnow.curation.run_curate import curate_frame
 
     cpu = time.process_time()
     started = time.perf_counter()
@@ -83,8 +83,8 @@ def engine_seconds(frame: pl.DataFrame, rules: object, cache_dir: Path | None) -
 
 def rule_sets(path: str) -> dict[str, Any]:
     """`default`: mappers + checks of the rule file; `engine`: the same without sanity_* checks."""
-    from winnow.curate.checks.registry import registered_checks
-    from winnow.curate.rulefile.load import load_rule_file, parse_rules
+    from winnow.curation.checks.registry import registered_checks
+    from winnow.curation.rulefile.load import load_rule_file, parse_rules
 
     raw = {k: v for k, v in load_rule_file(path).resolved().items() if k in ("mappers", "checks")}
     checks = registered_checks()
@@ -95,7 +95,7 @@ def rule_sets(path: str) -> dict[str, Any]:
 
 
 def with_two_thresholds_changed(rules: Any) -> tuple[Any, list[str]]:
-    from winnow.curate.rulefile.load import parse_rules
+    from winnow.curation.rulefile.load import parse_rules
 
     changed_raw = copy.deepcopy(rules.resolved())
     changed: list[str] = []
@@ -110,10 +110,10 @@ def with_two_thresholds_changed(rules: Any) -> tuple[Any, list[str]]:
 def profile_rules(frame: pl.DataFrame, rules: Any) -> tuple[list[tuple[str, float]], list[tuple[str, float]]]:
     """CPU seconds of the mappers and of each rule's expression alone (fields/derived columns ready),
     and of each field / shared derived column alone."""
-    from winnow.curate.checks.engine import build_rule, field_columns
-    from winnow.curate.checks.stage import preparation
-    from winnow.curate.checks.textexpr import derived_columns
-    from winnow.curate.mappers.stage import map_rows
+    from winnow.curation.checks.engine import build_rule, field_columns
+    from winnow.curation.checks.stage import preparation
+    from winnow.curation.checks.textexpr import derived_columns
+    from winnow.curation.mappers.stage import map_rows
 
     cost = []
     started = time.process_time()

@@ -39,13 +39,13 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from winnow.curate.dedup.config import DedupConfig, NearConfig  # noqa: E402
-from winnow.curate.dedup.find import find_duplicates  # noqa: E402
-from winnow.curate.dedup.near import near_duplicates, near_texts, resolve_bands_rows, shingle_spec  # noqa: E402
-from winnow.curate.dedup.normalize import key_expr  # noqa: E402
-from winnow.curate.dedup.shingles import prepared, python_shingles  # noqa: E402
-from winnow.curate.dedup.signing import SignSpec, sign_batch  # noqa: E402
-from winnow.curate.record import frame_from_rows  # noqa: E402
+from winnow.curation.dedup.config import DedupConfig, NearConfig  # noqa: E402
+from winnow.curation.dedup.find import find_duplicates  # noqa: E402
+from winnow.curation.dedup.near import near_duplicates, near_texts, resolve_bands_rows, shingle_spec  # noqa: E402
+from winnow.curation.dedup.normalize import key_expr  # noqa: E402
+from winnow.curation.dedup.shingles import prepared, python_shingles  # noqa: E402
+from winnow.curation.dedup.signing import SignSpec, sign_batch  # noqa: E402
+from winnow.curation.record import frame_from_rows  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 OUT = ROOT / "bench" / "out"

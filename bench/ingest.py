@@ -60,7 +60,7 @@ def run_one(which: str, path: Path) -> dict[str, float]:
     cpu_start = _cpu()
     start = time.perf_counter()
     if which == "winnow":
-        from winnow.curate.io.read import read_corpus
+        from winnow.curation.io.read import read_corpus
 
         cpu_imported = _cpu()
         result = read_corpus([path])

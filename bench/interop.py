@@ -117,7 +117,7 @@ def export_all(python: str) -> dict[str, Path]:
     return exports
 
 
-PRINT_FORMATS = "import json; from winnow.curate.formats.registry import all_formats; print(json.dumps([f.name for f in all_formats()]))"
+PRINT_FORMATS = "import json; from winnow.curation.formats.registry import all_formats; print(json.dumps([f.name for f in all_formats()]))"
 
 # ---- probes: one script per consumer, run in its venv; prints one JSON line per format ---------------------
 

@@ -15,7 +15,7 @@
    seconds (this process and its children); a shared 2-core machine, so wall times are noisy.
 4. UDHR long texts (../shared/data/udhr_langid): accuracy on the varieties whose language either side knows
    (winnow with the stage's default settings).
-5. All 75 lingua languages per granularity: the detector with its word model (winnow.curate.language.words) against
+5. All 75 lingua languages per granularity: the detector with its word model (winnow.curation.language.words) against
    the same detector on n-grams alone (WORD_WEIGHT 0: winnow-bayes-1's answers), split into the nine
    benchmark languages and the 66 others, and every per-language loss among the 66.
 """
@@ -48,15 +48,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.history import write_results  # noqa: E402
-from winnow.curate.language import bayes, profiles  # noqa: E402
-from winnow.curate.language.annotate import annotate_languages  # noqa: E402
-from winnow.curate.language.cache import LanguageCache  # noqa: E402
-from winnow.curate.language.detect import DETECTOR_VERSION  # noqa: E402
-from winnow.curate.language.identify import IdentifySettings, identify, script_pass  # noqa: E402
-from winnow.curate.language.resolve import make_resolution  # noqa: E402
-from winnow.curate.language.scripts import SUPPORTED_LANGUAGES  # noqa: E402
-from winnow.curate.language.section import LanguageConfig  # noqa: E402
-from winnow.curate.record import all_text_expr  # noqa: E402
+from winnow.curation.language import bayes, profiles  # noqa: E402
+from winnow.curation.language.annotate import annotate_languages  # noqa: E402
+from winnow.curation.language.cache import LanguageCache  # noqa: E402
+from winnow.curation.language.detect import DETECTOR_VERSION  # noqa: E402
+from winnow.curation.language.identify import IdentifySettings, identify, script_pass  # noqa: E402
+from winnow.curation.language.resolve import make_resolution  # noqa: E402
+from winnow.curation.language.scripts import SUPPORTED_LANGUAGES  # noqa: E402
+from winnow.curation.language.section import LanguageConfig  # noqa: E402
+from winnow.curation.record import all_text_expr  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 HISTORY_MARKER = "<!-- hand-written history: bench/langid.py keeps everything from this line on -->"
@@ -255,7 +255,7 @@ def bench_throughput(
 ) -> tuple[float, float]:
     """Appends the throughput section for one corpus; returns winnow's cold speed-up over plain langdetect
     (wall, CPU)."""
-    from winnow.curate.io.read import read_corpus
+    from winnow.curation.io.read import read_corpus
 
     paths = [SHARED / p for p in corpus if (SHARED / p).exists()]
     records = read_corpus(paths).records

@@ -22,10 +22,10 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 
 from rich.console import Console  # noqa: E402
 
-from winnow.curate.cli.run import write_demo_pipeline  # noqa: E402
-from winnow.curate.pipeline.config import load_pipeline  # noqa: E402
-from winnow.curate.pipeline.runner import RunContext, run_steps  # noqa: E402
-from winnow.curate.pipeline.steps import pipeline_steps  # noqa: E402
+from winnow.curation.cli.run import write_demo_pipeline  # noqa: E402
+from winnow.curation.pipeline.config import load_pipeline  # noqa: E402
+from winnow.curation.pipeline.runner import RunContext, run_steps  # noqa: E402
+from winnow.curation.pipeline.steps import pipeline_steps  # noqa: E402
 from winnow.rules import shipped_rule_file  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

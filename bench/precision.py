@@ -39,9 +39,9 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from winnow.curate.io.read import read_corpus  # noqa: E402
-from winnow.curate.rulefile.load import RuleFile, load_rule_file  # noqa: E402
-from winnow.curate.run_curate import curate_frame  # noqa: E402
+from winnow.curation.io.read import read_corpus  # noqa: E402
+from winnow.curation.rulefile.load import RuleFile, load_rule_file  # noqa: E402
+from winnow.curation.run_curate import curate_frame  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 LABELS = ROOT / "bench" / "labels"

@@ -40,7 +40,7 @@ SOURCES = (
 
 
 def build_corpus(rows: int) -> tuple[pl.DataFrame, int]:
-    from winnow.curate.io.read import read_corpus
+    from winnow.curation.io.read import read_corpus
 
     inputs = [SHARED / s for s in SOURCES if (SHARED / s).exists()]
     if not inputs:
@@ -58,8 +58,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     args = parser.parse_args()
 
-    from winnow.curate.rulefile.load import load_rule_file, parse_rules
-    from winnow.curate.run_curate import curate_frame, write_run_folder
+    from winnow.curation.rulefile.load import load_rule_file, parse_rules
+    from winnow.curation.run_curate import curate_frame, write_run_folder
     from winnow.reports import write_run_report
     from winnow.reports.profile import Corpus, build_profile_page
 

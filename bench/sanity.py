@@ -5,7 +5,7 @@ found by reading up to 30 flags per check by hand.
 
 Sets (../shared/data): self_instruct predictions of the eight models, alpaca_zh_demo, alpaca_chinese_carbonz0
 (both parts), hh_rlhf harmless-base test, GPTeacher roleplay + toolformer. Every check runs with its default
-parameters through the rule engine (winnow.curate.checks.engine). bench/out/sanity_flags.md lists up to 30 flags per
+parameters through the rule engine (winnow.curation.checks.engine). bench/out/sanity_flags.md lists up to 30 flags per
 check (a seeded random sample) for reading; the verdicts of that reading are written in PRECISION below by
 hand and copied into the results, so anyone can re-read the same 30 and disagree.
 """
@@ -22,10 +22,10 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from winnow.curate.checks.engine import build_rule  # noqa: E402
-from winnow.curate.checks.section import RuleConfig  # noqa: E402
-from winnow.curate.io.read import read_corpus  # noqa: E402
-from winnow.curate.record import input_expr, instruction_expr, response_expr  # noqa: E402
+from winnow.curation.checks.engine import build_rule  # noqa: E402
+from winnow.curation.checks.section import RuleConfig  # noqa: E402
+from winnow.curation.io.read import read_corpus  # noqa: E402
+from winnow.curation.record import input_expr, instruction_expr, response_expr  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 # fmt: off

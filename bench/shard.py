@@ -29,14 +29,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.history import write_results  # noqa: E402
-from winnow.curate.io.read import read_corpus  # noqa: E402
-from winnow.curate.shard import buckets as bk  # noqa: E402
-from winnow.curate.shard.conversation import conversation_from_row  # noqa: E402
-from winnow.curate.shard.parallel import encode_chunks  # noqa: E402
-from winnow.curate.shard.settings import ShardSettings  # noqa: E402
-from winnow.curate.shard.templates import resolve_template  # noqa: E402
-from winnow.curate.shard.tokenize import ROW_COLUMNS, Encoder  # noqa: E402
-from winnow.curate.shard.writer import load_tokenizer, shard_run  # noqa: E402
+from winnow.curation.io.read import read_corpus  # noqa: E402
+from winnow.curation.shard import buckets as bk  # noqa: E402
+from winnow.curation.shard.conversation import conversation_from_row  # noqa: E402
+from winnow.curation.shard.parallel import encode_chunks  # noqa: E402
+from winnow.curation.shard.settings import ShardSettings  # noqa: E402
+from winnow.curation.shard.templates import resolve_template  # noqa: E402
+from winnow.curation.shard.tokenize import ROW_COLUMNS, Encoder  # noqa: E402
+from winnow.curation.shard.writer import load_tokenizer, shard_run  # noqa: E402
 
 SHARED = Path(os.environ.get("WINNOW_SHARED_DATA", ROOT.parent / "shared" / "data"))
 INPUTS = [
@@ -194,7 +194,7 @@ def _markdown(results: list[dict[str, Any]], inputs: list[str]) -> str:
         "# shard: tokenizing into bucketed shards vs datasets.map + apply_chat_template",
         "",
         f"Data: {', '.join(inputs)} ({results[0]['rows']:,} rows: zh + en Alpaca, glaive tool-call "
-        "conversations), read with winnow.curate.io.read.read_corpus. Machine: 2 cores shared with other jobs "
+        "conversations), read with winnow.curation.io.read.read_corpus. Machine: 2 cores shared with other jobs "
         "(timings are noisy; measured under `nice`). Produced by `python bench/shard.py`.",
         "",
         "Ours = render each conversation once (replies located with the layout learned once per template; "

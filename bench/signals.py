@@ -57,7 +57,7 @@ PLAIN = (
 def split_pairs(folder: Path) -> dict[str, tuple[Path, Path]]:
     """Each preference file → (chosen.jsonl, rejected.jsonl) of SFT rows, read through winnow's reader."""
     sys.path.insert(0, str(ROOT))
-    from winnow.curate.io.read import read_corpus
+    from winnow.curation.io.read import read_corpus
 
     written: dict[str, tuple[Path, Path]] = {}
     for name in PAIRS:

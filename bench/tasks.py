@@ -2,7 +2,7 @@
 
     python bench/tasks.py            # writes bench/results/tasks.md (reads ../shared/data)
 
-Gold labels, each mapped onto winnow's task set with winnow.curate.tasks.labels (the mapping is part of what is
+Gold labels, each mapped onto winnow's task set with winnow.curation.tasks.labels (the mapping is part of what is
 measured): MT-Bench and Vicuna-bench `category` (first turn only, so the question decides and not the
 fact that MT-Bench has two turns), Code Alpaca = code, GSM8K = math, GPTeacher roleplay = creative_writing,
 glaive tool-call conversations = tool_use, FastChat dummy conversations (multi-turn) = multi_turn_chat,
@@ -23,10 +23,10 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from winnow.curate.io.read import read_corpus  # noqa: E402
-from winnow.curate.record import frame_from_rows  # noqa: E402
-from winnow.curate.tasks.classifier import classify  # noqa: E402
-from winnow.curate.tasks.labels import TASKS, label_map, normalize_label  # noqa: E402
+from winnow.curation.io.read import read_corpus  # noqa: E402
+from winnow.curation.record import frame_from_rows  # noqa: E402
+from winnow.curation.tasks.classifier import classify  # noqa: E402
+from winnow.curation.tasks.labels import TASKS, label_map, normalize_label  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 OUT = ROOT / "bench" / "results" / "tasks.md"
@@ -135,8 +135,8 @@ def _confusion(gold: list[str], predicted: list[str]) -> str:
 
 def combined_corpus() -> tuple[str, float, int]:
     """Label distribution and speed of the whole tasks stage on every instruction set in ../shared/data."""
-    from winnow.curate.tasks.section import TasksConfig
-    from winnow.curate.tasks.stage import label_tasks
+    from winnow.curation.tasks.section import TasksConfig
+    from winnow.curation.tasks.stage import label_tasks
 
     files = [
         *sorted((SHARED / "alpaca_chinese_carbonz0").glob("*.json")),
@@ -159,8 +159,8 @@ def combined_corpus() -> tuple[str, float, int]:
 
 def split_tradeoff(labelled: pl.DataFrame) -> str:
     """Exact vs hash split on the combined corpus: share deviation per task, rows moved when 10% more arrive."""
-    from winnow.curate.split.assign import assign_splits
-    from winnow.curate.split.section import SplitConfig
+    from winnow.curation.split.assign import assign_splits
+    from winnow.curation.split.section import SplitConfig
 
     order = labelled.with_columns(pl.Series("u", range(labelled.height))).sample(
         fraction=1.0, shuffle=True, seed=0
@@ -227,7 +227,7 @@ def main() -> None:
             "# Task classifier agreement with the labels real data carries",
             "",
             "Produced by `python bench/tasks.py` over ../shared/data. Gold labels are mapped onto winnow's task set",
-            "with `winnow.curate.tasks.labels` (MT-Bench writing/roleplay -> creative_writing, reasoning/stem/humanities ->",
+            "with `winnow.curation.tasks.labels` (MT-Bench writing/roleplay -> creative_writing, reasoning/stem/humanities ->",
             "open_qa, coding -> code; Vicuna generic/knowledge/common-sense/counterfactual/fermi -> open_qa).",
             "In a curate run a label the data carries wins over the classifier; this measures the classifier alone,",
             "i.e. how far to trust it on data without labels.",

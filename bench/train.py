@@ -36,14 +36,14 @@ sys.path.insert(0, str(ROOT))
 
 from rich.console import Console  # noqa: E402
 
-from winnow.curate.io.read import read_corpus  # noqa: E402
-from winnow.curate.shard.settings import ShardSettings  # noqa: E402
-from winnow.curate.shard.writer import shard_run  # noqa: E402
-from winnow.train.batching import greedy_batches, padding_efficiency, plan_batches, plan_packs  # noqa: E402
-from winnow.train.config import load_config  # noqa: E402
-from winnow.train.loop import train  # noqa: E402
-from winnow.train.progress import read_metrics  # noqa: E402
-from winnow.train.shards import Split, load_split, read_manifest  # noqa: E402
+from winnow.curation.io.read import read_corpus  # noqa: E402
+from winnow.curation.shard.settings import ShardSettings  # noqa: E402
+from winnow.curation.shard.writer import shard_run  # noqa: E402
+from winnow.trainer.batching import greedy_batches, padding_efficiency, plan_batches, plan_packs  # noqa: E402
+from winnow.trainer.config import load_config  # noqa: E402
+from winnow.trainer.loop import train  # noqa: E402
+from winnow.trainer.progress import read_metrics  # noqa: E402
+from winnow.trainer.shards import Split, load_split, read_manifest  # noqa: E402
 
 SHARED = Path(os.environ.get("WINNOW_SHARED_DATA", ROOT.parent / "shared" / "data"))
 INPUTS = [

@@ -24,7 +24,7 @@ from typing import IO, Any
 import polars as pl
 from polars._typing import ParquetCompression
 
-from winnow.curate.errors import UsageError, WinnowError, os_error_in_text
+from winnow.curation.errors import UsageError, WinnowError, os_error_in_text
 
 
 def _umask() -> int:

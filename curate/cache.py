@@ -30,9 +30,9 @@ from pathlib import Path
 import polars as pl
 import xxhash
 
-from winnow.curate.atomic import atomic_open, atomic_path
-from winnow.curate.kernels import KERNELS_VERSION
-from winnow.curate.record import RECORD_SCHEMA
+from winnow.curation.atomic import atomic_open, atomic_path
+from winnow.curation.kernels import KERNELS_VERSION
+from winnow.curation.record import RECORD_SCHEMA
 
 CACHE_FORMAT = 4  # 2: values and keys apart; 3: messages hashed per element; 4: mapper cache in two files
 MAX_CACHED_ROWS = 5_000_000  # per metric file: older rows beyond this are forgotten
@@ -94,7 +94,7 @@ def keys_digest(keys: pl.DataFrame) -> str:
 def expression_definition(expr: pl.Expr, fallback: str = "") -> str:
     """The serialized expression. One with Python callbacks (a compiled kernel) has no serialized form: it
     is defined by `fallback`, its printed form (which still names its columns, literals and gated parts,
-    see winnow.curate.checks.textexpr) and KERNELS_VERSION."""
+    see winnow.curation.checks.textexpr) and KERNELS_VERSION."""
     try:
         return expr.meta.serialize(format="json")
     except Exception:

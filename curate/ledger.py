@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import polars as pl
 
-from winnow.curate.record import LEDGER_SCHEMA
+from winnow.curation.record import LEDGER_SCHEMA
 
 
 def with_ledger(frame: pl.DataFrame) -> pl.DataFrame:

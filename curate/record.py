@@ -36,7 +36,7 @@ _RECORD_COLUMNS: dict[str, pl.DataType] = {
     "id": pl.String(),  # stable: XXH3 of source name + content (+ occurrence), never row order alone
     "source": pl.String(),  # file the row came from (or registry name:file)
     "line": pl.Int64(),  # 1-based line (JSONL/txt) or 0-based array index (JSON/parquet)
-    "format": pl.String(),  # format name the row was read as (see winnow.curate.formats)
+    "format": pl.String(),  # format name the row was read as (see winnow.curation.formats)
     "kind": KIND,
     "system": pl.String(),
     "messages": pl.List(MESSAGE),
@@ -56,7 +56,7 @@ PROVENANCE_COLUMNS: Final = ("id", "source", "line", "format")
 CONTENT_COLUMNS: Final = tuple(name for name in _RECORD_COLUMNS if name not in PROVENANCE_COLUMNS)
 
 # Columns that stages add; the ledger columns are present on every frame after the first stage.
-# flagged_rules: the failing rules whose action is `flag` (kept rows carry them; see winnow.curate.ledger).
+# flagged_rules: the failing rules whose action is `flag` (kept rows carry them; see winnow.curation.ledger).
 LEDGER_SCHEMA: Final = pl.Schema(
     {"drop_reason": pl.String(), "failed_rules": pl.List(pl.String()), "flagged_rules": pl.List(pl.String())}
 )

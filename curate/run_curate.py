@@ -6,7 +6,7 @@ later, `winnow run`).
 Order: the rule file is validated before any data is read → inputs are read into the canonical frame
 (bad lines quarantined) → every registered stage runs in order (mappers, checks, language, dedup, …) →
 the run folder is written whole: into a staging folder swapped in at the end, every file naming the run
-(see winnow.curate.run_folder, which also checks a folder before export and shard trust it):
+(see winnow.curation.run_folder, which also checks a folder before export and shard trust it):
 
     rows.parquet         every accepted row: canonical columns + stage columns + drop_reason + failed_rules
     kept.parquet         rows with no drop_reason
@@ -27,13 +27,13 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.chunks import aligned
-from winnow.curate.errors import StageError
-from winnow.curate.kernels.warm_up import start_warm_up
-from winnow.curate.ledger import counts_by_reason, flagged_counts, rule_counts, with_ledger
-from winnow.curate.rulefile.load import RuleFile, load_rule_file
-from winnow.curate.run_folder import write_run_folder
-from winnow.curate.stages import StageContext, registered_stages
+from winnow.curation.chunks import aligned
+from winnow.curation.errors import StageError
+from winnow.curation.kernels.warm_up import start_warm_up
+from winnow.curation.ledger import counts_by_reason, flagged_counts, rule_counts, with_ledger
+from winnow.curation.rulefile.load import RuleFile, load_rule_file
+from winnow.curation.run_folder import write_run_folder
+from winnow.curation.stages import StageContext, registered_stages
 
 Progress = Callable[[str, int, int], None]
 CACHE_FOLDER = ".winnow-cache"
@@ -59,7 +59,7 @@ def run_stages(
     """Every registered stage in order (or only those named); returns the frame and seconds per stage."""
     frame = aligned(
         with_ledger(frame)
-    )  # see winnow.curate.chunks: misaligned columns cost a copy per operation
+    )  # see winnow.curation.chunks: misaligned columns cost a copy per operation
     timings: dict[str, float] = {}
     height = frame.height
     checking = frame.height and (only_stages is None or "checks" in only_stages)
@@ -75,7 +75,7 @@ def run_stages(
             if frame.height != height:
                 raise StageError(
                     f"stage {stage.name!r} changed the row count from {height} to {frame.height}",
-                    hint="stages must record drops in the ledger (winnow.curate.ledger.record_failures), never delete rows",
+                    hint="stages must record drops in the ledger (winnow.curation.ledger.record_failures), never delete rows",
                 )
     finally:
         warming.join()  # never left inside numba: a process finalizing meanwhile aborts (issue 23)
@@ -177,7 +177,7 @@ def run_curate(
     progress: Progress | None = None,
 ) -> CurateResult:
     """Validate the rules, read the inputs, run every stage and write the run folder."""
-    from winnow.curate.io.read import read_corpus  # the reader pulls in every format adapter: import on use
+    from winnow.curation.io.read import read_corpus  # the reader pulls in every format adapter: import on use
 
     rule_file = rules if isinstance(rules, RuleFile) else load_rule_file(rules)
     run_path = Path(run_dir)

@@ -4,8 +4,8 @@ they trust it.
     run = write_run_folder(run_dir, frame, quarantine, stats, rules)   # stats.json's "run" entry
     check_run_folder(run_dir)   # raises RunFolderError when the files are not all from one run
 
-The files (described in winnow.curate.run_curate) are written into a staging folder next to RUNDIR and swapped in
-(winnow.curate.atomic.atomic_folder), so a run killed or stopped by a full disk leaves the previous run folder as
+The files (described in winnow.curation.run_curate) are written into a staging folder next to RUNDIR and swapped in
+(winnow.curation.atomic.atomic_folder), so a run killed or stopped by a full disk leaves the previous run folder as
 it was. Entries of the old folder that are not run files (the `previous/` snapshot the report compares
 with, a person's own files) are carried into the new one; the old report.html is not (it describes the old
 run; the CLI writes the new one after the swap).
@@ -44,15 +44,15 @@ from typing import Any
 import polars as pl
 import xxhash
 
-from winnow.curate.atomic import atomic_folder, atomic_open, write_json, write_parquet
-from winnow.curate.errors import UsageError
-from winnow.curate.ledger import dropped, kept
-from winnow.curate.rulefile.load import RuleFile
+from winnow.curation.atomic import atomic_folder, atomic_open, write_json, write_parquet
+from winnow.curation.errors import UsageError
+from winnow.curation.ledger import dropped, kept
+from winnow.curation.rulefile.load import RuleFile
 
 ROWS, KEPT, DROPPED = "rows.parquet", "kept.parquet", "dropped.parquet"
 QUARANTINE, STATS, RULES = "quarantine.jsonl", "stats.json", "rules.resolved.yaml"
 RUN_FILES = (ROWS, KEPT, DROPPED, QUARANTINE, STATS, RULES)
-PAIRS = "dup_pairs.parquet"  # winnow.curate.dedup.stage.PAIRS_FILE (a test holds the two equal)
+PAIRS = "dup_pairs.parquet"  # winnow.curation.dedup.stage.PAIRS_FILE (a test holds the two equal)
 STAGE_FILES = (PAIRS,)  # optional tables a stage hands to the writer (StageContext.tables)
 DIGESTED = (KEPT, QUARANTINE, PAIRS)  # files tied to their run by a digest in stats.json
 REPORT = "report.html"

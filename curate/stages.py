@@ -5,11 +5,11 @@
         config = rules.get("dedup")
         if config is None:
             return frame
-        ...  # add columns, call winnow.curate.ledger.record_failures, put counts in ctx.stats["dedup"]
+        ...  # add columns, call winnow.curation.ledger.record_failures, put counts in ctx.stats["dedup"]
         ctx.tables["dup_pairs.parquet"] = pairs  # a table for the run folder: the run writer writes it
 
-Stages never delete rows (see winnow.curate.ledger) and write nothing into the run folder themselves: the run
-folder appears whole at the end (winnow.curate.run_folder), holding the tables they put in `ctx.tables`.
+Stages never delete rows (see winnow.curation.ledger) and write nothing into the run folder themselves: the run
+folder appears whole at the end (winnow.curation.run_folder), holding the tables they put in `ctx.tables`.
 Orders: mappers 10, checks 20, language 30, dedup 40, tasks 50, mix 60, split 70.
 """
 
@@ -33,7 +33,7 @@ class StageContext:
     run_dir: Path | None = None
     cache_dir: Path | None = None
     stats: dict[str, Any] = field(default_factory=dict)  # each stage writes stats[stage_name] (JSON-able)
-    # tables a stage hands to the run writer (file name → table, names in winnow.curate.run_folder.STAGE_FILES):
+    # tables a stage hands to the run writer (file name → table, names in winnow.curation.run_folder.STAGE_FILES):
     # written into the run folder's staging folder with the run files, never into the live folder
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     progress: Callable[[str, int, int], None] | None = None  # (description, done, total)
@@ -57,13 +57,13 @@ class Stage:
 _STAGES: dict[str, Stage] = {}
 
 STAGE_MODULES = (
-    "winnow.curate.mappers.stage",
-    "winnow.curate.checks.stage",
-    "winnow.curate.language.stage",
-    "winnow.curate.dedup.stage",
-    "winnow.curate.tasks.stage",
-    "winnow.curate.mix.stage",
-    "winnow.curate.split.stage",
+    "winnow.curation.mappers.stage",
+    "winnow.curation.checks.stage",
+    "winnow.curation.language.stage",
+    "winnow.curation.dedup.stage",
+    "winnow.curation.tasks.stage",
+    "winnow.curation.mix.stage",
+    "winnow.curation.split.stage",
 )
 
 

@@ -78,7 +78,7 @@ def settings_of(resolved: dict[str, Any]) -> dict[str, str]:
 
 @cache
 def _default_settings() -> dict[str, str]:
-    from winnow.curate.rulefile.load import load_rule_file
+    from winnow.curation.rulefile.load import load_rule_file
     from winnow.rules import shipped_rule_file
 
     return settings_of(load_rule_file(shipped_rule_file("default")).resolved())

@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.atomic import atomic_open
+from winnow.curation.atomic import atomic_open
 from winnow.reports.html import Page, short_name, text
 from winnow.reports.views.profile_checks import render_checks, render_duplicates
 from winnow.reports.views.profile_corpus import (
@@ -34,7 +34,7 @@ QUARANTINE_COLUMNS = {"source": pl.String, "line": pl.Int64, "error": pl.String,
 
 @dataclass
 class Corpus:
-    """What the reader returned (the fields of winnow.curate.io.read.ReadResult)."""
+    """What the reader returned (the fields of winnow.curation.io.read.ReadResult)."""
 
     records: pl.DataFrame
     quarantine: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=QUARANTINE_COLUMNS))
@@ -44,7 +44,7 @@ class Corpus:
 
 
 def read_inputs(inputs: Sequence[str | Path], format: str | None = None) -> Corpus:
-    from winnow.curate.io.read import (
+    from winnow.curation.io.read import (
         read_corpus,  # the reader (issue 2); imported here so reports/ loads without it
     )
 

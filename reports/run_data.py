@@ -14,8 +14,8 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.errors import WinnowError
-from winnow.curate.record import field_expr
+from winnow.curation.errors import WinnowError
+from winnow.curation.record import field_expr
 
 STAGE_COLUMN_PREFIXES = ("metric.", "span.", "lang.", "lang_purity.", "dup_", "task", "split", "repeats")
 LEDGER_COLUMNS = (

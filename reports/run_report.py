@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from winnow.curate.atomic import atomic_open
+from winnow.curation.atomic import atomic_open
 from winnow.reports.compare import PREVIOUS, build_comparison, render_comparison
 from winnow.reports.html import Page, clip, not_available, short_name, table, text
 from winnow.reports.precision import load_precision, precision_note, run_settings

@@ -11,9 +11,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from winnow.curate import atomic
-from winnow.curate.atomic import atomic_folder, atomic_open, write_parquet
-from winnow.curate.errors import UsageError, WinnowError
+from winnow.curation import atomic
+from winnow.curation.atomic import atomic_folder, atomic_open, write_parquet
+from winnow.curation.errors import UsageError, WinnowError
 
 
 def _tree(folder: Path) -> dict[str, str]:

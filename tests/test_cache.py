@@ -1,11 +1,11 @@
-"""Row keys (winnow.curate.cache.row_keys): equal content gives equal keys, any change in content a different key."""
+"""Row keys (winnow.curation.cache.row_keys): equal content gives equal keys, any change in content a different key."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from winnow.curate.cache import row_keys
-from winnow.curate.record import frame_from_rows
+from winnow.curation.cache import row_keys
+from winnow.curation.record import frame_from_rows
 
 
 def sft(messages: list[dict[str, str]] | None, **extra: str) -> dict[str, object]:

@@ -1,10 +1,10 @@
-"""Chunk layout (winnow.curate.chunks): added columns are split like the frame's, values never change."""
+"""Chunk layout (winnow.curation.chunks): added columns are split like the frame's, values never change."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from winnow.curate.chunks import aligned, aligned_to, chunk_lengths, split_like
+from winnow.curation.chunks import aligned, aligned_to, chunk_lengths, split_like
 
 
 def two_chunk_frame() -> pl.DataFrame:

@@ -30,7 +30,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from tests.conftest import shared_path
-from winnow.curate.run_folder import check_run_folder
+from winnow.curation.run_folder import check_run_folder
 from winnow.rules import shipped_rule_file
 
 KILLS = int(os.environ.get("WINNOW_KILLS", "4"))

@@ -1,10 +1,10 @@
-"""Placing a few rows' values in a whole column (winnow.curate.placement)."""
+"""Placing a few rows' values in a whole column (winnow.curation.placement)."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from winnow.curate.placement import null_elsewhere_index
+from winnow.curation.placement import null_elsewhere_index
 
 
 def test_index_points_each_chosen_row_at_its_value_and_is_null_elsewhere() -> None:

@@ -1,12 +1,12 @@
-"""Tests for winnow.curate.record and winnow.curate.ledger: field expressions, prompt rendering, the ledger columns."""
+"""Tests for winnow.curation.record and winnow.curation.ledger: field expressions, prompt rendering, the ledger columns."""
 
 from __future__ import annotations
 
 import polars as pl
 import pytest
 
-from winnow.curate.ledger import counts_by_reason, kept, record_failures
-from winnow.curate.record import RECORD_SCHEMA, content_hash, field_expr, frame_from_rows, prompt_messages
+from winnow.curation.ledger import counts_by_reason, kept, record_failures
+from winnow.curation.record import RECORD_SCHEMA, content_hash, field_expr, frame_from_rows, prompt_messages
 
 
 def _frame(rows: list[dict]) -> pl.DataFrame:

@@ -12,16 +12,16 @@ from typing import Any
 import polars as pl
 import pytest
 
-from winnow.curate import run_folder
-from winnow.curate.cli.main import main
-from winnow.curate.dedup.stage import PAIRS_FILE
-from winnow.curate.errors import WinnowError
-from winnow.curate.export.run import export_run
-from winnow.curate.rulefile.load import RuleFile, parse_rules
-from winnow.curate.run_curate import run_curate
-from winnow.curate.run_folder import RUN_FILES, RunFolderError, check_run_folder
-from winnow.curate.shard.settings import ShardSettings
-from winnow.curate.shard.writer import shard_run
+from winnow.curation import run_folder
+from winnow.curation.cli.main import main
+from winnow.curation.dedup.stage import PAIRS_FILE
+from winnow.curation.errors import WinnowError
+from winnow.curation.export.run import export_run
+from winnow.curation.rulefile.load import RuleFile, parse_rules
+from winnow.curation.run_curate import run_curate
+from winnow.curation.run_folder import RUN_FILES, RunFolderError, check_run_folder
+from winnow.curation.shard.settings import ShardSettings
+from winnow.curation.shard.writer import shard_run
 
 ROWS = [
     {"instruction": "Say hi", "input": "", "output": "Hi!"},
@@ -199,7 +199,7 @@ def test_a_rerun_keeps_the_previous_snapshot_and_a_persons_files(tmp_path: Path)
 
 def test_rule_file_of_a_run_still_loads(tmp_path: Path) -> None:
     run = _curate(tmp_path, "run", DROP_EMPTY)
-    from winnow.curate.rulefile.load import load_rule_file
+    from winnow.curation.rulefile.load import load_rule_file
 
     resolved = load_rule_file(run / "rules.resolved.yaml")
     assert isinstance(resolved, RuleFile)
@@ -253,7 +253,7 @@ def test_a_run_with_pairs_stopped_before_the_swap_leaves_the_old_folder(
     old = _bytes(run)
     assert ("dup_pairs.parquet" in old) == (before is NEAR_PAIRS)
     if stop == "after-dedup":  # the stage after dedup fails: the pair list exists only in memory
-        from winnow.curate import stages
+        from winnow.curation import stages
 
         tasks = stages._STAGES["tasks"]
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from winnow.train.shards import IGNORE, Split
+from winnow.trainer.shards import IGNORE, Split
 
 
 @dataclass

@@ -17,8 +17,8 @@ import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
-from winnow.curate.atomic import write_json
-from winnow.curate.errors import WinnowError
+from winnow.curation.atomic import write_json
+from winnow.curation.errors import WinnowError
 
 
 def _optimizer_split(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:

@@ -17,8 +17,8 @@ from typing import Any, get_type_hints
 
 import yaml
 
-from winnow.curate.rulefile.bounded_yaml import load_yaml, yaml_problem
-from winnow.curate.rulefile.problems import Problems
+from winnow.curation.rulefile.bounded_yaml import load_yaml, yaml_problem
+from winnow.curation.rulefile.problems import Problems
 
 DTYPES = ("auto", "bf16", "fp32")
 ATTENTION = ("auto", "sdpa", "eager", "flash_attention_2")

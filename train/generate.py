@@ -11,8 +11,8 @@ from typing import Any
 
 import torch
 
-from winnow.curate.errors import WinnowError
-from winnow.train.merge import load_with_adapter
+from winnow.curation.errors import WinnowError
+from winnow.trainer.merge import load_with_adapter
 
 END_OF_TURN = ("<|im_end|>", "<|eot_id|>", "<end_of_turn>", "<|end|>")
 

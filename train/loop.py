@@ -1,6 +1,6 @@
 """The training loop, top to bottom: load -> model + LoRA -> batches -> step -> eval -> checkpoint.
 
-    from winnow.train.loop import train
+    from winnow.trainer.loop import train
     train(Path("shards"), "path/to/model", load_config(None, ["loop.max_steps=50"]), Path("out"))
 
 Output folder: the final adapter (adapter_model.safetensors + adapter_config.json) with the tokenizer and
@@ -20,8 +20,8 @@ from typing import Any
 import torch
 from rich.console import Console
 
-from winnow.curate.errors import WinnowError
-from winnow.train.batching import (
+from winnow.curation.errors import WinnowError
+from winnow.trainer.batching import (
     Batch,
     collate_flat,
     collate_packed,
@@ -29,17 +29,17 @@ from winnow.train.batching import (
     plan_batches,
     plan_packs,
 )
-from winnow.train.config import TrainConfig
-from winnow.train.distributed import World, init_world, pick_device, shard_for_rank
-from winnow.train.lora import add_lora, count_parameters, quantization_config
-from winnow.train.loss import accumulate, evaluate
-from winnow.train.model import check_packing, load_model, resolve
-from winnow.train.model_card import write_model_card
-from winnow.train.progress import MetricsLog, TrainProgress
-from winnow.train.report import write_train_report
-from winnow.train.run_files import copy_tokenizer, same_config, write_resolved
-from winnow.train.schedule import make_optimizer, make_scheduler
-from winnow.train.shards import (
+from winnow.trainer.config import TrainConfig
+from winnow.trainer.distributed import World, init_world, pick_device, shard_for_rank
+from winnow.trainer.lora import add_lora, count_parameters, quantization_config
+from winnow.trainer.loss import accumulate, evaluate
+from winnow.trainer.model import check_packing, load_model, resolve
+from winnow.trainer.model_card import write_model_card
+from winnow.trainer.progress import MetricsLog, TrainProgress
+from winnow.trainer.report import write_train_report
+from winnow.trainer.run_files import copy_tokenizer, same_config, write_resolved
+from winnow.trainer.schedule import make_optimizer, make_scheduler
+from winnow.trainer.shards import (
     Split,
     check_fingerprint,
     describe_accounting,
@@ -310,7 +310,7 @@ def train(
                             core.save_pretrained(str(out_dir / "best"), safe_serialization=True)
                             copy_tokenizer(shard_dir, out_dir / "best")
                 if world.is_main and (state["step"] % cfg.loop.save_every == 0 or finished):
-                    from winnow.train.checkpoint import save_checkpoint
+                    from winnow.trainer.checkpoint import save_checkpoint
 
                     save_checkpoint(last_dir, core, optimizer, scheduler, state)
                 world.barrier()
@@ -334,7 +334,7 @@ def train(
 def _load_state(
     folder: Path, model: Any, optimizer: Any, scheduler: Any, default: dict[str, Any]
 ) -> dict[str, Any]:
-    from winnow.train.checkpoint import load_checkpoint
+    from winnow.trainer.checkpoint import load_checkpoint
 
     state = load_checkpoint(folder, model, optimizer, scheduler)
     return {**default, **state}

@@ -9,7 +9,7 @@ from typing import Any
 
 import torch
 
-from winnow.train.config import LoraConfig
+from winnow.trainer.config import LoraConfig
 
 
 def quantization_config(cfg: LoraConfig, compute_dtype: torch.dtype) -> Any:

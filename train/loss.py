@@ -15,10 +15,10 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from winnow.curate.errors import WinnowError
-from winnow.train.batching import Batch, block_diagonal_mask
-from winnow.train.distributed import World
-from winnow.train.shards import IGNORE
+from winnow.curation.errors import WinnowError
+from winnow.trainer.batching import Batch, block_diagonal_mask
+from winnow.trainer.distributed import World
+from winnow.trainer.shards import IGNORE
 
 
 def forward_sum(model: Any, batch: Batch, dtype: torch.dtype) -> torch.Tensor:
@@ -32,7 +32,7 @@ def forward_sum(model: Any, batch: Batch, dtype: torch.dtype) -> torch.Tensor:
             raise WinnowError(
                 f"{backend} would attend across packed rows: it reads row boundaries from position ids only "
                 f"at batch size 1, and this packed batch has {batch.segment_ids.shape[0]} packs",
-                hint="collate packed batches for flash-attention with winnow.train.batching.collate_flat",
+                hint="collate packed batches for flash-attention with winnow.trainer.batching.collate_flat",
             )
         mask = None if backend.startswith("flash") else block_diagonal_mask(batch.segment_ids, dtype)
     else:

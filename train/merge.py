@@ -12,8 +12,8 @@ from typing import Any
 
 import torch
 
-from winnow.curate.errors import WinnowError
-from winnow.curate.rulefile.bounded_yaml import load_yaml
+from winnow.curation.errors import WinnowError
+from winnow.curation.rulefile.bounded_yaml import load_yaml
 
 MERGE_DTYPES = {"bf16": torch.bfloat16, "fp32": torch.float32}
 

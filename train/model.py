@@ -13,8 +13,8 @@ from typing import Any
 
 import torch
 
-from winnow.curate.errors import WinnowError
-from winnow.train.config import ModelConfig
+from winnow.curation.errors import WinnowError
+from winnow.trainer.config import ModelConfig
 
 # Backends that keep packed rows apart: flash-attention by the restarting position ids (varlen),
 # SDPA and eager by the block-diagonal 4D mask we pass.

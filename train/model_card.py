@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from winnow.curate import __version__
-from winnow.curate.atomic import atomic_open
+from winnow.curation import __version__
+from winnow.curation.atomic import atomic_open
 
 CARD = "README.md"
 

@@ -10,9 +10,9 @@ from typing import Any
 
 import yaml
 
-from winnow.curate.atomic import atomic_open
-from winnow.curate.rulefile.bounded_yaml import load_yaml
-from winnow.train.progress import read_metrics
+from winnow.curation.atomic import atomic_open
+from winnow.curation.rulefile.bounded_yaml import load_yaml
+from winnow.trainer.progress import read_metrics
 
 WIDTH, HEIGHT, PAD = 640, 220, 40
 

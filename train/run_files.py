@@ -9,10 +9,10 @@ from typing import Any
 
 import yaml
 
-from winnow.curate.atomic import atomic_open
-from winnow.curate.errors import WinnowError
-from winnow.train.config import TrainConfig
-from winnow.train.distributed import World
+from winnow.curation.atomic import atomic_open
+from winnow.curation.errors import WinnowError
+from winnow.trainer.config import TrainConfig
+from winnow.trainer.distributed import World
 
 
 def same_config(saved: dict[str, Any], now: dict[str, Any], where: Path) -> None:

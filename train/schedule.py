@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from winnow.train.config import OptimConfig, ScheduleConfig
+from winnow.trainer.config import OptimConfig, ScheduleConfig
 
 
 def make_optimizer(model: Any, cfg: OptimConfig, device: torch.device) -> torch.optim.AdamW:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from winnow.curate.errors import WinnowError
+from winnow.curation.errors import WinnowError
 
 IGNORE = -100
 COLUMNS = ("input_ids", "labels", "length", "id", "task")
@@ -156,7 +156,7 @@ def load_shard_tokenizer(shard_dir: Path, manifest: dict[str, Any]) -> Any:
 
 
 def check_fingerprint(tokenizer: Any, manifest: dict[str, Any], where: str) -> None:
-    from winnow.curate.shard.fingerprint import tokenizer_fingerprint
+    from winnow.curation.shard.fingerprint import tokenizer_fingerprint
 
     found = tokenizer_fingerprint(tokenizer)
     if found != manifest["tokenizer_fingerprint"]:

@@ -1,5 +1,5 @@
-"""`python -m winnow …`: the `winnow` command (winnow.curate.cli.main)."""
+"""`python -m winnow …`: the `winnow` command (winnow.curation.cli.main)."""
 
-from winnow.curate.cli.main import main
+from winnow.curation.cli.main import main
 
 raise SystemExit(main())

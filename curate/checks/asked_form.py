@@ -19,8 +19,8 @@ from typing import Final, NamedTuple
 
 import polars as pl
 
-from winnow.curate.checks.registry import Direction
-from winnow.curate.checks.textexpr import contains_any, field_beside, on_candidate_rows, on_gated_rows
+from winnow.curation.checks.registry import Direction
+from winnow.curation.checks.textexpr import contains_any, field_beside, on_candidate_rows, on_gated_rows
 
 # Code in any language (fenced or not), a regex, a query, markup and data formats, tables and drawings, Morse,
 # math notation: the reply *is* symbols.

@@ -12,9 +12,9 @@ from typing import Annotated
 
 import polars as pl
 
-from winnow.curate.checks.params import NON_NEGATIVE
-from winnow.curate.checks.registry import Check, check
-from winnow.curate.checks.textexpr import metric_check
+from winnow.curation.checks.params import NON_NEGATIVE
+from winnow.curation.checks.registry import Check, check
+from winnow.curation.checks.textexpr import metric_check
 
 
 @check("blocklist")

@@ -14,15 +14,15 @@ from typing import Final
 
 import polars as pl
 
-from winnow.curate.checks.registry import Check, CheckSpec, registered_checks
-from winnow.curate.checks.section import RuleConfig
-from winnow.curate.checks.textexpr import (  # FIELD_PREFIX: temporary columns, each field's text computed once
+from winnow.curation.checks.registry import Check, CheckSpec, registered_checks
+from winnow.curation.checks.section import RuleConfig
+from winnow.curation.checks.textexpr import (  # FIELD_PREFIX: temporary columns, each field's text computed once
     DERIVED_SEPARATOR,
     FIELD_PREFIX,
     derived_columns,
     materialized_fields,
 )
-from winnow.curate.record import all_text_pieces, field_expr, message_contents_expr
+from winnow.curation.record import all_text_pieces, field_expr, message_contents_expr
 
 METRIC_PREFIX = "metric."
 
@@ -70,7 +70,7 @@ def _non_empty(text: pl.Expr) -> pl.Expr:
 
 
 def all_text_column() -> pl.Expr:
-    """`winnow.curate.record.all_text_expr()`, value for value (nulls included), 2.5x cheaper: the pieces are
+    """`winnow.curation.record.all_text_expr()`, value for value (nulls included), 2.5x cheaper: the pieces are
     joined with `concat_str` instead of being collected into a list per row and filtered in `list.eval`."""
     system, contents, *after = all_text_pieces()
     # empty messages are left out; only the (rare) conversations holding one pay for the filtering
@@ -83,7 +83,7 @@ def all_text_column() -> pl.Expr:
     return pl.when(pl.col("messages").is_not_null()).then(joined).alias("all_text")
 
 
-# Fields the checks stage computes with an equivalent cheaper expression than winnow.curate.record's.
+# Fields the checks stage computes with an equivalent cheaper expression than winnow.curation.record's.
 _FIELD_COLUMNS: Final = {"all_text": all_text_column}
 
 

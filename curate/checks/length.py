@@ -10,9 +10,9 @@ from typing import Annotated
 
 import polars as pl
 
-from winnow.curate.checks.params import NON_NEGATIVE
-from winnow.curate.checks.registry import Check, check
-from winnow.curate.checks.textexpr import chars, metric_check, tokens
+from winnow.curation.checks.params import NON_NEGATIVE
+from winnow.curation.checks.registry import Check, check
+from winnow.curation.checks.textexpr import chars, metric_check, tokens
 
 
 @check("min_length")

@@ -11,9 +11,9 @@ from typing import Annotated
 
 import polars as pl
 
-from winnow.curate.checks.params import NON_NEGATIVE, RATIO, THRESHOLD
-from winnow.curate.checks.registry import Check, check
-from winnow.curate.checks.textexpr import chars, guarded, metric_check, on_gated_rows, prose, ratio
+from winnow.curation.checks.params import NON_NEGATIVE, RATIO, THRESHOLD
+from winnow.curation.checks.registry import Check, check
+from winnow.curation.checks.textexpr import chars, guarded, metric_check, on_gated_rows, prose, ratio
 
 HTML_PATTERN = (
     r"</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>"  # tags: <p>, </div>, <br/>, <a href="…">

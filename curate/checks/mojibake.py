@@ -17,17 +17,17 @@ from typing import Annotated
 
 import polars as pl
 
-from winnow.curate.checks.params import NON_NEGATIVE
-from winnow.curate.checks.registry import Check, check
-from winnow.curate.checks.textexpr import count_of, metric_check
-from winnow.curate.kernels.unicode_classes import (
+from winnow.curation.checks.params import NON_NEGATIVE
+from winnow.curation.checks.registry import Check, check
+from winnow.curation.checks.textexpr import count_of, metric_check
+from winnow.curation.kernels.unicode_classes import (
     MOJIBAKE_AFTER_A_CLASS,
     MOJIBAKE_AFTER_EURO_CLASS,
     MOJIBAKE_ALONE_CLASS,
     MOJIBAKE_TRIPLES,
 )
 
-# For the spans shown in the report; winnow.curate.kernels.char_counts counts exactly its matches.
+# For the spans shown in the report; winnow.curation.kernels.char_counts counts exactly its matches.
 MOJIBAKE_PATTERN = (
     f"{MOJIBAKE_ALONE_CLASS}|[ÂÃ]{MOJIBAKE_AFTER_A_CLASS}|â€{MOJIBAKE_AFTER_EURO_CLASS}|"
     + "|".join(MOJIBAKE_TRIPLES)

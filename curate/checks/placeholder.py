@@ -9,7 +9,7 @@ only (bench/labels/placeholder_text.jsonl: 12 of 99 flags read were these). Not 
     QUOTED_MARKERS       as many markers as the prompt holds: the reply quotes, transforms or lays out given
                          material ("count the words of 'Lorem ipsum dolor sit amet…'", "嗨，XXX" in the input).
     FILLER_IN_CODE       "lorem ipsum" inside a code block: the filler paragraph of an HTML or LaTeX example.
-    ASKED_FOR_TEMPLATE   a template or form was asked for (winnow.curate.checks.sanity_template): its slots
+    ASKED_FOR_TEMPLATE   a template or form was asked for (winnow.curation.checks.sanity_template): its slots
                          (SLOT_MARKER) are the answer; lorem ipsum or an "N/A"-only reply still count.
     DRAFT_PARTICULARS    a letter, e-mail, script … was asked for and the marker is a particular the writer fills
                          in: "XXX大学" (XXX, the usual Chinese blank for a name), "[insert date]", "[$XX,XXX]";
@@ -22,11 +22,11 @@ from typing import Annotated, Final
 
 import polars as pl
 
-from winnow.curate.checks.params import NON_NEGATIVE, THRESHOLD
-from winnow.curate.checks.registry import Check, check
-from winnow.curate.checks.sanity_template import ASKED_FOR_DRAFT, ASKED_FOR_TEMPLATE, PARTICULAR_SLOT
-from winnow.curate.checks.sanity_text import without_code
-from winnow.curate.checks.textexpr import is_the_reply, metric_check, with_prompt
+from winnow.curation.checks.params import NON_NEGATIVE, THRESHOLD
+from winnow.curation.checks.registry import Check, check
+from winnow.curation.checks.sanity_template import ASKED_FOR_DRAFT, ASKED_FOR_TEMPLATE, PARTICULAR_SLOT
+from winnow.curation.checks.sanity_text import without_code
+from winnow.curation.checks.textexpr import is_the_reply, metric_check, with_prompt
 
 PLACEHOLDER_PATTERN = (
     r"(?i:lorem ipsum|dolor sit amet)"

@@ -24,17 +24,22 @@ from typing import Annotated
 
 import polars as pl
 
-from winnow.curate.checks.asked_form import ASKS_FOR_LINKS, ASKS_FOR_NOTATION, ASKS_FOR_NUMBERS, unless_asked
-from winnow.curate.checks.params import NON_NEGATIVE, RATIO, THRESHOLD
-from winnow.curate.checks.registry import Check, check
-from winnow.curate.checks.textexpr import (
+from winnow.curation.checks.asked_form import (
+    ASKS_FOR_LINKS,
+    ASKS_FOR_NOTATION,
+    ASKS_FOR_NUMBERS,
+    unless_asked,
+)
+from winnow.curation.checks.params import NON_NEGATIVE, RATIO, THRESHOLD
+from winnow.curation.checks.registry import Check, check
+from winnow.curation.checks.textexpr import (
     counted_ratio,
     metric_check,
     on_gated_rows,
     prose,
     shared,
 )
-from winnow.curate.kernels.unicode_classes import SPECIAL_CLASS
+from winnow.curation.kernels.unicode_classes import SPECIAL_CLASS
 
 URL_PATTERN = r"(?:https?|ftp)://[^\s<>\"'）)\]]+|www\.[^\s<>\"'）)\]]+"
 URL_GATE = "://|www\\."  # every URL_PATTERN match holds one: the texts without are not read again

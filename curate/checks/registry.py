@@ -95,8 +95,8 @@ def check(name: str, *, scope: Scope = "text") -> Callable[[Callable[..., Check]
 
 
 def load_all_checks() -> None:
-    """Import every module of the `winnow.curate.checks` package so that their decorators run."""
-    import winnow.curate.checks as package
+    """Import every module of the `winnow.curation.checks` package so that their decorators run."""
+    import winnow.curation.checks as package
 
     for module in pkgutil.iter_modules(package.__path__):
         if module.name != "registry":

@@ -27,7 +27,7 @@ A text with no row around it (a message judged alone under `field: messages`) ha
 Cost: repetition statistics need every token of a text, which no single string expression gives. Texts
 below the cheap guards (`min_lines`, `min_chars`) are not judged (metric null) and are blanked *before*
 any splitting, so only long texts pay. Each statistic is one compiled pass per text
-(winnow.curate.kernels.ngrams, winnow.curate.kernels.repeated_pieces), wrapped in an elementwise `map_batches`; the
+(winnow.curation.kernels.ngrams, winnow.curation.kernels.repeated_pieces), wrapped in an elementwise `map_batches`; the
 prompt and the two MODERATE_REPETITION passes run on the rows over CONTEXT_FROM only (`unless_asked`).
 """
 
@@ -39,12 +39,12 @@ from typing import Annotated, Final
 
 import polars as pl
 
-from winnow.curate.cache import expression_definition
-from winnow.curate.checks.params import NON_NEGATIVE, RATIO, THRESHOLD, Range
-from winnow.curate.checks.registry import Check, check
-from winnow.curate.checks.textexpr import metric_check, with_prompt
-from winnow.curate.kernels.ngrams import DUP, TOP, ngram_share_series
-from winnow.curate.kernels.repeated_pieces import LINES, PARAGRAPHS, repeated_fraction_series
+from winnow.curation.cache import expression_definition
+from winnow.curation.checks.params import NON_NEGATIVE, RATIO, THRESHOLD, Range
+from winnow.curation.checks.registry import Check, check
+from winnow.curation.checks.textexpr import metric_check, with_prompt
+from winnow.curation.kernels.ngrams import DUP, TOP, ngram_share_series
+from winnow.curation.kernels.repeated_pieces import LINES, PARAGRAPHS, repeated_fraction_series
 
 # ---- repetition that was asked for ----------------------------------------------------------------------
 
@@ -146,7 +146,7 @@ def _batched(function: functools.partial[pl.Series], text: pl.Expr) -> pl.Expr:
 
 
 def _duplicate_fraction(text: pl.Expr, mode: int, minimum: int) -> pl.Expr:
-    """Repeated pieces / non-blank pieces (winnow.curate.kernels.repeated_pieces); null below `minimum`."""
+    """Repeated pieces / non-blank pieces (winnow.curation.kernels.repeated_pieces); null below `minimum`."""
     return _batched(functools.partial(repeated_fraction_series, mode=mode, minimum=minimum), text)
 
 

@@ -2,10 +2,10 @@
 
 The characters whose runs are measured are those garbage runs are made of (printable ASCII, Latin-1
 letters, CJK and full-width punctuation, kana, Chinese interjections such as 啊哈呵嘿嗯哦, Korean ㅋ/ㅎ:
-`winnow.curate.kernels.unicode_classes.run_characters`). Runs of other ideographs are not measured (the set was
+`winnow.curation.kernels.unicode_classes.run_characters`). Runs of other ideographs are not measured (the set was
 bounded when a regex alternation did the measuring); whitespace runs are indentation, not garbage.
 
-The metric is the longest run, from one compiled pass per text (winnow.curate.kernels.runs), or null when no
+The metric is the longest run, from one compiled pass per text (winnow.curation.kernels.runs), or null when no
 covered character repeats 4 times in a row ("not measured"). The span shown in the report comes from
 a regex: Polars' Rust regexes have no backreferences, so `(.)\\1{n,}` cannot be written, and the pattern is
 a bounded alternation, one `c{4,}` per covered character (~500 alternatives, one automaton).
@@ -19,11 +19,11 @@ from typing import Annotated
 
 import polars as pl
 
-from winnow.curate.checks.params import THRESHOLD, Range
-from winnow.curate.checks.registry import Check, check
-from winnow.curate.checks.textexpr import metric_check
-from winnow.curate.kernels.runs import longest_run_series
-from winnow.curate.kernels.unicode_classes import run_characters
+from winnow.curation.checks.params import THRESHOLD, Range
+from winnow.curation.checks.registry import Check, check
+from winnow.curation.checks.textexpr import metric_check
+from winnow.curation.kernels.runs import longest_run_series
+from winnow.curation.kernels.unicode_classes import run_characters
 
 DETECT_RUN = 4  # shortest run measured; max_run may not go below DETECT_RUN - 1
 

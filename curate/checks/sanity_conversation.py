@@ -13,12 +13,12 @@ from typing import Annotated, Final
 
 import polars as pl
 
-from winnow.curate.checks.params import NON_NEGATIVE
-from winnow.curate.checks.registry import Check, check
-from winnow.curate.checks.sanity_text import contents, kind_is, normalized, roles
-from winnow.curate.checks.textexpr import field_text
-from winnow.curate.kernels.casefold import flags_deciding_sigma
-from winnow.curate.kernels.repeated_turns import repeated_turn_series
+from winnow.curation.checks.params import NON_NEGATIVE
+from winnow.curation.checks.registry import Check, check
+from winnow.curation.checks.sanity_text import contents, kind_is, normalized, roles
+from winnow.curation.checks.textexpr import field_text
+from winnow.curation.kernels.casefold import flags_deciding_sigma
+from winnow.curation.kernels.repeated_turns import repeated_turn_series
 
 _ROLE_CODES: Final = {"user": "u", "assistant": "a", "tool_call": "c", "tool": "t"}
 # Two-letter role sequences that cannot happen in a well-formed conversation, and a first turn not the user's.
@@ -68,7 +68,7 @@ def conversation_repeated_turn(min_chars: Annotated[int, NON_NEGATIVE] = 8) -> C
 
 
 def _repeat_flags(turns: pl.Series, min_chars: int) -> pl.Series:
-    """One compiled pass compares the normalized turns (winnow.curate.kernels.repeated_turns); conversations it
+    """One compiled pass compares the normalized turns (winnow.curation.kernels.repeated_turns); conversations it
     leaves undecided (a Σ, whose lowercase depends on context) are compared with `repeats`."""
 
     def by_polars(rows: pl.Series) -> pl.Series:

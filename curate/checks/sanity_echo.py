@@ -26,11 +26,17 @@ from typing import Annotated, Final
 
 import polars as pl
 
-from winnow.curate.checks.params import NON_NEGATIVE
-from winnow.curate.checks.registry import Check, check
-from winnow.curate.checks.textexpr import asked_turn, contains_any, field_text, shared, unless_prompt_excuses
-from winnow.curate.kernels.casefold import flags_deciding_sigma
-from winnow.curate.kernels.echo import echo_series
+from winnow.curation.checks.params import NON_NEGATIVE
+from winnow.curation.checks.registry import Check, check
+from winnow.curation.checks.textexpr import (
+    asked_turn,
+    contains_any,
+    field_text,
+    shared,
+    unless_prompt_excuses,
+)
+from winnow.curation.kernels.casefold import flags_deciding_sigma
+from winnow.curation.kernels.echo import echo_series
 
 
 @shared("comparable")
@@ -105,7 +111,7 @@ def _input_done_as_asked(reply: pl.Expr, prompt: pl.Expr) -> pl.Expr:
 
 
 def _echo_flags(texts: pl.Series, min_prefix_chars: int) -> pl.Series:
-    """One compiled pass compares the comparable texts (winnow.curate.kernels.echo); the rows it leaves undecided
+    """One compiled pass compares the comparable texts (winnow.curation.kernels.echo); the rows it leaves undecided
     (a Σ, whose lowercase depends on context) are compared with the Polars definition, `echoes`."""
 
     def by_polars(rows: pl.Series) -> pl.Series:
@@ -118,7 +124,7 @@ def _echo_flags(texts: pl.Series, min_prefix_chars: int) -> pl.Series:
 def echoes(
     reply_text: pl.Expr, instruction_text: pl.Expr, input_text: pl.Expr, min_prefix_chars: int
 ) -> pl.Expr:
-    """The Polars definition of an echo (winnow.curate.kernels.echo computes the same, Σ aside)."""
+    """The Polars definition of an echo (winnow.curation.kernels.echo computes the same, Σ aside)."""
     reply, instruction, given = (_comparable(t) for t in (reply_text, instruction_text, input_text))
     has_reply = reply.str.len_chars() > 0
     equal_instruction = reply == instruction

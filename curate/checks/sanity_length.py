@@ -26,10 +26,10 @@ from typing import Annotated, Final
 
 import polars as pl
 
-from winnow.curate.checks.asked_form import ASKS_FOR_CODE
-from winnow.curate.checks.params import Range
-from winnow.curate.checks.registry import Check, check
-from winnow.curate.checks.textexpr import field_text, metric_check, on_gated_rows, shared
+from winnow.curation.checks.asked_form import ASKS_FOR_CODE
+from winnow.curation.checks.params import Range
+from winnow.curation.checks.registry import Check, check
+from winnow.curation.checks.textexpr import field_text, metric_check, on_gated_rows, shared
 
 # (pattern on the instruction, floor in words). The largest matching floor applies. Floors are "far too
 # short", not "a bit short": a polite rejection letter of 35 words or a 3-sentence review is fine.

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from winnow.curate.checks.registry import Check, check
-from winnow.curate.checks.sanity_text import kind_is, missing, stripped
+from winnow.curation.checks.registry import Check, check
+from winnow.curation.checks.sanity_text import kind_is, missing, stripped
 
 
 @check("preference_identical_pair", scope="row")

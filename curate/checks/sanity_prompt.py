@@ -17,9 +17,9 @@ from typing import Final
 
 import polars as pl
 
-from winnow.curate.checks.asked_form import ASKS_FOR_CODE
-from winnow.curate.checks.registry import Check, check
-from winnow.curate.checks.textexpr import (
+from winnow.curation.checks.asked_form import ASKS_FOR_CODE
+from winnow.curation.checks.registry import Check, check
+from winnow.curation.checks.textexpr import (
     asked_turn,
     contains_any,
     field_beside,

@@ -22,9 +22,9 @@ from typing import Final
 
 import polars as pl
 
-from winnow.curate.checks.registry import Check, check
-from winnow.curate.checks.sanity_text import blank, stripped
-from winnow.curate.checks.textexpr import on_gated_rows, unless_prompt_excuses
+from winnow.curation.checks.registry import Check, check
+from winnow.curation.checks.sanity_text import blank, stripped
+from winnow.curation.checks.textexpr import on_gated_rows, unless_prompt_excuses
 
 # The whole reply is a stand-in for an answer (Alpaca's "<noinput>", "N/A", Chinese 无 / 略 / 同上, "...").
 # Not "None", "null" or "没有": those are real answers to real questions.

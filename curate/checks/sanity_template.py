@@ -23,10 +23,10 @@ from typing import Final
 
 import polars as pl
 
-from winnow.curate.checks.registry import Check, check
-from winnow.curate.checks.sanity_text import without_code
-from winnow.curate.checks.textexpr import on_gated_rows, unless_prompt_excuses
-from winnow.curate.code_lines import without_code_lines
+from winnow.curation.checks.registry import Check, check
+from winnow.curation.checks.sanity_text import without_code
+from winnow.curation.checks.textexpr import on_gated_rows, unless_prompt_excuses
+from winnow.curation.code_lines import without_code_lines
 
 TEMPLATE_SLOT: Final = (
     r"\{\{\s*[A-Za-z_][\w.]*\s*\}\}"

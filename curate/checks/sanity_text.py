@@ -3,7 +3,7 @@
 Sanity checks ask whether a row is a sensible training example at all (an answer exists, answers the
 question, is complete, is not boilerplate), in Chinese and English alike. Each is a Polars expression.
 The text helpers are `shared` derivations: on a field the checks stage materialized they name a column
-computed once for every check that asks (see winnow.curate.checks.textexpr).
+computed once for every check that asks (see winnow.curation.checks.textexpr).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Final
 
 import polars as pl
 
-from winnow.curate.checks.textexpr import KEEP_TEXT, on_gated_rows, shared
+from winnow.curation.checks.textexpr import KEEP_TEXT, on_gated_rows, shared
 
 # Characters that render as nothing: a reply made only of these is empty.
 _INVISIBLE: Final = r"[\u200b\u200c\u200d\u2060\ufeff\u00ad]"

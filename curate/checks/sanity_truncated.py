@@ -32,11 +32,17 @@ from typing import Final
 
 import polars as pl
 
-from winnow.curate.checks.asked_form import ASKS_FOR_CODE
-from winnow.curate.checks.registry import Check, check
-from winnow.curate.checks.sanity_text import stripped
-from winnow.curate.checks.textexpr import KEEP_TEXT, asked_turn, on_gated_rows, shared, unless_prompt_excuses
-from winnow.curate.kernels.brackets import unclosed_series
+from winnow.curation.checks.asked_form import ASKS_FOR_CODE
+from winnow.curation.checks.registry import Check, check
+from winnow.curation.checks.sanity_text import stripped
+from winnow.curation.checks.textexpr import (
+    KEEP_TEXT,
+    asked_turn,
+    on_gated_rows,
+    shared,
+    unless_prompt_excuses,
+)
+from winnow.curation.kernels.brackets import unclosed_series
 
 # (openers, closers) whose openers outnumbering their closers means the reply stopped inside them.
 # Half- and full-width parentheses count together: machine translation often opens with "（" and closes with ")".
@@ -86,7 +92,7 @@ def _last_line(body: pl.Expr) -> pl.Expr:
 
 
 def _unclosed(body: pl.Expr) -> pl.Expr:
-    """Some pair of BRACKETS has more openers than closers (one compiled pass: winnow.curate.kernels.brackets)."""
+    """Some pair of BRACKETS has more openers than closers (one compiled pass: winnow.curation.kernels.brackets)."""
     measure = functools.partial(unclosed_series, pairs=BRACKETS)
     return body.map_batches(measure, return_dtype=pl.Boolean, is_elementwise=True)
 

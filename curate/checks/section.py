@@ -21,13 +21,13 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.checks.registry import CheckSpec, registered_checks
-from winnow.curate.record import FIELDS, frame_from_rows
-from winnow.curate.rulefile.action import DEFAULT_ACTION, parse_action
-from winnow.curate.rulefile.extends import ORIGIN_KEY
-from winnow.curate.rulefile.params import validate_params
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.rulefile.sections import section
+from winnow.curation.checks.registry import CheckSpec, registered_checks
+from winnow.curation.record import FIELDS, frame_from_rows
+from winnow.curation.rulefile.action import DEFAULT_ACTION, parse_action
+from winnow.curation.rulefile.extends import ORIGIN_KEY
+from winnow.curation.rulefile.params import validate_params
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.rulefile.sections import section
 
 _ENTRY_KEYS = ("check", "name", "field", "params", "action", "enabled")
 _NAME_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.:-]*$")
@@ -86,7 +86,7 @@ def _sample_frame() -> pl.DataFrame:
 
 def try_build(spec: CheckSpec, field_name: str | None, params: dict[str, Any]) -> str | None:
     """Build and evaluate the rule on a sample row; the error text if that fails (e.g. a bad regex)."""
-    from winnow.curate.checks.engine import build_rule  # the engine imports this module's RuleConfig
+    from winnow.curation.checks.engine import build_rule  # the engine imports this module's RuleConfig
 
     try:
         built = build_rule(RuleConfig(name="probe", check=spec.name, field=field_name, params=params))

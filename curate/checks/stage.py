@@ -1,11 +1,11 @@
 """Stage `checks` (order 20): every row-local rule of the rule file in one pass, recorded in the ledger.
 
-1. Metrics (`metric.<rule name>`, Float64) and yes/no results come from the metric cache (winnow.curate.cache)
+1. Metrics (`metric.<rule name>`, Float64) and yes/no results come from the metric cache (winnow.curation.cache)
    or are computed together in one lazy select over the rows that miss; for those rows only, each field
    the rules read (response, all_text, …) is computed once into a temporary `__field.<name>` column,
-   and so is each derived column (`…|prose`, `…|nonspace`, see winnow.curate.checks.textexpr).
+   and so is each derived column (`…|prose`, `…|nonspace`, see winnow.curation.checks.textexpr).
 2. Failures are the metric compared with the threshold (so a threshold change costs only comparisons).
-3. `winnow.curate.ledger.record_failures` records them in file order (drop_reason = first failing rule whose
+3. `winnow.curation.ledger.record_failures` records them in file order (drop_reason = first failing rule whose
    action is `drop`; rules with `action: flag` go to `flagged_rules`), on the rows that failed something
    only. The action is not part of any metric's identity: changing it recomputes nothing.
 4. Spans (the offending text, for the report) are computed on failing rows only, into `check_spans`
@@ -22,15 +22,15 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from winnow.curate.cache import MetricCache, expression_definition, handed_on_keys
-from winnow.curate.checks.engine import BuiltRule, build_rule, field_columns
-from winnow.curate.checks.params import Threshold
-from winnow.curate.checks.section import ChecksConfig
-from winnow.curate.checks.textexpr import derived_columns
-from winnow.curate.chunks import aligned, aligned_to
-from winnow.curate.ledger import record_failures, rule_counts, with_ledger
-from winnow.curate.placement import null_elsewhere_index
-from winnow.curate.stages import RuleSet, StageContext, stage
+from winnow.curation.cache import MetricCache, expression_definition, handed_on_keys
+from winnow.curation.checks.engine import BuiltRule, build_rule, field_columns
+from winnow.curation.checks.params import Threshold
+from winnow.curation.checks.section import ChecksConfig
+from winnow.curation.checks.textexpr import derived_columns
+from winnow.curation.chunks import aligned, aligned_to
+from winnow.curation.ledger import record_failures, rule_counts, with_ledger
+from winnow.curation.placement import null_elsewhere_index
+from winnow.curation.stages import RuleSet, StageContext, stage
 
 SPAN_CHARS = 200
 SPAN_TYPE = pl.List(pl.Struct({"rule": pl.String(), "span": pl.String()}))
@@ -133,7 +133,7 @@ def failure_expr(built: BuiltRule) -> pl.Expr:
 def record_rule_failures(
     frame: pl.DataFrame, rules: list[BuiltRule], values: pl.DataFrame | None = None
 ) -> pl.DataFrame:
-    """`winnow.curate.ledger.record_failures` applied to the rows that failed at least one rule.
+    """`winnow.curation.ledger.record_failures` applied to the rows that failed at least one rule.
 
     Recording is a no-op on rows that failed nothing, and building the per-row lists of reasons is the
     costly part, so the failures are evaluated once as flags and only the failing rows (typically a few
@@ -208,7 +208,7 @@ def _record_by_pattern(
 
 def _at_rows(height: int, rows: pl.Series, values: pl.DataFrame) -> pl.DataFrame:
     """`values` (one row per entry of `rows`) put at those row positions of a `height`-row frame, null
-    elsewhere (winnow.curate.placement)."""
+    elsewhere (winnow.curation.placement)."""
     return values.select(pl.all().gather(null_elsewhere_index(height, rows)))
 
 
@@ -305,7 +305,7 @@ def run_checks(
     prepare = preparation(rules)
     keys = handed_on_keys(frame)  # the mappers stage's, when it returned this frame
     frame = with_ledger(frame)
-    # chunked like the frame (cached values come in one piece, computed ones in Polars'): see winnow.curate.chunks
+    # chunked like the frame (cached values come in one piece, computed ones in Polars'): see winnow.curation.chunks
     values = aligned_to(frame, metric_values(frame, rules, cache, prepare, keys))
     # the metric columns join the frame; the yes/no flags are only read to record failures
     frame = frame.with_columns([c for c in values.get_columns() if not c.name.startswith(FLAG_PREFIX)])

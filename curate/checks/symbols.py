@@ -12,11 +12,11 @@ from typing import Annotated
 
 import polars as pl
 
-from winnow.curate.checks.asked_form import ASKS_FOR_EMOJI, unless_asked
-from winnow.curate.checks.params import NON_NEGATIVE, RATIO, THRESHOLD
-from winnow.curate.checks.registry import Check, check
-from winnow.curate.checks.textexpr import counted_ratio, metric_check
-from winnow.curate.kernels.unicode_classes import SYMBOL_CLASS
+from winnow.curation.checks.asked_form import ASKS_FOR_EMOJI, unless_asked
+from winnow.curation.checks.params import NON_NEGATIVE, RATIO, THRESHOLD
+from winnow.curation.checks.registry import Check, check
+from winnow.curation.checks.textexpr import counted_ratio, metric_check
+from winnow.curation.kernels.unicode_classes import SYMBOL_CLASS
 
 
 @check("max_symbol_ratio")

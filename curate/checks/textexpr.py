@@ -30,14 +30,14 @@ from typing import Final
 import polars as pl
 from polars._typing import PolarsDataType
 
-from winnow.curate.cache import expression_definition
-from winnow.curate.checks.registry import Check, Direction
-from winnow.curate.kernels import char_counts as counts_kernel
-from winnow.curate.kernels.joined_counts import joined_counts, newline_is_neutral
-from winnow.curate.kernels.unicode_classes import TOKEN_PATTERN, class_table
-from winnow.curate.record import all_text_pieces, field_expr
+from winnow.curation.cache import expression_definition
+from winnow.curation.checks.registry import Check, Direction
+from winnow.curation.kernels import char_counts as counts_kernel
+from winnow.curation.kernels.joined_counts import joined_counts, newline_is_neutral
+from winnow.curation.kernels.unicode_classes import TOKEN_PATTERN, class_table
+from winnow.curation.record import all_text_pieces, field_expr
 
-FIELD_PREFIX: Final = "__field."  # materialized field columns (see winnow.curate.checks.engine)
+FIELD_PREFIX: Final = "__field."  # materialized field columns (see winnow.curation.checks.engine)
 DERIVED_SEPARATOR: Final = "|"  # `__field.response|prose|counts` = character counts of the prose
 
 
@@ -46,7 +46,7 @@ _MATERIALIZED: contextvars.ContextVar[bool] = contextvars.ContextVar("materializ
 
 @contextlib.contextmanager
 def materialized_fields() -> Iterator[None]:
-    """While active, `field_text` reads fields from their `__field.<name>` columns (see winnow.curate.checks.engine)."""
+    """While active, `field_text` reads fields from their `__field.<name>` columns (see winnow.curation.checks.engine)."""
     token = _MATERIALIZED.set(True)
     try:
         yield
@@ -87,7 +87,7 @@ def _derived(text: pl.Expr, kind: str) -> pl.Expr:
 
 
 def char_counts(text: pl.Expr) -> pl.Expr:
-    """Struct of character-class counts of `text`, in one compiled pass (winnow.curate.kernels.char_counts):
+    """Struct of character-class counts of `text`, in one compiled pass (winnow.curation.kernels.char_counts):
     chars, nonspace (not \\s), alnum (\\p{L}\\p{M}\\p{N}), digits (\\p{Nd}), special, symbols, mojibake."""
     return _derived(text, "counts")
 
@@ -183,7 +183,7 @@ def _prose_counts(base: str, kind: str) -> pl.Expr | None:
 
 
 def _all_text_counts(base: str, kind: str) -> pl.Expr | None:
-    """Counts of `all_text` added up from its pieces (winnow.curate.kernels.joined_counts): the joined text,
+    """Counts of `all_text` added up from its pieces (winnow.curation.kernels.joined_counts): the joined text,
     which only its counts read in the default rules, is then not built at all."""
     if kind != "counts" or base != f"{FIELD_PREFIX}all_text" or not newline_is_neutral(class_table()):
         return None
@@ -447,7 +447,7 @@ def with_prompt(
     packed = pl.struct(
         candidates.alias("candidate"), text.alias("reply"), pl.col("messages"), pl.col("input")
     )
-    # elementwise (once per chunk): `candidates` may be a literal (winnow.curate.checks.repetition), which a struct
+    # elementwise (once per chunk): `candidates` may be a literal (winnow.curation.checks.repetition), which a struct
     # broadcasts only in an elementwise call
     return packed.map_batches(evaluate, return_dtype=dtype, is_elementwise=True).alias(
         f"with_prompt[{digest}]"

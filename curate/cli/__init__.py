@@ -1,1 +1,1 @@
-"""The `winnow` command line. Each module here (and in winnow.train.cli) contributes click commands."""
+"""The `winnow` command line. Each module here (and in winnow.trainer.cli) contributes click commands."""

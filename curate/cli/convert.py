@@ -17,11 +17,11 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from winnow.curate.cli.console import cli_console
-from winnow.curate.errors import WinnowError
-from winnow.curate.formats.registry import get_format
-from winnow.curate.io.read import read_corpus
-from winnow.curate.io.write import WriteReport, write_quarantine, write_records
+from winnow.curation.cli.console import cli_console
+from winnow.curation.errors import WinnowError
+from winnow.curation.formats.registry import get_format
+from winnow.curation.io.read import read_corpus
+from winnow.curation.io.write import WriteReport, write_quarantine, write_records
 
 
 def report_table(report: WriteReport, rows_in: int) -> Table:

@@ -15,9 +15,9 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from winnow.curate.cli.console import cli_console
-from winnow.curate.rulefile.load import load_rule_file
-from winnow.curate.run_curate import default_cache_dir, run_curate
+from winnow.curation.cli.console import cli_console
+from winnow.curation.rulefile.load import load_rule_file
+from winnow.curation.run_curate import default_cache_dir, run_curate
 
 
 @click.command("curate")

@@ -2,10 +2,11 @@
 
     winnow export runs/zh --format sharegpt -o out/zh
     winnow export runs/zh --format alpaca --file-format json --hf -o out/zh
+    winnow export runs/zh --format openai --for trl -o out/trl   # TRL's SFTTrainer reads a null `tools`
 
 Writes train/val/test in the format (train rows repeated as the mix decided), a LLaMA-Factory
 dataset_info.json, optionally a Hugging Face save_to_disk folder, reads every file back and checks it
-against the canonical rows, and only then reports success. The work is in winnow.curate.export.run.
+against the canonical rows, and only then reports success. The work is in winnow.curation.export.run.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from rich.progress import BarColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from winnow.curate.cli.console import cli_console
-from winnow.curate.export.run import ExportResult, export_run
-from winnow.curate.formats.registry import all_formats
-from winnow.curate.io.write import FILE_FORMATS
+from winnow.curation.cli.console import cli_console
+from winnow.curation.export.consumers import CONSUMERS, DEFAULT_CONSUMER
+from winnow.curation.export.run import ExportResult, export_run
+from winnow.curation.formats.registry import all_formats
+from winnow.curation.io.write import FILE_FORMATS
 
 
 def _format_names() -> list[str]:
@@ -43,9 +45,20 @@ def _format_names() -> list[str]:
 )
 @click.option("--name", default="winnow", show_default=True, help="Dataset name prefix in dataset_info.json.")
 @click.option(
+    "--for",
+    "consumer",
+    type=click.Choice(CONSUMERS),
+    default=DEFAULT_CONSUMER,
+    show_default=True,
+    help="The trainer the files are shaped for: trl writes a null `tools` where a row has none "
+    '(LLaMA-Factory needs ""; no dataset_info.json then).',
+)
+@click.option(
     "-o", "--output", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write."
 )
-def export_command(run_dir: Path, format_: str, file_format: str, hf: bool, name: str, output: Path) -> None:
+def export_command(
+    run_dir: Path, format_: str, file_format: str, hf: bool, name: str, consumer: str, output: Path
+) -> None:
     """Export a run folder's kept rows in a training format, one file per split, verified by reading back."""
     console = cli_console(stderr=True)
     console.print(
@@ -60,7 +73,14 @@ def export_command(run_dir: Path, format_: str, file_format: str, hf: bool, name
             bar.update(task, description=description, completed=done, total=total)
 
         result = export_run(
-            run_dir, output, format=format_, file_format=file_format, hf=hf, name=name, progress=progress
+            run_dir,
+            output,
+            format=format_,
+            file_format=file_format,
+            hf=hf,
+            name=name,
+            consumer=consumer,
+            progress=progress,
         )
     print_summary(console, result)
 

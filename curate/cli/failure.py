@@ -17,7 +17,7 @@ import traceback
 from rich.console import Console
 from rich.text import Text
 
-from winnow.curate.errors import WinnowError, os_error_in_text
+from winnow.curation.errors import WinnowError, os_error_in_text
 
 BUG_MESSAGE_CHARS = 500
 

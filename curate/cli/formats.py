@@ -8,8 +8,8 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from winnow.curate.cli.console import cli_console
-from winnow.curate.formats.registry import all_formats
+from winnow.curation.cli.console import cli_console
+from winnow.curation.formats.registry import all_formats
 
 
 def formats_table() -> Table:

@@ -20,9 +20,9 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from winnow.curate.cli.console import cli_console
-from winnow.curate.io.expand import Skipped
-from winnow.curate.io.read import ReadResult, read_corpus
+from winnow.curation.cli.console import cli_console
+from winnow.curation.io.expand import Skipped
+from winnow.curation.io.read import ReadResult, read_corpus
 
 PREVIEW_CHARS = 300
 

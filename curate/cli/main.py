@@ -2,10 +2,10 @@
 
     winnow --help
 
-Commands are contributed by modules: every module in `winnow.curate.cli` and `winnow.train.cli` that defines
+Commands are contributed by modules: every module in `winnow.curation.cli` and `winnow.trainer.cli` that defines
 `COMMANDS` (a list of click commands or groups) is added here, so a new command is a new module.
 Exit codes: 0 ok, 1 failed, 2 bad usage or configuration. Every error prints as one plain message, never
-a traceback (winnow.curate.cli.failure); `winnow --debug COMMAND …` prints the traceback too.
+a traceback (winnow.curation.cli.failure); `winnow --debug COMMAND …` prints the traceback too.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ import sys
 
 import click
 
-from winnow.curate import __version__
-from winnow.curate.cli.failure import report_failure
+from winnow.curation import __version__
+from winnow.curation.cli.failure import report_failure
 
-COMMAND_PACKAGES = ("winnow.curate.cli", "winnow.train.cli")
+COMMAND_PACKAGES = ("winnow.curation.cli", "winnow.trainer.cli")
 
 
 def _discover_commands() -> list[click.Command]:

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import click
 
-from winnow.curate.cli.console import cli_console
-from winnow.curate.errors import UsageError
+from winnow.curation.cli.console import cli_console
+from winnow.curation.errors import UsageError
 
 
 @click.command("profile")
@@ -59,9 +59,9 @@ def profile_command(
                 list(inputs), output, tokenizer=tokenizer, rules=rules, format=format_, step=step
             )
         except ModuleNotFoundError as error:
-            if error.name and error.name.startswith("winnow.curate.io"):
+            if error.name and error.name.startswith("winnow.curation.io"):
                 raise UsageError(
-                    "the corpus reader (winnow.curate.io.read) is not available in this install"
+                    "the corpus reader (winnow.curation.io.read) is not available in this install"
                 ) from error
             raise
     print_profile_summary(facts, path, console)

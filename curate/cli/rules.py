@@ -11,11 +11,11 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from winnow.curate.checks.registry import registered_checks
-from winnow.curate.cli.console import cli_console
-from winnow.curate.mappers.registry import registered_mappers
-from winnow.curate.rulefile.load import load_rule_file
-from winnow.curate.rulefile.params import describe_params
+from winnow.curation.checks.registry import registered_checks
+from winnow.curation.cli.console import cli_console
+from winnow.curation.mappers.registry import registered_mappers
+from winnow.curation.rulefile.load import load_rule_file
+from winnow.curation.rulefile.params import describe_params
 
 
 @click.group("rules")

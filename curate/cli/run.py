@@ -15,11 +15,11 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
-from winnow.curate.cli.console import cli_console
-from winnow.curate.example import example_dir
-from winnow.curate.pipeline.config import load_pipeline
-from winnow.curate.pipeline.runner import RunContext, run_steps
-from winnow.curate.pipeline.steps import pipeline_steps
+from winnow.curation.cli.console import cli_console
+from winnow.curation.example import example_dir
+from winnow.curation.pipeline.config import load_pipeline
+from winnow.curation.pipeline.runner import RunContext, run_steps
+from winnow.curation.pipeline.steps import pipeline_steps
 
 STAGES = [step.name for step in pipeline_steps()]
 

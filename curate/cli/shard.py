@@ -15,9 +15,9 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from winnow.curate.cli.console import cli_console
-from winnow.curate.shard.settings import DEFAULT_MAX_LEN, DEFAULT_TOKEN_BUDGET, ShardSettings, parse_buckets
-from winnow.curate.shard.templates import TEMPLATE_NAMES
+from winnow.curation.cli.console import cli_console
+from winnow.curation.shard.settings import DEFAULT_MAX_LEN, DEFAULT_TOKEN_BUDGET, ShardSettings, parse_buckets
+from winnow.curation.shard.templates import TEMPLATE_NAMES
 
 
 def _summary(console: Console, manifest: dict[str, object]) -> None:
@@ -116,7 +116,7 @@ def shard_command(
     out_dir: Path,
 ) -> None:
     """Tokenize RUN_DIR/kept.parquet into length-bucketed shards with assistant-only labels."""
-    from winnow.curate.shard.writer import (
+    from winnow.curation.shard.writer import (
         shard_run,  # transformers is a heavy import: only when this command runs
     )
 

@@ -1,6 +1,6 @@
 """Near-duplicate removal: exact keys and MinHash LSH (datasketch-compatible), CJK-aware, explained.
 
-    from winnow.curate.dedup import DedupConfig, find_duplicates
+    from winnow.curation.dedup import DedupConfig, find_duplicates
     out, report = find_duplicates(frame, DedupConfig(key="instruction_input"))
 
 Modules: config (settings), normalize (keys), shingles, minhash (signatures), lsh (bands, S-curve),
@@ -8,10 +8,10 @@ signing (a batch), store (memory or Parquet spill), candidates, verify (exact Ja
 (union-find), keep (policy), find (the library entry), decontam, explain (stats), section, stage.
 """
 
-from winnow.curate.dedup.config import DecontamConfig, DedupConfig, NearConfig
-from winnow.curate.dedup.decontam import find_contamination
-from winnow.curate.dedup.find import DedupReport, find_duplicates
-from winnow.curate.dedup.near import NearResult, near_duplicates
+from winnow.curation.dedup.config import DecontamConfig, DedupConfig, NearConfig
+from winnow.curation.dedup.decontam import find_contamination
+from winnow.curation.dedup.find import DedupReport, find_duplicates
+from winnow.curation.dedup.near import NearResult, near_duplicates
 
 __all__ = [
     "DecontamConfig",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from winnow.curate.dedup.verify import ranges, sorted_unique
+from winnow.curation.dedup.verify import ranges, sorted_unique
 
 _EDGE_SCHEMA = {"a": pl.UInt32, "b": pl.UInt32}
 _SHIFT = np.uint64(32)

@@ -86,7 +86,7 @@ class DecontamConfig:
 @dataclass(frozen=True)
 class DedupConfig:
     """`key`: what is compared. `conversation` (the default) is the whole exchange as it is trained, every
-    turn and the reply (winnow.curate.dedup.normalize.conversation_parts): only copies of the pair go, and several
+    turn and the reply (winnow.curation.dedup.normalize.conversation_parts): only copies of the pair go, and several
     answers to one prompt all stay. A prompt key (PROMPT_KEYS) treats every row of one prompt as a copy;
     with `max_per_prompt: K` it keeps K of them instead of one (reason `max_per_prompt` for the others)."""
 

@@ -20,9 +20,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from winnow.curate.dedup.config import DecontamConfig, NearConfig
-from winnow.curate.dedup.find import competing_rows, with_row_columns
-from winnow.curate.dedup.near import near_duplicates
+from winnow.curation.dedup.config import DecontamConfig, NearConfig
+from winnow.curation.dedup.find import competing_rows, with_row_columns
+from winnow.curation.dedup.near import near_duplicates
 
 Progress = Callable[[str, int, int], None]
 CONTAMINATION_SCHEMA: dict[str, pl.DataType] = {

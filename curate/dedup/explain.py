@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.dedup.config import DedupConfig
+from winnow.curation.dedup.config import DedupConfig
 
 
 def sample_clusters(out: pl.DataFrame, limit: int, members_shown: int = 10) -> list[dict[str, Any]]:

@@ -25,15 +25,15 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from winnow.curate.dedup.clusters import components
-from winnow.curate.dedup.config import DedupConfig
-from winnow.curate.dedup.explain import dedup_stats
-from winnow.curate.dedup.keep import ranked_rows
-from winnow.curate.dedup.near import near_duplicates, shingle_spec
-from winnow.curate.dedup.normalize import conversation_parts, key_expr, normalized
-from winnow.curate.dedup.parts import PartsFilter
-from winnow.curate.dedup.verify import DocSets, ShingleHashes, pair_jaccard
-from winnow.curate.record import content_hash
+from winnow.curation.dedup.clusters import components
+from winnow.curation.dedup.config import DedupConfig
+from winnow.curation.dedup.explain import dedup_stats
+from winnow.curation.dedup.keep import ranked_rows
+from winnow.curation.dedup.near import near_duplicates, shingle_spec
+from winnow.curation.dedup.normalize import conversation_parts, key_expr, normalized
+from winnow.curation.dedup.parts import PartsFilter
+from winnow.curation.dedup.verify import DocSets, ShingleHashes, pair_jaccard
+from winnow.curation.record import content_hash
 
 Progress = Callable[[str, int, int], None]
 OUTPUT_SCHEMA: dict[str, pl.DataType] = {

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from winnow.curate.record import response_expr
+from winnow.curation.record import response_expr
 
 
 def source_rank(sources: pl.Series, globs: Sequence[str]) -> pl.Series:

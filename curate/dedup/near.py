@@ -23,16 +23,16 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from winnow.curate.dedup.candidates import all_bucket_pairs, candidate_pairs
-from winnow.curate.dedup.clusters import UnionFind
-from winnow.curate.dedup.config import NearConfig
-from winnow.curate.dedup.lsh import optimal_bands_rows, s_curve
-from winnow.curate.dedup.minhash import estimated_jaccard
-from winnow.curate.dedup.normalize import PUNCTUATION_PATTERN, normalized
-from winnow.curate.dedup.shingles import ShingleSpec, prepared
-from winnow.curate.dedup.signing import SignSpec, sign_batch
-from winnow.curate.dedup.store import BandStore
-from winnow.curate.dedup.verify import DocSets, ShingleHashes, sorted_unique
+from winnow.curation.dedup.candidates import all_bucket_pairs, candidate_pairs
+from winnow.curation.dedup.clusters import UnionFind
+from winnow.curation.dedup.config import NearConfig
+from winnow.curation.dedup.lsh import optimal_bands_rows, s_curve
+from winnow.curation.dedup.minhash import estimated_jaccard
+from winnow.curation.dedup.normalize import PUNCTUATION_PATTERN, normalized
+from winnow.curation.dedup.shingles import ShingleSpec, prepared
+from winnow.curation.dedup.signing import SignSpec, sign_batch
+from winnow.curation.dedup.store import BandStore
+from winnow.curation.dedup.verify import DocSets, ShingleHashes, sorted_unique
 
 Progress = Callable[[str, int, int], None]
 # (a, b) doc arrays → a bool per pair: whether a pair that reached the threshold is a duplicate after all
@@ -208,7 +208,7 @@ def near_duplicates(
 
     `groups` (an int per text) keeps only pairs across groups (decontamination: corpus vs reference).
     `pair_filter` has the last word on every pair that reached the threshold (the `conversation` key asks
-    that the prompts and the replies be near too, winnow.curate.dedup.parts); it runs inside verification, so a
+    that the prompts and the replies be near too, winnow.curation.dedup.parts); it runs inside verification, so a
     pair it rejects never connects a cluster and never hides another candidate.
     `spill_dir` (or config.spill, then a temporary folder) keeps signatures and bands on disk.
     """

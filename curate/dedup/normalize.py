@@ -11,7 +11,7 @@ from typing import Final
 
 import polars as pl
 
-from winnow.curate.record import (
+from winnow.curation.record import (
     input_expr,
     instruction_expr,
     message_contents_expr,

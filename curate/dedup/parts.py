@@ -19,11 +19,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from winnow.curate.dedup.config import NearConfig
-from winnow.curate.dedup.near import near_texts
-from winnow.curate.dedup.shingles import ShingleSpec
-from winnow.curate.dedup.signing import shingle_hashes
-from winnow.curate.dedup.verify import ShingleHashes, pair_jaccard, sorted_unique
+from winnow.curation.dedup.config import NearConfig
+from winnow.curation.dedup.near import near_texts
+from winnow.curation.dedup.shingles import ShingleSpec
+from winnow.curation.dedup.signing import shingle_hashes
+from winnow.curation.dedup.verify import ShingleHashes, pair_jaccard, sorted_unique
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, TypeVar
 
-from winnow.curate.dedup.config import (
+from winnow.curation.dedup.config import (
     KEEP_POLICIES,
     KEYS,
     MEASURES,
@@ -51,9 +51,9 @@ from winnow.curate.dedup.config import (
     DedupConfig,
     NearConfig,
 )
-from winnow.curate.rulefile.action import ACTIONS
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.rulefile.sections import section
+from winnow.curation.rulefile.action import ACTIONS
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.rulefile.sections import section
 
 T = TypeVar("T")
 _NESTED = ("near", "decontaminate", "source_priority", "references")

@@ -2,13 +2,13 @@
 
     hashes, offsets = shingle_sha1(texts, is_cjk, word_ngram=3, char_ngram=3)
 
-The shingles are those of `winnow.curate.dedup.shingles` (`python_shingles` is the reference; the tests hold the
+The shingles are those of `winnow.curation.dedup.shingles` (`python_shingles` is the reference; the tests hold the
 two equal), cut without building a string: a word n-gram is n tokens of the text split on " " joined by
 " ", which is the text's bytes from the first token's start to the last one's end; a CJK n-gram is n
 characters (code points) of the text with its spaces removed joined by "", a run of that text's bytes.
 A text shorter than n tokens has one shingle (all its tokens: the whole text, spaces removed for CJK); a
 null, empty or (CJK) all-space text has none. Each shingle's hash is the first 8 bytes of its SHA-1 as a
-little-endian uint64, as `winnow.curate.dedup.minhash.sha1_hashes64` gives (the low 32 bits are datasketch's
+little-endian uint64, as `winnow.curation.dedup.minhash.sha1_hashes64` gives (the low 32 bits are datasketch's
 `sha1_hash32`). Every occurrence is hashed, in document order (~0.2 us each).
 
 This replaces exploding tokens into frames, coding n-grams as integers, rebuilding the distinct ones as
@@ -23,7 +23,7 @@ import numba
 import numpy as np
 import polars as pl
 
-from winnow.curate.kernels.arrow_strings import utf8_buffers
+from winnow.curation.kernels.arrow_strings import utf8_buffers
 
 _MASK = 0xFFFF_FFFF
 _SPACE = 0x20

@@ -3,7 +3,7 @@
 `shingle_frame` explodes a batch of normalized texts into (doc, shingle) rows entirely in Polars: tokens are
 exploded once and an n-gram is the token concatenated with its next n-1 neighbours of the same document.
 A document shorter than n tokens gives one shingle (all its tokens), so short rows still have a signature.
-Signing cuts and hashes the same shingles in one compiled pass (winnow.curate.dedup.shingle_kernel).
+Signing cuts and hashes the same shingles in one compiled pass (winnow.curation.dedup.shingle_kernel).
 `python_shingles` is the same definition in plain Python (the per-document baseline and the tests).
 """
 
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from winnow.curate.dedup.normalize import cjk_share
+from winnow.curation.dedup.normalize import cjk_share
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def script_tokens(
 def shingle_frame(texts: pl.Series, spec: ShingleSpec, is_cjk: pl.Series | None = None) -> pl.DataFrame:
     """(doc UInt32, shingle String) for every shingle of every text, in document order.
 
-    Texts must be normalized (`winnow.curate.dedup.near.near_texts`: single spaces, no leading or trailing
+    Texts must be normalized (`winnow.curation.dedup.near.near_texts`: single spaces, no leading or trailing
     space), so that splitting on " " gives no empty tokens. Null or empty texts give no shingles.
     `is_cjk` (per text) skips the script detection when the caller already has it.
     """

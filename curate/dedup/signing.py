@@ -1,7 +1,7 @@
 """Signatures and band keys for one batch of normalized texts (runs in worker processes).
 
 Every shingle occurrence is cut from the texts' bytes and SHA-1 hashed in one compiled pass
-(winnow.curate.dedup.shingle_kernel), then permuted and min-reduced per document in numpy.
+(winnow.curation.dedup.shingle_kernel), then permuted and min-reduced per document in numpy.
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from winnow.curate.dedup.lsh import band_keys
-from winnow.curate.dedup.minhash import Permutations, signatures
-from winnow.curate.dedup.shingle_kernel import shingle_sha1
-from winnow.curate.dedup.shingles import ShingleSpec, prepared
+from winnow.curation.dedup.lsh import band_keys
+from winnow.curation.dedup.minhash import Permutations, signatures
+from winnow.curation.dedup.shingle_kernel import shingle_sha1
+from winnow.curation.dedup.shingles import ShingleSpec, prepared
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ def shingle_hashes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(hash64 of every shingle occurrence grouped by document, offsets with len(texts) + 1 entries).
 
-    One compiled pass cuts every shingle from the texts' bytes and hashes it (winnow.curate.dedup.shingle_kernel);
+    One compiled pass cuts every shingle from the texts' bytes and hashes it (winnow.curation.dedup.shingle_kernel);
     `is_cjk` (per text) skips the script detection when the caller already has it.
     """
     if is_cjk is None:

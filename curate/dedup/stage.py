@@ -2,9 +2,9 @@
 
 Decontamination runs first so that a row matching an eval set is dropped as `contaminated` (with the
 reference row's id and source:line) and never becomes the kept representative of a duplicate cluster.
-Dedup then compares only rows still kept; see winnow.curate.dedup.find. With `near.report_pairs`, every
+Dedup then compares only rows still kept; see winnow.curation.dedup.find. With `near.report_pairs`, every
 duplicate pair of rows (id_a, id_b, jaccard, exact) is handed to the run writer as `ctx.tables[PAIRS_FILE]`,
-which writes RUNDIR/dup_pairs.parquet with the other run files (winnow.curate.run_folder); the stage itself
+which writes RUNDIR/dup_pairs.parquet with the other run files (winnow.curation.run_folder); the stage itself
 writes nothing into the run folder.
 """
 
@@ -17,13 +17,13 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.dedup.config import DecontamConfig, DedupConfig
-from winnow.curate.dedup.decontam import find_contamination
-from winnow.curate.dedup.find import find_duplicates
-from winnow.curate.errors import StageError, WinnowError
-from winnow.curate.io.read import read_corpus
-from winnow.curate.ledger import record_failures
-from winnow.curate.stages import RuleSet, StageContext, stage
+from winnow.curation.dedup.config import DecontamConfig, DedupConfig
+from winnow.curation.dedup.decontam import find_contamination
+from winnow.curation.dedup.find import find_duplicates
+from winnow.curation.errors import StageError, WinnowError
+from winnow.curation.io.read import read_corpus
+from winnow.curation.ledger import record_failures
+from winnow.curation.stages import RuleSet, StageContext, stage
 
 PAIRS_FILE = "dup_pairs.parquet"
 

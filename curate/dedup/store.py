@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from winnow.curate.atomic import write_parquet
-from winnow.curate.dedup.verify import ShingleHashes, ranges
+from winnow.curation.atomic import write_parquet
+from winnow.curation.dedup.verify import ShingleHashes, ranges
 
 
 class BandStore:

@@ -17,8 +17,8 @@ import numpy as np
 import polars as pl
 from scipy import sparse
 
-from winnow.curate.dedup.shingles import ShingleSpec
-from winnow.curate.dedup.signing import shingle_hashes
+from winnow.curation.dedup.shingles import ShingleSpec
+from winnow.curation.dedup.signing import shingle_hashes
 
 HashSource = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # sorted docs -> (hashes, offsets)
 

@@ -1,7 +1,7 @@
 """The built-in example: a few thousand zh/en instruction rows in several formats, with planted problems of every
 kind winnow's checks look for, plus a pipeline file that runs the whole tool on it (`winnow demo`).
 
-The rows are written by `winnow.curate.example.generate` (deterministic for its seed) and shipped in `data/`, so the demo
+The rows are written by `winnow.curation.example.generate` (deterministic for its seed) and shipped in `data/`, so the demo
 needs no download and no ../shared folder.
 """
 

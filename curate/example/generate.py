@@ -1,4 +1,4 @@
-"""Write the built-in example corpus: `python -m winnow.curate.example.generate [OUTDIR]` (default: the shipped data/).
+"""Write the built-in example corpus: `python -m winnow.curation.example.generate [OUTDIR]` (default: the shipped data/).
 
 About 2,500 rows, zh and en, in six files of five formats (Alpaca JSON and JSONL, ShareGPT multi-turn, OpenAI
 messages, Dolly, ShareGPT preference pairs), with planted problems of every kind the checks look for: garbage,
@@ -14,8 +14,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from winnow.curate.example.content import QUOTAS, Pair
-from winnow.curate.example.problems import PROBLEMS, near_copy
+from winnow.curation.example.content import QUOTAS, Pair
+from winnow.curation.example.problems import PROBLEMS, near_copy
 
 SEED = 20261124
 PROBLEM_ROWS_EACH = 12

@@ -10,7 +10,7 @@ import random
 from collections.abc import Callable
 from dataclasses import replace
 
-from winnow.curate.example.content import Pair
+from winnow.curation.example.content import Pair
 
 
 def garbage_symbols(pair: Pair, rng: random.Random) -> Pair:

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 import yaml
 
-from winnow.curate import __version__
-from winnow.curate.atomic import atomic_open
-from winnow.curate.run_folder import RULES, STATS
+from winnow.curation import __version__
+from winnow.curation.atomic import atomic_open
+from winnow.curation.run_folder import RULES, STATS
 
 if TYPE_CHECKING:
-    from winnow.curate.export.run import ExportResult
+    from winnow.curation.export.run import ExportResult
 
 CARD = "README.md"
 _SIZES = ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"))

@@ -2,7 +2,7 @@
 
 Splits with no written rows are left out. The rows are the exported file's rows (same keys, same values), so `datasets.load_from_disk` gives what
 the JSON gives. A format whose rows are bare lists (`messages`) is wrapped as {"messages": [...]}.
-Each split folder is read back with winnow.curate.io.read and compared like the files.
+Each split folder is read back with winnow.curation.io.read and compared like the files.
 """
 
 from __future__ import annotations
@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from winnow.curate.errors import WinnowError
-from winnow.curate.export.verify import Verification, verify_file
+from winnow.curation.errors import WinnowError
+from winnow.curation.export.verify import Verification, verify_file
 
 if TYPE_CHECKING:
-    from winnow.curate.export.run import SplitExport
+    from winnow.curation.export.run import SplitExport
 
 
 def _rows(path: Path, file_format: str) -> list[dict[str, Any]]:
@@ -51,7 +51,7 @@ def save_hf(
                 hint="a meta field with mixed types cannot be stored; export without --hf",
             ) from error
     datasets.disable_progress_bars()  # the CLI shows its own progress
-    # into the export's staging folder (winnow.curate.export.run), which appears whole or not at all
+    # into the export's staging folder (winnow.curation.export.run), which appears whole or not at all
     datasets.DatasetDict(parts).save_to_disk(str(hf_dir))
     checks: list[Verification] = []
     for split in splits:

@@ -1,6 +1,6 @@
 """export_run: a run folder's kept rows → one file per split in a chosen format, registered and verified.
 
-    from winnow.curate.export.run import export_run
+    from winnow.curation.export.run import export_run
     result = export_run("runs/a", "out/a", format="sharegpt")   # raises ExportError when a check fails
 
 What it writes into the output folder:
@@ -10,15 +10,15 @@ What it writes into the output folder:
     hf/                                   optional `DatasetDict.save_to_disk` folder, one split per file
     README.md                             the dataset card: Hub YAML header (configs, splits) and what made it
     export.json                           what was written, dropped, repeated and verified
-Every file has one schema across its rows (winnow.curate.formats.schema), the shape datasets and LLaMA-Factory read.
+Every file has one schema across its rows (winnow.curation.formats.schema), the shape datasets and LLaMA-Factory read.
 Train rows are repeated `repeats` times (the mix stage's upsampling); val and test rows appear once, so
 evaluation is not skewed. Copies are interleaved (every row once, then the rows with a second copy, ...)
 so that a reader that does not shuffle still sees the mix. Every file is read back and compared with the
-canonical rows before the result is returned (see winnow.curate.export.verify).
+canonical rows before the result is returned (see winnow.curation.export.verify).
 
 The folder appears whole or not at all: everything is written into a staging folder next to OUTDIR, which
-replaces OUTDIR only once every check passed (winnow.curate.atomic.atomic_folder), so a failed or killed export
-leaves OUTDIR as it was. The run folder is checked first (winnow.curate.run_folder.check_run_folder): a folder
+replaces OUTDIR only once every check passed (winnow.curation.atomic.atomic_folder), so a failed or killed export
+leaves OUTDIR as it was. The run folder is checked first (winnow.curation.run_folder.check_run_folder): a folder
 whose files are not all from one curate run is refused. An existing OUTDIR is replaced only when it holds
 nothing but what an export writes.
 """
@@ -34,17 +34,18 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.atomic import atomic_folder, write_json
-from winnow.curate.errors import UsageError, WinnowError
-from winnow.curate.export.card import CARD, write_card
-from winnow.curate.export.llama_factory import OPENAI_TOOL_CALLS_WARNING, dataset_info_entry
-from winnow.curate.export.verify import Verification, content_keys, verify_file, verify_rows
-from winnow.curate.formats.registry import get_format
-from winnow.curate.io.read import read_corpus
-from winnow.curate.io.write import FILE_FORMATS, WriteReport, write_records
-from winnow.curate.run_folder import KEPT, check_run_folder
+from winnow.curation.atomic import atomic_folder, write_json
+from winnow.curation.errors import UsageError, WinnowError
+from winnow.curation.export.card import CARD, write_card
+from winnow.curation.export.consumers import CONSUMERS, DEFAULT_CONSUMER
+from winnow.curation.export.llama_factory import OPENAI_TOOL_CALLS_WARNING, dataset_info_entry
+from winnow.curation.export.verify import Verification, content_keys, verify_file, verify_rows
+from winnow.curation.formats.registry import get_format
+from winnow.curation.io.read import read_corpus
+from winnow.curation.io.write import FILE_FORMATS, WriteReport, write_records
+from winnow.curation.run_folder import KEPT, check_run_folder
 
-SPLITS = ("train", "val", "test")  # split values in kept.parquet (winnow.curate.split)
+SPLITS = ("train", "val", "test")  # split values in kept.parquet (winnow.curation.split)
 # the Hub's split names, used for files, `--hf` splits and registry names; "validation" in kept.parquet is
 # accepted too
 HUB_SPLITS = {"train": "train", "val": "validation", "validation": "validation", "test": "test"}
@@ -82,6 +83,9 @@ class ExportResult:
     out_dir: Path
     format: str
     file_format: str
+    consumer: str = (
+        DEFAULT_CONSUMER  # the trainer the files are shaped for (winnow.curation.export.consumers)
+    )
     splits: list[SplitExport] = field(default_factory=list)
     dataset_info: Path | None = None
     not_registered: str | None = None
@@ -120,7 +124,7 @@ def load_kept(run_dir: Path) -> pl.DataFrame:
     return frame
 
 
-def _split_frames(frame: pl.DataFrame, notes: list[str]) -> list[tuple[str, pl.DataFrame]]:
+def split_frames(frame: pl.DataFrame, notes: list[str]) -> list[tuple[str, pl.DataFrame]]:
     if "split" not in frame.columns or frame["split"].null_count() == frame.height:
         notes.append("no split column: every kept row is exported as train")
         return [("train", frame)]
@@ -168,15 +172,18 @@ def export_run(
     file_format: str = "jsonl",
     hf: bool = False,
     name: str = "winnow",
+    consumer: str = DEFAULT_CONSUMER,
     progress: Progress | None = None,
 ) -> ExportResult:
     get_format(format)  # unknown names fail before anything is written
     if file_format not in FILE_FORMATS:
         raise UsageError(f"unknown file format {file_format!r}", hint="use jsonl or json")
+    if consumer not in CONSUMERS:
+        raise UsageError(f"unknown consumer {consumer!r}", hint=f"use one of: {', '.join(CONSUMERS)}")
     run_dir, out_dir = Path(run_dir), Path(out_dir)
     frame = load_kept(run_dir)
-    result = ExportResult(out_dir=out_dir, format=format, file_format=file_format)
-    parts = _split_frames(frame, result.notes)
+    result = ExportResult(out_dir=out_dir, format=format, file_format=file_format, consumer=consumer)
+    parts = split_frames(frame, result.notes)
     if "task" in frame.columns:
         for split, part in parts:
             counts = part.group_by("task").len().sort("task", nulls_last=True)
@@ -189,12 +196,18 @@ def export_run(
     with atomic_folder(out_dir) as work:
         registry = _write_splits(result, parts, work, name, progress)
         written = sum(s.report.rows_written for s in result.splits)
+        if registry and consumer != DEFAULT_CONSUMER:
+            # LLaMA-Factory reads rows shaped for it only (a null `tools` breaks its converter)
+            result.notes.append(
+                f"no dataset_info.json: the files are shaped for {consumer}, not LLaMA-Factory"
+            )
+            registry = {}
         if registry:
             result.dataset_info = work / "dataset_info.json"
             write_json(result.dataset_info, registry)
             result.warnings.extend(check_registry(result.dataset_info, list(registry), result.splits))
         if hf and written:
-            from winnow.curate.export.hf import save_hf
+            from winnow.curation.export.hf import save_hf
 
             result.hf_dir, result.hf_checks = save_hf(result.splits, work / "hf", format, file_format)
         # a failed export raises here, inside the staging folder: OUTDIR is left as it was
@@ -235,7 +248,7 @@ def _write_splits(
         path = work / f"{split}.{file_format}"
         if progress:
             progress(f"writing {path.name}", index, len(parts))
-        report = write_records(rows, path, format=format, file_format=file_format)
+        report = write_records(rows, path, format=format, file_format=file_format, consumer=result.consumer)
         expected = content_keys(rows)
         if report.rows_written:
             check = verify_file(expected, path, format, report)
@@ -284,7 +297,7 @@ def _relocate(result: ExportResult, work: Path, out_dir: Path) -> None:
 
 
 def check_registry(info: Path, names: list[str], splits: list[SplitExport]) -> list[str]:
-    """Read each registered dataset the way LLaMA-Factory's registry describes it (winnow.curate.io reads
+    """Read each registered dataset the way LLaMA-Factory's registry describes it (winnow.curation.io reads
     `dataset_info.json:name` with LLaMA-Factory's column and tag semantics) and compare with the file."""
     warnings: list[str] = []
     by_file = {s.path.name: s for s in splits}
@@ -313,6 +326,7 @@ def summary(result: ExportResult, run_dir: Path) -> dict[str, Any]:
         "run_dir": str(run_dir),
         "format": result.format,
         "file_format": result.file_format,
+        "consumer": result.consumer,
         "splits": {
             s.split: {
                 "file": s.path.name,

@@ -23,9 +23,9 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.io.read import read_corpus
-from winnow.curate.io.write import WriteReport
-from winnow.curate.record import RECORD_SCHEMA, prompt_messages
+from winnow.curation.io.read import read_corpus
+from winnow.curation.io.write import WriteReport
+from winnow.curation.record import RECORD_SCHEMA, prompt_messages
 
 
 @dataclass

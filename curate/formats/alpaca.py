@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from winnow.curate.formats.flat import FlatFormat, FlatSpec
-from winnow.curate.formats.registry import register
+from winnow.curation.formats.flat import FlatFormat, FlatSpec
+from winnow.curation.formats.registry import register
 
 ALPACA_SPEC = FlatSpec(
     user="instruction", input="input", assistant="output", system="system", history="history"

@@ -21,4 +21,4 @@ MODULES = (
 )
 
 for _name in MODULES:
-    importlib.import_module(f"winnow.curate.formats.{_name}")
+    importlib.import_module(f"winnow.curation.formats.{_name}")

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from winnow.curate.formats.base import RowError, check_turn
+from winnow.curation.formats.base import RowError, check_turn
 
 Turn = dict[str, str]
 
@@ -201,7 +201,7 @@ def render_sharegpt(turns: list[Turn], tags: ShareGPTTags) -> list[dict[str, str
 
 def merge_input(turns: list[Turn], input_text: str | None) -> list[Turn]:
     """Turns with `input` joined to the last user turn (for formats that have no input field)."""
-    from winnow.curate.record import final_user_content
+    from winnow.curation.record import final_user_content
 
     if not input_text:
         return turns

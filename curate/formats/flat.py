@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.formats.base import (
+from winnow.curation.formats.base import (
     Format,
     Record,
     RowError,
@@ -27,7 +27,7 @@ from winnow.curate.formats.base import (
     spread_meta,
     unmapped,
 )
-from winnow.curate.record import INPUT_JOINER, MESSAGE
+from winnow.curation.record import INPUT_JOINER, MESSAGE
 
 
 @dataclass(frozen=True)
@@ -166,10 +166,10 @@ class FlatFormat(Format):
         return out
 
     def frame_keys(self, frame: pl.DataFrame, base: str) -> pl.Series:
-        """The id content key of every row (as `winnow.curate.io.ids.content_key` gives for the canonical rows of
+        """The id content key of every row (as `winnow.curation.io.ids.content_key` gives for the canonical rows of
         `frame_records`, prefixed by `base`), built straight from the input columns: no messages lists.
         Fields the frame lacks are passed as constants, which the key folds into one literal."""
-        from winnow.curate.io.ids import (  # formats must not import io at load
+        from winnow.curation.io.ids import (  # formats must not import io at load
             KeyPart,
             key_expr,
             messages_key_parts,

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from winnow.curate.formats.base import (
+from winnow.curation.formats.base import (
     Format,
     Record,
     RowError,
@@ -21,8 +21,8 @@ from winnow.curate.formats.base import (
     spread_meta,
     unmapped,
 )
-from winnow.curate.formats.chat import merge_input
-from winnow.curate.formats.registry import register
+from winnow.curation.formats.chat import merge_input
+from winnow.curation.formats.registry import register
 
 SPEAKERS = {"Human": "user", "Assistant": "assistant"}
 _TURN = re.compile(r"\n\n(Human|Assistant): ?")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from winnow.curate.formats.base import Record, RowError
-from winnow.curate.formats.flat import FlatFormat, FlatSpec
-from winnow.curate.formats.registry import register
+from winnow.curation.formats.base import Record, RowError
+from winnow.curation.formats.flat import FlatFormat, FlatSpec
+from winnow.curation.formats.registry import register
 
 
 class InstructionResponse(FlatFormat):

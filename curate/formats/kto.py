@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from winnow.curate.formats.alpaca import ALPACA_SPEC
-from winnow.curate.formats.base import (
+from winnow.curation.formats.alpaca import ALPACA_SPEC
+from winnow.curation.formats.base import (
     Format,
     Record,
     RowError,
@@ -20,10 +20,10 @@ from winnow.curate.formats.base import (
     spread_meta,
     unmapped,
 )
-from winnow.curate.formats.chat import ShareGPTTags, ends_with, parse_openai, parse_sharegpt
-from winnow.curate.formats.flat import FlatFormat
-from winnow.curate.formats.openai import openai_tools, openai_turns
-from winnow.curate.formats.registry import register
+from winnow.curation.formats.chat import ShareGPTTags, ends_with, parse_openai, parse_sharegpt
+from winnow.curation.formats.flat import FlatFormat
+from winnow.curation.formats.openai import openai_tools, openai_turns
+from winnow.curation.formats.registry import register
 
 LABEL_KEYS = ("label", "kto_tag")
 BODIES = ("messages", "conversations", "instruction")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from winnow.curate.formats.base import (
+from winnow.curation.formats.base import (
     Format,
     Record,
     RowError,
@@ -18,8 +18,8 @@ from winnow.curate.formats.base import (
     spread_meta,
     unmapped,
 )
-from winnow.curate.formats.chat import content_text, ends_with, merge_input
-from winnow.curate.formats.registry import register
+from winnow.curation.formats.chat import content_text, ends_with, merge_input
+from winnow.curation.formats.registry import register
 
 ROLES = {"user": "user", "assistant": "assistant", "tool": "tool", "tool_call": "tool_call"}
 

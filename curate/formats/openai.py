@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from winnow.curate.formats.base import (
+from winnow.curation.formats.base import (
     Format,
     Record,
     RowError,
@@ -22,8 +22,8 @@ from winnow.curate.formats.base import (
     spread_meta,
     unmapped,
 )
-from winnow.curate.formats.chat import ends_with, merge_input, parse_openai, render_openai
-from winnow.curate.formats.registry import register
+from winnow.curation.formats.chat import ends_with, merge_input, parse_openai, render_openai
+from winnow.curation.formats.registry import register
 
 
 def looks_openai(messages: Any) -> bool:
@@ -41,7 +41,7 @@ def looks_openai(messages: Any) -> bool:
 
 def openai_tools(tools: str) -> str:
     """`tools` as JSON text: the one type every consumer reads (rows without tools get "" in a file where
-    some row has them, winnow.curate.formats.schema; a file where none has them has no `tools` key).
+    some row has them, winnow.curation.formats.schema; a file where none has them has no `tools` key).
 
     A JSON list here (the OpenAI API's shape) breaks the loaders that read these files: LLaMA-Factory wants
     a string (its templates parse it), and Arrow (`datasets.load_dataset("json")`, `--hf`) types each tool

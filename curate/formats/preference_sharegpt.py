@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from winnow.curate.formats.base import (
+from winnow.curation.formats.base import (
     Format,
     Record,
     RowError,
@@ -20,9 +20,9 @@ from winnow.curate.formats.base import (
     spread_meta,
     unmapped,
 )
-from winnow.curate.formats.chat import ShareGPTTags, ends_with, parse_sharegpt
-from winnow.curate.formats.registry import register
-from winnow.curate.formats.sharegpt import write_sharegpt_body
+from winnow.curation.formats.chat import ShareGPTTags, ends_with, parse_sharegpt
+from winnow.curation.formats.registry import register
+from winnow.curation.formats.sharegpt import write_sharegpt_body
 
 
 class PreferenceShareGPT(Format):

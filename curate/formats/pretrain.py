@@ -1,9 +1,9 @@
-"""Pretraining text: {"text": ...} rows (and plain .txt files, one document per line, read by winnow.curate.io)."""
+"""Pretraining text: {"text": ...} rows (and plain .txt files, one document per line, read by winnow.curation.io)."""
 
 from __future__ import annotations
 
-from winnow.curate.formats.flat import FlatFormat, FlatSpec
-from winnow.curate.formats.registry import register
+from winnow.curation.formats.flat import FlatFormat, FlatSpec
+from winnow.curation.formats.registry import register
 
 PRETRAIN = register(
     FlatFormat(

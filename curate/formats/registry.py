@@ -12,8 +12,8 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-from winnow.curate.errors import UsageError
-from winnow.curate.formats.base import Format, present_keys
+from winnow.curation.errors import UsageError
+from winnow.curation.formats.base import Format, present_keys
 
 FORMATS: dict[str, Format] = {}
 
@@ -107,4 +107,4 @@ def _load_all() -> None:
     if _loaded:
         return
     _loaded = True
-    import winnow.curate.formats.catalog  # noqa: F401
+    import winnow.curation.formats.catalog  # noqa: F401

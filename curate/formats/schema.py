@@ -23,7 +23,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-from winnow.curate.formats.base import Format
+from winnow.curation.formats.base import Format
 
 
 def json_type(value: Any) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from winnow.curate.formats.base import (
+from winnow.curation.formats.base import (
     Format,
     Record,
     RowError,
@@ -21,8 +21,8 @@ from winnow.curate.formats.base import (
     require_str,
     unmapped,
 )
-from winnow.curate.formats.flat import FlatFormat, FlatSpec
-from winnow.curate.formats.registry import register
+from winnow.curation.formats.flat import FlatFormat, FlatSpec
+from winnow.curation.formats.registry import register
 
 FLAT = FlatFormat(
     "self_instruct",

@@ -7,14 +7,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from winnow.curate.errors import UsageError
-from winnow.curate.formats.base import Format
-from winnow.curate.io.files import is_hf_folder
-from winnow.curate.io.llama_factory import load_entry, split_registry_ref
-from winnow.curate.io.streams import COMPRESSIONS
+from winnow.curation.errors import UsageError
+from winnow.curation.formats.base import Format
+from winnow.curation.io.files import is_hf_folder
+from winnow.curation.io.llama_factory import load_entry, split_registry_ref
+from winnow.curation.io.streams import COMPRESSIONS
 
 SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet", ".txt": "txt"}
-COMPRESSED_KINDS = {"json", "jsonl"}  # read through winnow.curate.io.streams; Parquet compresses itself
+COMPRESSED_KINDS = {"json", "jsonl"}  # read through winnow.curation.io.streams; Parquet compresses itself
 REGISTRY = "a LLaMA-Factory registry: name an entry as PATH/dataset_info.json:NAME"
 READABLE = ".json, .jsonl, .ndjson (each also .gz or .zst), .parquet, .txt and save_to_disk folders"
 
@@ -25,7 +25,7 @@ class Source:
     kind: str  # json | jsonl | parquet | txt | hf
     name: str  # what the `source` column says
     fmt: Format | None = None  # fixed by a registry entry
-    compression: str | None = None  # gzip | zstd (winnow.curate.io.streams)
+    compression: str | None = None  # gzip | zstd (winnow.curation.io.streams)
 
 
 @dataclass(frozen=True)

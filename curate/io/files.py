@@ -2,9 +2,9 @@
 
 A JSON array is one document: if its syntax breaks, the whole file is one quarantine entry (with the
 parser's line and column), since no element can be trusted; it is parsed element by element, so an element
-that parses but cannot be kept (a lone surrogate, a duplicated key, deep nesting: winnow.curate.io.values) is
+that parses but cannot be kept (a lone surrogate, a duplicated key, deep nesting: winnow.curation.io.values) is
 quarantined alone with its index. Compressed (.json.gz, .json.zst) and UTF-16/32 files are read through
-winnow.curate.io.streams. A `.json` file that holds JSON Lines (a common
+winnow.curation.io.streams. A `.json` file that holds JSON Lines (a common
 mislabel) is read as JSONL. Row `line` is the 0-based element index for arrays, Parquet and Arrow rows and
 the 1-based line for text files.
 """
@@ -17,12 +17,12 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.errors import InputFormatError, UsageError
-from winnow.curate.formats.registry import get_format
-from winnow.curate.io.jsonl import BOM, MAX_LINE_BYTES, read_jsonl
-from winnow.curate.io.sink import SourceSink
-from winnow.curate.io.streams import read_utf8
-from winnow.curate.io.values import load_document
+from winnow.curation.errors import InputFormatError, UsageError
+from winnow.curation.formats.registry import get_format
+from winnow.curation.io.jsonl import BOM, MAX_LINE_BYTES, read_jsonl
+from winnow.curation.io.sink import SourceSink
+from winnow.curation.io.streams import read_utf8
+from winnow.curation.io.values import load_document
 
 
 def read_json(path: Path, sink: SourceSink, compression: str | None = None) -> None:

@@ -5,15 +5,15 @@ strict: a column that changes type, e.g. `"output": 5` among strings, or a dupli
 silent cast as in `pl.read_ndjson`). When that works and every row has the keys of one flat format (Alpaca,
 Dolly, text, ...) with string values, the piece is converted with Polars expressions in one go. Anything
 else (a parse error, a blank line, a BOM, a very long line, nested formats) splits the piece in half and
-retries, down to small pieces parsed line by line (winnow.curate.io.values), which names the exact line and field;
+retries, down to small pieces parsed line by line (winnow.curation.io.values), which names the exact line and field;
 rows that parse but fail validation are re-read one by one. So one broken line costs a few re-reads of
 small pieces, not a slow pass over a 1M-row file. Lines are only split into Python objects when needed.
 
-Compressed files (.gz, .zst) and UTF-16/UTF-32 files are read through winnow.curate.io.streams and cut into the same
+Compressed files (.gz, .zst) and UTF-16/UTF-32 files are read through winnow.curation.io.streams and cut into the same
 whole-line pieces; a plain UTF-8 file is mapped into memory. What Arrow would accept but must not is kept off
 the fast path: text that is not valid UTF-8 (Arrow does not check it) and lines nested deep enough to overflow
 its parser's stack. The per-line path quarantines duplicated keys, lone surrogates and deep nesting
-(winnow.curate.io.values).
+(winnow.curation.io.values).
 """
 
 from __future__ import annotations
@@ -32,13 +32,13 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.json as pa_json
 
-from winnow.curate.formats.base import Format
-from winnow.curate.formats.flat import FlatFormat
-from winnow.curate.formats.registry import all_formats, detect_keys
-from winnow.curate.io.ids import base_name
-from winnow.curate.io.sink import SourceSink
-from winnow.curate.io.streams import StreamError, is_plain, utf8_chunks
-from winnow.curate.io.values import BadValue, load_text
+from winnow.curation.formats.base import Format
+from winnow.curation.formats.flat import FlatFormat
+from winnow.curation.formats.registry import all_formats, detect_keys
+from winnow.curation.io.ids import base_name
+from winnow.curation.io.sink import SourceSink
+from winnow.curation.io.streams import StreamError, is_plain, utf8_chunks
+from winnow.curation.io.values import BadValue, load_text
 
 BLOCK_BYTES = 32 * 1024 * 1024
 MAX_LINE_BYTES = 8 * 1024 * 1024  # longer lines are quarantined: almost always a broken export
@@ -118,7 +118,7 @@ def _scan(data: memoryview | bytes, forced: Format | None) -> tuple[_Lines, pa.T
 
 
 def _stream_pieces(path: Path, compression: str | None) -> Iterator[bytes]:
-    """Whole-line pieces of about BLOCK_BYTES from a decompressed or transcoded stream (winnow.curate.io.streams),
+    """Whole-line pieces of about BLOCK_BYTES from a decompressed or transcoded stream (winnow.curation.io.streams),
     each ending in a newline; where the stream breaks, the whole lines before it, then StreamError."""
     buffer = bytearray()
     try:
@@ -240,7 +240,7 @@ def read_line(raw: bytes, line: int, sink: SourceSink) -> None:
 
 def _not_utf8(raw: bytes, start: int) -> str:
     """Why raw[start:] does not decode: a lone surrogate written out as UTF-8 bytes (ED A0-BF xx) has its
-    own message; it is what a UTF-16 file with half a pair transcodes to (winnow.curate.io.streams)."""
+    own message; it is what a UTF-16 file with half a pair transcodes to (winnow.curation.io.streams)."""
     if raw[start] == 0xED and len(raw) > start + 2 and 0xA0 <= raw[start + 1] <= 0xBF:
         code = ((raw[start + 1] & 0x3F) << 6) | (raw[start + 2] & 0x3F) | 0xD000
         return f"lone surrogate U+{code:04X} at byte {start} (half of a UTF-16 pair, not a character)"

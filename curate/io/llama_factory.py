@@ -14,13 +14,13 @@ import json
 from pathlib import Path
 from typing import Any
 
-from winnow.curate.errors import UsageError
-from winnow.curate.formats.base import Format
-from winnow.curate.formats.chat import ShareGPTTags
-from winnow.curate.formats.flat import FlatFormat, FlatSpec
-from winnow.curate.formats.kto import KTO
-from winnow.curate.formats.preference_sharegpt import PreferenceShareGPT
-from winnow.curate.formats.sharegpt import ShareGPT
+from winnow.curation.errors import UsageError
+from winnow.curation.formats.base import Format
+from winnow.curation.formats.chat import ShareGPTTags
+from winnow.curation.formats.flat import FlatFormat, FlatSpec
+from winnow.curation.formats.kto import KTO
+from winnow.curation.formats.preference_sharegpt import PreferenceShareGPT
+from winnow.curation.formats.sharegpt import ShareGPT
 
 ALPACA_COLUMNS = {
     "prompt": "instruction",
@@ -103,7 +103,7 @@ def format_for(where: str, entry: dict[str, Any]) -> Format:
     if formatting == "openai" and not ranking and columns.get("messages", "messages") == "messages":
         if "kto_tag" in columns:
             return KTO(label_key=columns["kto_tag"])
-        from winnow.curate.formats.registry import get_format
+        from winnow.curation.formats.registry import get_format
 
         return get_format("openai")
     if formatting != "alpaca":

@@ -1,6 +1,6 @@
 """read_corpus: every supported input → one canonical frame, a quarantine frame and per-source format counts.
 
-    from winnow.curate.io.read import read_corpus
+    from winnow.curation.io.read import read_corpus
     result = read_corpus(["data/alpaca.json", "more/*.jsonl", "data/dataset_info.json:alpaca_zh_demo"])
 
 Each row's format is detected from its own keys (a file may mix formats: `formats` says how many rows of
@@ -17,13 +17,13 @@ from pathlib import Path
 
 import polars as pl
 
-from winnow.curate.formats.registry import get_format
-from winnow.curate.io.expand import Skipped, Source, expand
-from winnow.curate.io.files import hf_parts, read_arrow_files, read_json, read_parquet, read_txt
-from winnow.curate.io.ids import ids_from_hashes
-from winnow.curate.io.jsonl import read_jsonl
-from winnow.curate.io.sink import QUARANTINE_SCHEMA, SourceSink
-from winnow.curate.record import RECORD_SCHEMA
+from winnow.curation.formats.registry import get_format
+from winnow.curation.io.expand import Skipped, Source, expand
+from winnow.curation.io.files import hf_parts, read_arrow_files, read_json, read_parquet, read_txt
+from winnow.curation.io.ids import ids_from_hashes
+from winnow.curation.io.jsonl import read_jsonl
+from winnow.curation.io.sink import QUARANTINE_SCHEMA, SourceSink
+from winnow.curation.record import RECORD_SCHEMA
 
 
 @dataclass
@@ -48,6 +48,11 @@ def read_corpus(inputs: Sequence[str | Path], *, format: str | None = None) -> R
     sources, skipped = expand(inputs)
     for source in sources:
         sinks.extend(_read_source(source, forced))
+    return result_of(sinks, skipped)
+
+
+def result_of(sinks: Sequence[SourceSink], skipped: list[Skipped] | None = None) -> ReadResult:
+    """One ReadResult from the sinks sources were read into (in order): records with ids, quarantine, counts."""
     frames = [sink.records_frame() for sink in sinks]
     if frames:
         records = ids_from_hashes(pl.concat(frames, how="vertical")).select(RECORD_SCHEMA.names())
@@ -64,7 +69,7 @@ def read_corpus(inputs: Sequence[str | Path], *, format: str | None = None) -> R
         quarantine=pl.concat(quarantine) if quarantine else pl.DataFrame(schema=QUARANTINE_SCHEMA),
         formats=formats,
         rows_read=sum(sink.rows_read for sink in sinks),
-        skipped=skipped,
+        skipped=skipped or [],
     )
 
 

@@ -14,11 +14,11 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
-from winnow.curate.formats.base import Format, Record, RowError
-from winnow.curate.formats.registry import detect, no_format_message
-from winnow.curate.io.ids import HASH_SCHEMA, base_name, hash_keys, row_hashes
-from winnow.curate.io.values import printable
-from winnow.curate.record import KIND, MESSAGE, RECORD_SCHEMA
+from winnow.curation.formats.base import Format, Record, RowError
+from winnow.curation.formats.registry import detect, no_format_message
+from winnow.curation.io.ids import HASH_SCHEMA, base_name, hash_keys, row_hashes
+from winnow.curation.io.values import printable
+from winnow.curation.record import KIND, MESSAGE, RECORD_SCHEMA
 
 SNIPPET_CHARS = 200
 QUARANTINE_SCHEMA = pl.Schema(
@@ -81,7 +81,7 @@ class SourceSink:
 
     def frame(self, frame: pl.DataFrame, fmt: str, keys: pl.Series | None = None) -> None:
         """Rows converted by a vectorised reader: `frame` has canonical columns and `line`; `keys`, when the
-        reader built them, their id content keys (winnow.curate.io.ids). Hashes are computed in a worker thread
+        reader built them, their id content keys (winnow.curation.io.ids). Hashes are computed in a worker thread
         while the reader parses the next piece."""
         self.rows_read += frame.height
         self.counts[fmt] += frame.height
@@ -93,7 +93,7 @@ class SourceSink:
         self.frames.append((rows, hashes))
 
     def records_frame(self) -> pl.DataFrame:
-        """Every accepted row in line order, with its content hash columns (HASH_SCHEMA, winnow.curate.io.ids)."""
+        """Every accepted row in line order, with its content hash columns (HASH_SCHEMA, winnow.curation.io.ids)."""
         frames = [rows.hstack(hashes.result()) for rows, hashes in self.frames]
         if self.records:
             rows = frame_from_records(self.records, self.source)

@@ -1,6 +1,6 @@
 """write_records: canonical frame → a file in any supported format, never losing data silently.
 
-    from winnow.curate.io.write import write_records
+    from winnow.curation.io.write import write_records
     report = write_records(frame, "out.jsonl", format="sharegpt")
     report.rows_written, report.dropped   # {"multi-turn conversation (dolly holds one exchange)": 12, ...}
 
@@ -21,11 +21,12 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.atomic import atomic_open
-from winnow.curate.errors import UsageError
-from winnow.curate.formats.registry import get_format
-from winnow.curate.formats.schema import unify_rows
-from winnow.curate.record import RECORD_SCHEMA
+from winnow.curation.atomic import atomic_open
+from winnow.curation.errors import UsageError
+from winnow.curation.export.consumers import DEFAULT_CONSUMER, for_consumer
+from winnow.curation.formats.registry import get_format
+from winnow.curation.formats.schema import unify_rows
+from winnow.curation.record import RECORD_SCHEMA
 
 FILE_FORMATS = ("jsonl", "json")
 
@@ -44,12 +45,17 @@ class WriteReport:
 
 
 def write_records(
-    frame: pl.DataFrame, path: str | os.PathLike[str], *, format: str, file_format: str = "jsonl"
+    frame: pl.DataFrame,
+    path: str | os.PathLike[str],
+    *,
+    format: str,
+    file_format: str = "jsonl",
+    consumer: str = DEFAULT_CONSUMER,
 ) -> WriteReport:
     fmt = get_format(format)
     if file_format not in FILE_FORMATS:
         raise UsageError(f"unknown file format {file_format!r}", hint="use jsonl or json")
-    rows, report = convert_records(frame, fmt.name)
+    rows, report = convert_records(frame, fmt.name, consumer=consumer)
     with atomic_open(path) as handle:
         if file_format == "jsonl":
             for row in rows:
@@ -63,8 +69,11 @@ def write_records(
     return report
 
 
-def convert_records(frame: pl.DataFrame, format: str) -> tuple[list[Any], WriteReport]:
-    """Rows of `format` for every record it can hold, and the report (no file written)."""
+def convert_records(
+    frame: pl.DataFrame, format: str, *, consumer: str = DEFAULT_CONSUMER
+) -> tuple[list[Any], WriteReport]:
+    """Rows of `format` for every record it can hold, as `consumer` reads them (winnow.curation.export.consumers),
+    and the report (no file written)."""
     fmt = get_format(format)
     columns = [name for name in RECORD_SCHEMA.names() if name in frame.columns]
     dropped: Counter[str] = Counter()
@@ -79,9 +88,12 @@ def convert_records(frame: pl.DataFrame, format: str) -> tuple[list[Any], WriteR
         rows.append(written.row)
         lost.update(set(written.lost))
         notes.update(set(written.notes))
-    # one schema across rows (winnow.curate.formats.schema): what datasets/Arrow and LLaMA-Factory read
+    # one schema across rows (winnow.curation.formats.schema): what datasets/Arrow and LLaMA-Factory read
     rows, rewritten = unify_rows(rows, fmt)
     notes.update(rewritten)
+    rows, nulled = for_consumer(rows, consumer)
+    if nulled:
+        notes[f"tools written as null where a row has none (for {consumer})"] = nulled
     return rows, WriteReport(
         rows_written=len(rows), dropped=dict(dropped), lost_fields=dict(lost), notes=dict(notes)
     )

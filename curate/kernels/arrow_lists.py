@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from winnow.curate.kernels.arrow_strings import Utf8Buffers, arrow_utf8_buffers
+from winnow.curation.kernels.arrow_strings import Utf8Buffers, arrow_utf8_buffers
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """Per text: does an opening bracket or quote outnumber its closing one? One compiled pass counting the
-pairs of winnow.curate.checks.sanity_truncated.BRACKETS (each side a set of characters: "(" and "（" open the
+pairs of winnow.curation.checks.sanity_truncated.BRACKETS (each side a set of characters: "(" and "（" open the
 same pair) instead of one regex pass per side."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import numba
 import numpy as np
 import polars as pl
 
-from winnow.curate.kernels.arrow_strings import utf8_buffers, with_nulls
-from winnow.curate.kernels.utf8 import decode
+from winnow.curation.kernels.arrow_strings import utf8_buffers, with_nulls
+from winnow.curation.kernels.utf8 import decode
 
 
 def side_table(pairs: tuple[tuple[str, str], ...]) -> np.ndarray:

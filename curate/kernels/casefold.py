@@ -14,8 +14,8 @@ import numba
 import numpy as np
 import polars as pl
 
-from winnow.curate.kernels.unicode_classes import CAPITAL_SIGMA, DOTTED_CAPITAL_I
-from winnow.curate.kernels.utf8 import decode
+from winnow.curation.kernels.unicode_classes import CAPITAL_SIGMA, DOTTED_CAPITAL_I
+from winnow.curation.kernels.utf8 import decode
 
 COMBINING_DOT_ABOVE = 0x307
 UNDECIDED = -1  # returned by `fold` for a text with a Σ

@@ -1,6 +1,6 @@
 """Per text, in one pass: characters, non-space characters, alphanumerics, digits, special characters,
-symbols (the classes of `winnow.curate.kernels.unicode_classes`) and garbled-text markers (the non-overlapping
-matches of `winnow.curate.checks.mojibake.MOJIBAKE_PATTERN`), as a Struct column.
+symbols (the classes of `winnow.curation.kernels.unicode_classes`) and garbled-text markers (the non-overlapping
+matches of `winnow.curation.checks.mojibake.MOJIBAKE_PATTERN`), as a Struct column.
 
 Replaces one regex pass per class (each ~2.5 ns per byte; this pass does them all at ~1 ns per byte).
 """
@@ -13,8 +13,8 @@ import numba
 import numpy as np
 import polars as pl
 
-from winnow.curate.kernels.arrow_strings import utf8_buffers, with_nulls
-from winnow.curate.kernels.unicode_classes import (
+from winnow.curation.kernels.arrow_strings import utf8_buffers, with_nulls
+from winnow.curation.kernels.unicode_classes import (
     ALNUM,
     DIGIT,
     MOJIBAKE_AFTER_A,
@@ -27,7 +27,7 @@ from winnow.curate.kernels.unicode_classes import (
     SYMBOL,
     class_table,
 )
-from winnow.curate.kernels.utf8 import decode
+from winnow.curation.kernels.utf8 import decode
 
 FIELDS: Final = ("chars", "nonspace", "alnum", "digits", "special", "symbols", "mojibake")
 # The garbled-text sequences: "Ã©"/"Â " (a first character, then one of MOJIBAKE_AFTER_A), "â€™" (â, €,

@@ -1,9 +1,9 @@
 """Per row: is the reply an echo of the prompt, compared "comparable" (lowercased, without whitespace,
-without surrounding . 。 ! ！ ? ？, as winnow.curate.checks.sanity_echo)? One compiled pass over the three texts.
+without surrounding . 。 ! ！ ? ？, as winnow.curation.checks.sanity_echo)? One compiled pass over the three texts.
 
 YES when the reply is non-empty and equals the instruction, or equals a non-empty input, or opens with an
 instruction of at least `min_prefix_chars` comparable characters. UNDECIDED when one of the texts holds
-a Σ (see winnow.curate.kernels.casefold): the check computes those rows with its Polars expression.
+a Σ (see winnow.curation.kernels.casefold): the check computes those rows with its Polars expression.
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ import numba
 import numpy as np
 import polars as pl
 
-from winnow.curate.kernels.arrow_strings import Utf8Buffers, utf8_buffers
-from winnow.curate.kernels.casefold import NO, UNDECIDED, UNDECIDED_ROW, YES, fold, lowered
-from winnow.curate.kernels.unicode_classes import (
+from winnow.curation.kernels.arrow_strings import Utf8Buffers, utf8_buffers
+from winnow.curation.kernels.casefold import NO, UNDECIDED, UNDECIDED_ROW, YES, fold, lowered
+from winnow.curation.kernels.unicode_classes import (
     CAPITAL_SIGMA,
     SPACE,
     class_table,
     lowercase_table,
 )
-from winnow.curate.kernels.utf8 import decode
+from winnow.curation.kernels.utf8 import decode
 
 _STRIPPED = np.array([ord(c) for c in ".。!！?？"], dtype=np.int32)
 

@@ -16,9 +16,9 @@ import numba
 import numpy as np
 import polars as pl
 
-from winnow.curate.kernels.arrow_lists import list_buffers
-from winnow.curate.kernels.arrow_strings import utf8_buffers
-from winnow.curate.kernels.char_counts import (
+from winnow.curation.kernels.arrow_lists import list_buffers
+from winnow.curation.kernels.arrow_strings import utf8_buffers
+from winnow.curation.kernels.char_counts import (
     FIELDS,
     STRUCT,
     add_counts,
@@ -26,7 +26,7 @@ from winnow.curate.kernels.char_counts import (
     finish,
     struct_of_counts,
 )
-from winnow.curate.kernels.unicode_classes import (
+from winnow.curation.kernels.unicode_classes import (
     MOJIBAKE_AFTER_A,
     MOJIBAKE_AFTER_EURO,
     MOJIBAKE_START,

@@ -14,10 +14,10 @@ import numba
 import numpy as np
 import polars as pl
 
-from winnow.curate.kernels.arrow_strings import utf8_buffers, with_nulls
-from winnow.curate.kernels.hashing import FNV_OFFSET, FNV_PRIME, table_mask
-from winnow.curate.kernels.unicode_classes import CJK, WORD, class_table
-from winnow.curate.kernels.utf8 import decode
+from winnow.curation.kernels.arrow_strings import utf8_buffers, with_nulls
+from winnow.curation.kernels.hashing import FNV_OFFSET, FNV_PRIME, table_mask
+from winnow.curation.kernels.unicode_classes import CJK, WORD, class_table
+from winnow.curation.kernels.utf8 import decode
 
 TOP = 0
 DUP = 1

@@ -1,7 +1,7 @@
 """Gopher's duplicate line and paragraph fractions per text, compiled: the share of non-blank pieces
 (lines, or blank-line separated paragraphs) that repeat an earlier piece of the same text.
 
-Exactly the Polars definition it replaced (winnow.curate.checks.repetition): a text is judged when it has at
+Exactly the Polars definition it replaced (winnow.curation.checks.repetition): a text is judged when it has at
 least `minimum - 1` separators (`\\n` for lines; `\\n[ \\t]*\\n\\s*` for paragraphs, matched leftmost and
 greedily as the regex engine does); it is split at the separators and at NUL characters, each piece is
 stripped of whitespace (Unicode White_Space), blank pieces are left out, and the value is repeated
@@ -15,10 +15,10 @@ import numba
 import numpy as np
 import polars as pl
 
-from winnow.curate.kernels.arrow_strings import utf8_buffers, with_nulls
-from winnow.curate.kernels.hashing import FNV_OFFSET, FNV_PRIME, table_mask
-from winnow.curate.kernels.unicode_classes import SPACE, class_table
-from winnow.curate.kernels.utf8 import decode
+from winnow.curation.kernels.arrow_strings import utf8_buffers, with_nulls
+from winnow.curation.kernels.hashing import FNV_OFFSET, FNV_PRIME, table_mask
+from winnow.curation.kernels.unicode_classes import SPACE, class_table
+from winnow.curation.kernels.utf8 import decode
 
 LINES = 0
 PARAGRAPHS = 1

@@ -1,9 +1,9 @@
 """Per conversation: does a turn repeat the turn before it, compared "normalized" (lowercased, without
-whitespace, punctuation or symbols, as winnow.curate.checks.sanity_text.normalized), with at least `min_chars`
+whitespace, punctuation or symbols, as winnow.curation.checks.sanity_text.normalized), with at least `min_chars`
 normalized characters? One compiled pass over the message contents.
 
 Answers per row: NO, YES, or UNDECIDED when a turn that decides it holds a Σ (its lowercase depends on
-context; see winnow.curate.kernels.casefold): the check computes those rows with its Polars expression.
+context; see winnow.curation.kernels.casefold): the check computes those rows with its Polars expression.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import numba
 import numpy as np
 import polars as pl
 
-from winnow.curate.kernels.arrow_lists import list_buffers
-from winnow.curate.kernels.casefold import NO, UNDECIDED, UNDECIDED_ROW, YES, equal, fold, fold_equals
-from winnow.curate.kernels.unicode_classes import PUNCT_SYMBOL, SPACE, class_table, lowercase_table
+from winnow.curation.kernels.arrow_lists import list_buffers
+from winnow.curation.kernels.casefold import NO, UNDECIDED, UNDECIDED_ROW, YES, equal, fold, fold_equals
+from winnow.curation.kernels.unicode_classes import PUNCT_SYMBOL, SPACE, class_table, lowercase_table
 
 
 @numba.njit(nogil=True, cache=True)

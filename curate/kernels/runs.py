@@ -7,9 +7,9 @@ import numba
 import numpy as np
 import polars as pl
 
-from winnow.curate.kernels.arrow_strings import utf8_buffers, with_nulls
-from winnow.curate.kernels.unicode_classes import RUN, class_table
-from winnow.curate.kernels.utf8 import decode
+from winnow.curation.kernels.arrow_strings import utf8_buffers, with_nulls
+from winnow.curation.kernels.unicode_classes import RUN, class_table
+from winnow.curation.kernels.utf8 import decode
 
 
 @numba.njit(nogil=True, cache=True)

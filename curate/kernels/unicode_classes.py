@@ -29,7 +29,7 @@ TOKEN_PATTERN: Final = rf"[{CJK_CLASS}]|[\p{{L}}\p{{N}}\p{{M}}--{CJK_CLASS}]+"
 # Sentence punctuation is not special; ASCII %&*#@ are Unicode "punctuation" but count as special here.
 SPECIAL_CLASS: Final = r"[^\p{L}\p{M}\p{N}\s.,!?;:'\"()\[\]\-，。！？；：、“”‘’（）《》【】…—·]"
 SYMBOL_CLASS: Final = r"[\p{Extended_Pictographic}\p{So}\x{FE0F}]"
-# Garbled text (see winnow.curate.checks.mojibake): characters that are a marker on their own (U+FFFD, private
+# Garbled text (see winnow.curation.checks.mojibake): characters that are a marker on their own (U+FFFD, private
 # use, C0/C1 controls but tab/newline/carriage return), and the second characters of the two-character
 # "Ã©" kind and the third of the three-character "â€™" kind (UTF-8 read as Latin-1/cp1252).
 MOJIBAKE_ALONE_CLASS: Final = r"[\x{FFFD}\p{Co}\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]"
@@ -40,7 +40,7 @@ MOJIBAKE_AFTER_EURO_CLASS: Final = r"[\x{80}-\x{BF}™œ˜¦¢“”\x{9D}]"
 # GBK/MSVC artefacts of U+FFFD and of uninitialised memory
 MOJIBAKE_TRIPLES: Final = ("锟斤拷", "烫烫烫", "屯屯屯")
 
-# Characters whose runs are measured (see winnow.curate.checks.runs): printable ASCII without space, Latin-1
+# Characters whose runs are measured (see winnow.curation.checks.runs): printable ASCII without space, Latin-1
 # letters, CJK punctuation, kana, full-width forms, and the interjections and onomatopoeia that floods in
 # Chinese chat data are made of, plus Korean laughter.
 RUN_RANGES: Final = ((0x21, 0x7E), (0xC0, 0xFF), (0x3001, 0x303F), (0x3040, 0x30FF), (0xFF01, 0xFF5E))
@@ -76,7 +76,7 @@ MOJIBAKE_AFTER_EURO: Final = 1 << 10
 MOJIBAKE_START: Final = 1 << 11  # can start a marker: MOJIBAKE_ALONE, Â, Ã, â, or a triple's first character
 PUNCT_SYMBOL: Final = (
     1 << 12
-)  # \p{P} or \p{S} (left out of "normalized" text, winnow.curate.checks.sanity_text)
+)  # \p{P} or \p{S} (left out of "normalized" text, winnow.curation.checks.sanity_text)
 _BITS: Final = {
     "space": SPACE,
     "alnum": ALNUM,

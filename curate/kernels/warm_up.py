@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 if TYPE_CHECKING:
-    from winnow.curate.checks.engine import BuiltRule
+    from winnow.curation.checks.engine import BuiltRule
 
 THREAD_NAME = "winnow-kernels-warm-up"
 
@@ -70,7 +70,7 @@ SAMPLE_ROWS: tuple[dict[str, Any], ...] = (
 
 def calls_python(expr: pl.Expr) -> bool:
     """True when `expr` holds a Python callback (a kernel call, a gated part): the expressions Polars cannot
-    serialize (as `winnow.curate.cache.expression_definition` relies on too)."""
+    serialize (as `winnow.curation.cache.expression_definition` relies on too)."""
     try:
         expr.meta.serialize(format="json")
     except Exception:
@@ -80,9 +80,9 @@ def calls_python(expr: pl.Expr) -> bool:
 
 def kernel_rules(checks: object) -> list[BuiltRule]:
     """The built rules of a `checks` section whose evaluation calls Python (and so, maybe, a kernel)."""
-    from winnow.curate.checks.engine import build_rule
-    from winnow.curate.checks.section import ChecksConfig
-    from winnow.curate.checks.stage import preparation
+    from winnow.curation.checks.engine import build_rule
+    from winnow.curation.checks.section import ChecksConfig
+    from winnow.curation.checks.stage import preparation
 
     if not isinstance(checks, ChecksConfig):
         return []
@@ -95,14 +95,14 @@ def kernel_rules(checks: object) -> list[BuiltRule]:
 
 
 def _evaluated(built: BuiltRule) -> pl.Expr:
-    """What the checks stage evaluates for a rule (winnow.curate.checks.stage.metric_values)."""
+    """What the checks stage evaluates for a rule (winnow.curation.checks.stage.metric_values)."""
     return built.metric if built.metric is not None else built.fails
 
 
 def warm_up(rules: Sequence[BuiltRule]) -> None:
     """Evaluate `rules` on SAMPLE_ROWS, with the columns they read: every kernel they call is loaded."""
-    from winnow.curate.checks.stage import preparation
-    from winnow.curate.record import frame_from_rows
+    from winnow.curation.checks.stage import preparation
+    from winnow.curation.record import frame_from_rows
 
     if not rules:
         return

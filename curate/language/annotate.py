@@ -11,9 +11,9 @@ from collections.abc import Callable, Sequence
 
 import polars as pl
 
-from winnow.curate.language.cache import LanguageCache
-from winnow.curate.language.identify import IdentifySettings, IdentifyStats, identify
-from winnow.curate.record import field_expr, message_contents_expr
+from winnow.curation.language.cache import LanguageCache
+from winnow.curation.language.identify import IdentifySettings, IdentifyStats, identify
+from winnow.curation.record import field_expr, message_contents_expr
 
 
 def lang_column(name: str) -> str:

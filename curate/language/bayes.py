@@ -4,15 +4,15 @@ langdetect estimates the same posterior by sampling: 7 trials, each drawing n-gr
 replacement) and multiplying P(gram | language) + alpha / BASE_FREQ into a probability vector until one
 language passes 0.99999, all in Python, one text at a time. The expectation it samples is the naive Bayes
 sum over all of the text's n-grams; this module computes that sum exactly, with langdetect's own profiles,
-normalisation and smoothing (winnow.curate.language.profiles), so an answer is a function of (text, candidates)
+normalisation and smoothing (winnow.curation.language.profiles), so an answer is a function of (text, candidates)
 alone: no seed, no trial count, no dependence on the batch or the order of texts in it.
 
 A batch is scored word by word: texts repeat their words, so each distinct word's n-grams are looked up
 and summed once (one float64 vector over the candidate profiles), and a text's score is the sum of its
-words' vectors, in text order (winnow.curate.language.segments: the same text gives the same bits in any batch). Candidates select profile columns; zh is the log-sum of zh-cn and zh-tw, as
+words' vectors, in text order (winnow.curation.language.segments: the same text gives the same bits in any batch). Candidates select profile columns; zh is the log-sum of zh-cn and zh-tw, as
 langdetect's probabilities add. A text with no n-gram any candidate profile knows is "und".
 
-To the n-gram sum each language adds WORD_WEIGHT × its word log-likelihood (winnow.curate.language.words: wordfreq's
+To the n-gram sum each language adds WORD_WEIGHT × its word log-likelihood (winnow.curation.language.words: wordfreq's
 word lists), which decides the short sentences the n-grams get wrong ("Так ему и надо!" → ru, not mk).
 """
 
@@ -25,13 +25,13 @@ from typing import Final
 
 import numpy as np
 
-from winnow.curate.language.profiles import load_profiles, word_grams, word_keys
-from winnow.curate.language.segments import index_items, segment_sums
-from winnow.curate.language.words import word_scores
+from winnow.curation.language.profiles import load_profiles, word_grams, word_keys
+from winnow.curation.language.segments import index_items, segment_sums
+from winnow.curation.language.words import word_scores
 
 # ISO 639-1 (winnow) → langdetect profile names; langdetect splits Chinese by script variant.
 PROFILE_NAMES: Final[dict[str, tuple[str, ...]]] = {"zh": ("zh-cn", "zh-tw")}
-# Weight of the word model (winnow.curate.language.words) against the n-gram sum. Chosen on lingua_langid's dev
+# Weight of the word model (winnow.curation.language.words) against the n-gram sum. Chosen on lingua_langid's dev
 # half, on the 66 languages that are NOT the issue's nine benchmark languages: the best mean accuracy over
 # sentence, word_pair and single_word among 0, 0.25 … 1000 (a plateau from 8 to 16; bench/results/langid.md).
 WORD_WEIGHT: Final = 12.0

@@ -1,6 +1,6 @@
 """n-gram detector answers cached by content: one Parquet file of (key, lang) in the run's cache folder.
 
-The key is blake2b of the detector version (winnow.curate.language.detect.DETECTOR_VERSION: langdetect's version
+The key is blake2b of the detector version (winnow.curation.language.detect.DETECTOR_VERSION: langdetect's version
 and the scoring), candidate languages and the exact text sample, so a new langdetect, another scoring (the
 sampled langdetect of winnow-3 and earlier) or another candidate list never reuses a stale answer. Only
 detector answers are cached: the script pass is a few vectorised regex counts and recomputing it is cheaper
@@ -15,7 +15,7 @@ from typing import Final
 
 import polars as pl
 
-from winnow.curate.atomic import write_parquet
+from winnow.curation.atomic import write_parquet
 
 CACHE_FILE: Final = "language/langdetect.parquet"
 _SCHEMA: Final = pl.Schema({"key": pl.String(), "lang": pl.String()})

@@ -1,6 +1,6 @@
 """Code is not natural language: which texts the language stage does not measure.
 
-Measuring already leaves out fenced and inline code and code-looking lines (winnow.curate.code_lines), but a
+Measuring already leaves out fenced and inline code and code-looking lines (winnow.curation.code_lines), but a
 code answer leaves residue that no line pattern names: `a.id, a.job, a.salary` (SQL), `del arr[index]`,
 `^[a-zA-Z0-9_.+-]+@…$` (a regex), `=SUM(C2:C3)`, `\\hline & Java & Python`, `2[HCl] + 2[NaOH] -> …`.
 The n-gram detector reads such scraps as Somali, Italian, Slovak, Estonian; on Code Alpaca's 2k pilot set
@@ -26,7 +26,7 @@ from typing import Final
 
 import polars as pl
 
-from winnow.curate.code_lines import without_code_lines
+from winnow.curation.code_lines import without_code_lines
 
 CODE_MIN_SHARE: Final = 0.5
 PROSE_MIN_SHARE: Final = 0.5
@@ -112,7 +112,7 @@ def without_code_replies(frame: pl.DataFrame, response: pl.Expr, prompt: pl.Expr
     candidates = frame.select((pl.col(lang).is_not_null() & asks_for_code(prompt)).arg_true()).to_series()
     if candidates.len() == 0:
         return frame
-    from winnow.curate.language.scripts import measured_text  # scripts imports this module
+    from winnow.curation.language.scripts import measured_text  # scripts imports this module
 
     prose = frame[candidates].select(prose_amount(measured_text(response))).to_series()
     unmeasured = candidates.filter(prose < CODE_PROMPT_MIN_PROSE)

@@ -17,8 +17,8 @@ from collections.abc import Iterable
 
 import polars as pl
 
-from winnow.curate.language.resolve import resolve_inputs
-from winnow.curate.language.scripts import measured_text, purity_groups, script_counts
+from winnow.curation.language.resolve import resolve_inputs
+from winnow.curation.language.scripts import measured_text, purity_groups, script_counts
 
 OTHER_SCRIPT = "other"  # mostly letters of scripts outside the table
 

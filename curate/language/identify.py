@@ -2,13 +2,13 @@
 
 Identical texts are measured once (a corpus repeats its system prompts, inputs and stock answers). The
 script pass runs as Polars expressions over the unique texts; only texts it cannot settle go to the n-gram
-detector (winnow.curate.language.detect: naive Bayes over langdetect's profiles and wordfreq's word lists), on a
+detector (winnow.curation.language.detect: naive Bayes over langdetect's profiles and wordfreq's word lists), on a
 bounded sample (the first `sample_chars` characters of the measured text), through the cache.
 
-A text that is code (winnow.curate.language.code_text) is not measured: null language and purity.
+A text that is code (winnow.curation.language.code_text) is not measured: null language and purity.
 
 Purity = weighted letters in the scripts of the detected language / all weighted letters of the measured
-text (see winnow.curate.language.scripts for the CJK weight). Null where the language is "und", the text null, or
+text (see winnow.curation.language.scripts for the CJK weight). Null where the language is "und", the text null, or
 the text shorter than PURITY_MIN_LETTERS.
 """
 
@@ -20,11 +20,11 @@ from typing import Final
 
 import polars as pl
 
-from winnow.curate.language.cache import LanguageCache, cache_key
-from winnow.curate.language.code_text import code_free, is_code
-from winnow.curate.language.detect import DETECTOR_VERSION, detect_many
-from winnow.curate.language.resolve import Resolution, english_word_counts, resolve_exprs, resolve_inputs
-from winnow.curate.language.scripts import (
+from winnow.curation.language.cache import LanguageCache, cache_key
+from winnow.curation.language.code_text import code_free, is_code
+from winnow.curation.language.detect import DETECTOR_VERSION, detect_many
+from winnow.curation.language.resolve import Resolution, english_word_counts, resolve_exprs, resolve_inputs
+from winnow.curation.language.scripts import (
     GROUPS,
     SUPPORTED_LANGUAGES,
     measured_from_code_free,
@@ -57,7 +57,7 @@ class IdentifyStats:
     settled_by_script: int = 0
     langdetect_texts: int = 0
     cache_hits: int = 0
-    code_texts: int = 0  # code: not measured, no language (winnow.curate.language.code_text)
+    code_texts: int = 0  # code: not measured, no language (winnow.curation.language.code_text)
 
     def add(self, other: IdentifyStats) -> None:
         names = ("texts", "unique_texts", "settled_by_script", "langdetect_texts", "cache_hits", "code_texts")
@@ -89,7 +89,7 @@ def letter_share(texts: pl.Series, langs: pl.Series) -> pl.Series:
 
 
 def script_pass(texts: pl.Series, settings: IdentifySettings) -> pl.DataFrame:
-    """Per unique text: `text`, `code` (not measured: winnow.curate.language.code_text), `settled` (language or
+    """Per unique text: `text`, `code` (not measured: winnow.curation.language.code_text), `settled` (language or
     null), `group`, `sample`, and the count columns."""
     settled, group = resolve_exprs(settings.resolution)
     empty = pl.lit("", dtype=pl.String)

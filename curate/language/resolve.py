@@ -1,7 +1,7 @@
 """What the script settles by itself, as a Polars expression; what it cannot goes to the n-gram detector
-(winnow.curate.language.detect: langdetect's profiles, scored exactly; "langdetect" below means that detector).
+(winnow.curation.language.detect: langdetect's profiles, scored exactly; "langdetect" below means that detector).
 
-Rules, in order (weighted letters: see winnow.curate.language.scripts):
+Rules, in order (weighted letters: see winnow.curation.language.scripts):
   * mostly letters of scripts outside the table              → "und"
   * not CJK and fewer than `min_letters` letters             → "und" (too short to tell; no guess; one
                                                                 CJK character is a syllable or a word, and
@@ -31,7 +31,13 @@ from typing import Any, Final
 
 import polars as pl
 
-from winnow.curate.language.scripts import GROUP_LANGUAGES, GROUPS, dominant_group, weighted, weighted_letters
+from winnow.curation.language.scripts import (
+    GROUP_LANGUAGES,
+    GROUPS,
+    dominant_group,
+    weighted,
+    weighted_letters,
+)
 
 # Common English words that are (nearly) no other Latin-script language's words: "a", "in", "is", "was",
 # "no", "on", "an", "so", "me", "do", "for", "by", "will", "all" are left out on purpose (Dutch, German,

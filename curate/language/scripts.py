@@ -15,7 +15,7 @@ from typing import Final
 
 import polars as pl
 
-from winnow.curate.language.code_text import code_free
+from winnow.curation.language.code_text import code_free
 
 CJK_WEIGHT: Final = 3.0
 
@@ -97,7 +97,7 @@ def measured_text(text: pl.Expr) -> pl.Expr:
 
 
 def measured_from_code_free(free: pl.Expr) -> pl.Expr:
-    """measured_text of a text whose code is already blanked (winnow.curate.language.code_text.code_free)."""
+    """measured_text of a text whose code is already blanked (winnow.curation.language.code_text.code_free)."""
     return (
         free.str.replace_all("&lt;", "<", literal=True)  # escaped HTML is HTML: unescape the brackets, then
         .str.replace_all("&gt;", ">", literal=True)  # drop tags and the remaining entities (markup, not text)

@@ -16,7 +16,7 @@ must be, whether instruction and response must agree.
       action: drop               # drop | flag for all three rules, or per rule (the others drop):
                                  #   action: {language_mismatch: flag, language_impure: flag}
 
-The rules are language_not_allowed, language_impure and language_mismatch (winnow.curate.language.stage); a rule
+The rules are language_not_allowed, language_impure and language_mismatch (winnow.curation.language.stage); a rule
 whose action is `flag` keeps its rows and lists itself in their `flagged_rules`.
 """
 
@@ -25,12 +25,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from winnow.curate.language.identify import SAMPLE_CHARS, IdentifySettings
-from winnow.curate.language.resolve import make_resolution
-from winnow.curate.language.scripts import SUPPORTED_LANGUAGES
-from winnow.curate.rulefile.action import DEFAULT_ACTION, parse_action
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.rulefile.sections import section
+from winnow.curation.language.identify import SAMPLE_CHARS, IdentifySettings
+from winnow.curation.language.resolve import make_resolution
+from winnow.curation.language.scripts import SUPPORTED_LANGUAGES
+from winnow.curation.rulefile.action import DEFAULT_ACTION, parse_action
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.rulefile.sections import section
 
 DETECTABLE_FIELDS: Final = ("instruction", "input", "response", "system", "messages")
 # the stage's rules (their reasons on the ledger), each with its own `action`

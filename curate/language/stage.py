@@ -2,15 +2,15 @@
 
     language_not_allowed  a checked field (or any message) is in a language the rule file does not allow, or
                           too short to name ("und") but written in a script no allowed language is
-                          ("Сцена первая." under allowed: [en]; winnow.curate.language.exclusion);
+                          ("Сцена первая." under allowed: [en]; winnow.curation.language.exclusion);
                           the instruction and input of a translation request may be in any language (they
                           hold the material to translate; the request itself is recognised in en or zh)
     language_impure       a checked field's (or any message's) purity is below its min_purity
     language_mismatch     instruction and response are in different languages, the instruction quotes no
                           material in another script (a short one: the two are in different scripts), and
-                          the row is not a translation request (winnow.curate.language.translation)
+                          the row is not a translation request (winnow.curation.language.translation)
 
-"und" (too short to tell) fails no other check. Code is not measured (winnow.curate.language.code_text): a field
+"und" (too short to tell) fails no other check. Code is not measured (winnow.curation.language.code_text): a field
 that is code, and a reply to a prompt asking for code with little prose around it, have no language (null),
 so no rule judges them; `code_not_measured` counts them per field.
 
@@ -24,18 +24,18 @@ from typing import Any, Final
 
 import polars as pl
 
-from winnow.curate.language.annotate import annotate_languages, lang_column, purity_column
-from winnow.curate.language.cache import LanguageCache
-from winnow.curate.language.code_text import without_code_replies
-from winnow.curate.language.detect import DETECTOR_VERSION
-from winnow.curate.language.exclusion import excluded_by_script
-from winnow.curate.language.identify import letter_share
-from winnow.curate.language.scripts import purity_groups
-from winnow.curate.language.section import LanguageConfig
-from winnow.curate.language.translation import translation_request
-from winnow.curate.ledger import record_failures, with_ledger
-from winnow.curate.record import field_expr, instruction_expr, message_contents_expr, response_expr
-from winnow.curate.stages import RuleSet, StageContext, stage
+from winnow.curation.language.annotate import annotate_languages, lang_column, purity_column
+from winnow.curation.language.cache import LanguageCache
+from winnow.curation.language.code_text import without_code_replies
+from winnow.curation.language.detect import DETECTOR_VERSION
+from winnow.curation.language.exclusion import excluded_by_script
+from winnow.curation.language.identify import letter_share
+from winnow.curation.language.scripts import purity_groups
+from winnow.curation.language.section import LanguageConfig
+from winnow.curation.language.translation import translation_request
+from winnow.curation.ledger import record_failures, with_ledger
+from winnow.curation.record import field_expr, instruction_expr, message_contents_expr, response_expr
+from winnow.curation.stages import RuleSet, StageContext, stage
 
 REASONS: Final = ("language_not_allowed", "language_impure", "language_mismatch")
 # Fields where a translation request puts the text to translate: exempt from `allowed` in such a request.
@@ -70,7 +70,7 @@ def script_excluded_column(name: str) -> str:
 
 def with_script_excluded(frame: pl.DataFrame, config: LanguageConfig) -> pl.DataFrame:
     """SCRIPT_EXCLUDED.<field> for every field with `allowed`: the field (any message) is "und" and written
-    in a script none of the allowed languages is (winnow.curate.language.exclusion); false elsewhere."""
+    in a script none of the allowed languages is (winnow.curation.language.exclusion); false elsewhere."""
     columns = []
     for name in config.detected_fields():
         allowed = config.rule_for(name).allowed

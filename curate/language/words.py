@@ -9,7 +9,7 @@ with a frequency of at least 1e-6 (zipf 3), the same cut for every language.
 
 Per word w and language L the score is log(1 + f_L(w) / FLOOR): the naive Bayes log-likelihood of w under
 a unigram model smoothed by adding FLOOR, minus the constant every language shares for an unknown word, so
-a word no list knows adds exactly 0 (as an unknown n-gram does in winnow.curate.language.profiles). FLOOR is the
+a word no list knows adds exactly 0 (as an unknown n-gram does in winnow.curation.language.profiles). FLOOR is the
 lists' own cut: a word missing from a list is rarer than 1e-6 there.
 
 Words are wordfreq's own tokens (wordfreq.tokenize with no language: NFC, case-folded, elisions split,
@@ -26,7 +26,7 @@ for every word some list knows: the words say little for or against it, and it c
 language the words favour most, but no longer wins a tie with it on a short text ("Tell me more." was sq,
 "Yes, go on." cy).
 
-A text's score is the sum over its tokens in text order (winnow.curate.language.segments), so the same text gives
+A text's score is the sum over its tokens in text order (winnow.curation.language.segments), so the same text gives
 the same bits in any batch.
 """
 
@@ -42,8 +42,8 @@ import numpy as np
 import regex
 from wordfreq import available_languages, get_frequency_dict, tokenize
 
-from winnow.curate.language.scripts import GROUP_LANGUAGES
-from winnow.curate.language.segments import index_items, segment_sums
+from winnow.curation.language.scripts import GROUP_LANGUAGES
+from winnow.curation.language.segments import index_items, segment_sums
 
 _CAPITALS: Final = regex.compile(r"\b\p{Lu}{2,4}\b")  # two to four capitals: the length of acronyms
 _WORDS: Final = regex.compile(r"\b\p{L}+\b")

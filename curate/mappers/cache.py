@@ -1,6 +1,6 @@
 """The mapper cache: re-running a rule file whose mappers did not change re-maps nothing.
 
-Keyed by the raw row content (`winnow.curate.cache.row_keys`, before any mapper) and the mapper steps with
+Keyed by the raw row content (`winnow.curation.cache.row_keys`, before any mapper) and the mapper steps with
 their params. Two files per set of steps, rows in the order of the run that wrote them, then older rows:
 
     mappers/<blake2b of steps>.<token>.rows.parquet     k1, k2, steps: every row (steps: bitmask of the
@@ -12,7 +12,7 @@ their params. Two files per set of steps, rows in the order of the run that wrot
 `mappers/<blake2b of steps>.current` names the token of the pair written last (written after both, so a
 run stopped halfway never pairs files of two runs), and a .json holds the before/after examples of the
 run that mapped the rows. A re-run reads the changed rows' text (a few percent of the rows) and puts it
-back in place (winnow.curate.mappers.patch); rows not in the cache are mapped as usual and added. The mapped
+back in place (winnow.curation.mappers.patch); rows not in the cache are mapped as usual and added. The mapped
 rows' keys are handed on to the checks' metric cache, which would otherwise hash every row again.
 """
 
@@ -28,13 +28,13 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 
-from winnow.curate.atomic import atomic_open, write_json, write_parquet
-from winnow.curate.cache import CACHE_FORMAT, MAX_CACHED_ROWS, content_columns, hand_on_keys, row_keys
-from winnow.curate.chunks import aligned
-from winnow.curate.mappers.patch import replace_rows
+from winnow.curation.atomic import atomic_open, write_json, write_parquet
+from winnow.curation.cache import CACHE_FORMAT, MAX_CACHED_ROWS, content_columns, hand_on_keys, row_keys
+from winnow.curation.chunks import aligned
+from winnow.curation.mappers.patch import replace_rows
 
 if TYPE_CHECKING:
-    from winnow.curate.mappers.section import MappersConfig
+    from winnow.curation.mappers.section import MappersConfig
 
 MAX_STEPS = 31  # the per-row bitmask is a UInt32
 KEYS = ["k1", "k2"]
@@ -104,7 +104,7 @@ def _fresh_changes(
 def apply_mappers_cached(
     frame: pl.DataFrame, config: MappersConfig, cache_dir: Path
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
-    from winnow.curate.mappers.stage import TEXT_FIELDS, map_rows
+    from winnow.curation.mappers.stage import TEXT_FIELDS, map_rows
 
     if len(config.steps) > MAX_STEPS:
         mapped, stats, _bits = map_rows(frame, config)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from winnow.curate.placement import null_elsewhere_index
+from winnow.curation.placement import null_elsewhere_index
 
 
 def gathered(column: pl.Series, rows: pl.Series) -> pl.Series:

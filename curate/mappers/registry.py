@@ -52,5 +52,5 @@ def mapper(
 
 
 def registered_mappers() -> dict[str, MapperSpec]:
-    importlib.import_module("winnow.curate.mappers.text")
+    importlib.import_module("winnow.curation.mappers.text")
     return dict(sorted(_MAPPERS.items()))

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from winnow.curate.mappers.registry import registered_mappers
-from winnow.curate.rulefile.params import validate_params
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.rulefile.sections import section
+from winnow.curation.mappers.registry import registered_mappers
+from winnow.curation.rulefile.params import validate_params
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.rulefile.sections import section
 
 _ENTRY_KEYS = ("mapper", "params")
 

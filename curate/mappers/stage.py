@@ -12,11 +12,11 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.mappers.cache import apply_mappers_cached
-from winnow.curate.mappers.patch import gathered, replace_rows
-from winnow.curate.mappers.registry import registered_mappers
-from winnow.curate.mappers.section import MappersConfig, MapperStep
-from winnow.curate.stages import RuleSet, StageContext, stage
+from winnow.curation.mappers.cache import apply_mappers_cached
+from winnow.curation.mappers.patch import gathered, replace_rows
+from winnow.curation.mappers.registry import registered_mappers
+from winnow.curation.mappers.section import MappersConfig, MapperStep
+from winnow.curation.stages import RuleSet, StageContext, stage
 
 STRING_FIELDS = ("system", "input", "chosen", "rejected", "text")
 TEXT_FIELDS = (*STRING_FIELDS, "messages")

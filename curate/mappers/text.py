@@ -1,7 +1,7 @@
 """The text mappers: Unicode normalization, control/zero-width removal, newlines, whitespace, strip,
 repeated punctuation. Each is one Polars expression, idempotent, and safe for code (indentation kept).
 
-Each mapper but NFKC has a trigger (see winnow.curate.mappers.registry): a regex that matches every text it
+Each mapper but NFKC has a trigger (see winnow.curation.mappers.registry): a regex that matches every text it
 would change, so the stage maps only the few rows that need it.
 """
 
@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 
 import polars as pl
 
-from winnow.curate.checks.params import Range
-from winnow.curate.mappers.registry import mapper
+from winnow.curation.checks.params import Range
+from winnow.curation.mappers.registry import mapper
 
 # C0/C1 controls except tab, newline, carriage return; zero-width space/non-joiner, word joiner, BOM.
 # U+200D (zero-width joiner) is kept unless asked: it glues emoji sequences (👨‍👩‍👧) and Indic conjuncts.

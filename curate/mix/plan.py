@@ -24,8 +24,8 @@ from pathlib import PurePath
 
 import polars as pl
 
-from winnow.curate.mix.section import Balance, MixConfig
-from winnow.curate.split.hashing import uniform_hashes
+from winnow.curation.mix.section import Balance, MixConfig
+from winnow.curation.split.hashing import uniform_hashes
 
 
 @dataclass

@@ -22,10 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.rulefile.sections import section
-from winnow.curate.tasks import parsing
-from winnow.curate.tasks.labels import TASKS
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.rulefile.sections import section
+from winnow.curation.tasks import parsing
+from winnow.curation.tasks.labels import TASKS
 
 _KEYS: Final = ("seed", "max_factor", "total", "min_rows", "tasks", "languages", "language_field", "sources")
 _TASK_KEYS: Final = ("weight", "cap")

@@ -12,10 +12,10 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.ledger import record_failures
-from winnow.curate.mix.plan import plan_mix
-from winnow.curate.mix.section import MixConfig
-from winnow.curate.stages import RuleSet, StageContext, stage
+from winnow.curation.ledger import record_failures
+from winnow.curation.mix.plan import plan_mix
+from winnow.curation.mix.section import MixConfig
+from winnow.curation.stages import RuleSet, StageContext, stage
 
 REASON = "mix_cap"
 

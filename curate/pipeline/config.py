@@ -10,7 +10,7 @@
     train: {enabled: true, model: demo, config: null, overrides: {max_steps: 200}}
 
 `demo` as tokenizer or model means the tiny tokenizer and Llama built from the pipeline's own inputs
-(winnow.curate.example.tiny_model), so the example trains with no download.
+(winnow.curation.example.tiny_model), so the example trains with no download.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from typing import Any
 
 import yaml
 
-from winnow.curate.errors import ConfigError
-from winnow.curate.rulefile.bounded_yaml import load_yaml, yaml_problem
-from winnow.curate.rulefile.problems import Problems
+from winnow.curation.errors import ConfigError
+from winnow.curation.rulefile.bounded_yaml import load_yaml, yaml_problem
+from winnow.curation.rulefile.problems import Problems
 
 TOP_LEVEL = ("inputs", "format", "rules", "work_dir", "profile", "export", "shard", "train")
 

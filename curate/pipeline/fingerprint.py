@@ -18,7 +18,7 @@ CHUNK = 1 << 20
 
 def expand_inputs(patterns: Iterable[str]) -> list[Path]:
     """Files named by paths, folders (recursively) and globs, sorted; a pattern matching nothing stays as given.
-    A path that exists is itself, never a pattern (`a[1].jsonl`), as in `winnow.curate.io.expand`."""
+    A path that exists is itself, never a pattern (`a[1].jsonl`), as in `winnow.curation.io.expand`."""
     files: list[Path] = []
     for pattern in patterns:
         matches = (

@@ -18,9 +18,9 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from winnow.curate.pipeline.config import PipelineConfig
-from winnow.curate.pipeline.fingerprint import hash_files, hash_value
-from winnow.curate.pipeline.state import PipelineState
+from winnow.curation.pipeline.config import PipelineConfig
+from winnow.curation.pipeline.fingerprint import hash_files, hash_value
+from winnow.curation.pipeline.state import PipelineState
 
 
 @dataclass

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from winnow.curate.atomic import write_json
+from winnow.curation.atomic import write_json
 
 STATE_FILE = "pipeline.state.json"
 

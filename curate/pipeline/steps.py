@@ -13,9 +13,9 @@ from typing import Any
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from winnow.curate.pipeline.config import PipelineConfig
-from winnow.curate.pipeline.fingerprint import expand_inputs
-from winnow.curate.pipeline.runner import RunContext, Step
+from winnow.curation.pipeline.config import PipelineConfig
+from winnow.curation.pipeline.fingerprint import expand_inputs
+from winnow.curation.pipeline.runner import RunContext, Step
 from winnow.rules import shipped_rule_file
 
 DEMO = "demo"
@@ -81,8 +81,8 @@ def run_profile(ctx: RunContext) -> dict[str, Any]:
 
 
 def run_curate_step(ctx: RunContext) -> dict[str, Any]:
-    from winnow.curate.rulefile.load import load_rule_file
-    from winnow.curate.run_curate import run_curate
+    from winnow.curation.rulefile.load import load_rule_file
+    from winnow.curation.run_curate import run_curate
     from winnow.reports import print_run_summary, snapshot_previous, write_run_report
 
     config = ctx.config
@@ -116,7 +116,7 @@ def run_curate_step(ctx: RunContext) -> dict[str, Any]:
 
 
 def run_export(ctx: RunContext) -> dict[str, Any]:
-    from winnow.curate.export.run import export_run
+    from winnow.curation.export.run import export_run
 
     config = ctx.config
     written: dict[str, Any] = {}
@@ -145,9 +145,9 @@ def run_demo_model(ctx: RunContext) -> dict[str, Any]:
 
     Built from the raw inputs (not the curated rows) so that tuning a rule does not rebuild the model.
     """
-    from winnow.curate.example.tiny_model import build_tiny_model
-    from winnow.curate.io.read import read_corpus
-    from winnow.curate.record import field_expr
+    from winnow.curation.example.tiny_model import build_tiny_model
+    from winnow.curation.io.read import read_corpus
+    from winnow.curation.record import field_expr
 
     records = read_corpus(input_paths(ctx.config), format=ctx.config.format).records
     texts = records.select(field_expr("all_text")).to_series().drop_nulls().to_list()
@@ -164,8 +164,8 @@ def model_path(ctx: RunContext, value: str) -> str:
 
 
 def run_shard(ctx: RunContext) -> dict[str, Any]:
-    from winnow.curate.shard.settings import ShardSettings
-    from winnow.curate.shard.writer import shard_run
+    from winnow.curation.shard.settings import ShardSettings
+    from winnow.curation.shard.writer import shard_run
 
     config = ctx.config
     settings = ShardSettings(template=config.shard.template, max_len=config.shard.max_len)
@@ -193,8 +193,8 @@ def run_shard(ctx: RunContext) -> dict[str, Any]:
 def run_train(ctx: RunContext) -> dict[str, Any]:
     import torch
 
-    from winnow.train.config import load_config
-    from winnow.train.loop import train
+    from winnow.trainer.config import load_config
+    from winnow.trainer.loop import train
 
     config = ctx.config
     overrides = [

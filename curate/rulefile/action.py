@@ -3,14 +3,14 @@
     drop   the row is dropped: the rule can become its `drop_reason` (the default)
     flag   the row is kept and the rule is listed in its `flagged_rules`, for a person to look at
 
-Either way the rule is in the row's `failed_rules` (winnow.curate.ledger).
+Either way the rule is in the row's `failed_rules` (winnow.curation.ledger).
 """
 
 from __future__ import annotations
 
 from typing import Any, Final
 
-from winnow.curate.rulefile.problems import Problems
+from winnow.curation.rulefile.problems import Problems
 
 ACTIONS: Final = ("drop", "flag")
 DEFAULT_ACTION: Final = "drop"

@@ -14,11 +14,11 @@ from typing import Any
 
 import yaml
 
-from winnow.curate.errors import ConfigError
-from winnow.curate.rulefile.bounded_yaml import load_yaml, yaml_problem
-from winnow.curate.rulefile.extends import merge, resolve_parent
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.rulefile.sections import load_all_sections
+from winnow.curation.errors import ConfigError
+from winnow.curation.rulefile.bounded_yaml import load_yaml, yaml_problem
+from winnow.curation.rulefile.extends import merge, resolve_parent
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.rulefile.sections import load_all_sections
 
 MAX_EXTENDS_DEPTH = 8
 

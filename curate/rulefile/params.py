@@ -14,8 +14,8 @@ import typing
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from winnow.curate.checks.params import Range
-from winnow.curate.rulefile.problems import Problems
+from winnow.curation.checks.params import Range
+from winnow.curation.rulefile.problems import Problems
 
 _MISSING = object()
 

@@ -6,7 +6,7 @@ import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from winnow.curate.errors import ConfigError
+from winnow.curation.errors import ConfigError
 
 
 def did_you_mean(name: str, choices: Iterable[str]) -> str:

@@ -15,7 +15,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from winnow.curate.rulefile.problems import Problems
+from winnow.curation.rulefile.problems import Problems
 
 SectionParser = Callable[[Any, str, Problems], Any]
 
@@ -23,13 +23,13 @@ _SECTIONS: dict[str, SectionParser] = {}
 
 # Modules that register section parsers; a module missing here is simply skipped until it exists.
 SECTION_MODULES = (
-    "winnow.curate.mappers.section",
-    "winnow.curate.checks.section",
-    "winnow.curate.language.section",
-    "winnow.curate.dedup.section",
-    "winnow.curate.tasks.section",
-    "winnow.curate.mix.section",
-    "winnow.curate.split.section",
+    "winnow.curation.mappers.section",
+    "winnow.curation.checks.section",
+    "winnow.curation.language.section",
+    "winnow.curation.dedup.section",
+    "winnow.curation.tasks.section",
+    "winnow.curation.mix.section",
+    "winnow.curation.split.section",
 )
 
 

@@ -1,6 +1,6 @@
 """Canonical rows -> the messages a chat template receives.
 
-`winnow.curate.record.prompt_messages` gives system first and `input` merged into the last user turn, with the
+`winnow.curation.record.prompt_messages` gives system first and `input` merged into the last user turn, with the
 canonical roles user / assistant / tool_call / tool. Here those become template roles:
 
 * tool_call -> an assistant turn. Templates that render `tool_calls` (Qwen3's, for instance) get the call as
@@ -16,8 +16,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from winnow.curate.record import prompt_messages
-from winnow.curate.shard.templates import ChatTemplate
+from winnow.curation.record import prompt_messages
+from winnow.curation.shard.templates import ChatTemplate
 
 
 @dataclass(frozen=True)

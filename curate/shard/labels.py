@@ -1,4 +1,4 @@
-"""Character spans -> token labels, and the decode-back check (truncation: `winnow.curate.shard.truncate`).
+"""Character spans -> token labels, and the decode-back check (truncation: `winnow.curation.shard.truncate`).
 
 A token is trained when it lies inside a reply span. A token that straddles a span edge is trained only if
 the part outside the span is whitespace (byte-level BPE glues a leading space to the next word; SentencePiece

@@ -1,6 +1,6 @@
 """Locate assistant replies in ONE rendering of a conversation, with a layout learned once per template.
 
-The prefix method (`winnow.curate.shard.spans`) renders each conversation 1 + 2 x (assistant turns) times. Most of
+The prefix method (`winnow.curation.shard.spans`) renders each conversation 1 + 2 x (assistant turns) times. Most of
 a template's work around a reply is the same on every row, so it is learned once, at setup, by rendering a
 few probe conversations with the prefix method and comparing each located reply with its message content:
 
@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from winnow.curate.shard.conversation import Conversation
+from winnow.curation.shard.conversation import Conversation
 
 MAX_LEAD = 256  # the lead is template text, never the content of a probe message
 

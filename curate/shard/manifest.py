@@ -25,9 +25,9 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.shard.labels import IGNORE
-from winnow.curate.shard.settings import ShardSettings
-from winnow.curate.shard.spans import THINK_BLOCK_DECISION
+from winnow.curation.shard.labels import IGNORE
+from winnow.curation.shard.settings import ShardSettings
+from winnow.curation.shard.spans import THINK_BLOCK_DECISION
 
 MANIFEST_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -154,7 +154,7 @@ def build_manifest(
             "think_block": THINK_BLOCK_DECISION,
             "pretrain": "labels = input_ids (bos + text + eos)",
             # how replies were found: the layout learned once for the template (None: not learnable) and
-            # how many conversations needed the prefix renderings instead (winnow.curate.shard.layout)
+            # how many conversations needed the prefix renderings instead (winnow.curation.shard.layout)
             "located": located or {},
         },
         "truncation": {

@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from winnow.curate.shard.tokenize import Encoder
+from winnow.curation.shard.tokenize import Encoder
 
 TOKENS = pl.List(pl.Int32())
 
@@ -33,7 +33,7 @@ class ChunkResult:
     sft: pl.DataFrame  # row, input_ids, labels, truncated
     preference: pl.DataFrame  # row, prompt_length, chosen/rejected input_ids and labels
     dropped: pl.DataFrame  # row, reason, detail
-    by_prefixes: int = 0  # conversations located by prefix renderings (see winnow.curate.shard.spans)
+    by_prefixes: int = 0  # conversations located by prefix renderings (see winnow.curation.shard.spans)
 
     @property
     def rows(self) -> int:

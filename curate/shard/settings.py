@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from winnow.curate.errors import UsageError
-from winnow.curate.shard.templates import TEMPLATE_NAMES
+from winnow.curation.errors import UsageError
+from winnow.curation.shard.templates import TEMPLATE_NAMES
 
 DEFAULT_MAX_LEN = 2048
 DEFAULT_TOKEN_BUDGET = 16384

@@ -31,7 +31,7 @@ A row whose replies cannot be located (a template that transforms this row's tex
 dropped with reason `reply_not_located` when the template masked the probe conversations; a template that
 cannot mask even the probes is unusable and raises for the first row.
 
-Speed: rows whose replies fit the layout learned once per template (`winnow.curate.shard.layout`, from probe
+Speed: rows whose replies fit the layout learned once per template (`winnow.curation.shard.layout`, from probe
 conversations located by the method above) are located in the single full rendering, with no prefix
 renders; every other row (tool calls without text, content the template transforms, ...) falls back to the
 prefix method. `Rendered.by_prefixes` says which method a row used.
@@ -44,11 +44,11 @@ from typing import Any
 
 import jinja2
 
-from winnow.curate.errors import StageError
-from winnow.curate.shard.conversation import Conversation
-from winnow.curate.shard.layout import ReplyLayout, learn_layout, marker_pattern
-from winnow.curate.shard.render import compile_template, render, special_token_variables
-from winnow.curate.shard.templates import ChatTemplate
+from winnow.curation.errors import StageError
+from winnow.curation.shard.conversation import Conversation
+from winnow.curation.shard.layout import ReplyLayout, learn_layout, marker_pattern
+from winnow.curation.shard.render import compile_template, render, special_token_variables
+from winnow.curation.shard.templates import ChatTemplate
 
 THINK_BLOCK_DECISION = (
     "trained where the template renders it (Qwen3: the empty block before the final reply; a reply's own "

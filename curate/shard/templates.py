@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from winnow.curate.errors import UsageError
+from winnow.curation.errors import UsageError
 
 _CHATML: Final = (
     "{% for m in messages %}"

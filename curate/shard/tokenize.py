@@ -1,7 +1,7 @@
 """Encode a batch of canonical rows: render each conversation once, tokenize the batch once, label, check.
 
 One call of the fast tokenizer per batch (with offsets) covers every row of the batch; the tokenizer's own
-thread pool spreads it over the cores, and `winnow.curate.shard.parallel` runs several batches at once.
+thread pool spreads it over the cores, and `winnow.curation.shard.parallel` runs several batches at once.
 
 Per row kind:
     sft        every assistant reply trained (or the last only); tool calls are replies, tool results are not
@@ -11,9 +11,9 @@ Per row kind:
     preference the prompt + chosen and the prompt + rejected, each labelled on its reply only (for DPO)
 
 Drop reasons: too_long, too_long_no_sentence_end (--truncate found no sentence end or line break of the
-last reply that fits, see `winnow.curate.shard.truncate`), no_trainable_tokens, template_error (the template refused
+last reply that fits, see `winnow.curation.shard.truncate`), no_trainable_tokens, template_error (the template refused
 the row, e.g. roles that do not alternate), reply_not_located (the template renders this row's replies in a
-way the span locator cannot place, see `winnow.curate.shard.spans`), label_check_failed (decoded labels differ from
+way the span locator cannot place, see `winnow.curation.shard.spans`), label_check_failed (decoded labels differ from
 the reply text), kto_undesirable, control_token_in_text (a special token such as `<|im_end|>` or `</s>`
 written literally in the row's text).
 """
@@ -24,8 +24,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from winnow.curate.shard.conversation import Conversation, conversation_from_row, preference_conversations
-from winnow.curate.shard.labels import (
+from winnow.curation.shard.conversation import Conversation, conversation_from_row, preference_conversations
+from winnow.curation.shard.labels import (
     IGNORE,
     EncodingOffsets,
     Labelled,
@@ -33,11 +33,11 @@ from winnow.curate.shard.labels import (
     label,
     unicode_form,
 )
-from winnow.curate.shard.render import TemplateError
-from winnow.curate.shard.settings import ShardSettings
-from winnow.curate.shard.spans import Rendered, SpanLocator, TemplateMaskingError
-from winnow.curate.shard.templates import ChatTemplate
-from winnow.curate.shard.truncate import TOO_LONG, ReplyText, truncate_last_reply
+from winnow.curation.shard.render import TemplateError
+from winnow.curation.shard.settings import ShardSettings
+from winnow.curation.shard.spans import Rendered, SpanLocator, TemplateMaskingError
+from winnow.curation.shard.templates import ChatTemplate
+from winnow.curation.shard.truncate import TOO_LONG, ReplyText, truncate_last_reply
 
 ROW_COLUMNS = (
     "id",

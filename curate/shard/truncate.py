@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from winnow.curate.shard.labels import Labelled
+from winnow.curation.shard.labels import Labelled
 
 SENTENCE_ENDS = frozenset("。！？.!?")
 FULL_WIDTH_ENDS = frozenset("。！？")  # end a sentence with no space after them (Chinese, Japanese)

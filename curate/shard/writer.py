@@ -2,9 +2,9 @@
 
     shard_run(run_dir, tokenizer_path, out_dir, ShardSettings(...)) -> ShardResult
 
-RUNDIR is checked first (winnow.curate.run_folder.check_run_folder): a folder whose files are not all from one
+RUNDIR is checked first (winnow.curation.run_folder.check_run_folder): a folder whose files are not all from one
 curate run is refused. Everything is written into a staging folder next to SHARDDIR and swapped in at the
-end (winnow.curate.atomic.atomic_folder), so a killed run leaves the old shards or the new ones, never a mix.
+end (winnow.curation.atomic.atomic_folder), so a killed run leaves the old shards or the new ones, never a mix.
 When SHARDDIR's manifest already carries this run's cache key (same kept.parquet content, settings and
 tokenizer fingerprint) nothing is done.
 Every input row ends in a shard or in SHARDDIR/dropped.parquet with its reason; that is checked before the swap.
@@ -19,12 +19,12 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.atomic import atomic_folder, write_json, write_parquet
-from winnow.curate.errors import StageError, UsageError
-from winnow.curate.run_folder import KEPT, check_run_folder
-from winnow.curate.shard import buckets as bk
-from winnow.curate.shard.fingerprint import tokenizer_fingerprint
-from winnow.curate.shard.manifest import (
+from winnow.curation.atomic import atomic_folder, write_json, write_parquet
+from winnow.curation.errors import StageError, UsageError
+from winnow.curation.run_folder import KEPT, check_run_folder
+from winnow.curation.shard import buckets as bk
+from winnow.curation.shard.fingerprint import tokenizer_fingerprint
+from winnow.curation.shard.manifest import (
     MANIFEST_NAME,
     RunIdentity,
     bucket_entry,
@@ -34,10 +34,10 @@ from winnow.curate.shard.manifest import (
     split_entry,
     up_to_date,
 )
-from winnow.curate.shard.parallel import ChunkResult, default_workers, encode_chunks
-from winnow.curate.shard.settings import ShardSettings
-from winnow.curate.shard.templates import resolve_template
-from winnow.curate.shard.tokenize import ROW_COLUMNS, Encoder
+from winnow.curation.shard.parallel import ChunkResult, default_workers, encode_chunks
+from winnow.curation.shard.settings import ShardSettings
+from winnow.curation.shard.templates import resolve_template
+from winnow.curation.shard.tokenize import ROW_COLUMNS, Encoder
 
 
 @dataclass(frozen=True)

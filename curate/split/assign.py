@@ -1,7 +1,7 @@
 """Split assignment: stratified, clusters together, deterministic for a seed, stable under added rows.
 
 The unit of assignment is every row linked to another by the same normalized prompt or the same
-near-duplicate cluster (`dup_cluster`), or a row linked to none (winnow.curate.split.units): every row of a unit
+near-duplicate cluster (`dup_cluster`), or a row linked to none (winnow.curation.split.units): every row of a unit
 lands in the same split, so neither another answer to a test prompt nor a near-copy of a test row sits in
 train. Each unit gets u = blake2b(seed, unit key) mapped to [0, 1) (hashlib, not Polars' `Expr.hash`, which
 changes between versions); row order plays no part.
@@ -35,9 +35,9 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from winnow.curate.split.hashing import uniform_hashes
-from winnow.curate.split.section import SPLITS, SplitConfig
-from winnow.curate.split.units import PROMPT_COLUMN, unit_key
+from winnow.curation.split.hashing import uniform_hashes
+from winnow.curation.split.section import SPLITS, SplitConfig
+from winnow.curation.split.units import PROMPT_COLUMN, unit_key
 
 _NO_VALUE = "\u2205"  # stands for a null stratum value (a row with no language, say)
 

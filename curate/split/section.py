@@ -5,7 +5,7 @@ split:
                                 # `validation` (the Hub's name, which exports use; the split column says val)
   stratify: [task, language]    # any of task, language, source; [] = one stratum
   language_field: instruction   # which `lang.<field>` column `language` means
-  method: exact                 # exact | hash   (see winnow.curate.split.assign for the trade-off)
+  method: exact                 # exact | hash   (see winnow.curation.split.assign for the trade-off)
   seed: 0                       # part of every hash: another seed, another (equally stable) split
   keep_clusters_together: true  # rows of one `dup_cluster` share a split
   keep_prompts_together: true   # rows with the same normalized prompt share a split (dedup on or off)
@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Final
 
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.rulefile.sections import section
-from winnow.curate.tasks import parsing
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.rulefile.sections import section
+from winnow.curation.tasks import parsing
 
 SPLITS: Final = ("train", "val", "test")
 # keys of `fractions`: the Hub's split names, `val` an alias of `validation`

@@ -13,11 +13,11 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.errors import StageError
-from winnow.curate.split.assign import assign_splits
-from winnow.curate.split.section import SPLITS, SplitConfig
-from winnow.curate.split.units import PROMPT_COLUMN, prompt_key
-from winnow.curate.stages import RuleSet, StageContext, stage
+from winnow.curation.errors import StageError
+from winnow.curation.split.assign import assign_splits
+from winnow.curation.split.section import SPLITS, SplitConfig
+from winnow.curation.split.units import PROMPT_COLUMN, prompt_key
+from winnow.curation.stages import RuleSet, StageContext, stage
 
 
 def _pinned(config: SplitConfig, ctx: StageContext, notes: list[str]) -> pl.DataFrame | None:

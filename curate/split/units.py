@@ -25,7 +25,7 @@ from typing import Final
 
 import polars as pl
 
-from winnow.curate.dedup.normalize import key_expr, normalized
+from winnow.curation.dedup.normalize import key_expr, normalized
 
 PROMPT_COLUMN: Final = "__prompt"
 CLUSTER_COLUMN: Final = "dup_cluster"

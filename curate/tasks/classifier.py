@@ -19,7 +19,7 @@ from typing import Final
 
 import polars as pl
 
-from winnow.curate.record import instruction_expr, response_expr
+from winnow.curation.record import instruction_expr, response_expr
 
 _LANGS = (
     "english|chinese|french|spanish|german|japanese|korean|italian|russian|portuguese|arabic|hindi|"

@@ -3,7 +3,7 @@
 Where a label can be: the `task` column (the reader puts a format's own task field there: Dolly `category`,
 a `task` key), or fields the format did not map, kept in the `meta` JSON: `category` (Dolly, MT-Bench,
 Vicuna bench), `task`, `task_type`, `tags` (first entry of a list), and self-instruct's `is_classification`.
-The first of these that maps onto the label set wins (see winnow.curate.tasks.labels).
+The first of these that maps onto the label set wins (see winnow.curation.tasks.labels).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Final
 
 import polars as pl
 
-from winnow.curate.tasks.labels import normalize_label_expr
+from winnow.curation.tasks.labels import normalize_label_expr
 
 # meta JSON paths that may hold a task label, in the order they are trusted.
 META_LABEL_PATHS: Final = ("$.category", "$.task", "$.task_type", "$.tags[0]", "$.tags")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from winnow.curate.record import field_expr
+from winnow.curation.record import field_expr
 
 
 @dataclass(frozen=True)

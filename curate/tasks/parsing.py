@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from winnow.curate.rulefile.problems import Problems
+from winnow.curation.rulefile.problems import Problems
 
 
 def mapping(raw: Any, place: str, problems: Problems, allowed: Iterable[str] | None = None) -> dict[str, Any]:

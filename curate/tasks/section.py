@@ -5,7 +5,7 @@ tasks:
   classifier: true         # else the built-in zh+en rule classifier (false: such rows get `other`)
   min_confidence: 0.0      # classifier answers below this become `other`
   label_map: {qa_pairs: open_qa}   # extra data labels -> task
-  overrides:               # regex or keywords -> task (see winnow.curate.tasks.overrides)
+  overrides:               # regex or keywords -> task (see winnow.curation.tasks.overrides)
     - {task: code, pattern: "(?i)leetcode"}
 """
 
@@ -16,11 +16,11 @@ from typing import Any, Final
 
 import polars as pl
 
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.rulefile.sections import section
-from winnow.curate.tasks import parsing
-from winnow.curate.tasks.labels import TASKS
-from winnow.curate.tasks.overrides import Override, keywords_pattern
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.rulefile.sections import section
+from winnow.curation.tasks import parsing
+from winnow.curation.tasks.labels import TASKS
+from winnow.curation.tasks.overrides import Override, keywords_pattern
 
 OVERRIDE_FIELDS: Final = ("instruction", "input", "response", "system", "all_text")
 _KEYS: Final = ("from_data", "classifier", "min_confidence", "label_map", "overrides")

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from winnow.curate.stages import RuleSet, StageContext, stage
-from winnow.curate.tasks.classifier import classify
-from winnow.curate.tasks.data_labels import data_task_expr, raw_data_label_expr
-from winnow.curate.tasks.labels import label_map
-from winnow.curate.tasks.overrides import override_exprs
-from winnow.curate.tasks.section import TasksConfig
+from winnow.curation.stages import RuleSet, StageContext, stage
+from winnow.curation.tasks.classifier import classify
+from winnow.curation.tasks.data_labels import data_task_expr, raw_data_label_expr
+from winnow.curation.tasks.labels import label_map
+from winnow.curation.tasks.overrides import override_exprs
+from winnow.curation.tasks.section import TasksConfig
 
 
 def label_tasks(frame: pl.DataFrame, config: TasksConfig) -> tuple[pl.DataFrame, dict[str, object]]:

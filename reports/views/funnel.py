@@ -13,7 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.ledger import flagged_counts
+from winnow.curation.ledger import flagged_counts
 from winnow.reports.charts import funnel_svg
 from winnow.reports.html import num, pct, table, text
 

@@ -1,6 +1,6 @@
 """Mappers: how many rows each mapper changed, with before/after examples, from stats["stages"]["mappers"].
 
-The mapper stage (winnow.curate.mappers.stage) writes {"steps": [{mapper, params, rows_changed, examples:
+The mapper stage (winnow.curation.mappers.stage) writes {"steps": [{mapper, params, rows_changed, examples:
 [{id, field, before, after}]}], "rows_changed", "rows"}; when that is absent the section says so rather
 than showing zeros. Mapper output is corpus text: escaped and clipped like every other example.
 """

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from winnow.curate.record import field_expr
+from winnow.curation.record import field_expr
 from winnow.reports.binning import histogram, nearby_thresholds
 from winnow.reports.charts import histogram_svg
 from winnow.reports.html import fmt_number, not_available, num, pct, table, text
@@ -40,10 +40,10 @@ class CheckOutcome:
 
 def evaluate_checks(records: pl.DataFrame, rules: Path) -> tuple[list[CheckOutcome], int]:
     """Run the rule file's checks exactly as the checks stage does; each rule's failures and metric."""
-    from winnow.curate.cache import MetricCache
-    from winnow.curate.checks.section import ChecksConfig
-    from winnow.curate.checks.stage import run_checks
-    from winnow.curate.rulefile.load import load_rule_file
+    from winnow.curation.cache import MetricCache
+    from winnow.curation.checks.section import ChecksConfig
+    from winnow.curation.checks.stage import run_checks
+    from winnow.curation.rulefile.load import load_rule_file
 
     config = load_rule_file(rules).sections.get("checks")
     if not isinstance(config, ChecksConfig):
@@ -124,10 +124,10 @@ def render_checks(records: pl.DataFrame, rules: Path | None) -> str:
 
 def render_duplicates(records: pl.DataFrame, seed: int = 0) -> str:
     try:
-        from winnow.curate.dedup.clusters import components
-        from winnow.curate.dedup.config import NearConfig
-        from winnow.curate.dedup.near import near_duplicates
-        from winnow.curate.dedup.normalize import key_expr, normalized
+        from winnow.curation.dedup.clusters import components
+        from winnow.curation.dedup.config import NearConfig
+        from winnow.curation.dedup.near import near_duplicates
+        from winnow.curation.dedup.normalize import key_expr, normalized
     except ModuleNotFoundError as error:
         return _exact_only(records, f"the dedup stage is not installed ({error.name})")
     rows = []

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from winnow.curate.record import field_expr
+from winnow.curation.record import field_expr
 from winnow.reports.binning import histogram
 from winnow.reports.charts import histogram_svg
 from winnow.reports.html import not_available, num, pct, table, text
@@ -77,7 +77,7 @@ def render_tokens(records: pl.DataFrame, tokenizer_path: Path | None, seed: int 
 
 def render_languages(records: pl.DataFrame, seed: int = 0) -> str:
     try:
-        from winnow.curate.language.identify import identify
+        from winnow.curation.language.identify import identify
     except ModuleNotFoundError as error:
         return not_available("Languages", f"the language stage is not installed ({error.name})")
     sample = records.sample(min(LANGUAGE_SAMPLE, records.height), seed=seed) if records.height else records

@@ -12,12 +12,12 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.cache import MetricCache
-from winnow.curate.checks.stage import run_checks
-from winnow.curate.ledger import record_failures, with_ledger
-from winnow.curate.record import frame_from_rows
-from winnow.curate.rulefile.load import parse_rules
-from winnow.curate.run_curate import curate_frame, run_curate
+from winnow.curation.cache import MetricCache
+from winnow.curation.checks.stage import run_checks
+from winnow.curation.ledger import record_failures, with_ledger
+from winnow.curation.record import frame_from_rows
+from winnow.curation.rulefile.load import parse_rules
+from winnow.curation.run_curate import curate_frame, run_curate
 
 REFUSAL = "I'm sorry, but I cannot help with that request."
 
@@ -146,7 +146,7 @@ def test_dedup_with_action_flag_keeps_the_duplicates_flagged() -> None:
 
 
 def test_kept_parquet_and_the_export_carry_flagged_rows(tmp_path: Path) -> None:
-    from winnow.curate.export.run import export_run
+    from winnow.curation.export.run import export_run
 
     source = tmp_path / "data.jsonl"
     source.write_text(

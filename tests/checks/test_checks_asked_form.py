@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.sanity.real_rows import fails, real_row, sft_row
-from winnow.curate.record import frame_from_rows
+from winnow.curation.record import frame_from_rows
 
 KEPT = [
     ("max_special_char_ratio", "codealpaca/code_alpaca_2k.json", 923),  # the email regex asked for

@@ -7,10 +7,10 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.cache import MetricCache
-from winnow.curate.checks.stage import run_checks
-from winnow.curate.record import frame_from_rows
-from winnow.curate.rulefile.load import parse_rules
+from winnow.curation.cache import MetricCache
+from winnow.curation.checks.stage import run_checks
+from winnow.curation.record import frame_from_rows
+from winnow.curation.rulefile.load import parse_rules
 
 RULES: list[dict[str, Any]] = [
     {"check": "max_special_char_ratio", "field": "response", "params": {"max_ratio": 0.5, "min_chars": 1}},

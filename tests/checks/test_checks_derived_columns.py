@@ -10,12 +10,12 @@ from __future__ import annotations
 import polars as pl
 from conftest import shared_path
 
-from winnow.curate.cache import MetricCache
-from winnow.curate.checks.engine import all_text_column, build_rule
-from winnow.curate.checks.stage import run_checks
-from winnow.curate.checks.textexpr import count_of, derivation, derived_columns, prose
-from winnow.curate.kernels.char_counts import char_counts
-from winnow.curate.rulefile.load import parse_rules
+from winnow.curation.cache import MetricCache
+from winnow.curation.checks.engine import all_text_column, build_rule
+from winnow.curation.checks.stage import run_checks
+from winnow.curation.checks.textexpr import count_of, derivation, derived_columns, prose
+from winnow.curation.kernels.char_counts import char_counts
+from winnow.curation.rulefile.load import parse_rules
 
 RULES = [
     {"check": "max_special_char_ratio", "field": "response", "params": {"max_ratio": 0.3, "min_chars": 20}},
@@ -97,7 +97,7 @@ def test_all_text_counts_shortcut_equals_counting_the_joined_text() -> None:
 
 
 def test_stage_metrics_equal_plain_expressions_on_real_data() -> None:
-    from winnow.curate.io.read import read_corpus
+    from winnow.curation.io.read import read_corpus
 
     frame = read_corpus(
         [

@@ -6,10 +6,10 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.cache import MetricCache
-from winnow.curate.checks.stage import run_checks
-from winnow.curate.record import frame_from_rows
-from winnow.curate.rulefile.load import parse_rules
+from winnow.curation.cache import MetricCache
+from winnow.curation.checks.stage import run_checks
+from winnow.curation.record import frame_from_rows
+from winnow.curation.rulefile.load import parse_rules
 
 
 def conversation(*turns: str, **extra: Any) -> dict[str, Any]:

@@ -6,8 +6,8 @@ import inspect
 
 import pytest
 
-from winnow.curate.checks.registry import registered_checks
-from winnow.curate.rulefile.load import parse_rules
+from winnow.curation.checks.registry import registered_checks
+from winnow.curation.rulefile.load import parse_rules
 
 DEFAULTS_ONLY = sorted(
     name
@@ -39,9 +39,9 @@ def test_check_builds_from_a_rule_file_with_its_defaults(name: str) -> None:
 def test_a_threshold_change_keeps_the_metric_cache_identity(name: str) -> None:
     """A metric computed by a kernel (no serialized form) is identified by its non-threshold params:
     each such check must mark its threshold parameter, or a threshold change recomputes it."""
-    from winnow.curate.cache import metric_identity
-    from winnow.curate.checks.engine import build_rule
-    from winnow.curate.checks.stage import _metric_fallback, reads
+    from winnow.curation.cache import metric_identity
+    from winnow.curation.checks.engine import build_rule
+    from winnow.curation.checks.stage import _metric_fallback, reads
 
     rule = parse_rules({"checks": [{"check": name}]}).sections["checks"].rules[0]
     built = build_rule(rule, materialized=True)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import polars as pl
 
 from tests.sanity.real_rows import sft_row
-from winnow.curate.cache import MetricCache
-from winnow.curate.checks.section import ChecksConfig
-from winnow.curate.checks.stage import run_checks
-from winnow.curate.example import example_dir
-from winnow.curate.io.read import read_corpus
-from winnow.curate.record import frame_from_rows
-from winnow.curate.rulefile.load import load_rule_file
+from winnow.curation.cache import MetricCache
+from winnow.curation.checks.section import ChecksConfig
+from winnow.curation.checks.stage import run_checks
+from winnow.curation.example import example_dir
+from winnow.curation.io.read import read_corpus
+from winnow.curation.record import frame_from_rows
+from winnow.curation.rulefile.load import load_rule_file
 from winnow.reports.views.profile_checks import default_rule_file
 
 # Each file holds a reply the truncation check fails and a prompt that asks for code (the excuse reads the

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.sanity.real_rows import metric, real_row
-from winnow.curate.record import frame_from_rows
+from winnow.curation.record import frame_from_rows
 
 KEPT = [
     (
@@ -58,7 +58,7 @@ def test_the_exemptions_inline() -> None:
 def test_only_the_reply_is_excused_by_its_prompt() -> None:
     """Judging the instruction, all_text (which holds the prompt) or a message alone, every marker counts."""
     from tests.sanity.real_rows import fails
-    from winnow.curate.record import frame_from_rows
+    from winnow.curation.record import frame_from_rows
 
     messages = [{"role": "user", "content": "Fill in: TODO"}, {"role": "assistant", "content": "TODO"}]
     frame = frame_from_rows([{"id": "a", "kind": "sft", "messages": messages}])

@@ -9,10 +9,10 @@ import polars as pl
 import pytest
 from conftest import shared_path
 
-from winnow.curate.cli.main import main
-from winnow.curate.record import RECORD_SCHEMA, frame_from_rows
-from winnow.curate.rulefile.load import load_rule_file, parse_rules
-from winnow.curate.run_curate import curate_frame, run_curate
+from winnow.curation.cli.main import main
+from winnow.curation.record import RECORD_SCHEMA, frame_from_rows
+from winnow.curation.rulefile.load import load_rule_file, parse_rules
+from winnow.curation.run_curate import curate_frame, run_curate
 from winnow.rules import shipped_rule_file
 
 RUN_FILES = {
@@ -147,7 +147,7 @@ def test_rules_list_and_check(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_an_empty_corpus_runs_with_and_without_a_cache(tmp_path: Path) -> None:
-    from winnow.curate.record import empty_records
+    from winnow.curation.record import empty_records
 
     rules = load_rule_file(shipped_rule_file("default"))
     for cache_dir in (tmp_path, tmp_path, None):

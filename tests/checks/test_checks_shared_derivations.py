@@ -14,12 +14,12 @@ import polars as pl
 import pytest
 from conftest import shared_path
 
-from winnow.curate.cache import MetricCache, metric_identity
-from winnow.curate.checks.engine import build_rule
-from winnow.curate.checks.sanity_prompt import UNSEEN_CONTENT, UNSEEN_PARTS
-from winnow.curate.checks.sanity_text import stripped
-from winnow.curate.checks.stage import reads, run_checks
-from winnow.curate.checks.textexpr import (
+from winnow.curation.cache import MetricCache, metric_identity
+from winnow.curation.checks.engine import build_rule
+from winnow.curation.checks.sanity_prompt import UNSEEN_CONTENT, UNSEEN_PARTS
+from winnow.curation.checks.sanity_text import stripped
+from winnow.curation.checks.stage import reads, run_checks
+from winnow.curation.checks.textexpr import (
     DERIVATIONS,
     contains_any,
     count_of,
@@ -29,7 +29,7 @@ from winnow.curate.checks.textexpr import (
     materialized_fields,
     prose,
 )
-from winnow.curate.rulefile.load import load_rule_file, parse_rules
+from winnow.curation.rulefile.load import load_rule_file, parse_rules
 
 # UNSEEN_CONTENT as one alternation, as it was before it was split into UNSEEN_PARTS.
 OLD_UNSEEN_CONTENT = (
@@ -71,7 +71,7 @@ TRICKY = [
 
 @pytest.fixture(scope="module")
 def real() -> pl.DataFrame:
-    from winnow.curate.io.read import read_corpus
+    from winnow.curation.io.read import read_corpus
 
     return read_corpus(
         [
@@ -112,7 +112,7 @@ def test_gated_contains_is_contains_nulls_included() -> None:
 
 
 def test_derivations_reading_other_derivations_come_in_later_levels() -> None:
-    from winnow.curate.checks.sanity_text import normalized
+    from winnow.curation.checks.sanity_text import normalized
 
     # the prose's counts read the reply's counts (a shortcut: see textexpr._prose_counts)
     levels = derived_columns(
@@ -146,7 +146,7 @@ def test_stage_equals_plain_expressions_for_every_default_check(real: pl.DataFra
     gated, materialized) equal the check built on plain field expressions."""
     from pathlib import Path
 
-    from winnow.curate.mappers.stage import map_rows
+    from winnow.curation.mappers.stage import map_rows
 
     path = Path(__file__).resolve().parents[2] / "rules" / "default.yaml"
     raw = {k: v for k, v in load_rule_file(str(path)).resolved().items() if k in ("mappers", "checks")}
@@ -175,8 +175,8 @@ def test_stage_equals_plain_expressions_for_every_default_check(real: pl.DataFra
 def test_all_text_column_equals_the_record_field_on_every_null_and_empty_mix(real: pl.DataFrame) -> None:
     import itertools
 
-    from winnow.curate.checks.engine import all_text_column
-    from winnow.curate.record import RECORD_SCHEMA, all_text_expr
+    from winnow.curation.checks.engine import all_text_column
+    from winnow.curation.record import RECORD_SCHEMA, all_text_expr
 
     values = [None, "", "a"]
     messages = [
@@ -204,14 +204,14 @@ def test_all_text_column_equals_the_record_field_on_every_null_and_empty_mix(rea
 def test_form_gates_are_necessary_conditions(real: pl.DataFrame) -> None:
     """Each EXPECTED_FORMS pattern runs only where its verb gate matches: on real instructions (and forms
     written to match), every instruction a pattern matches passes its gate."""
-    from winnow.curate.checks.sanity_length import (
+    from winnow.curation.checks.sanity_length import (
         EXPECTED_FORMS,
         FLOOR_GATE,
         FORM_CANDIDATES,
         _floor,
         _unless_exempt,
     )
-    from winnow.curate.checks.textexpr import FIELD_PREFIX
+    from winnow.curation.checks.textexpr import FIELD_PREFIX
 
     written = [
         "Write an essay about rain",
@@ -244,7 +244,7 @@ def test_form_gates_are_necessary_conditions(real: pl.DataFrame) -> None:
 
 
 def test_last_line_is_the_text_after_the_last_newline(real: pl.DataFrame) -> None:
-    from winnow.curate.checks.sanity_truncated import _last_line
+    from winnow.curation.checks.sanity_truncated import _last_line
 
     texts = [None, "", "a", "a\n", "\n\n", "a\r\nb", "x\ny\n z ", "一\n二三"]
     texts += real.select(field_text("response")).to_series().to_list()
@@ -269,9 +269,9 @@ def _assert_stage_fails_where(frame: pl.DataFrame, check: str, expected: pl.Expr
 def test_repeated_turn_kernel_keeps_every_decision(real: pl.DataFrame) -> None:
     """The compiled comparison of conversation_repeated_turn (with its Polars fallback for Σ) gives the
     values of the Polars definition."""
-    from winnow.curate.checks.sanity_conversation import _with_turns
-    from winnow.curate.checks.sanity_text import contents, normalized
-    from winnow.curate.record import RECORD_SCHEMA
+    from winnow.curation.checks.sanity_conversation import _with_turns
+    from winnow.curation.checks.sanity_text import contents, normalized
+    from winnow.curation.record import RECORD_SCHEMA
 
     long_text = "The quick brown fox jumps over the lazy dog. " * 3
     conversations = [
@@ -322,9 +322,9 @@ def test_repeated_turn_kernel_keeps_every_decision(real: pl.DataFrame) -> None:
 def test_echo_kernel_keeps_every_decision(real: pl.DataFrame) -> None:
     """The compiled comparison of response_echoes_prompt (with its Polars fallback for Σ) gives the values
     of the Polars definition."""
-    from winnow.curate.checks.sanity_echo import _comparable, _input_done_as_asked
-    from winnow.curate.checks.textexpr import with_prompt
-    from winnow.curate.record import input_expr, instruction_expr, response_expr
+    from winnow.curation.checks.sanity_echo import _comparable, _input_done_as_asked
+    from winnow.curation.checks.textexpr import with_prompt
+    from winnow.curation.record import input_expr, instruction_expr, response_expr
 
     instruction = "Rewrite the following sentence in passive voice"
     cases = [  # (instruction, input, reply)
@@ -347,7 +347,7 @@ def test_echo_kernel_keeps_every_decision(real: pl.DataFrame) -> None:
         {"kind": "sft", "input": given, "chosen": None, "messages": _conversation(ask, reply)}
         for ask, given, reply in cases
     ]
-    from winnow.curate.record import RECORD_SCHEMA
+    from winnow.curation.record import RECORD_SCHEMA
 
     schema = {name: RECORD_SCHEMA[name] for name in ("kind", "input", "chosen", "messages")}
     tiny = pl.DataFrame(rows, schema=schema)
@@ -380,7 +380,7 @@ def test_echo_kernel_keeps_every_decision(real: pl.DataFrame) -> None:
 
 
 def test_non_space_count_skips_every_unicode_space(real: pl.DataFrame) -> None:
-    from winnow.curate.checks.textexpr import count_of
+    from winnow.curation.checks.textexpr import count_of
 
     spaces = (
         "\t\n\x0b\x0c\r \x85\xa0\u1680"
@@ -402,8 +402,8 @@ def test_non_space_count_skips_every_unicode_space(real: pl.DataFrame) -> None:
 def test_recording_by_failure_pattern_equals_the_ledger(rules: int) -> None:
     import numpy as np
 
-    from winnow.curate.checks.stage import _record_by_pattern
-    from winnow.curate.ledger import record_failures, with_ledger
+    from winnow.curation.checks.stage import _record_by_pattern
+    from winnow.curation.ledger import record_failures, with_ledger
 
     rng = np.random.default_rng(rules)
     flags = pl.DataFrame({f"f{i}": rng.random(500) < 0.2 for i in range(rules)}).with_columns(
@@ -437,7 +437,7 @@ def gated_and_everywhere(
 ) -> tuple[pl.Series, pl.Series]:
     """`build` over the examples followed by the real `columns`, once through on_gated_rows with `gate` and
     once on every text (in that order); `text` derives what both read from the raw text."""
-    from winnow.curate.checks.textexpr import on_gated_rows
+    from winnow.curation.checks.textexpr import on_gated_rows
 
     texts = examples_then(examples, columns)
     read = text(pl.col("t"))
@@ -450,9 +450,9 @@ def gated_and_everywhere(
 def test_unseen_content_gate_keeps_every_decision(real: pl.DataFrame) -> None:
     """references_unseen_content runs its parts only where UNSEEN_GATE matches: the same values as
     running them everywhere, on every part's own examples and on real instructions and inputs."""
-    from winnow.curate.checks.sanity_prompt import UNSEEN_GATE, UNSEEN_PARTS
-    from winnow.curate.checks.textexpr import contains_any
-    from winnow.curate.record import input_expr, instruction_expr
+    from winnow.curation.checks.sanity_prompt import UNSEEN_GATE, UNSEEN_PARTS
+    from winnow.curation.checks.textexpr import contains_any
+    from winnow.curation.record import input_expr, instruction_expr
 
     examples = [
         "<Picture Attached>",
@@ -482,7 +482,7 @@ def test_unseen_content_gate_keeps_every_decision(real: pl.DataFrame) -> None:
 def test_gated_rows_are_named_after_their_gate_and_build() -> None:
     """An on_gated_rows expression has no serialized form: its name carries the gate and the patterns,
     so the metric cache tells a changed pattern from an unchanged one."""
-    from winnow.curate.checks.textexpr import on_gated_rows
+    from winnow.curation.checks.textexpr import on_gated_rows
 
     def contains(pattern: str) -> pl.Expr:
         return on_gated_rows(pl.col("t"), "a", lambda t: t.str.contains(pattern))
@@ -506,8 +506,8 @@ def test_gated_rows_are_named_after_their_gate_and_build() -> None:
 
 def test_template_slot_gate_keeps_every_decision(real: pl.DataFrame) -> None:
     """unfilled_template searches only the texts SLOT_GATE finds: the same values as searching every text."""
-    from winnow.curate.checks.sanity_template import SLOT_GATE, TEMPLATE_SLOT, _outside_code
-    from winnow.curate.record import response_expr
+    from winnow.curation.checks.sanity_template import SLOT_GATE, TEMPLATE_SLOT, _outside_code
+    from winnow.curation.record import response_expr
 
     examples = [
         "Dear [Your Name],",
@@ -531,8 +531,8 @@ def test_template_slot_gate_keeps_every_decision(real: pl.DataFrame) -> None:
 
 def test_refusal_gate_keeps_every_decision(real: pl.DataFrame) -> None:
     """refusal_response searches only the replies REFUSAL_GATE finds: the same values as searching all."""
-    from winnow.curate.checks.sanity_response import REFUSAL, REFUSAL_GATE, REFUSAL_WINDOW
-    from winnow.curate.record import response_expr
+    from winnow.curation.checks.sanity_response import REFUSAL, REFUSAL_GATE, REFUSAL_WINDOW
+    from winnow.curation.record import response_expr
 
     examples = [
         "I'm sorry, but I cannot help with that.",
@@ -558,9 +558,9 @@ def test_refusal_gate_keeps_every_decision(real: pl.DataFrame) -> None:
 def test_stopped_ending_gate_keeps_every_decision(real: pl.DataFrame) -> None:
     """truncated_response examines the mid-sentence stop only on replies ending as STOPPED_ENDING says:
     the same values as examining every reply."""
-    from winnow.curate.checks.sanity_text import stripped
-    from winnow.curate.checks.sanity_truncated import STOPPED_ENDING, _stops, stops_mid_sentence
-    from winnow.curate.record import response_expr
+    from winnow.curation.checks.sanity_text import stripped
+    from winnow.curation.checks.sanity_truncated import STOPPED_ENDING, _stops, stops_mid_sentence
+    from winnow.curation.record import response_expr
 
     long = "This sentence is a complete one. And this line runs on for quite a while and then stops on"
     examples = [
@@ -584,8 +584,8 @@ def test_stopped_ending_gate_keeps_every_decision(real: pl.DataFrame) -> None:
 
 
 def test_closed_code_blanking_rewrites_only_texts_with_a_backtick(real: pl.DataFrame) -> None:
-    from winnow.curate.checks.sanity_truncated import _blank_closed_code, _without_closed_code
-    from winnow.curate.record import response_expr
+    from winnow.curation.checks.sanity_truncated import _blank_closed_code, _without_closed_code
+    from winnow.curation.record import response_expr
 
     examples = ["a ```x``` b `c` d", "``` unclosed", "no code", None]
     frame = examples_then(examples, [real.select(response_expr()).to_series()])
@@ -597,8 +597,8 @@ def test_closed_code_blanking_rewrites_only_texts_with_a_backtick(real: pl.DataF
 def test_code_removal_rewrites_only_texts_with_a_backtick(real: pl.DataFrame) -> None:
     """`without_code` runs its three patterns only on texts holding a backtick: the same texts as running
     them on every reply."""
-    from winnow.curate.checks.sanity_text import _remove_code, without_code
-    from winnow.curate.record import response_expr
+    from winnow.curation.checks.sanity_text import _remove_code, without_code
+    from winnow.curation.record import response_expr
 
     examples = [
         "see ```python\nx = 1\n``` and `y`",

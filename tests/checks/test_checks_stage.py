@@ -1,10 +1,10 @@
-"""Pieces of the checks stage (winnow.curate.checks.stage) tested on their own."""
+"""Pieces of the checks stage (winnow.curation.checks.stage) tested on their own."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from winnow.curate.checks.stage import SPAN_TYPE, _lists_at_rows
+from winnow.curation.checks.stage import SPAN_TYPE, _lists_at_rows
 
 
 def test_lists_are_placed_at_their_rows_and_every_other_row_gets_an_empty_list() -> None:
@@ -30,12 +30,12 @@ def test_lists_are_placed_at_their_rows_and_every_other_row_gets_an_empty_list()
 
 
 def test_recorded_failures_equal_the_ledger_on_fresh_and_earlier_filled_ledgers() -> None:
-    from winnow.curate.cache import MetricCache
-    from winnow.curate.checks.engine import build_rule
-    from winnow.curate.checks.stage import failure_expr, metric_values, preparation, record_rule_failures
-    from winnow.curate.ledger import record_failures, with_ledger
-    from winnow.curate.record import frame_from_rows
-    from winnow.curate.rulefile.load import parse_rules
+    from winnow.curation.cache import MetricCache
+    from winnow.curation.checks.engine import build_rule
+    from winnow.curation.checks.stage import failure_expr, metric_values, preparation, record_rule_failures
+    from winnow.curation.ledger import record_failures, with_ledger
+    from winnow.curation.record import frame_from_rows
+    from winnow.curation.rulefile.load import parse_rules
 
     checks = [
         {"check": "min_length", "name": "short", "field": "response", "params": {"min_chars": 3}},

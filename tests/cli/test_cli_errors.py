@@ -18,8 +18,8 @@ from typing import IO, Any
 import polars as pl
 import pytest
 
-from winnow.curate import atomic
-from winnow.curate.cli.main import main
+from winnow.curation import atomic
+from winnow.curation.cli.main import main
 
 REPO = Path(__file__).resolve().parents[2]
 ROWS = [{"instruction": f"question {i}", "output": f"answer {i}"} for i in range(40)]
@@ -97,7 +97,7 @@ def disk_full(monkeypatch: pytest.MonkeyPatch) -> None:
         with real_open(path, mode, encoding) as handle:
             yield FullDisk(handle)
 
-    monkeypatch.setattr("winnow.curate.io.write.atomic_open", full_open)
+    monkeypatch.setattr("winnow.curation.io.write.atomic_open", full_open)
 
 
 @pytest.mark.usefixtures("disk_full")
@@ -157,7 +157,7 @@ def test_an_os_error_inside_a_polars_error_is_the_machine_not_a_bug(
             "parquet: File out of specification: underlying IO error: No space left on device (os error 28)"
         )
 
-    monkeypatch.setattr("winnow.curate.cli.convert.write_records", full)
+    monkeypatch.setattr("winnow.curation.cli.convert.write_records", full)
     assert main(["convert", str(alpaca), "--to", "dolly", "-o", str(tmp_path / "o.jsonl")]) == 1
     err = one_line_err(capsys)
     assert err.startswith("error: No space left on device (errno 28, ENOSPC) hint: free some disk space")
@@ -172,7 +172,7 @@ def test_permission_error_names_the_file(
     def denied(*args: object, **kwargs: object) -> None:
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(out))
 
-    monkeypatch.setattr("winnow.curate.cli.convert.write_records", denied)
+    monkeypatch.setattr("winnow.curation.cli.convert.write_records", denied)
     assert main(["convert", str(alpaca), "--to", "dolly", "-o", str(out)]) == 1
     err = one_line_err(capsys)
     assert f"error: {out}: Permission denied (errno 13, EACCES)" in err
@@ -188,7 +188,7 @@ def test_an_unexpected_exception_is_one_line_saying_bug(
     def broken(*args: object, **kwargs: object) -> None:
         raise KeyError("messages")
 
-    monkeypatch.setattr("winnow.curate.cli.inspect.read_corpus", broken)
+    monkeypatch.setattr("winnow.curation.cli.inspect.read_corpus", broken)
     assert main(["inspect", str(alpaca)]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1
@@ -208,7 +208,7 @@ def test_train_commands_are_covered_too(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("CUDA error: device-side assert triggered\nmore")
 
-    monkeypatch.setattr("winnow.train.cli.train_cmd.load_config", broken)
+    monkeypatch.setattr("winnow.trainer.cli.train_cmd.load_config", broken)
     assert main(args) == 1
     err = one_line_err(capsys)
     assert err.startswith(

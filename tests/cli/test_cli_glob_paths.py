@@ -15,7 +15,7 @@ import polars as pl
 import pytest
 
 from tests.conftest import shared_path
-from winnow.curate.cli.main import main
+from winnow.curation.cli.main import main
 
 DISTINCT = [
     {
@@ -72,7 +72,7 @@ def test_curate_report_and_export_read_paths_literally(run: Path, capsys: pytest
 
 @pytest.mark.slow
 def test_shard_and_train_loading_read_paths_literally(run: Path) -> None:
-    from winnow.train.shards import load_split, read_manifest
+    from winnow.trainer.shards import load_split, read_manifest
 
     tokenizer = shared_path("tokenizers", "qwen3")
     shards = Path("out[x]*?/shards?")
@@ -120,7 +120,7 @@ def test_every_polars_read_of_a_path_turns_globbing_off() -> None:
 
 
 def test_the_pipeline_fingerprints_an_existing_path_not_what_it_would_match(tmp_path: Path) -> None:
-    from winnow.curate.pipeline.fingerprint import expand_inputs
+    from winnow.curation.pipeline.fingerprint import expand_inputs
 
     (tmp_path / "a[1].jsonl").write_text("{}\n", encoding="utf-8")
     (tmp_path / "a1.jsonl").write_text("{}\n", encoding="utf-8")  # what `a[1].jsonl` matches as a pattern

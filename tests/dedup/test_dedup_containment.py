@@ -11,14 +11,14 @@ import polars as pl
 import pytest
 
 from tests.conftest import shared_path
-from winnow.curate.dedup.config import DecontamConfig, DedupConfig, NearConfig
-from winnow.curate.dedup.decontam import find_contamination
-from winnow.curate.dedup.find import find_duplicates
-from winnow.curate.dedup.near import near_duplicates, resolve_bands_rows
-from winnow.curate.dedup.section import parse_dedup
-from winnow.curate.dedup.verify import DocSets
-from winnow.curate.record import frame_from_rows
-from winnow.curate.rulefile.problems import Problems
+from winnow.curation.dedup.config import DecontamConfig, DedupConfig, NearConfig
+from winnow.curation.dedup.decontam import find_contamination
+from winnow.curation.dedup.find import find_duplicates
+from winnow.curation.dedup.near import near_duplicates, resolve_bands_rows
+from winnow.curation.dedup.section import parse_dedup
+from winnow.curation.dedup.verify import DocSets
+from winnow.curation.record import frame_from_rows
+from winnow.curation.rulefile.problems import Problems
 
 # 9 word 3-grams; 8 of them in EN_LONG (25 3-grams): containment 8/9, Jaccard 8/26
 EN_SHORT = "Explain how photosynthesis turns sunlight, water and carbon dioxide into glucose"

@@ -10,16 +10,16 @@ import pytest
 
 from tests.conftest import shared_path
 from tests.dedup.test_dedup_find import sft
-from winnow.curate.dedup.config import DedupConfig, NearConfig
-from winnow.curate.dedup.find import find_duplicates
-from winnow.curate.dedup.normalize import conversation_parts, key_expr, normalized
-from winnow.curate.dedup.section import parse_dedup
-from winnow.curate.dedup.stage import dedup_stage
-from winnow.curate.io.read import read_corpus
-from winnow.curate.ledger import counts_by_reason, with_ledger
-from winnow.curate.record import frame_from_rows
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.stages import StageContext
+from winnow.curation.dedup.config import DedupConfig, NearConfig
+from winnow.curation.dedup.find import find_duplicates
+from winnow.curation.dedup.normalize import conversation_parts, key_expr, normalized
+from winnow.curation.dedup.section import parse_dedup
+from winnow.curation.dedup.stage import dedup_stage
+from winnow.curation.io.read import read_corpus
+from winnow.curation.ledger import counts_by_reason, with_ledger
+from winnow.curation.record import frame_from_rows
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.stages import StageContext
 
 # a long prompt, answered by several models with short, different replies
 PROMPT = (

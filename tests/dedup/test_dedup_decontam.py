@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 
 from tests.conftest import shared_path
-from winnow.curate.dedup.config import DecontamConfig, NearConfig
-from winnow.curate.dedup.decontam import find_contamination
-from winnow.curate.record import frame_from_rows
+from winnow.curation.dedup.config import DecontamConfig, NearConfig
+from winnow.curation.dedup.decontam import find_contamination
+from winnow.curation.record import frame_from_rows
 
 
 def sft(rid: str, source: str, line: int, instruction: str, reply: str = "ok") -> dict[str, Any]:

@@ -11,10 +11,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-import winnow.curate.dedup.near as near_module
-from winnow.curate.dedup.config import DedupConfig, NearConfig
-from winnow.curate.dedup.find import find_duplicates
-from winnow.curate.record import frame_from_rows
+import winnow.curation.dedup.near as near_module
+from winnow.curation.dedup.config import DedupConfig, NearConfig
+from winnow.curation.dedup.find import find_duplicates
+from winnow.curation.record import frame_from_rows
 
 EN = "Write a short story about a brave knight who travels across the kingdom to rescue a dragon from an evil princess"
 EN_EDIT = "Write a short story about a brave knight who walks across the kingdom to rescue a dragon from an evil princess."
@@ -270,11 +270,11 @@ def test_results_repeat_across_runs_workers_batch_sizes_and_spill(
 
 
 def test_spill_writes_one_parquet_per_batch(tmp_path: Path) -> None:
-    from winnow.curate.dedup.near import near_texts
-    from winnow.curate.dedup.shingles import ShingleSpec
-    from winnow.curate.dedup.signing import SignSpec
-    from winnow.curate.dedup.store import BandStore
-    from winnow.curate.dedup.verify import ShingleHashes
+    from winnow.curation.dedup.near import near_texts
+    from winnow.curation.dedup.shingles import ShingleSpec
+    from winnow.curation.dedup.signing import SignSpec
+    from winnow.curation.dedup.store import BandStore
+    from winnow.curation.dedup.verify import ShingleHashes
 
     texts = near_texts(
         _many_rows(20).select(pl.col("messages").list.first().struct.field("content"))["content"],

@@ -11,12 +11,12 @@ from datasketch import MinHash
 from datasketch.lsh import _optimal_param
 
 from tests.conftest import shared_path
-from winnow.curate.dedup.config import NearConfig
-from winnow.curate.dedup.lsh import band_keys, optimal_bands_rows, s_curve
-from winnow.curate.dedup.minhash import Permutations, sha1_hashes64, signatures
-from winnow.curate.dedup.near import near_texts
-from winnow.curate.dedup.shingles import ShingleSpec, prepared, python_shingles
-from winnow.curate.dedup.signing import SignSpec, shingle_hashes, sign_batch
+from winnow.curation.dedup.config import NearConfig
+from winnow.curation.dedup.lsh import band_keys, optimal_bands_rows, s_curve
+from winnow.curation.dedup.minhash import Permutations, sha1_hashes64, signatures
+from winnow.curation.dedup.near import near_texts
+from winnow.curation.dedup.shingles import ShingleSpec, prepared, python_shingles
+from winnow.curation.dedup.signing import SignSpec, shingle_hashes, sign_batch
 
 
 def _sample_texts() -> list[str]:

@@ -12,21 +12,21 @@ import polars as pl
 import pytest
 
 from tests.dedup.test_dedup_find import sft
-from winnow.curate.dedup.candidates import all_bucket_pairs, candidate_pairs, distinct_codes
-from winnow.curate.dedup.config import DecontamConfig, DedupConfig, NearConfig
-from winnow.curate.dedup.decontam import find_contamination
-from winnow.curate.dedup.find import find_duplicates
-from winnow.curate.dedup.minhash import estimated_jaccard
-from winnow.curate.dedup.near import estimated_pairs, near_texts, shingle_spec, sign_all
-from winnow.curate.dedup.section import parse_dedup
-from winnow.curate.dedup.shingles import prepared, python_shingles
-from winnow.curate.dedup.signing import SignSpec
-from winnow.curate.dedup.stage import PAIRS_FILE, dedup_stage
-from winnow.curate.dedup.store import BandStore
-from winnow.curate.ledger import with_ledger
-from winnow.curate.record import frame_from_rows
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.stages import StageContext
+from winnow.curation.dedup.candidates import all_bucket_pairs, candidate_pairs, distinct_codes
+from winnow.curation.dedup.config import DecontamConfig, DedupConfig, NearConfig
+from winnow.curation.dedup.decontam import find_contamination
+from winnow.curation.dedup.find import find_duplicates
+from winnow.curation.dedup.minhash import estimated_jaccard
+from winnow.curation.dedup.near import estimated_pairs, near_texts, shingle_spec, sign_all
+from winnow.curation.dedup.section import parse_dedup
+from winnow.curation.dedup.shingles import prepared, python_shingles
+from winnow.curation.dedup.signing import SignSpec
+from winnow.curation.dedup.stage import PAIRS_FILE, dedup_stage
+from winnow.curation.dedup.store import BandStore
+from winnow.curation.ledger import with_ledger
+from winnow.curation.record import frame_from_rows
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.stages import StageContext
 
 EN = "Write a short story about a brave knight who travels across the kingdom to rescue a dragon from an evil princess"
 EN_EDIT = "Write a short story about a brave knight who walks across the kingdom to rescue a dragon from an evil princess."

@@ -10,14 +10,14 @@ import numpy as np
 import polars as pl
 import pytest
 
-import winnow.curate.dedup.signing as signing
+import winnow.curation.dedup.signing as signing
 from tests.conftest import shared_path
-from winnow.curate.dedup.config import NearConfig
-from winnow.curate.dedup.minhash import sha1_hashes64
-from winnow.curate.dedup.near import near_texts
-from winnow.curate.dedup.normalize import normalized
-from winnow.curate.dedup.shingle_kernel import _sha1_prefix
-from winnow.curate.dedup.shingles import ShingleSpec, prepared, python_shingles, shingle_frame
+from winnow.curation.dedup.config import NearConfig
+from winnow.curation.dedup.minhash import sha1_hashes64
+from winnow.curation.dedup.near import near_texts
+from winnow.curation.dedup.normalize import normalized
+from winnow.curation.dedup.shingle_kernel import _sha1_prefix
+from winnow.curation.dedup.shingles import ShingleSpec, prepared, python_shingles, shingle_frame
 
 
 def _shingles(texts: list[str | None], spec: ShingleSpec) -> dict[int, set[str]]:

@@ -9,15 +9,15 @@ import polars as pl
 import pytest
 
 from tests.dedup.test_dedup_find import sft
-from winnow.curate.dedup.config import DecontamConfig, DedupConfig, NearConfig
-from winnow.curate.dedup.section import parse_dedup
-from winnow.curate.dedup.stage import dedup_stage, read_references
-from winnow.curate.errors import StageError
-from winnow.curate.ledger import counts_by_reason, with_ledger
-from winnow.curate.record import frame_from_rows
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.rulefile.sections import load_all_sections
-from winnow.curate.stages import StageContext, registered_stages
+from winnow.curation.dedup.config import DecontamConfig, DedupConfig, NearConfig
+from winnow.curation.dedup.section import parse_dedup
+from winnow.curation.dedup.stage import dedup_stage, read_references
+from winnow.curation.errors import StageError
+from winnow.curation.ledger import counts_by_reason, with_ledger
+from winnow.curation.record import frame_from_rows
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.rulefile.sections import load_all_sections
+from winnow.curation.stages import StageContext, registered_stages
 
 EN = "Write a short story about a brave knight who travels across the kingdom to rescue a dragon from an evil princess"
 

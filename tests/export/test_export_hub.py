@@ -9,11 +9,11 @@ from pathlib import Path
 import polars as pl
 import yaml
 
-from winnow.curate.export.run import export_run
-from winnow.curate.ledger import with_ledger
-from winnow.curate.record import frame_from_rows
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.split.section import parse_split
+from winnow.curation.export.run import export_run
+from winnow.curation.ledger import with_ledger
+from winnow.curation.record import frame_from_rows
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.split.section import parse_split
 
 TOOLS = '[{"name": "get_time", "description": "the time", "parameters": {"type": "object", "properties": {"tz": {"type": "string"}}}}]'
 OTHER_TOOLS = '[{"name": "add", "parameters": {"type": "object", "properties": {"a": {"type": "number"}, "b": {"type": "number"}}, "required": ["a", "b"]}}]'

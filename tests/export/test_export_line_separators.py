@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import shared_path
-from winnow.curate.export import run as export_module
-from winnow.curate.export.run import ExportError, export_run
-from winnow.curate.run_curate import run_curate
+from winnow.curation.export import run as export_module
+from winnow.curation.export.run import ExportError, export_run
+from winnow.curation.run_curate import run_curate
 
 GSM8K_ROWS = slice(2375, 2385)  # row 2381 holds two U+2028 in its instruction
 SEPARATORS = {"\u2029": "paragraph separator", "\x85": "next line (NEL)"}

@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 
 from tests.conftest import shared_path
-from winnow.curate.cli.main import main
-from winnow.curate.io.read import read_corpus
+from winnow.curation.cli.main import main
+from winnow.curation.io.read import read_corpus
 
 RULES = """
 dedup:

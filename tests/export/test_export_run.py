@@ -8,13 +8,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from winnow.curate.cli.main import main
-from winnow.curate.errors import UsageError
-from winnow.curate.export.run import ExportError, expand_repeats, export_run
-from winnow.curate.formats.registry import all_formats
-from winnow.curate.io.read import read_corpus
-from winnow.curate.ledger import with_ledger
-from winnow.curate.record import frame_from_rows
+from winnow.curation.cli.main import main
+from winnow.curation.errors import UsageError
+from winnow.curation.export.run import ExportError, expand_repeats, export_run
+from winnow.curation.formats.registry import all_formats
+from winnow.curation.io.read import read_corpus
+from winnow.curation.ledger import with_ledger
+from winnow.curation.record import frame_from_rows
 
 
 def _msgs(*pairs: tuple[str, str]) -> list[dict[str, str]]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from winnow.curate.export.llama_factory import dataset_info_entry
-from winnow.curate.export.verify import content_key, content_keys, verify_file
-from winnow.curate.io.write import WriteReport, write_records
-from winnow.curate.record import frame_from_rows
+from winnow.curation.export.llama_factory import dataset_info_entry
+from winnow.curation.export.verify import content_key, content_keys, verify_file
+from winnow.curation.io.write import WriteReport, write_records
+from winnow.curation.record import frame_from_rows
 
 ROWS = [
     {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from winnow.curate.errors import UsageError
-from winnow.curate.formats.registry import all_formats, detect, get_format, no_format_message
+from winnow.curation.errors import UsageError
+from winnow.curation.formats.registry import all_formats, detect, get_format, no_format_message
 
 ROWS = {
     "alpaca": {"instruction": "q", "input": "", "output": "a"},

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from winnow.curate.formats.base import RowError
-from winnow.curate.formats.registry import get_format
+from winnow.curation.formats.base import RowError
+from winnow.curation.formats.registry import get_format
 
 
 def read(fmt: str, row: Any) -> list[dict[str, Any]]:

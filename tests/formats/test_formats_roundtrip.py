@@ -16,16 +16,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from winnow.curate.io.read import read_corpus
-from winnow.curate.io.write import write_records
-from winnow.curate.record import CONTENT_COLUMNS, frame_from_rows
+from winnow.curation.io.read import read_corpus
+from winnow.curation.io.write import write_records
+from winnow.curation.record import CONTENT_COLUMNS, frame_from_rows
 
 CONTENT = list(CONTENT_COLUMNS)
 
 text = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40).filter(lambda s: s.strip())
 hh_text = text.filter(lambda s: "\n\nHuman:" not in s and "\n\nAssistant:" not in s)
 maybe = st.none() | text
-# one JSON type per key across rows: a written file has one schema (winnow.curate.formats.schema); a key whose
+# one JSON type per key across rows: a written file has one schema (winnow.curation.formats.schema); a key whose
 # type varies is written as JSON text, tested in test_formats_schema
 meta = st.none() | st.fixed_dictionaries(
     {}, optional={"source_id": st.integers(0, 9), "quality": text, "notes_x": text}

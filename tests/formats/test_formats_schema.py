@@ -1,4 +1,4 @@
-"""One schema across a written file's rows (winnow.curate.formats.schema): the rule Arrow and LLaMA-Factory apply."""
+"""One schema across a written file's rows (winnow.curation.formats.schema): the rule Arrow and LLaMA-Factory apply."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import shared_path
-from winnow.curate.formats.registry import all_formats, get_format
-from winnow.curate.formats.schema import schema_problems, unify_rows
-from winnow.curate.io.read import read_corpus
-from winnow.curate.io.write import convert_records
-from winnow.curate.record import frame_from_rows
+from winnow.curation.formats.registry import all_formats, get_format
+from winnow.curation.formats.schema import schema_problems, unify_rows
+from winnow.curation.io.read import read_corpus
+from winnow.curation.io.write import convert_records
+from winnow.curation.record import frame_from_rows
 
 SINGLE = [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]
 TOOLS = '[{"name": "get_time", "parameters": {"type": "object", "properties": {}}}]'

@@ -9,9 +9,9 @@ from typing import Any
 import polars as pl
 import pytest
 
-from winnow.curate.io.read import read_corpus
-from winnow.curate.io.write import convert_records, write_records
-from winnow.curate.record import frame_from_rows
+from winnow.curation.io.read import read_corpus
+from winnow.curation.io.write import convert_records, write_records
+from winnow.curation.record import frame_from_rows
 
 CHAT = [
     {"role": "user", "content": "q1"},
@@ -103,7 +103,7 @@ def test_meta_survives_a_chain_of_conversions(tmp_path: Path) -> None:
 
 
 def test_write_records_rejects_unknown_file_format(tmp_path: Path) -> None:
-    from winnow.curate.errors import UsageError
+    from winnow.curation.errors import UsageError
 
     with pytest.raises(UsageError, match="unknown file format 'csv'"):
         write_records(frame_from_rows([]), tmp_path / "x.csv", format="alpaca", file_format="csv")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from winnow.curate.cli.main import main
+from winnow.curation.cli.main import main
 
 
 def lines(path: Path) -> list[dict[str, object]]:
@@ -77,7 +77,7 @@ def test_bad_format_name_is_a_usage_error(mixed: Path, tmp_path: Path) -> None:
 
 
 def test_line_ranges_compress_consecutive_lines() -> None:
-    from winnow.curate.cli.inspect import line_ranges
+    from winnow.curation.cli.inspect import line_ranges
 
     assert line_ranges([9, 1, 2, 3, 7, 10]) == "1-3, 7, 9-10"
     assert line_ranges([]) == ""

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from polars.testing import assert_frame_equal
 
-import winnow.curate.io.jsonl as jsonl
-from winnow.curate.io.read import read_corpus
+import winnow.curation.io.jsonl as jsonl
+from winnow.curation.io.read import read_corpus
 
 
 def both_paths(path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[object, object, int]:

@@ -8,9 +8,9 @@ import pytest
 import xxhash
 from polars.testing import assert_series_equal
 
-from winnow.curate.formats.registry import get_format
-from winnow.curate.io.ids import HASH, _key_spans, content_key, hash_keys, ids_from_hashes, key_digest
-from winnow.curate.io.sink import canonical
+from winnow.curation.formats.registry import get_format
+from winnow.curation.io.ids import HASH, _key_spans, content_key, hash_keys, ids_from_hashes, key_digest
+from winnow.curation.io.sink import canonical
 
 KEYS = ["a", "twelve bytes", "thirteen byte", "é" * 20, "", "x\x00y\x1fz" * 30]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-import winnow.curate.io.jsonl as jsonl
-from winnow.curate.io.read import ReadResult, read_corpus
+import winnow.curation.io.jsonl as jsonl
+from winnow.curation.io.read import ReadResult, read_corpus
 
 GOOD = json.dumps({"instruction": "q", "input": "", "output": "a"}).encode()
 

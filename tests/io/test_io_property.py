@@ -20,9 +20,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import winnow.curate.io.jsonl as jsonl
-from winnow.curate.formats.registry import all_formats
-from winnow.curate.io.read import ReadResult, read_corpus
+import winnow.curation.io.jsonl as jsonl
+from winnow.curation.formats.registry import all_formats
+from winnow.curation.io.read import ReadResult, read_corpus
 
 zstandard = pytest.importorskip("zstandard")
 

@@ -11,10 +11,10 @@ import pytest
 from conftest import shared_path
 from polars.testing import assert_frame_equal
 
-from winnow.curate.formats.registry import all_formats
-from winnow.curate.io.read import read_corpus
-from winnow.curate.io.write import write_records
-from winnow.curate.record import CONTENT_COLUMNS
+from winnow.curation.formats.registry import all_formats
+from winnow.curation.io.read import read_corpus
+from winnow.curation.io.write import write_records
+from winnow.curation.record import CONTENT_COLUMNS
 
 CONTENT = list(CONTENT_COLUMNS)
 EMPTY = "output: empty turn (blank text)"

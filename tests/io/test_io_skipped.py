@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from winnow.curate.cli.main import main
-from winnow.curate.errors import UsageError
-from winnow.curate.io.expand import Skipped
-from winnow.curate.io.read import read_corpus
+from winnow.curation.cli.main import main
+from winnow.curation.errors import UsageError
+from winnow.curation.io.expand import Skipped
+from winnow.curation.io.read import read_corpus
 
 ROW = json.dumps({"instruction": "q", "input": "", "output": "a"}) + "\n"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from winnow.curate.errors import UsageError
-from winnow.curate.io.read import read_corpus
+from winnow.curation.errors import UsageError
+from winnow.curation.io.read import read_corpus
 
 ROWS = [
     {"instruction": "q1", "input": "", "output": "a1"},
@@ -122,8 +122,8 @@ def test_ids_are_stable_content_based_and_unique(tmp_path: Path) -> None:
 
 
 def test_content_key_is_the_same_whatever_the_other_rows_look_like() -> None:
-    from winnow.curate.io.ids import content_key
-    from winnow.curate.record import frame_from_rows
+    from winnow.curation.io.ids import content_key
+    from winnow.curation.record import frame_from_rows
 
     pair = {
         "kind": "sft",
@@ -143,6 +143,6 @@ def test_bare_message_lists_are_detected_in_a_fresh_process(tmp_path: Path) -> N
     path.write_text(
         json.dumps([{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}]) + "\n"
     )
-    code = f"from winnow.curate.io.read import read_corpus; print(read_corpus([{str(path)!r}]).formats)"
+    code = f"from winnow.curation.io.read import read_corpus; print(read_corpus([{str(path)!r}]).formats)"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip() == repr({str(path): {"messages": 1}})

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from polars.testing import assert_frame_equal
 
-import winnow.curate.io.jsonl as jsonl
-import winnow.curate.io.streams as streams
-from winnow.curate.io.read import ReadResult, read_corpus
+import winnow.curation.io.jsonl as jsonl
+import winnow.curation.io.streams as streams
+from winnow.curation.io.read import ReadResult, read_corpus
 
 zstandard = pytest.importorskip("zstandard")
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-import winnow.curate.io.jsonl as jsonl
-from winnow.curate.cli.main import main
-from winnow.curate.io.read import ReadResult, read_corpus
-from winnow.curate.io.values import MAX_DEPTH
+import winnow.curation.io.jsonl as jsonl
+from winnow.curation.cli.main import main
+from winnow.curation.io.read import ReadResult, read_corpus
+from winnow.curation.io.values import MAX_DEPTH
 
 GOOD = b'{"instruction": "q", "input": "", "output": "a"}'
 SURROGATE = "output: lone surrogate (half of a UTF-16 pair, not a character; UTF-8 cannot hold it)"

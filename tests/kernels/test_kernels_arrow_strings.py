@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from winnow.curate.kernels.arrow_strings import utf8_buffers, with_nulls
+from winnow.curation.kernels.arrow_strings import utf8_buffers, with_nulls
 
 
 def rows_of(series: pl.Series) -> list[bytes | None]:

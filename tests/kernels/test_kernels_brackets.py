@@ -6,8 +6,8 @@ import polars as pl
 import pytest
 from conftest import shared_path
 
-from winnow.curate.checks.sanity_truncated import BRACKETS
-from winnow.curate.kernels.brackets import side_table, unclosed_series
+from winnow.curation.checks.sanity_truncated import BRACKETS
+from winnow.curation.kernels.brackets import side_table, unclosed_series
 
 
 def unclosed(texts: list[str | None]) -> list[bool | None]:

@@ -6,9 +6,9 @@ from __future__ import annotations
 import polars as pl
 from conftest import shared_path
 
-from winnow.curate.checks.mojibake import MOJIBAKE_PATTERN
-from winnow.curate.kernels.char_counts import FIELDS, char_counts, char_counts_series
-from winnow.curate.kernels.unicode_classes import SPECIAL_CLASS, SYMBOL_CLASS
+from winnow.curation.checks.mojibake import MOJIBAKE_PATTERN
+from winnow.curation.kernels.char_counts import FIELDS, char_counts, char_counts_series
+from winnow.curation.kernels.unicode_classes import SPECIAL_CLASS, SYMBOL_CLASS
 
 
 def counts(text: str | None) -> dict[str, int | None]:

@@ -13,21 +13,21 @@ import polars as pl
 import pytest
 from numba.core.registry import CPUDispatcher
 
-import winnow.curate.kernels
-from winnow.curate.kernels.brackets import unclosed_series
-from winnow.curate.kernels.char_counts import char_counts_series
-from winnow.curate.kernels.echo import echo_series
-from winnow.curate.kernels.joined_counts import joined_counts
-from winnow.curate.kernels.ngrams import DUP, ngram_share_series
-from winnow.curate.kernels.repeated_pieces import LINES, repeated_fraction_series
-from winnow.curate.kernels.repeated_turns import repeated_turn_series
-from winnow.curate.kernels.runs import longest_run_series
+import winnow.curation.kernels
+from winnow.curation.kernels.brackets import unclosed_series
+from winnow.curation.kernels.char_counts import char_counts_series
+from winnow.curation.kernels.echo import echo_series
+from winnow.curation.kernels.joined_counts import joined_counts
+from winnow.curation.kernels.ngrams import DUP, ngram_share_series
+from winnow.curation.kernels.repeated_pieces import LINES, repeated_fraction_series
+from winnow.curation.kernels.repeated_turns import repeated_turn_series
+from winnow.curation.kernels.runs import longest_run_series
 
 
 def _dispatchers() -> dict[str, CPUDispatcher]:
     found = {}
-    for info in pkgutil.iter_modules(winnow.curate.kernels.__path__):
-        module = importlib.import_module(f"{winnow.curate.kernels.__name__}.{info.name}")
+    for info in pkgutil.iter_modules(winnow.curation.kernels.__path__):
+        module = importlib.import_module(f"{winnow.curation.kernels.__name__}.{info.name}")
         for name, value in vars(module).items():
             if isinstance(value, CPUDispatcher) and value.__module__ == module.__name__:
                 found[f"{info.name}.{name}"] = value

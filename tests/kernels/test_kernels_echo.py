@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from winnow.curate.kernels.echo import NO, UNDECIDED_ROW, YES, echo_series
+from winnow.curation.kernels.echo import NO, UNDECIDED_ROW, YES, echo_series
 
 
 def states(rows: list[tuple[str | None, str | None, str | None]], min_prefix_chars: int = 20) -> list[int]:

@@ -1,12 +1,12 @@
-"""Counts of joined pieces (winnow.curate.kernels.joined_counts) equal the counts of the joined text."""
+"""Counts of joined pieces (winnow.curation.kernels.joined_counts) equal the counts of the joined text."""
 
 from __future__ import annotations
 
 import polars as pl
 
-from winnow.curate.kernels.char_counts import char_counts
-from winnow.curate.kernels.joined_counts import joined_counts, newline_is_neutral
-from winnow.curate.kernels.unicode_classes import class_table
+from winnow.curation.kernels.char_counts import char_counts
+from winnow.curation.kernels.joined_counts import joined_counts, newline_is_neutral
+from winnow.curation.kernels.unicode_classes import class_table
 
 
 def test_newline_takes_no_part_in_a_garbled_text_marker() -> None:

@@ -1,4 +1,4 @@
-"""The compiled n-gram statistics (winnow.curate.kernels.ngrams) give exactly the values of the Polars
+"""The compiled n-gram statistics (winnow.curation.kernels.ngrams) give exactly the values of the Polars
 implementation of commit 7e5b6ea (kept below as the reference; the numpy version in between gave the same),
 on inline edge cases and on real zh/en replies, and hand-computed values on tiny texts.
 """
@@ -9,8 +9,8 @@ import polars as pl
 import pytest
 from conftest import shared_path
 
-from winnow.curate.kernels.ngrams import DUP, TOP, ngram_share_series
-from winnow.curate.kernels.unicode_classes import TOKEN_PATTERN
+from winnow.curation.kernels.ngrams import DUP, TOP, ngram_share_series
+from winnow.curation.kernels.unicode_classes import TOKEN_PATTERN
 
 _HASH_SEEDS = (0x6E67_7261, 0x6D73_0001)
 

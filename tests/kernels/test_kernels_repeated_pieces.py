@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 from conftest import shared_path
 
-from winnow.curate.kernels.repeated_pieces import LINES, PARAGRAPHS, repeated_fraction_series
+from winnow.curation.kernels.repeated_pieces import LINES, PARAGRAPHS, repeated_fraction_series
 
 _BREAK = "\u0000"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from winnow.curate.kernels.arrow_lists import list_buffers
-from winnow.curate.kernels.repeated_turns import NO, UNDECIDED_ROW, YES, repeated_turn_series
+from winnow.curation.kernels.arrow_lists import list_buffers
+from winnow.curation.kernels.repeated_turns import NO, UNDECIDED_ROW, YES, repeated_turn_series
 
 
 def states(conversations: list[list[str | None] | None], min_chars: int = 8) -> list[int]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import polars as pl
 from conftest import shared_path
 
-from winnow.curate.checks.runs import run_pattern
-from winnow.curate.kernels.runs import longest_run_series
+from winnow.curation.checks.runs import run_pattern
+from winnow.curation.kernels.runs import longest_run_series
 
 
 def longest(texts: list[str | None]) -> list[int | None]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from winnow.curate.kernels import unicode_classes as uc
+from winnow.curation.kernels import unicode_classes as uc
 
 
 def test_bits_of_sample_characters() -> None:

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-import winnow.curate.kernels.warm_up as warm_up_module
+import winnow.curation.kernels.warm_up as warm_up_module
 from tests.conftest import shared_path
-from winnow.curate.checks.section import ChecksConfig
-from winnow.curate.rulefile.load import load_rule_file
-from winnow.curate.run_curate import run_curate
+from winnow.curation.checks.section import ChecksConfig
+from winnow.curation.rulefile.load import load_rule_file
+from winnow.curation.run_curate import run_curate
 from winnow.rules import shipped_rule_file
 
-THREAD_NAME = "winnow-kernels-warm-up"  # winnow.curate.kernels.warm_up.THREAD_NAME
+THREAD_NAME = "winnow-kernels-warm-up"  # winnow.curation.kernels.warm_up.THREAD_NAME
 SPLIT_ONLY = "split:\n  fractions: {train: 0.8, val: 0.1, test: 0.1}\n  seed: 0\n"
 ONE_KERNEL = "checks:\n  - check: max_char_run\n    field: response\n    params: {max_run: 12}\n"
 ROWS = [
@@ -104,15 +104,15 @@ def test_warm_up_has_finished_when_the_run_returns(
 _LOADED = """
 import importlib, pkgutil, threading
 from numba.core.registry import CPUDispatcher
-import winnow.curate.kernels
+import winnow.curation.kernels
 
 def loaded():
     for thread in threading.enumerate():
         if thread.name == "winnow-kernels-warm-up":
             thread.join()
     names = set()
-    for info in pkgutil.iter_modules(winnow.curate.kernels.__path__):
-        module = importlib.import_module(f"winnow.curate.kernels.{info.name}")
+    for info in pkgutil.iter_modules(winnow.curation.kernels.__path__):
+        module = importlib.import_module(f"winnow.curation.kernels.{info.name}")
         for name, value in vars(module).items():
             if isinstance(value, CPUDispatcher) and value.__module__ == module.__name__ and value.signatures:
                 names.add(f"{info.name}.{name}")
@@ -134,7 +134,7 @@ def test_a_run_loads_only_the_kernels_its_checks_call(tmp_path: Path) -> None:
     loaded = _in_fresh_process(
         f"""
         import json
-        from winnow.curate.run_curate import run_curate
+        from winnow.curation.run_curate import run_curate
         run_curate([{str(data)!r}], {str(rule_file)!r}, {str(tmp_path / "run")!r})
         print(json.dumps(loaded()))
         """,
@@ -150,10 +150,10 @@ def test_the_warm_up_loads_every_kernel_the_default_checks_call_on_real_rows(tmp
         f"""
         import json
         import polars as pl
-        from winnow.curate.io.read import read_corpus
-        from winnow.curate.kernels.warm_up import kernel_rules, warm_up
-        from winnow.curate.rulefile.load import load_rule_file
-        from winnow.curate.run_curate import curate_frame
+        from winnow.curation.io.read import read_corpus
+        from winnow.curation.kernels.warm_up import kernel_rules, warm_up
+        from winnow.curation.rulefile.load import load_rule_file
+        from winnow.curation.run_curate import curate_frame
         from winnow.rules import shipped_rule_file
 
         rules = load_rule_file(shipped_rule_file("default"))

@@ -1,4 +1,4 @@
-"""Code is not judged as natural language (winnow.curate.language.code_text): code fields get no language, a
+"""Code is not judged as natural language (winnow.curation.language.code_text): code fields get no language, a
 reply to a prompt asking for code is judged on enough prose only. Real rows: Code Alpaca's 2k pilot set,
 whose 25 language_mismatch drops under the default rules were all code or regex answers, and the zh/en
 Alpaca demo sets, whose real catches stay."""
@@ -9,16 +9,16 @@ import polars as pl
 import pytest
 
 from tests.conftest import shared_path
-from winnow.curate.io.read import read_corpus
-from winnow.curate.language.code_text import asks_for_code, code_free, is_code
-from winnow.curate.language.identify import identify
-from winnow.curate.language.scripts import measured_text
-from winnow.curate.language.stage import language_stage
-from winnow.curate.ledger import with_ledger
-from winnow.curate.rulefile.load import load_rule_file
-from winnow.curate.stages import StageContext
-from winnow.curate.tasks.section import TasksConfig
-from winnow.curate.tasks.stage import label_tasks
+from winnow.curation.io.read import read_corpus
+from winnow.curation.language.code_text import asks_for_code, code_free, is_code
+from winnow.curation.language.identify import identify
+from winnow.curation.language.scripts import measured_text
+from winnow.curation.language.stage import language_stage
+from winnow.curation.ledger import with_ledger
+from winnow.curation.rulefile.load import load_rule_file
+from winnow.curation.stages import StageContext
+from winnow.curation.tasks.section import TasksConfig
+from winnow.curation.tasks.stage import label_tasks
 from winnow.rules import shipped_rule_file
 
 # (text, is code) — the code ones are Code Alpaca replies the detector read as Somali, Slovak, French, …

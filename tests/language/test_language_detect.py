@@ -14,9 +14,9 @@ from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 
 from tests.conftest import shared_path
-from winnow.curate.language import bayes, segments
-from winnow.curate.language.bayes import candidate_table, detect_texts
-from winnow.curate.language.detect import BATCH, DETECTOR_VERSION, detect_many, detect_one
+from winnow.curation.language import bayes, segments
+from winnow.curation.language.bayes import candidate_table, detect_texts
+from winnow.curation.language.detect import BATCH, DETECTOR_VERSION, detect_many, detect_one
 
 LATIN = ("en", "de", "fr", "es", "it", "pt", "nl")
 

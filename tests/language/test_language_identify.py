@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from winnow.curate.language.identify import IdentifySettings, identify, script_pass
-from winnow.curate.language.resolve import make_resolution
-from winnow.curate.language.scripts import measured_text
+from winnow.curation.language.identify import IdentifySettings, identify, script_pass
+from winnow.curation.language.resolve import make_resolution
+from winnow.curation.language.scripts import measured_text
 
 
 def _langs(texts: list[str | None], **resolution: object) -> tuple[list[str | None], int]:
@@ -96,7 +96,7 @@ def test_unfenced_code_lines_are_not_measured(text: str, measured: str) -> None:
 
 def test_code_answers_have_no_language_to_mismatch() -> None:
     texts = ["def area(r):\n    return 3.14 * r * r\n\nprint(area(2))", "arr[i], arr[j] = arr[j], arr[i]"]
-    assert _langs(texts) == ([None, None], 0)  # code: not measured (winnow.curate.language.code_text)
+    assert _langs(texts) == ([None, None], 0)  # code: not measured (winnow.curation.language.code_text)
 
 
 def test_identical_texts_are_measured_once_and_results_repeat() -> None:
@@ -118,7 +118,7 @@ def test_latin_names_inside_chinese_are_chinese() -> None:
 def test_min_words_turns_word_fragments_into_und() -> None:
     texts = ["X-Y-L-O-P-H-O-N-E", "ADFQP0219ABC", "@realDonaldTrump", "Bonjour tout le monde"]
     langs, detected = _langs(texts, min_words=3)
-    # an @handle is no prose (winnow.curate.language.code_text): not measured at all
+    # an @handle is no prose (winnow.curation.language.code_text): not measured at all
     assert langs == ["und", "und", None, "fr"]
     assert detected == 1
 

@@ -1,4 +1,4 @@
-"""langdetect's profiles and normalisation as read by winnow.curate.language.profiles: the same model, exactly."""
+"""langdetect's profiles and normalisation as read by winnow.curation.language.profiles: the same model, exactly."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.utils.ngram import NGram
 
 from tests.conftest import shared_path
-from winnow.curate.language.profiles import (
+from winnow.curation.language.profiles import (
     ALPHA,
     BASE_FREQ,
     OPEN_END,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from winnow.curate.language.section import FieldRule, LanguageConfig
-from winnow.curate.rulefile.load import load_rule_file
+from winnow.curation.language.section import FieldRule, LanguageConfig
+from winnow.curation.rulefile.load import load_rule_file
 from winnow.rules import shipped_rule_file
 
 SANITY_RULES = {

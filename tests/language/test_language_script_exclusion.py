@@ -1,5 +1,5 @@
 """A text too short to name its language is still not allowed when its script rules every allowed language
-out (winnow.curate.language.exclusion): "Сцена первая." is not English. Real short lines: lingua_langid's
+out (winnow.curation.language.exclusion): "Сцена первая." is not English. Real short lines: lingua_langid's
 single_word and word_pair granularities in nine scripts."""
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ import polars as pl
 import pytest
 
 from tests.conftest import shared_path
-from winnow.curate.language.exclusion import excluded_by_script, text_scripts
-from winnow.curate.language.section import parse_language
-from winnow.curate.language.stage import language_stage
-from winnow.curate.ledger import with_ledger
-from winnow.curate.record import frame_from_rows
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.stages import StageContext
+from winnow.curation.language.exclusion import excluded_by_script, text_scripts
+from winnow.curation.language.section import parse_language
+from winnow.curation.language.stage import language_stage
+from winnow.curation.ledger import with_ledger
+from winnow.curation.record import frame_from_rows
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.stages import StageContext
 
 TEXTS = ["Сцена первая.", "Ναι", "안녕", "你好", "Hello there", "123 + 4", None, "ሰላም ነው", "Guten Tag"]
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from winnow.curate.errors import ConfigError
-from winnow.curate.language.section import FieldRule, LanguageConfig, parse_language
-from winnow.curate.rulefile.load import parse_rules
-from winnow.curate.rulefile.problems import Problems
+from winnow.curation.errors import ConfigError
+from winnow.curation.language.section import FieldRule, LanguageConfig, parse_language
+from winnow.curation.rulefile.load import parse_rules
+from winnow.curation.rulefile.problems import Problems
 
 
 def test_defaults_and_per_field_overrides() -> None:

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import polars as pl
 
-from winnow.curate.language.section import parse_language
-from winnow.curate.language.stage import language_stage
-from winnow.curate.ledger import with_ledger
-from winnow.curate.record import frame_from_rows
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.stages import StageContext
+from winnow.curation.language.section import parse_language
+from winnow.curation.language.stage import language_stage
+from winnow.curation.ledger import with_ledger
+from winnow.curation.record import frame_from_rows
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.stages import StageContext
 
 ZH_REPLY = "春天来了，花都开了，小鸟在树上唱歌，孩子们在草地上奔跑玩耍。"
 EN_REPLY = "Spring has come, and the flowers are blooming while the birds sing in the trees."
@@ -160,7 +160,7 @@ def test_short_instructions_are_judged_for_mismatch_on_their_letter_share(tmp_pa
 
 
 def test_letter_share_has_no_length_floor() -> None:
-    from winnow.curate.language.identify import letter_share
+    from winnow.curation.language.identify import letter_share
 
     texts = pl.Series(["计算 2202 加 3267 等于多少？", "把 watch 变成复数。", "", "hi"])
     langs = pl.Series(["zh", "zh", "zh", "und"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from winnow.curate.language.translation import translation_request
+from winnow.curation.language.translation import translation_request
 
 
 def test_translation_requests_zh_en() -> None:

@@ -11,10 +11,10 @@ import numpy as np
 import polars as pl
 import pytest
 
-from winnow.curate.language import bayes
-from winnow.curate.language.bayes import detect_texts
-from winnow.curate.language.identify import identify
-from winnow.curate.language.words import (
+from winnow.curation.language import bayes
+from winnow.curation.language.bayes import detect_texts
+from winnow.curation.language.identify import identify
+from winnow.curation.language.words import (
     FLOOR,
     UNLISTED_PENALTY,
     frequencies,

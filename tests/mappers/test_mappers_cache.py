@@ -1,4 +1,4 @@
-"""The mapper cache's files (winnow.curate.mappers.cache): rows kept across runs on other rows, reordered rows,
+"""The mapper cache's files (winnow.curation.mappers.cache): rows kept across runs on other rows, reordered rows,
 a damaged cache, and one pair of files per set of steps."""
 
 from __future__ import annotations
@@ -7,10 +7,10 @@ from pathlib import Path
 
 import polars as pl
 
-from winnow.curate.mappers.cache import apply_mappers_cached
-from winnow.curate.mappers.section import MappersConfig, MapperStep
-from winnow.curate.mappers.stage import apply_mappers
-from winnow.curate.record import frame_from_rows
+from winnow.curation.mappers.cache import apply_mappers_cached
+from winnow.curation.mappers.section import MappersConfig, MapperStep
+from winnow.curation.mappers.stage import apply_mappers
+from winnow.curation.record import frame_from_rows
 
 CONFIG = MappersConfig((MapperStep("strip"), MapperStep("collapse_punctuation", {"max_repeat": 3})))
 

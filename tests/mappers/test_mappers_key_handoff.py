@@ -8,13 +8,13 @@ from pathlib import Path
 import polars as pl
 from conftest import shared_path
 
-from winnow.curate.cache import handed_on_keys, row_keys
-from winnow.curate.mappers.cache import apply_mappers_cached
-from winnow.curate.rulefile.load import parse_rules
+from winnow.curation.cache import handed_on_keys, row_keys
+from winnow.curation.mappers.cache import apply_mappers_cached
+from winnow.curation.rulefile.load import parse_rules
 
 
 def test_handed_on_keys_are_the_mapped_frames_keys(tmp_path: Path) -> None:
-    from winnow.curate.io.read import read_corpus
+    from winnow.curation.io.read import read_corpus
 
     frame = read_corpus(
         [

@@ -14,10 +14,10 @@ from conftest import shared_path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from winnow.curate.mappers.registry import registered_mappers
-from winnow.curate.mappers.section import MappersConfig, MapperStep
-from winnow.curate.mappers.stage import _map_every_row, candidate_rows, map_rows
-from winnow.curate.record import frame_from_rows
+from winnow.curation.mappers.registry import registered_mappers
+from winnow.curation.mappers.section import MappersConfig, MapperStep
+from winnow.curation.mappers.stage import _map_every_row, candidate_rows, map_rows
+from winnow.curation.record import frame_from_rows
 
 # every character class a mapper looks at, plus ordinary zh/en text
 ALPHABET = [
@@ -113,7 +113,7 @@ def test_prefiltered_mapping_equals_mapping_every_row_inline() -> None:
 
 
 def test_prefiltered_mapping_equals_mapping_every_row_on_real_data() -> None:
-    from winnow.curate.io.read import read_corpus
+    from winnow.curation.io.read import read_corpus
 
     frame = read_corpus(
         [

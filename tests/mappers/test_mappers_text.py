@@ -7,11 +7,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from winnow.curate.mappers.cache import apply_mappers_cached
-from winnow.curate.mappers.registry import registered_mappers
-from winnow.curate.mappers.section import MappersConfig, MapperStep
-from winnow.curate.mappers.stage import apply_mappers
-from winnow.curate.record import frame_from_rows
+from winnow.curation.mappers.cache import apply_mappers_cached
+from winnow.curation.mappers.registry import registered_mappers
+from winnow.curation.mappers.section import MappersConfig, MapperStep
+from winnow.curation.mappers.stage import apply_mappers
+from winnow.curation.record import frame_from_rows
 
 
 def apply(name: str, texts: list[str | None], **params: object) -> list[str | None]:

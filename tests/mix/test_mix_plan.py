@@ -5,13 +5,13 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from winnow.curate.ledger import record_failures
-from winnow.curate.mix.plan import apportion
-from winnow.curate.mix.section import MixConfig, parse_mix
-from winnow.curate.mix.stage import mix_frame, mix_stage
-from winnow.curate.record import frame_from_rows
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.stages import StageContext
+from winnow.curation.ledger import record_failures
+from winnow.curation.mix.plan import apportion
+from winnow.curation.mix.section import MixConfig, parse_mix
+from winnow.curation.mix.stage import mix_frame, mix_stage
+from winnow.curation.record import frame_from_rows
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.stages import StageContext
 
 
 def _frame(spec: dict[str, int], lang: bool = False) -> pl.DataFrame:

@@ -6,15 +6,15 @@ import polars as pl
 import pytest
 
 from tests.conftest import shared_path
-from winnow.curate.io.read import read_corpus
-from winnow.curate.ledger import with_ledger
-from winnow.curate.mix.plan import apportion
-from winnow.curate.mix.section import parse_mix
-from winnow.curate.mix.stage import mix_frame
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.tasks.labels import TASKS
-from winnow.curate.tasks.section import TasksConfig
-from winnow.curate.tasks.stage import label_tasks
+from winnow.curation.io.read import read_corpus
+from winnow.curation.ledger import with_ledger
+from winnow.curation.mix.plan import apportion
+from winnow.curation.mix.section import parse_mix
+from winnow.curation.mix.stage import mix_frame
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.tasks.labels import TASKS
+from winnow.curation.tasks.section import TasksConfig
+from winnow.curation.tasks.stage import label_tasks
 
 
 @pytest.mark.slow

@@ -1,4 +1,4 @@
-"""Tests for winnow.curate.example: the shipped corpus is what the generator writes, and it plants every problem."""
+"""Tests for winnow.curation.example: the shipped corpus is what the generator writes, and it plants every problem."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import json
 import random
 from pathlib import Path
 
-from winnow.curate.example import example_dir
-from winnow.curate.example.generate import SEED, build_pairs, write_example
-from winnow.curate.example.problems import PROBLEMS
+from winnow.curation.example import example_dir
+from winnow.curation.example.generate import SEED, build_pairs, write_example
+from winnow.curation.example.problems import PROBLEMS
 
 
 def test_shipped_example_equals_a_fresh_generation(tmp_path: Path) -> None:

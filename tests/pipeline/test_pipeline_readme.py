@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from winnow.curate.cli.reference import BEGIN, END, render_reference, replace_block
+from winnow.curation.cli.reference import BEGIN, END, render_reference, replace_block
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -13,7 +13,7 @@ def test_readme_cli_reference_matches_the_cli() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     expected = replace_block(readme, render_reference())
     assert readme == expected, (
-        "README's CLI reference is stale: run `python -m winnow.curate.cli.reference --write`"
+        "README's CLI reference is stale: run `python -m winnow.curation.cli.reference --write`"
     )
     assert readme.count(BEGIN) == readme.count(END) == 1
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from winnow.curate.cli.main import main
-from winnow.curate.example import example_dir
-from winnow.curate.pipeline.config import load_pipeline
-from winnow.curate.pipeline.runner import RunContext, run_steps
-from winnow.curate.pipeline.steps import pipeline_steps
+from winnow.curation.cli.main import main
+from winnow.curation.example import example_dir
+from winnow.curation.pipeline.config import load_pipeline
+from winnow.curation.pipeline.runner import RunContext, run_steps
+from winnow.curation.pipeline.steps import pipeline_steps
 from winnow.rules import shipped_rule_file
 
 

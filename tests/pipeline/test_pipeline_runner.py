@@ -1,4 +1,4 @@
-"""Tests for winnow.curate.pipeline.runner and config: steps skip when unchanged, redo with the right reason."""
+"""Tests for winnow.curation.pipeline.runner and config: steps skip when unchanged, redo with the right reason."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from winnow.curate.errors import ConfigError
-from winnow.curate.pipeline.config import PipelineConfig, load_pipeline
-from winnow.curate.pipeline.runner import RunContext, Step, run_steps
+from winnow.curation.errors import ConfigError
+from winnow.curation.pipeline.config import PipelineConfig, load_pipeline
+from winnow.curation.pipeline.runner import RunContext, Step, run_steps
 
 
 def _pipeline(tmp_path: Path, rules: str = "default", extra: str = "") -> PipelineConfig:

@@ -1,6 +1,6 @@
 """Builds small run folders for the report tests: canonical rows + ledger + metric columns + stats.json.
 
-Not a mock of `winnow curate`: the ledger is applied with winnow.curate.ledger.record_failures exactly as stages
+Not a mock of `winnow curate`: the ledger is applied with winnow.curation.ledger.record_failures exactly as stages
 do, and stats.json is computed from the resulting rows the way the run folder contract describes.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 
 import polars as pl
 
-from winnow.curate.ledger import counts_by_reason, flagged_counts, record_failures, rule_counts
-from winnow.curate.record import field_expr, frame_from_rows
+from winnow.curation.ledger import counts_by_reason, flagged_counts, record_failures, rule_counts
+from winnow.curation.record import field_expr, frame_from_rows
 
 
 def sft(row_id: str, instruction: str, response: str, **extra: Any) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import pytest
 from reports_runfolder import build_run, ints, sft
 
 from tests.conftest import shared_path
-from winnow.curate.cli.main import main
+from winnow.curation.cli.main import main
 
 
 @pytest.mark.slow

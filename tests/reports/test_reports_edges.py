@@ -6,7 +6,7 @@ from pathlib import Path
 
 from reports_runfolder import build_run, ints, sft
 
-from winnow.curate.record import frame_from_rows
+from winnow.curation.record import frame_from_rows
 from winnow.reports import write_run_report
 from winnow.reports.profile import Corpus, build_profile_page
 

@@ -11,8 +11,8 @@ import polars as pl
 import yaml
 from reports_runfolder import build_run, ints, sft
 
-from winnow.curate.rulefile.load import load_rule_file, parse_rules
-from winnow.curate.run_curate import run_curate
+from winnow.curation.rulefile.load import load_rule_file, parse_rules
+from winnow.curation.run_curate import run_curate
 from winnow.reports import write_run_report
 from winnow.reports.precision import load_precision, precision_note
 from winnow.rules import shipped_rule_file

@@ -7,7 +7,7 @@ import pytest
 from reports_hostile import SCRIPT, hostile_rows
 from reports_runfolder import ints, sft
 
-from winnow.curate.record import frame_from_rows
+from winnow.curation.record import frame_from_rows
 from winnow.reports.profile import Corpus, build_profile_page
 
 ROWS = [

@@ -10,8 +10,8 @@ import pytest
 from reports_runfolder import ints
 
 from tests.conftest import shared_path
-from winnow.curate.rulefile.load import load_rule_file, parse_rules
-from winnow.curate.run_curate import run_curate
+from winnow.curation.rulefile.load import load_rule_file, parse_rules
+from winnow.curation.run_curate import run_curate
 from winnow.reports import write_run_report
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from winnow.curate.cli.main import main
-from winnow.curate.errors import ConfigError
-from winnow.curate.pipeline.config import load_pipeline
-from winnow.curate.rulefile.bounded_yaml import AliasBombError, load_yaml
-from winnow.curate.rulefile.load import load_rule_file
-from winnow.train.config import load_config
+from winnow.curation.cli.main import main
+from winnow.curation.errors import ConfigError
+from winnow.curation.pipeline.config import load_pipeline
+from winnow.curation.rulefile.bounded_yaml import AliasBombError, load_yaml
+from winnow.curation.rulefile.load import load_rule_file
+from winnow.trainer.config import load_config
 
 REPO = Path(__file__).resolve().parents[2]
 LEVELS = "abcdefghi"

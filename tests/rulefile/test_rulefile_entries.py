@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from winnow.curate.cli.main import main
-from winnow.curate.errors import ConfigError
-from winnow.curate.rulefile.load import parse_rules
+from winnow.curation.cli.main import main
+from winnow.curation.errors import ConfigError
+from winnow.curation.rulefile.load import parse_rules
 
 
 def problems(raw: dict[str, object]) -> list[str]:
@@ -82,7 +82,7 @@ def test_action_is_written_out_in_the_resolved_rules() -> None:
 
 
 def test_an_extending_file_can_turn_a_default_rule_into_a_flag(tmp_path: Path) -> None:
-    from winnow.curate.rulefile.load import load_rule_file
+    from winnow.curation.rulefile.load import load_rule_file
 
     path = tmp_path / "mine.yaml"
     path.write_text(

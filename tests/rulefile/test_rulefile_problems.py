@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from winnow.curate.errors import ConfigError
-from winnow.curate.rulefile.load import load_rule_file, parse_rules
+from winnow.curation.errors import ConfigError
+from winnow.curation.rulefile.load import load_rule_file, parse_rules
 
 
 def problems_of(tmp_path: Path, text: str) -> list[str]:

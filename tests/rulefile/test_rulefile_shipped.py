@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from winnow.curate.checks.section import ChecksConfig
-from winnow.curate.mappers.section import MappersConfig
-from winnow.curate.rulefile.load import load_rule_file
+from winnow.curation.checks.section import ChecksConfig
+from winnow.curation.mappers.section import MappersConfig
+from winnow.curation.rulefile.load import load_rule_file
 from winnow.rules import shipped_rule_file, shipped_rule_names
 
 

@@ -7,9 +7,9 @@ import functools
 import polars as pl
 
 from tests.conftest import shared_path
-from winnow.curate.checks.engine import build_rule
-from winnow.curate.checks.section import RuleConfig
-from winnow.curate.io.read import read_corpus
+from winnow.curation.checks.engine import build_rule
+from winnow.curation.checks.section import RuleConfig
+from winnow.curation.io.read import read_corpus
 
 
 @functools.cache

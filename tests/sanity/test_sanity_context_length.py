@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.sanity.real_rows import fails, real_row, sft_row
-from winnow.curate.record import frame_from_rows
+from winnow.curation.record import frame_from_rows
 
 CODE_ALPACA = "codealpaca/code_alpaca_2k.json"
 KEPT = [

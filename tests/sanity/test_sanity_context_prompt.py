@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.sanity.real_rows import fails, real_row, sft_row
-from winnow.curate.record import frame_from_rows
+from winnow.curation.record import frame_from_rows
 
 ZH_01 = "alpaca_chinese_carbonz0/zh-data-part-01.json"
 INPUT_KEPT = [

@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from tests.sanity.real_rows import fails, real_row, sft_row
-from winnow.curate.record import frame_from_rows
+from winnow.curation.record import frame_from_rows
 
 KEPT = [
     ("llama_factory_demo/glaive_toolcall_en_demo.json", 289),  # ASKED_FOR_ACTION: book a flight, no such tool

@@ -12,16 +12,16 @@ import polars as pl
 import pytest
 
 from tests.sanity.real_rows import real_row, sft_row
-from winnow.curate.checks.engine import build_rule
-from winnow.curate.checks.repetition import (
+from winnow.curation.checks.engine import build_rule
+from winnow.curation.checks.repetition import (
     ASKED_FOR_STRUCTURE,
     ASKED_FOR_VERSE,
     WORKED_STEP,
     moderate_repetition,
 )
-from winnow.curate.checks.section import RuleConfig
-from winnow.curate.record import frame_from_rows
-from winnow.curate.rulefile.load import load_rule_file
+from winnow.curation.checks.section import RuleConfig
+from winnow.curation.record import frame_from_rows
+from winnow.curation.rulefile.load import load_rule_file
 
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "rules" / "default.yaml"
 LINE, PARAGRAPH, TOP_2GRAM, DUP_10GRAM = (

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from tests.sanity.real_rows import fails, real_row
-from winnow.curate.checks.sanity_template import ASKED_FOR_DRAFT, BRACKETED_SPAN, PARTICULAR_SLOT
-from winnow.curate.record import frame_from_rows
+from winnow.curation.checks.sanity_template import ASKED_FOR_DRAFT, BRACKETED_SPAN, PARTICULAR_SLOT
+from winnow.curation.record import frame_from_rows
 
 KEPT = [
     (

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.sanity.real_rows import fails, real_row, sft_row
-from winnow.curate.record import frame_from_rows
+from winnow.curation.record import frame_from_rows
 
 KEPT = [
     ("llama_factory_demo/kto_en_demo.json", 37),  # ENDS_ON_FENCE: a closed ```scala block, then a stray ```

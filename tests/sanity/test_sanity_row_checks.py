@@ -5,9 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from winnow.curate.checks.engine import build_rule
-from winnow.curate.checks.section import RuleConfig
-from winnow.curate.record import frame_from_rows
+from winnow.curation.checks.engine import build_rule
+from winnow.curation.checks.section import RuleConfig
+from winnow.curation.record import frame_from_rows
 
 
 def _turns(*pairs: tuple[str, str | None]) -> list[dict[str, str | None]]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from winnow.curate.checks.engine import build_rule
-from winnow.curate.checks.registry import get_check
-from winnow.curate.checks.section import RuleConfig
-from winnow.curate.ledger import record_failures
-from winnow.curate.record import frame_from_rows
+from winnow.curation.checks.engine import build_rule
+from winnow.curation.checks.registry import get_check
+from winnow.curation.checks.section import RuleConfig
+from winnow.curation.ledger import record_failures
+from winnow.curation.record import frame_from_rows
 
 
 def _sft(instruction: str, reply: str | None, input_text: str | None = None) -> dict[str, object]:

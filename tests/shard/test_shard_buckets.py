@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from winnow.curate.shard.buckets import (
+from winnow.curation.shard.buckets import (
     _pack,
     auto_boundaries,
     bucket_index,

@@ -8,7 +8,7 @@ from pathlib import Path
 from transformers import AutoTokenizer
 
 from tests.conftest import shared_path
-from winnow.curate.shard.fingerprint import tokenizer_fingerprint
+from winnow.curation.shard.fingerprint import tokenizer_fingerprint
 
 
 def test_fingerprint_is_content_not_path(tmp_path: Path) -> None:

@@ -9,12 +9,12 @@ import pytest
 from transformers import AutoTokenizer
 
 from tests.conftest import shared_path
-from winnow.curate.shard.labels import IGNORE, Labelled
-from winnow.curate.shard.settings import ShardSettings
-from winnow.curate.shard.spans import TemplateMaskingError
-from winnow.curate.shard.templates import ChatTemplate, resolve_template
-from winnow.curate.shard.tokenize import Encoder
-from winnow.curate.shard.truncate import ReplyText, truncate_last_reply
+from winnow.curation.shard.labels import IGNORE, Labelled
+from winnow.curation.shard.settings import ShardSettings
+from winnow.curation.shard.spans import TemplateMaskingError
+from winnow.curation.shard.templates import ChatTemplate, resolve_template
+from winnow.curation.shard.tokenize import Encoder
+from winnow.curation.shard.truncate import ReplyText, truncate_last_reply
 
 LONG = {
     "id": "long",

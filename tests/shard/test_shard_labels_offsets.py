@@ -6,7 +6,7 @@ import pytest
 from transformers import AutoTokenizer
 
 from tests.conftest import shared_path
-from winnow.curate.shard.labels import EncodingOffsets, token_range
+from winnow.curation.shard.labels import EncodingOffsets, token_range
 
 TEXT = "<|im_start|>user\n你好 there😀<|im_end|>\n<|im_start|>assistant\n  Hi, 世界!<|im_end|>\n"
 

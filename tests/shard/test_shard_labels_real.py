@@ -13,11 +13,11 @@ import pytest
 from transformers import AutoTokenizer
 
 from tests.conftest import shared_path
-from winnow.curate.shard.conversation import conversation_from_row
-from winnow.curate.shard.labels import IGNORE, decode_matches, unicode_form
-from winnow.curate.shard.settings import ShardSettings
-from winnow.curate.shard.templates import resolve_template
-from winnow.curate.shard.tokenize import Encoder
+from winnow.curation.shard.conversation import conversation_from_row
+from winnow.curation.shard.labels import IGNORE, decode_matches, unicode_form
+from winnow.curation.shard.settings import ShardSettings
+from winnow.curation.shard.templates import resolve_template
+from winnow.curation.shard.tokenize import Encoder
 
 WEATHER_CALL = json.dumps({"name": "get_weather", "arguments": {"city": "Paris"}})
 TOOLS = json.dumps(

@@ -13,12 +13,12 @@ from transformers import AutoTokenizer
 
 from tests.conftest import shared_path
 from tests.shard.test_shard_labels_real import ROWS
-from winnow.curate.shard.conversation import Conversation, conversation_from_row
-from winnow.curate.shard.layout import ReplyLayout
-from winnow.curate.shard.settings import ShardSettings
-from winnow.curate.shard.spans import SpanLocator
-from winnow.curate.shard.templates import BUILTIN_TEMPLATES, ChatTemplate, resolve_template
-from winnow.curate.shard.tokenize import Encoder
+from winnow.curation.shard.conversation import Conversation, conversation_from_row
+from winnow.curation.shard.layout import ReplyLayout
+from winnow.curation.shard.settings import ShardSettings
+from winnow.curation.shard.spans import SpanLocator
+from winnow.curation.shard.templates import BUILTIN_TEMPLATES, ChatTemplate, resolve_template
+from winnow.curation.shard.tokenize import Encoder
 
 CHATML_TOKENIZER = SimpleNamespace(
     special_tokens_map={"eos_token": "<|im_end|>"},

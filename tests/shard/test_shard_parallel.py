@@ -9,10 +9,10 @@ import pytest
 from transformers import AutoTokenizer
 
 from tests.conftest import shared_path
-from winnow.curate.shard.parallel import TOKENS, encode_chunks, token_lists
-from winnow.curate.shard.settings import ShardSettings
-from winnow.curate.shard.templates import resolve_template
-from winnow.curate.shard.tokenize import ROW_COLUMNS, Encoder
+from winnow.curation.shard.parallel import TOKENS, encode_chunks, token_lists
+from winnow.curation.shard.settings import ShardSettings
+from winnow.curation.shard.templates import resolve_template
+from winnow.curation.shard.tokenize import ROW_COLUMNS, Encoder
 
 
 def test_token_lists_keeps_every_list_in_order() -> None:

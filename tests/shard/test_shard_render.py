@@ -7,7 +7,7 @@ import pytest
 from transformers import AutoTokenizer
 
 from tests.conftest import shared_path
-from winnow.curate.shard.render import TemplateError, compile_template, render, special_token_variables
+from winnow.curation.shard.render import TemplateError, compile_template, render, special_token_variables
 
 
 def _one(text: str, **variables: object) -> str:

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from winnow.curate.shard.conversation import Conversation
-from winnow.curate.shard.spans import SpanLocator, TemplateMaskingError
-from winnow.curate.shard.templates import BUILTIN_TEMPLATES, ChatTemplate
+from winnow.curation.shard.conversation import Conversation
+from winnow.curation.shard.spans import SpanLocator, TemplateMaskingError
+from winnow.curation.shard.templates import BUILTIN_TEMPLATES, ChatTemplate
 
 TOKENIZER = SimpleNamespace(
     special_tokens_map={"eos_token": "<|im_end|>"},

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from winnow.curate.errors import UsageError
-from winnow.curate.shard.render import compile_template, render
-from winnow.curate.shard.templates import BUILTIN_TEMPLATES, resolve_template
+from winnow.curation.errors import UsageError
+from winnow.curation.shard.render import compile_template, render
+from winnow.curation.shard.templates import BUILTIN_TEMPLATES, resolve_template
 
 VARIABLES = {"bos_token": "<s>", "eos_token": "</s>"}
 CONVERSATION = [

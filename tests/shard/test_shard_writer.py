@@ -12,12 +12,12 @@ import pytest
 from transformers import AutoTokenizer
 
 from tests.conftest import shared_path
-from winnow.curate.cli.main import main
-from winnow.curate.errors import UsageError
-from winnow.curate.record import frame_from_rows
-from winnow.curate.shard.fingerprint import tokenizer_fingerprint
-from winnow.curate.shard.settings import ShardSettings
-from winnow.curate.shard.writer import shard_run
+from winnow.curation.cli.main import main
+from winnow.curation.errors import UsageError
+from winnow.curation.record import frame_from_rows
+from winnow.curation.shard.fingerprint import tokenizer_fingerprint
+from winnow.curation.shard.settings import ShardSettings
+from winnow.curation.shard.writer import shard_run
 
 ROWS: list[dict[str, Any]] = [
     {
@@ -254,7 +254,7 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_masking_error_from_a_worker_stops_the_run(tmp_path: Path) -> None:
-    from winnow.curate.shard.spans import TemplateMaskingError
+    from winnow.curation.shard.spans import TemplateMaskingError
 
     run, out = _run_dir(tmp_path), tmp_path / "shards"
     tok = _copy_tokenizer("llama3_1", tmp_path / "tok")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from winnow.curate.split.assign import assign_splits, unit_positions
-from winnow.curate.split.section import SplitConfig
+from winnow.curation.split.assign import assign_splits, unit_positions
+from winnow.curation.split.section import SplitConfig
 
 
 def _rows(n: int, tasks: tuple[str, ...] = ("code", "math", "open_qa"), start: int = 0) -> pl.DataFrame:
@@ -125,7 +125,7 @@ def test_empty_frame() -> None:
 def test_uniform_hashes_are_the_blake2b_prefix() -> None:
     import hashlib
 
-    from winnow.curate.split.hashing import uniform_hashes
+    from winnow.curation.split.hashing import uniform_hashes
 
     keys = ["a", "中文", ""]
     expected = [

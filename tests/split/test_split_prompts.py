@@ -1,4 +1,4 @@
-"""Rows with the same normalized prompt share a split, dedup on or off (winnow.curate.split.units); real rows:
+"""Rows with the same normalized prompt share a split, dedup on or off (winnow.curation.split.units); real rows:
 8 models' answers to the 252 self-instruct prompts."""
 
 from __future__ import annotations
@@ -9,18 +9,18 @@ import polars as pl
 import pytest
 
 from tests.conftest import shared_path
-from winnow.curate.dedup.config import DedupConfig
-from winnow.curate.dedup.stage import dedup_stage
-from winnow.curate.io.read import read_corpus
-from winnow.curate.ledger import with_ledger
-from winnow.curate.record import frame_from_rows
-from winnow.curate.split.assign import assign_splits
-from winnow.curate.split.section import SplitConfig
-from winnow.curate.split.stage import split_stage
-from winnow.curate.split.units import PROMPT_COLUMN, prompt_key, unit_key
-from winnow.curate.stages import StageContext
-from winnow.curate.tasks.section import TasksConfig
-from winnow.curate.tasks.stage import label_tasks
+from winnow.curation.dedup.config import DedupConfig
+from winnow.curation.dedup.stage import dedup_stage
+from winnow.curation.io.read import read_corpus
+from winnow.curation.ledger import with_ledger
+from winnow.curation.record import frame_from_rows
+from winnow.curation.split.assign import assign_splits
+from winnow.curation.split.section import SplitConfig
+from winnow.curation.split.stage import split_stage
+from winnow.curation.split.units import PROMPT_COLUMN, prompt_key, unit_key
+from winnow.curation.stages import StageContext
+from winnow.curation.tasks.section import TasksConfig
+from winnow.curation.tasks.stage import label_tasks
 
 
 def test_prompt_key_is_the_normalized_prompt_and_pretrain_text_has_none() -> None:

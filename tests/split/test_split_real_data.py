@@ -14,15 +14,15 @@ import polars as pl
 import pytest
 
 from tests.conftest import shared_path
-from winnow.curate.io.read import read_corpus
-from winnow.curate.ledger import with_ledger
-from winnow.curate.record import all_text_expr
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.split.section import parse_split
-from winnow.curate.split.stage import split_stage
-from winnow.curate.stages import StageContext
-from winnow.curate.tasks.section import TasksConfig
-from winnow.curate.tasks.stage import label_tasks
+from winnow.curation.io.read import read_corpus
+from winnow.curation.ledger import with_ledger
+from winnow.curation.record import all_text_expr
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.split.section import parse_split
+from winnow.curation.split.stage import split_stage
+from winnow.curation.stages import StageContext
+from winnow.curation.tasks.section import TasksConfig
+from winnow.curation.tasks.stage import label_tasks
 
 LF_FILES = (
     "alpaca_en_demo.json",

@@ -7,13 +7,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from winnow.curate.errors import StageError
-from winnow.curate.ledger import record_failures
-from winnow.curate.record import frame_from_rows
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.split.section import SplitConfig, parse_split
-from winnow.curate.split.stage import split_stage
-from winnow.curate.stages import StageContext
+from winnow.curation.errors import StageError
+from winnow.curation.ledger import record_failures
+from winnow.curation.record import frame_from_rows
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.split.section import SplitConfig, parse_split
+from winnow.curation.split.stage import split_stage
+from winnow.curation.stages import StageContext
 
 
 def _frame(n: int = 200) -> pl.DataFrame:

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from tests.conftest import shared_path
-from winnow.curate.record import frame_from_rows
-from winnow.curate.tasks.classifier import classify
+from winnow.curation.record import frame_from_rows
+from winnow.curation.tasks.classifier import classify
 
 
 def _row(instruction: str, reply: str = "ok", input_text: str | None = None, **extra: object) -> dict:

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import polars as pl
 
-from winnow.curate.record import frame_from_rows
-from winnow.curate.rulefile.problems import Problems
-from winnow.curate.stages import StageContext
-from winnow.curate.tasks.section import TasksConfig, parse_tasks
-from winnow.curate.tasks.stage import label_tasks, tasks_stage
+from winnow.curation.record import frame_from_rows
+from winnow.curation.rulefile.problems import Problems
+from winnow.curation.stages import StageContext
+from winnow.curation.tasks.section import TasksConfig, parse_tasks
+from winnow.curation.tasks.stage import label_tasks, tasks_stage
 
 
 def _row(row_id: str, instruction: str, **extra: object) -> dict:
@@ -116,7 +116,7 @@ def test_labels_read_from_real_files(tmp_path: Path) -> None:
     import json
 
     from tests.conftest import shared_path
-    from winnow.curate.io.read import read_corpus
+    from winnow.curation.io.read import read_corpus
 
     seeds = read_corpus([shared_path("self_instruct", "seed_tasks.jsonl")]).records
     labelled, stats = label_tasks(seeds, TasksConfig())

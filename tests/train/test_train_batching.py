@@ -6,7 +6,7 @@ import numpy as np
 import torch
 
 from tests.train.train_shardkit import split_from
-from winnow.train.batching import (
+from winnow.trainer.batching import (
     block_diagonal_mask,
     collate_flat,
     collate_packed,
@@ -143,7 +143,7 @@ def test_flash_attention_sees_every_row_boundary_only_in_the_flat_batch() -> Non
 
 
 def test_micro_batch_layout_follows_how_the_backend_keeps_rows_apart() -> None:
-    from winnow.train.loop import batch_layout, collate
+    from winnow.trainer.loop import batch_layout, collate
 
     assert batch_layout(False, None) == "padded"
     assert batch_layout(True, "mask") == "packed"

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from winnow.curate.errors import ConfigError
-from winnow.train.config import TrainConfig, load_config
+from winnow.curation.errors import ConfigError
+from winnow.trainer.config import TrainConfig, load_config
 
 DEFAULT_YAML = Path(__file__).resolve().parents[2] / "train" / "configs" / "default.yaml"
 

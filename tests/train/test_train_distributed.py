@@ -12,7 +12,7 @@ import pytest
 import torch.multiprocessing as mp
 
 from tests.train.train_shardkit import alpaca_pairs, stories_dir, write_shards
-from winnow.train.progress import read_metrics
+from winnow.trainer.progress import read_metrics
 
 KNOBS = [
     "loop.max_steps=5",
@@ -27,8 +27,8 @@ def _rank(rank: int, port: int, shards: str, out: str) -> None:
     import torch
     from rich.console import Console
 
-    from winnow.train.config import load_config
-    from winnow.train.loop import train
+    from winnow.trainer.config import load_config
+    from winnow.trainer.loop import train
 
     torch.set_num_threads(1)
     os.environ.update(
@@ -55,8 +55,8 @@ def test_two_ranks_match_one_process_with_accumulation(tmp_path: Path) -> None:
     import torch
     from rich.console import Console
 
-    from winnow.train.config import load_config
-    from winnow.train.loop import train
+    from winnow.trainer.config import load_config
+    from winnow.trainer.loop import train
 
     shards = write_shards(
         tmp_path / "s", {"train": alpaca_pairs(64), "val": alpaca_pairs(8, 900)}, max_len=96

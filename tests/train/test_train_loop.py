@@ -13,10 +13,10 @@ import yaml
 from rich.console import Console
 
 from tests.train.train_shardkit import alpaca_pairs, one_torch_thread, random_llama, stories_dir, write_shards
-from winnow.curate.errors import WinnowError
-from winnow.train.config import load_config
-from winnow.train.loop import train
-from winnow.train.progress import read_metrics
+from winnow.curation.errors import WinnowError
+from winnow.trainer.config import load_config
+from winnow.trainer.loop import train
+from winnow.trainer.progress import read_metrics
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 __all__ = ["one_torch_thread"]
@@ -142,7 +142,7 @@ def test_output_folder_has_adapter_tokenizer_config_metrics_and_report(shards: P
 
 
 def test_report_escapes_every_string(tmp_path: Path) -> None:
-    from winnow.train.report import write_train_report
+    from winnow.trainer.report import write_train_report
 
     (tmp_path / "metrics.jsonl").write_text(
         json.dumps(
@@ -169,7 +169,7 @@ def test_report_escapes_every_string(tmp_path: Path) -> None:
 
 
 def test_report_says_what_the_shards_dropped_and_truncated(tmp_path: Path) -> None:
-    from winnow.train.report import write_train_report
+    from winnow.trainer.report import write_train_report
 
     shards = {
         "kind": "shards",
@@ -193,8 +193,8 @@ def test_report_says_what_the_shards_dropped_and_truncated(tmp_path: Path) -> No
 
 
 def test_epochs_run_every_batch_of_every_epoch_once(shards: Path, tmp_path: Path) -> None:
-    from winnow.train.batching import plan_batches
-    from winnow.train.shards import load_split, read_manifest
+    from winnow.trainer.batching import plan_batches
+    from winnow.trainer.shards import load_split, read_manifest
 
     cfg = load_config(
         None, ["loop.epochs=2", "data.max_tokens=2048", "optim.grad_accum=2", "loop.eval_every=1000"]

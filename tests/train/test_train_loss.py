@@ -17,12 +17,12 @@ from tests.train.train_shardkit import (
     stories_dir,
     tokenizer_with_template,
 )
-from winnow.train.batching import collate_flat, collate_packed, collate_padded
-from winnow.train.config import LoraConfig, ModelConfig
-from winnow.train.distributed import World
-from winnow.train.lora import add_lora
-from winnow.train.loss import accumulate, forward_sum
-from winnow.train.model import load_model, resolve
+from winnow.trainer.batching import collate_flat, collate_packed, collate_padded
+from winnow.trainer.config import LoraConfig, ModelConfig
+from winnow.trainer.distributed import World
+from winnow.trainer.lora import add_lora
+from winnow.trainer.loss import accumulate, forward_sum
+from winnow.trainer.model import load_model, resolve
 
 CPU = torch.device("cpu")
 
@@ -132,8 +132,8 @@ def test_gradient_checkpointing_changes_memory_not_results(setup: tuple[Any, Any
 
 
 def test_packing_is_refused_where_attention_cannot_keep_rows_apart() -> None:
-    from winnow.curate.errors import WinnowError
-    from winnow.train.model import check_packing
+    from winnow.curation.errors import WinnowError
+    from winnow.trainer.model import check_packing
 
     cfg = ModelConfig(attn_implementation="eager")
     model = load_model(str(stories_dir()), cfg, resolve(cfg, CPU))
@@ -145,7 +145,7 @@ def test_packing_is_refused_where_attention_cannot_keep_rows_apart() -> None:
 
 def test_flash_attention_refuses_several_packs_in_one_batch(setup: tuple[Any, Any]) -> None:
     """Flash-attention would see one sequence per pack row of a (B, L) batch, not the rows inside it."""
-    from winnow.curate.errors import WinnowError
+    from winnow.curation.errors import WinnowError
 
     _, split = setup
     cfg = ModelConfig(attn_implementation="sdpa")

@@ -13,11 +13,11 @@ import torch
 from rich.console import Console
 
 from tests.train.train_shardkit import alpaca_pairs, one_torch_thread, stories_dir, write_shards
-from winnow.curate.cli.main import main
-from winnow.curate.errors import WinnowError
-from winnow.train.config import load_config
-from winnow.train.generate import prompt_ids, stop_ids
-from winnow.train.merge import merge
+from winnow.curation.cli.main import main
+from winnow.curation.errors import WinnowError
+from winnow.trainer.config import load_config
+from winnow.trainer.generate import prompt_ids, stop_ids
+from winnow.trainer.merge import merge
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 __all__ = ["one_torch_thread"]
@@ -25,7 +25,7 @@ __all__ = ["one_torch_thread"]
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from winnow.train.loop import train
+    from winnow.trainer.loop import train
 
     root = tmp_path_factory.mktemp("run")
     shards = write_shards(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from winnow.train.model_card import base_model_name, write_model_card
+from winnow.trainer.model_card import base_model_name, write_model_card
 
 
 def test_a_hub_name_in_the_base_config_is_the_card_s_base_model(tmp_path: Path) -> None:

@@ -17,9 +17,9 @@ from tests.train.train_shardkit import (
     tokenizer_with_template,
     write_shards,
 )
-from winnow.curate.errors import WinnowError
-from winnow.train.config import load_config
-from winnow.train.shards import load_shard_tokenizer, load_split, read_manifest
+from winnow.curation.errors import WinnowError
+from winnow.trainer.config import load_config
+from winnow.trainer.shards import load_shard_tokenizer, load_split, read_manifest
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def test_the_shards_tokenizer_must_match_the_manifest(shards: Path, tmp_path: Pa
 
 
 def test_a_model_whose_tokenizer_differs_is_refused_before_training(tmp_path: Path) -> None:
-    from winnow.train.loop import train
+    from winnow.trainer.loop import train
 
     other = tokenizer_with_template()
     other.add_tokens(["<extra_token>"])
@@ -82,7 +82,7 @@ def test_not_a_shard_folder(tmp_path: Path) -> None:
 
 
 def test_shard_accounting_reads_drops_and_truncations_from_the_manifest(shards: Path) -> None:
-    from winnow.train.shards import describe_accounting, shard_accounting
+    from winnow.trainer.shards import describe_accounting, shard_accounting
 
     manifest = {
         "rows_in": 10,

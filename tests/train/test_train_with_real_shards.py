@@ -11,9 +11,9 @@ import pytest
 
 from tests.conftest import shared_path
 from tests.train.train_shardkit import one_torch_thread, stories_dir
-from winnow.curate.cli.main import main
-from winnow.curate.record import frame_from_rows
-from winnow.train.progress import read_metrics
+from winnow.curation.cli.main import main
+from winnow.curation.record import frame_from_rows
+from winnow.trainer.progress import read_metrics
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 __all__ = ["one_torch_thread"]

@@ -17,7 +17,7 @@ import polars as pl
 import pytest
 
 from tests.conftest import shared_path
-from winnow.train.shards import Split
+from winnow.trainer.shards import Split
 
 TEMPLATE = (
     "{% for m in messages %}"
@@ -77,7 +77,7 @@ def encode(tokenizer: Any, prompt: str, response: str, max_len: int) -> tuple[li
 def write_shards(
     out: Path, splits: dict[str, list[tuple[str, str]]], *, max_len: int = 128, tokenizer: Any = None
 ) -> Path:
-    from winnow.curate.shard.fingerprint import tokenizer_fingerprint
+    from winnow.curation.shard.fingerprint import tokenizer_fingerprint
 
     tokenizer = tokenizer or tokenizer_with_template()
     out.mkdir(parents=True, exist_ok=True)

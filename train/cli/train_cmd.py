@@ -13,8 +13,8 @@ from pathlib import Path
 
 import click
 
-from winnow.curate.cli.console import cli_console
-from winnow.train.config import load_config
+from winnow.curation.cli.console import cli_console
+from winnow.trainer.config import load_config
 
 
 @click.command("train")
@@ -43,7 +43,7 @@ def train_command(
 ) -> None:
     """Train a LoRA adapter on shards; key=value overrides such as lora.r=8 optim.lr=1e-4."""
     cfg = load_config(config_path, overrides)
-    from winnow.train.loop import train
+    from winnow.trainer.loop import train
 
     train(shard_dir, model_path, cfg, out_dir, resume=resume, console=cli_console(stderr=True))
 
@@ -55,7 +55,7 @@ def train_command(
 @click.option("--base", default=None, help="base model (default: the one the adapter was trained on)")
 def merge_command(adapter_dir: Path, out_dir: Path, dtype: str, base: str | None) -> None:
     """Merge the adapter in ADAPTER_DIR into its base model; writes safetensors to -o."""
-    from winnow.train.merge import merge
+    from winnow.trainer.merge import merge
 
     merge(adapter_dir, out_dir, base=base, dtype=dtype)
     cli_console(stderr=True).print(f"merged model written to {out_dir} ({dtype})")
@@ -81,7 +81,7 @@ def generate_command(
     base: str | None,
 ) -> None:
     """Answer PROMPT with the adapter, through the chat template it was trained with."""
-    from winnow.train.generate import generate
+    from winnow.trainer.generate import generate
 
     click.echo(
         generate(
