@@ -26,6 +26,7 @@ SECTION_MODULES = (
     "winnow.curation.mappers.section",
     "winnow.curation.checks.section",
     "winnow.curation.language.section",
+    "winnow.curation.scores.section",
     "winnow.curation.dedup.section",
     "winnow.curation.tasks.section",
     "winnow.curation.mix.section",
