@@ -15,6 +15,7 @@ request raises UsageError, which the server answers with 400 and the message.
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -85,6 +86,7 @@ class ReviewApp:
         self.rules = rules + _later_rules(self.frame, stats, {r.name for r in rules})
         self.by_name = {rule.name: rule for rule in self.rules}
         self.ids = set(self.frame["id"].to_list())
+        self._fetching = threading.Lock()
         self.labels = LabelStore(run_dir / LABELS_FILE)
         recorded = stats.get("rule_file")
         self.rule_file = rule_file or (Path(recorded) if isinstance(recorded, str) else None)
@@ -142,7 +144,8 @@ class ReviewApp:
     ) -> list[dict[str, Any]]:
         if not ids:
             return []
-        rows = self.data.fetch(ids)
+        with self._fetching:  # RunData caches fetched rows in one frame: one thread at a time grows it
+            rows = self.data.fetch(ids)
         texts = display_text(rows, rule.field)
         out = []
         for row, text in zip(rows.iter_rows(named=True), texts, strict=True):

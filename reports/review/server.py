@@ -59,6 +59,12 @@ class ReviewServer(ThreadingHTTPServer):
         self.routes = app.routes()
         super().__init__((HOST, port), _Handler)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a browser that closes a tab mid-answer is no error worth a traceback in the terminal
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
     @property
     def port(self) -> int:
         return int(self.server_address[1])

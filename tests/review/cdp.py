@@ -98,7 +98,7 @@ class Chromium:
                 raise RuntimeError("chromium closed the DevTools pipe")
             self.buffer += chunk
 
-    def open(self, url: str) -> Page:
+    def open(self, url: str, *, width: int = 1400, height: int = 1000) -> Page:
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         page = Page(self, session)
@@ -106,7 +106,7 @@ class Chromium:
         self.call("Page.enable", session=session)
         self.call(
             "Emulation.setDeviceMetricsOverride",
-            {"width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": False},
+            {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
             session,
         )
         self.call("Page.navigate", {"url": url}, session)

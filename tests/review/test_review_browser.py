@@ -86,7 +86,7 @@ def test_review_page_end_to_end(tmp_path: Path) -> None:
             # the rule the curator found wrong is listed first, with its precision and label count
             page.wait_for("document.querySelector('#rule-table tbody tr').dataset.rule === 'digits'")
             cell = "document.querySelector('#rule-table tbody tr td:last-child')"
-            assert page.evaluate(f"{cell}.textContent") == "0 [0–0.7935] (1)"
+            assert page.evaluate(f"{cell}.textContent") == "0.00 [0.00–0.79] (1)"
             assert page.evaluate(f"{cell}.classList.contains('low')") is True
 
             # the digits threshold typed in: 0.9 passes its one row (15/17 digits)
