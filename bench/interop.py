@@ -114,7 +114,18 @@ def export_all(python: str) -> dict[str, Path]:
             exports[fmt] = out
         else:
             print(f"winnow export --format {fmt} failed (see {log})", flush=True)
+        if fmt in TRL_SHAPED:  # the same rows shaped for TRL (`--for trl`)
+            out = OUT / "export" / f"{fmt}.trl"
+            code = sh(
+                [*winnow, "export", str(run), "--format", fmt, "--for", "trl", "--hf", "-o", str(out)], log
+            )
+            if code == 0:
+                exports[f"{fmt}.trl"] = out
     return exports
+
+
+# the formats LLaMA-Factory and TRL read differently (winnow.curation.export.consumers)
+TRL_SHAPED = ("openai", "llamafactory_v1")
 
 
 PRINT_FORMATS = "import json; from winnow.curation.formats.registry import all_formats; print(json.dumps([f.name for f in all_formats()]))"
@@ -239,11 +250,14 @@ NOTES = [
     "back, removes torchaudio/torchvision (no build for torch 2.13 here) and writes a torchaudio stub, because "
     "llamafactory.data imports it at import time (only audio inputs use it).",
     "- TRL 1.16's SFTTrainer json-loads a string `tools` in every row: a row without tools in a file where "
-    'other rows have them holds "" (what LLaMA-Factory needs: null there breaks its converter\'s Arrow '
-    'output, and "[]" makes its templates emit an empty system block), and `json.loads("")` fails. '
-    'Workaround before SFTTrainer: `ds = ds.map(lambda r: {"tools": r["tools"] or None})`. '
-    "A file where no row has tools has no `tools` key and loads in both.",
-    "- `messages` writes a bare JSON list per row: no `datasets` layout (export `openai` for a column).",
+    'other rows have them holds "" in the default export (what LLaMA-Factory needs: null there breaks its '
+    'converter\'s Arrow output, and "[]" makes its templates emit an empty system block), and '
+    '`json.loads("")` fails; `--for trl` writes null there instead. A file where no row has tools has no '
+    "`tools` key and loads in both.",
+    "- `messages` writes a bare JSON list per row: no `datasets` layout (export `openai` for a column); "
+    "the datasets cells say so.",
+    "- `F.trl` rows: `winnow export --format F --for trl` (a null `tools` where a row has none, no "
+    "dataset_info.json): what TRL reads; the plain `F` export is what LLaMA-Factory reads.",
     "- `pretrain`: the corpus has no plain-text rows, so nothing is exported in that format.",
     "- TRL on the `kto` export runs SFT on its messages (the label is ignored): TRL's KTOTrainer wants "
     "prompt/completion/label columns, which no winnow format writes.",
@@ -329,6 +343,10 @@ def main() -> None:
         "|---|" + "---|" * len(CONSUMERS),
     ]
     for fmt in exports:
+        if fmt == "messages":  # a bare list per row: not a table any datasets loader reads
+            for name in CONSUMERS:
+                if name.startswith("datasets"):
+                    results[name][fmt] = {"status": "n/a", "detail": "a bare JSON list per row is no table"}
         lines.append(
             f"| {fmt} | "
             + " | ".join(cell(results[n].get(fmt, results[n].get("*"))) for n in CONSUMERS)

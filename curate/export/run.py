@@ -198,9 +198,10 @@ def export_run(
         written = sum(s.report.rows_written for s in result.splits)
         if registry and consumer != DEFAULT_CONSUMER:
             # LLaMA-Factory reads rows shaped for it only (a null `tools` breaks its converter)
-            result.notes.append(
-                f"no dataset_info.json: the files are shaped for {consumer}, not LLaMA-Factory"
+            result.not_registered = (
+                f"shaped for {consumer}: LLaMA-Factory reads the export made without --for"
             )
+            result.notes.append(f"no dataset_info.json: {result.not_registered}")
             registry = {}
         if registry:
             result.dataset_info = work / "dataset_info.json"
