@@ -28,6 +28,7 @@ SECTION_MODULES = (
     "winnow.curation.language.section",
     "winnow.curation.scores.section",
     "winnow.curation.dedup.section",
+    "winnow.curation.semantic.section",
     "winnow.curation.tasks.section",
     "winnow.curation.mix.section",
     "winnow.curation.split.section",
