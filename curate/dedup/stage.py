@@ -19,10 +19,11 @@ import polars as pl
 
 from winnow.curation.dedup.config import DecontamConfig, DedupConfig
 from winnow.curation.dedup.decontam import find_contamination
-from winnow.curation.dedup.find import find_duplicates
+from winnow.curation.dedup.find import OUTPUT_SCHEMA, DedupReport, find_duplicates
 from winnow.curation.errors import StageError, WinnowError
 from winnow.curation.io.read import read_corpus
 from winnow.curation.ledger import record_failures
+from winnow.curation.stage_cache import StageCache, StageOutput, code_digest, column_digest, content_digest
 from winnow.curation.stages import RuleSet, StageContext, stage
 
 PAIRS_FILE = "dup_pairs.parquet"
@@ -65,6 +66,46 @@ def _spill_dir(config: DedupConfig, ctx: StageContext) -> Path | None:
     return ctx.cache_dir / "dedup-spill"
 
 
+def _cache_key(frame: pl.DataFrame, config: DedupConfig) -> str:
+    """What find_duplicates reads: the rows' content (keys, reply lengths), which rows still compete
+    (drop_reason null: the reason itself does not matter), ids (cluster names, kept ids, pairs), sources
+    (source_priority) and quality scores (best_quality); the whole dedup section; the dedup code."""
+    read = [pl.col("drop_reason").is_null().alias("alive"), pl.col("id"), pl.col("source")]
+    if config.keep == "best_quality" and "quality_score" in frame.columns:
+        read.append(pl.col("quality_score"))
+    return StageCache.key(
+        "dedup",
+        content=content_digest(frame),
+        read=column_digest(frame.select(read), ["alive", "id", "source", "quality_score"]),
+        settings=repr(config),
+        code=code_digest("dedup", "record.py", "stage_cache.py"),
+    )
+
+
+def _duplicates(
+    frame: pl.DataFrame, config: DedupConfig, ctx: StageContext
+) -> tuple[pl.DataFrame, DedupReport, str]:
+    """find_duplicates, or its columns, stats and pairs from the stage cache when nothing it reads changed
+    (a flag rule's threshold, the language rules, mix, split); and which it was: hit, miss, or off (no
+    cache folder, or decontamination)."""
+    cache = StageCache(ctx.cache_dir)
+    # decontamination reads reference files that the key does not capture: that path is never cached
+    key = _cache_key(frame, config) if cache.root is not None and config.decontaminate is None else ""
+    hit = cache.load("dedup", key) if key else None
+    if hit is not None:
+        out = frame.drop([c for c in OUTPUT_SCHEMA if c in frame.columns]).with_columns(hit.columns)
+        return out, DedupReport(hit.stats, hit.tables.get(PAIRS_FILE)), "hit"
+    out, report = find_duplicates(
+        frame, config, workers=ctx.workers, spill_dir=_spill_dir(config, ctx), progress=ctx.report_progress
+    )
+    if key:
+        tables = {PAIRS_FILE: report.pairs} if report.pairs is not None else {}
+        stats = json.loads(json.dumps(report.stats))
+        cache.save("dedup", key, StageOutput(out.select(list(OUTPUT_SCHEMA)), stats, tables))
+        report = DedupReport(stats, report.pairs)
+    return out, report, "miss" if key else "off"
+
+
 @stage("dedup", order=40)
 def dedup_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.DataFrame:
     config: DedupConfig | None = rules.get("dedup")
@@ -88,9 +129,7 @@ def dedup_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.Da
             flagged={"contaminated"} if config.decontaminate.action == "flag" else (),
         )
         stats["decontamination"] = {**contamination, "references": info}
-    frame, report = find_duplicates(
-        frame, config, workers=ctx.workers, spill_dir=_spill_dir(config, ctx), progress=ctx.report_progress
-    )
+    frame, report, outcome = _duplicates(frame, config, ctx)
     frame = record_failures(
         frame,
         [
@@ -105,6 +144,7 @@ def dedup_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.Da
         ctx.tables[PAIRS_FILE] = report.pairs
         stats["pairs_file"] = PAIRS_FILE
     stats["seconds"] = round(time.perf_counter() - started, 3)
+    stats["stage_cache"] = outcome  # hit: clusters from the stage cache (nothing dedup reads changed)
     # JSON-native values (tuples become lists), so the stats equal what stats.json reads back
     ctx.stats["dedup"] = json.loads(json.dumps(stats))
     return frame

@@ -20,6 +20,7 @@ stats are over the rows still kept when the stage starts.
 
 from __future__ import annotations
 
+from importlib.metadata import version
 from typing import Any, Final
 
 import polars as pl
@@ -35,6 +36,7 @@ from winnow.curation.language.section import LanguageConfig
 from winnow.curation.language.translation import translation_request
 from winnow.curation.ledger import record_failures, with_ledger
 from winnow.curation.record import field_expr, instruction_expr, message_contents_expr, response_expr
+from winnow.curation.stage_cache import StageCache, StageOutput, code_digest, content_digest
 from winnow.curation.stages import RuleSet, StageContext, stage
 
 REASONS: Final = ("language_not_allowed", "language_impure", "language_mismatch")
@@ -49,6 +51,8 @@ MATERIAL_FIELDS: Final = ("instruction", "input")
 MISMATCH_MIN_INSTRUCTION_PURITY: Final = 0.9
 SHORT_MISMATCH: Final = "__lang_short_mismatch"
 SCRIPT_EXCLUDED: Final = "__lang_script_excluded"
+# translation_request(instruction, task), measured once per row (the failures and the stats all read it)
+TRANSLATION: Final = "__lang_translation"
 
 
 def _not_allowed(name: str, allowed: tuple[str, ...]) -> pl.Expr:
@@ -146,7 +150,7 @@ def with_short_mismatch(frame: pl.DataFrame) -> pl.DataFrame:
 def failure_exprs(config: LanguageConfig) -> dict[str, dict[str, pl.Expr]]:
     """reason → {field (or "row") → failure expression}; fields without a rule are left out."""
     failures: dict[str, dict[str, pl.Expr]] = {reason: {} for reason in REASONS}
-    translation = translation_request(instruction_expr(), pl.col("task"))
+    translation = pl.col(TRANSLATION)
     for name in config.detected_fields():
         rule = config.rule_for(name)
         if rule.allowed is not None:
@@ -172,9 +176,7 @@ def _exempted(config: LanguageConfig) -> pl.Expr:
             spared.append(_not_allowed(name, rule.allowed))
     if not spared:
         return pl.lit(False)
-    return pl.any_horizontal(spared).fill_null(False) & translation_request(
-        instruction_expr(), pl.col("task")
-    )
+    return pl.any_horizontal(spared).fill_null(False) & pl.col(TRANSLATION)
 
 
 def _language_counts(frame: pl.DataFrame, fields: tuple[str, ...]) -> dict[str, dict[str, int]]:
@@ -203,6 +205,71 @@ def _code_not_measured(frame: pl.DataFrame, fields: tuple[str, ...]) -> dict[str
     }
 
 
+def _measure_key(frame: pl.DataFrame, config: LanguageConfig) -> str:
+    """Everything the measured columns depend on: the rows' content and the settings that enter detection,
+    never min_purity or an action (applied to the columns afterwards)."""
+    allowed = {name: config.rule_for(name).allowed for name in config.detected_fields()}
+    settings = f"{config.detected_fields()}|{config.identify_settings()!r}|{allowed}|{config.mismatch}"
+    return StageCache.key(
+        "language",
+        content=content_digest(frame),
+        settings=settings,
+        detector=f"{DETECTOR_VERSION}|wordfreq={version('wordfreq')}",
+        code=code_digest("language", "record.py", "code_lines.py", "stage_cache.py"),
+    )
+
+
+def measure(
+    frame: pl.DataFrame, config: LanguageConfig, ctx: StageContext
+) -> tuple[pl.DataFrame, dict[str, Any], str]:
+    """The columns of the row's content alone: lang.* and lang_purity.* (code replies cleared), SHORT_MISMATCH,
+    SCRIPT_EXCLUDED.* and TRANSLATION; the detector's stats; and whether the stage cache had them (hit, miss,
+    off without a cache folder). Reused from the stage cache when the content
+    and the detection settings are those of an earlier run (the rule-tuning loop)."""
+    cache = StageCache(ctx.cache_dir)
+    key = _measure_key(frame, config) if cache.root is not None else ""
+    hit = cache.load("language", key) if key else None
+    if hit is not None:
+        return frame.with_columns(hit.columns), hit.stats, "hit"
+    fields = config.detected_fields()
+    answers = LanguageCache(ctx.cache_dir).load()
+
+    def progress(done: int, total: int) -> None:
+        ctx.report_progress("language: n-gram detector", done, total)
+
+    measured, pass_stats = annotate_languages(
+        frame, fields, config.identify_settings(), cache=answers, progress=progress
+    )
+    answers.save()
+    if "response" in fields:  # a reply to a prompt asking for code is judged on its prose only
+        measured = without_code_replies(measured, response_expr(), instruction_expr())
+    if config.mismatch:
+        measured = with_short_mismatch(measured)
+    measured = with_script_excluded(measured, config).with_columns(
+        translation_request(instruction_expr(), pl.col("task")).alias(TRANSLATION)
+    )
+    detector = {
+        "texts": pass_stats.texts,
+        "unique_texts": pass_stats.unique_texts,
+        "settled_by_script": pass_stats.settled_by_script,
+        "langdetect_texts": pass_stats.langdetect_texts,
+        "cache_hits": pass_stats.cache_hits,
+        "code_texts": pass_stats.code_texts,
+        "cache_entries": len(answers),
+    }
+    columns = measured.select(c for c in measured.columns if c not in frame.columns or _is_measured(c))
+    if key:
+        cache.save("language", key, StageOutput(columns, detector))
+    return measured, detector, "miss" if key else "off"
+
+
+def _is_measured(name: str) -> bool:
+    return name.startswith(("lang.", "lang_purity.", SCRIPT_EXCLUDED)) or name in (
+        SHORT_MISMATCH,
+        TRANSLATION,
+    )
+
+
 @stage("language", order=30)
 def language_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.DataFrame:
     config: LanguageConfig | None = rules.get("language")
@@ -210,20 +277,7 @@ def language_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl
         return frame
     frame = with_ledger(frame)
     fields = config.detected_fields()
-    settings = config.identify_settings()
-    cache = LanguageCache(ctx.cache_dir).load()
-
-    def progress(done: int, total: int) -> None:
-        ctx.report_progress("language: n-gram detector", done, total)
-
-    frame, pass_stats = annotate_languages(frame, fields, settings, cache=cache, progress=progress)
-    cache.save()
-    if "response" in fields:  # a reply to a prompt asking for code is judged on its prose only
-        frame = without_code_replies(frame, response_expr(), instruction_expr())
-
-    if config.mismatch:
-        frame = with_short_mismatch(frame)
-    frame = with_script_excluded(frame, config)
+    frame, detector, outcome = measure(frame, config, ctx)
     was_kept = frame["drop_reason"].is_null()
     kept_before = frame.filter(was_kept)
     failures = failure_exprs(config)
@@ -241,13 +295,17 @@ def language_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl
     }
     translation_exempt = int(kept_before.select(_exempted(config).fill_null(False).sum()).item())
 
-    frame = record_failures(frame, combined, flagged=config.flagged).drop(SHORT_MISMATCH, strict=False)
-    frame = frame.drop([c for c in frame.columns if c.startswith(SCRIPT_EXCLUDED)])
+    frame = record_failures(frame, combined, flagged=config.flagged)
+    frame = frame.drop(
+        [c for c in frame.columns if c.startswith(SCRIPT_EXCLUDED)] + [SHORT_MISMATCH, TRANSLATION],
+        strict=False,
+    )
     newly = frame["drop_reason"].filter(was_kept)
     dropped = {reason: int((newly == reason).sum()) for reason in REASONS}
     ctx.stats["language"] = _stats(
-        config, fields, kept_before, per_field, dropped, translation_exempt, pass_stats, cache
+        config, fields, kept_before, per_field, dropped, translation_exempt, detector
     )
+    ctx.stats["language"]["stage_cache"] = outcome
     return frame
 
 
@@ -258,8 +316,7 @@ def _stats(
     per_field: dict[str, dict[str, Any]],
     dropped: dict[str, int],
     translation_exempt: int,
-    pass_stats: Any,
-    cache: LanguageCache,
+    detector: dict[str, Any],
 ) -> dict[str, Any]:
     return {
         "rows_checked": kept_before.height,
@@ -273,12 +330,6 @@ def _stats(
         "detector": {
             "version": DETECTOR_VERSION,
             "candidates": list(config.candidates) if config.candidates else None,
-            "texts": pass_stats.texts,
-            "unique_texts": pass_stats.unique_texts,
-            "settled_by_script": pass_stats.settled_by_script,
-            "langdetect_texts": pass_stats.langdetect_texts,
-            "cache_hits": pass_stats.cache_hits,
-            "code_texts": pass_stats.code_texts,
-            "cache_entries": len(cache),
+            **detector,
         },
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -88,8 +89,15 @@ def test_stage_is_deterministic_and_uses_its_cache(tmp_path: Path) -> None:
     first = language_stage(_frame(), {"language": config}, first_ctx)
     second = language_stage(_frame(), {"language": config}, second_ctx)
     assert first.equals(second)
+    first_stats, second_stats = first_ctx.stats["language"], second_ctx.stats["language"]
+    assert (first_stats.pop("stage_cache"), second_stats.pop("stage_cache")) == ("miss", "hit")
+    assert second_stats == first_stats
     assert (tmp_path / "language" / "langdetect.parquet").exists()
-    detector = second_ctx.stats["language"]["detector"]
+    # without the stage cache's entry the detector runs again and takes every answer from its own cache
+    shutil.rmtree(tmp_path / "stages")
+    third_ctx = StageContext(cache_dir=tmp_path, workers=1)
+    assert language_stage(_frame(), {"language": config}, third_ctx).equals(first)
+    detector = third_ctx.stats["language"]["detector"]
     assert detector["langdetect_texts"] > 0
     assert detector["cache_hits"] == detector["langdetect_texts"]
 

@@ -1,0 +1,148 @@
+"""The stage cache: a stage's costly output reused when nothing it reads has changed (issue 24).
+
+The metric cache (winnow.curation.cache) keeps per-row check metrics; this keeps what a whole stage computed
+from a whole frame, so that the rule-tuning loop (change one threshold, run again) does not detect languages
+or sign MinHash again when the change cannot reach them:
+
+    cache = StageCache(ctx.cache_dir)
+    key = cache.key("language", content=content_digest(frame), settings=repr(config_part), code=code_digest(...))
+    hit = cache.load("language", key)          # StageOutput(columns, stats, tables) or None
+    ...
+    cache.save("language", key, StageOutput(columns, stats, tables))
+
+The key is blake2b of every part the caller names; the caller names exactly what the cached output depends
+on: the rows' content (`content_digest`, 128-bit row keys of the content columns, in order), any other column
+the stage reads (`column_digest`: drop_reason for dedup, which compares only rows still kept), the resolved
+settings that enter the computation (never a threshold applied afterwards), and the source code of the modules
+that compute it (`code_digest`), so an edited detector is never answered by an old result. Polars' version and
+CACHE_FORMAT enter every key (row keys use Polars' hash, which is not stable across versions).
+
+Layout: CACHE_DIR/stages/<stage>/<key>/ holds columns.parquet (the cached columns, in frame row order),
+stats.json and tables/<name>.parquet; the folder appears whole (written under a temporary name, then renamed),
+so a killed run leaves a whole entry or none. The KEEP most recently used entries per stage are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import polars as pl
+import xxhash
+
+from winnow.curation.cache import keys_digest, row_keys
+
+CACHE_FORMAT: Final = 1
+KEEP: Final = 4  # entries per stage: the cold run's and a few variants the person is switching between
+FOLDER: Final = "stages"
+_PACKAGE_ROOT: Final = Path(__file__).resolve().parent
+
+
+@dataclass
+class StageOutput:
+    columns: pl.DataFrame  # one row per frame row, in frame order
+    stats: dict[str, Any] = field(default_factory=dict)  # JSON-native (what stats.json reads back)
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)
+
+
+def content_digest(frame: pl.DataFrame) -> str:
+    """The rows' content, in order: the metric cache's 128-bit row keys (every canonical column but id,
+    source and line), digested."""
+    return keys_digest(row_keys(frame))
+
+
+def column_digest(frame: pl.DataFrame, names: Iterable[str]) -> str:
+    """Exact values of the named columns (absent ones named as absent), in row order."""
+    digest = xxhash.xxh3_128()
+    for name in names:
+        digest.update(f"|{name}|".encode())
+        if name not in frame.columns:
+            digest.update(b"absent")
+            continue
+        column = frame.get_column(name)
+        digest.update(str(column.dtype).encode())
+        # hash() is Polars' (not stable across versions: the version is part of every key); null-aware
+        hashes = column.hash(seed=0x5EED_0003).rechunk().to_numpy()
+        digest.update(hashes.tobytes())
+        digest.update(column.is_null().rechunk().to_numpy().tobytes())
+    return f"{frame.height}:{digest.hexdigest()}"
+
+
+def code_digest(*packages: str) -> str:
+    """The source of the named modules or folders of the curation package (relative names, e.g.
+    "language", "ledger.py"): a change to any of them is a new key."""
+    digest = hashlib.blake2b(digest_size=16)
+    for name in packages:
+        path = _PACKAGE_ROOT / name
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for file in files:
+            digest.update(str(file.relative_to(_PACKAGE_ROOT)).encode())
+            digest.update(file.read_bytes())
+    return digest.hexdigest()
+
+
+class StageCache:
+    """Whole stage outputs on disk under CACHE_DIR/stages (directory None: nothing is cached)."""
+
+    def __init__(self, cache_dir: Path | None) -> None:
+        self.root = None if cache_dir is None else Path(cache_dir) / FOLDER
+
+    @staticmethod
+    def key(stage: str, **parts: str) -> str:
+        payload = json.dumps(
+            {"format": CACHE_FORMAT, "polars": pl.__version__, "stage": stage, **parts}, sort_keys=True
+        )
+        return hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+
+    def load(self, stage: str, key: str) -> StageOutput | None:
+        """The entry, or None when missing or unreadable (a damaged entry is a miss, never an error)."""
+        if self.root is None:
+            return None
+        folder = self.root / stage / key
+        try:
+            columns = pl.read_parquet(folder / "columns.parquet", glob=False)
+            stats = json.loads((folder / "stats.json").read_text(encoding="utf-8"))
+            tables = {
+                path.name: pl.read_parquet(path, glob=False) for path in sorted((folder / "tables").iterdir())
+            }
+        except (OSError, ValueError, pl.exceptions.PolarsError):
+            return None
+        os.utime(folder)  # most recently used: pruned last
+        return StageOutput(columns, stats, tables)
+
+    def save(self, stage: str, key: str, output: StageOutput) -> None:
+        if self.root is None:
+            return
+        parent = self.root / stage
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=parent))
+        try:
+            # lz4: written and read back fastest (the tuning loop reads it on every run)
+            output.columns.write_parquet(staging / "columns.parquet", compression="lz4")
+            (staging / "stats.json").write_text(json.dumps(output.stats), encoding="utf-8")
+            (staging / "tables").mkdir()
+            for name, table in output.tables.items():
+                table.write_parquet(staging / "tables" / name, compression="lz4")
+            target = parent / key
+            if target.exists():  # the same key written by another run: same content, keep theirs
+                shutil.rmtree(staging)
+            else:
+                staging.rename(target)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        self._prune(parent)
+
+    @staticmethod
+    def _prune(parent: Path) -> None:
+        entries = [p for p in parent.iterdir() if p.is_dir() and not p.name.startswith(".")]
+        entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in entries[KEEP:]:
+            shutil.rmtree(old, ignore_errors=True)
