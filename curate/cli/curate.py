@@ -6,16 +6,20 @@
 The rule file is validated before any data is read. The run folder gets rows/kept/dropped parquet,
 quarantine.jsonl, stats.json, rules.resolved.yaml and report.html (unless --no-report).
 Metrics are cached (default RUNDIR/../.winnow-cache): re-running with only thresholds changed is fast.
+A RUNDIR holding a run of other inputs is refused (exit 2) unless --force (winnow.curation.cli.run_guard).
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from winnow.curation.cli.console import cli_console
+from winnow.curation.cli.run_guard import names, other_run_inputs
+from winnow.curation.errors import UsageError
 from winnow.curation.rulefile.load import load_rule_file
 from winnow.curation.run_curate import default_cache_dir, run_curate
 
@@ -45,6 +49,11 @@ from winnow.curation.run_curate import default_cache_dir, run_curate
     help="Metric cache folder (default: RUNDIR/../.winnow-cache).",
 )
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into RUNDIR even when it holds a run of other inputs (that run is replaced, not compared).",
+)
 def curate_command(
     inputs: tuple[str, ...],
     rules_path: Path,
@@ -52,6 +61,7 @@ def curate_command(
     format_: str | None,
     cache_dir: Path | None,
     no_report: bool,
+    force: bool,
 ) -> None:
     """Apply a rule file to a corpus; write kept/dropped rows, stats and the resolved rules to RUNDIR."""
     from winnow.reports import (  # not on every CLI start-up
@@ -66,7 +76,19 @@ def curate_command(
     console.print(f"rules: {rules_path} (sections: {sections})", highlight=False)
     cache = cache_dir or default_cache_dir(run_dir)
     console.print(f"curating {len(inputs)} input(s) → {run_dir}  (metric cache: {cache})", highlight=False)
-    if (run_dir / "rows.parquet").exists() and snapshot_previous(run_dir) is not None:
+    other = other_run_inputs(run_dir, inputs)
+    if other is not None and not force:
+        raise UsageError(
+            f"{run_dir} holds a run of other inputs ({names(other)}); this run reads {names(list(inputs))}",
+            hint="give each corpus its own run folder (-o), or pass --force to replace that run "
+            "(it is then not kept as previous/ nor compared with)",
+        )
+    if other is not None:
+        stale = run_dir / "previous"
+        if stale.is_dir():  # a snapshot of the other corpus: the new report must not compare with it
+            shutil.rmtree(stale)
+        console.print(f"--force: replacing the run of {names(other)} in {run_dir}", highlight=False)
+    elif (run_dir / "rows.parquet").exists() and snapshot_previous(run_dir) is not None:
         console.print(f"previous run kept as {run_dir / 'previous'}", highlight=False)
     columns = (
         TextColumn("{task.description}", markup=False),
