@@ -3,7 +3,8 @@
     winnow --help
 
 Commands are contributed by modules: every module in `winnow.curation.cli` and `winnow.trainer.cli` that defines
-`COMMANDS` (a list of click commands or groups) is added here, so a new command is a new module.
+`COMMANDS` (a list of click commands or groups) is added here, so a new command is a new module. They are
+imported when a command is first looked up, so `winnow --version` stays quick.
 Exit codes: 0 ok, 1 failed, 2 bad usage or configuration. Every error prints as one plain message, never
 a traceback (winnow.curation.cli.failure); `winnow --debug COMMAND …` prints the traceback too.
 """
@@ -14,6 +15,7 @@ import errno
 import importlib
 import pkgutil
 import sys
+from collections.abc import MutableMapping
 
 import click
 
@@ -38,22 +40,43 @@ def _discover_commands() -> list[click.Command]:
     return commands
 
 
+class _DiscoveredGroup(click.Group):
+    """The `winnow` group. Its commands are imported the first time one is asked for (to run it, list it or
+    print help), so `winnow --version` imports no command module: none of Polars, torch or transformers."""
+
+    _loaded = False
+
+    def _load(self) -> None:
+        if not self._loaded:
+            self._loaded = True
+            for command in _discover_commands():
+                self.add_command(command)
+
+    @property
+    def commands(self) -> MutableMapping[str, click.Command]:
+        self._load()
+        return self._commands
+
+    @commands.setter
+    def commands(self, value: MutableMapping[str, click.Command]) -> None:
+        self._commands = value
+
+
 class _Session:
     """What the group's options decided for this run (read by `main` after a command fails)."""
 
     debug = False
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=_DiscoveredGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="winnow")
 @click.option("--debug", is_flag=True, help="On an error, print the full traceback too.")
 def cli(debug: bool) -> None:
     """winnow: curate instruction data for fine-tuning, and train LoRA adapters on it."""
     _Session.debug = debug
-
-
-for _command in _discover_commands():
-    cli.add_command(_command)
 
 
 def main(argv: list[str] | None = None) -> int:
