@@ -30,6 +30,7 @@ SECTION_MODULES = (
     "winnow.curation.dedup.section",
     "winnow.curation.semantic.section",
     "winnow.curation.tasks.section",
+    "winnow.curation.select.section",
     "winnow.curation.mix.section",
     "winnow.curation.split.section",
 )
