@@ -4,7 +4,9 @@
     winnow merge OUTDIR -o MERGED [--dtype bf16|fp32] [--base PATH]
     winnow generate OUTDIR "prompt" [--max-new-tokens N] [--temperature T]
 
-The config (file + overrides) is validated, every problem at once, before any model is loaded.
+The config (file + overrides) is validated, every problem at once, before any model is loaded; so are the
+shard folder, the model path and the output folder (exit 2 for each), and a run that fails leaves no empty
+output folder behind.
 """
 
 from __future__ import annotations
@@ -14,7 +16,29 @@ from pathlib import Path
 import click
 
 from winnow.curation.cli.console import cli_console
+from winnow.curation.errors import UsageError, WinnowError
 from winnow.trainer.config import load_config
+from winnow.trainer.shards import read_manifest
+
+
+def check_train_inputs(shard_dir: Path, model_path: str, out_dir: Path, *, resume: bool) -> None:
+    """What the person named, checked before any model is loaded: a shard folder, a model folder that exists
+    (a name without a path is a hub name, left to the loader), an output folder that holds no run unless
+    --resume. Each problem is bad usage: UsageError, exit 2."""
+    try:
+        read_manifest(shard_dir)
+    except WinnowError as error:
+        raise UsageError(error.message, where=error.where, hint=error.hint) from error
+    model = Path(model_path).expanduser()
+    looks_local = model_path.startswith(("/", "./", "../", "~")) or model.suffix in (".safetensors", ".bin")
+    if looks_local and not model.exists():
+        raise UsageError("model folder not found", where=model_path, hint="name a local model folder")
+    if not resume and (out_dir / "checkpoints" / "last").exists():
+        raise UsageError(
+            "this folder already holds a training run",
+            where=str(out_dir),
+            hint="pass --resume, or choose another -o",
+        )
 
 
 @click.command("train")
@@ -43,9 +67,15 @@ def train_command(
 ) -> None:
     """Train a LoRA adapter on shards; key=value overrides such as lora.r=8 optim.lr=1e-4."""
     cfg = load_config(config_path, overrides)
+    check_train_inputs(shard_dir, model_path, out_dir, resume=resume)
     from winnow.trainer.loop import train
 
-    train(shard_dir, model_path, cfg, out_dir, resume=resume, console=cli_console(stderr=True))
+    created = not out_dir.exists()
+    try:
+        train(shard_dir, model_path, cfg, out_dir, resume=resume, console=cli_console(stderr=True))
+    finally:
+        if created and out_dir.is_dir() and not any(out_dir.iterdir()):
+            out_dir.rmdir()  # a run that failed before writing anything leaves no empty folder behind
 
 
 @click.command("merge")
