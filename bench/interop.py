@@ -256,8 +256,10 @@ NOTES = [
     "`tools` key and loads in both.",
     "- `messages` writes a bare JSON list per row: no `datasets` layout (export `openai` for a column); "
     "the datasets cells say so.",
-    "- `F.trl` rows: `winnow export --format F --for trl` (a null `tools` where a row has none, no "
-    "dataset_info.json): what TRL reads; the plain `F` export is what LLaMA-Factory reads.",
+    '- `F.trl` rows: `winnow export --format F --for trl` (a null `tools` where a row has none, "" as the '
+    "content of a message that only calls tools, no dataset_info.json): what TRL reads; the plain `F` export "
+    "is what LLaMA-Factory reads. TRL drops a message's null values before the chat template, and Qwen3's "
+    "template reads `message.content`.",
     "- `pretrain`: the corpus has no plain-text rows, so nothing is exported in that format.",
     "- TRL on the `kto` export runs SFT on its messages (the label is ignored): TRL's KTOTrainer wants "
     "prompt/completion/label columns, which no winnow format writes.",
@@ -343,9 +345,9 @@ def main() -> None:
         "|---|" + "---|" * len(CONSUMERS),
     ]
     for fmt in exports:
-        if fmt == "messages":  # a bare list per row: not a table any datasets loader reads
+        if fmt == "messages":  # a bare list per row: not a table datasets (or TRL, through it) reads
             for name in CONSUMERS:
-                if name.startswith("datasets"):
+                if name.startswith("datasets") or name == "trl":
                     results[name][fmt] = {"status": "n/a", "detail": "a bare JSON list per row is no table"}
         lines.append(
             f"| {fmt} | "

@@ -93,7 +93,7 @@ def convert_records(
     notes.update(rewritten)
     rows, nulled = for_consumer(rows, consumer)
     if nulled:
-        notes[f"tools written as null where a row has none (for {consumer})"] = nulled
+        notes[f'shaped for {consumer}: tools null where a row has none, tool calls with content ""'] = nulled
     return rows, WriteReport(
         rows_written=len(rows), dropped=dict(dropped), lost_fields=dict(lost), notes=dict(notes)
     )

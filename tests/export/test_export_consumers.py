@@ -44,12 +44,20 @@ def _run(tmp_path: Path) -> Path:
     return run
 
 
-def test_for_consumer_nulls_an_empty_tools_for_trl_only() -> None:
-    rows = [{"messages": [], "tools": ""}, {"messages": [], "tools": TOOLS}]
-    same, changed = for_consumer([dict(r) for r in rows], "llamafactory")
-    assert (same, changed) == (rows, 0)
-    trl, changed = for_consumer([dict(r) for r in rows], "trl")
-    assert (trl, changed) == ([{"messages": [], "tools": None}, {"messages": [], "tools": TOOLS}], 1)
+CALL = {"id": "call_0", "type": "function", "function": {"name": "weather", "arguments": "{}"}}
+
+
+def _rows() -> list[dict]:
+    calling = [{"role": "assistant", "content": None, "tool_calls": [CALL]}]
+    return [{"messages": [], "tools": ""}, {"messages": calling, "tools": TOOLS}]
+
+
+def test_for_consumer_shapes_tools_and_tool_calls_for_trl_only() -> None:
+    same, changed = for_consumer(_rows(), "llamafactory")
+    assert (same, changed) == (_rows(), 0)
+    trl, changed = for_consumer(_rows(), "trl")
+    calling = [{"role": "assistant", "content": "", "tool_calls": [CALL]}]
+    assert (trl, changed) == ([{"messages": [], "tools": None}, {"messages": calling, "tools": TOOLS}], 2)
 
 
 @pytest.mark.parametrize(
@@ -62,6 +70,7 @@ def test_openai_export_shapes_tools_for_its_consumer(
     result = export_run(_run(tmp_path), out, format="openai", consumer=consumer)
     rows = [json.loads(line) for line in (out / "train.jsonl").read_text().splitlines()]
     assert [r["tools"] for r in rows] == [plain_tools, TOOLS]
+    assert rows[1]["messages"][1]["content"] == ("" if consumer == "trl" else None)
     assert (out / "dataset_info.json").is_file() is registry
     assert result.problems == []  # read back: the same rows either way
     assert json.loads((out / "export.json").read_text())["consumer"] == consumer
