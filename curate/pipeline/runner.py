@@ -5,6 +5,7 @@ the steps it depends on produced (their `products`, hashed by bytes). When one p
 the step is redone and the part is named ("settings changed", "input files changed", "curate's output
 changed"); otherwise it is skipped. Because dependencies count by content, a redone step whose output comes
 out identical (a threshold moved but no row changed side) lets everything after it be skipped.
+Each stage that carries rows then prints rows in → out and the rows it did not carry, with reasons.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
+from winnow.curation.pipeline.carried import stage_lines
 from winnow.curation.pipeline.config import PipelineConfig
 from winnow.curation.pipeline.fingerprint import hash_files, hash_value
 from winnow.curation.pipeline.state import PipelineState
@@ -80,6 +82,12 @@ def _why_redo(
     return None
 
 
+def _print_carried(ctx: RunContext, name: str) -> None:
+    """Rows in → out and what the stage did not carry (winnow.curation.pipeline.carried), ran or skipped."""
+    for line in stage_lines(name, ctx.summaries.get(name, {})):
+        ctx.console.print(Text(line))
+
+
 def run_steps(
     steps: list[Step], ctx: RunContext, *, until: str | None = None, force: bool = False
 ) -> RunContext:
@@ -104,6 +112,7 @@ def run_steps(
                     (f"✓ {step.name}", "green"), ": skipped, inputs and settings unchanged since the last run"
                 )
             )
+            _print_carried(ctx, step.name)
         else:
             ctx.console.rule(Text.assemble((step.name, "bold"), f" ({reason})"))
             start = time.perf_counter()
@@ -114,6 +123,7 @@ def run_steps(
             ctx.ran.append(step.name)
             fingerprints[step.name] = hash_files(step.products(ctx))
             state.record(step.name, fingerprint, parts, summary, elapsed)
+            _print_carried(ctx, step.name)
             ctx.console.print(Text.assemble((f"✓ {step.name}", "green"), f": done in {elapsed:.1f}s"))
         if until is not None and step.name == until:
             break

@@ -109,6 +109,7 @@ def run_curate_step(ctx: RunContext) -> dict[str, Any]:
         "kept": stats["kept"],
         "dropped": stats["dropped"],
         "quarantined": stats["quarantined"],
+        "by_reason": dict(stats.get("by_reason") or {}),
     }
 
 
@@ -124,8 +125,17 @@ def run_export(ctx: RunContext) -> dict[str, Any]:
         out = ctx.stage_dir("export") / fmt
         result = export_run(ctx.stage_dir("curate"), out, format=fmt, file_format=config.export.file_format)
         rows = {split.split: split.report.rows_written for split in result.splits}
-        written[fmt] = {"dir": str(out), "rows": rows}
-        ctx.console.print(f"export {fmt}: {rows} → {out}", highlight=False)
+        not_written: dict[str, int] = {}
+        for split in result.splits:
+            for reason, count in split.report.dropped.items():
+                not_written[reason] = not_written.get(reason, 0) + count
+        written[fmt] = {
+            "dir": str(out),
+            "rows": rows,
+            "rows_in": sum(split.copies for split in result.splits),
+            "not_written": not_written,
+        }
+        ctx.console.print(f"export {fmt} → {out}", highlight=False)
         for note in result.notes:
             ctx.console.print(f"  note: {note}", highlight=False)
     return {"formats": written}
@@ -179,12 +189,20 @@ def run_shard(ctx: RunContext) -> dict[str, Any]:
             settings,
             on_progress=lambda done, total: bar.update(task, completed=done, total=total),
         )
+    manifest = result.manifest
     splits = {
-        name: {"rows": split["rows"], "tokens": split["tokens"]}
-        for name, split in result.manifest["splits"].items()
+        name: {"rows": split["rows"], "tokens": split["tokens"]} for name, split in manifest["splits"].items()
     }
-    ctx.console.print(f"shards: {splits} → {result.out_dir}", highlight=False)
-    return {"shard_dir": str(result.out_dir), "splits": splits}
+    ctx.console.print(f"shards → {result.out_dir}", highlight=False)
+    dropped: dict[str, Any] = manifest.get("dropped") or {}
+    truncation: dict[str, Any] = manifest.get("truncation") or {}
+    return {
+        "shard_dir": str(result.out_dir),
+        "splits": splits,
+        "rows_in": manifest.get("rows_in"),
+        "dropped": dict(dropped.get("by_reason") or {}),
+        "truncated_rows": truncation.get("truncated_rows"),
+    }
 
 
 # ---- train ---------------------------------------------------------------------------------------------
