@@ -176,7 +176,11 @@ class ReviewApp:
         values = self.frame.get_column(rule.metric_column).drop_nulls()
         if values.is_empty():
             return [] if rule.threshold is None else [rule.threshold]
-        points = {float(values.quantile(i / SLIDER_STEPS, "nearest") or 0.0) for i in range(SLIDER_STEPS + 1)}
+        ordered = (
+            values.sort()
+        )  # one sort, then SLIDER_STEPS + 1 evenly spaced picks (the "nearest" quantiles)
+        last = ordered.len() - 1
+        points = {float(ordered[round(i * last / SLIDER_STEPS)]) for i in range(SLIDER_STEPS + 1)}
         if rule.threshold is not None:
             points.add(rule.threshold)
         if rule.integer:
