@@ -19,6 +19,7 @@ the run folder is written whole: into a staging folder swapped in at the end, ev
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -33,7 +34,8 @@ from winnow.curation.kernels.warm_up import start_warm_up
 from winnow.curation.ledger import counts_by_reason, flagged_counts, rule_counts, with_ledger
 from winnow.curation.rulefile.load import RuleFile, load_rule_file
 from winnow.curation.run_folder import write_run_folder
-from winnow.curation.stages import StageContext, registered_stages
+from winnow.curation.stage_cache import CONTENT_STAGES, StageCache, StageOutput, content_stage_key
+from winnow.curation.stages import Stage, StageContext, registered_stages
 
 Progress = Callable[[str, int, int], None]
 CACHE_FOLDER = ".winnow-cache"
@@ -70,7 +72,7 @@ def run_stages(
             if only_stages is not None and stage.name not in only_stages:
                 continue
             started = time.perf_counter()
-            frame = aligned(stage.function(frame, rules.sections, ctx))
+            frame = aligned(_run_stage(stage, frame, rules, ctx))
             timings[stage.name] = round(time.perf_counter() - started, 3)
             if frame.height != height:
                 raise StageError(
@@ -80,6 +82,27 @@ def run_stages(
     finally:
         warming.join()  # never left inside numba: a process finalizing meanwhile aborts (issue 23)
     return frame, timings
+
+
+def _run_stage(stage: Stage, frame: pl.DataFrame, rules: RuleFile, ctx: StageContext) -> pl.DataFrame:
+    """The stage, or, for a stage whose output depends on the rows' content and its sections only
+    (winnow.curation.stage_cache.CONTENT_STAGES), its columns and stats from the stage cache."""
+    spec = CONTENT_STAGES.get(stage.name)
+    cache = StageCache(ctx.cache_dir)
+    runs = spec is not None and any(section in rules.sections for section in spec.sections)
+    if spec is None or not runs or cache.root is None or not frame.height:
+        return stage.function(frame, rules.sections, ctx)
+    key = content_stage_key(stage.name, spec, frame, rules.sections)
+    hit = cache.load(stage.name, key)
+    if hit is not None and isinstance(hit.stats.get("stats"), dict):
+        ctx.stats[stage.name] = {**hit.stats["stats"], "stage_cache": "hit"}
+        return frame.with_columns(hit.columns)
+    out = stage.function(frame, rules.sections, ctx)
+    stats = json.loads(json.dumps(ctx.stats.get(stage.name, {})))  # as stats.json reads it back
+    written = [c for c in spec.columns if c in out.columns]
+    cache.save(stage.name, key, StageOutput(out.select(written), {"stats": stats}))
+    ctx.stats[stage.name] = {**stats, "stage_cache": "miss"}
+    return out
 
 
 def rule_entries(frame: pl.DataFrame, stage_stats: dict[str, Any]) -> list[dict[str, Any]]:

@@ -146,3 +146,34 @@ class StageCache:
         entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[KEEP:]:
             shutil.rmtree(old, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class ContentStage:
+    """A stage whose output is a function of the rows' content and its rule-file sections only (it reads no
+    ledger, no id, no column an earlier stage adds): the run loop caches it whole (run_curate.run_stages)."""
+
+    columns: tuple[str, ...]  # the columns it writes (replaced or added)
+    sections: tuple[str, ...]  # the rule-file sections whose presence and settings it reads
+    code: tuple[str, ...]  # code_digest parts
+
+
+# tasks: label_tasks reads content columns (messages, input, tools, text, task, meta) and the tasks section;
+# it runs when any of tasks/mix/split is present (defaults then), and its stats count every row
+CONTENT_STAGES: Final = {
+    "tasks": ContentStage(
+        columns=("task", "task_source", "task_confidence"),
+        sections=("tasks", "mix", "split"),
+        code=("tasks", "record.py"),
+    ),
+}
+
+
+def content_stage_key(name: str, spec: ContentStage, frame: pl.DataFrame, rules: dict[str, Any]) -> str:
+    present = [section for section in spec.sections if section in rules]
+    return StageCache.key(
+        name,
+        content=content_digest(frame),
+        settings=f"{present}|{rules.get(spec.sections[0])!r}",
+        code=code_digest(*spec.code),
+    )

@@ -23,27 +23,40 @@ CHANGES = {
     "drop_check": (
         r"(name: response_too_long\n.*\n\s*params: \{max_chars: )30000",
         r"\g<1>400",
-        {"language": "hit", "dedup": "miss"},
+        {"language": "hit", "dedup": "miss", "tasks": "hit"},
     ),
     # a flag rule: no row changes whether it is kept
     "flag_check": (
         r"(params: \{max_ratio: )0\.4(, min_chars: 20\})",
         r"\g<1>0.05\g<2>",
-        {"language": "hit", "dedup": "hit"},
+        {"language": "hit", "dedup": "hit", "tasks": "hit"},
     ),
-    "language": (r"(response: \{min_purity: )0\.5\}", r"\g<1>0.95}", {"language": "hit", "dedup": "hit"}),
+    "language": (
+        r"(response: \{min_purity: )0\.5\}",
+        r"\g<1>0.95}",
+        {"language": "hit", "dedup": "hit", "tasks": "hit"},
+    ),
     "language_drop": (
         r"(\n  action: )flag(\n\ntasks:)",
         r"\g<1>drop\g<2>",
-        {"language": "hit", "dedup": "miss"},
+        {"language": "hit", "dedup": "miss", "tasks": "hit"},
     ),
-    "dedup": (r"(\n    threshold: )0\.7(\s)", r"\g<1>0.5\g<2>", {"language": "hit", "dedup": "miss"}),
+    "dedup": (
+        r"(\n    threshold: )0\.7(\s)",
+        r"\g<1>0.5\g<2>",
+        {"language": "hit", "dedup": "miss", "tasks": "hit"},
+    ),
     "split": (
         r"fractions: \{train: 0\.9, val: 0\.05, test: 0\.05\}",
         "fractions: {train: 0.6, val: 0.2, test: 0.2}",
-        {"language": "hit", "dedup": "hit"},
+        {"language": "hit", "dedup": "hit", "tasks": "hit"},
     ),
-    "mix": (r"max_factor: 3 ", "max_factor: 2 ", {"language": "hit", "dedup": "hit"}),
+    "tasks": (
+        r"min_confidence: 0\.0 ",
+        "min_confidence: 0.5 ",
+        {"language": "hit", "dedup": "hit", "tasks": "miss"},
+    ),
+    "mix": (r"max_factor: 3 ", "max_factor: 2 ", {"language": "hit", "dedup": "hit", "tasks": "hit"}),
 }
 RUN_FILES = ("rows.parquet", "kept.parquet", "dropped.parquet")
 
@@ -72,7 +85,7 @@ def _rules(folder: Path, change: str | None) -> Path:
 
 
 def _outcomes(stats: dict[str, Any]) -> dict[str, str]:
-    return {name: stats["stages"][name]["stage_cache"] for name in ("language", "dedup")}
+    return {name: stats["stages"][name]["stage_cache"] for name in ("language", "dedup", "tasks")}
 
 
 def _assert_same_run(cached: Path, cold: Path) -> None:
@@ -83,7 +96,7 @@ def _assert_same_run(cached: Path, cold: Path) -> None:
         for volatile in ("run", "timings", "stage_cache", "inputs"):
             entry.pop(volatile, None)
         entry["stages"]["dedup"].pop("seconds", None)
-        for name in ("language", "dedup"):
+        for name in ("language", "dedup", "tasks"):
             entry["stages"][name].pop("stage_cache")
         for name in ("mappers", "checks"):  # the metric and mapper caches' own counts
             entry["stages"][name].pop("cache", None)
@@ -100,7 +113,7 @@ def warmed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("stage_cache")
     data = _corpus(folder)
     first = run_curate([data], _rules(folder, None), folder / "base", cache_dir=folder / "cache")
-    assert _outcomes(first.stats) == {"language": "miss", "dedup": "miss"}
+    assert _outcomes(first.stats) == {"language": "miss", "dedup": "miss", "tasks": "miss"}
     return data, folder
 
 
@@ -111,7 +124,7 @@ def test_rerun_after_one_change_equals_a_cold_run(
     data, folder = warmed
     rules = _rules(tmp_path, change)
     cold = run_curate([data], rules, tmp_path / "cold", cache_dir=tmp_path / "empty_cache")
-    assert _outcomes(cold.stats) == {"language": "miss", "dedup": "miss"}
+    assert _outcomes(cold.stats) == {"language": "miss", "dedup": "miss", "tasks": "miss"}
     # a copy of the warmed cache: each change starts from what the default rules' run left
     cache = tmp_path / "cache"
     _copy_tree(folder / "cache", cache)

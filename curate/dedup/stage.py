@@ -78,7 +78,7 @@ def _cache_key(frame: pl.DataFrame, config: DedupConfig) -> str:
         content=content_digest(frame),
         read=column_digest(frame.select(read), ["alive", "id", "source", "quality_score"]),
         settings=repr(config),
-        code=code_digest("dedup", "record.py", "stage_cache.py"),
+        code=code_digest("dedup", "record.py"),
     )
 
 

@@ -215,7 +215,7 @@ def _measure_key(frame: pl.DataFrame, config: LanguageConfig) -> str:
         content=content_digest(frame),
         settings=settings,
         detector=f"{DETECTOR_VERSION}|wordfreq={version('wordfreq')}",
-        code=code_digest("language", "record.py", "code_lines.py", "stage_cache.py"),
+        code=code_digest("language", "record.py", "code_lines.py"),
     )
 
 
