@@ -28,8 +28,8 @@ from winnow.reports.html import short_name
 from winnow.reports.review.labels import LABELS_FILE, LabelStore
 from winnow.reports.review.precision import rule_precision
 from winnow.reports.review.rule_edit import RuleChange, format_number
-from winnow.reports.review.rules import ReviewRule, review_rules
-from winnow.reports.review.save import is_shipped, plan_save, write_plan
+from winnow.reports.review.rules import LANGUAGE_STAGE, ReviewRule, language_actions, review_rules
+from winnow.reports.review.save import RESOLVED_RULES, is_shipped, plan_save, write_plan
 from winnow.reports.review.whatif import Setting, changed_rows, failing_ids, fails_now, totals
 from winnow.reports.run_data import display_text, load_run
 
@@ -39,8 +39,11 @@ SLIDER_STEPS: Final = 200  # candidate thresholds offered by the slider (quantil
 LATER_STAGE: Final = "later"  # rules the run names that stats.json does not list (language, dedup)
 
 
-def _later_rules(frame: pl.DataFrame, stats: dict[str, Any], known: set[str]) -> list[ReviewRule]:
-    """Language and dedup reasons: labels can be given on their rows; nothing about them can be moved."""
+def _later_rules(
+    frame: pl.DataFrame, stats: dict[str, Any], known: set[str], language: dict[str, str]
+) -> list[ReviewRule]:
+    """Language and dedup reasons: labels can be given on their rows, the language rules' actions changed
+    (`language` holds the run's: rule → action); no threshold of theirs can be moved."""
     names = frame.select(pl.col("failed_rules").explode().drop_nulls().unique().sort()).to_series().to_list()
     flagged = set((stats.get("flagged_by_rule") or {}).keys())
     exploded = frame.select(pl.col("failed_rules").explode().drop_nulls().alias("rule"))
@@ -48,10 +51,10 @@ def _later_rules(frame: pl.DataFrame, stats: dict[str, Any], known: set[str]) ->
     return [
         ReviewRule(
             name=name,
-            stage=LATER_STAGE,
+            stage=LANGUAGE_STAGE if name in language else LATER_STAGE,
             check=None,
             field=None,
-            action="flag" if name in flagged else "drop",
+            action=language.get(name) or ("flag" if name in flagged else "drop"),
             threshold=None,
             direction=None,
             metric_column=None,
@@ -83,7 +86,8 @@ class ReviewApp:
         self.frame = self.data.frame
         stats = self.data.stats
         rules = review_rules(stats, self.data.columns)
-        self.rules = rules + _later_rules(self.frame, stats, {r.name for r in rules})
+        self.language = language_actions(run_dir / RESOLVED_RULES)  # the run's language rule → action
+        self.rules = rules + _later_rules(self.frame, stats, {r.name for r in rules}, self.language)
         self.by_name = {rule.name: rule for rule in self.rules}
         self.ids = set(self.frame["id"].to_list())
         self._fetching = threading.Lock()
@@ -269,11 +273,27 @@ class ReviewApp:
             **table[0].to_json(),
         }
 
+    def language_action(self, settings: Mapping[str, Setting]) -> str | dict[str, str] | None:
+        """The language section's `action` to write (one for all rules, else one per rule), or None when no
+        language rule's action changed."""
+        changed = {
+            name: s.action
+            for name, s in settings.items()
+            if self.by_name[name].stage == LANGUAGE_STAGE and s.action != self.by_name[name].action
+        }
+        if not changed:
+            return None
+        actions = {**self.language, **changed}
+        return next(iter(actions.values())) if len(set(actions.values())) == 1 else actions
+
     def changes(self, settings: Mapping[str, Setting]) -> list[RuleChange]:
-        """What differs from the run, as rule-file changes (threshold parameters take the rule's type)."""
+        """What differs from the run in `checks` rules, as rule-file changes (threshold parameters take the
+        rule's type); language actions are `language_action`."""
         out = []
         for name, setting in settings.items():
             rule = self.by_name[name]
+            if rule.stage == LANGUAGE_STAGE:
+                continue
             params: dict[str, int | float] = {}
             if setting.threshold != rule.threshold and rule.threshold_param and setting.threshold is not None:
                 value = setting.threshold
@@ -288,8 +308,13 @@ class ReviewApp:
         mode = body.get("mode", "copy")
         if mode not in ("copy", "in_place"):
             raise UsageError(f"mode must be copy or in_place, got {mode!r}")
+        settings = self.settings(body)
         plan = plan_save(
-            self.rule_file, self.run_dir, self.changes(self.settings(body)), in_place=mode == "in_place"
+            self.rule_file,
+            self.run_dir,
+            self.changes(settings),
+            in_place=mode == "in_place",
+            language_action=self.language_action(settings),
         )
         written = bool(body.get("write"))
         if written:

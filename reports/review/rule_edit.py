@@ -166,8 +166,35 @@ def _append_edits(text: str, root: MappingNode, changes: list[RuleChange]) -> _E
     return _line_insert(text, node, max(dash, 0), lines)
 
 
-def edit_rule_text(text: str, changes: list[RuleChange]) -> str:
-    """`text` with the changes written in (see the module doc); raises UsageError where it cannot."""
+def _flow(value: str | dict[str, str]) -> str:
+    if isinstance(value, str):
+        return value
+    return "{" + ", ".join(f"{key}: {item}" for key, item in value.items()) + "}"
+
+
+def _language_edit(text: str, root: MappingNode, action: str | dict[str, str]) -> _Edit:
+    """The language section's `action:` replaced (one action, or one per rule), or inserted after its keys."""
+    found = _key(root, "language")
+    if found is None or not isinstance(found[1], MappingNode) or found[1].flow_style or not found[1].value:
+        raise UsageError(
+            "the rule file has no block `language:` section to write the language actions into (it inherits one?)",
+            hint="add a `language:` section to the file (copy the parent's), or save a copy of the run's rules",
+        )
+    section = found[1]
+    current = _key(section, "action")
+    if current is None:
+        column = int(section.value[0][0].start_mark.column)
+        return _line_insert(text, section, column, [f"action: {_flow(action)}"])
+    value = current[1]
+    return _Edit(int(value.start_mark.index), _last_end(value), _flow(action))
+
+
+def edit_rule_text(
+    text: str, changes: list[RuleChange], *, language_action: str | dict[str, str] | None = None
+) -> str:
+    """`text` with the changes written in (see the module doc); `language_action` replaces the language
+    section's `action` (one action for its three rules, or a rule → action mapping). Raises UsageError where
+    it cannot."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
@@ -194,6 +221,8 @@ def edit_rule_text(text: str, changes: list[RuleChange]) -> str:
             edits.extend(_entry_edits(text, entry, change))
     if inherited:
         edits.append(_append_edits(text, root, inherited))
+    if language_action is not None:
+        edits.append(_language_edit(text, root, language_action))
     # from the end of the text backwards, so that earlier positions stay valid; inserts at one place keep order
     for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
         text = text[: edit.start] + edit.text + text[edit.end :]

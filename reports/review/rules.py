@@ -9,20 +9,25 @@ whose new value comes back as the threshold is the one (no naming convention is 
 range the check declares (`Annotated[int, Range(3, None)]`) bound what the page may set. A rule gets a
 threshold control only when its metric column is in rows.parquet, so a what-if is computed from the values
 the run measured, never guessed; its action can be changed when it is a `checks` rule (the other stages
-take their action per section, which the rule-file editor does not write).
+take theirs per section: the language section's rules can be changed too, dedup's cannot yet).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import polars as pl
+import yaml
 
 from winnow.curation.checks.registry import registered_checks
+from winnow.curation.language.section import LANGUAGE_RULES
 from winnow.curation.rulefile.params import signature_schema
 
 CHECKS_STAGE = "checks"
+LANGUAGE_STAGE = "language"
+EDITABLE_STAGES = (CHECKS_STAGE, LANGUAGE_STAGE)  # stages whose rules' actions the page can change
 
 
 @dataclass(frozen=True)
@@ -50,7 +55,7 @@ class ReviewRule:
 
     @property
     def action_editable(self) -> bool:
-        return self.stage == CHECKS_STAGE
+        return self.stage in EDITABLE_STAGES
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -142,3 +147,18 @@ def review_rules(stats: dict[str, Any], columns: list[str]) -> list[ReviewRule]:
             )
         )
     return out
+
+
+def language_actions(resolved: Path) -> dict[str, str]:
+    """rule → action of the language section of a run's rules.resolved.yaml (empty without one)."""
+    try:
+        raw = yaml.safe_load(resolved.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return {}
+    section = raw.get("language") if isinstance(raw, dict) else None
+    if not isinstance(section, dict):
+        return {}
+    action = section.get("action", "drop")
+    if isinstance(action, dict):
+        return {rule: str(action.get(rule, "drop")) for rule in LANGUAGE_RULES}
+    return dict.fromkeys(LANGUAGE_RULES, str(action))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from winnow.curation.atomic import atomic_path
 from winnow.curation.errors import UsageError
+from winnow.curation.language.section import LANGUAGE_RULES
 from winnow.curation.rulefile.load import load_rule_file
 from winnow.reports.review.rule_edit import RuleChange, edit_rule_text, retarget_extends
 from winnow.rules import shipped_rule_file, shipped_rule_names
@@ -37,6 +38,7 @@ class SavePlan:
     text: str
     diff: str
     changes: tuple[RuleChange, ...]
+    language_action: str | dict[str, str] | None = None
 
 
 def is_shipped(path: Path) -> bool:
@@ -58,9 +60,10 @@ def plan_save(
     *,
     in_place: bool = False,
     target: Path | None = None,
+    language_action: str | dict[str, str] | None = None,
 ) -> SavePlan:
     """The text to write and where, with its diff against the file it starts from (nothing is written)."""
-    if not any(c.params or c.action is not None for c in changes):
+    if not any(c.params or c.action is not None for c in changes) and language_action is None:
         raise UsageError("nothing to save: no threshold or action differs from the run's")
     found = rule_file is not None and rule_file.is_file()
     if in_place:
@@ -84,7 +87,7 @@ def plan_save(
         else:
             source = run_dir / RESOLVED_RULES
             original = _without_run_line(source.read_text(encoding="utf-8"))
-    text = edit_rule_text(original, changes)
+    text = edit_rule_text(original, changes, language_action=language_action)
     if destination.resolve().parent != source.resolve().parent:
         text = retarget_extends(text, source)
     diff = "".join(
@@ -95,14 +98,23 @@ def plan_save(
             tofile=str(destination),
         )
     )
-    return SavePlan(source, destination, text, diff, tuple(changes))
+    return SavePlan(source, destination, text, diff, tuple(changes), language_action)
 
 
-def _check(path: Path, changes: tuple[RuleChange, ...]) -> None:
+def _check(path: Path, plan: SavePlan) -> None:
     rules = load_rule_file(path)  # ConfigError (exit 2) lists every problem
     checks = rules.sections.get("checks")
     by_name = {rule.name: rule for rule in getattr(checks, "rules", ())}
     problems = []
+    changes = plan.changes
+    if plan.language_action is not None:
+        language = rules.sections.get("language")
+        wanted = plan.language_action
+        for name in LANGUAGE_RULES:
+            want = wanted if isinstance(wanted, str) else wanted.get(name, "drop")
+            have = language.action_of(name) if language is not None else None
+            if have != want:
+                problems.append(f"language action of {name} reads {have!r}, not {want!r}")
     for change in changes:
         rule = by_name.get(change.name)
         if rule is None:
@@ -124,5 +136,5 @@ def write_plan(plan: SavePlan) -> Path:
     will), loaded and checked there, then renamed over the target (winnow.curation.atomic)."""
     with atomic_path(plan.target) as temporary:
         temporary.write_text(plan.text, encoding="utf-8")
-        _check(temporary, plan.changes)
+        _check(temporary, plan)
     return plan.target

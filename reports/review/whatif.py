@@ -6,8 +6,8 @@
 
 A `checks` rule with a metric column fails where its metric is past the threshold (a null metric passes,
 as in the ledger; winnow.curation.checks.engine.BuiltRule.fails_from_metric); any other rule fails where the
-run listed it in `failed_rules`. A row would be dropped when a failing `checks` rule has action `drop`, or
-when a later stage (language, dedup) dropped it in the run. So the counts are exact for the checks stage:
+run listed it in `failed_rules`. A row would be dropped when a failing `checks` or `language` rule has action
+`drop`, or when a later stage (dedup) dropped it in the run. So the counts are exact for the checks stage:
 the next `winnow curate` gives the same `failed` per rule. A row coming back was never seen by the later
 stages; they judge it on the next run (a duplicate of a kept row is dropped again there).
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from winnow.reports.review.rules import CHECKS_STAGE, ReviewRule
+from winnow.reports.review.rules import ReviewRule
 
 
 @dataclass(frozen=True)
@@ -50,19 +50,20 @@ def fails_now(name: str) -> pl.Expr:
     return pl.col("failed_rules").list.contains(pl.lit(name)).fill_null(False)
 
 
-def _check_rules(rules: list[ReviewRule]) -> list[ReviewRule]:
-    return [rule for rule in rules if rule.stage == CHECKS_STAGE]
+def _judged(rules: list[ReviewRule]) -> list[ReviewRule]:
+    """The rules whose verdicts the page recomputes (checks, language); the others' stand as the run left them."""
+    return [rule for rule in rules if rule.action_editable]
 
 
 def state_columns(
     frame: pl.DataFrame, rules: list[ReviewRule], settings: Mapping[str, Setting]
 ) -> pl.DataFrame:
     """id plus dropped/flagged in the run (`*_now`) and under `settings` (`*_then`), one row per row."""
-    checks = _check_rules(rules)
-    check_names = [rule.name for rule in checks]
+    judged = _judged(rules)
+    judged_names = [rule.name for rule in judged]
     false = pl.lit(False)
     drop_then, flag_then = false, false
-    for rule in checks:
+    for rule in judged:
         setting = effective(rule, settings)
         fails = fails_then(rule, setting)
         if setting.action == "drop":
@@ -70,9 +71,9 @@ def state_columns(
         else:
             flag_then = flag_then | fails
     reason = pl.col("drop_reason")
-    later_drop = reason.is_not_null() & ~reason.is_in(check_names)
+    later_drop = reason.is_not_null() & ~reason.is_in(judged_names)
     later_flag = (
-        pl.col("flagged_rules").list.set_difference(pl.lit(check_names, pl.List(pl.String))).list.len() > 0
+        pl.col("flagged_rules").list.set_difference(pl.lit(judged_names, pl.List(pl.String))).list.len() > 0
     ).fill_null(False)
     dropped_now = reason.is_not_null()
     dropped_then = drop_then | later_drop

@@ -74,3 +74,44 @@ def build_review_run(folder: Path) -> tuple[Path, Path, Path]:
     run_dir = folder / "run"
     run_curate([corpus], rules, run_dir, cache_dir=folder / "cache")
     return run_dir, corpus, rules
+
+
+LANGUAGE_RULES_FILE = """\
+checks:
+  - check: min_length
+    name: short
+    field: response
+    params: {min_chars: 3}
+    action: flag
+language:
+  mismatch: true
+  action: flag   # all three flag
+"""
+LANGUAGE_ROWS = [
+    (
+        "Please describe the weather in spring in a few sentences.",
+        "春天的天气通常很温暖，阳光明媚，万物复苏，人们喜欢出去散步。",
+    ),
+    (
+        "What is the capital of France and why is it famous?",
+        "The capital of France is Paris, famous for its art and food.",
+    ),
+    (
+        "Name three colours that you can see in a rainbow.",
+        "Red, orange and yellow are three colours of the rainbow.",
+    ),
+]
+
+
+def build_language_run(folder: Path) -> tuple[Path, Path, Path]:
+    """(run folder, corpus, rule file): three English prompts, the first answered in Chinese
+    (language_mismatch, flagged by the rule file's language section)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    corpus = folder / "corpus.json"
+    rows = [{"instruction": prompt, "input": "", "output": reply} for prompt, reply in LANGUAGE_ROWS]
+    corpus.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    rules = folder / "rules.yaml"
+    rules.write_text(LANGUAGE_RULES_FILE, encoding="utf-8")
+    run_dir = folder / "run"
+    run_curate([corpus], rules, run_dir, cache_dir=folder / "cache")
+    return run_dir, corpus, rules
