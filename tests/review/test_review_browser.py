@@ -76,6 +76,11 @@ def test_review_page_end_to_end(tmp_path: Path) -> None:
             page.evaluate("document.activeElement.blur()")
             page.press("r")
             page.wait_for("document.querySelector('#rows .row').dataset.verdict === 'right'")
+            page.press("n")  # a note on the focused row: typed, Enter saves it with the verdict
+            page.wait_for("document.activeElement.classList.contains('note-input')")
+            page.type_text("eight x in a row: noise")
+            page.press("Enter")
+            page.wait_for("document.activeElement === document.body")
             page.evaluate("document.querySelector('tr.rule[data-rule=digits]').click()")
             page.wait_for(
                 "document.getElementById('rows').dataset.rule === 'digits' && "
@@ -114,7 +119,10 @@ def test_review_page_end_to_end(tmp_path: Path) -> None:
     labels = [
         json.loads(line) for line in (run_dir / "labels.jsonl").read_text(encoding="utf-8").splitlines()
     ]
-    assert [(x["rule"], x["verdict"]) for x in labels] == [("char_run", "right"), ("digits", "wrong")]
+    assert [(x["rule"], x["verdict"], x["note"]) for x in labels] == [
+        ("char_run", "right", "eight x in a row: noise"),
+        ("digits", "wrong", ""),
+    ]
 
     rerun = subprocess.run(
         [sys.executable, "-m", "winnow", "curate", str(corpus), "--rules", target, "-o", str(run_dir)],
