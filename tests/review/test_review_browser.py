@@ -137,3 +137,8 @@ def test_review_page_end_to_end(tmp_path: Path) -> None:
     assert {r["name"]: r["failed"] for r in stats["rules"]} == {"char_run": 1, "digits": 0, "short": 1}
     assert (stats["kept"], stats["dropped"], stats["flagged"]) == (5, 1, 1)
     assert (run_dir / "labels.jsonl").is_file()  # the labels live on beside the new run
+    # the re-run's report compares with the run the page reviewed: one row restored from char_run
+    report = (run_dir / "report.html").read_text(encoding="utf-8")
+    assert 'data-stat="compare.char_run.restored" data-value="1"' in report
+    assert 'data-stat="compare.kept_before" data-value="4"' in report
+    assert 'data-stat="compare.kept_now" data-value="5"' in report
