@@ -8,8 +8,11 @@ model_scores:
   device: auto                 # auto (a GPU when present) | cpu | cuda
   max_ifd: 1.0                 # rule `prompt_does_not_help`: fails when ifd >= max_ifd
   action: flag                 # flag (default: its precision is not measured yet) | drop
+  quality_score: true          # also write quality_score = ifd where ifd < max_ifd (dedup's keep: best_quality)
 
-Adds `loss_with_prompt`, `loss_without_prompt` and `ifd` (winnow.curation.scores.ifd).
+Adds `loss_with_prompt`, `loss_without_prompt` and `ifd` (winnow.curation.scores.ifd). With
+`quality_score: true`, `quality_score` is the IFD of rows below max_ifd (a harder instruction the reply still
+follows is worth more, Li et al.) and null above it, so `dedup.keep: best_quality` keeps such a row.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from winnow.curation.rulefile.sections import section
 from winnow.curation.shard.templates import TEMPLATE_NAMES
 from winnow.curation.tasks import parsing
 
-_KEYS: Final = ("model", "template", "max_len", "max_tokens", "device", "max_ifd", "action")
+_KEYS: Final = ("model", "template", "max_len", "max_tokens", "device", "max_ifd", "action", "quality_score")
 DEVICES: Final = ("auto", "cpu", "cuda")
 
 
@@ -37,6 +40,7 @@ class ModelScoresConfig:
     device: str = "auto"
     max_ifd: float = 1.0
     action: str = "flag"
+    quality_score: bool = True
 
 
 @section("model_scores")
@@ -56,5 +60,6 @@ def parse_model_scores(raw: Any, place: str, problems: Problems) -> ModelScoresC
         device=parsing.choice(body.get("device"), f"{place}.device", problems, DEVICES, "auto"),
         max_ifd=parsing.number(body.get("max_ifd"), f"{place}.max_ifd", problems, 1.0, 0.0) or 1.0,
         action=parse_action(body.get("action"), f"{place}.action", problems, default="flag"),
+        quality_score=parsing.boolean(body.get("quality_score"), f"{place}.quality_score", problems, True),
     )
     return config if model else None

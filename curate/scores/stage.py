@@ -5,7 +5,8 @@ language stages so that rows already dropped are never scored (the forward passe
 before dedup so that later stages can read the scores. Adds `loss_with_prompt`, `loss_without_prompt` and
 `ifd` (Float64, null where a row is not scored) and the rule `prompt_does_not_help` (ifd >= max_ifd: the
 prompt does not help the model predict the reply, which on instruction data usually means a mismatched pair);
-its action is `flag` unless the rule file says `drop`. torch and transformers are imported only here.
+its action is `flag` unless the rule file says `drop`; and, unless turned off, `quality_score` (the IFD of rows
+below max_ifd), which dedup's `keep: best_quality` reads. torch and transformers are imported only here.
 """
 
 from __future__ import annotations
@@ -49,6 +50,8 @@ def score_frame(frame: pl.DataFrame, config: ModelScoresConfig, ctx: StageContex
         columns.append(full.scatter(positions, values) if positions.len() else full)
     frame = frame.with_columns(columns)
     failing = pl.col("ifd") >= config.max_ifd
+    if config.quality_score:  # for dedup's keep: best_quality (order 40, after this stage)
+        frame = frame.with_columns(pl.when(~failing).then(pl.col("ifd")).alias("quality_score"))
     frame = record_failures(frame, [(RULE, failing)], flagged={RULE} if config.action == "flag" else ())
     seconds = time.perf_counter() - started
     ctx.stats["model_scores"] = {

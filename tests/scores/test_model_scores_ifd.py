@@ -164,6 +164,7 @@ def test_stage_adds_scores_to_kept_rows_and_flags_ifd_at_least_one(tmp_path: Pat
     ifd = out["ifd"].to_list()[:3]
     assert ifd == pytest.approx([0.9944793933, 1.0151148072, 1.0044067035], abs=1e-6)
     assert out["flagged_rules"].to_list() == [[], ["prompt_does_not_help"], ["prompt_does_not_help"], []]
+    assert out["quality_score"].to_list() == [pytest.approx(0.9944793933, abs=1e-6), None, None, None]
     assert out["drop_reason"].to_list() == [None, None, None, "too_short"]
 
 
