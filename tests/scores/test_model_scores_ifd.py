@@ -157,7 +157,21 @@ def test_stage_adds_scores_to_kept_rows_and_flags_ifd_at_least_one(tmp_path: Pat
         drop_reason=pl.when(pl.col("id") == "r3").then(pl.lit("too_short"))
     )
     rules = parse_rules({"model_scores": {"model": str(model_dir), "template": TEMPLATE}})
-    out = curate_frame(frame, rules, cache_dir=tmp_path / "cache", only_stages=["model_scores"]).frame
+    first = curate_frame(frame, rules, cache_dir=tmp_path / "cache", only_stages=["model_scores"])
+    out = first.frame
+    stats = first.stats["stages"]["model_scores"]
+    assert (stats["rows_considered"], stats["computed"], stats["from_cache"], stats["failing"]) == (
+        3,
+        3,
+        0,
+        2,
+    )
+    rerun = curate_frame(frame, rules, cache_dir=tmp_path / "cache", only_stages=["model_scores"])
+    assert (
+        rerun.stats["stages"]["model_scores"]["computed"],
+        rerun.stats["stages"]["model_scores"]["from_cache"],
+    ) == (0, 3)
+    assert rerun.frame["ifd"].to_list() == out["ifd"].to_list()
     assert out.height == 4
     assert out["ifd"].null_count() == 1
     assert out["ifd"][3] is None  # already dropped: not scored
