@@ -5,7 +5,8 @@
 Curates the first part of the translated Chinese Alpaca (alpaca_chinese_carbonz0) with rules/zh.yaml in a
 temporary folder, serves `winnow review` over it, and in headless Chromium (driven as the browser test drives
 it, tests/review/cdp.py) opens the `max_char_run` rule, moves its threshold one step down, labels the first two
-rows and takes the picture. Labels and run stay in the temporary folder.
+rows and takes the picture. Labels and run stay in the temporary folder. Chinese text needs a CJK font in the
+browser's machine (apt-get install -y fonts-wqy-microhei), or it shows as boxes.
 """
 
 from __future__ import annotations

@@ -30,7 +30,14 @@ from winnow.reports.review.precision import rule_precision
 from winnow.reports.review.rule_edit import RuleChange, format_number
 from winnow.reports.review.rules import LANGUAGE_STAGE, ReviewRule, language_actions, review_rules
 from winnow.reports.review.save import RESOLVED_RULES, is_shipped, plan_save, write_plan
-from winnow.reports.review.whatif import Setting, changed_rows, failing_ids, fails_now, totals
+from winnow.reports.review.whatif import (
+    Setting,
+    changed_rows,
+    failing_ids,
+    fails_now,
+    totals,
+    trust_metrics,
+)
 from winnow.reports.run_data import display_text, load_run
 
 MAX_TEXT: Final = 4000  # characters of a row's text sent to the page (the span is kept inside the window)
@@ -85,7 +92,7 @@ class ReviewApp:
         self.data = load_run(run_dir)
         self.frame = self.data.frame
         stats = self.data.stats
-        rules = review_rules(stats, self.data.columns)
+        rules = trust_metrics(self.frame, review_rules(stats, self.data.columns))
         self.language = language_actions(run_dir / RESOLVED_RULES)  # the run's language rule → action
         self.rules = rules + _later_rules(self.frame, stats, {r.name for r in rules}, self.language)
         self.by_name = {rule.name: rule for rule in self.rules}

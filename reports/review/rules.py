@@ -47,11 +47,15 @@ class ReviewRule:
     failed: int  # rows that failed it in the run
     low: float | None = None  # the range the check declares for the parameter (rule-file validation)
     high: float | None = None
+    not_movable: str | None = None  # why a threshold that exists cannot be moved here
 
     @property
     def movable(self) -> bool:
-        """A threshold control is offered: the metric is in the run and the parameter is known."""
-        return self.metric_column is not None and self.threshold_param is not None
+        """A threshold control is offered: the metric is in the run, the parameter is known, and the metric
+        at the run's threshold gives the run's verdicts (winnow.reports.review.whatif.trust_metrics)."""
+        return (
+            self.metric_column is not None and self.threshold_param is not None and self.not_movable is None
+        )
 
     @property
     def action_editable(self) -> bool:
@@ -73,6 +77,7 @@ class ReviewRule:
             "low": self.low,
             "high": self.high,
             "movable": self.movable,
+            "not_movable": self.not_movable,
             "action_editable": self.action_editable,
         }
 

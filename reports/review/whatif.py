@@ -15,7 +15,7 @@ stages; they judge it on the next run (a duplicate of a kept row is dropped agai
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import polars as pl
 
@@ -148,3 +148,20 @@ def failing_ids(frame: pl.DataFrame, rule: ReviewRule, settings: Mapping[str, Se
     metric = pl.col(rule.metric_column) if rule.metric_column else pl.lit(None, pl.Float64)
     failing = frame.filter(fails_then(rule, effective(rule, settings))).select("id", metric.alias("metric"))
     return failing.sort("metric", descending=rule.direction != "min", nulls_last=True, maintain_order=True)
+
+
+def trust_metrics(frame: pl.DataFrame, rules: list[ReviewRule]) -> list[ReviewRule]:
+    """`rules`, each movable one checked: its metric compared with its threshold must give exactly the run's
+    verdicts, or the page could not predict the next run from it (a check whose verdict also depends on
+    something its metric does not hold); such a rule keeps its action control and loses the threshold one."""
+    out = []
+    for rule in rules:
+        if rule.movable:
+            verdict = fails_then(rule, Setting(rule.threshold, rule.action))
+            differ = int(frame.select((verdict != fails_now(rule.name)).sum()).item())
+            if differ:
+                rule = replace(
+                    rule, not_movable=f"its metric at the threshold disagrees with the run on {differ:,} rows"
+                )
+        out.append(rule)
+    return out

@@ -178,3 +178,31 @@ def test_a_label_needs_a_row_of_the_run_and_a_verdict(app: ReviewApp) -> None:
     row_id = next(iter(_ids(app).values()))
     with pytest.raises(UsageError, match="verdict must be one of right, wrong"):
         app.label({"id": row_id, "rule": "char_run", "verdict": "maybe"})
+
+
+def test_a_metric_that_disagrees_with_the_run_moves_nothing(tmp_path: Path) -> None:
+    import polars as pl
+
+    run_dir, _, _ = build_review_run(tmp_path)
+    rows = pl.read_parquet(run_dir / "rows.parquet")
+    # as if the check also exempted the "yyyyyy" row by something its metric does not hold
+    exempted = pl.col("line") == 1
+    rows = rows.with_columns(
+        pl.when(exempted)
+        .then(pl.lit([], pl.List(pl.String)))
+        .otherwise(pl.col("failed_rules"))
+        .alias("failed_rules"),
+        pl.when(exempted).then(None).otherwise(pl.col("drop_reason")).alias("drop_reason"),
+    )
+    rows.write_parquet(run_dir / "rows.parquet")
+    app = ReviewApp(run_dir)
+    rule = next(r for r in app.state()["rules"] if r["name"] == "char_run")
+    assert (rule["movable"], rule["not_movable"]) == (
+        False,
+        "its metric at the threshold disagrees with the run on 1 rows",
+    )
+    with pytest.raises(UsageError, match="has no threshold that can be moved here"):
+        app.whatif({"settings": {"char_run": {"threshold": 7}}})
+    assert (
+        app.whatif({"settings": {"char_run": {"action": "flag"}}})["totals"]["back"] == 1
+    )  # the action still moves
