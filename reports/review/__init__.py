@@ -7,6 +7,7 @@ What each module holds (one concept each):
     whatif.py      what moving thresholds and actions would do, computed from the metric columns
     labels.py      RUN_DIR/labels.jsonl: a curator's right/wrong verdicts per (row id, rule)
     precision.py   per-rule precision from those labels, with a Wilson interval
+    views.py       rows as the page shows them: file:line, text around the offending span, label
     rule_edit.py   changed thresholds and actions written into rule-file YAML text, comments kept
     save.py        where the edited rule file goes (a copy, or in place), its diff, and its check
     api.py         the JSON API: one method per endpoint, plain dicts in and out

@@ -15,21 +15,24 @@ request raises UsageError, which the server answers with 400 and the message.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
-import polars as pl
-
 from winnow.curation.errors import UsageError
 from winnow.curation.rulefile.action import ACTIONS
-from winnow.reports.html import short_name
 from winnow.reports.review.labels import LABELS_FILE, LabelStore
 from winnow.reports.review.precision import rule_precision
 from winnow.reports.review.rule_edit import RuleChange, format_number
-from winnow.reports.review.rules import LANGUAGE_STAGE, ReviewRule, language_actions, review_rules
+from winnow.reports.review.rules import (
+    LANGUAGE_STAGE,
+    ReviewRule,
+    language_actions,
+    later_rules,
+    review_rules,
+)
 from winnow.reports.review.save import RESOLVED_RULES, is_shipped, plan_save, write_plan
+from winnow.reports.review.views import RowViewer, finite
 from winnow.reports.review.whatif import (
     Setting,
     changed_rows,
@@ -38,50 +41,10 @@ from winnow.reports.review.whatif import (
     totals,
     trust_metrics,
 )
-from winnow.reports.run_data import display_text, load_run
+from winnow.reports.run_data import load_run
 
-MAX_TEXT: Final = 4000  # characters of a row's text sent to the page (the span is kept inside the window)
 MAX_ROWS: Final = 200  # rows per request
 SLIDER_STEPS: Final = 200  # candidate thresholds offered by the slider (quantiles of the metric)
-LATER_STAGE: Final = "later"  # rules the run names that stats.json does not list (language, dedup)
-
-
-def _later_rules(
-    frame: pl.DataFrame, stats: dict[str, Any], known: set[str], language: dict[str, str]
-) -> list[ReviewRule]:
-    """Language and dedup reasons: labels can be given on their rows, the language rules' actions changed
-    (`language` holds the run's: rule → action); no threshold of theirs can be moved."""
-    names = frame.select(pl.col("failed_rules").explode().drop_nulls().unique().sort()).to_series().to_list()
-    flagged = set((stats.get("flagged_by_rule") or {}).keys())
-    exploded = frame.select(pl.col("failed_rules").explode().drop_nulls().alias("rule"))
-    counts: dict[str, int] = dict(exploded.group_by("rule").len().iter_rows())
-    return [
-        ReviewRule(
-            name=name,
-            stage=LANGUAGE_STAGE if name in language else LATER_STAGE,
-            check=None,
-            field=None,
-            action=language.get(name) or ("flag" if name in flagged else "drop"),
-            threshold=None,
-            direction=None,
-            metric_column=None,
-            threshold_param=None,
-            integer=False,
-            failed=int(counts.get(name, 0)),
-        )
-        for name in names
-        if name not in known
-    ]
-
-
-def _window(text: str | None, span: str | None) -> dict[str, Any]:
-    """At most MAX_TEXT characters of `text`, centred on `span` when it is in the text."""
-    if text is None:
-        return {"text": None, "before": 0, "after": 0}
-    at = text.find(span) if span else -1
-    start = max(0, at - (MAX_TEXT - len(span or "")) // 2) if at >= 0 else 0
-    end = min(len(text), start + MAX_TEXT)
-    return {"text": text[start:end], "before": start, "after": len(text) - end}
 
 
 class ReviewApp:
@@ -94,11 +57,11 @@ class ReviewApp:
         stats = self.data.stats
         rules = trust_metrics(self.frame, review_rules(stats, self.data.columns))
         self.language = language_actions(run_dir / RESOLVED_RULES)  # the run's language rule → action
-        self.rules = rules + _later_rules(self.frame, stats, {r.name for r in rules}, self.language)
+        self.rules = rules + later_rules(self.frame, stats, {r.name for r in rules}, self.language)
         self.by_name = {rule.name: rule for rule in self.rules}
         self.ids = set(self.frame["id"].to_list())
-        self._fetching = threading.Lock()
         self.labels = LabelStore(run_dir / LABELS_FILE)
+        self.viewer = RowViewer(self.data, self.labels)
         recorded = stats.get("rule_file")
         self.rule_file = rule_file or (Path(recorded) if isinstance(recorded, str) else None)
 
@@ -121,7 +84,9 @@ class ReviewApp:
                 raise UsageError(f"settings: unknown rule {name!r}")
             threshold = entry.get("threshold", rule.threshold)
             if threshold is not None and (
-                isinstance(threshold, bool) or not isinstance(threshold, int | float)
+                isinstance(threshold, bool)
+                or not isinstance(threshold, int | float)
+                or not math.isfinite(threshold)
             ):
                 raise UsageError(f"settings.{name}.threshold must be a number, got {threshold!r}")
             if threshold != rule.threshold and not rule.movable:
@@ -150,41 +115,11 @@ class ReviewApp:
         return offset, min(limit, MAX_ROWS)
 
     # ---- rows as the page shows them -----------------------------------------------------------------
-    def row_views(
-        self, rule: ReviewRule, ids: list[str], extra: dict[str, dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        if not ids:
-            return []
-        with self._fetching:  # RunData caches fetched rows in one frame: one thread at a time grows it
-            rows = self.data.fetch(ids)
-        texts = display_text(rows, rule.field)
-        out = []
-        for row, text in zip(rows.iter_rows(named=True), texts, strict=True):
-            spans = [s["span"] for s in row.get("check_spans") or [] if s and s.get("rule") == rule.name]
-            span = spans[0] if spans else None
-            label = self.labels.get(row["id"], rule.name)
-            out.append(
-                {
-                    "id": row["id"],
-                    "where": f"{short_name(row.get('source'))}:{row.get('line')}",
-                    "source": row.get("source"),
-                    "line": row.get("line"),
-                    "drop_reason": row.get("drop_reason"),
-                    "failed_rules": row.get("failed_rules") or [],
-                    "flagged_rules": row.get("flagged_rules") or [],
-                    "span": span,
-                    **_window(text, span),
-                    "label": None if label is None else {"verdict": label.verdict, "note": label.note},
-                    **extra.get(row["id"], {}),
-                }
-            )
-        return out
-
     def _candidates(self, rule: ReviewRule) -> list[float]:
         """Thresholds the slider steps through: the metric's quantiles, plus the run's threshold."""
         if not rule.movable or rule.metric_column is None:
             return []
-        values = self.frame.get_column(rule.metric_column).drop_nulls()
+        values = self.frame.get_column(rule.metric_column).drop_nulls().drop_nans()
         if values.is_empty():
             return [] if rule.threshold is None else [rule.threshold]
         ordered = (
@@ -237,7 +172,11 @@ class ReviewApp:
         changed = changed_rows(self.frame, self.rules, settings, rule.name)
         page = changed.slice(offset, limit)
         extra = {
-            row["id"]: {"newly": row["newly"], "metric": row["metric"], "consequence": row["consequence"]}
+            row["id"]: {
+                "newly": row["newly"],
+                "metric": finite(row["metric"]),
+                "consequence": row["consequence"],
+            }
             for row in page.iter_rows(named=True)
         }
         newly = int(changed["newly"].sum())
@@ -249,7 +188,7 @@ class ReviewApp:
             "newly_failing": newly,
             "no_longer_failing": changed.height - newly,
             "changed": changed.height,
-            "rows": self.row_views(rule, page["id"].to_list(), extra),
+            "rows": self.viewer.views(rule, page["id"].to_list(), extra),
         }
         return out
 
@@ -259,8 +198,8 @@ class ReviewApp:
         offset, limit = self._limit(body)
         failing = failing_ids(self.frame, rule, self.settings(body))
         page = failing.slice(offset, limit)
-        extra = {row["id"]: {"metric": row["metric"]} for row in page.iter_rows(named=True)}
-        return {"total": failing.height, "rows": self.row_views(rule, page["id"].to_list(), extra)}
+        extra = {row["id"]: {"metric": finite(row["metric"])} for row in page.iter_rows(named=True)}
+        return {"total": failing.height, "rows": self.viewer.views(rule, page["id"].to_list(), extra)}
 
     def label(self, body: Mapping[str, Any]) -> dict[str, Any]:
         """Store (or clear) a verdict on one row for one rule; answers with the rule's precision."""

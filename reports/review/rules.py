@@ -26,6 +26,7 @@ from winnow.curation.language.section import LANGUAGE_RULES
 from winnow.curation.rulefile.params import signature_schema
 
 CHECKS_STAGE = "checks"
+LATER_STAGE = "later"  # dedup (and any stage after checks other than language): its rows can be labeled only
 LANGUAGE_STAGE = "language"
 EDITABLE_STAGES = (CHECKS_STAGE, LANGUAGE_STAGE)  # stages whose rules' actions the page can change
 
@@ -167,3 +168,30 @@ def language_actions(resolved: Path) -> dict[str, str]:
     if isinstance(action, dict):
         return {rule: str(action.get(rule, "drop")) for rule in LANGUAGE_RULES}
     return dict.fromkeys(LANGUAGE_RULES, str(action))
+
+
+def later_rules(
+    frame: pl.DataFrame, stats: dict[str, Any], known: set[str], language: dict[str, str]
+) -> list[ReviewRule]:
+    """Language and dedup reasons: labels can be given on their rows, the language rules' actions changed
+    (`language` holds the run's: rule → action); no threshold of theirs can be moved."""
+    flagged = set((stats.get("flagged_by_rule") or {}).keys())
+    exploded = frame.select(pl.col("failed_rules").explode().drop_nulls().alias("rule"))
+    counts: dict[str, int] = dict(exploded.group_by("rule").len().iter_rows())
+    return [
+        ReviewRule(
+            name=name,
+            stage=LANGUAGE_STAGE if name in language else LATER_STAGE,
+            check=None,
+            field=None,
+            action=language.get(name) or ("flag" if name in flagged else "drop"),
+            threshold=None,
+            direction=None,
+            metric_column=None,
+            threshold_param=None,
+            integer=False,
+            failed=int(counts[name]),
+        )
+        for name in sorted(counts)
+        if name not in known
+    ]
