@@ -59,13 +59,21 @@ def shard_lines(summary: Mapping[str, Any]) -> list[str]:
     if rows_in is None or not isinstance(splits, dict):
         return []
     rows = {name: int(split.get("rows", 0)) for name, split in splits.items()}
+    preference = summary.get("preference") or {}
     dropped = summary.get("dropped") or {}
     missing = sum(dropped.values())
-    tail = f"not carried: {missing:,}{_reasons(dropped)}" if missing else "every row carried"
+    out = f"{sum(rows.values()):,} in shards ({_per_split(rows)})"
+    if preference:  # written apart (preference/): carried, but not what the SFT trainer reads
+        out += f" + {sum(preference.values()):,} preference rows in preference/ ({_per_split(preference)})"
+    unaccounted = rows_in - sum(rows.values()) - sum(preference.values()) - missing
+    parts = [f"not carried: {missing:,}{_reasons(dropped)}"] if missing else []
+    if unaccounted:  # shards written by another winnow, or a count this line does not know yet
+        parts.append(f"not accounted for: {unaccounted:,}")
+    tail = "; ".join(parts) or "every row carried"
     truncated = summary.get("truncated_rows")
     if truncated:
         tail += f"; truncated to max_len: {truncated:,}"
-    return [f"shard: {rows_in:,} rows in → {sum(rows.values()):,} in shards ({_per_split(rows)}); {tail}"]
+    return [f"shard: {rows_in:,} rows in → {out}; {tail}"]
 
 
 LINES = {"curate": curate_lines, "export": export_lines, "shard": shard_lines}

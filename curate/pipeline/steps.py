@@ -202,6 +202,7 @@ def run_shard(ctx: RunContext) -> dict[str, Any]:
         "rows_in": manifest.get("rows_in"),
         "dropped": dict(dropped.get("by_reason") or {}),
         "truncated_rows": truncation.get("truncated_rows"),
+        "preference": {name: int(part["rows"]) for name, part in (manifest.get("preference") or {}).items()},
     }
 
 

@@ -38,9 +38,21 @@ def test_lines_add_up_with_reasons() -> None:
     assert stage_lines("shard", shard) == [
         "shard: 100 rows in → 95 in shards (train 90, val 5); not carried: 5 — too long: 5; truncated to max_len: 3"
     ]
-    assert (
-        stage_lines("export", {"formats": {"alpaca": {"rows": {"train": 3}}}}) == []
-    )  # recorded before rows_in
+    demo = {
+        "splits": {"train": {"rows": 2042}, "val": {"rows": 109}, "test": {"rows": 114}},
+        "rows_in": 2324,
+        "dropped": {},
+        "truncated_rows": 0,
+        "preference": {"train": 49, "val": 7, "test": 3},
+    }
+    assert stage_lines("shard", demo) == [  # winnow demo's shards: the preference rows are carried, apart
+        "shard: 2,324 rows in → 2,265 in shards (test 114, train 2,042, val 109) + 59 preference rows in "
+        "preference/ (test 3, train 49, val 7); every row carried"
+    ]
+    unaccounted = stage_lines("shard", {**demo, "preference": {}})
+    assert unaccounted[0].endswith("(test 114, train 2,042, val 109); not accounted for: 59")
+    recorded_before_rows_in = {"formats": {"alpaca": {"rows": {"train": 3}}}}
+    assert stage_lines("export", recorded_before_rows_in) == []
     assert stage_lines("train", {"steps": 2}) == []
 
 
