@@ -34,8 +34,9 @@ from winnow.curation.language.identify import letter_share
 from winnow.curation.language.scripts import purity_groups
 from winnow.curation.language.section import LanguageConfig
 from winnow.curation.language.translation import translation_request
-from winnow.curation.ledger import record_failures, with_ledger
+from winnow.curation.ledger import with_ledger
 from winnow.curation.record import field_expr, instruction_expr, message_contents_expr, response_expr
+from winnow.curation.sparse_ledger import record_failures_sparse
 from winnow.curation.stage_cache import StageCache, StageOutput, code_digest, content_digest
 from winnow.curation.stages import RuleSet, StageContext, stage
 
@@ -53,6 +54,8 @@ SHORT_MISMATCH: Final = "__lang_short_mismatch"
 SCRIPT_EXCLUDED: Final = "__lang_script_excluded"
 # translation_request(instruction, task), measured once per row (the failures and the stats all read it)
 TRANSLATION: Final = "__lang_translation"
+# per scalar field: text there but no language (code is not measured), for the stats' code_not_measured
+CODE_NOT_MEASURED: Final = "__lang_code_not_measured"
 
 
 def _not_allowed(name: str, allowed: tuple[str, ...]) -> pl.Expr:
@@ -189,17 +192,26 @@ def _language_counts(frame: pl.DataFrame, fields: tuple[str, ...]) -> dict[str, 
     return counts
 
 
+def code_not_measured_column(name: str) -> str:
+    return f"{CODE_NOT_MEASURED}.{name}"
+
+
+def with_code_not_measured(frame: pl.DataFrame, fields: tuple[str, ...]) -> pl.DataFrame:
+    """CODE_NOT_MEASURED.<field> per scalar field: text there but no language (code is not measured)."""
+    return frame.with_columns(
+        (
+            (field_expr(name).str.strip_chars().str.len_chars().fill_null(0) > 0)
+            & pl.col(lang_column(name)).is_null()
+        ).alias(code_not_measured_column(name))
+        for name in fields
+        if name != "messages"
+    )
+
+
 def _code_not_measured(frame: pl.DataFrame, fields: tuple[str, ...]) -> dict[str, int]:
-    """Per scalar field: rows with text there but no language (code is not measured)."""
+    """Per scalar field: rows with text there but no language (needs with_code_not_measured's columns)."""
     return {
-        name: int(
-            frame.select(
-                (field_expr(name).str.strip_chars().str.len_chars().fill_null(0) > 0)
-                & pl.col(lang_column(name)).is_null()
-            )
-            .to_series()
-            .sum()
-        )
+        name: int(frame.get_column(code_not_measured_column(name)).sum())
         for name in fields
         if name != "messages"
     }
@@ -248,6 +260,7 @@ def measure(
     measured = with_script_excluded(measured, config).with_columns(
         translation_request(instruction_expr(), pl.col("task")).alias(TRANSLATION)
     )
+    measured = with_code_not_measured(measured, fields)
     detector = {
         "texts": pass_stats.texts,
         "unique_texts": pass_stats.unique_texts,
@@ -264,7 +277,7 @@ def measure(
 
 
 def _is_measured(name: str) -> bool:
-    return name.startswith(("lang.", "lang_purity.", SCRIPT_EXCLUDED)) or name in (
+    return name.startswith(("lang.", "lang_purity.", SCRIPT_EXCLUDED, CODE_NOT_MEASURED)) or name in (
         SHORT_MISMATCH,
         TRANSLATION,
     )
@@ -279,7 +292,8 @@ def language_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl
     fields = config.detected_fields()
     frame, detector, outcome = measure(frame, config, ctx)
     was_kept = frame["drop_reason"].is_null()
-    kept_before = frame.filter(was_kept)
+    # every failure and every count reads the measured columns only: gather those, not the whole rows
+    kept_before = frame.select(c for c in frame.columns if _is_measured(c)).filter(was_kept)
     failures = failure_exprs(config)
     combined = [
         (reason, pl.any_horizontal(list(by_field.values())))
@@ -295,9 +309,10 @@ def language_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl
     }
     translation_exempt = int(kept_before.select(_exempted(config).fill_null(False).sum()).item())
 
-    frame = record_failures(frame, combined, flagged=config.flagged)
+    frame = record_failures_sparse(frame, combined, flagged=config.flagged)
     frame = frame.drop(
-        [c for c in frame.columns if c.startswith(SCRIPT_EXCLUDED)] + [SHORT_MISMATCH, TRANSLATION],
+        [c for c in frame.columns if c.startswith((SCRIPT_EXCLUDED, CODE_NOT_MEASURED))]
+        + [SHORT_MISMATCH, TRANSLATION],
         strict=False,
     )
     newly = frame["drop_reason"].filter(was_kept)

@@ -1,0 +1,41 @@
+"""record_failures (winnow.curation.ledger) that builds the ledger's lists on the failing rows only.
+
+    frame = record_failures_sparse(frame, [("language_impure", pl.col("__impure"))], flagged={"language_impure"})
+
+The same result as `ledger.record_failures`, row for row: a row no rule fails keeps its ledger as it was, so
+only the failing rows (a few percent on real data) go through the list concatenations, and the three ledger
+columns are put back together by one gather. On 200k rows with three rules failing 3% of rows each this is
+2x cheaper (0.3 vs 0.6 CPU-s), which is a quarter of the language stage's cost on a cached re-run (issue 24).
+Polars cannot scatter into a list column, hence the gather over [old rows, updated rows].
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+import numpy as np
+import polars as pl
+
+from winnow.curation.ledger import record_failures, with_ledger
+from winnow.curation.record import LEDGER_SCHEMA
+
+
+def record_failures_sparse(
+    frame: pl.DataFrame, failures: Sequence[tuple[str, pl.Expr]], flagged: Collection[str] = ()
+) -> pl.DataFrame:
+    frame = with_ledger(frame)
+    if not failures or not frame.height:
+        return frame
+    failing = frame.select(pl.any_horizontal([expr.fill_null(False) for _, expr in failures])).to_series()
+    rows = failing.arg_true()
+    if not rows.len():
+        return frame
+    updated = record_failures(frame[rows], failures, flagged)
+    n = frame.height
+    where = np.arange(n, dtype=np.int64)
+    where[rows.to_numpy()] = n + np.arange(rows.len(), dtype=np.int64)
+    index = pl.Series(where)
+    return frame.with_columns(
+        pl.concat([frame.get_column(name), updated.get_column(name)]).gather(index).alias(name)
+        for name in LEDGER_SCHEMA
+    )
