@@ -10,7 +10,7 @@
 
 Stages never delete rows (see winnow.curation.ledger) and write nothing into the run folder themselves: the run
 folder appears whole at the end (winnow.curation.run_folder), holding the tables they put in `ctx.tables`.
-Orders: mappers 10, checks 20, language 30, model_scores 35, dedup 40, semantic_dedup 45, tasks 50, select 55, mix 60, split 70.
+Orders: mappers 10, checks 20, language 30, model_scores 35, dedup 40, semantic_dedup 45, tasks 50, relevance 52, select 55, mix 60, split 70.
 """
 
 from __future__ import annotations
@@ -64,6 +64,7 @@ STAGE_MODULES = (
     "winnow.curation.dedup.stage",
     "winnow.curation.semantic.stage",
     "winnow.curation.tasks.stage",
+    "winnow.curation.semantic.relevance_stage",
     "winnow.curation.select.stage",
     "winnow.curation.mix.stage",
     "winnow.curation.split.stage",

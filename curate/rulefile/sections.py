@@ -29,6 +29,7 @@ SECTION_MODULES = (
     "winnow.curation.scores.section",
     "winnow.curation.dedup.section",
     "winnow.curation.semantic.section",
+    "winnow.curation.semantic.relevance_section",
     "winnow.curation.tasks.section",
     "winnow.curation.select.section",
     "winnow.curation.mix.section",
