@@ -124,8 +124,9 @@ def export_all(python: str) -> dict[str, Path]:
     return exports
 
 
-# the formats LLaMA-Factory and TRL read differently (winnow.curation.export.consumers)
-TRL_SHAPED = ("openai", "llamafactory_v1")
+# the formats LLaMA-Factory and TRL read differently (winnow.curation.export.consumers); llamafactory_v1's
+# typed content lists ({type, value}) are no TRL layout
+TRL_SHAPED = ("openai",)
 
 
 PRINT_FORMATS = "import json; from winnow.curation.formats.registry import all_formats; print(json.dumps([f.name for f in all_formats()]))"
@@ -169,6 +170,25 @@ for folder in sys.argv[5:]:
     fmt = folder.name
     out = {"format": fmt}
     info = folder / "dataset_info.json"
+    if fmt == "llamafactory_v1":  # read by LLaMA-Factory's v1 data engine, trained by its v1 SFT trainer
+        train_file = str(folder / "train.jsonl")
+        try:
+            from llamafactory.v1.core.data_engine import DataEngine
+            engine = DataEngine(train_file)
+            rendered = sum(1 for i in range(len(engine)) if engine[i]["messages"])
+            out.update(status="ok", detail=f"v1 DataEngine: {len(engine)} rows, {rendered} with messages")
+        except Exception as error:
+            out.update(status="fails", detail=f"v1 DataEngine: {type(error).__name__}: {str(error).splitlines()[0][:300]}")
+            print(json.dumps(out), flush=True); continue
+        if train:
+            try:
+                from llamafactory.v1.trainers.sft_trainer import run_sft
+                run_sft(dict(model=model, train_dataset=train_file, output_dir=tempfile.mkdtemp(), max_steps=2,
+                             micro_batch_size=2, global_batch_size=2, cutoff_len=256, bf16=False))
+                out["trained"] = "2 steps of the v1 SFT trainer on stories260K (its tokenizer, chatml)"
+            except Exception as error:
+                out["trained"] = f"fails: {type(error).__name__}: {str(error).splitlines()[0][:300]}"
+        print(json.dumps(out), flush=True); continue
     if not info.is_file():
         out.update(status="n/a", detail=json.loads((folder / "export.json").read_text())["not_registered"])
         print(json.dumps(out), flush=True); continue
@@ -256,10 +276,12 @@ NOTES = [
     "`tools` key and loads in both.",
     "- `messages` writes a bare JSON list per row: no `datasets` layout (export `openai` for a column); "
     "the datasets cells say so.",
-    '- `F.trl` rows: `winnow export --format F --for trl` (a null `tools` where a row has none, "" as the '
-    "content of a message that only calls tools, no dataset_info.json): what TRL reads; the plain `F` export "
-    "is what LLaMA-Factory reads. TRL drops a message's null values before the chat template, and Qwen3's "
+    '- `openai.trl`: `winnow export --format openai --for trl` (a null `tools` where a row has none, "" as the '
+    "content of a message that only calls tools, no dataset_info.json): what TRL reads; the plain `openai` "
+    "export is what LLaMA-Factory reads. TRL drops a message's null values before the chat template, and Qwen3's "
     "template reads `message.content`.",
+    "- `llamafactory_v1`: LLaMA-Factory 0.9.5 reads it with its v1 data engine (`DataEngine(train.jsonl)`), not "
+    "through dataset_info.json; trained with its v1 SFT trainer (`run_sft`).",
     "- `pretrain`: the corpus has no plain-text rows, so nothing is exported in that format.",
     "- TRL on the `kto` export runs SFT on its messages (the label is ignored): TRL's KTOTrainer wants "
     "prompt/completion/label columns, which no winnow format writes.",
@@ -349,6 +371,15 @@ def main() -> None:
             for name in CONSUMERS:
                 if name.startswith("datasets") or name == "trl":
                     results[name][fmt] = {"status": "n/a", "detail": "a bare JSON list per row is no table"}
+        if fmt in TRL_SHAPED and results.get("trl", {}).get(fmt, {}).get("status") == "fails":
+            results["trl"][fmt]["detail"] += (
+                f" (this is the LLaMA-Factory shape; TRL reads {fmt}.trl: --for trl)"
+            )
+        if fmt == "llamafactory_v1" and "trl" in results:
+            results["trl"][fmt] = {
+                "status": "n/a",
+                "detail": "typed content lists ({type, value}) are LLaMA-Factory v1's, no TRL layout (export openai)",
+            }
         lines.append(
             f"| {fmt} | "
             + " | ".join(cell(results[n].get(fmt, results[n].get("*"))) for n in CONSUMERS)

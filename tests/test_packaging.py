@@ -15,7 +15,9 @@ REPO = Path(__file__).resolve().parents[1]
 # folder at the repository root -> its name under winnow (winnow.curate and winnow.train are API functions)
 PARTS = {"curate": "curation", "train": "trainer", "reports": "reports", "rules": "rules"}
 # what a source tree holds that is not winnow's (a stale build/ would leave old files in the wheel)
-NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "out", "__pycache__", "runs")
+NOT_SOURCE = shutil.ignore_patterns(
+    ".git", ".venv", "build", "dist", "*.egg-info", "out", "__pycache__", "runs"
+)
 
 
 @pytest.fixture(scope="module")
