@@ -23,6 +23,7 @@ from winnow.curation.dedup.find import OUTPUT_SCHEMA, DedupReport, find_duplicat
 from winnow.curation.errors import StageError, WinnowError
 from winnow.curation.io.read import read_corpus
 from winnow.curation.ledger import record_failures
+from winnow.curation.sparse_ledger import record_failures_sparse
 from winnow.curation.stage_cache import StageCache, StageOutput, code_digest, column_digest, content_digest
 from winnow.curation.stages import RuleSet, StageContext, stage
 
@@ -130,7 +131,7 @@ def dedup_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.Da
         )
         stats["decontamination"] = {**contamination, "references": info}
     frame, report, outcome = _duplicates(frame, config, ctx)
-    frame = record_failures(
+    frame = record_failures_sparse(
         frame,
         [
             ("exact_duplicate", pl.col("dup_reason") == "exact_duplicate"),
