@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,10 +132,13 @@ class StageCache:
             for name, table in output.tables.items():
                 table.write_parquet(staging / "tables" / name, compression="lz4")
             target = parent / key
-            if target.exists():  # the same key written by another run: same content, keep theirs
-                shutil.rmtree(staging)
-            else:
+            try:
                 staging.rename(target)
+            except OSError:
+                if not target.is_dir():
+                    raise
+                # the same key written by another run meanwhile: the same content, theirs is kept
+                shutil.rmtree(staging)
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -142,7 +146,16 @@ class StageCache:
 
     @staticmethod
     def _prune(parent: Path) -> None:
-        entries = [p for p in parent.iterdir() if p.is_dir() and not p.name.startswith(".")]
+        """Keep the KEEP most recently used entries; remove staging folders a killed run left (an hour old:
+        a run writing one now is never that slow to rename it)."""
+        entries, now = [], time.time()
+        for path in parent.iterdir():
+            if not path.is_dir():
+                continue
+            if not path.name.startswith("."):
+                entries.append(path)
+            elif now - path.stat().st_mtime > 3600:
+                shutil.rmtree(path, ignore_errors=True)
         entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
         for old in entries[KEEP:]:
             shutil.rmtree(old, ignore_errors=True)

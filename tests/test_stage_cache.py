@@ -4,6 +4,7 @@ gives, bit for bit, and reuses exactly the stages the change cannot reach."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,21 @@ def test_entries_are_pruned_and_damaged_ones_are_misses(tmp_path: Path) -> None:
     (tmp_path / "stages" / "s" / kept[-1] / "columns.parquet").write_bytes(b"not parquet")
     assert cache.load("s", kept[-1]) is None
     assert StageCache(None).load("s", "k0") is None
+
+
+def test_a_key_written_meanwhile_is_kept_and_stale_staging_is_removed(tmp_path: Path) -> None:
+    cache = StageCache(tmp_path)
+    first = StageOutput(pl.DataFrame({"x": [1]}), {"run": 1})
+    cache.save("s", "k", first)
+    cache.save("s", "k", StageOutput(pl.DataFrame({"x": [1]}), {"run": 2}))  # same key: the first stays
+    hit = cache.load("s", "k")
+    assert hit is not None
+    assert hit.stats == {"run": 1}
+    stale = tmp_path / "stages" / "s" / ".k-killed"
+    stale.mkdir()
+    os.utime(stale, (0, 0))
+    cache.save("s", "k2", first)
+    assert sorted(p.name for p in (tmp_path / "stages" / "s").iterdir()) == ["k", "k2"]
 
 
 def test_digests_see_order_values_and_nulls() -> None:
