@@ -109,6 +109,20 @@ def collate(split: Split, item: Any, layout: str, pad_id: int) -> Batch:
     return COLLATE[layout](split, item, pad_id)
 
 
+# A run's eval batches when loop.eval_max_batches is 0 (auto): the whole eval split, but never more
+# micro-batches than the run trains, and at least this many. A 20-step smoke test on a corpus whose val split
+# holds hundreds of batches otherwise spends most of its time evaluating (twice: step 0 and the end).
+SHORT_RUN_EVAL_MIN = 8
+
+
+def eval_cap(cfg: TrainConfig, total_steps: int) -> int:
+    """How many eval micro-batches each evaluation reads: loop.eval_max_batches when set, else
+    max(SHORT_RUN_EVAL_MIN, the run's micro-batches = total_steps x grad_accum)."""
+    if cfg.loop.eval_max_batches:
+        return cfg.loop.eval_max_batches
+    return max(SHORT_RUN_EVAL_MIN, total_steps * cfg.optim.grad_accum)
+
+
 def train(
     shard_dir: Path,
     model_path: str,
@@ -211,9 +225,18 @@ def train(
     eval_batches: list[Batch] = []
     if eval_split is not None:
         eval_plan = epoch_plan(eval_split, cfg, 0, world, shuffle=False, drop_tail=False)
-        if cfg.loop.eval_max_batches:
-            eval_plan = eval_plan[: cfg.loop.eval_max_batches]
-        eval_batches = [collate(eval_split, rows, layout, pad_id) for rows in eval_plan]
+        cap = eval_cap(cfg, total_steps)
+        if cap < len(eval_plan):
+            say(
+                f"eval: {cap:,} of {len(eval_plan):,} eval micro-batches"
+                + (
+                    f" (a short run of {total_steps:,} steps evaluates on at most max({SHORT_RUN_EVAL_MIN}, "
+                    "its micro-batches); set loop.eval_max_batches to choose)"
+                    if not cfg.loop.eval_max_batches
+                    else " (loop.eval_max_batches)"
+                )
+            )
+        eval_batches = [collate(eval_split, rows, layout, pad_id) for rows in eval_plan[:cap]]
     say(
         f"batches: {len(plan0):,} micro-batches/epoch/rank ({'packed' if cfg.data.packing else 'bucketed'}, "
         f"<= {cfg.data.max_tokens:,} tokens), accumulation {cfg.optim.grad_accum}, {world.size} rank(s): "
@@ -244,19 +267,26 @@ def train(
     )
 
     if metrics and not resume:
-        metrics.write({"kind": "shards", "step": 0, **accounting})
+        # where the rows came from, so the report links back to the shards and the curated run
+        kept = (manifest.get("input") or {}).get("kept")
+        # (kept is as `winnow shard` was given it: resolved here when it names a file from this folder)
+        kept_file = Path(kept).resolve() if kept and Path(kept).is_file() else kept
+        where = {"shard_dir": str(Path(shard_dir).resolve()), "kept": str(kept_file) if kept_file else None}
+        metrics.write({"kind": "shards", "step": 0, **accounting, **where})
 
     # --- the loop ---
     last_loss = float("nan")
-    if eval_batches and state["step"] == 0:
-        # The curve starts at the untrained adapter (LoRA B = 0: the base model's own eval loss).
-        # evaluation runs on the unwrapped model: no DDP buffer sync, so ranks may hold unequal eval batches
-        start_loss = evaluate(core, eval_batches, world, device, resolved.dtype)
-        say(f"step 0: eval loss {start_loss:.4f}")
-        if metrics:
-            metrics.write({"kind": "eval", "step": 0, "eval_loss": start_loss})
-    started = time.perf_counter()
     with TrainProgress(console, total_steps, state["step"], enabled=world.is_main) as progress:
+        if eval_batches and state["step"] == 0:
+            # The curve starts at the untrained adapter (LoRA B = 0: the base model's own eval loss).
+            # evaluation runs on the unwrapped model: no DDP buffer sync, so ranks may hold unequal eval batches
+            start_loss = evaluate(
+                core, eval_batches, world, device, resolved.dtype, progress.eval_batches(0, len(eval_batches))
+            )
+            say(f"step 0: eval loss {start_loss:.4f}")
+            if metrics:
+                metrics.write({"kind": "eval", "step": 0, "eval_loss": start_loss})
+        started = time.perf_counter()
         while state["step"] < total_steps:
             plan = epoch_plan(train_split, cfg, state["epoch"], world, cfg.data.shuffle)
             while state["batch_index"] < len(plan) and state["step"] < total_steps:
@@ -277,6 +307,8 @@ def train(
                 seconds = time.perf_counter() - t0
                 state["batch_index"] += len(rows)
                 state["step"] += 1
+                # epochs really run (max_steps may stop mid-epoch): what the report shows, not loop.epochs
+                epochs_done = state["epoch"] + state["batch_index"] / len(plan)
                 last_loss = loss
                 real = world.all_sum(float(sum(b.real_tokens for b in micro)), device)
                 computed = world.all_sum(float(sum(b.computed_tokens for b in micro)), device)
@@ -284,6 +316,7 @@ def train(
                     "kind": "train",
                     "step": state["step"],
                     "epoch": state["epoch"],
+                    "epochs_done": epochs_done,
                     "loss": loss,
                     "lr": lr,
                     "grad_norm": float(grad_norm),
@@ -300,7 +333,14 @@ def train(
                 progress.update(record)
                 finished = state["step"] >= total_steps
                 if eval_batches and (state["step"] % cfg.loop.eval_every == 0 or finished):
-                    eval_loss = evaluate(core, eval_batches, world, device, resolved.dtype)
+                    eval_loss = evaluate(
+                        core,
+                        eval_batches,
+                        world,
+                        device,
+                        resolved.dtype,
+                        progress.eval_batches(state["step"], len(eval_batches)),
+                    )
                     if metrics:
                         metrics.write({"kind": "eval", "step": state["step"], "eval_loss": eval_loss})
                     progress.note(f"step {state['step']}: eval loss {eval_loss:.4f}")

@@ -10,6 +10,7 @@ A per-micro-batch mean (what a naive loop does) would weight a short answer's to
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -70,15 +71,26 @@ def accumulate(
 
 @torch.no_grad()
 def evaluate(
-    model: Any, batches: list[Batch], world: World, device: torch.device, dtype: torch.dtype
+    model: Any,
+    batches: list[Batch],
+    world: World,
+    device: torch.device,
+    dtype: torch.dtype,
+    on_batch: Callable[[int, int], None] | None = None,
 ) -> float:
-    """Token-weighted mean cross-entropy over the given (rank-local) batches, summed over ranks."""
+    """Token-weighted mean cross-entropy over the given (rank-local) batches, summed over ranks.
+
+    `on_batch(done, total)` is called after each batch: a large eval split takes minutes, and a person
+    watching the terminal must see that it moves (issue 20).
+    """
     was_training = model.training
     model.eval()
     loss_sum, tokens = 0.0, 0
-    for batch in batches:
+    for done, batch in enumerate(batches, 1):
         loss_sum += float(forward_sum(model, batch.to(device), dtype))
         tokens += batch.trainable_tokens
+        if on_batch is not None:
+            on_batch(done, len(batches))
     if was_training:
         model.train()
     total_tokens = world.all_sum(float(tokens), device)

@@ -5,6 +5,7 @@ rows `winnow shard` dropped, by reason, and truncated, read from the shards' man
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,20 +37,34 @@ def read_metrics(path: Path) -> list[dict[str, Any]]:
 
 
 class TrainProgress:
-    """A rich progress bar whose description carries loss, lr and real tokens/s."""
+    """A rich progress bar whose description carries loss, lr and real tokens/s, and, while an evaluation
+    runs, a second bar over its eval batches (a full eval split can take minutes: never a silent pause)."""
 
     def __init__(self, console: Console, total: int, completed: int, enabled: bool = True) -> None:
         self.progress = Progress(
-            TextColumn("[bold]train"),
+            TextColumn("{task.fields[stage]}", style="bold", markup=False),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),
             TimeRemainingColumn(),
             console=console,
             disable=not enabled,
             transient=False,
         )
-        self.task = self.progress.add_task("", total=total, completed=completed)
+        self.task = self.progress.add_task("", total=total, completed=completed, stage="train")
+
+    def eval_batches(self, step: int, total: int) -> Callable[[int, int], None]:
+        """A bar `eval` over `total` eval batches at optimizer step `step`; the returned callback moves it
+        and removes it after the last batch (the eval loss is then printed as a line by `note`)."""
+        task = self.progress.add_task(f"eval batches at step {step}", total=total, stage="eval")
+
+        def moved(done: int, of: int) -> None:
+            self.progress.update(task, completed=done, total=of)
+            self.progress.refresh()  # an eval batch takes far longer than a redraw: show every one
+            if done >= of:
+                self.progress.remove_task(task)
+
+        return moved
 
     def __enter__(self) -> TrainProgress:
         self.progress.start()
