@@ -20,7 +20,7 @@ import polars as pl
 
 from winnow.curation.atomic import atomic_open
 from winnow.reports.html import Page, short_name, text
-from winnow.reports.views.profile_checks import render_checks, render_duplicates
+from winnow.reports.views.profile_checks import default_rule_file, render_checks, render_duplicates
 from winnow.reports.views.profile_corpus import (
     render_composition,
     render_formats,
@@ -58,7 +58,10 @@ def read_inputs(inputs: Sequence[str | Path], format: str | None = None) -> Corp
     )
 
 
-Step = Callable[[str], None]
+Progress = Callable[[str, int, int], None]
+"""(description, done, total), the shape of run_curate's progress: the CLIs draw one bar per description."""
+
+SECTIONS = 6  # the steps "profile sections" counts: structure, lengths, languages, checks, duplicates, sample
 
 
 def build_profile_page(
@@ -66,16 +69,25 @@ def build_profile_page(
     *,
     tokenizer: Path | None = None,
     rules: Path | None = None,
-    step: Step | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Page, dict[str, Any]]:
-    """The page and the facts the terminal summary prints."""
-    say = step or (lambda _: None)
+    """The page and the facts the terminal summary prints; `progress` sees each section and the language
+    detector (the parts that take seconds to minutes on a real corpus), so no minute passes silently."""
+    say = progress or (lambda _description, _done, _total: None)
+    rule_file = rules or default_rule_file()
     records = corpus.records
     page = Page(
         title="winnow profile",
         subtitle=f"inputs: {text(', '.join(short_name(i) for i in corpus.inputs) or '?')} · {records.height:,} rows",
     )
-    say("formats and structure")
+    done = 0
+
+    def section_done() -> None:
+        nonlocal done
+        done += 1
+        say("profile sections", done, SECTIONS)
+
+    say("profile sections", 0, SECTIONS)
     page.add(
         "Formats and quarantine",
         render_formats(corpus.formats, corpus.quarantine, corpus.rows_read),
@@ -83,21 +95,23 @@ def build_profile_page(
     )
     page.add("Rows by source, kind and task", render_composition(records), key="composition")
     page.add("Conversation structure", render_structure(records), key="structure")
-    say("lengths")
+    section_done()
     page.add(
         "Lengths",
         render_lengths(records) + "<h3>Tokens</h3>" + render_tokens(records, tokenizer),
         key="lengths",
     )
-    say("languages")
-    page.add("Languages per field", render_languages(records), key="languages")
-    say("checks")
+    section_done()
+    page.add("Languages per field", render_languages(records, rule_file, progress=progress), key="languages")
+    section_done()
     page.add("Checks: what the rule file would drop", render_checks(records, rules), key="checks")
-    say("duplicates")
+    section_done()
     page.add("Duplicates", render_duplicates(records), key="duplicates")
+    section_done()
     page.add(
         "Sample of rows", render_sample(records), key="sample", note="A seeded random sample; text truncated."
     )
+    section_done()
     facts = {
         "rows read": corpus.rows_read,
         "rows accepted": records.height,
@@ -114,11 +128,15 @@ def profile_corpus(
     tokenizer: Path | None = None,
     rules: Path | None = None,
     format: str | None = None,
-    step: Step | None = None,
+    progress: Progress | None = None,
 ) -> tuple[Path, dict[str, Any]]:
     """Read the inputs, write the profile atomically; returns (path, facts for the summary)."""
+    if progress is not None:
+        progress("reading inputs", 0, 1)
     corpus = read_inputs(inputs, format)
-    page, facts = build_profile_page(corpus, tokenizer=tokenizer, rules=rules, step=step)
+    if progress is not None:
+        progress("reading inputs", 1, 1)
+    page, facts = build_profile_page(corpus, tokenizer=tokenizer, rules=rules, progress=progress)
     with atomic_open(output) as handle:
         handle.write(page.render())
     return Path(output), facts

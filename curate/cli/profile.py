@@ -5,7 +5,8 @@
     winnow report runs/zh                       # rewrite runs/zh/report.html (compares with runs/zh/previous/)
     winnow report runs/zh --compare runs/zh-v1  # compare with any other run folder
 
-The work is in reports/; this module parses options, shows progress and prints the summary.
+The work is in reports/; this module parses options, shows a bar per step (reading, the profile's
+sections, the language detector per field) and prints the summary.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from winnow.curation.cli.console import cli_console
 from winnow.curation.errors import UsageError
@@ -49,14 +51,24 @@ def profile_command(
 
     console = cli_console(stderr=True)
     console.print(f"profiling {len(inputs)} input(s) → {output}", highlight=False)
-    with console.status("reading inputs") as status:
+    columns = (
+        TextColumn("{task.description}", markup=False),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
+    # a bar per step, as `winnow curate` draws them: the language detector alone takes a minute on 20k rows
+    with Progress(*columns, console=console, transient=False) as bar:
+        tasks: dict[str, TaskID] = {}
 
-        def step(name: str) -> None:
-            status.update(f"profile: {name}")
+        def progress(description: str, done: int, total: int) -> None:
+            if description not in tasks:
+                tasks[description] = bar.add_task(description, total=total)
+            bar.update(tasks[description], completed=done, total=total)
 
         try:
             path, facts = profile_corpus(
-                list(inputs), output, tokenizer=tokenizer, rules=rules, format=format_, step=step
+                list(inputs), output, tokenizer=tokenizer, rules=rules, format=format_, progress=progress
             )
         except ModuleNotFoundError as error:
             if error.name and error.name.startswith("winnow.curation.io"):

@@ -13,7 +13,14 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from winnow.curation.cli.console import cli_console
 from winnow.curation.shard.settings import DEFAULT_MAX_LEN, DEFAULT_TOKEN_BUDGET, ShardSettings, parse_buckets
@@ -136,15 +143,17 @@ def shard_command(
         f"training {masking}{' + prompt' if train_on_prompt else ''}, over-long rows "
         f"{'truncated' if truncate else 'dropped'})"
     )
+    # the bar stays once done, as `winnow curate`'s do: a log of the run shows how long tokenizing took
     with Progress(
-        TextColumn("tokenizing"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
+        TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=console,
-        transient=True,
+        transient=False,
     ) as bar:
-        task = bar.add_task("rows", total=None)
+        task = bar.add_task("tokenizing", total=None)
 
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)

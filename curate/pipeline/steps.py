@@ -64,17 +64,19 @@ def run_profile(ctx: RunContext) -> dict[str, Any]:
     config = ctx.config
     output = ctx.stage_dir("profile") / "profile.html"
     tokenizer = config.profile.tokenizer
-    path, facts = profile_corpus(
-        input_paths(config),
-        output,
-        tokenizer=Path(config.resolve(tokenizer)) if tokenizer else None,
-        # The profile describes the raw corpus with the shipped default checks (issue 6), not the rule file
-        # being tuned: changing a threshold must not redo it.
-        rules=None,
-        format=config.format,
-    )
+    with _bar(ctx) as bar:
+        path, facts = profile_corpus(
+            input_paths(config),
+            output,
+            tokenizer=Path(config.resolve(tokenizer)) if tokenizer else None,
+            # The profile describes the raw corpus with the shipped default checks (issue 6), not the rule
+            # file being tuned: changing a threshold must not redo it.
+            rules=None,
+            format=config.format,
+            progress=_progress_callback(bar),
+        )
     ctx.console.print(f"profile: {path}", highlight=False)
-    return {"report": str(path), "rows": facts.get("rows")}
+    return {"report": str(path), "rows": facts.get("rows read")}  # the summary names it "rows read"
 
 
 # ---- curate --------------------------------------------------------------------------------------------

@@ -250,6 +250,8 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert manifest["dropped"]["by_reason"] == {"no_trainable_tokens": 1}
     printed = " ".join(capsys.readouterr().err.split())  # rich wraps lines at the console width
     assert "replies located by the template's reply layout; 0 conversation(s) by prefix renderings" in printed
+    # the bar over the rows stays once done (issue 20: no silent minutes; it was transient)
+    assert "tokenizing ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━ 7/7" in printed
     assert main([*args[:-2], "--template", "nonsense", "-o", str(out)]) == 2
 
 
