@@ -15,7 +15,14 @@ from polars.testing import assert_frame_equal
 
 from tests.conftest import shared_path
 from winnow.curation.run_curate import run_curate
-from winnow.curation.stage_cache import KEEP, StageCache, StageOutput, column_digest, content_digest
+from winnow.curation.stage_cache import (
+    KEEP,
+    StageCache,
+    StageOutput,
+    code_digest,
+    column_digest,
+    content_digest,
+)
 from winnow.rules import shipped_rule_file
 
 # change → (pattern in the shipped default rules, replacement, stage cache outcomes of the re-run)
@@ -186,3 +193,59 @@ def test_digests_see_order_values_and_nulls() -> None:
         frame.with_columns(pl.lit(None, pl.String).alias("drop_reason")), ["drop_reason"]
     )
     assert column_digest(frame, ["quality_score"]) != column_digest(frame, ["id"])
+
+
+def test_dedup_key_follows_what_dedup_reads(tmp_path: Path) -> None:
+    """The dedup entry is reused when only what dedup does not read changed (line numbers), and never when
+    a row stops competing, an id changes, or decontamination reads reference files."""
+    from tests.dedup.test_dedup_find import sft
+    from winnow.curation.dedup.config import DecontamConfig, DedupConfig
+    from winnow.curation.dedup.stage import dedup_stage
+    from winnow.curation.ledger import with_ledger
+    from winnow.curation.record import frame_from_rows
+    from winnow.curation.stages import StageContext
+
+    story = "Write a short story about a brave knight who travels across the kingdom to rescue a dragon"
+    rows = [sft(0, story, "a"), sft(1, story + "!", "bb"), sft(2, story.replace("travels", "walks"), "c")]
+    frame = with_ledger(frame_from_rows(rows))
+    config = {"dedup": DedupConfig(key="instruction_input", keep="first_seen")}
+
+    def run(changed: pl.DataFrame, rules: dict[str, Any] = config) -> tuple[list[Any], str]:
+        ctx = StageContext(cache_dir=tmp_path, workers=1)
+        out = dedup_stage(changed, rules, ctx)
+        return out["drop_reason"].to_list(), ctx.stats["dedup"]["stage_cache"]
+
+    found = [None, "near_duplicate", None]  # the copy with "!" is a near duplicate of the first row
+    assert run(frame) == (found, "miss")
+    assert run(frame) == (found, "hit")
+    assert run(frame.with_columns(pl.col("line") + 10)) == (found, "hit")
+    first_dropped = frame.with_columns(
+        pl.when(pl.col("line") == frame["line"][0]).then(pl.lit("empty_response")).alias("drop_reason")
+    )
+    assert run(first_dropped) == (["empty_response", None, None], "miss")  # the copy now stands alone
+    renamed = frame.with_columns((pl.col("id") + "x").alias("id"))
+    assert run(renamed)[1] == "miss"
+    reference = tmp_path / "eval.jsonl"
+    reference.write_text('{"instruction": "unrelated", "input": "", "output": "x"}\n', encoding="utf-8")
+    decontaminating = {
+        "dedup": DedupConfig(
+            key="instruction_input",
+            keep="first_seen",
+            decontaminate=DecontamConfig(references=(str(reference),)),
+        )
+    }
+    assert run(frame, decontaminating) == (found, "off")
+
+
+def test_code_digest_changes_with_the_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import winnow.curation.stage_cache as stage_cache
+
+    (tmp_path / "stage").mkdir()
+    (tmp_path / "stage" / "detect.py").write_text("SCORE = 1\n", encoding="utf-8")
+    (tmp_path / "record.py").write_text("X = 1\n", encoding="utf-8")
+    monkeypatch.setattr(stage_cache, "_PACKAGE_ROOT", tmp_path)
+    before = code_digest("stage", "record.py")
+    assert code_digest("stage", "record.py") == before
+    (tmp_path / "stage" / "detect.py").write_text("SCORE = 2\n", encoding="utf-8")
+    assert code_digest("stage", "record.py") != before
+    assert code_digest("stage") != code_digest("stage", "record.py")
