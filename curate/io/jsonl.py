@@ -230,7 +230,10 @@ def read_line(raw: bytes, line: int, sink: SourceSink) -> None:
         value = load_text(text)
     except json.JSONDecodeError as error:
         hint = " (NUL bytes: UTF-16 text without its byte-order mark?)" if "\x00" in text else ""
-        sink.bad(line, f"invalid JSON: {error.msg} at column {error.colno}{hint}", text)
+        # json's message for an open string already ends in "at" ("Unterminated string starting at"):
+        # the column follows it directly, not "at at column"
+        place = f"column {error.colno}" if error.msg.endswith(" at") else f"at column {error.colno}"
+        sink.bad(line, f"invalid JSON: {error.msg} {place}{hint}", text)
         return
     except BadValue as problem:
         sink.bad(line, problem.message, text)

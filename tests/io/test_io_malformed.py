@@ -30,6 +30,11 @@ def errors(result: ReadResult) -> list[tuple[int | None, str]]:
     ("bad_line", "error"),
     [
         (b'{"instruction": "q", "output": ', "invalid JSON: Expecting value at column 32"),
+        # the built-in example's alpaca_zh.jsonl:18 said "Unterminated string starting at at column 58"
+        (
+            '{"instruction": "这一行的 JSON 没有写完", "input": "", "output": "半截'.encode(),
+            "invalid JSON: Unterminated string starting at column 58",
+        ),
         (b'{"instruction": "q", "output": "caf\xe9"}', "not valid UTF-8 (byte 35: b'\\xe9')"),
         (
             b"\xef\xbb\xbf" + GOOD,
