@@ -1,5 +1,8 @@
 """Statistics on metric columns: binned histograms and "what if the threshold moved" counts.
 
+The what-if table's percentiles are over every row, the rows without a value (not measured, so passing)
+ranked on the passing side; whole-number metrics (counts) are binned by whole numbers.
+
 Histograms are binned in Polars (a fixed number of bins whatever the row count), so a report for a
 million rows is as small as one for a thousand. The range is the 0.5th-99.5th percentile widened to include
 the threshold, so one outlier does not squash every other bar; values outside are folded into the end bins
@@ -28,6 +31,8 @@ def histogram(values: pl.Series, *, threshold: float | None = None, bins: int = 
     finite = finite.filter(finite.is_finite())
     if finite.is_empty():
         return Histogram(edges=[], counts=[], nulls=nulls)
+    if _whole(finite) and (threshold is None or (math.isfinite(threshold) and float(threshold).is_integer())):
+        return _count_histogram(finite, threshold, bins, nulls)
     lo = float(finite.quantile(0.005, "lower") or 0.0)
     hi = float(finite.quantile(0.995, "higher") or 0.0)
     if threshold is not None and math.isfinite(threshold):
@@ -47,6 +52,38 @@ def histogram(values: pl.Series, *, threshold: float | None = None, bins: int = 
         nulls=nulls,
         clipped_low=int((finite < lo).sum()),
         clipped_high=int((finite > hi).sum()),
+    )
+
+
+def _whole(values: pl.Series) -> bool:
+    return values.dtype.is_integer() or bool((values == values.floor()).all())
+
+
+def _count_histogram(values: pl.Series, threshold: float | None, bins: int, nulls: int) -> Histogram:
+    """Whole-number values (counts: mojibake markers, placeholders, characters): bins of whole numbers, one
+    per value while the range holds at most `bins` values (mojibake on the built-in example: 0, 4 and 10, each
+    its own bar, where a 0..1 axis drew one bar at 0), else `bins` bins of equal whole width over the
+    0.5th-99.5th percentile. The range reaches one past the threshold, so its failing side always shows."""
+    lo, top = float(values.min()), float(values.max())  # type: ignore[arg-type]
+    if top - lo + 1 > bins:
+        lo = float(values.quantile(0.005, "lower") or 0.0)
+        top = float(values.quantile(0.995, "higher") or 0.0)
+    if threshold is not None:
+        lo, top = min(lo, threshold), max(top, threshold + 1)
+    width = max(1, math.ceil((top - lo + 1) / bins))
+    count = math.ceil((top - lo + 1) / width)
+    index = ((values - lo) / width).floor().clip(0, count - 1).cast(pl.Int64)
+    counts = [0] * count
+    for i, n in index.value_counts().iter_rows():
+        counts[i] = n
+    edges = [lo + i * width for i in range(count + 1)]
+    return Histogram(
+        edges=edges,
+        counts=counts,
+        nulls=nulls,
+        clipped_low=int((values < lo).sum()),
+        clipped_high=int((values >= edges[-1]).sum()),
+        discrete=True,
     )
 
 
@@ -77,10 +114,47 @@ def nearby_thresholds(values: pl.Series, threshold: float, direction: str) -> li
             rows[t] = Nearby(label, t, would_fail(values, t, direction), factor == 1.0)
     else:
         rows[threshold] = Nearby("current", threshold, would_fail(values, threshold, direction), True)
-    finite = values.cast(pl.Float64).drop_nulls().drop_nans()
-    if not finite.is_empty():
-        for q in NEARBY_QUANTILES:
-            t = float(finite.quantile(q, "nearest") or 0.0)
-            if t not in rows:
-                rows[t] = Nearby(f"p{round(q * 100)}", t, would_fail(values, t, direction), False)
+    for q in NEARBY_QUANTILES:
+        at = quantile_over_all_rows(values, q, direction)
+        if at is not None and at not in rows:
+            rows[at] = Nearby(f"p{round(q * 100)}", at, would_fail(values, at, direction), False)
     return sorted(rows.values(), key=lambda n: n.threshold)
+
+
+def quantile_over_all_rows(values: pl.Series, q: float, direction: str) -> float | None:
+    """The metric's q-quantile over every row (Polars' "nearest" rank), or None where it falls among the rows
+    without a value.
+
+    A row without a value was not measured (a gated kernel, a text under min_chars) and passes at any
+    threshold, so it ranks on the passing side: below every value for a max rule, above for a min rule.
+    Quantiles of the measured values alone were quantiles of mostly failing rows (max_char_run on the
+    built-in example: 10 of 2,468 rows measured), read as if they described the corpus (issue 20).
+    """
+    measured = values.cast(pl.Float64).drop_nulls().drop_nans().sort()
+    total = values.len()
+    if total == 0:
+        return None
+    rank = round(q * (total - 1))
+    unmeasured = total - measured.len()
+    if direction == "min":
+        return float(measured[rank]) if rank < measured.len() else None
+    return float(measured[rank - unmeasured]) if rank >= unmeasured else None
+
+
+def unmeasured_quantiles(values: pl.Series, direction: str) -> list[str]:
+    """Labels of the NEARBY_QUANTILES that fall among the rows without a value (see quantile_over_all_rows)."""
+    return [
+        f"p{round(q * 100)}" for q in NEARBY_QUANTILES if quantile_over_all_rows(values, q, direction) is None
+    ]
+
+
+def unmeasured_note(values: pl.Series, direction: str) -> str:
+    """A sentence under the what-if table naming the percentiles it leaves out, or ""."""
+    labels = unmeasured_quantiles(values, direction)
+    if not labels:
+        return ""
+    missing = values.len() - values.cast(pl.Float64).drop_nulls().drop_nans().len()
+    return (
+        f"Percentiles are over all {values.len():,} rows; {', '.join(labels)} fall among the {missing:,} rows "
+        "without a value (not measured: they pass at any threshold)."
+    )

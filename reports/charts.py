@@ -7,6 +7,7 @@ Each bar carries a `<title>` so a browser shows the exact count on hover.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,9 @@ class Histogram:
     nulls: int = 0
     clipped_low: int = 0  # values below edges[0] (folded into the first bin)
     clipped_high: int = 0  # values above edges[-1] (folded into the last bin)
+    # Whole-number values (a count such as mojibake markers per row): bins hold whole numbers [a, b) and the
+    # axis is labelled by the values themselves, never a 0..1 ratio axis with one bar at 0.
+    discrete: bool = False
 
 
 def histogram_svg(
@@ -56,33 +60,46 @@ def histogram_svg(
     ]
     for i, count in enumerate(hist.counts):
         a, b = hist.edges[i], hist.edges[i + 1]
-        mid = (a + b) / 2
-        failing = threshold is not None and (
-            (direction == "max" and mid > threshold) or (direction == "min" and mid < threshold)
-        )
-        bar_h = count / peak * plot_h
+        failing = threshold is not None and _bin_fails(a, b, threshold, direction, hist.discrete)
+        # a bin of a few rows beside one of thousands still shows (the few are often the point: mojibake)
+        bar_h = max(count / peak * plot_h, 1.5) if count else 0.0
         x0, x1 = x_of(a), x_of(b)
+        what = f"{fmt_number(a)}" if hist.discrete and b - a == 1 else f"[{fmt_number(a)}, {fmt_number(b)})"
         parts.append(
             f'<rect x="{x0:.1f}" y="{top + plot_h - bar_h:.1f}" width="{max(x1 - x0 - 1, 0.5):.1f}" '
             f'height="{bar_h:.1f}" fill="{BAR_FAIL if failing else BAR}">'
-            f"<title>[{fmt_number(a)}, {fmt_number(b)}): {count:,} rows</title></rect>"
+            f"<title>{what}: {count:,} rows</title></rect>"
         )
     parts.append(f'<text x="{left - 4}" y="{top + 8}" text-anchor="end">{peak:,}</text>')
     parts.append(f'<text x="{left - 4}" y="{top + plot_h}" text-anchor="end">0</text>')
-    parts.append(f'<text x="{left}" y="{height - 18}">{text(fmt_number(lo))}</text>')
-    parts.append(
-        f'<text x="{left + plot_w}" y="{height - 18}" text-anchor="end">{text(fmt_number(hi))}</text>'
-    )
+    if hist.discrete:
+        # whole numbers: each end label sits under its own bin and names the value it holds
+        first, last = hist.edges[0], hist.edges[-1] - 1
+        step = hist.edges[1] - hist.edges[0]
+        parts.append(
+            f'<text x="{x_of(first + step / 2):.1f}" y="{height - 18}" text-anchor="middle">'
+            f"{text(fmt_number(first))}</text>"
+            f'<text x="{x_of(last + 1 - step / 2):.1f}" y="{height - 18}" text-anchor="middle">'
+            f"{text(fmt_number(last))}</text>"
+        )
+    else:
+        parts.append(f'<text x="{left}" y="{height - 18}">{text(fmt_number(lo))}</text>')
+        parts.append(
+            f'<text x="{left + plot_w}" y="{height - 18}" text-anchor="end">{text(fmt_number(hi))}</text>'
+        )
     if x_label:
         parts.append(
             f'<text x="{left + plot_w / 2}" y="{height - 4}" text-anchor="middle">{text(x_label)}</text>'
         )
     if threshold is not None and lo <= threshold <= hi:
-        tx = x_of(threshold)
+        tx = x_of(_threshold_at(threshold, direction) if hist.discrete else threshold)
+        # the label reads away from the nearer edge, so it is never cut off by the svg's right side
+        anchor, label_x = ("end", tx - 3) if tx > left + plot_w / 2 else ("start", tx + 3)
         parts.append(
             f'<line x1="{tx:.1f}" y1="{top - 4}" x2="{tx:.1f}" y2="{top + plot_h}" stroke="{LINE}" '
             f'stroke-width="2" stroke-dasharray="5,3"/>'
-            f'<text x="{tx + 3:.1f}" y="{top + 6}" fill="{LINE}">threshold {text(fmt_number(threshold))}</text>'
+            f'<text x="{label_x:.1f}" y="{top + 6}" text-anchor="{anchor}" fill="{LINE}">'
+            f"threshold {text(fmt_number(threshold))}</text>"
         )
     elif threshold is not None:
         parts.append(
@@ -91,6 +108,19 @@ def histogram_svg(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _bin_fails(a: float, b: float, threshold: float, direction: str | None, discrete: bool) -> bool:
+    """A bin is drawn red when its values fail: whole-number bins [a, b) hold a .. b-1, others their middle."""
+    if discrete:
+        return (direction == "max" and a > threshold) or (direction == "min" and b - 1 < threshold)
+    mid = (a + b) / 2
+    return (direction == "max" and mid > threshold) or (direction == "min" and mid < threshold)
+
+
+def _threshold_at(threshold: float, direction: str | None) -> float:
+    """Where the threshold line goes on a whole-number axis: between the last passing and first failing bin."""
+    return math.floor(threshold) + 1 if direction == "max" else math.ceil(threshold)
 
 
 def hbar_svg(items: Sequence[tuple[str, int]], *, width: int = 460, bar_h: int = 16, color: str = BAR) -> str:

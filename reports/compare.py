@@ -19,7 +19,7 @@ from typing import Any
 
 import polars as pl
 
-from winnow.reports.html import clip, fmt_number, not_available, num, table, text
+from winnow.reports.html import attr, clip, fmt_number, not_available, num, table, text, where
 from winnow.reports.run_data import RunData, display_text, load_run
 
 PREVIOUS = "previous"
@@ -56,6 +56,21 @@ def snapshot_previous(run_dir: str | os.PathLike[str]) -> Path | None:
     return target
 
 
+@dataclass(frozen=True)
+class Changed:
+    """A row a rule newly drops or restores: named by file:line like every other example (its id on hover)."""
+
+    row_id: str
+    source: str | None
+    line: int | None
+    text: str | None
+
+    def place(self) -> str:
+        if self.source is None:
+            return text(self.row_id)
+        return f'<span title="id {attr(self.row_id)}">{where(self.source, self.line)}</span>'
+
+
 @dataclass
 class RuleChange:
     reason: str
@@ -65,8 +80,8 @@ class RuleChange:
     threshold_now: Any = None
     params_before: dict[str, Any] | None = None
     params_now: dict[str, Any] | None = None
-    newly_examples: list[tuple[str, str | None]] = field(default_factory=list)
-    restored_examples: list[tuple[str, str | None]] = field(default_factory=list)
+    newly_examples: list[Changed] = field(default_factory=list)
+    restored_examples: list[Changed] = field(default_factory=list)
 
 
 @dataclass
@@ -124,9 +139,16 @@ def build_comparison(run: RunData, previous_dir: Path) -> ComparisonView:
     return ComparisonView(previous_dir, kept_before, kept_now, only_before, only_now, changes, switched)
 
 
-def _texts(run: RunData, ids: list[str]) -> list[tuple[str, str | None]]:
+def _texts(run: RunData, ids: list[str]) -> list[Changed]:
     rows = run.fetch(ids)
-    return list(zip(rows["id"].to_list(), display_text(rows, "all_text"), strict=True))
+    sources = rows["source"].to_list() if "source" in rows.columns else [None] * rows.height
+    lines = rows["line"].to_list() if "line" in rows.columns else [None] * rows.height
+    return [
+        Changed(row_id, source, line, shown)
+        for row_id, source, line, shown in zip(
+            rows["id"].to_list(), sources, lines, display_text(rows, "all_text"), strict=True
+        )
+    ]
 
 
 def render_comparison(view: ComparisonView | None, why_missing: str = "") -> str:
@@ -167,12 +189,14 @@ def render_comparison(view: ComparisonView | None, why_missing: str = "") -> str
         )
     parts = [summary, note, table(["rule", "setting changed", "newly dropped", "restored"], rows)]
     for i, c in enumerate(view.changes):
-        ex = [['<td class="dropped">newly dropped</td>', text(i), clip(t, 300)] for i, t in c.newly_examples]
-        ex += [['<td class="kept">restored</td>', text(i), clip(t, 300)] for i, t in c.restored_examples]
+        ex = [
+            ['<td class="dropped">newly dropped</td>', r.place(), clip(r.text, 300)] for r in c.newly_examples
+        ]
+        ex += [['<td class="kept">restored</td>', r.place(), clip(r.text, 300)] for r in c.restored_examples]
         if ex:
             parts.append(
                 f"<details{' open' if i < OPEN_EXAMPLES else ''}><summary>{text(c.reason)}: examples</summary>"
-                + table(["change", "id", "text"], ex, cls="examples")
+                + table(["change", "row", "text"], ex, cls="examples")
                 + "</details>"
             )
     return "".join(parts)

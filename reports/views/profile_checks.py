@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from winnow.curation.record import field_expr
-from winnow.reports.binning import histogram, nearby_thresholds
+from winnow.reports.binning import histogram, nearby_thresholds, unmeasured_note
 from winnow.reports.charts import histogram_svg
 from winnow.reports.html import fmt_number, not_available, num, pct, table, text
 
@@ -97,11 +97,12 @@ def render_checks(records: pl.DataFrame, rules: Path | None) -> str:
     for o in outcomes:
         if o.metric is None or o.metric.drop_nulls().is_empty():
             continue
+        hist = histogram(o.metric, threshold=o.threshold)
         chart = histogram_svg(
-            histogram(o.metric, threshold=o.threshold),
+            hist,
             threshold=o.threshold,
             direction=o.direction,
-            x_label=o.name,
+            x_label=o.name + (" (count per row)" if hist.discrete else ""),
             width=420,
         )
         nearby = ""
@@ -114,6 +115,8 @@ def render_checks(records: pl.DataFrame, rules: Path | None) -> str:
                     for n in nearby_thresholds(o.metric, o.threshold, o.direction)
                 ],
             )
+            left_out = unmeasured_note(o.metric, o.direction)
+            nearby += f'<p class="note">{text(left_out)}</p>' if left_out else ""
         parts.append(
             f"<details{' open' if o.name in opened else ''}><summary>{text(o.name)} — "
             f"{o.fails:,} rows would be {'flagged' if o.action == 'flag' else 'dropped'}</summary>"

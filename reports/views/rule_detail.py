@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from winnow.reports.binning import Nearby, histogram, nearby_thresholds
+from winnow.reports.binning import Nearby, histogram, nearby_thresholds, unmeasured_note
 from winnow.reports.charts import Histogram, histogram_svg
 from winnow.reports.html import anchor, clip, fmt_number, num, table, text, where
 from winnow.reports.run_data import RunData, display_text
@@ -45,6 +45,7 @@ class RuleDetail:
     metric_rows: int = 0
     flagged: list[Example] = field(default_factory=list)
     precision: str = ""  # HTML paragraph (winnow.reports.precision.precision_note)
+    nearby_note: str = ""  # the percentiles the what-if table leaves out (binning.unmeasured_note)
 
 
 def _spans(rows: pl.DataFrame, name: str) -> list[str | None]:
@@ -110,14 +111,15 @@ def build_rule_detail(
     sample = _examples(run, sample_ids, rule)
     dropped, flagged = ([], sample) if rule.action == "flag" else (sample, [])
     border = _examples(run, border_ids, rule) if border_ids else []
-    hist, nearby, metric_rows = None, [], 0
+    hist, nearby, metric_rows, nearby_note = None, [], 0, ""
     if rule.metric_column:
         values = run.frame[rule.metric_column]
         metric_rows = values.len() - values.null_count()
         hist = histogram(values, threshold=rule.threshold)
         if rule.threshold is not None and rule.direction in ("max", "min"):
             nearby = nearby_thresholds(values, rule.threshold, rule.direction)
-    return RuleDetail(rule, hist, nearby, dropped, border, metric_rows, flagged, precision)
+            nearby_note = unmeasured_note(values, rule.direction)
+    return RuleDetail(rule, hist, nearby, dropped, border, metric_rows, flagged, precision, nearby_note)
 
 
 def _example_rows(examples: list[Example], cls: str, rule: RuleCounts) -> list[list[str]]:
@@ -150,9 +152,8 @@ def render_rule_detail(detail: RuleDetail) -> str:
     )
     parts = [head, detail.precision]
     if detail.hist is not None:
-        chart = histogram_svg(
-            detail.hist, threshold=rule.threshold, direction=rule.direction, x_label=rule.metric_column or ""
-        )
+        label = (rule.metric_column or "") + (" (count per row)" if detail.hist.discrete else "")
+        chart = histogram_svg(detail.hist, threshold=rule.threshold, direction=rule.direction, x_label=label)
         extra = []
         if detail.hist.nulls:
             extra.append(f"{detail.hist.nulls:,} rows without a value (pass)")
@@ -174,6 +175,7 @@ def render_rule_detail(detail: RuleDetail) -> str:
                 for n in detail.nearby
             ]
             nearby = table(["threshold", "value", f"rows with metric {side} it", "vs now"], nearby_rows)
+            nearby += f'<p class="note">{text(detail.nearby_note)}</p>' if detail.nearby_note else ""
         parts.append(f'<div class="grid"><div>{chart}{note}</div><div>{nearby}</div></div>')
     elif rule.stage == "checks":
         parts.append('<p class="note">This check has no metric (a yes/no check): no histogram.</p>')
