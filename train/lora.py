@@ -10,6 +10,7 @@ from typing import Any
 import torch
 
 from winnow.trainer.config import LoraConfig
+from winnow.trainer.quiet import quiet_transformers
 
 
 def quantization_config(cfg: LoraConfig, compute_dtype: torch.dtype) -> Any:
@@ -31,7 +32,8 @@ def add_lora(model: Any, cfg: LoraConfig) -> Any:
     from peft import get_peft_model, prepare_model_for_kbit_training
 
     if cfg.quantize == "4bit":
-        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+        with quiet_transformers():
+            model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
     targets: str | list[str] = "all-linear" if cfg.target_modules == ["all-linear"] else cfg.target_modules
     peft_config = PeftLoraConfig(
         task_type="CAUSAL_LM",
@@ -43,7 +45,8 @@ def add_lora(model: Any, cfg: LoraConfig) -> Any:
         use_dora=cfg.use_dora,
         bias="none",
     )
-    return get_peft_model(model, peft_config)
+    with quiet_transformers():  # peft reads a deprecated transformers property (see train/quiet.py)
+        return get_peft_model(model, peft_config)
 
 
 def count_parameters(model: Any) -> tuple[int, int]:

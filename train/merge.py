@@ -14,6 +14,7 @@ import torch
 
 from winnow.curation.errors import WinnowError
 from winnow.curation.rulefile.bounded_yaml import load_yaml
+from winnow.trainer.quiet import quiet_transformers
 
 MERGE_DTYPES = {"bf16": torch.bfloat16, "fp32": torch.float32}
 
@@ -48,8 +49,9 @@ def load_with_adapter(
 
     base = base or base_model_of(adapter_dir)
     refuse_quantized(base)
-    model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype, trust_remote_code=trust_remote_code)
-    return PeftModel.from_pretrained(model, str(adapter_dir))
+    with quiet_transformers():  # no load bars, no deprecation peft triggers (train/quiet.py)
+        model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype, trust_remote_code=trust_remote_code)
+        return PeftModel.from_pretrained(model, str(adapter_dir))
 
 
 def merge(adapter_dir: Path, out_dir: Path, *, base: str | None = None, dtype: str = "fp32") -> Path:
@@ -60,6 +62,7 @@ def merge(adapter_dir: Path, out_dir: Path, *, base: str | None = None, dtype: s
     model = load_with_adapter(Path(adapter_dir), base, MERGE_DTYPES[dtype])
     merged = model.merge_and_unload()
     out_dir = Path(out_dir)
-    merged.save_pretrained(str(out_dir), safe_serialization=True)
+    with quiet_transformers():
+        merged.save_pretrained(str(out_dir), safe_serialization=True)
     AutoTokenizer.from_pretrained(str(adapter_dir)).save_pretrained(str(out_dir))
     return out_dir

@@ -15,6 +15,7 @@ import torch
 
 from winnow.curation.errors import WinnowError
 from winnow.trainer.config import ModelConfig
+from winnow.trainer.quiet import quiet_transformers
 
 # Backends that keep packed rows apart: flash-attention by the restarting position ids (varlen),
 # SDPA and eager by the block-diagonal 4D mask we pass.
@@ -55,7 +56,8 @@ def load_model(path: str, cfg: ModelConfig, resolved: Resolved, quantization: An
         kwargs["quantization_config"] = quantization
         kwargs["device_map"] = {"": resolved.device}
     try:
-        model: Any = AutoModelForCausalLM.from_pretrained(path, **kwargs)
+        with quiet_transformers():
+            model: Any = AutoModelForCausalLM.from_pretrained(path, **kwargs)
     except (OSError, ValueError) as error:
         raise WinnowError(f"cannot load the model: {error}", where=path) from error
     if quantization is None:
@@ -63,7 +65,11 @@ def load_model(path: str, cfg: ModelConfig, resolved: Resolved, quantization: An
     model.config.use_cache = False
     if cfg.gradient_checkpointing:
         # Non-reentrant checkpointing works with frozen inputs (LoRA), no enable_input_require_grads hack.
-        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        # transformers 5 renamed it activation checkpointing (the old name warns); 4.x has only the old one
+        if hasattr(model, "activation_checkpointing_enable"):
+            model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
+        else:
+            model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
     return model
 
 

@@ -160,10 +160,12 @@ def run_demo_model(ctx: RunContext) -> dict[str, Any]:
     from winnow.curation.example.tiny_model import build_tiny_model
     from winnow.curation.io.read import read_corpus
     from winnow.curation.record import field_expr
+    from winnow.trainer.quiet import quiet_transformers
 
     records = read_corpus(input_paths(ctx.config), format=ctx.config.format).records
     texts = records.select(field_expr("all_text")).to_series().drop_nulls().to_list()
-    out = build_tiny_model(texts, ctx.stage_dir("model"))
+    with quiet_transformers():  # no "Writing model shards" bar between the stages' own lines
+        out = build_tiny_model(texts, ctx.stage_dir("model"))
     ctx.console.print(f"tiny demo model and tokenizer ({len(texts):,} texts) → {out}", highlight=False)
     return {"model_dir": str(out)}
 
