@@ -39,7 +39,8 @@ from winnow.curation.errors import UsageError
     "--rules",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     default=None,
-    help="Rule file whose checks are previewed (default: the shipped default.yaml).",
+    help="Rule file whose checks are previewed and whose language settings detect languages, as a run "
+    "would (default: the shipped default.yaml).",
 )
 @click.option("--format", "format_", default=None, help="Read every input as this format (default: detect).")
 def profile_command(
