@@ -206,7 +206,7 @@ details>summary{cursor:pointer;font-weight:600}
 .tag{display:inline-block;border:1px solid var(--line);border-radius:10px;padding:0 6px;font-size:11px;margin:1px}
 .cell0{background:#fff}
 svg{display:block;margin:4px 0}
-svg text{font-size:11px;font-family:inherit;fill:#1f2328}
+svg text{font-size:11px;font-family:inherit}svg text:not([fill]){fill:#1f2328}
 footer{color:var(--muted);padding:16px 24px;border-top:1px solid var(--line)}
 """
 

@@ -110,4 +110,6 @@ def test_the_comparison_names_rows_by_file_and_line(tmp_path: Path) -> None:
 def test_every_page_and_chart_uses_a_cjk_capable_font_stack() -> None:
     stack = 'system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC","PingFang SC","Microsoft YaHei"'
     assert f"body{{font:14px/1.45 {stack}" in CSS
-    assert "svg text{font-size:11px;font-family:inherit;" in CSS  # charts' labels (rule names, languages)
+    assert "svg text{font-size:11px;font-family:inherit}" in CSS  # charts' labels (rule names, languages)
+    # a label's own colour (the red threshold label, a legend) is not painted over by the page's text colour
+    assert "svg text:not([fill]){fill:#1f2328}" in CSS
