@@ -366,7 +366,12 @@ def train(
         write_model_card(out_dir)  # over PEFT's empty template
         report = write_train_report(out_dir)
         say(
-            f"adapter written to {out_dir}; report {report}; best eval {state['best_eval']} at step {state['best_step']}"
+            f"adapter written to {out_dir}; report {report}; "
+            + (
+                f"best eval loss {state['best_eval']:.4f} at step {state['best_step']}"
+                if state["best_eval"] is not None
+                else "no evaluation"
+            )
         )
     return RunResult(out_dir, state["step"], last_loss, state["best_eval"])
 

@@ -48,8 +48,11 @@ def test_a_two_step_run_evaluates_eight_of_24_val_batches_with_a_bar(shards: Pat
     assert "eval batches at step 0" in output
     assert "eval batches at step 2" in output
     assert "8/8" in output
-    evals = [r["step"] for r in read_metrics(tmp_path / "out" / "metrics.jsonl") if r["kind"] == "eval"]
-    assert evals == [0, 2]
+    evals = [r for r in read_metrics(tmp_path / "out" / "metrics.jsonl") if r["kind"] == "eval"]
+    assert [r["step"] for r in evals] == [0, 2]
+    best = min(evals, key=lambda r: r["eval_loss"])
+    # the closing line rounds like the step lines (it printed 7.347970288420377)
+    assert f"best eval loss {best['eval_loss']:.4f} at step {best['step']}" in " ".join(output.split())
 
 
 def test_an_explicit_eval_max_batches_is_named_as_the_reason(shards: Path, tmp_path: Path) -> None:
