@@ -117,3 +117,28 @@ def test_select_by_ifd_after_model_scores_on_the_real_tiny_model(tmp_path: Path)
     assert out["ifd"].to_list() == pytest.approx([0.987591, 0.949629, 0.901477, 0.983933, 0.922286], abs=1e-6)
     assert out["select_rank"].to_list() == [1, None, None, 2, None]  # the two highest IFD below 1
     assert out["drop_reason"].to_list() == [None, "not_selected", "not_selected", None, "not_selected"]
+
+
+def test_diversity_skips_a_paraphrase_of_a_chosen_row_with_the_real_encoder(tmp_path: Path) -> None:
+    pytest.importorskip("torch")
+    model = shared_path("models", "all-MiniLM-L6-v2")
+    prompts = [
+        "How do I bake bread at home?",
+        "What is the way to bake bread at home?",
+        "Name three planets of the solar system.",
+    ]
+    rows = [
+        {
+            "id": f"r{i}",
+            "kind": "sft",
+            "messages": [{"role": "user", "content": prompt}, {"role": "assistant", "content": "ok"}],
+        }
+        for i, prompt in enumerate(prompts)
+    ]
+    frame = frame_from_rows(rows).with_columns(score=pl.Series([0.9, 0.8, 0.1]))
+    rules = parse_rules(
+        {"select": {"budget": 2, "by": "score", "diversity": 0.2, "model": str(model), "key": "instruction"}}
+    )
+    out = curate_frame(frame, rules, cache_dir=tmp_path, only_stages=["select"]).frame
+    assert out["select_rank"].to_list() == [1, None, 2]
+    assert out["select_note"].to_list() == [None, "too_close_to r0", None]
