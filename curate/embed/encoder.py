@@ -19,6 +19,7 @@ import torch
 from winnow.curation.embed.pooling import Pooling, read_pooling
 from winnow.curation.embed.settings import EncoderSettings
 from winnow.curation.errors import UsageError
+from winnow.curation.scores.device import resolve_device
 from winnow.trainer.batching import greedy_batches
 
 
@@ -48,10 +49,7 @@ class TextEncoder:
         self.settings = settings
         folder = Path(settings.model)
         self.pooling: Pooling = read_pooling(folder)
-        want = settings.device
-        self.device = torch.device(
-            "cuda" if want == "auto" and torch.cuda.is_available() else want.replace("auto", "cpu")
-        )
+        self.device = resolve_device(settings.device)
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(str(folder), trust_remote_code=False)
             self.model = AutoModel.from_pretrained(str(folder), dtype=torch.float32, trust_remote_code=False)

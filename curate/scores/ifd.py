@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from winnow.curation.scores.cache import ScoreCache, cache_file, row_key
+from winnow.curation.scores.device import resolve_device
 from winnow.curation.scores.digest import model_digest
 from winnow.curation.scores.rows import scored_pair
 
@@ -64,8 +65,6 @@ class ModelScorer:
     """One model, tokenizer, template and cache; `score` any number of row lists."""
 
     def __init__(self, settings: ScoreSettings, cache_dir: Path | None) -> None:
-        import torch
-
         from winnow.curation.shard.settings import ShardSettings
         from winnow.curation.shard.templates import resolve_template
         from winnow.curation.shard.tokenize import Encoder
@@ -75,11 +74,7 @@ class ModelScorer:
 
         self.settings = settings
         self.digest = model_digest(settings.model)
-        want = settings.device
-        device = torch.device(
-            "cuda" if want == "auto" and torch.cuda.is_available() else want.replace("auto", "cpu")
-        )
-        self.resolved = resolve(ModelConfig(attn_implementation="sdpa"), device)
+        self.resolved = resolve(ModelConfig(attn_implementation="sdpa"), resolve_device(settings.device))
         self.tokenizer = load_tokenizer(settings.model)
         self.template = resolve_template(settings.template, self.tokenizer)
         self.model = load_model(settings.model, ModelConfig(attn_implementation="sdpa"), self.resolved)

@@ -23,7 +23,7 @@ from winnow.curation.shard.labels import IGNORE
 from winnow.trainer.batching import greedy_batches
 
 LOGITS_BUDGET = 1 << 29
-Sequence_ = tuple[Sequence[int], Sequence[int]]  # (input_ids, labels)
+TokenRow = tuple[Sequence[int], Sequence[int]]  # (input_ids, labels)
 
 
 def token_budget(max_tokens: int, vocab_size: int) -> int:
@@ -33,7 +33,7 @@ def token_budget(max_tokens: int, vocab_size: int) -> int:
 @torch.inference_mode()
 def mean_losses(
     model: Any,
-    sequences: list[Sequence_],
+    sequences: list[TokenRow],
     *,
     max_tokens: int,
     pad_id: int,
@@ -45,7 +45,8 @@ def mean_losses(
         return out
     lengths = np.array([len(ids) for ids, _ in sequences], dtype=np.int64)
     order = np.argsort(lengths, kind="stable").tolist()
-    budget = token_budget(max_tokens, int(model.config.vocab_size))
+    vocab = getattr(model.config, "vocab_size", None) or model.get_output_embeddings().weight.shape[0]
+    budget = token_budget(max_tokens, int(vocab))
     device = next(model.parameters()).device
     done = 0
     for rows in greedy_batches(order, lengths, budget):

@@ -192,3 +192,15 @@ def test_rule_file_problems_are_reported_with_their_place() -> None:
     assert "model_scores.model: no such folder: /nonexistent/model" in message
     assert "model_scores.action: unknown action 'drops' (did you mean \"drop\"?)" in message
     assert "model_scores.max_lenn: unknown key 'max_lenn' (did you mean \"max_len\"?)" in message
+
+
+def test_device_auto_is_the_cpu_here_and_cuda_without_a_gpu_is_a_usage_error() -> None:
+    from winnow.curation.errors import UsageError
+    from winnow.curation.scores.device import resolve_device
+
+    if torch.cuda.is_available():
+        pytest.skip("a CUDA device is present: auto resolves to it")
+    assert str(resolve_device("auto")) == "cpu"
+    assert str(resolve_device("cpu")) == "cpu"
+    with pytest.raises(UsageError, match="torch sees no CUDA device"):
+        resolve_device("cuda")
