@@ -12,8 +12,9 @@ Models: ../shared/data/models/all-MiniLM-L6-v2 (encoder), ../shared/data/models/
    runs them (curate_frame, key `instruction`): `semantic_dedup` at its default threshold and `dedup` (exact +
    MinHash) at its defaults. A labelled pair is called "same" when both sentences land in one duplicate
    cluster. Precision and recall over the labelled pairs; plus the per-pair cosine at other thresholds.
-2. Relevance (`reply_unrelated_to_prompt` at its default minimum): the Alpaca en demo rows, each prompt with its
-   own reply (related) and with another row's reply (a seeded derangement: unrelated). Flags on both halves,
+2. Relevance (`reply_unrelated_to_prompt` at its default minimums): the Alpaca en demo rows and 800 Code Alpaca
+   rows (task `code`), each prompt with its own reply (related) and with another row's reply (a seeded
+   derangement: unrelated). Flags on both halves,
    precision at this 50/50 mix and as it would be at 1% and 5% mismatched rows (from the two flag rates), and
    the real pairs it flags, to read by hand.
 3. Embedding throughput (rows/s, CPU, torch on 2 threads): winnow's encoder (one tokenizer call, batches by
@@ -123,10 +124,16 @@ def same_meaning(name: str, relative: str, label: Callable[[dict[str, Any]], boo
     return results
 
 
-def relevance() -> dict[str, Any]:
-    from winnow.curation.semantic.relevance_section import DEFAULT_MIN_SIMILARITY
+RELEVANCE_SETS = (  # (name, file, task label given to its rows, rows used)
+    ("Alpaca en demo", "llama_factory_demo/alpaca_en_demo.json", None, 999),
+    ("Code Alpaca 2k", "codealpaca/code_alpaca_2k.json", "code", 800),
+)
 
-    data = json.loads((SHARED / "llama_factory_demo" / "alpaca_en_demo.json").read_text("utf-8"))
+
+def relevance(name: str, relative: str, task: str | None, count: int) -> dict[str, Any]:
+    from winnow.curation.semantic.relevance_section import DEFAULT_MIN_SIMILARITY, DEFAULT_TASKS
+
+    data = json.loads((SHARED / relative).read_text("utf-8"))[:count]
     rng = np.random.default_rng(0)
     other = rng.permutation(len(data))
     while (clash := np.flatnonzero(other == np.arange(len(data)))).size:  # no row keeps its own reply
@@ -138,11 +145,12 @@ def relevance() -> dict[str, Any]:
                 {
                     "id": f"{label}-{i}",
                     "kind": "sft",
+                    "task": task,
                     "messages": [
                         {"role": "user", "content": item["instruction"]},
                         {"role": "assistant", "content": reply},
                     ],
-                    "input": item["input"] or None,
+                    "input": item.get("input") or None,
                 }
             )
     started = time.perf_counter()
@@ -158,8 +166,11 @@ def relevance() -> dict[str, Any]:
         return recall * base / max(1e-12, recall * base + false_rate * (1 - base))
 
     result = {
+        "name": name,
         "rows": len(data),
-        "min_similarity": DEFAULT_MIN_SIMILARITY,
+        "min_similarity": dict(DEFAULT_TASKS).get(task, DEFAULT_MIN_SIMILARITY)
+        if task
+        else DEFAULT_MIN_SIMILARITY,
         "mismatched_flagged": mismatched,
         "real_flagged": real.height,
         "precision_50": mismatched / max(1, flagged.height),
@@ -316,7 +327,7 @@ def _short(text: str, limit: int = 90) -> str:
 def write(
     path: Path,
     quality: dict[str, Any],
-    related: dict[str, Any],
+    related: list[dict[str, Any]],
     embed: dict[str, Any],
     ifd: dict[str, Any],
     argv: str,
@@ -366,22 +377,30 @@ def write(
         "",
         "## Relevance: replies unrelated to their prompt",
         "",
-        f"Alpaca en demo ({related['rows']:,} rows): each prompt with its own reply and with another row's reply; "
-        f"rule `reply_unrelated_to_prompt` at min_similarity {related['min_similarity']} (all-MiniLM-L6-v2 cosine "
-        "of prompt and reply).",
+        "Each prompt with its own reply (real) and with another row's reply (mismatched, a seeded derangement); "
+        "rule `reply_unrelated_to_prompt` at its default minimum (all-MiniLM-L6-v2 cosine of prompt and reply; "
+        "Code Alpaca rows carry task `code`, whose default minimum is its own).",
         "",
-        "| mismatched flagged (recall) | real flagged | precision at 50% mismatched | at 5% | at 1% |",
-        "|---:|---:|---:|---:|---:|",
-        f"| {related['mismatched_flagged']:,} ({_pct(related['recall'])}) | {related['real_flagged']:,} | "
-        f"{_pct(related['precision_50'])} | {_pct(related['precision_5'])} | {_pct(related['precision_1'])} |",
+        "| set | rows | min cosine | mismatched flagged (recall) | real flagged | precision at 50% mismatched "
+        "| at 5% | at 1% |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+        *[
+            f"| {r['name']} | {r['rows']:,} | {r['min_similarity']} | {r['mismatched_flagged']:,} "
+            f"({_pct(r['recall'])}) | {r['real_flagged']:,} | {_pct(r['precision_50'])} | "
+            f"{_pct(r['precision_5'])} | {_pct(r['precision_1'])} |"
+            for r in related
+        ],
         "",
         "The 5% and 1% columns are what precision would be if that share of a corpus were mismatched (from the "
-        "two flag rates above). Real pairs it flags, read by hand (all are fine pairs whose reply shares no "
-        "words with its prompt):",
+        "two flag rates). Real pairs it flags, to read by hand:",
         "",
-        "| cosine | prompt | reply |",
-        "|---:|---|---|",
-        *[f"| {c:.3f} | {_short(p)} | {_short(r)} |" for c, p, r in related["real_cases"]],
+        "| set | cosine | prompt | reply |",
+        "|---|---:|---|---|",
+        *[
+            f"| {r['name']} | {c:.3f} | {_short(p)} | {_short(reply)} |"
+            for r in related
+            for c, p, reply in r["real_cases"]
+        ],
         "",
         "## Throughput",
         "",
@@ -414,7 +433,7 @@ def main() -> None:
         if not needed.exists():
             raise SystemExit(f"needs {needed} (../shared/data), which is absent here")
     quality = {name: same_meaning(name, relative, label) for name, (relative, label) in SETS.items()}
-    related = relevance()
+    related = [relevance(*spec) for spec in RELEVANCE_SETS]
     embed = embedding_throughput(args.throughput_texts)
     ifd = ifd_throughput(args.ifd_rows)
     write(args.output, quality, related, embed, ifd, " ".join(sys.argv[1:]))
