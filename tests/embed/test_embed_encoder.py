@@ -81,3 +81,16 @@ def test_cache_hit_on_rerun_and_missed_when_the_encoder_changes(tmp_path: Path) 
     changed = Embedder(EncoderSettings(model=str(folder)), cache)
     changed.embed(texts)
     assert (changed.stats.encoded, changed.stats.from_cache) == (11, 0)
+
+
+def test_a_pooling_mode_not_computed_here_is_refused(tmp_path: Path) -> None:
+    from winnow.curation.embed.pooling import read_pooling
+    from winnow.curation.errors import UsageError
+
+    (tmp_path / "modules.json").write_text(
+        json.dumps([{"idx": 1, "name": "1", "path": "p", "type": "sentence_transformers.models.Pooling"}])
+    )
+    (tmp_path / "p").mkdir()
+    (tmp_path / "p" / "config.json").write_text(json.dumps({"pooling_mode_weightedmean_tokens": True}))
+    with pytest.raises(UsageError, match=r"must turn on exactly one pooling mode, found \['weightedmean'\]"):
+        read_pooling(tmp_path)
