@@ -37,6 +37,7 @@ import re
 import secrets
 import time
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,8 +110,16 @@ def write_run_folder(
         write_parquet(staging / KEPT, kept(frame))
         kept_xxh3 = file_xxh3(staging / KEPT)
         ids = {RUN_ID_KEY: run_id, KEPT_KEY: kept_xxh3}
-        write_parquet(staging / ROWS, frame, metadata=ids)
-        write_parquet(staging / DROPPED, dropped(frame), metadata=ids)
+        # side by side: each file is encoded by one thread (Polars writes without the GIL), and rows.parquet
+        # and dropped.parquet are most of a re-run's writing (4.0 + 2.3 CPU-s per 1M rows); leaving the pool
+        # waits for both, so a failing write never leaves the other one writing into a removed staging folder
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            writes = [
+                pool.submit(write_parquet, staging / ROWS, frame, metadata=ids),
+                pool.submit(write_parquet, staging / DROPPED, dropped(frame), metadata=ids),
+            ]
+            for write in writes:
+                write.result()
         with atomic_open(staging / QUARANTINE) as handle:
             if quarantine.height:
                 handle.write(quarantine.write_ndjson())
