@@ -4,7 +4,9 @@ later, `winnow run`).
     result = run_curate(["data.json"], "rules/default.yaml", "runs/r1")
 
 Order: the rule file is validated before any data is read → inputs are read into the canonical frame
-(bad lines quarantined) → every registered stage runs in order (mappers, checks, language, dedup, …) →
+(bad lines quarantined) → every registered stage runs in order (mappers, checks, language, dedup, …;
+what a stage computed in an earlier run is reused from the cache folder when nothing it reads changed:
+metrics and mapped texts by row, language, dedup and tasks whole, see winnow.curation.stage_cache) →
 the run folder is written whole: into a staging folder swapped in at the end, every file naming the run
 (see winnow.curation.run_folder, which also checks a folder before export and shard trust it):
 
