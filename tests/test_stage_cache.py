@@ -125,6 +125,7 @@ def warmed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return data, folder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("change", list(CHANGES))
 def test_rerun_after_one_change_equals_a_cold_run(
     warmed: tuple[Path, Path], change: str, tmp_path: Path
@@ -141,6 +142,7 @@ def test_rerun_after_one_change_equals_a_cold_run(
     _assert_same_run(tmp_path / "rerun", tmp_path / "cold")
 
 
+@pytest.mark.slow
 def test_the_changes_change_the_run(warmed: tuple[Path, Path]) -> None:
     """Each change moves something, so the equality above is not between two unchanged runs."""
     _, folder = warmed
@@ -195,6 +197,7 @@ def test_digests_see_order_values_and_nulls() -> None:
     assert column_digest(frame, ["quality_score"]) != column_digest(frame, ["id"])
 
 
+@pytest.mark.slow
 def test_dedup_key_follows_what_dedup_reads(tmp_path: Path) -> None:
     """The dedup entry is reused when only what dedup does not read changed (line numbers), and never when
     a row stops competing, an id changes, or decontamination reads reference files."""
