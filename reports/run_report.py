@@ -18,7 +18,7 @@ from winnow.reports.compare import PREVIOUS, build_comparison, render_comparison
 from winnow.reports.html import Page, clip, not_available, short_name, table, text
 from winnow.reports.precision import load_precision, precision_note, run_settings
 from winnow.reports.run_data import RunData, RunFolderError, load_run
-from winnow.reports.views.dedup import build_dedup, render_dedup
+from winnow.reports.views.dedup import build_dedup, plan_dedup, render_dedup
 from winnow.reports.views.funnel import build_funnel, render_funnel
 from winnow.reports.views.mappers import build_mappers, render_mappers
 from winnow.reports.views.mix import render_mixes, render_split
@@ -88,9 +88,10 @@ def build_run_page(run_dir: Path, compare: Path | None = None, *, precision: Pat
     page.add("Rules", render_rules_table(rules), key="rules")
     page.add("Rule overlap", render_matrix(rules), key="overlap")
     every_rule = rules.rules + stage_rules(rules)  # the checks', then the language, dedup, … reasons
-    # one scan of rows.parquet for every rule's examples, instead of one per rule
+    # one scan of rows.parquet for every example row the page shows (each rule's, the duplicate clusters')
     ids = {r.name: example_ids(run, r) for r in every_rule}
-    run.prefetch([i for pair in ids.values() for group in pair for i in group])
+    dedup = plan_dedup(run)
+    run.prefetch([i for pair in ids.values() for group in pair for i in group] + (dedup.ids if dedup else []))
     measured, settings = load_precision(precision), run_settings(run_dir, stats)
     details = [
         render_rule_detail(
@@ -106,7 +107,7 @@ def build_run_page(run_dir: Path, compare: Path | None = None, *, precision: Pat
     )
     page.add("Language and task mix", render_mixes(run.frame), key="mix")
     page.add("Splits", render_split(run.frame), key="splits")
-    page.add("Near-duplicates", render_dedup(build_dedup(run)), key="dedup")
+    page.add("Near-duplicates", render_dedup(build_dedup(run, dedup)), key="dedup")
     page.add("Mappers", render_mappers(build_mappers(stats)), key="mappers")
     page.add("Compared with the previous run", _comparison(run, compare), key="compare")
     page.add(

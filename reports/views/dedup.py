@@ -34,15 +34,46 @@ class DedupView:
     clusters: list[ClusterView]
 
 
-def build_dedup(run: RunData) -> DedupView | None:
+@dataclass
+class _Shown:
+    """One shown cluster before its texts are fetched: its rows, kept id and the members shown."""
+
+    cluster: str
+    size: int
+    kept_id: str | None
+    members: pl.DataFrame
+
+    @property
+    def ids(self) -> list[str]:
+        return ([self.kept_id] if self.kept_id else []) + self.members["id"].to_list()
+
+
+@dataclass
+class DedupPlan:
+    clusters_total: int
+    rows_in_clusters: int
+    members_dropped: int
+    shown: list[_Shown]
+
+    @property
+    def ids(self) -> list[str]:
+        """The rows whose text the view shows (to fetch them with every other example in one scan)."""
+        return [i for c in self.shown for i in c.ids]
+
+
+def plan_dedup(run: RunData) -> DedupPlan | None:
+    """The clusters shown and their rows, from the light columns only (no text read yet)."""
     frame = run.frame
     if "dup_cluster" not in frame.columns:
         return None
-    in_clusters = frame.filter(pl.col("dup_cluster").is_not_null())
+    columns = [
+        c for c in ("id", "drop_reason", "dup_cluster", "dup_kept_id", "dup_jaccard") if c in frame.columns
+    ]
+    in_clusters = frame.select(columns).filter(pl.col("dup_cluster").is_not_null())
     sizes = in_clusters.group_by("dup_cluster").len().sort(["len", "dup_cluster"], descending=[True, False])
     members_dropped = int(frame["dup_kept_id"].is_not_null().sum()) if "dup_kept_id" in frame.columns else 0
     chosen = sizes.head(CLUSTERS_SHOWN)["dup_cluster"].to_list()
-    clusters = []
+    shown = []
     for cluster in chosen:
         rows = in_clusters.filter(pl.col("dup_cluster") == cluster)
         kept_ids = rows.filter(pl.col("drop_reason").is_null())["id"].to_list()
@@ -52,17 +83,28 @@ def build_dedup(run: RunData) -> DedupView | None:
         members = rows.filter(pl.col("id") != kept_id) if kept_id else rows
         if "dup_jaccard" in members.columns:
             members = members.sort("dup_jaccard", descending=True, nulls_last=True)
-        members = members.head(MEMBERS_SHOWN)
-        ids = ([kept_id] if kept_id else []) + members["id"].to_list()
-        texts = dict(zip(ids, display_text(run.fetch(ids), "all_text"), strict=False))
+        shown.append(_Shown(str(cluster), rows.height, kept_id, members.head(MEMBERS_SHOWN)))
+    return DedupPlan(sizes.height, in_clusters.height, members_dropped, shown)
+
+
+def build_dedup(run: RunData, plan: DedupPlan | None = None) -> DedupView | None:
+    """`plan` = plan_dedup(run) when the caller already made it (to fetch its rows with the others)."""
+    plan = plan_dedup(run) if plan is None else plan
+    if plan is None:
+        return None
+    run.prefetch(plan.ids)  # one scan for every shown cluster (none when the caller fetched them)
+    clusters = []
+    for c in plan.shown:
+        members = c.members
+        texts = dict(zip(c.ids, display_text(run.fetch(c.ids), "all_text"), strict=False))
         jaccards = (
             members["dup_jaccard"].to_list() if "dup_jaccard" in members.columns else [None] * members.height
         )
         clusters.append(
             ClusterView(
-                cluster=str(cluster),
-                size=rows.height,
-                kept=(kept_id, texts.get(kept_id)) if kept_id else None,
+                cluster=c.cluster,
+                size=c.size,
+                kept=(c.kept_id, texts.get(c.kept_id)) if c.kept_id else None,
                 members=[
                     (mid, jac, reason, texts.get(mid))
                     for mid, jac, reason in zip(
@@ -71,7 +113,7 @@ def build_dedup(run: RunData) -> DedupView | None:
                 ],
             )
         )
-    return DedupView(sizes.height, in_clusters.height, members_dropped, clusters)
+    return DedupView(plan.clusters_total, plan.rows_in_clusters, plan.members_dropped, clusters)
 
 
 def render_dedup(view: DedupView | None) -> str:

@@ -82,17 +82,20 @@ def _examples(run: RunData, ids: list[str], rule: RuleCounts) -> list[Example]:
 def example_ids(run: RunData, rule: RuleCounts) -> tuple[list[str], list[str]]:
     """(sampled rows this rule dropped first, or kept rows it flagged; kept rows nearest the threshold on
     the passing side)."""
-    frame = run.frame
+    frame = run.frame  # filtered through the few columns needed (the sample depends on row order only)
     if rule.action == "flag":
         flagged = pl.col("flagged_rules").list.contains(pl.lit(rule.name)).fill_null(False)
-        mine = frame.filter(pl.col("drop_reason").is_null() & flagged)
+        mine = frame.select("id", "drop_reason", "flagged_rules").filter(
+            pl.col("drop_reason").is_null() & flagged
+        )
     else:
-        mine = frame.filter(pl.col("drop_reason") == rule.name)
+        mine = frame.select("id", "drop_reason").filter(pl.col("drop_reason") == rule.name)
     sample = mine.sample(min(DROPPED_EXAMPLES, mine.height), seed=SEED) if mine.height else mine
     border: list[str] = []
     if rule.metric_column and rule.threshold is not None and rule.direction in ("max", "min"):
         metric = pl.col(rule.metric_column)
-        passing = frame.filter(pl.col("drop_reason").is_null() & metric.is_not_null())
+        passing = frame.select("id", "drop_reason", rule.metric_column)
+        passing = passing.filter(pl.col("drop_reason").is_null() & metric.is_not_null())
         passing = passing.filter(
             metric <= rule.threshold if rule.direction == "max" else metric >= rule.threshold
         )
