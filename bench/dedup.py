@@ -1,4 +1,4 @@
-"""Benchmark the dedup stage against a plain datasketch loop, brute-force Jaccard and Clough & Stevenson.
+"""Benchmark the dedup stage against a datasketch loop, a rensa loop, brute-force Jaccard and Clough & Stevenson.
 
 Run from the repository root (other jobs share the cores, so be nice):
 
@@ -10,10 +10,14 @@ GPTeacher), then planted near-copies of random rows (token substitutions, insert
 punctuation changes, mixes of them) until there are --rows rows. Generated under bench/out/.
 
 1. Throughput, same rows, same shingles, same (bands, rows): winnow's find_duplicates (exact + MinHash LSH +
-   verification + clusters + keep policy) vs a per-document loop `MinHash()` + `update` per shingle +
-   `MinHashLSH.query` + `insert`. The loop runs on the first --baseline-rows rows and is extrapolated
-   linearly (its cost per row does not depend on corpus size; the LSH query grows slightly, so the
-   extrapolation flatters the loop).
+   verification + clusters + keep policy) vs two loops a competent user writes:
+   - datasketch: per document `MinHash()` + `update_batch(shingles)` + `MinHashLSH.query` + `insert`;
+   - rensa (Rust MinHash + LSH, when installed): per document `RMinHash()` + `update(shingles)` +
+     `RMinHashLSH.query`, each candidate verified by exact Jaccard of the shingle sets (as winnow verifies),
+     + `insert`. rensa needs num_perm divisible by the bands, so it signs bands x rows permutations (120 for
+     20 x 6): the same LSH, without the 8 permutations winnow signs but no band reads.
+   The loops run on the first --baseline-rows rows and are extrapolated linearly (their cost per row does not
+   depend on corpus size; the LSH query and the verification grow with it, so the extrapolation flatters them).
 2. Quality on a --quality-rows subset: every pair with true Jaccard >= threshold, found by brute force
    (sparse X @ X.T over the exact shingle sets = intersection counts of ALL pairs), vs the pairs winnow
    reports, with and without verification.
@@ -39,6 +43,7 @@ import polars as pl
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.history import write_results  # noqa: E402
 from winnow.curation.dedup.config import DedupConfig, NearConfig  # noqa: E402
 from winnow.curation.dedup.find import find_duplicates  # noqa: E402
 from winnow.curation.dedup.near import near_duplicates, near_texts, resolve_bands_rows, shingle_spec  # noqa: E402
@@ -159,7 +164,7 @@ def cpu_seconds() -> float:
 
 
 def baseline_loop(texts: list[str], is_cjk: list[bool], config: NearConfig) -> tuple[float, float]:
-    """Rows per second of the plain per-document datasketch loop (wall, CPU)."""
+    """Rows per second of the per-document datasketch loop, `update_batch` per document (wall, CPU)."""
     from datasketch import MinHash, MinHashLSH
 
     bands, rows = resolve_bands_rows(config)
@@ -168,11 +173,39 @@ def baseline_loop(texts: list[str], is_cjk: list[bool], config: NearConfig) -> t
     started, cpu = time.perf_counter(), cpu_seconds()
     for i, (text, cjk) in enumerate(zip(texts, is_cjk, strict=True)):
         m = MinHash(num_perm=config.num_perm, seed=config.seed)
-        for shingle in python_shingles(text or "", cjk, spec):
-            m.update(shingle.encode("utf-8"))
+        m.update_batch([shingle.encode("utf-8") for shingle in python_shingles(text or "", cjk, spec)])
         lsh.query(m)
         lsh.insert(i, m)
     return len(texts) / (time.perf_counter() - started), len(texts) / (cpu_seconds() - cpu)
+
+
+def rensa_loop(texts: list[str], is_cjk: list[bool], config: NearConfig) -> tuple[float, float, int] | None:
+    """Rows per second of a per-document rensa loop with exact verification (wall, CPU, verified pairs).
+
+    None when rensa is not installed (`pip install rensa`).
+    """
+    try:
+        from rensa import RMinHash, RMinHashLSH
+    except ImportError:
+        return None
+    bands, rows = resolve_bands_rows(config)
+    spec = shingle_spec(config)
+    lsh = RMinHashLSH(threshold=config.threshold, num_perm=bands * rows, num_bands=bands)
+    kept: list[set[str]] = []
+    verified = 0
+    started, cpu = time.perf_counter(), cpu_seconds()
+    for i, (text, cjk) in enumerate(zip(texts, is_cjk, strict=True)):
+        shingles = python_shingles(text or "", cjk, spec)
+        m = RMinHash(num_perm=bands * rows, seed=config.seed)
+        m.update(list(shingles))
+        for j in lsh.query(m):  # exact Jaccard of the shingle sets, as winnow verifies
+            other = kept[j]
+            inter = len(shingles & other)
+            union = len(shingles) + len(other) - inter
+            verified += union > 0 and inter / union >= config.threshold
+        kept.append(shingles)
+        lsh.insert(i, m)
+    return len(texts) / (time.perf_counter() - started), len(texts) / (cpu_seconds() - cpu), verified
 
 
 def check_same_signatures(texts: list[str], is_cjk: list[bool], config: NearConfig) -> bool:
@@ -183,8 +216,7 @@ def check_same_signatures(texts: list[str], is_cjk: list[bool], config: NearConf
     ours = sign_batch(texts, SignSpec(spec, config.num_perm, config.seed, config.scheme, bands, rows))[0]
     for i, (text, cjk) in enumerate(zip(texts, is_cjk, strict=True)):
         m = MinHash(num_perm=config.num_perm, seed=config.seed)
-        for shingle in python_shingles(text or "", cjk, spec):
-            m.update(shingle.encode("utf-8"))
+        m.update_batch([shingle.encode("utf-8") for shingle in python_shingles(text or "", cjk, spec)])
         if not np.array_equal(m.hashvalues.astype(np.uint64), ours[i].astype(np.uint64)):
             return False
     return True
@@ -202,11 +234,14 @@ def throughput(
     same = check_same_signatures(sample_texts[:300], sample_flags[:300], config.near)
     log(f"[{key}] datasketch loop on {len(sample_texts):,} rows ...")
     base_rate, base_cpu_rate = baseline_loop(sample_texts, sample_flags, config.near)
+    log(f"[{key}] rensa loop (with exact verification) on {len(sample_texts):,} rows ...")
+    rensa = rensa_loop(sample_texts, sample_flags, config.near)
     result: dict[str, Any] = {
         "key": key,
         "baseline_rows_measured": len(sample_texts),
         "baseline_rate": base_rate,
         "baseline_cpu_rate": base_cpu_rate,
+        "rensa": None if rensa is None else {"rate": rensa[0], "cpu_rate": rensa[1], "verified": rensa[2]},
     }
     result["baseline_seconds_extrapolated"] = frame.height / base_rate
     result["rows"] = frame.height
@@ -441,7 +476,7 @@ def render(
         "",
         "## 1. Throughput (same rows, same shingles, same bands x rows)",
         "",
-        "| key | mean shingles/row | datasketch loop rows/s wall / CPU (measured on) | loop, whole corpus (extrapolated, wall) | winnow 2 workers wall | winnow 1 worker wall | speed-up wall (2 w / 1 w) | speed-up CPU time (1 w) | signatures equal |",
+        "| key | mean shingles/row | datasketch `update_batch` loop rows/s wall / CPU (measured on) | loop, whole corpus (extrapolated, wall) | winnow 2 workers wall | winnow 1 worker wall | speed-up wall (2 w / 1 w) | speed-up CPU time (1 w) | signatures equal |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
@@ -456,10 +491,26 @@ def render(
     lines += [
         "",
         "winnow times are end to end (normalize, exact groups, signatures, bands, candidates, exact-Jaccard "
-        "verification, union-find, keep policy, explanation columns); the loop only signs and indexes. "
-        "The loop is measured on the first rows and extrapolated linearly (said above).",
+        "verification, union-find, keep policy, explanation columns); the datasketch loop only signs and indexes. "
+        "The loops are measured on the first rows and extrapolated linearly (said above).",
         "",
+        "rensa loop (Rust MinHash + LSH, `RMinHash.update(shingles)`, `RMinHashLSH.query` + `insert`, every "
+        "candidate verified by exact Jaccard of the shingle sets; same shingles, bands x rows, threshold):",
+        "",
+        "| key | rensa loop rows/s wall / CPU (measured on) | pairs verified in the loop | winnow 1 worker rows per CPU-s | winnow / rensa, CPU time (1 w) |",
+        "|---|---|---|---|---|",
     ]
+    for r in runs:
+        ours = r["rows"] / r["winnow_cpu_seconds_w1"]
+        if r["rensa"] is None:
+            lines.append(f"| {r['key']} | not installed | - | {ours:,.0f} | - |")
+            continue
+        rs = r["rensa"]
+        lines.append(
+            f"| {r['key']} | {rs['rate']:,.0f} / {rs['cpu_rate']:,.0f} ({r['baseline_rows_measured']:,} rows) | "
+            f"{rs['verified']:,} | {ours:,.0f} | {ours / rs['cpu_rate']:.2f}x |"
+        )
+    lines += [""]
     for r in runs:
         near = r["near"]
         lines.append(
@@ -571,8 +622,7 @@ def main() -> None:
     log("Clough & Stevenson ...")
     cs = clough_stevenson((0.7, 0.3, 0.15), (0.5, 0.3, 0.2, 0.15, 0.12, 0.1))
     text = render(args, corpus_info, runs, qual, cs)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(text, encoding="utf-8")
+    write_results(args.output, text)  # the hand-written history below the marker is kept
     print(text)
 
 
