@@ -62,26 +62,39 @@ def _contains(name: str, column: str = "failed_rules") -> pl.Expr:
     return pl.col(column).list.contains(pl.lit(name)).fill_null(False)
 
 
-def _count_exprs(name: str, key: str) -> list[pl.Expr]:
-    """failed (f), dropped first (d), marginal (m) and flagged kept rows (g) of one reason."""
-    kept = pl.col("drop_reason").is_null()
-    # failures that drop (failed_rules less flagged_rules): this rule is the only one standing in the way
-    only = (pl.col("drop_reason") == name).fill_null(False) & (
-        pl.col("failed_rules").list.len() - pl.col("flagged_rules").list.len() == 1
+def _reason_counts(frame: pl.DataFrame) -> dict[str, tuple[int, int, int, int]]:
+    """(failed, dropped first, dropped only by it, flagged kept rows) of every reason in the frame, from three
+    group-bys over all rows (four expressions per rule, each a pass over every row, before)."""
+
+    def per_reason(rows: pl.DataFrame, column: str) -> dict[str, int]:
+        listed = rows.select(pl.col(column).list.unique().explode().drop_nulls().alias("reason"))
+        return dict(listed.group_by("reason").len().iter_rows())
+
+    kept = frame.filter(pl.col("drop_reason").is_null()).select("flagged_rules")
+    failed, flagged = (
+        per_reason(frame.select("failed_rules"), "failed_rules"),
+        per_reason(kept, "flagged_rules"),
     )
-    return [
-        _contains(name).sum().alias(f"f{key}"),
-        (pl.col("drop_reason") == name).fill_null(False).sum().alias(f"d{key}"),
-        only.sum().alias(f"m{key}"),
-        (kept & _contains(name, "flagged_rules")).sum().alias(f"g{key}"),
-    ]
+    dropped = frame.select(
+        "drop_reason",
+        (pl.col("failed_rules").list.len() - pl.col("flagged_rules").list.len() == 1).alias("only"),
+    ).filter(pl.col("drop_reason").is_not_null())
+    first = {
+        str(r): (int(n), int(m or 0))
+        for r, n, m in dropped.group_by("drop_reason").agg(pl.len(), pl.col("only").sum()).iter_rows()
+    }
+    names = set(failed) | set(flagged) | set(first)
+    return {name: (failed.get(name, 0), *first.get(name, (0, 0)), flagged.get(name, 0)) for name in names}
 
 
 def build_rules(stats: dict[str, Any], frame: pl.DataFrame) -> RulesView:
     entries = list(stats.get("rules") or [])
     names = [r["name"] for r in entries]
-    exprs = [e for i, name in enumerate(names) for e in _count_exprs(name, str(i))]
-    totals = frame.select(exprs).row(0, named=True) if exprs else {}
+    counts = _reason_counts(frame)
+    totals: dict[str, int] = {}
+    for i, name in enumerate(names):
+        for key, n in zip("fdmg", counts.get(name, (0, 0, 0, 0)), strict=True):
+            totals[f"{key}{i}"] = n
     rules = []
     for i, entry in enumerate(entries):
         metric_column = entry.get("metric_column")
@@ -122,7 +135,7 @@ def build_rules(stats: dict[str, Any], frame: pl.DataFrame) -> RulesView:
     other_names += sorted(
         str(r) for r, _ in first.iter_rows() if r not in set(names) and r not in other_names
     )
-    other = {name: _counts(frame, name) for name in other_names}
+    other = {name: counts.get(name, (0, 0, 0, 0)) for name in other_names}
     flagging = set(
         frame.select(pl.col("flagged_rules").explode().drop_nulls().unique()).to_series().to_list()
     )
@@ -139,12 +152,6 @@ def build_rules(stats: dict[str, Any], frame: pl.DataFrame) -> RulesView:
         flagged_kept=int(flagged_kept),
         other_actions={name: "flag" if name in flagging else "drop" for name in other},
     )
-
-
-def _counts(frame: pl.DataFrame, name: str) -> tuple[int, int, int, int]:
-    """(failed, dropped first, dropped only by it, flagged kept rows) for one reason."""
-    f, d, m, g = frame.select(_count_exprs(name, "")).row(0)
-    return int(f), int(d), int(m), int(g)
 
 
 def overlap_matrix(frame: pl.DataFrame, names: list[str]) -> list[list[int]]:
