@@ -21,6 +21,7 @@ from winnow.curation.embed.settings import EncoderSettings
 from winnow.curation.errors import UsageError
 from winnow.curation.scores.device import resolve_device
 from winnow.trainer.batching import greedy_batches
+from winnow.trainer.quiet import quiet_transformers
 
 
 def pool(hidden: torch.Tensor, mask: torch.Tensor, mode: str) -> torch.Tensor:
@@ -51,8 +52,11 @@ class TextEncoder:
         self.pooling: Pooling = read_pooling(folder)
         self.device = resolve_device(settings.device)
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(str(folder), trust_remote_code=False)
-            self.model = AutoModel.from_pretrained(str(folder), dtype=torch.float32, trust_remote_code=False)
+            with quiet_transformers():  # no "Loading weights" bar between winnow's own progress lines
+                self.tokenizer = AutoTokenizer.from_pretrained(str(folder), trust_remote_code=False)
+                self.model = AutoModel.from_pretrained(
+                    str(folder), dtype=torch.float32, trust_remote_code=False
+                )
         except (OSError, ValueError) as error:
             raise UsageError(f"cannot load an encoder from {folder}: {error}") from error
         self.model.to(self.device).eval()
