@@ -1,0 +1,35 @@
+"""The report's selection section: what `select` chose, why the rest was not chosen, and the budget curve."""
+
+from __future__ import annotations
+
+import winnow
+from winnow.reports.views.selection import render_selection
+
+ROWS = [{"instruction": f"Question number {i}?", "output": f"Answer {i} is here."} for i in range(6)]
+
+
+def test_the_section_names_the_budget_the_reasons_the_curve_and_the_rows() -> None:
+    curated = winnow.curate(ROWS, rules={"select": {"budget": 3, "by": "line"}})
+    html = render_selection(curated.stats, curated.frame)
+    for stat, value in [("select_budget", 3), ("select_candidates", 6), ("select_chosen", 3)]:
+        assert f'data-stat="{stat}" data-value="{value}"' in html
+    assert 'data-stat="not_chosen:over_budget" data-value="3"' in html
+    # highest line first: 5, 4, 3 chosen; the curve is the line of the last row chosen at each share
+    assert 'data-stat="curve:10%" data-value="5.0"' in html
+    assert 'data-stat="curve:100%" data-value="3.0"' in html
+    chosen = html.split("<h3>Chosen first</h3>")[1].split("<h3>")[0]
+    assert [f"Question number {i}?" in chosen for i in (5, 4, 3, 2)] == [True, True, True, False]
+    left_out = html.split("<h3>Not chosen (a few of each reason)</h3>")[1]
+    assert "over_budget" in left_out and "Question number 0?" in left_out
+
+
+def test_a_run_without_select_says_every_kept_row_is_used() -> None:
+    curated = winnow.curate(ROWS, rules={})
+    assert "No <code>select</code> section" in render_selection(curated.stats, curated.frame)
+
+
+def test_corpus_text_in_the_section_is_escaped() -> None:
+    rows = [{"instruction": "<script>alert(1)</script> please", "output": "A fine answer here."}, *ROWS[:2]]
+    curated = winnow.curate(rows, rules={"select": {"budget": 1, "by": "line", "order": "asc"}})
+    html = render_selection(curated.stats, curated.frame)
+    assert "<script>" not in html and "&lt;script&gt;" in html
