@@ -20,7 +20,8 @@ def test_the_section_names_the_budget_the_reasons_the_curve_and_the_rows() -> No
     chosen = html.split("<h3>Chosen first</h3>")[1].split("<h3>")[0]
     assert [f"Question number {i}?" in chosen for i in (5, 4, 3, 2)] == [True, True, True, False]
     left_out = html.split("<h3>Not chosen (a few of each reason)</h3>")[1]
-    assert "over_budget" in left_out and "Question number 0?" in left_out
+    assert "over_budget" in left_out
+    assert "Question number 0?" in left_out
 
 
 def test_a_run_without_select_says_every_kept_row_is_used() -> None:
@@ -32,4 +33,5 @@ def test_corpus_text_in_the_section_is_escaped() -> None:
     rows = [{"instruction": "<script>alert(1)</script> please", "output": "A fine answer here."}, *ROWS[:2]]
     curated = winnow.curate(rows, rules={"select": {"budget": 1, "by": "line", "order": "asc"}})
     html = render_selection(curated.stats, curated.frame)
-    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<script>" not in html
+    assert "&lt;script&gt;" in html
