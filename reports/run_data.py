@@ -30,6 +30,9 @@ LEDGER_COLUMNS = (
 )
 
 
+UNSHOWN_COLUMNS = ("original",)  # left out of fetched rows (RunData.fetch)
+
+
 class RunFolderError(WinnowError):
     """A run folder without the files a report needs."""
 
@@ -54,11 +57,14 @@ class RunData:
         missing = list(dict.fromkeys(i for i in ids if i not in known))
         if not missing and self._cache is not None:
             return
-        rows = pl.scan_parquet(self.rows_path, glob=False).filter(pl.col("id").is_in(missing)).collect()
+        scan = pl.scan_parquet(self.rows_path, glob=False)
+        if self.columns:  # the mappers' `original` texts are shown nowhere: ~15% of the gather's decoding
+            scan = scan.select([c for c in self.columns if c not in UNSHOWN_COLUMNS])
+        rows = scan.filter(pl.col("id").is_in(missing)).collect()
         self._cache = rows if self._cache is None else pl.concat([self._cache, rows], how="diagonal_relaxed")
 
     def fetch(self, ids: list[str]) -> pl.DataFrame:
-        """All columns of the rows with these ids (for examples), in the order given."""
+        """The rows with these ids (for examples), every column but UNSHOWN_COLUMNS, in the order given."""
         self.prefetch(ids)
         assert self._cache is not None
         rows = self._cache.filter(pl.col("id").is_in(ids)).unique("id", keep="first", maintain_order=True)
