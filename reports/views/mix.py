@@ -30,7 +30,7 @@ def _counts(series: pl.Series) -> dict[str, int]:
 
 
 def build_mix(frame: pl.DataFrame, column: str, top: int = TOP) -> MixTable:
-    kept = frame.filter(pl.col("drop_reason").is_null())
+    kept = frame.select(column, "drop_reason").filter(pl.col("drop_reason").is_null())  # 2 columns, not all
     before, after = _counts(frame[column]), _counts(kept[column])
     ordered = sorted(before, key=lambda v: -before[v])
     rows = [(v, before[v], after.get(v, 0)) for v in ordered[:top]]
@@ -82,7 +82,8 @@ def render_split(frame: pl.DataFrame) -> str:
     """Kept rows per split, crossed with task (or the first language column) when there is one."""
     if "split" not in frame.columns:
         return not_available("Split composition", "no split column: the split stage did not run")
-    kept = frame.filter(pl.col("drop_reason").is_null() & pl.col("split").is_not_null())
+    needed = [c for c in frame.columns if c in ("drop_reason", "split", "task") or c.startswith("lang.")]
+    kept = frame.select(needed).filter(pl.col("drop_reason").is_null() & pl.col("split").is_not_null())
     totals = _counts(kept["split"])
     splits = [s for s in ("train", "val", "test") if s in totals] + sorted(
         s for s in totals if s not in ("train", "val", "test")
