@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import polars as pl
+
 from winnow.curation.atomic import atomic_open
 from winnow.reports.compare import PREVIOUS, build_comparison, render_comparison
 from winnow.reports.html import Page, clip, not_available, short_name, table, text
@@ -24,6 +26,7 @@ from winnow.reports.views.mappers import build_mappers, render_mappers
 from winnow.reports.views.mix import render_mixes, render_split
 from winnow.reports.views.rule_detail import build_rule_detail, example_ids, render_rule_detail
 from winnow.reports.views.rules import build_rules, render_matrix, render_rules_table, stage_rules
+from winnow.reports.views.selection import render_selection
 from winnow.reports.views.stages import render_stages
 
 QUARANTINE_SHOWN = 8
@@ -107,6 +110,9 @@ def build_run_page(run_dir: Path, compare: Path | None = None, *, precision: Pat
     )
     page.add("Language and task mix", render_mixes(run.frame), key="mix")
     page.add("Splits", render_split(run.frame), key="splits")
+    if "select" in (stats.get("stages") or {}):  # a budgeted selection ran: what it chose and why
+        rows = pl.scan_parquet(run.rows_path, glob=False)
+        page.add("Selection", render_selection(stats, rows), key="selection")
     page.add("Near-duplicates", render_dedup(build_dedup(run, dedup)), key="dedup")
     page.add("Mappers", render_mappers(build_mappers(stats)), key="mappers")
     page.add("Compared with the previous run", _comparison(run, compare), key="compare")

@@ -1,8 +1,9 @@
 """Budgeted selection (the `select` stage): what was chosen, by which metric, why the rest was not, and the
 budget curve (the metric of the last row chosen as 10%, 20%, ... of the budget filled up).
 
-Reads the stage's own stats (stats["stages"]["select"]) and the frame's `select_rank` / `select_note`
-columns; a run without a `select` section gets a one-line note. Corpus text is escaped and clipped.
+Reads the stage's own stats (stats["stages"]["select"]) and the rows' `select_rank` / `select_note`
+columns (a frame, or a lazy scan of rows.parquet: only the rows shown are read with their text); a run
+without a `select` section gets a one-line note. Corpus text is escaped and clipped.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ SHOWN = 10  # rows listed as the first chosen, and per reason not chosen
 PROMPT_CHARS = 140
 
 
-def render_selection(stats: dict[str, Any], frame: pl.DataFrame) -> str:
+def render_selection(stats: dict[str, Any], rows: pl.DataFrame | pl.LazyFrame) -> str:
     select = (stats.get("stages") or {}).get("select")
-    if not isinstance(select, dict) or "select_rank" not in frame.columns:
+    frame = rows.lazy()
+    if not isinstance(select, dict) or "select_rank" not in frame.collect_schema().names():
         return '<p class="note">No <code>select</code> section in this rule file: every kept row is used.</p>'
     by = str(select.get("by"))
     summary = table(
@@ -61,15 +63,15 @@ def _curve(select: dict[str, Any], by: str) -> str:
     )
 
 
-def _rows(frame: pl.DataFrame, by: str) -> pl.DataFrame:
-    metric = pl.col(by) if by in frame.columns else pl.lit(None, pl.Float64)
+def _rows(frame: pl.LazyFrame, by: str) -> pl.DataFrame:
+    metric = pl.col(by) if by in frame.collect_schema().names() else pl.lit(None, pl.Float64)
     return frame.select(
         "select_rank", "select_note", "source", "line", metric.alias("__metric"), field_expr("instruction")
-    )
+    ).collect()
 
 
-def _chosen_rows(frame: pl.DataFrame, by: str) -> str:
-    first = _rows(frame.filter(pl.col("select_rank").is_not_null()), by).sort("select_rank").head(SHOWN)
+def _chosen_rows(frame: pl.LazyFrame, by: str) -> str:
+    first = _rows(frame.filter(pl.col("select_rank").is_not_null()).sort("select_rank").head(SHOWN), by)
     if first.height == 0:
         return ""
     rows = [
@@ -84,12 +86,12 @@ def _chosen_rows(frame: pl.DataFrame, by: str) -> str:
     return "<h3>Chosen first</h3>" + table(["rank", text(by), "row", "prompt"], rows)
 
 
-def _left_out(frame: pl.DataFrame, by: str) -> str:
-    left = _rows(frame.filter(pl.col("select_note").is_not_null()), by)
-    if left.height == 0:
+def _left_out(frame: pl.LazyFrame, by: str) -> str:
+    reason = pl.col("select_note").str.split(" ").list.first().alias("__reason")
+    left = frame.filter(pl.col("select_note").is_not_null()).with_columns(reason)
+    sample = _rows(left.group_by("__reason", maintain_order=True).head(3).head(SHOWN), by)
+    if sample.height == 0:
         return ""
-    head = left.with_columns(pl.col("select_note").str.split(" ").list.first().alias("__reason"))
-    sample = head.group_by("__reason", maintain_order=True).head(3).head(SHOWN)
     rows = [
         [
             text(r["select_note"]),

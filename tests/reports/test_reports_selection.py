@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import winnow
+from winnow.reports.run_report import write_run_report
 from winnow.reports.views.selection import render_selection
 
 ROWS = [{"instruction": f"Question number {i}?", "output": f"Answer {i} is here."} for i in range(6)]
@@ -35,3 +38,13 @@ def test_corpus_text_in_the_section_is_escaped() -> None:
     html = render_selection(curated.stats, curated.frame)
     assert "<script>" not in html
     assert "&lt;script&gt;" in html
+
+
+def test_the_run_report_shows_the_selection_only_when_select_ran(tmp_path: Path) -> None:
+    selected = winnow.curate(ROWS, rules={"select": {"budget": 3, "by": "line"}}, run_dir=tmp_path / "sel")
+    plain = winnow.curate(ROWS, rules={}, run_dir=tmp_path / "plain")
+    with_select = write_run_report(selected.run_dir).read_text(encoding="utf-8")  # type: ignore[arg-type]
+    without = write_run_report(plain.run_dir).read_text(encoding="utf-8")  # type: ignore[arg-type]
+    assert '<section id="selection"><h2>Selection</h2>' in with_select
+    assert 'data-stat="select_chosen" data-value="3"' in with_select
+    assert 'id="selection"' not in without
