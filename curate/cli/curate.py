@@ -15,10 +15,10 @@ import shutil
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from winnow.curation.cli.console import cli_console
 from winnow.curation.cli.run_guard import names, other_run_inputs
+from winnow.curation.cli.step_bars import step_bars, step_callback
 from winnow.curation.errors import UsageError
 from winnow.curation.rulefile.load import load_rule_file
 from winnow.curation.run_curate import default_cache_dir, run_curate
@@ -90,20 +90,8 @@ def curate_command(
         console.print(f"--force: replacing the run of {names(other)} in {run_dir}", highlight=False)
     elif (run_dir / "rows.parquet").exists() and snapshot_previous(run_dir) is not None:
         console.print(f"previous run kept as {run_dir / 'previous'}", highlight=False)
-    columns = (
-        TextColumn("{task.description}", markup=False),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=console, transient=False) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def progress(description: str, done: int, total: int) -> None:
-            if description not in tasks:
-                tasks[description] = bar.add_task(description, total=total)
-            bar.update(tasks[description], completed=done, total=total)
-
+    with step_bars(console) as bar:
+        progress = step_callback(bar)
         result = run_curate(list(inputs), rules, run_dir, format=format_, cache_dir=cache, progress=progress)
     stats = result.stats
     report = None if no_report else write_run_report(run_dir)

@@ -14,9 +14,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from winnow.curation.cli.console import cli_console
+from winnow.curation.cli.step_bars import step_bars, step_callback
 from winnow.curation.errors import UsageError
 
 
@@ -52,20 +52,9 @@ def profile_command(
 
     console = cli_console(stderr=True)
     console.print(f"profiling {len(inputs)} input(s) → {output}", highlight=False)
-    columns = (
-        TextColumn("{task.description}", markup=False),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
     # a bar per step, as `winnow curate` draws them: the language detector alone takes a minute on 20k rows
-    with Progress(*columns, console=console, transient=False) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def progress(description: str, done: int, total: int) -> None:
-            if description not in tasks:
-                tasks[description] = bar.add_task(description, total=total)
-            bar.update(tasks[description], completed=done, total=total)
+    with step_bars(console) as bar:
+        progress = step_callback(bar)
 
         try:
             path, facts = profile_corpus(

@@ -11,8 +11,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import Progress
 
+from winnow.curation.cli.step_bars import step_bars, step_callback
 from winnow.curation.pipeline.config import PipelineConfig
 from winnow.curation.pipeline.fingerprint import expand_inputs
 from winnow.curation.pipeline.runner import RunContext, Step
@@ -34,25 +35,8 @@ def rule_file_path(config: PipelineConfig) -> Path:
     return given if given.is_file() else shipped_rule_file(config.rules)
 
 
-def _progress_callback(bar: Progress) -> Any:
-    tasks: dict[str, TaskID] = {}
-
-    def progress(description: str, done: int, total: int) -> None:
-        if description not in tasks:
-            tasks[description] = bar.add_task(description, total=total)
-        bar.update(tasks[description], completed=done, total=total)
-
-    return progress
-
-
 def _bar(ctx: RunContext) -> Progress:
-    columns = (
-        TextColumn("{task.description}", markup=False),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-    )
-    return Progress(*columns, console=ctx.console, transient=True)
+    return step_bars(ctx.console, transient=True)
 
 
 # ---- profile -------------------------------------------------------------------------------------------
@@ -73,7 +57,7 @@ def run_profile(ctx: RunContext) -> dict[str, Any]:
             # file being tuned: changing a threshold must not redo it.
             rules=None,
             format=config.format,
-            progress=_progress_callback(bar),
+            progress=step_callback(bar),
         )
     ctx.console.print(f"profile: {path}", highlight=False)
     return {"report": str(path), "rows": facts.get("rows read")}  # the summary names it "rows read"
@@ -99,7 +83,7 @@ def run_curate_step(ctx: RunContext) -> dict[str, Any]:
             run_dir,
             format=config.format,
             cache_dir=config.work_dir / "cache",
-            progress=_progress_callback(bar),
+            progress=step_callback(bar),
         )
     report = write_run_report(run_dir)
     print_run_summary(result.stats, report, ctx.console)
