@@ -18,7 +18,6 @@ follows is worth more, Li et al.) and null above it, so `dedup.keep: best_qualit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
 from winnow.curation.rulefile.action import parse_action
@@ -46,12 +45,8 @@ class ModelScoresConfig:
 @section("model_scores")
 def parse_model_scores(raw: Any, place: str, problems: Problems) -> ModelScoresConfig | None:
     body = parsing.mapping(raw, place, problems, _KEYS)
-    model = parsing.string(body.get("model"), f"{place}.model", problems)
-    if model is None:
-        problems.add(f"{place}.model", "needs a local causal LM folder (config.json, weights, tokenizer)")
-    elif not Path(model).is_dir():
-        problems.add(f"{place}.model", f"no such folder: {model} (paths are relative to where winnow runs)")
-        model = None
+    needed = "needs a local causal LM folder (config.json, weights, tokenizer)"
+    model = parsing.folder(body.get("model"), f"{place}.model", problems, needed=needed)
     config = ModelScoresConfig(
         model=model or "",
         template=parsing.choice(body.get("template"), f"{place}.template", problems, TEMPLATE_NAMES, "auto"),

@@ -18,7 +18,6 @@ Rows not chosen are dropped with reason `not_selected`; `select_rank` (1 = chose
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
 from winnow.curation.dedup.config import KEYS
@@ -63,12 +62,8 @@ def parse_select(raw: Any, place: str, problems: Problems) -> SelectConfig | Non
     body = parsing.mapping(raw, place, problems, _KEYS)
     budget = _budget(body.get("budget"), f"{place}.budget", problems)
     diversity = parsing.number(body.get("diversity"), f"{place}.diversity", problems, 0.0, 0.0, 1.0) or 0.0
-    model = parsing.string(body.get("model"), f"{place}.model", problems)
-    if diversity > 0 and model is None:
-        problems.add(f"{place}.model", "diversity needs an encoder folder (e.g. all-MiniLM-L6-v2)")
-    elif model is not None and not Path(model).is_dir():
-        problems.add(f"{place}.model", f"no such folder: {model} (paths are relative to where winnow runs)")
-        model = None
+    needed = "diversity needs an encoder folder (e.g. all-MiniLM-L6-v2)" if diversity > 0 else None
+    model = parsing.folder(body.get("model"), f"{place}.model", problems, needed=needed)
     config = SelectConfig(
         budget=budget or 1.0,
         by=parsing.string(body.get("by"), f"{place}.by", problems, "ifd") or "ifd",

@@ -20,7 +20,6 @@ mismatched rows is not measured on labelled real rows yet, so the rule flags by 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
 from winnow.curation.rulefile.action import parse_action
@@ -64,12 +63,12 @@ def _tasks(raw: Any, place: str, problems: Problems) -> tuple[tuple[str, float |
 @section("relevance")
 def parse_relevance(raw: Any, place: str, problems: Problems) -> RelevanceConfig | None:
     body = parsing.mapping(raw, place, problems, _KEYS)
-    model = parsing.string(body.get("model"), f"{place}.model", problems)
-    if model is None:
-        problems.add(f"{place}.model", "needs a local encoder folder (e.g. all-MiniLM-L6-v2)")
-    elif not Path(model).is_dir():
-        problems.add(f"{place}.model", f"no such folder: {model} (paths are relative to where winnow runs)")
-        model = None
+    model = parsing.folder(
+        body.get("model"),
+        f"{place}.model",
+        problems,
+        needed="needs a local encoder folder (e.g. all-MiniLM-L6-v2)",
+    )
     minimum = parsing.number(
         body.get("min_similarity"), f"{place}.min_similarity", problems, DEFAULT_MIN_SIMILARITY, -1.0, 1.0
     )

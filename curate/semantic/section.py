@@ -19,7 +19,6 @@ rule-file guidance asks of a dropping rule, so it flags by default.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
 from winnow.curation.dedup.config import KEEP_POLICIES, KEYS
@@ -59,12 +58,12 @@ class SemanticDedupConfig:
 @section("semantic_dedup")
 def parse_semantic_dedup(raw: Any, place: str, problems: Problems) -> SemanticDedupConfig | None:
     body = parsing.mapping(raw, place, problems, _KEYS)
-    model = parsing.string(body.get("model"), f"{place}.model", problems)
-    if model is None:
-        problems.add(f"{place}.model", "needs a local encoder folder (e.g. all-MiniLM-L6-v2)")
-    elif not Path(model).is_dir():
-        problems.add(f"{place}.model", f"no such folder: {model} (paths are relative to where winnow runs)")
-        model = None
+    model = parsing.folder(
+        body.get("model"),
+        f"{place}.model",
+        problems,
+        needed="needs a local encoder folder (e.g. all-MiniLM-L6-v2)",
+    )
     globs = body.get("source_priority") or []
     if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs):
         problems.add(f"{place}.source_priority", "must be a list of glob strings")

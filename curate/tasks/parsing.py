@@ -1,4 +1,4 @@
-"""Small validators shared by the `tasks`, `mix` and `split` section parsers.
+"""Small validators shared by the rule-file section parsers (tasks, mix, split, and the model-backed stages).
 
 Each takes the raw YAML value, its place (e.g. `mix.tasks.code.weight`) and the Problems list; on a bad
 value it adds a problem and returns the default, so that parsing goes on and every error is shown at once.
@@ -7,6 +7,7 @@ value it adds a problem and returns the default, so that parsing goes on and eve
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from winnow.curation.rulefile.problems import Problems
@@ -79,6 +80,20 @@ def string(raw: Any, place: str, problems: Problems, default: str | None = None)
         problems.add(place, f"must be a non-empty string, got {raw!r}")
         return default
     return raw
+
+
+def folder(raw: Any, place: str, problems: Problems, *, needed: str | None = None) -> str | None:
+    """A local folder's path (a model's): None, with a problem, when it names no folder; when absent, None,
+    with the problem `needed` if the folder is required."""
+    path = string(raw, place, problems)
+    if path is None:
+        if needed is not None:
+            problems.add(place, needed)
+        return None
+    if not Path(path).is_dir():
+        problems.add(place, f"no such folder: {path} (paths are relative to where winnow runs)")
+        return None
+    return path
 
 
 def choice(raw: Any, place: str, problems: Problems, choices: Iterable[str], default: str) -> str:
