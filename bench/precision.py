@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import random
 import sys
 from collections import Counter
@@ -42,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 from winnow.curation.io.read import read_corpus  # noqa: E402
 from winnow.curation.rulefile.load import RuleFile, load_rule_file  # noqa: E402
 from winnow.curation.run_curate import curate_frame  # noqa: E402
+from winnow.reports.precision import wilson  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 LABELS = ROOT / "bench" / "labels"
@@ -138,16 +138,6 @@ def read_labels(rule: str) -> dict[tuple[str, int], dict[str, Any]]:
             raise SystemExit(f"{path}:{number}: verdict must be one of {VERDICTS} with a reason: {text}")
         labels[(str(label["source"]), int(label["line"]))] = label
     return labels
-
-
-def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95% Wilson score interval of a proportion."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 @dataclass(frozen=True)

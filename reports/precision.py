@@ -18,6 +18,7 @@ section), whatever its `action`; elsewhere it says that these settings were not 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -27,6 +28,17 @@ from typing import Any
 import yaml
 
 from winnow.reports.html import attr, text
+
+
+def wilson(successes: float, n: int, z: float = 1.96) -> tuple[float, float]:
+    """95% Wilson score interval of a proportion (0..1 when there is nothing to measure)."""
+    if n == 0:
+        return (0.0, 1.0)
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
 
 PRECISION_FILE = "precision.json"
 RESOLVED_RULES = "rules.resolved.yaml"

@@ -11,28 +11,16 @@ curator's numbers and the shipped ones read alike (winnow.reports.precision show
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
 
+from winnow.reports.precision import wilson
 from winnow.reports.review.labels import Label
 from winnow.reports.review.rules import ReviewRule
 from winnow.reports.review.whatif import Setting, effective, fails_then
-
-Z95 = 1.96
-
-
-def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
-    """95% Wilson score interval of a proportion (0..1 when there is nothing to measure)."""
-    if n == 0:
-        return (0.0, 1.0)
-    p = successes / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, centre - half), min(1.0, centre + half))
 
 
 @dataclass(frozen=True)
