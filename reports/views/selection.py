@@ -8,6 +8,7 @@ without a `select` section gets a one-line note. Corpus text is escaped and clip
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import polars as pl
@@ -72,33 +73,29 @@ def _rows(frame: pl.LazyFrame, by: str) -> pl.DataFrame:
 
 def _chosen_rows(frame: pl.LazyFrame, by: str) -> str:
     first = _rows(frame.filter(pl.col("select_rank").is_not_null()).sort("select_rank").head(SHOWN), by)
-    if first.height == 0:
-        return ""
-    rows = [
-        [
-            num(r["select_rank"]),
-            num(r["__metric"], digits=4),
-            where(r["source"], r["line"]),
-            clip(r["instruction"], PROMPT_CHARS),
-        ]
-        for r in first.iter_rows(named=True)
-    ]
-    return "<h3>Chosen first</h3>" + table(["rank", text(by), "row", "prompt"], rows)
+    return _listed("Chosen first", "rank", lambda r: num(r["select_rank"]), first, by)
 
 
 def _left_out(frame: pl.LazyFrame, by: str) -> str:
     reason = pl.col("select_note").str.split(" ").list.first().alias("__reason")
     left = frame.filter(pl.col("select_note").is_not_null()).with_columns(reason)
     sample = _rows(left.group_by("__reason", maintain_order=True).head(3).head(SHOWN), by)
-    if sample.height == 0:
+    return _listed("Not chosen (a few of each reason)", "why", lambda r: text(r["select_note"]), sample, by)
+
+
+def _listed(
+    title: str, first: str, first_cell: Callable[[dict[str, Any]], str], rows: pl.DataFrame, by: str
+) -> str:
+    """A titled table of `rows` (from `_rows`): `first_cell`, the metric, file:line, the prompt clipped."""
+    if rows.height == 0:
         return ""
-    rows = [
+    cells = [
         [
-            text(r["select_note"]),
+            first_cell(r),
             num(r["__metric"], digits=4),
             where(r["source"], r["line"]),
             clip(r["instruction"], PROMPT_CHARS),
         ]
-        for r in sample.iter_rows(named=True)
+        for r in rows.iter_rows(named=True)
     ]
-    return "<h3>Not chosen (a few of each reason)</h3>" + table(["why", text(by), "row", "prompt"], rows)
+    return f"<h3>{text(title)}</h3>" + table([first, text(by), "row", "prompt"], cells)
