@@ -40,11 +40,7 @@ def histogram(values: pl.Series, *, threshold: float | None = None, bins: int = 
     if hi <= lo:
         hi = lo + 1.0
     width = (hi - lo) / bins
-    index = ((finite - lo) / width).floor().clip(0, bins - 1).cast(pl.Int64)
-    counts_frame = index.value_counts()
-    counts = [0] * bins
-    for i, n in counts_frame.iter_rows():
-        counts[i] = n
+    counts = _bin_counts(finite, lo, width, bins)
     edges = [lo + i * width for i in range(bins + 1)]
     return Histogram(
         edges=edges,
@@ -53,6 +49,15 @@ def histogram(values: pl.Series, *, threshold: float | None = None, bins: int = 
         clipped_low=int((finite < lo).sum()),
         clipped_high=int((finite > hi).sum()),
     )
+
+
+def _bin_counts(values: pl.Series, lo: float, width: float, bins: int) -> list[int]:
+    """Values per bin of `width` from `lo`; values outside fall into the first or the last bin."""
+    index = ((values - lo) / width).floor().clip(0, bins - 1).cast(pl.Int64)
+    counts = [0] * bins
+    for i, n in index.value_counts().iter_rows():
+        counts[i] = n
+    return counts
 
 
 def _whole(values: pl.Series) -> bool:
@@ -72,10 +77,7 @@ def _count_histogram(values: pl.Series, threshold: float | None, bins: int, null
         lo, top = min(lo, threshold), max(top, threshold + 1)
     width = max(1, math.ceil((top - lo + 1) / bins))
     count = math.ceil((top - lo + 1) / width)
-    index = ((values - lo) / width).floor().clip(0, count - 1).cast(pl.Int64)
-    counts = [0] * count
-    for i, n in index.value_counts().iter_rows():
-        counts[i] = n
+    counts = _bin_counts(values, lo, width, count)
     edges = [lo + i * width for i in range(count + 1)]
     return Histogram(
         edges=edges,
