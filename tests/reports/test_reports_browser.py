@@ -5,37 +5,19 @@ Skips with a message when chromium is not installed (`apt-get install chromium`;
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from reports_hostile import build_hostile_run
 
+from tests.review.cdp import HEADLESS_FLAGS, chromium_binary
 from winnow.reports import write_run_report
-
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        found = shutil.which(name)
-        if found:
-            return found
-    pytest.skip("chromium is not installed (apt-get install -y chromium); the browser test cannot run")
 
 
 def _run(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [binary, *FLAGS, f"--user-data-dir={profile}", *args],
+        [binary, *HEADLESS_FLAGS, f"--user-data-dir={profile}", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -45,7 +27,7 @@ def _run(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess[
 
 @pytest.mark.slow
 def test_hostile_report_runs_no_script_in_chromium(tmp_path: Path) -> None:
-    binary = _chromium()
+    binary = chromium_binary()
     report = write_run_report(build_hostile_run(tmp_path / "run"))
     url = report.resolve().as_uri()
     dom = _run(binary, tmp_path / "profile-dom", "--virtual-time-budget=2000", "--dump-dom", url)

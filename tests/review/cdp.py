@@ -25,7 +25,8 @@ from typing import Any
 
 import pytest
 
-FLAGS = [
+# a headless Chromium that reaches nothing on its own (the report test runs it with these too)
+HEADLESS_FLAGS = [
     "--headless",
     "--no-sandbox",
     "--disable-gpu",
@@ -33,8 +34,8 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--remote-debugging-pipe",
 ]
+FLAGS = [*HEADLESS_FLAGS, "--remote-debugging-pipe"]
 # DOM key codes Chromium needs next to `key` for keys that are not text
 KEY_CODES = {"ArrowRight": 39, "ArrowLeft": 37, "ArrowDown": 40, "ArrowUp": 38, "Enter": 13, "Tab": 9}
 
