@@ -37,10 +37,13 @@ from winnow.curation.ledger import counts_by_reason, flagged_counts, rule_counts
 from winnow.curation.rulefile.load import RuleFile, load_rule_file
 from winnow.curation.run_folder import write_run_folder
 from winnow.curation.stage_cache import CONTENT_STAGES, StageCache, StageOutput, content_stage_key
-from winnow.curation.stages import Stage, StageContext, registered_stages
+from winnow.curation.stages import ROW_LOCAL_STAGES, Stage, StageContext, registered_stages
 
 Progress = Callable[[str, int, int], None]
 CACHE_FOLDER = ".winnow-cache"
+# a row of a batch that is an input line which could not be read (its reason; its snippet beside it):
+# such rows go through curate_rows untouched, so a block on a cluster carries its quarantine with it
+QUARANTINE_ERROR, QUARANTINE_SNIPPET = "quarantine_error", "quarantine_snippet"
 
 
 @dataclass
@@ -84,6 +87,34 @@ def run_stages(
     finally:
         warming.join()  # never left inside numba: a process finalizing meanwhile aborts (issue 23)
     return frame, timings
+
+
+def curate_rows(
+    batch: pl.DataFrame, rules: RuleFile, ctx: StageContext, only_stages: Sequence[str] | None = None
+) -> tuple[pl.DataFrame, dict[str, float]]:
+    """The row-local stages (ROW_LOCAL_STAGES: mappers, checks, language) over one batch of canonical rows:
+    the rows with their stage columns and ledger (drop_reason, failed_rules, flagged_rules), in batch order,
+    and seconds per stage; `ctx.stats` gets each stage's statistics of this batch.
+
+    Rows whose QUARANTINE_ERROR is set (input lines that could not be read) are handed back as they came, in
+    their place, so rows in = rows out and a batch's quarantine is never lost. The local engine runs its whole
+    corpus through this as one batch; winnow.curation.ray_engine runs it per block."""
+    names = [name for name in ROW_LOCAL_STAGES if only_stages is None or name in only_stages]
+    if QUARANTINE_ERROR not in batch.columns:
+        return run_stages(batch, rules, ctx, names)
+    bad = batch[QUARANTINE_ERROR].is_not_null()
+    records = batch.filter(~bad).drop(QUARANTINE_ERROR, QUARANTINE_SNIPPET)
+    frame, timings = run_stages(records, rules, ctx, names)
+    unread = [QUARANTINE_ERROR, QUARANTINE_SNIPPET]
+    if not bad.any():
+        return frame.with_columns(pl.lit(None, pl.String).alias(name) for name in unread), timings
+    # back in batch order: the stages keep their rows' order, the unread rows keep their positions
+    placed = frame.with_columns(bad.not_().arg_true().alias("__batch_row"))
+    unread_rows = (
+        batch.with_row_index("__batch_row").filter(bad).select("__batch_row", "source", "line", *unread)
+    )
+    both = pl.concat([placed, unread_rows], how="diagonal_relaxed")
+    return both.sort("__batch_row").drop("__batch_row"), timings
 
 
 def _run_stage(stage: Stage, frame: pl.DataFrame, rules: RuleFile, ctx: StageContext) -> pl.DataFrame:
@@ -178,7 +209,10 @@ def curate_frame(
 ) -> CurateResult:
     """Run every stage (or `only_stages`) over an in-memory canonical frame (no files written)."""
     ctx = StageContext(run_dir=run_dir, cache_dir=cache_dir, progress=progress)
-    frame, timings = run_stages(frame, rules, ctx, only_stages)
+    frame, timings = curate_rows(frame, rules, ctx, only_stages)
+    rest = [s.name for s in registered_stages() if s.name not in ROW_LOCAL_STAGES]
+    frame, more = run_stages(frame, rules, ctx, [n for n in rest if only_stages is None or n in only_stages])
+    timings.update(more)
     stats = build_stats(
         frame,
         rows_read=frame.height + quarantined if rows_read is None else rows_read,

@@ -56,6 +56,11 @@ class Stage:
 
 _STAGES: dict[str, Stage] = {}
 
+# Stages that judge each row from that row alone: they run per block on a cluster (winnow.curation.ray_engine)
+# through winnow.curation.run_curate.curate_rows, which the local engine runs too. The others see the whole
+# corpus (dedup, tasks, mix, split, ...).
+ROW_LOCAL_STAGES = ("mappers", "checks", "language")
+
 STAGE_MODULES = (
     "winnow.curation.mappers.stage",
     "winnow.curation.checks.stage",
