@@ -113,10 +113,14 @@ def write_parquet(
     frame: pl.DataFrame,
     compression: ParquetCompression = "zstd",
     metadata: dict[str, str] | None = None,
+    compression_level: int | None = None,
 ) -> None:
-    """`metadata`: key-value pairs stored in the file's footer (`pl.read_parquet_metadata` reads them)."""
+    """`metadata`: key-value pairs stored in the file's footer (`pl.read_parquet_metadata` reads them);
+    `compression_level`: the codec's level (None: Polars' default, zstd 3)."""
     with atomic_path(path) as tmp:
-        frame.write_parquet(tmp, compression=compression, metadata=metadata)
+        frame.write_parquet(
+            tmp, compression=compression, compression_level=compression_level, metadata=metadata
+        )
 
 
 # ---- folders -------------------------------------------------------------------------------------------

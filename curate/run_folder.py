@@ -58,6 +58,11 @@ STAGE_FILES = (PAIRS,)  # optional tables a stage hands to the writer (StageCont
 DIGESTED = (KEPT, QUARANTINE, PAIRS)  # files tied to their run by a digest in stats.json
 REPORT = "report.html"
 RUN_ID_KEY, KEPT_KEY = "winnow.run_id", "winnow.kept_xxh3"
+# zstd level of rows.parquet and dropped.parquet: every row is encoded twice per run (rows.parquet, then kept or
+# dropped), most of it compressing the texts; level 1 costs ~1/4 less CPU than the default 3 for files ~1/5
+# larger, and decodes the same (bench/results/e2e.md, session 9). kept.parquet keeps the default: its bytes are
+# what `winnow run` and the shard cache key on, and it is the file a person ships.
+LEDGER_ZSTD = 1
 _YAML_LINE = re.compile(r"# winnow run (\S+), kept\.parquet xxh3 ([0-9a-f]+)\n")
 
 
@@ -115,8 +120,16 @@ def write_run_folder(
         # waits for both, so a failing write never leaves the other one writing into a removed staging folder
         with ThreadPoolExecutor(max_workers=2) as pool:
             writes = [
-                pool.submit(write_parquet, staging / ROWS, frame, metadata=ids),
-                pool.submit(write_parquet, staging / DROPPED, dropped(frame), metadata=ids),
+                pool.submit(
+                    write_parquet, staging / ROWS, frame, metadata=ids, compression_level=LEDGER_ZSTD
+                ),
+                pool.submit(
+                    write_parquet,
+                    staging / DROPPED,
+                    dropped(frame),
+                    metadata=ids,
+                    compression_level=LEDGER_ZSTD,
+                ),
             ]
             for write in writes:
                 write.result()
