@@ -75,6 +75,14 @@ def read_jsonl(path: Path, sink: SourceSink, compression: str | None = None) -> 
         sink.bad(None, broken.lost_after(first_line - 1), b"")
 
 
+def read_jsonl_piece(data: bytes, first_line: int, sink: SourceSink) -> None:
+    """Whole lines of a plain UTF-8 JSONL file (each ending in a newline; the first is line `first_line`)
+    into `sink`, as read_jsonl reads each of its pieces: how a cluster engine reads one byte range of a big
+    file in a task of its own (winnow.curation.ray_engine.read)."""
+    lines, table = _scan(data, sink.forced)
+    _piece(data, lines, first_line, table, parsed_already=len(lines) > SMALL_PIECE_LINES, sink=sink)
+
+
 @dataclass(frozen=True)
 class _Lines:
     """A piece's lines: where each ends (its newline's offset) and whether Arrow must not see it

@@ -47,7 +47,7 @@ def read_corpus(inputs: Sequence[str | Path], *, format: str | None = None) -> R
     sinks: list[SourceSink] = []
     sources, skipped = expand(inputs)
     for source in sources:
-        sinks.extend(_read_source(source, forced))
+        sinks.extend(read_source(source, forced))
     return result_of(sinks, skipped)
 
 
@@ -73,7 +73,9 @@ def result_of(sinks: Sequence[SourceSink], skipped: list[Skipped] | None = None)
     )
 
 
-def _read_source(source: Source, forced_everywhere: object) -> list[SourceSink]:
+def read_source(source: Source, forced_everywhere: object) -> list[SourceSink]:
+    """One source read whole: a sink per source (per split of a save_to_disk folder). A cluster engine reads
+    the sources (or pieces of a big JSONL file, `read_jsonl_piece`) in parallel tasks through this."""
     forced = source.fmt or forced_everywhere
     if source.kind == "hf":
         sinks = []
