@@ -47,16 +47,33 @@ def unit_positions(keys: Sequence[str], seed: int) -> list[float]:
     return uniform_hashes(keys, f"winnow-split\x1f{seed}\x1f").tolist()
 
 
+UNIT, POSITION = "__unit", "u"
+
+
+def place_units(rows: pl.DataFrame, config: SplitConfig) -> pl.DataFrame:
+    """Each row's unit key (UNIT) and its unit's position u in [0, 1) (POSITION), in the order of `rows` (which
+    needs `id`, optionally `dup_cluster` and PROMPT_COLUMN): what the split settings but the seed and the two
+    keep_* switches do not change (winnow.curation.split.cache keeps it for a re-run)."""
+    units_of = unit_key(rows, prompts=config.keep_prompts_together, clusters=config.keep_clusters_together)
+    distinct = units_of.unique(maintain_order=True)
+    positions = pl.DataFrame(
+        {UNIT: distinct, POSITION: uniform_hashes(distinct.to_list(), f"winnow-split\x1f{config.seed}\x1f")}
+    )
+    return units_of.rename(UNIT).to_frame().join(positions, on=UNIT, how="left", maintain_order="left")
+
+
 def assign_splits(
     rows: pl.DataFrame,
     stratum_columns: Sequence[str],
     config: SplitConfig,
     pinned: pl.DataFrame | None = None,
+    placed: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """`rows` (needs `id`, the stratum columns, optionally `dup_cluster` and PROMPT_COLUMN, the normalized
     prompt, which is not handed back) with a `split` column added.
 
-    `pinned` (columns id, split) fixes the split of rows it names; their whole unit follows them.
+    `pinned` (columns id, split) fixes the split of rows it names; their whole unit follows them. `placed`:
+    `place_units(rows, config)` when the caller has it already (from the cache).
     """
     if rows.height == 0:
         return rows.drop(PROMPT_COLUMN, strict=False).with_columns(pl.lit(None, pl.String).alias("split"))
@@ -70,9 +87,10 @@ def assign_splits(
     primary = (
         pl.col(stratum_columns[0]).cast(pl.String).fill_null(_NO_VALUE) if stratum_columns else pl.lit("all")
     )
-    units_of = unit_key(rows, prompts=config.keep_prompts_together, clusters=config.keep_clusters_together)
+    placed = place_units(rows, config) if placed is None else placed
     work = rows.drop(PROMPT_COLUMN, strict=False).with_columns(
-        units_of.alias("__unit"),
+        placed.get_column(UNIT),
+        placed.get_column(POSITION),
         stratum.alias("__stratum"),
         primary.alias("__primary"),
     )
@@ -92,6 +110,7 @@ def assign_splits(
     units = per_stratum.group_by("__unit", maintain_order=True).agg(
         pl.col("len").sum().alias("size"), pl.col("__stratum").first(), pl.col("__primary").first()
     )
+    units = units.join(work.select(UNIT, POSITION).unique(UNIT), on=UNIT, how="left", maintain_order="left")
     pins_per_unit = (
         work.filter(pl.col("__pinned").is_not_null())
         .group_by("__unit", "__pinned")
@@ -101,9 +120,6 @@ def assign_splits(
         .select("__unit", "__pinned")
     )
     units = units.join(pins_per_unit, on="__unit", how="left")
-    units = units.with_columns(
-        pl.Series("u", uniform_hashes(units["__unit"].to_list(), f"winnow-split\x1f{config.seed}\x1f"))
-    )
     units = units.join(_stratum_targets(units, config), on="__primary", how="left")
     free = units.filter(pl.col("__pinned").is_null())
     if config.method == "exact":
@@ -135,7 +151,7 @@ def assign_splits(
         ]
     )
     out = work.join(decided, on="__unit", how="left", maintain_order="left")
-    return out.drop("__unit", "__stratum", "__primary", "__pinned").rename({"__split": "split"})
+    return out.drop("__unit", POSITION, "__stratum", "__primary", "__pinned").rename({"__split": "split"})
 
 
 def _midpoints(group: str) -> pl.Expr:

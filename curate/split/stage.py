@@ -9,14 +9,16 @@ have rows in more than one split (`prompts_split_across`: 0 with keep_prompts_to
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
 from winnow.curation.errors import StageError
-from winnow.curation.split.assign import assign_splits
+from winnow.curation.split.assign import POSITION, UNIT, assign_splits, place_units
+from winnow.curation.split.cache import SplitCache
 from winnow.curation.split.section import SPLITS, SplitConfig
 from winnow.curation.split.units import PROMPT_COLUMN, prompt_key
+from winnow.curation.stage_cache import StageCache
 from winnow.curation.stages import RuleSet, StageContext, stage
 
 
@@ -56,9 +58,22 @@ def stratum_columns(frame: pl.DataFrame, config: SplitConfig, notes: list[str]) 
     return columns
 
 
+class Split(NamedTuple):
+    frame: pl.DataFrame  # the input frame with its `split` column
+    stats: dict[str, Any]
+    # per kept row, in frame order: its normalized prompt (PROMPT_COLUMN), unit key (UNIT) and unit position
+    # (POSITION): what a re-run with other fractions or stratification reuses (winnow.curation.split.cache)
+    units: pl.DataFrame
+
+
+UNITS_COLUMNS = (PROMPT_COLUMN, UNIT, POSITION)
+
+
 def split_frame(
-    frame: pl.DataFrame, config: SplitConfig, ctx: StageContext
-) -> tuple[pl.DataFrame, dict[str, Any]]:
+    frame: pl.DataFrame, config: SplitConfig, ctx: StageContext, known: pl.DataFrame | None = None
+) -> Split:
+    """The split of `frame`'s kept rows; `known`: the `units` of an earlier split of the same kept rows with
+    the same ids, clusters, seed and keep_* switches (then prompts are not normalized nor units hashed again)."""
     notes: list[str] = []
     columns = stratum_columns(frame, config, notes)
     pinned = _pinned(config, ctx, notes)
@@ -66,10 +81,15 @@ def split_frame(
     # a re-run over a frame that has a split already replaces it
     indexed = frame.drop("split", strict=False).with_row_index("__row")
     kept = indexed.filter(kept_mask)
-    units = kept.select("__row", "id", *columns, *_cluster(frame), prompt_key().alias(PROMPT_COLUMN))
-    assigned = assign_splits(
-        units if config.keep_prompts_together else units.drop(PROMPT_COLUMN), columns, config, pinned
-    )
+    units = kept.select("__row", "id", *columns, *_cluster(frame))
+    if known is not None and known.height == kept.height:
+        units = units.with_columns(known.get_column(PROMPT_COLUMN))
+    else:
+        units = units.with_columns(kept.select(prompt_key().alias(PROMPT_COLUMN)).get_column(PROMPT_COLUMN))
+        known = None
+    linked = units if config.keep_prompts_together else units.drop(PROMPT_COLUMN)
+    placed = place_units(linked, config) if known is None else known.select(UNIT, POSITION)
+    assigned = assign_splits(linked, columns, config, pinned, placed=placed)
     out = indexed.join(assigned.select("__row", "split"), on="__row", how="left", maintain_order="left")
     out = out.drop("__row")
     stats = split_stats(out, config, frame.columns)
@@ -78,7 +98,7 @@ def split_frame(
     )
     stats["notes"] = notes
     stats["stratified_by"] = columns
-    return out, stats
+    return Split(out, stats, units.select(PROMPT_COLUMN).with_columns(placed))
 
 
 def prompts_split_across(rows: pl.DataFrame) -> int:
@@ -139,13 +159,29 @@ def _task_shares(rows: pl.DataFrame, config: SplitConfig) -> tuple[dict[str, dic
     return dict(sorted(shares.items())), None if worst is None else round(worst, 3)
 
 
+def cached_split(
+    frame: pl.DataFrame, config: SplitConfig, ctx: StageContext
+) -> tuple[pl.DataFrame, dict[str, Any]]:
+    """split_frame, or its output from the stage cache where nothing it reads changed (winnow.curation.split.cache)."""
+    cache = SplitCache(StageCache(ctx.cache_dir), frame, config)
+    whole = cache.load_whole()
+    if whole is not None:
+        column, stats = whole
+        return frame.drop("split", strict=False).with_columns(column), stats
+    known = cache.load_units()
+    split = split_frame(frame, config, ctx, known)
+    units_known = known is not None and known.height == split.units.height
+    stats = cache.save(split.frame.get_column("split"), split.stats, split.units, units_known=units_known)
+    return split.frame, stats
+
+
 @stage("split", order=70)
 def split_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.DataFrame:
     config = rules.get("split")
     if config is None:
         return frame
     ctx.report_progress("splits", 0, frame.height)
-    out, stats = split_frame(frame, config, ctx)
+    out, stats = cached_split(frame, config, ctx)
     ctx.report_progress("splits", frame.height, frame.height)
     ctx.stats["split"] = stats
     return out
