@@ -27,11 +27,12 @@ from winnow.rules import shipped_rule_file
 
 # change → (pattern in the shipped default rules, replacement, stage cache outcomes of the re-run)
 CHANGES = {
-    # a drop rule: rows reach dedup that did not (or the reverse), so dedup runs again; language does not
+    # a drop rule: rows reach dedup that did not (or the reverse), so dedup runs again, from the memo of
+    # signatures and pair measures (incremental); language does not
     "drop_check": (
         r"(name: response_too_long\n.*\n\s*params: \{max_chars: )30000",
         r"\g<1>400",
-        {"language": "hit", "dedup": "miss", "tasks": "hit"},
+        {"language": "hit", "dedup": "incremental", "tasks": "hit"},
     ),
     # a flag rule: no row changes whether it is kept
     "flag_check": (
@@ -47,12 +48,12 @@ CHANGES = {
     "language_drop": (
         r"(\n  action: )flag(\n\ntasks:)",
         r"\g<1>drop\g<2>",
-        {"language": "hit", "dedup": "miss", "tasks": "hit"},
+        {"language": "hit", "dedup": "incremental", "tasks": "hit"},
     ),
     "dedup": (
         r"(\n    threshold: )0\.7(\s)",
         r"\g<1>0.5\g<2>",
-        {"language": "hit", "dedup": "miss", "tasks": "hit"},
+        {"language": "hit", "dedup": "incremental", "tasks": "hit"},
     ),
     "split": (
         r"fractions: \{train: 0\.9, val: 0\.05, test: 0\.05\}",
@@ -104,6 +105,7 @@ def _assert_same_run(cached: Path, cold: Path) -> None:
         for volatile in ("run", "timings", "stage_cache", "inputs"):
             entry.pop(volatile, None)
         entry["stages"]["dedup"].pop("seconds", None)
+        entry["stages"]["dedup"].pop("memo", None)  # what the memo answered: the only difference allowed
         for name in ("language", "dedup", "tasks"):
             entry["stages"][name].pop("stage_cache")
         for name in ("mappers", "checks"):  # the metric and mapper caches' own counts
@@ -139,6 +141,13 @@ def test_rerun_after_one_change_equals_a_cold_run(
     _copy_tree(folder / "cache", cache)
     rerun = run_curate([data], rules, tmp_path / "rerun", cache_dir=cache)
     assert _outcomes(rerun.stats) == CHANGES[change][2]
+    if _outcomes(rerun.stats)["dedup"] == "incremental":
+        # the re-run took the stored signatures and measures: it signed and measured a fraction of the
+        # cold run's (which took none); its run folder is still the cold run's (below)
+        cold_memo, rerun_memo = cold.stats["stages"]["dedup"]["memo"], rerun.stats["stages"]["dedup"]["memo"]
+        assert cold_memo["signatures_reused"] == 0
+        assert rerun_memo["signatures_reused"] > 0.9 * cold.stats["stages"]["dedup"]["rows_compared"]
+        assert rerun_memo["pairs_measured"] < cold_memo["pairs_measured"] / 2
     _assert_same_run(tmp_path / "rerun", tmp_path / "cold")
 
 
@@ -225,9 +234,12 @@ def test_dedup_key_follows_what_dedup_reads(tmp_path: Path) -> None:
     first_dropped = frame.with_columns(
         pl.when(pl.col("line") == frame["line"][0]).then(pl.lit("empty_response")).alias("drop_reason")
     )
-    assert run(first_dropped) == (["empty_response", None, None], "miss")  # the copy now stands alone
+    # the copy now stands alone: run again, from the signatures the first run stored
+    assert run(first_dropped) == (["empty_response", None, None], "incremental")
     renamed = frame.with_columns((pl.col("id") + "x").alias("id"))
-    assert run(renamed)[1] == "miss"
+    assert (
+        run(renamed)[1] == "incremental"
+    )  # the whole entry misses (ids name clusters); texts did not change
     reference = tmp_path / "eval.jsonl"
     reference.write_text('{"instruction": "unrelated", "input": "", "output": "x"}\n', encoding="utf-8")
     decontaminating = {
@@ -237,7 +249,9 @@ def test_dedup_key_follows_what_dedup_reads(tmp_path: Path) -> None:
             decontaminate=DecontamConfig(references=(str(reference),)),
         )
     }
-    assert run(frame, decontaminating) == (found, "off")
+    # decontamination is never cached whole (its reference files are outside the key); the memo of
+    # signatures and measures still serves it
+    assert run(frame, decontaminating) == (found, "incremental")
 
 
 def test_code_digest_changes_with_the_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -29,13 +29,16 @@ from winnow.curation.dedup.clusters import components
 from winnow.curation.dedup.config import DedupConfig
 from winnow.curation.dedup.explain import dedup_stats
 from winnow.curation.dedup.keep import ranked_rows
+from winnow.curation.dedup.memo import DedupMemo
 from winnow.curation.dedup.near import near_duplicates, shingle_spec
 from winnow.curation.dedup.normalize import conversation_parts, key_expr, normalized
 from winnow.curation.dedup.parts import PartsFilter
+from winnow.curation.dedup.replay import near_with_memo
 from winnow.curation.dedup.verify import DocSets, ShingleHashes, pair_jaccard
 from winnow.curation.record import content_hash
 
 Progress = Callable[[str, int, int], None]
+Similarity = Callable[[np.ndarray, np.ndarray], np.ndarray]  # the configured measure of doc pairs a[i], b[i]
 OUTPUT_SCHEMA: dict[str, pl.DataType] = {
     "dup_cluster": pl.String(),
     "dup_cluster_size": pl.Int64(),
@@ -58,6 +61,9 @@ class DedupReport:
     stats: dict[str, Any] = field(default_factory=dict)
     # every duplicate pair of rows (id_a, id_b, jaccard, exact) when `near.report_pairs` is on
     pairs: pl.DataFrame | None = None
+    # what the dedup memo answered (winnow.curation.dedup.memo), when one was given: not part of `stats`,
+    # which are the same however they were reached
+    memo: dict[str, int] | None = None
 
 
 def with_row_columns(
@@ -103,30 +109,60 @@ _NO_PAIRS = pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32, "jaccard": pl.F
 
 
 def _cluster_reps(
-    reps: pl.DataFrame, config: DedupConfig, workers: int, spill_dir: Path | None, progress: Progress | None
-) -> tuple[np.ndarray, dict[str, Any], ShingleHashes | DocSets | None, pl.DataFrame]:
+    reps: pl.DataFrame,
+    config: DedupConfig,
+    workers: int,
+    spill_dir: Path | None,
+    progress: Progress | None,
+    memo: DedupMemo | None,
+) -> tuple[np.ndarray, dict[str, Any], Similarity | None, pl.DataFrame, Callable[[], dict[str, int]] | None]:
     """Component label (a rep index) of each exact-group representative, the near step's stats, the
-    shingle hashes of every representative in a near-duplicate pair, and those pairs (a, b, jaccard)."""
+    measure of further rep pairs (members to their kept row), the near-duplicate pairs (a, b, jaccard), and
+    what the memo answered, asked at the end (None without one)."""
     n = reps.height
     if not config.near.enabled or n < 2:
-        return np.arange(n, dtype=np.int64), {}, None, _NO_PAIRS
+        return np.arange(n, dtype=np.int64), {}, None, _NO_PAIRS, None
     parts = None
-    if all(name in reps.columns for name in PART_COLUMNS):
+    present = [name for name in PART_COLUMNS if name in reps.columns]
+    if len(present) == len(PART_COLUMNS):
         parts = PartsFilter(
             tuple(reps[name] for name in PART_COLUMNS), config.near, shingle_spec(config.near)
         )
-    result = near_duplicates(
-        reps["__key"],
-        config.near,
-        workers=workers,
-        spill_dir=spill_dir,
-        progress=progress,
-        normalized_input=True,
-        pair_filter=parts,
-    )
+    similarity: Similarity | None = None
+    memo_stats: Callable[[], dict[str, int]] | None = None
+    if memo is not None and config.near.verify:
+        view = memo.bind(reps, ["__key", *present])
+        result, judge = near_with_memo(
+            reps["__key"],
+            config.near,
+            view,
+            workers=workers,
+            spill_dir=spill_dir,
+            progress=progress,
+            pair_filter=parts,
+        )
+        similarity, memo_stats = judge.measure_pairs, judge.stats
+    else:
+        result = near_duplicates(
+            reps["__key"],
+            config.near,
+            workers=workers,
+            spill_dir=spill_dir,
+            progress=progress,
+            normalized_input=True,
+            pair_filter=parts,
+        )
+        similarity = _measure_of(result.member_sets, result.member_hashes, config.near.measure)
     labels = components(n, result.pairs["a"].to_numpy(), result.pairs["b"].to_numpy())
-    sets = result.member_sets
-    return labels, result.stats(), sets if sets is not None else result.member_hashes, result.pairs
+    return labels, result.stats(), similarity, result.pairs, memo_stats
+
+
+def _measure_of(sets: DocSets | None, hashes: ShingleHashes | None, measure: str) -> Similarity | None:
+    if sets is not None:  # the sets verification built (every candidate doc)
+        return lambda a, b: sets.similarity(a, b, measure)
+    if hashes is not None:
+        return lambda a, b: pair_jaccard(hashes, a, b, measure=measure)
+    return None
 
 
 def pair_table(rows: pl.DataFrame, rep_pairs: pl.DataFrame, ids: pl.Series) -> pl.DataFrame:
@@ -176,20 +212,18 @@ def pair_table(rows: pl.DataFrame, rep_pairs: pl.DataFrame, ids: pl.Series) -> p
     ).select([pl.col(c).cast(t) for c, t in PAIR_SCHEMA.items()])
 
 
-def _with_jaccard(
-    members: pl.DataFrame, hashes: ShingleHashes | DocSets | None, measure: str
-) -> pl.DataFrame:
+def _with_jaccard(members: pl.DataFrame, similarity: Similarity | None) -> pl.DataFrame:
     """`__jaccard` (the configured measure) of each member to its cluster's kept row (1.0 within one
     exact group)."""
     pairs = members.filter(pl.col("__rep") != pl.col("kept_rep")).select("__rep", "kept_rep").unique()
     pairs = pairs.sort(["__rep", "kept_rep"])
     jac = np.zeros(0)
-    if pairs.height and hashes is not None:  # reps of different exact groups share a cluster only via near
-        a, b = pairs["__rep"].to_numpy().astype(np.int64), pairs["kept_rep"].to_numpy().astype(np.int64)
-        if isinstance(hashes, DocSets):  # the sets verification built (every candidate doc)
-            jac = hashes.similarity(a, b, measure)
-        else:
-            jac = pair_jaccard(hashes, a, b, measure=measure)
+    if (
+        pairs.height and similarity is not None
+    ):  # reps of different exact groups share a cluster only via near
+        jac = similarity(
+            pairs["__rep"].to_numpy().astype(np.int64), pairs["kept_rep"].to_numpy().astype(np.int64)
+        )
     pairs = pairs.with_columns(__jaccard=pl.Series(jac, dtype=pl.Float64))
     return members.join(pairs, on=["__rep", "kept_rep"], how="left").with_columns(
         pl.col("__jaccard").fill_null(1.0)
@@ -203,13 +237,18 @@ def find_duplicates(
     workers: int = 2,
     spill_dir: Path | None = None,
     progress: Progress | None = None,
+    memo: DedupMemo | None = None,
 ) -> tuple[pl.DataFrame, DedupReport]:
+    """`memo` (winnow.curation.dedup.memo): signatures and pair measures of earlier runs, reused where they
+    apply and extended with this run's (the caller saves it); the output is the same with or without."""
     rows = competing_rows(frame, config.key, config.punctuation_blind)
     group = pl.col("__row").min().over("__key") if config.exact else pl.col("__row")
     rows = rows.with_columns(group.alias("__group"))
     parts = [c for c in PART_COLUMNS if c in rows.columns]
     reps = rows.filter(pl.col("__row") == pl.col("__group")).sort("__row").select("__group", "__key", *parts)
-    labels, near_stats, member_hashes, rep_pairs = _cluster_reps(reps, config, workers, spill_dir, progress)
+    labels, near_stats, similarity, rep_pairs, memo_stats = _cluster_reps(
+        reps, config, workers, spill_dir, progress, memo
+    )
     rep_index = reps.select("__group").with_row_index("__rep").with_columns(cluster=pl.Series(labels))
     rows = rows.join(rep_index, on="__group", how="left").with_columns(size=pl.len().over("cluster"))
 
@@ -222,9 +261,7 @@ def find_duplicates(
         pl.col("__group").alias("kept_group"),
         pl.col("__rep").alias("kept_rep"),
     )
-    members = _with_jaccard(
-        members.join(kept_info, on="cluster", how="left"), member_hashes, config.near.measure
-    )
+    members = _with_jaccard(members.join(kept_info, on="cluster", how="left"), similarity)
 
     whole = config.keep == "drop_whole_cluster"
     capped = config.max_per_prompt is not None  # K answers per prompt stay; the others are beyond the cap
@@ -263,4 +300,4 @@ def find_duplicates(
     if config.near.report_pairs:
         pairs = pair_table(rows, rep_pairs, frame["id"])
         stats["pairs_reported"] = pairs.height
-    return out, DedupReport(stats, pairs)
+    return out, DedupReport(stats, pairs, memo_stats() if memo_stats is not None else None)

@@ -334,15 +334,35 @@ def verify_for_clusters(
     Candidates come sorted, chunks are fixed, so which pairs are skipped does not depend on workers or
     batch sizes; the clusters are those of verifying every pair (a skipped pair joins nothing new).
     """
-    union_find = UnionFind(n)
     sets = DocSets.build(store.lookup, paired_docs(a, b, n)) if len(a) else None
+
+    def similarity(ca: np.ndarray, cb: np.ndarray) -> np.ndarray:
+        return sets.similarity(ca, cb, measure) if sets is not None else np.zeros(0)
+
+    return verify_loop(a, b, n, threshold, similarity, progress, chunk, pair_filter), sets
+
+
+def verify_loop(
+    a: np.ndarray,
+    b: np.ndarray,
+    n: int,
+    threshold: float,
+    similarity: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    progress: Callable[[int, int], None],
+    chunk: int = 50_000,
+    pair_filter: PairFilter | None = None,
+) -> pl.DataFrame:
+    """The verification order itself: sorted candidates in fixed chunks; a pair whose docs are already
+    connected (as of the chunk's start) is not measured. `similarity` measures pairs (from shingle sets,
+    or from winnow.curation.dedup.memo's stored values on a re-run: the order, hence the pairs, are the same)."""
+    union_find = UnionFind(n)
     kept: list[pl.DataFrame] = []
     for start in range(0, len(a), chunk):
         ca, cb = a[start : start + chunk].astype(np.int64), b[start : start + chunk].astype(np.int64)
         roots = union_find.roots()
         need = roots[ca] != roots[cb]
         ca, cb = ca[need], cb[need]
-        jac = sets.similarity(ca, cb, measure) if sets is not None else np.zeros(0)
+        jac = similarity(ca, cb) if len(ca) else np.zeros(0)
         hit = jac >= threshold
         if pair_filter is not None and hit.any():
             hit[hit] = pair_filter(ca[hit], cb[hit])
@@ -355,8 +375,8 @@ def verify_for_clusters(
         )
         progress(min(start + chunk, len(a)), len(a))
     if not kept:
-        return pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32, "jaccard": pl.Float64}), sets
-    return pl.concat(kept), sets
+        return pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32, "jaccard": pl.Float64})
+    return pl.concat(kept)
 
 
 @contextmanager

@@ -37,26 +37,36 @@ class PartsFilter:
 
     def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """A bool per pair (a[i], b[i]): every part reaches the threshold (or is empty on both sides)."""
-        near = np.ones(len(a), dtype=bool)
+        return self.similarities(a, b)[0] >= self.config.threshold
+
+    def similarities(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(lowest, exact) per pair: the lowest measure of the parts compared (an equal part counts 1.0), and
+        whether every part was compared. Comparing stops at the first part below the threshold, so `lowest`
+        judges the pair at any threshold where exact is true, and rules it out at any above `lowest`
+        (winnow.curation.dedup.memo keeps both)."""
+        lowest = np.ones(len(a), dtype=np.float64)
+        compared = np.zeros(len(a), dtype=np.int64)
         for texts in self.parts:
-            undecided = np.flatnonzero(near)
+            undecided = np.flatnonzero(lowest >= self.config.threshold)
             if len(undecided) == 0:
                 break
-            near[undecided] = self._part_near(texts, a[undecided], b[undecided])
-        return near
+            found = self._part_similarity(texts, a[undecided], b[undecided])
+            lowest[undecided] = np.minimum(lowest[undecided], found)
+            compared[undecided] += 1
+        return lowest, compared == len(self.parts)
 
-    def _part_near(self, texts: pl.Series, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def _part_similarity(self, texts: pl.Series, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         a, b = a.astype(np.int64), b.astype(np.int64)
         # equal parts (both null included) are near without shingling: several answers to one prompt
-        near = texts.gather(a).eq_missing(texts.gather(b)).to_numpy().copy()
-        todo = np.flatnonzero(~near)
+        equal = texts.gather(a).eq_missing(texts.gather(b)).to_numpy()
+        similarity = np.ones(len(a), dtype=np.float64)
+        todo = np.flatnonzero(~equal)
         if len(todo):
             ta, tb = a[todo], b[todo]
             docs = sorted_unique(np.concatenate([ta, tb]))
             prepped = near_texts(texts.gather(docs), self.config, normalized_input=True)
             hashes, offsets = shingle_hashes(prepped, self.spec)
-            similarity = pair_jaccard(
+            similarity[todo] = pair_jaccard(
                 ShingleHashes(docs, hashes, offsets), ta, tb, measure=self.config.measure
             )
-            near[todo] = similarity >= self.config.threshold
-        return near
+        return similarity

@@ -20,6 +20,7 @@ import polars as pl
 from winnow.curation.dedup.config import DecontamConfig, DedupConfig
 from winnow.curation.dedup.decontam import find_contamination
 from winnow.curation.dedup.find import OUTPUT_SCHEMA, DedupReport, find_duplicates
+from winnow.curation.dedup.memo import DedupMemo
 from winnow.curation.errors import StageError, WinnowError
 from winnow.curation.io.read import read_corpus
 from winnow.curation.ledger import record_failures
@@ -87,24 +88,37 @@ def _duplicates(
     frame: pl.DataFrame, config: DedupConfig, ctx: StageContext
 ) -> tuple[pl.DataFrame, DedupReport, str]:
     """find_duplicates, or its columns, stats and pairs from the stage cache when nothing it reads changed
-    (a flag rule's threshold, the language rules, mix, split); and which it was: hit, miss, or off (no
-    cache folder, or decontamination)."""
+    (a flag rule's threshold, the language rules, mix, split); and which it was: hit, incremental (run
+    again with the signatures and pair measures of earlier runs, winnow.curation.dedup.memo: a drop rule,
+    the language action, the dedup threshold), miss, or off (no cache folder)."""
     cache = StageCache(ctx.cache_dir)
-    # decontamination reads reference files that the key does not capture: that path is never cached
+    # decontamination reads reference files that the key does not capture: that path is never cached whole
+    # (the memo holds only what the rows' own texts determine, so it serves that path too)
     key = _cache_key(frame, config) if cache.root is not None and config.decontaminate is None else ""
     hit = cache.load("dedup", key) if key else None
     if hit is not None:
         out = frame.drop([c for c in OUTPUT_SCHEMA if c in frame.columns]).with_columns(hit.columns)
         return out, DedupReport(hit.stats, hit.tables.get(PAIRS_FILE)), "hit"
+    memorable = ctx.cache_dir is not None and config.near.enabled and config.near.verify
+    memo = DedupMemo.open(ctx.cache_dir, config) if memorable else None
     out, report = find_duplicates(
-        frame, config, workers=ctx.workers, spill_dir=_spill_dir(config, ctx), progress=ctx.report_progress
+        frame,
+        config,
+        workers=ctx.workers,
+        spill_dir=_spill_dir(config, ctx),
+        progress=ctx.report_progress,
+        memo=memo,
     )
+    if memo is not None:
+        memo.save()
     if key:
         tables = {PAIRS_FILE: report.pairs} if report.pairs is not None else {}
         stats = json.loads(json.dumps(report.stats))
         cache.save("dedup", key, StageOutput(out.select(list(OUTPUT_SCHEMA)), stats, tables))
-        report = DedupReport(stats, report.pairs)
-    return out, report, "miss" if key else "off"
+        report = DedupReport(stats, report.pairs, report.memo)
+    if report.memo and report.memo.get("signatures_reused"):
+        return out, report, "incremental"
+    return out, report, "miss" if ctx.cache_dir is not None else "off"
 
 
 @stage("dedup", order=40)
@@ -146,6 +160,8 @@ def dedup_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.Da
         stats["pairs_file"] = PAIRS_FILE
     stats["seconds"] = round(time.perf_counter() - started, 3)
     stats["stage_cache"] = outcome  # hit: clusters from the stage cache (nothing dedup reads changed)
+    if report.memo is not None:  # what the memo answered and what was computed anew
+        stats["memo"] = report.memo
     # JSON-native values (tuples become lists), so the stats equal what stats.json reads back
     ctx.stats["dedup"] = json.loads(json.dumps(stats))
     return frame

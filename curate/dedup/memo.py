@@ -1,0 +1,274 @@
+"""What dedup computed per document and per pair, kept across runs (issue 24's drop-rule re-run).
+
+Which rows compete in dedup changes with every drop rule, the language action and the dedup settings, so the
+stage's whole output is rarely reusable; what is costly does not depend on who competes:
+
+- per document (its exact-key text and, with the conversation key, its two parts): the MinHash signature and
+  whether it is shingled by character;
+- per pair of documents: the measure of the two whole texts (`sim`), and for the conversation key the lowest
+  measure of the parts compared so far (`part`) and whether every part was compared (`part_exact`; the
+  check stops at the first part below the threshold).
+
+A re-run asks for these, computes only what is missing, and replays the rest of dedup (candidates from band
+keys, verification order, clusters, keep), so its output is the cold run's (winnow.curation.dedup.replay).
+
+    memo = DedupMemo.open(cache_dir, config)     # CACHE_DIR/stages/dedup-memo/<settings key>/ (None: off)
+    view = memo.bind(reps, ["__key", "__prompt", "__reply"])
+    have, signatures, cjk = view.signatures()
+    ...
+    memo.save()
+
+A document's key is 128 bits (Polars' struct hash, two seeds; Polars' version is in the folder key, as in
+the stage cache). Pairs are keyed by the first 64 bits of each side, ordered (the measures are symmetric):
+a wrong answer needs both sides of one pair to collide. The folder key names every setting the stored values
+depend on (shingling, num_perm, seed, scheme, punctuation, measure, key) and the dedup code; thresholds,
+bands and keep policies are not in it (applied at replay).
+
+Layout: segment files docs-*.parquet and pairs-*.parquet, each written atomically, one of each per run that
+computed something new; a load reads them all (a value stored twice is the same value). Past MAX_SEGMENTS
+they are merged into one. An unreadable segment makes the memo answer nothing (everything is recomputed).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import polars as pl
+
+from winnow.curation.atomic import write_parquet
+from winnow.curation.dedup.config import DedupConfig
+from winnow.curation.stage_cache import FOLDER, StageCache, code_digest
+
+STAGE: Final = "dedup-memo"
+KEEP_SETTINGS: Final = 2  # settings folders kept (the cold run's and one variant being tried)
+MAX_SEGMENTS: Final = 8
+_SEEDS: Final = (0x5EED_D0C1, 0x5EED_D0C2)
+_PAIR_SCHEMA: Final[dict[str, pl.DataType]] = {
+    "lo": pl.UInt64(),
+    "hi": pl.UInt64(),
+    "sim": pl.Float64(),
+    "part": pl.Float64(),
+    "part_exact": pl.Boolean(),
+}
+_READ_ERRORS = (OSError, ValueError, pl.exceptions.PolarsError)
+
+
+def memo_key(config: DedupConfig) -> str:
+    near = config.near
+    settings = (
+        config.key,
+        config.punctuation_blind,
+        near.num_perm,
+        near.seed,
+        near.scheme,
+        near.word_ngram,
+        near.char_ngram,
+        near.cjk_share,
+        near.ignore_punctuation,
+        near.measure,
+    )
+    return StageCache.key(STAGE, settings=repr(settings), code=code_digest("dedup", "record.py"))
+
+
+def _doc_schema(num_perm: int) -> dict[str, pl.DataType]:
+    return {"k1": pl.UInt64(), "k2": pl.UInt64(), "sig": pl.Array(pl.UInt32, num_perm), "cjk": pl.Boolean()}
+
+
+class DedupMemo:
+    """The documents' signatures and the pairs' measures of earlier runs with the same settings, plus
+    what this run adds (saved by `save`)."""
+
+    def __init__(self, folder: Path | None, num_perm: int) -> None:
+        self.folder = folder
+        self.num_perm = num_perm
+        self.new_docs: list[pl.DataFrame] = []
+        self.new_pairs: list[pl.DataFrame] = []
+
+    @classmethod
+    def open(cls, cache_dir: Path | None, config: DedupConfig) -> DedupMemo:
+        if cache_dir is None:
+            return cls(None, config.near.num_perm)
+        folder = Path(cache_dir) / FOLDER / STAGE / memo_key(config)
+        folder.mkdir(parents=True, exist_ok=True)
+        os.utime(folder)  # most recently used: pruned last
+        return cls(folder, config.near.num_perm)
+
+    def _segments(self, kind: str) -> list[Path]:
+        if self.folder is None:
+            return []
+        return sorted(self.folder.glob(f"{kind}-*.parquet"))
+
+    def _scan(self, kind: str, schema: dict[str, pl.DataType], new: list[pl.DataFrame]) -> pl.LazyFrame:
+        frames = [pl.scan_parquet(path, glob=False) for path in self._segments(kind)]
+        frames += [frame.lazy() for frame in new]
+        if not frames:
+            return pl.LazyFrame(schema=schema)
+        return pl.concat(frames, how="vertical")
+
+    def docs(self) -> pl.LazyFrame:
+        return self._scan("docs", _doc_schema(self.num_perm), self.new_docs)
+
+    def pairs(self) -> pl.LazyFrame:
+        return self._scan("pairs", dict(_PAIR_SCHEMA), self.new_pairs)
+
+    def bind(self, reps: pl.DataFrame, columns: Sequence[str]) -> MemoView:
+        """The view of this run's documents (`reps`, one row each; `columns` name what makes a document:
+        its exact-key text and parts)."""
+        whole = pl.struct([pl.col(c) for c in columns])
+        keys = reps.select(whole.hash(_SEEDS[0]).alias("k1"), whole.hash(_SEEDS[1]).alias("k2"))
+        return MemoView(self, keys["k1"].to_numpy(), keys["k2"].to_numpy())
+
+    def save(self) -> None:
+        """Write what this run added as one docs and one pairs segment; merge past MAX_SEGMENTS; prune old
+        settings folders."""
+        if self.folder is None or not (self.new_docs or self.new_pairs):
+            return
+        stamp = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
+        for kind, new in (("docs", self.new_docs), ("pairs", self.new_pairs)):
+            if new:
+                write_parquet(self.folder / f"{kind}-{stamp}.parquet", pl.concat(new), compression="lz4")
+        self.new_docs, self.new_pairs = [], []
+        for kind, unique in (("docs", ["k1", "k2"]), ("pairs", ["lo", "hi"])):
+            old = self._segments(kind)
+            if len(old) > MAX_SEGMENTS:
+                try:
+                    merged = _most_informative(pl.scan_parquet(old, glob=False), unique).collect()
+                except _READ_ERRORS:
+                    merged = None  # an unreadable segment: start that kind afresh
+                if merged is not None:
+                    write_parquet(self.folder / f"{kind}-{stamp}-merged.parquet", merged, compression="lz4")
+                for path in old:
+                    path.unlink(missing_ok=True)
+        _prune(self.folder.parent)
+
+
+def _most_informative(pairs_or_docs: pl.LazyFrame, unique: list[str]) -> pl.LazyFrame:
+    """One row per key; for pairs, the row that knows the most about the parts (exact, then bounded)."""
+    if "part_exact" in pairs_or_docs.collect_schema().names():
+        pairs_or_docs = pairs_or_docs.sort(
+            pl.col("part_exact").fill_null(False).cast(pl.Int8) + pl.col("part").is_not_null().cast(pl.Int8),
+            descending=True,
+            maintain_order=True,
+        )
+    return pairs_or_docs.unique(unique, keep="first", maintain_order=True)
+
+
+def _prune(parent: Path) -> None:
+    entries = sorted(
+        (p for p in parent.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True
+    )
+    for old in entries[KEEP_SETTINGS:]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+class MemoView:
+    """The memo seen through this run's documents 0..n-1 (the exact-group representatives, in order)."""
+
+    def __init__(self, memo: DedupMemo, k1: np.ndarray, k2: np.ndarray) -> None:
+        self.memo = memo
+        self.k1, self.k2 = k1, k2
+        self.reused_docs = 0
+        self.reused_pairs = 0
+
+    def signatures(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(known: bool per doc, signatures (n, num_perm) uint32, zeros where unknown, cjk: bool per doc)."""
+        n, width = len(self.k1), self.memo.num_perm
+        wanted = pl.DataFrame({"k1": self.k1, "k2": self.k2}).with_row_index("doc")
+        try:
+            found = (
+                self.memo.docs()
+                .join(wanted.lazy(), on=["k1", "k2"], how="inner")
+                .unique("doc", keep="any")
+                .sort("doc")
+                .collect()
+            )
+        except _READ_ERRORS:
+            found = pl.DataFrame(
+                schema={"doc": pl.UInt32, "sig": pl.Array(pl.UInt32, width), "cjk": pl.Boolean}
+            )
+        known = np.zeros(n, dtype=bool)
+        signatures = np.zeros((n, width), dtype=np.uint32)
+        cjk = np.zeros(n, dtype=bool)
+        if found.height:
+            docs = found["doc"].to_numpy().astype(np.int64)
+            known[docs] = True
+            signatures[docs] = found["sig"].to_numpy()
+            cjk[docs] = found["cjk"].to_numpy()
+        self.reused_docs = int(known.sum())
+        return known, signatures, cjk
+
+    def add_signatures(self, docs: np.ndarray, signatures: np.ndarray, cjk: np.ndarray) -> None:
+        if len(docs) == 0:
+            return
+        width = self.memo.num_perm
+        self.memo.new_docs.append(
+            pl.DataFrame(
+                {
+                    "k1": self.k1[docs],
+                    "k2": self.k2[docs],
+                    "sig": pl.Series(signatures.astype(np.uint32), dtype=pl.Array(pl.UInt32, width)),
+                    "cjk": cjk.astype(bool),
+                },
+                schema=_doc_schema(width),
+            )
+        )
+
+    def _sides(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        ka, kb = self.k1[a], self.k1[b]
+        return np.minimum(ka, kb), np.maximum(ka, kb)
+
+    def pairs(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(sim, part, part_exact) of each pair (a[i], b[i]): NaN where the memo has no value; part_exact
+        is 1 (every part compared), 0 (stopped at a part below the threshold) or -1 (unknown)."""
+        lo, hi = self._sides(a, b)
+        wanted = pl.DataFrame({"lo": lo, "hi": hi}).with_row_index("pos")
+        sim = np.full(len(a), np.nan)
+        part = np.full(len(a), np.nan)
+        exact = np.full(len(a), -1, dtype=np.int8)
+        if len(a) == 0:
+            return sim, part, exact
+        try:
+            found = _most_informative(
+                self.memo.pairs().join(wanted.lazy(), on=["lo", "hi"], how="inner"), ["pos"]
+            ).collect()
+        except _READ_ERRORS:
+            return sim, part, exact
+        pos = found["pos"].to_numpy().astype(np.int64)
+        sim[pos] = found["sim"].to_numpy()
+        part[pos] = found["part"].fill_null(np.nan).to_numpy()
+        exact[pos] = found["part_exact"].cast(pl.Int8).fill_null(-1).to_numpy()
+        self.reused_pairs += len(pos)
+        return sim, part, exact
+
+    def add_pairs(
+        self,
+        a: np.ndarray,
+        b: np.ndarray,
+        sim: np.ndarray,
+        part: np.ndarray | None = None,
+        part_exact: np.ndarray | None = None,
+    ) -> None:
+        if len(a) == 0:
+            return
+        lo, hi = self._sides(a, b)
+        self.memo.new_pairs.append(
+            pl.DataFrame(
+                {
+                    "lo": lo,
+                    "hi": hi,
+                    "sim": sim.astype(np.float64),
+                    "part": pl.Series(np.full(len(a), np.nan) if part is None else part, dtype=pl.Float64),
+                    "part_exact": pl.Series(
+                        [None] * len(a) if part_exact is None else part_exact.astype(bool), dtype=pl.Boolean
+                    ),
+                },
+                schema=_PAIR_SCHEMA,
+            ).with_columns(pl.col("part").fill_nan(None))
+        )
