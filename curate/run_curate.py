@@ -31,7 +31,7 @@ from typing import Any
 import polars as pl
 
 from winnow.curation.chunks import aligned
-from winnow.curation.errors import StageError
+from winnow.curation.errors import StageError, UsageError
 from winnow.curation.kernels.warm_up import start_warm_up
 from winnow.curation.ledger import counts_by_reason, flagged_counts, rule_counts, with_ledger
 from winnow.curation.rulefile.load import RuleFile, load_rule_file
@@ -44,6 +44,7 @@ CACHE_FOLDER = ".winnow-cache"
 # a row of a batch that is an input line which could not be read (its reason; its snippet beside it):
 # such rows go through curate_rows untouched, so a block on a cluster carries its quarantine with it
 QUARANTINE_ERROR, QUARANTINE_SNIPPET = "quarantine_error", "quarantine_snippet"
+ENGINES = ("local", "ray")  # ray: winnow.curation.ray_engine (the optional extra winnow[ray])
 
 
 @dataclass
@@ -110,9 +111,7 @@ def curate_rows(
         return frame.with_columns(pl.lit(None, pl.String).alias(name) for name in unread), timings
     # back in batch order: the stages keep their rows' order, the unread rows keep their positions
     placed = frame.with_columns(bad.not_().arg_true().alias("__batch_row"))
-    unread_rows = (
-        batch.with_row_index("__batch_row").filter(bad).select("__batch_row", "source", "line", *unread)
-    )
+    unread_rows = batch.with_row_index("__batch_row").filter(bad)  # with any column the caller added
     both = pl.concat([placed, unread_rows], how="diagonal_relaxed")
     return both.sort("__batch_row").drop("__batch_row"), timings
 
@@ -234,10 +233,24 @@ def run_curate(
     format: str | None = None,
     cache_dir: str | Path | None = None,
     progress: Progress | None = None,
+    engine: str = "local",
+    ray_address: str | None = None,
 ) -> CurateResult:
-    """Validate the rules, read the inputs, run every stage and write the run folder."""
+    """Validate the rules, read the inputs, run every stage and write the run folder; `engine="ray"` does it
+    on a Ray cluster (`ray_address`, RAY_ADDRESS, or a local one), writing the same run folder."""
     from winnow.curation.io.read import read_corpus  # the reader pulls in every format adapter: import on use
 
+    if engine not in ENGINES:
+        raise UsageError(f"unknown engine {engine!r}", hint=f"choose one of {', '.join(ENGINES)}")
+    if engine == "ray":
+        from winnow.curation.ray_engine import require_ray
+
+        require_ray()  # before anything else is read: one line naming the extra to install
+        from winnow.curation.ray_engine.run import run_curate_ray
+
+        return run_curate_ray(
+            inputs, rules, run_dir, format=format, cache_dir=cache_dir, progress=progress, address=ray_address
+        )
     rule_file = rules if isinstance(rules, RuleFile) else load_rule_file(rules)
     run_path = Path(run_dir)
     cache_path = Path(cache_dir) if cache_dir is not None else default_cache_dir(run_path)

@@ -2,6 +2,7 @@
 
     winnow curate data/alpaca_zh.json --rules rules/zh.yaml -o runs/zh1
     winnow curate data/*.jsonl --rules my.yaml -o runs/r2 --format sharegpt --cache-dir /tmp/wcache
+    winnow curate data/*.jsonl --rules my.yaml -o runs/r3 --engine ray   # on Ray Data (winnow[ray])
 
 The rule file is validated before any data is read. The run folder gets rows/kept/dropped parquet,
 quarantine.jsonl, stats.json, rules.resolved.yaml and report.html (unless --no-report).
@@ -50,6 +51,18 @@ from winnow.curation.run_curate import default_cache_dir, run_curate
 )
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
 @click.option(
+    "--engine",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="ray: run on a Ray cluster (pip install 'winnow[ray]'); the same run folder.",
+)
+@click.option(
+    "--ray-address",
+    default=None,
+    help="With --engine ray: the cluster to join (default: RAY_ADDRESS, else a local 2-CPU cluster).",
+)
+@click.option(
     "--force",
     is_flag=True,
     help="Write into RUNDIR even when it holds a run of other inputs (that run is replaced, not compared).",
@@ -62,6 +75,8 @@ def curate_command(
     cache_dir: Path | None,
     no_report: bool,
     force: bool,
+    engine: str,
+    ray_address: str | None,
 ) -> None:
     """Apply a rule file to a corpus; write kept/dropped rows, stats and the resolved rules to RUNDIR."""
     from winnow.reports import (  # not on every CLI start-up
@@ -71,6 +86,10 @@ def curate_command(
     )
 
     console = cli_console(stderr=True)
+    if engine == "ray":
+        from winnow.curation.ray_engine import require_ray
+
+        require_ray()  # before the rules and the data: one line naming the extra to install
     rules = load_rule_file(rules_path)  # before any data is read: every problem at once
     sections = ", ".join(f"{name}" for name in rules.sections)
     console.print(f"rules: {rules_path} (sections: {sections})", highlight=False)
@@ -92,7 +111,16 @@ def curate_command(
         console.print(f"previous run kept as {run_dir / 'previous'}", highlight=False)
     with step_bars(console) as bar:
         progress = step_callback(bar)
-        result = run_curate(list(inputs), rules, run_dir, format=format_, cache_dir=cache, progress=progress)
+        result = run_curate(
+            list(inputs),
+            rules,
+            run_dir,
+            format=format_,
+            cache_dir=cache,
+            progress=progress,
+            engine=engine,
+            ray_address=ray_address,
+        )
     stats = result.stats
     report = None if no_report else write_run_report(run_dir)
     print_run_summary(stats, report, console)

@@ -3,6 +3,7 @@
     inputs: [data/*.jsonl, data/alpaca_en.json]   # files, folders or globs; relative to the pipeline file
     format: null                                  # force one input format (default: detected per row)
     rules: default                                # a shipped rule file name, or a path
+    engine: local                                 # or ray: curate on a Ray cluster (winnow[ray])
     work_dir: runs/example                        # every stage writes under it
     profile: {enabled: true, tokenizer: null}
     export: {formats: [alpaca, sharegpt], file_format: jsonl}
@@ -25,7 +26,7 @@ from winnow.curation.errors import ConfigError
 from winnow.curation.rulefile.bounded_yaml import load_yaml, yaml_problem
 from winnow.curation.rulefile.problems import Problems
 
-TOP_LEVEL = ("inputs", "format", "rules", "work_dir", "profile", "export", "shard", "train")
+TOP_LEVEL = ("inputs", "format", "rules", "engine", "work_dir", "profile", "export", "shard", "train")
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class PipelineConfig:
     export: ExportSettings
     shard: ShardSettings
     train: TrainSettings
+    engine: str = "local"  # winnow.curation.run_curate.ENGINES
 
     @property
     def base_dir(self) -> Path:
@@ -140,6 +142,10 @@ def load_pipeline(path: str | Path) -> PipelineConfig:
     if not isinstance(rules, str):
         problems.add("rules", "must be a shipped rule file name or a path")
         rules = "default"
+    engine = raw.get("engine", "local")
+    if engine not in ("local", "ray"):
+        problems.add("engine", f"must be local or ray, got {engine!r}")
+        engine = "local"
     config = PipelineConfig(
         path=path,
         inputs=tuple(inputs),
@@ -150,6 +156,7 @@ def load_pipeline(path: str | Path) -> PipelineConfig:
         export=_section(raw, "export", ExportSettings, problems),
         shard=_section(raw, "shard", ShardSettings, problems),
         train=_section(raw, "train", TrainSettings, problems),
+        engine=engine,
     )
     problems.raise_if_any()
     return config

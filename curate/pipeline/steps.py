@@ -84,6 +84,7 @@ def run_curate_step(ctx: RunContext) -> dict[str, Any]:
             format=config.format,
             cache_dir=config.work_dir / "cache",
             progress=step_callback(bar),
+            engine=config.engine,
         )
     report = write_run_report(run_dir)
     print_run_summary(result.stats, report, ctx.console)

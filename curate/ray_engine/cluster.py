@@ -10,6 +10,7 @@ task per CPU. A cluster joined by address is left running, a local one is shut d
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +38,8 @@ def ray_cluster(address: str | None = None, *, num_cpus: int = 2) -> Iterator[No
                 log_to_driver=False,
                 runtime_env=runtime_env,
             )
+    # Ray Data logs every operator's metrics to the console at INFO/DEBUG: winnow prints its own steps
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
     context = DataContext.get_current()
     context.enable_progress_bars = False
     context.print_on_execution_start = False
