@@ -102,8 +102,16 @@ def _sample_frame() -> pl.DataFrame:
 
 
 def try_build(spec: CheckSpec, field_name: str | None, params: dict[str, Any]) -> str | None:
-    """Build and evaluate the rule on a sample row; the error text if that fails (e.g. a bad regex)."""
+    """Build the rule and evaluate it on a sample row; the error text if that fails (e.g. a bad regex).
+
+    A rule whose expressions call a compiled kernel (a Python callback) is built but not evaluated: its
+    parameters are numbers and switches, typed and ranged by validate_params (the one check taking patterns,
+    blocklist, is plain Polars and is evaluated), and evaluating it here would load every kernel the rule file
+    uses (~0.5 CPU-s from numba's cache, ~10 s of compiling on the first run after an install) in the main
+    thread before any input is read, where winnow.curation.kernels.warm_up loads them in the background.
+    """
     from winnow.curation.checks.engine import build_rule  # the engine imports this module's RuleConfig
+    from winnow.curation.kernels.warm_up import calls_python
 
     try:
         built = build_rule(RuleConfig(name="probe", check=spec.name, field=field_name, params=params))
@@ -112,7 +120,8 @@ def try_build(spec: CheckSpec, field_name: str | None, params: dict[str, Any]) -
             exprs.append(built.metric.alias("m"))
         if built.span is not None:
             exprs.append(built.span.alias("s"))
-        _sample_frame().select(exprs)
+        if not any(calls_python(expr) for expr in exprs):
+            _sample_frame().select(exprs)
     except Exception as error:  # any build/compute failure is a configuration problem here
         return f"{type(error).__name__}: {' '.join(str(error).split())[:300]}"
     return None

@@ -166,3 +166,20 @@ def test_the_warm_up_loads_every_kernel_the_default_checks_call_on_real_rows(tmp
         Path(__file__).resolve().parents[2],
     )
     assert loaded == []  # the checks compiled or loaded nothing the warm-up had not
+
+
+def test_loading_a_rule_file_loads_no_kernel(tmp_path: Path) -> None:
+    """The load builds every check but evaluates only the plain Polars ones on its sample row (a bad regex is
+    still reported there); the kernels are left to the warm-up, which overlaps reading the input."""
+    loaded = _in_fresh_process(
+        """
+        import json
+        from winnow.curation.rulefile.load import load_rule_file
+        from winnow.rules import shipped_rule_file
+
+        load_rule_file(shipped_rule_file("default"))
+        print(json.dumps(loaded()))
+        """,
+        Path(__file__).resolve().parents[2],
+    )
+    assert loaded == []
