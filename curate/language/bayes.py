@@ -43,12 +43,11 @@ def _code(profile: str) -> str:
 
 @dataclass(frozen=True)
 class CandidateTable:
-    """The profile columns of one candidate list: `codes` (ISO 639-1, sorted), `weights` (n-gram rows ×
-    profile columns), `known` (row is known to some candidate profile), `code_of` (column → code index)."""
+    """The profile columns of one candidate list: `codes` (ISO 639-1, sorted), `columns` (indices into the
+    profiles' columns), `code_of` (column → code index)."""
 
     codes: tuple[str, ...]
-    weights: np.ndarray
-    known: np.ndarray
+    columns: np.ndarray
     code_of: np.ndarray
 
 
@@ -62,13 +61,20 @@ def candidate_table(candidates: tuple[str, ...]) -> CandidateTable | None:
         return None
     names = [profiles.names[i] for i in columns]
     codes = tuple(sorted({_code(name) for name in names}))
-    weights = np.ascontiguousarray(profiles.weights[:, columns])
     return CandidateTable(
         codes=codes,
-        weights=weights,
-        known=np.asarray(weights.any(axis=1)),
+        columns=np.array(columns, dtype=np.intp),
         code_of=np.array([codes.index(_code(name)) for name in names], dtype=np.intp),
     )
+
+
+def _gram_values(rows: np.ndarray, table: CandidateTable) -> np.ndarray:
+    """float32 rows × (candidate columns + 1): the profiles' weights of n-gram `rows` in the candidate
+    columns, and 1 where some candidate profile knows the n-gram (the known-gram count rides along as one
+    more column). Only the rows a batch uses are read from the table."""
+    weights = np.asarray(load_profiles().weights[rows][:, table.columns])
+    known = np.asarray(weights.any(axis=1))
+    return np.concatenate([weights, known[:, None].astype(np.float32)], axis=1)
 
 
 def _scores(texts: Sequence[str], table: CandidateTable) -> tuple[np.ndarray, np.ndarray]:
@@ -80,13 +86,12 @@ def _scores(texts: Sequence[str], table: CandidateTable) -> tuple[np.ndarray, np
     gram_rows = np.fromiter(
         (row for g in gram_lists for row in g), dtype=np.intp, count=int(grams_per_word.sum())
     )
-    n_columns = table.weights.shape[1]
+    n_columns = len(table.columns)
     per_word = np.zeros((len(gram_lists), n_columns + 1), dtype=np.float64)
-    # the known-gram count rides along as one more column
-    values = np.concatenate([table.weights, table.known[:, None].astype(np.float32)], axis=1)
     has_grams = grams_per_word > 0
     if has_grams.any():
-        per_word[has_grams] = segment_sums(values, gram_rows, grams_per_word[has_grams])
+        used, position = np.unique(gram_rows, return_inverse=True)
+        per_word[has_grams] = segment_sums(_gram_values(used, table), position, grams_per_word[has_grams])
     text_scores = np.zeros((len(texts), n_columns + 1), dtype=np.float64)
     has_words = words_per_text > 0
     if has_words.any():

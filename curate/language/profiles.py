@@ -27,6 +27,7 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Final
 
 import numpy as np
@@ -34,6 +35,8 @@ from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.utils import unicode_block as ub
 from langdetect.utils.ngram import NGram
+
+from winnow.curation.language.tables import cached_arrays, pack_strings, unpack_strings
 
 ALPHA: Final = Detector.ALPHA_DEFAULT  # 0.5
 BASE_FREQ: Final = Detector.BASE_FREQ  # 10000
@@ -56,7 +59,36 @@ class Profiles:
 
 @functools.cache
 def load_profiles(directory: str = PROFILES_DIRECTORY) -> Profiles:
-    """Every profile in langdetect's profile directory, in one table (about 88,000 n-grams × 55)."""
+    """Every profile in langdetect's profile directory, in one table (about 88,000 n-grams × 55): built by
+    build_profiles once, then read from its prebuilt copy on disk (winnow.curation.language.tables)."""
+    sources = [Path(directory, name) for name in sorted(os.listdir(directory))]
+    try:
+        arrays = cached_arrays(
+            "profiles",
+            sources,
+            ("names", "grams", "weights"),
+            lambda: _profile_arrays(build_profiles(directory)),
+        )
+    except ValueError:  # a gram holding NUL cannot be packed: keep the table in memory
+        return build_profiles(directory)
+    grams = unpack_strings(arrays["grams"])
+    return Profiles(
+        names=tuple(unpack_strings(arrays["names"])),
+        vocab=dict(zip(grams, range(len(grams)), strict=True)),
+        weights=arrays["weights"],
+    )
+
+
+def _profile_arrays(profiles: Profiles) -> dict[str, np.ndarray]:
+    return {
+        "names": pack_strings(profiles.names),
+        "grams": pack_strings(list(profiles.vocab)),  # in row order: vocab maps each gram to its row
+        "weights": profiles.weights,
+    }
+
+
+def build_profiles(directory: str = PROFILES_DIRECTORY) -> Profiles:
+    """The profiles read from langdetect's JSON files."""
     names = tuple(sorted(os.listdir(directory)))
     vocab: dict[str, int] = {}
     columns: list[tuple[np.ndarray, np.ndarray]] = []  # per profile: (rows, P(gram | profile))

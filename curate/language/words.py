@@ -35,7 +35,6 @@ from __future__ import annotations
 import functools
 import unicodedata
 from collections.abc import Sequence
-from itertools import repeat
 from typing import Final
 
 import numpy as np
@@ -44,6 +43,7 @@ from wordfreq import available_languages, get_frequency_dict, tokenize
 
 from winnow.curation.language.scripts import GROUP_LANGUAGES
 from winnow.curation.language.segments import index_items, segment_sums
+from winnow.curation.language.word_table import word_table
 
 _CAPITALS: Final = regex.compile(r"\b\p{Lu}{2,4}\b")  # two to four capitals: the length of acronyms
 _WORDS: Final = regex.compile(r"\b\p{L}+\b")
@@ -121,10 +121,9 @@ def word_scores(texts: Sequence[str], codes: Sequence[str]) -> np.ndarray:
     # ("cm", "D 大调") are units and names, not evidence for Japanese over Chinese.
     scripts = {_WORD_SCRIPTS[code] for code in codes if code in _WORD_SCRIPTS}
     distinct = [token if token_script(token) in scripts else "" for token in tokens]
-    per_token = np.empty((len(distinct), len(listed)), dtype=np.float64)
-    for i, (_, name) in enumerate(listed):
-        freq = np.fromiter(map(frequencies(name).get, distinct, repeat(0.0)), np.float64, len(distinct))
-        per_token[:, i] = np.log1p(freq / FLOOR)
+    # frequencies(name)[token] for every listed language, 0.0 where absent (one prebuilt table: word_table)
+    freq = word_table().frequencies(distinct, [name for _, name in listed])
+    per_token = np.log1p(freq / FLOOR)
     has_tokens = tokens_per_text > 0
     if has_tokens.any():
         # one more column: 1 where some listed language knows the token

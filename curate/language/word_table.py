@@ -1,0 +1,120 @@
+"""wordfreq's "small" word lists as one lookup table: every word's frequency in every list, read from disk.
+
+winnow.curation.language.words needs, for each distinct token of a batch, its frequency in the lists of the
+candidate languages. Unpacking those lists into dicts (wordfreq.get_frequency_dict) costs ~0.3 CPU-s
+per process for the ~26 lists of a Latin-script candidate set; this table holds the same numbers for all
+42 lists, built once from get_frequency_dict itself and kept on disk (winnow.curation.language.tables):
+
+    words      every word of any list, sorted by (crc32 of its UTF-8 bytes, word), packed as bytes
+    offsets    where each word starts in `words` (one more entry: the end)
+    hashes     each word's crc32, sorted: a token's candidate rows are one searchsorted away, and its
+               bytes are compared with theirs, so a crc32 collision never confuses two words
+    starts     where each word's (list, frequency) entries start (one more entry: the end)
+    lists      per entry, the list (index into `names`)
+    freqs      per entry, the frequency, the float64 get_frequency_dict gives
+"""
+
+from __future__ import annotations
+
+import functools
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+from wordfreq import available_languages, get_frequency_dict
+
+from winnow.curation.language.tables import Arrays, cached_arrays, pack_strings, unpack_strings
+
+WORDLIST: Final = "small"
+_KEYS: Final = ("names", "words", "offsets", "hashes", "starts", "lists", "freqs")
+
+
+@dataclass(frozen=True)
+class WordTable:
+    names: tuple[str, ...]
+    words: bytes
+    offsets: np.ndarray
+    hashes: np.ndarray
+    starts: np.ndarray
+    lists: np.ndarray
+    freqs: np.ndarray
+
+    def frequencies(self, tokens: Sequence[str], names: Sequence[str]) -> np.ndarray:
+        """tokens × names float64: each token's frequency in each named list, 0.0 where it is absent (a
+        name may repeat: Afrikaans reads Dutch's list)."""
+        distinct = list(dict.fromkeys(names))
+        out = np.zeros((len(tokens), len(distinct)), dtype=np.float64)
+        rows = self._rows(tokens)
+        found = np.flatnonzero(rows >= 0)
+        if found.size and distinct:
+            column_of = np.full(len(self.names), -1, dtype=np.intp)
+            column_of[[self.names.index(name) for name in distinct]] = np.arange(len(distinct))
+            first, last = self.starts[rows[found]], self.starts[rows[found] + 1]
+            counts = last - first
+            token = np.repeat(found, counts)
+            # entry indices first..last-1 of every found token, one flat array
+            entry = np.repeat(first - np.cumsum(counts) + counts, counts) + np.arange(int(counts.sum()))
+            column = column_of[self.lists[entry]]
+            wanted = column >= 0
+            out[token[wanted], column[wanted]] = self.freqs[entry[wanted]]
+        return np.ascontiguousarray(out[:, [distinct.index(name) for name in names]])
+
+    def _rows(self, tokens: Sequence[str]) -> np.ndarray:
+        """Each token's row in the table, -1 for a word no list has."""
+        encoded = [token.encode("utf-8") for token in tokens]
+        hashes = np.fromiter(map(zlib.crc32, encoded), dtype=np.uint32, count=len(encoded))
+        low = np.searchsorted(self.hashes, hashes, side="left")
+        high = np.searchsorted(self.hashes, hashes, side="right")
+        rows = np.full(len(tokens), -1, dtype=np.intp)
+        offsets, words = self.offsets, self.words
+        candidates = np.flatnonzero(high > low)
+        for i, first, last in zip(
+            candidates.tolist(), low[candidates].tolist(), high[candidates].tolist(), strict=True
+        ):
+            for row in range(first, last):  # one row but for a crc32 collision
+                if words[offsets[row] : offsets[row + 1]] == encoded[i]:
+                    rows[i] = row
+                    break
+        return rows
+
+
+@functools.cache
+def word_table() -> WordTable:
+    """The table of every small list wordfreq has (built once, then read from disk)."""
+    files = available_languages(WORDLIST)
+    names = sorted(files)
+    sources = [Path(files[name]) for name in names]
+    arrays = cached_arrays("wordfreq-small", sources, _KEYS, lambda: build_arrays(names))
+    return WordTable(
+        names=tuple(unpack_strings(arrays["names"])),
+        words=arrays["words"].tobytes(),
+        offsets=arrays["offsets"],
+        hashes=arrays["hashes"],
+        starts=arrays["starts"],
+        lists=arrays["lists"],
+        freqs=arrays["freqs"],
+    )
+
+
+def build_arrays(names: Sequence[str]) -> Arrays:
+    """The table's arrays from wordfreq's lists `names` (get_frequency_dict: the frequencies words.py read)."""
+    entries: dict[str, list[tuple[int, float]]] = {}
+    for index, name in enumerate(names):
+        for word, freq in get_frequency_dict(name, WORDLIST).items():
+            entries.setdefault(word, []).append((index, freq))
+    encoded = {word: word.encode("utf-8") for word in entries}
+    order = sorted(entries, key=lambda word: (zlib.crc32(encoded[word]), encoded[word]))
+    lengths = np.fromiter((len(encoded[word]) for word in order), dtype=np.int64, count=len(order))
+    counts = np.fromiter((len(entries[word]) for word in order), dtype=np.int64, count=len(order))
+    return {
+        "names": pack_strings(names),
+        "words": np.frombuffer(b"".join(encoded[word] for word in order), dtype=np.uint8),
+        "offsets": np.concatenate([[0], np.cumsum(lengths)]),
+        "hashes": np.fromiter((zlib.crc32(encoded[w]) for w in order), dtype=np.uint32, count=len(order)),
+        "starts": np.concatenate([[0], np.cumsum(counts)]),
+        "lists": np.array([i for word in order for i, _ in entries[word]], dtype=np.uint8),
+        "freqs": np.array([f for word in order for _, f in entries[word]], dtype=np.float64),
+    }
