@@ -70,24 +70,25 @@ def plan_reads(
     for source in sources:
         chosen = source.fmt or forced
         size = source.path.stat().st_size if source.kind != "hf" else 0
-        if source.kind == "jsonl" and size > range_bytes and is_plain(source.path, source.compression):
-            plans.extend(
-                ReadPlan(source, chosen, start, end, line)
-                for start, end, line in line_ranges(source.path, range_bytes)
-            )
-        else:
+        ranged = source.kind == "jsonl" and size > range_bytes and is_plain(source.path, source.compression)
+        ranges = line_ranges(source.path, range_bytes) if ranged else []
+        plans.extend(ReadPlan(source, chosen, start, end, line) for start, end, line in ranges)
+        if not ranges:  # a small file, or one of blank lines only (read whole: one quarantine entry)
             plans.append(ReadPlan(source, chosen))
     return plans, skipped
 
 
 def line_ranges(path: Path, range_bytes: int) -> list[tuple[int, int, int]]:
     """(start, end, first line) of pieces of about `range_bytes`, cut after a newline: one streaming pass
-    that counts newlines, so each task knows its first line number without reading what comes before."""
+    that counts newlines, so each task knows its first line number without reading what comes before.
+    Empty for a file of blank lines only (which the local reader quarantines whole: read it whole)."""
     ranges: list[tuple[int, int, int]] = []
+    blank = True
     start, line, offset = 0, 1, 0
     lines_since_start = 0
     with path.open("rb") as handle:
         while chunk := handle.read(1 << 24):
+            blank = blank and not chunk.strip()
             position = 0
             while offset + len(chunk) - start >= range_bytes:
                 cut_at = start + range_bytes - offset  # the piece ends at the first newline from here on
@@ -103,7 +104,7 @@ def line_ranges(path: Path, range_bytes: int) -> list[tuple[int, int, int]]:
             offset += len(chunk)
     if start < offset:
         ranges.append((start, offset, line))
-    return ranges
+    return [] if blank else ranges
 
 
 def read_plan(plan: ReadPlan) -> list[SourceSink]:

@@ -49,3 +49,12 @@ def test_ranges_read_what_the_local_reader_reads(tmp_path: Path) -> None:
     assert [line for f in rows for line in f["line"]] == local.records["line"].to_list()
     assert [line for f in bad for line in f["line"]] == [5, 333, 599]
     assert [e for f in bad for e in f[QUARANTINE_ERROR]] == local.quarantine["error"].to_list()
+
+
+def test_a_big_file_of_blank_lines_is_read_whole_and_quarantined(tmp_path: Path) -> None:
+    path = tmp_path / "blank.jsonl"
+    path.write_text("\n" * 5000, encoding="utf-8")
+    plans, _ = plan_reads([path], range_bytes=1000)
+    assert [(plan.start, plan.end) for plan in plans] == [(0, None)]
+    frame = task_frame(0, read_plan(plans[0]))
+    assert frame[QUARANTINE_ERROR].to_list() == ["empty file (only blank lines)"]
