@@ -1,8 +1,31 @@
-"""Connected components of the duplicate graph by union-find; a component is labelled by its smallest doc."""
+"""Connected components of the duplicate graph by union-find; a component is labelled by its smallest doc.
+
+Unions run in one compiled loop (numba, cached on disk): a Python loop over hundreds of thousands of edges
+measured ~0.8 CPU-s per 200k rows, a tenth of a dedup re-run that reuses stored measures.
+"""
 
 from __future__ import annotations
 
+import numba
 import numpy as np
+
+
+@numba.njit(nogil=True, cache=True)
+def _find(parent: np.ndarray, x: int) -> int:
+    root = x
+    while parent[root] != root:
+        root = parent[root]
+    while parent[x] != root:  # path compression keeps later finds short
+        parent[x], x = root, parent[x]
+    return root
+
+
+@numba.njit(nogil=True, cache=True)
+def _union_pairs(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
+    for k in range(len(a)):
+        rx, ry = _find(parent, a[k]), _find(parent, b[k])
+        if rx != ry:
+            parent[max(rx, ry)] = min(rx, ry)
 
 
 class UnionFind:
@@ -12,20 +35,9 @@ class UnionFind:
     def __init__(self, n: int) -> None:
         self.parent = np.arange(n, dtype=np.int64)
 
-    def _find(self, x: int) -> int:
-        parent = self.parent
-        root = x
-        while parent[root] != root:
-            root = int(parent[root])
-        while parent[x] != root:  # path compression keeps later finds short
-            parent[x], x = root, int(parent[x])
-        return root
-
     def union_pairs(self, a: np.ndarray, b: np.ndarray) -> None:
-        for x, y in zip(a.tolist(), b.tolist(), strict=True):
-            rx, ry = self._find(x), self._find(y)
-            if rx != ry:
-                self.parent[max(rx, ry)] = min(rx, ry)
+        if len(a):
+            _union_pairs(self.parent, np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64))
 
     def roots(self) -> np.ndarray:
         """Root of every doc: pointer jumping until every doc points at its root (vectorized)."""

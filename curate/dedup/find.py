@@ -29,9 +29,9 @@ from winnow.curation.dedup.clusters import components
 from winnow.curation.dedup.config import DedupConfig
 from winnow.curation.dedup.explain import dedup_stats
 from winnow.curation.dedup.keep import ranked_rows
+from winnow.curation.dedup.keys import PART_COLUMNS, RepTexts, Texts, text_columns
 from winnow.curation.dedup.memo import DedupMemo
 from winnow.curation.dedup.near import near_duplicates, shingle_spec
-from winnow.curation.dedup.normalize import conversation_parts, key_expr, normalized
 from winnow.curation.dedup.parts import PartsFilter
 from winnow.curation.dedup.replay import near_with_memo
 from winnow.curation.dedup.verify import DocSets, ShingleHashes, pair_jaccard
@@ -81,28 +81,50 @@ def with_row_columns(
     )
 
 
-PART_COLUMNS = ("__prompt", "__reply")
-
-
 def competing_rows(frame: pl.DataFrame, key: str, punctuation_blind: bool) -> pl.DataFrame:
-    """Rows still kept and with a non-empty key, with `__row` (position) and `__key` (normalized key).
-
-    The `conversation` key also gets its two parts, normalized (PART_COLUMNS); the key is the two joined
-    by a space, which is what normalizing the joined text gives, so nothing is normalized twice."""
+    """Rows still kept and with a non-empty key, with `__row` (position) and `__key` (normalized key); the
+    `conversation` key also gets its two parts, normalized (PART_COLUMNS)."""
     alive = pl.col("drop_reason").is_null() if "drop_reason" in frame.columns else pl.lit(True)
-    if key == "conversation":
-        parts = [
-            normalized(part, punctuation_blind=punctuation_blind).alias(name)
-            for part, name in zip(conversation_parts(), PART_COLUMNS, strict=True)
-        ]
-        whole = pl.concat_str(list(map(pl.col, PART_COLUMNS)), separator=" ", ignore_nulls=True)
-        keyed = [parts, [whole.replace("", None).alias("__key")]]
-    else:
-        keyed = [[normalized(key_expr(key), punctuation_blind=punctuation_blind).alias("__key")]]
     rows = frame.lazy().with_row_index("__row").filter(alive)  # lazy: common subexpressions computed once
-    for columns in keyed:
+    for columns in text_columns(key, punctuation_blind):
         rows = rows.with_columns(columns)
     return rows.filter(pl.col("__key").is_not_null()).collect()
+
+
+def _grouped(
+    rows: pl.DataFrame, config: DedupConfig, by: str | list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`rows` with `__group` (the first row of its exact key) and the groups' first rows, in row order."""
+    group = pl.col("__row").min().over(by) if config.exact else pl.col("__row")
+    rows = rows.with_columns(group.alias("__group"))
+    return rows, rows.filter(pl.col("__row") == pl.col("__group")).sort("__row")
+
+
+def _texts_of(reps: pl.DataFrame) -> dict[str, Texts]:
+    return {name: reps[name] for name in ("__key", *PART_COLUMNS) if name in reps.columns}
+
+
+def _hashed_rows(
+    frame: pl.DataFrame, config: DedupConfig, memo: DedupMemo
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[str, Texts]]:
+    """competing_rows grouped by the hashes of the keys (from the memo's stage-cache entry when the rows'
+    content is unchanged): the representatives' texts are normalized only when asked for (RepTexts)."""
+    hashes, texts = memo.row_hashes(frame, config)
+    alive = pl.col("drop_reason").is_null() if "drop_reason" in frame.columns else pl.lit(True)
+    rows = (
+        pl.concat([frame, hashes], how="horizontal")
+        .lazy()
+        .with_row_index("__row")
+        .filter(alive & pl.col("__g1").is_not_null())
+        .collect()
+    )
+    rows, reps = _grouped(rows, config, ["__g1", "__g2"])
+    rep_rows = reps["__row"].to_numpy().astype(np.int64)
+    names = ["__key", *PART_COLUMNS] if config.key == "conversation" else ["__key"]
+    if texts is not None:
+        return rows, reps, {name: texts[name].gather(rep_rows) for name in names}
+    lazy = {name: RepTexts(frame, rep_rows, name, config.key, config.punctuation_blind) for name in names}
+    return rows, reps, dict(lazy)
 
 
 _NO_PAIRS = pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32, "jaccard": pl.Float64})
@@ -110,6 +132,7 @@ _NO_PAIRS = pl.DataFrame(schema={"a": pl.UInt32, "b": pl.UInt32, "jaccard": pl.F
 
 def _cluster_reps(
     reps: pl.DataFrame,
+    texts: dict[str, Texts],
     config: DedupConfig,
     workers: int,
     spill_dir: Path | None,
@@ -123,17 +146,16 @@ def _cluster_reps(
     if not config.near.enabled or n < 2:
         return np.arange(n, dtype=np.int64), {}, None, _NO_PAIRS, None
     parts = None
-    present = [name for name in PART_COLUMNS if name in reps.columns]
-    if len(present) == len(PART_COLUMNS):
+    if all(name in texts for name in PART_COLUMNS):
         parts = PartsFilter(
-            tuple(reps[name] for name in PART_COLUMNS), config.near, shingle_spec(config.near)
+            tuple(texts[name] for name in PART_COLUMNS), config.near, shingle_spec(config.near)
         )
     similarity: Similarity | None = None
-    memo_stats: Callable[[], dict[str, int]] | None = None
+    memo_stats: Callable[[], dict[str, int]] | None = None  # asked at the end: later pairs count too
     if memo is not None and config.near.verify:
-        view = memo.bind(reps, ["__key", *present])
+        view = memo.view(reps["__d1"].to_numpy(), reps["__d2"].to_numpy())
         result, judge = near_with_memo(
-            reps["__key"],
+            texts["__key"],
             config.near,
             view,
             workers=workers,
@@ -141,10 +163,17 @@ def _cluster_reps(
             progress=progress,
             pair_filter=parts,
         )
-        similarity, memo_stats = judge.measure_pairs, judge.stats
+        similarity = judge.measure_pairs
+
+        def answered(memo: DedupMemo = memo) -> dict[str, int]:
+            return {"keys_reused": int(memo.keys_reused), **judge.stats()}
+
+        memo_stats = answered
     else:
+        key = texts["__key"]
+        assert isinstance(key, pl.Series)  # without the memo, texts are normalized up front
         result = near_duplicates(
-            reps["__key"],
+            key,
             config.near,
             workers=workers,
             spill_dir=spill_dir,
@@ -241,13 +270,14 @@ def find_duplicates(
 ) -> tuple[pl.DataFrame, DedupReport]:
     """`memo` (winnow.curation.dedup.memo): signatures and pair measures of earlier runs, reused where they
     apply and extended with this run's (the caller saves it); the output is the same with or without."""
-    rows = competing_rows(frame, config.key, config.punctuation_blind)
-    group = pl.col("__row").min().over("__key") if config.exact else pl.col("__row")
-    rows = rows.with_columns(group.alias("__group"))
-    parts = [c for c in PART_COLUMNS if c in rows.columns]
-    reps = rows.filter(pl.col("__row") == pl.col("__group")).sort("__row").select("__group", "__key", *parts)
+    if memo is not None and config.near.enabled and config.near.verify:
+        rows, reps, texts = _hashed_rows(frame, config, memo)
+    else:
+        rows, reps = _grouped(competing_rows(frame, config.key, config.punctuation_blind), config, "__key")
+        texts = _texts_of(reps)
+    reps = reps.select("__group", *[c for c in ("__d1", "__d2") if c in reps.columns])
     labels, near_stats, similarity, rep_pairs, memo_stats = _cluster_reps(
-        reps, config, workers, spill_dir, progress, memo
+        reps, texts, config, workers, spill_dir, progress, memo
     )
     rep_index = reps.select("__group").with_row_index("__rep").with_columns(cluster=pl.Series(labels))
     rows = rows.join(rep_index, on="__group", how="left").with_columns(size=pl.len().over("cluster"))

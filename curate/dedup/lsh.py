@@ -11,6 +11,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Final
 
+import numba
 import numpy as np
 
 SCURVE_POINTS: Final = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
@@ -49,25 +50,34 @@ def s_curve(bands: int, rows: int, points: tuple[float, ...] = SCURVE_POINTS) ->
     return {f"{s:g}": round(float(candidate_probability(s, bands, rows)), 4) for s in points}
 
 
+_START: Final = np.uint64(0x9E3779B97F4A7C15)
+_MULTIPLY: Final = np.uint64(0xBF58476D1CE4E5B9)
+
+
+@numba.njit(nogil=True, cache=True)
+def _band_keys(sig: np.ndarray, bands: int, rows: int, out: np.ndarray) -> None:
+    shift32, shift31 = np.uint64(32), np.uint64(31)  # uint64 operands only: a mixed int64 one makes floats
+    for d in range(sig.shape[0]):
+        for i in range(bands):
+            if rows <= 2:
+                key = np.uint64(sig[d, i * rows])
+                if rows == 2:
+                    key = (key << shift32) | np.uint64(sig[d, i * rows + 1])
+            else:
+                key = _START
+                for j in range(rows):
+                    key = (key ^ np.uint64(sig[d, i * rows + j])) * _MULTIPLY
+                    key ^= key >> shift31
+            out[d, i] = key
+
+
 def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     """(n_docs, bands) uint64 keys; equal keys = equal band slices (up to a 2^-64 chance for rows > 2).
 
     rows <= 2 packs the slots exactly; more rows are folded with a multiply-xorshift mix, which is
-    deterministic across runs and machines (unlike Python's or Polars' hash).
+    deterministic across runs and machines (unlike Python's or Polars' hash). One compiled pass (numba):
+    the numpy version (a pass per slot) measured ~0.9 CPU-s per 200k signatures.
     """
-    n = sig.shape[0]
-    out = np.empty((n, bands), dtype=np.uint64)
-    wide = sig.astype(np.uint64)
-    for i in range(bands):
-        block = wide[:, i * rows : (i + 1) * rows]
-        if rows <= 2:
-            key = block[:, 0].copy()
-            if rows == 2:
-                key = (key << np.uint64(32)) | block[:, 1]
-        else:
-            key = np.full(n, np.uint64(0x9E3779B97F4A7C15), dtype=np.uint64)
-            for j in range(rows):
-                key = (key ^ block[:, j]) * np.uint64(0xBF58476D1CE4E5B9)
-                key ^= key >> np.uint64(31)
-        out[:, i] = key
+    out = np.empty((sig.shape[0], bands), dtype=np.uint64)
+    _band_keys(np.ascontiguousarray(sig, dtype=np.uint32), bands, rows, out)
     return out

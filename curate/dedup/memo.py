@@ -13,13 +13,15 @@ A re-run asks for these, computes only what is missing, and replays the rest of 
 keys, verification order, clusters, keep), so its output is the cold run's (winnow.curation.dedup.replay).
 
     memo = DedupMemo.open(cache_dir, config)     # CACHE_DIR/stages/dedup-memo/<settings key>/ (None: off)
-    view = memo.bind(reps, ["__key", "__prompt", "__reply"])
+    hashes, texts = memo.row_hashes(frame, config)   # every row's key and document hashes (stage cache)
+    view = memo.view(d1, d2)                         # the representatives' document hashes
     have, signatures, cjk = view.signatures()
     ...
     memo.save()
 
-A document's key is 128 bits (Polars' struct hash, two seeds; Polars' version is in the folder key, as in
-the stage cache). Pairs are keyed by the first 64 bits of each side, ordered (the measures are symmetric):
+A document's key is 128 bits (winnow.curation.dedup.keys: Polars' struct hash, two seeds; Polars' version
+is in the folder key, as in the stage cache); the rows' hashes are a stage-cache entry keyed by the rows'
+content, so a re-run does not normalize every row again. Pairs are keyed by the first 64 bits of each side, ordered (the measures are symmetric):
 a wrong answer needs both sides of one pair to collide. The folder key names every setting the stored values
 depend on (shingling, num_perm, seed, scheme, punctuation, measure, key) and the dedup code; thresholds,
 bands and keep policies are not in it (applied at replay).
@@ -35,7 +37,6 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Final
 
@@ -44,12 +45,13 @@ import polars as pl
 
 from winnow.curation.atomic import write_parquet
 from winnow.curation.dedup.config import DedupConfig
-from winnow.curation.stage_cache import FOLDER, StageCache, code_digest
+from winnow.curation.dedup.keys import document_texts, text_hashes
+from winnow.curation.stage_cache import FOLDER, StageCache, StageOutput, code_digest, content_digest
 
 STAGE: Final = "dedup-memo"
+KEYS_STAGE: Final = "dedup-keys"  # the rows' hashes, a stage-cache entry per content and key settings
 KEEP_SETTINGS: Final = 2  # settings folders kept (the cold run's and one variant being tried)
 MAX_SEGMENTS: Final = 8
-_SEEDS: Final = (0x5EED_D0C1, 0x5EED_D0C2)
 _PAIR_SCHEMA: Final[dict[str, pl.DataType]] = {
     "lo": pl.UInt64(),
     "hi": pl.UInt64(),
@@ -85,20 +87,46 @@ class DedupMemo:
     """The documents' signatures and the pairs' measures of earlier runs with the same settings, plus
     what this run adds (saved by `save`)."""
 
-    def __init__(self, folder: Path | None, num_perm: int) -> None:
+    def __init__(
+        self, folder: Path | None, num_perm: int, cache_dir: Path | None = None, content: str | None = None
+    ) -> None:
         self.folder = folder
         self.num_perm = num_perm
+        self.cache_dir = cache_dir
+        self.content = content  # the rows' content digest, when the caller has it
         self.new_docs: list[pl.DataFrame] = []
         self.new_pairs: list[pl.DataFrame] = []
+        self.keys_reused = False
 
     @classmethod
-    def open(cls, cache_dir: Path | None, config: DedupConfig) -> DedupMemo:
+    def open(cls, cache_dir: Path | None, config: DedupConfig, content: str | None = None) -> DedupMemo:
         if cache_dir is None:
             return cls(None, config.near.num_perm)
         folder = Path(cache_dir) / FOLDER / STAGE / memo_key(config)
         folder.mkdir(parents=True, exist_ok=True)
         os.utime(folder)  # most recently used: pruned last
-        return cls(folder, config.near.num_perm)
+        return cls(folder, config.near.num_perm, Path(cache_dir), content)
+
+    def row_hashes(
+        self, frame: pl.DataFrame, config: DedupConfig
+    ) -> tuple[pl.DataFrame, pl.DataFrame | None]:
+        """Every row's key and document hashes (winnow.curation.dedup.keys.HASH_COLUMNS), and the normalized
+        texts when they had to be computed (None: the hashes came from the stage cache)."""
+        cache = StageCache(self.cache_dir)
+        key = StageCache.key(
+            KEYS_STAGE,
+            content=self.content or content_digest(frame),
+            settings=repr((config.key, config.punctuation_blind)),
+            code=code_digest("dedup", "record.py"),
+        )
+        hit = cache.load(KEYS_STAGE, key)
+        if hit is not None and hit.columns.height == frame.height:
+            self.keys_reused = True
+            return hit.columns, None
+        texts = document_texts(frame, config.key, config.punctuation_blind)
+        hashes = text_hashes(texts)
+        cache.save(KEYS_STAGE, key, StageOutput(hashes))
+        return hashes, texts
 
     def _segments(self, kind: str) -> list[Path]:
         if self.folder is None:
@@ -118,12 +146,10 @@ class DedupMemo:
     def pairs(self) -> pl.LazyFrame:
         return self._scan("pairs", dict(_PAIR_SCHEMA), self.new_pairs)
 
-    def bind(self, reps: pl.DataFrame, columns: Sequence[str]) -> MemoView:
-        """The view of this run's documents (`reps`, one row each; `columns` name what makes a document:
-        its exact-key text and parts)."""
-        whole = pl.struct([pl.col(c) for c in columns])
-        keys = reps.select(whole.hash(_SEEDS[0]).alias("k1"), whole.hash(_SEEDS[1]).alias("k2"))
-        return MemoView(self, keys["k1"].to_numpy(), keys["k2"].to_numpy())
+    def view(self, d1: np.ndarray, d2: np.ndarray) -> MemoView:
+        """The memo seen through this run's documents (the exact-group representatives, in order), given
+        their document hashes."""
+        return MemoView(self, d1, d2)
 
     def save(self) -> None:
         """Write what this run added as one docs and one pairs segment; merge past MAX_SEGMENTS; prune old
@@ -181,26 +207,29 @@ class MemoView:
         """(known: bool per doc, signatures (n, num_perm) uint32, zeros where unknown, cjk: bool per doc)."""
         n, width = len(self.k1), self.memo.num_perm
         wanted = pl.DataFrame({"k1": self.k1, "k2": self.k2}).with_row_index("doc")
-        try:
-            found = (
-                self.memo.docs()
-                .join(wanted.lazy(), on=["k1", "k2"], how="inner")
-                .unique("doc", keep="any")
-                .sort("doc")
-                .collect()
-            )
-        except _READ_ERRORS:
-            found = pl.DataFrame(
-                schema={"doc": pl.UInt32, "sig": pl.Array(pl.UInt32, width), "cjk": pl.Boolean}
-            )
         known = np.zeros(n, dtype=bool)
         signatures = np.zeros((n, width), dtype=np.uint32)
         cjk = np.zeros(n, dtype=bool)
-        if found.height:
-            docs = found["doc"].to_numpy().astype(np.int64)
-            known[docs] = True
-            signatures[docs] = found["sig"].to_numpy()
-            cjk[docs] = found["cjk"].to_numpy()
+        try:
+            # keys first (small), then the signature column whole: joining with the wide column attached
+            # measured ~2.5x the cost
+            stored = self.memo.docs()
+            found = (
+                stored.select("k1", "k2")
+                .with_row_index("at")
+                .join(wanted.lazy(), on=["k1", "k2"], how="inner")
+                .unique("doc", keep="any")
+                .collect()
+            )
+            if found.height:
+                columns = stored.select("sig", "cjk").collect()
+                at = found["at"].to_numpy().astype(np.int64)
+                docs = found["doc"].to_numpy().astype(np.int64)
+                known[docs] = True
+                signatures[docs] = columns["sig"].to_numpy()[at]
+                cjk[docs] = columns["cjk"].to_numpy()[at]
+        except _READ_ERRORS:
+            known[:] = False  # an unreadable segment: sign everything again
         self.reused_docs = int(known.sum())
         return known, signatures, cjk
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-import polars as pl
 
 from winnow.curation.dedup.config import NearConfig
+from winnow.curation.dedup.keys import Texts
 from winnow.curation.dedup.near import near_texts
 from winnow.curation.dedup.shingles import ShingleSpec
 from winnow.curation.dedup.signing import shingle_hashes
@@ -31,7 +31,7 @@ class PartsFilter:
     """Which pairs of documents are near in every part; `parts` holds each part's normalized text per
     document (exact-key normalization: NFKC, lower case, whitespace collapsed; null when empty)."""
 
-    parts: tuple[pl.Series, ...]
+    parts: tuple[Texts, ...]
     config: NearConfig
     spec: ShingleSpec
 
@@ -55,7 +55,7 @@ class PartsFilter:
             compared[undecided] += 1
         return lowest, compared == len(self.parts)
 
-    def _part_similarity(self, texts: pl.Series, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def _part_similarity(self, texts: Texts, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         a, b = a.astype(np.int64), b.astype(np.int64)
         # equal parts (both null included) are near without shingling: several answers to one prompt
         equal = texts.gather(a).eq_missing(texts.gather(b)).to_numpy()

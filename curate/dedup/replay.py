@@ -20,6 +20,7 @@ import polars as pl
 
 from winnow.curation.dedup.candidates import all_bucket_pairs, candidate_pairs
 from winnow.curation.dedup.config import NearConfig
+from winnow.curation.dedup.keys import Texts
 from winnow.curation.dedup.lsh import band_keys, s_curve
 from winnow.curation.dedup.memo import MemoView
 from winnow.curation.dedup.near import (
@@ -48,7 +49,7 @@ class TextShingles:
     """Shingle hashes of documents by index: from the signing store for the documents signed in this run
     (while it is open), cut again from their texts for the others."""
 
-    def __init__(self, texts: pl.Series, config: NearConfig, spec: ShingleSpec, cjk: np.ndarray) -> None:
+    def __init__(self, texts: Texts, config: NearConfig, spec: ShingleSpec, cjk: np.ndarray) -> None:
         self.texts, self.config, self.spec, self.cjk = texts, config, spec, cjk
         self.signed = np.zeros(0, dtype=np.int64)  # sorted docs in `store`, at store positions 0..m-1
         self.store: BandStore | None = None
@@ -185,7 +186,7 @@ class PairJudge:
 
 
 def near_with_memo(
-    texts: pl.Series,
+    texts: Texts,
     config: NearConfig,
     view: MemoView,
     *,
