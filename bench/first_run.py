@@ -83,7 +83,12 @@ def _clear_numba_cache(env_dir: Path) -> int:
 
 def _curate(env_dir: Path, corpus: Path, work: Path) -> tuple[float, float]:
     """(wall, CPU) seconds of one `winnow curate` in a fresh process."""
-    rules = next(env_dir.glob("lib/python*/site-packages/rules/default.yaml"))
+    # the shipped rules: site-packages/winnow/rules since the package installs one name (rules/ before)
+    rules = next(
+        path
+        for pattern in ("winnow/rules/default.yaml", "rules/default.yaml")
+        for path in env_dir.glob(f"lib/python*/site-packages/{pattern}")
+    )
     argv = [str(env_dir / "bin" / "winnow"), "curate", str(corpus), "--rules", str(rules)]
     argv += ["-o", str(work / "run"), "--cache-dir", str(work / "cache"), "--no-report"]
     env = {**os.environ, "XDG_CACHE_HOME": str(work / "xdg")}
