@@ -20,13 +20,13 @@ import functools
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Final
 
 import numpy as np
-from wordfreq import available_languages, get_frequency_dict
+import polars as pl
 
 from winnow.curation.language.tables import Arrays, cached_arrays, pack_strings, unpack_strings
+from winnow.curation.language.tokens import list_files
 
 WORDLIST: Final = "small"
 _KEYS: Final = ("names", "words", "offsets", "hashes", "starts", "lists", "freqs")
@@ -84,9 +84,9 @@ class WordTable:
 @functools.cache
 def word_table() -> WordTable:
     """The table of every small list wordfreq has (built once, then read from disk)."""
-    files = available_languages(WORDLIST)
+    files = list_files(WORDLIST)
     names = sorted(files)
-    sources = [Path(files[name]) for name in names]
+    sources = [files[name] for name in names]
     arrays = cached_arrays("wordfreq-small", sources, _KEYS, lambda: build_arrays(names))
     return WordTable(
         names=tuple(unpack_strings(arrays["names"])),
@@ -101,20 +101,36 @@ def word_table() -> WordTable:
 
 def build_arrays(names: Sequence[str]) -> Arrays:
     """The table's arrays from wordfreq's lists `names` (get_frequency_dict: the frequencies words.py read)."""
-    entries: dict[str, list[tuple[int, float]]] = {}
-    for index, name in enumerate(names):
-        for word, freq in get_frequency_dict(name, WORDLIST).items():
-            entries.setdefault(word, []).append((index, freq))
-    encoded = {word: word.encode("utf-8") for word in entries}
-    order = sorted(entries, key=lambda word: (zlib.crc32(encoded[word]), encoded[word]))
-    lengths = np.fromiter((len(encoded[word]) for word in order), dtype=np.int64, count=len(order))
-    counts = np.fromiter((len(entries[word]) for word in order), dtype=np.int64, count=len(order))
+    from wordfreq import get_frequency_dict  # only to build: ~0.1 CPU-s (winnow.curation.language.tokens)
+
+    lists = [get_frequency_dict(name, WORDLIST) for name in names]
+    entries = pl.DataFrame(
+        {
+            "word": [word for words in lists for word in words],
+            "list": np.repeat(np.arange(len(lists), dtype=np.uint8), [len(words) for words in lists]),
+            "freq": np.fromiter((f for words in lists for f in words.values()), dtype=np.float64),
+        }
+    )
+    distinct = entries["word"].unique().to_list()
+    crc = np.fromiter((zlib.crc32(word.encode("utf-8")) for word in distinct), np.uint32, len(distinct))
+    # rows of one word together, words ordered by crc32 (the lookup reads every row of a crc32, so the
+    # order of words sharing one does not matter)
+    entries = entries.join(
+        pl.DataFrame({"word": distinct, "crc": crc}), on="word", how="left", maintain_order="left"
+    ).sort("crc", "word", "list")
+    runs = entries["word"].rle()
+    words = runs.struct.field("value")
     return {
         "names": pack_strings(names),
-        "words": np.frombuffer(b"".join(encoded[word] for word in order), dtype=np.uint8),
-        "offsets": np.concatenate([[0], np.cumsum(lengths)]),
-        "hashes": np.fromiter((zlib.crc32(encoded[w]) for w in order), dtype=np.uint32, count=len(order)),
-        "starts": np.concatenate([[0], np.cumsum(counts)]),
-        "lists": np.array([i for word in order for i, _ in entries[word]], dtype=np.uint8),
-        "freqs": np.array([f for word in order for _, f in entries[word]], dtype=np.float64),
+        "words": np.frombuffer(b"".join(word.encode("utf-8") for word in words.to_list()), dtype=np.uint8),
+        "offsets": np.concatenate([[0], np.cumsum(words.str.len_bytes().to_numpy(), dtype=np.int64)]),
+        "hashes": entries["crc"].gather(pl.Series(_run_starts(runs))).to_numpy(),
+        "starts": np.concatenate([[0], np.cumsum(runs.struct.field("len").to_numpy(), dtype=np.int64)]),
+        "lists": entries["list"].to_numpy(),
+        "freqs": entries["freq"].to_numpy(),
     }
+
+
+def _run_starts(runs: pl.Series) -> np.ndarray:
+    lengths = runs.struct.field("len").to_numpy().astype(np.int64)
+    return np.cumsum(lengths) - lengths

@@ -39,10 +39,10 @@ from typing import Final
 
 import numpy as np
 import regex
-from wordfreq import available_languages, get_frequency_dict, tokenize
 
 from winnow.curation.language.scripts import GROUP_LANGUAGES
 from winnow.curation.language.segments import index_items, segment_sums
+from winnow.curation.language.tokens import list_files, tokenize
 from winnow.curation.language.word_table import word_table
 
 _CAPITALS: Final = regex.compile(r"\b\p{Lu}{2,4}\b")  # two to four capitals: the length of acronyms
@@ -78,12 +78,16 @@ def list_name(code: str) -> str | None:
 
 @functools.cache
 def _available() -> frozenset[str]:
-    return frozenset(available_languages(WORDLIST))
+    return frozenset(list_files(WORDLIST))
 
 
 @functools.cache
 def frequencies(name: str) -> dict[str, float]:
-    """One wordfreq list, word → frequency, read once."""
+    """One wordfreq list, word → frequency, read once (the detector reads them through word_table)."""
+    from wordfreq import (
+        get_frequency_dict,  # imported where needed: ~0.1 CPU-s (winnow.curation.language.tokens)
+    )
+
     return get_frequency_dict(name, WORDLIST)
 
 
@@ -97,7 +101,7 @@ def text_tokens(text: str) -> list[str]:
     capitals = _CAPITALS.findall(text)
     if capitals and 2 * len(capitals) < len(_WORDS.findall(text)):
         text = _CAPITALS.sub(" ", text)
-    return tokenize(text, "und")
+    return tokenize(text)  # wordfreq.tokenize(text, "und")
 
 
 def token_script(token: str) -> str | None:
