@@ -78,20 +78,22 @@ def split_frame(
     columns = stratum_columns(frame, config, notes)
     pinned = _pinned(config, ctx, notes)
     kept_mask = pl.col("drop_reason").is_null() if "drop_reason" in frame.columns else pl.lit(True)
-    # a re-run over a frame that has a split already replaces it
-    indexed = frame.drop("split", strict=False).with_row_index("__row")
-    kept = indexed.filter(kept_mask)
-    units = kept.select("__row", "id", *columns, *_cluster(frame))
-    if known is not None and known.height == kept.height:
+    # lazily: only the columns read are filtered (the frame holds ~60)
+    kept = frame.lazy().with_row_index("__row").filter(kept_mask)
+    units = kept.select("__row", "id", *columns, *_cluster(frame)).collect()
+    if known is not None and known.height == units.height:
         units = units.with_columns(known.get_column(PROMPT_COLUMN))
     else:
-        units = units.with_columns(kept.select(prompt_key().alias(PROMPT_COLUMN)).get_column(PROMPT_COLUMN))
+        units = units.with_columns(kept.select(prompt_key().alias(PROMPT_COLUMN)).collect().to_series())
         known = None
     linked = units if config.keep_prompts_together else units.drop(PROMPT_COLUMN)
     placed = place_units(linked, config) if known is None else known.select(UNIT, POSITION)
     assigned = assign_splits(linked, columns, config, pinned, placed=placed)
-    out = indexed.join(assigned.select("__row", "split"), on="__row", how="left", maintain_order="left")
-    out = out.drop("__row")
+    # each kept row's split put in its place (a join would copy every column); dropped rows: null. A re-run
+    # over a frame that has a split already replaces it
+    split = pl.repeat(None, frame.height, dtype=pl.String, eager=True).alias("split")
+    split = split.scatter(assigned.get_column("__row"), assigned.get_column("split"))
+    out = frame.drop("split", strict=False).with_columns(split)
     stats = split_stats(out, config, frame.columns)
     stats["prompts_split_across"] = prompts_split_across(
         units.select(PROMPT_COLUMN, assigned["split"]).rename({PROMPT_COLUMN: "prompt"})
@@ -112,7 +114,12 @@ def _cluster(frame: pl.DataFrame) -> list[str]:
 
 
 def split_stats(frame: pl.DataFrame, config: SplitConfig, columns: list[str]) -> dict[str, Any]:
-    rows = frame.filter(pl.col("split").is_not_null())
+    # only the columns counted: every filter and group below would copy all of the frame's ~60 columns
+    counted = [
+        "split",
+        *(c for c in ("task", f"lang.{config.language_field}", "source", "dup_cluster") if c in columns),
+    ]
+    rows = frame.select(counted).filter(pl.col("split").is_not_null())
     stats: dict[str, Any] = {
         "fractions": dict(zip(SPLITS, config.fractions, strict=True)),
         "method": config.method,
