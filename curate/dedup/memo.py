@@ -97,6 +97,7 @@ class DedupMemo:
         self.new_docs: list[pl.DataFrame] = []
         self.new_pairs: list[pl.DataFrame] = []
         self.keys_reused = False
+        self.written_docs = False  # a docs segment was written during the run (add_docs)
 
     @classmethod
     def open(cls, cache_dir: Path | None, config: DedupConfig, content: str | None = None) -> DedupMemo:
@@ -151,12 +152,19 @@ class DedupMemo:
         their document hashes."""
         return MemoView(self, d1, d2)
 
+    def add_docs(self, frame: pl.DataFrame) -> None:
+        if self.folder is None:
+            self.new_docs.append(frame)
+            return
+        write_parquet(self.folder / f"docs-{_stamp()}.parquet", frame, compression="lz4")
+        self.written_docs = True
+
     def save(self) -> None:
         """Write what this run added as one docs and one pairs segment; merge past MAX_SEGMENTS; prune old
         settings folders."""
-        if self.folder is None or not (self.new_docs or self.new_pairs):
+        if self.folder is None or not (self.new_docs or self.new_pairs or self.written_docs):
             return
-        stamp = f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
+        stamp = _stamp()
         for kind, new in (("docs", self.new_docs), ("pairs", self.new_pairs)):
             if new:
                 write_parquet(self.folder / f"{kind}-{stamp}.parquet", pl.concat(new), compression="lz4")
@@ -173,6 +181,11 @@ class DedupMemo:
                 for path in old:
                     path.unlink(missing_ok=True)
         _prune(self.folder.parent)
+
+
+def _stamp() -> str:
+    """A segment name that sorts by time and never meets another run's."""
+    return f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
 
 
 def _most_informative(pairs_or_docs: pl.LazyFrame, unique: list[str]) -> pl.LazyFrame:
@@ -204,11 +217,12 @@ class MemoView:
         self.reused_pairs = 0
 
     def signatures(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(known: bool per doc, signatures (n, num_perm) uint32, zeros where unknown, cjk: bool per doc)."""
+        """(docs known: sorted indices, their signatures (len(known), num_perm) uint32, cjk: bool per doc
+        (False where unknown))."""
         n, width = len(self.k1), self.memo.num_perm
         wanted = pl.DataFrame({"k1": self.k1, "k2": self.k2}).with_row_index("doc")
-        known = np.zeros(n, dtype=bool)
-        signatures = np.zeros((n, width), dtype=np.uint32)
+        docs = np.zeros(0, dtype=np.int64)
+        signatures = np.zeros((0, width), dtype=np.uint32)
         cjk = np.zeros(n, dtype=bool)
         try:
             # keys first (small), then the signature column whole: joining with the wide column attached
@@ -219,35 +233,35 @@ class MemoView:
                 .with_row_index("at")
                 .join(wanted.lazy(), on=["k1", "k2"], how="inner")
                 .unique("doc", keep="any")
+                .sort("doc")
                 .collect()
             )
             if found.height:
                 columns = stored.select("sig", "cjk").collect()
                 at = found["at"].to_numpy().astype(np.int64)
+                signatures = columns["sig"].to_numpy()[at]
+                cjk[found["doc"].to_numpy()] = columns["cjk"].to_numpy()[at]
                 docs = found["doc"].to_numpy().astype(np.int64)
-                known[docs] = True
-                signatures[docs] = columns["sig"].to_numpy()[at]
-                cjk[docs] = columns["cjk"].to_numpy()[at]
-        except _READ_ERRORS:
-            known[:] = False  # an unreadable segment: sign everything again
-        self.reused_docs = int(known.sum())
-        return known, signatures, cjk
+        except _READ_ERRORS:  # an unreadable segment: sign everything again
+            docs, signatures, cjk = (
+                np.zeros(0, dtype=np.int64),
+                np.zeros((0, width), dtype=np.uint32),
+                cjk & False,
+            )
+        self.reused_docs = len(docs)
+        return docs, signatures, cjk
 
-    def add_signatures(self, docs: np.ndarray, signatures: np.ndarray, cjk: np.ndarray) -> None:
+    def add_signatures(self, docs: np.ndarray, signatures: pl.Series, cjk: np.ndarray) -> None:
+        """Store the signatures (an Array(UInt32, num_perm) Series) of these docs: written at once as a
+        segment (they are the largest part of the memo: not held until `save`)."""
         if len(docs) == 0:
             return
         width = self.memo.num_perm
-        self.memo.new_docs.append(
-            pl.DataFrame(
-                {
-                    "k1": self.k1[docs],
-                    "k2": self.k2[docs],
-                    "sig": pl.Series(signatures.astype(np.uint32), dtype=pl.Array(pl.UInt32, width)),
-                    "cjk": cjk.astype(bool),
-                },
-                schema=_doc_schema(width),
-            )
+        frame = pl.DataFrame(
+            {"k1": self.k1[docs], "k2": self.k2[docs], "sig": signatures, "cjk": cjk.astype(bool)},
+            schema=_doc_schema(width),
         )
+        self.memo.add_docs(frame)
 
     def _sides(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ka, kb = self.k1[a], self.k1[b]

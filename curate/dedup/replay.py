@@ -200,8 +200,10 @@ def near_with_memo(
     n = len(texts)
     bands, rows = resolve_bands_rows(config)
     spec = shingle_spec(config)
-    known, signatures, cjk = view.signatures()
-    todo = np.flatnonzero(~known)
+    known, stored, cjk = view.signatures()
+    unknown = np.ones(n, dtype=bool)
+    unknown[known] = False
+    todo = np.flatnonzero(unknown)
     prepped = near_texts(texts.gather(todo), config, normalized_input=True)
     new_cjk = prepared(prepped, spec)["is_cjk"]
     cjk[todo] = new_cjk.to_numpy()
@@ -220,17 +222,27 @@ def near_with_memo(
             progress=progress,
             is_cjk=new_cjk,
         )
-        if len(todo):
-            fresh = store.scan().select("doc", "sig").collect().sort("doc")["sig"].to_numpy()
-            signatures[todo] = fresh
+        del prepped
+        fresh = store.scan().select("doc", "sig").collect().sort("doc")["sig"] if len(todo) else None
+        if fresh is not None:
             view.add_signatures(todo, fresh, cjk[todo])
         source.signed, source.store = todo, store
-        keys = band_keys(signatures, bands, rows)
-        del signatures
-        banded = pl.DataFrame(
-            {"doc": np.arange(n, dtype=np.uint32), **{f"b{i}": keys[:, i] for i in range(bands)}}
-        ).lazy()
-        del keys
+        if len(known) == 0:  # nothing stored: the store's band keys are every doc's (a cold run)
+            del fresh
+            banded = store.scan().select("doc", *[f"b{i}" for i in range(bands)])
+        else:
+            signatures = np.zeros((n, config.num_perm), dtype=np.uint32)
+            signatures[known] = stored
+            del stored
+            if fresh is not None:
+                signatures[todo] = fresh.to_numpy()
+                del fresh
+            keys = band_keys(signatures, bands, rows)
+            del signatures
+            banded = pl.DataFrame(
+                {"doc": np.arange(n, dtype=np.uint32), **{f"b{i}": keys[:, i] for i in range(bands)}}
+            ).lazy()
+            del keys
         if config.report_pairs:
             pairs = all_bucket_pairs(banded, bands)
         else:
