@@ -2,22 +2,32 @@
 
 Sequences are sorted by length and cut into batches of at most `max_tokens` padded tokens
 (`winnow.trainer.batching.greedy_batches`, the trainer's own cut), so a batch pads to a length close to its
-rows' own. Padding is on the right with an attention mask: a causal model's real tokens never see it and
-keep their positions, so each row's loss equals the unpadded forward's. The loss is Hugging Face's: logits in
-fp32, targets shifted by one, cross-entropy averaged over the row's labelled tokens.
+rows' own. The loss is Hugging Face's: logits in fp32, targets shifted by one, cross-entropy averaged over the
+row's labelled tokens. Three things keep the work per row below a per-row forward's:
 
-A batch pads to a multiple of PAD_MULTIPLE tokens: the CPU kernels are prepared once per tensor shape, and
-with a shape per batch (every length its own) that preparation cost more than the forward passes
-(stories260K, 600 sequences in batches of <= 512 tokens: 55 s exact lengths, 5 s rounded to 64). The padded
-length may pass `max_tokens` by less than PAD_MULTIPLE tokens per row.
+- Padding is on the right and no attention mask is passed: in a causal model a real token never sees a later
+  (padding) token and keeps its position, so each row's loss equals the unpadded forward's, and the attention
+  runs its causal kernel instead of a masked one (the mask alone cost ~15% of the CPU time on stories260K).
+- The tokens every row of a batch starts with (the chat template's scaffolding: a default system line, the
+  first header; for the reply-alone pass everything up to the reply) run once per batch, and the rows continue
+  from that prefix's key/value cache. On the alpaca template that is 36% of all tokens (bench/semantic.py).
+  A model whose forward takes no cache is scored without it; the first shared batch of every call is checked
+  against an unshared forward of its first row, and a model whose cache does not reproduce it (to 1e-4) is
+  scored unshared from then on.
+- Logits are computed only from the first labelled position on (`logits_to_keep`): the prompt's positions
+  predict nothing that is scored, and for large vocabularies the logits are most of a forward's memory.
 
-A batch's logits are rows x longest x vocabulary floats; `max_tokens` is lowered for large vocabularies so
-that they stay under LOGITS_BUDGET elements (2 GiB in fp32). A row longer than that goes alone.
+A batch pads to a multiple of PAD_MULTIPLE tokens, to bound the number of distinct tensor shapes (CPU kernels
+are prepared once per shape). A batch's logits are rows x kept positions x vocabulary floats; `max_tokens` is
+lowered for large vocabularies so that they stay under LOGITS_BUDGET elements (2 GiB in fp32). A row longer
+than that goes alone.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -28,12 +38,96 @@ from winnow.curation.shard.labels import IGNORE
 from winnow.trainer.batching import greedy_batches
 
 LOGITS_BUDGET = 1 << 29
-PAD_MULTIPLE = 64
+PAD_MULTIPLE = 16
+MIN_SHARED = 16  # a shorter common prefix is not worth its own forward
+SHARED_CHECK_TOLERANCE = 1e-4
 TokenRow = tuple[Sequence[int], Sequence[int]]  # (input_ids, labels)
 
 
 def token_budget(max_tokens: int, vocab_size: int) -> int:
     return max(1, min(max_tokens, LOGITS_BUDGET // max(1, vocab_size)))
+
+
+def _takes(model: Any, name: str) -> bool:
+    return name in inspect.signature(model.forward).parameters
+
+
+def cache_argument(model: Any) -> str | None:
+    """The forward's key/value-cache argument: `cache` since transformers 5.x, `past_key_values` before."""
+    return next((name for name in ("cache", "past_key_values") if _takes(model, name)), None)
+
+
+def _first_targets(labels: list[np.ndarray]) -> np.ndarray:
+    """Per row, the first position whose logits are scored (it predicts the first labelled token); the
+    row's length when nothing is labelled."""
+    out = np.empty(len(labels), dtype=np.int64)
+    for i, row in enumerate(labels):
+        scored = np.flatnonzero(row[1:] != IGNORE)
+        out[i] = scored[0] if scored.size else len(row)
+    return out
+
+
+def shared_prefix(ids: list[np.ndarray], first_targets: np.ndarray) -> int:
+    """How many leading tokens all rows share, short of every row's first scored position."""
+    limit = int(min(first_targets.min(), min(len(row) for row in ids) - 1))
+    first = ids[0][:limit]
+    for row in ids[1:]:
+        differ = np.flatnonzero(row[:limit] != first[:limit])
+        if differ.size:
+            limit = int(differ[0])
+    return max(0, limit)
+
+
+def _prefix_cache(model: Any, argument: str, prefix: np.ndarray, rows: int, device: torch.device) -> Any:
+    from transformers import DynamicCache
+
+    cache = DynamicCache(config=model.config)
+    model(input_ids=torch.from_numpy(prefix)[None].to(device), use_cache=True, **{argument: cache})
+    cache.batch_repeat_interleave(rows)
+    return cache
+
+
+def _batch_means(
+    model: Any,
+    ids: list[np.ndarray],
+    labels: list[np.ndarray],
+    first_targets: np.ndarray,
+    *,
+    shared: int,
+    cache_name: str | None,
+    keep_logits: bool,
+    pad_id: int,
+    device: torch.device,
+) -> list[float]:
+    """Mean loss per row of one batch; the first `shared` tokens (common to all rows) run once."""
+    longest = max(len(row) for row in ids) - shared
+    longest = -(-longest // PAD_MULTIPLE) * PAD_MULTIPLE
+    input_ids = np.full((len(ids), longest), pad_id, dtype=np.int64)
+    targets = np.full((len(ids), longest), IGNORE, dtype=np.int64)
+    for b, (row_ids, row_labels) in enumerate(zip(ids, labels, strict=True)):
+        n = len(row_ids) - shared
+        input_ids[b, :n] = row_ids[shared:]
+        targets[b, : n - 1] = row_labels[shared + 1 :]  # position t predicts t+1
+    kwargs: dict[str, Any] = {"use_cache": False}
+    if shared and cache_name is not None:
+        cache = _prefix_cache(model, cache_name, ids[0][:shared], len(ids), device)
+        kwargs = {"use_cache": True, cache_name: cache}
+    kept = longest
+    if keep_logits:
+        kept = max(1, longest - (int(first_targets.min()) - shared))  # 0 would mean every position
+        kwargs["logits_to_keep"] = kept
+    logits = model(input_ids=torch.from_numpy(input_ids).to(device), **kwargs).logits
+    kept_targets = torch.from_numpy(targets[:, longest - kept :]).to(device)
+    losses = F.cross_entropy(
+        logits.float().transpose(1, 2), kept_targets, ignore_index=IGNORE, reduction="none"
+    )
+    counts = (kept_targets != IGNORE).sum(dim=1)
+    means = (losses.sum(dim=1) / counts.clamp(min=1)).tolist()
+    return [mean if int(count) else float("nan") for mean, count in zip(means, counts.tolist(), strict=True)]
+
+
+def _close(a: float, b: float) -> bool:
+    return (np.isnan(a) and np.isnan(b)) or abs(a - b) <= SHARED_CHECK_TOLERANCE * max(1.0, abs(b))
 
 
 @torch.inference_mode()
@@ -49,34 +143,38 @@ def mean_losses(
     out = [float("nan")] * len(sequences)
     if not sequences:
         return out
-    lengths = np.array([len(ids) for ids, _ in sequences], dtype=np.int64)
+    ids = [np.asarray(row_ids, dtype=np.int64) for row_ids, _ in sequences]
+    labels = [np.asarray(row_labels, dtype=np.int64) for _, row_labels in sequences]
+    first_targets = _first_targets(labels)
+    lengths = np.array([len(row) for row in ids], dtype=np.int64)
     order = np.argsort(lengths, kind="stable").tolist()
     vocab = getattr(model.config, "vocab_size", None) or model.get_output_embeddings().weight.shape[0]
     budget = token_budget(max_tokens, int(vocab))
     device = next(model.parameters()).device
+    keep_logits = _takes(model, "logits_to_keep")
+    cache_name = cache_argument(model)
+    can_share, checked = cache_name is not None, False
+    score = partial(
+        _batch_means, model, cache_name=cache_name, keep_logits=keep_logits, pad_id=pad_id, device=device
+    )
     done = 0
     for rows in greedy_batches(order, lengths, budget):
-        longest = -(-int(lengths[rows].max()) // PAD_MULTIPLE) * PAD_MULTIPLE
-        input_ids = torch.full((len(rows), longest), pad_id, dtype=torch.long)
-        targets = torch.full((len(rows), longest), IGNORE, dtype=torch.long)
-        attention = torch.zeros((len(rows), longest), dtype=torch.long)
-        for b, row in enumerate(rows):
-            ids, labels = sequences[row]
-            n = len(ids)
-            input_ids[b, :n] = torch.tensor(ids, dtype=torch.long)
-            targets[b, : n - 1] = torch.tensor(labels[1:], dtype=torch.long)  # position t predicts t+1
-            attention[b, :n] = 1
-        logits = model(
-            input_ids=input_ids.to(device), attention_mask=attention.to(device), use_cache=False
-        ).logits
-        targets = targets.to(device)
-        losses = F.cross_entropy(
-            logits.float().transpose(1, 2), targets, ignore_index=IGNORE, reduction="none"
+        batch_ids, batch_labels, batch_firsts = (
+            [ids[r] for r in rows],
+            [labels[r] for r in rows],
+            first_targets[rows],
         )
-        counts = (targets != IGNORE).sum(dim=1)
-        means = (losses.sum(dim=1) / counts.clamp(min=1)).tolist()
-        for b, row in enumerate(rows):
-            out[row] = means[b] if int(counts[b]) else float("nan")
+        shared = shared_prefix(batch_ids, batch_firsts) if can_share else 0
+        shared = shared if shared >= MIN_SHARED else 0
+        means = score(batch_ids, batch_labels, batch_firsts, shared=shared)
+        if shared and not checked:
+            checked = True
+            alone = score(batch_ids[:1], batch_labels[:1], batch_firsts[:1], shared=0)
+            if not _close(means[0], alone[0]):
+                can_share = False
+                means = score(batch_ids, batch_labels, batch_firsts, shared=0)
+        for row, mean in zip(rows, means, strict=True):
+            out[row] = mean
         done += len(rows)
         if progress is not None:
             progress(done)
