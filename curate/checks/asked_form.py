@@ -81,13 +81,20 @@ class AskedForm(NamedTuple):
         return contains_any(text, [(self.english, self.english_gate), self.chinese])
 
 
+def _longest_first(words: set[str]) -> str:
+    """An alternation, longest words first; ties alphabetical, never in set order: a set's order changes
+    with each process's string hash seed, and with it the pattern, the metric cache identity of every check
+    that reads it, so a fresh process (a re-run, a Ray worker) would compute those metrics again."""
+    return "|".join(sorted(words, key=lambda word: (-len(word), word)))
+
+
 def _form(english: tuple[str, ...], chinese: tuple[str, ...]) -> AskedForm:
     words = "|".join(sorted(english, key=len, reverse=True))
     return AskedForm(
         pattern=rf"(?i)\b(?:{words})\b|" + "|".join(chinese),
-        gate="(?i)" + "|".join(sorted({*english, *chinese}, key=len, reverse=True)),
+        gate="(?i)" + _longest_first({*english, *chinese}),
         english=rf"(?i)\b(?:{words})\b",
-        english_gate="(?i)" + "|".join(sorted(set(english), key=len, reverse=True)),
+        english_gate="(?i)" + _longest_first(set(english)),
         chinese="|".join(chinese),
     )
 
