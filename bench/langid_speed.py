@@ -16,11 +16,14 @@ others):
 
     winnow              the `language` stage (winnow.curation.language.stage) with rules/default.yaml's
                         `language` section, as `winnow curate` runs it cold (empty cache folder: it writes its
-                        answer and stage caches there, as the first run of a user does)
+                        answer and stage caches there, as the first run on a data set does); the detector's
+                        prebuilt tables are in ~/.cache/winnow, as after any earlier run on this install
     py3langid           `py3langid.classify(text)` per text (its shipped model, every language)
     py3langid_unique    the same, each distinct text classified once (a dict): what a careful user writes
     lingua_low          lingua's `detect_language_of(text)` per text, every language, low-accuracy mode
     lingua_low_batch    lingua's `detect_languages_in_parallel_of(texts)`: its batch API (Rust threads)
+    winnow_first_run    `winnow` with an empty XDG_CACHE_HOME: the first run after installing, which builds
+                        the detector's tables (winnow.curation.language.tables) once
 
 Every child also reports its own CPU split: start-up (interpreter, imports, model and input load) vs
 detection. Ratios are winnow's texts per CPU-second over each baseline's, on the same texts in one run.
@@ -54,7 +57,7 @@ SOURCES = (
     "alpaca_data_cleaned/gpteacher_toolformer_dedupe_only.json",
     "alpaca_data_cleaned/gsm_8k_train.json",
 )
-SIDES = ("winnow", "py3langid", "py3langid_unique", "lingua_low", "lingua_low_batch")
+SIDES = ("winnow", "py3langid", "py3langid_unique", "lingua_low", "lingua_low_batch", "winnow_first_run")
 TEXT_FIELDS = ("instruction", "input", "response")
 
 
@@ -154,7 +157,7 @@ def _count(langs: list[str]) -> dict[str, int]:
 
 
 def child(side: str, folder: Path) -> None:
-    if side == "winnow":
+    if side.startswith("winnow"):
         loaded_us, result = _child_winnow(folder)
     else:
         texts = json.loads((folder / "texts.json").read_text(encoding="utf-8"))
@@ -171,11 +174,20 @@ def child(side: str, folder: Path) -> None:
 
 
 def run_side(side: str, folder: Path) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as fresh_cache:
+        env = dict(os.environ)
+        if side == "winnow_first_run":
+            env["XDG_CACHE_HOME"] = fresh_cache
+        return _run_child(side, folder, env)
+
+
+def _run_child(side: str, folder: Path, env: dict[str, str]) -> dict[str, Any]:
     start = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, str(Path(__file__).resolve()), "--child", side, "--input", str(folder)],
         stdout=subprocess.PIPE,
         cwd=ROOT,
+        env=env,
     )
     assert process.stdout is not None
     output = process.stdout.read()
@@ -238,25 +250,41 @@ def report(
         "# The language stage vs py3langid and lingua, fresh processes (issue 24)",
         "",
         f"Produced by `{command}` (bench/langid_speed.py's docstring says what each side runs). Machine: 2 cores,",
-        f"shared with other jobs; 1-minute/5-minute/15-minute load average at the start {loads[0]}, after each",
-        f"size {', '.join(loads[1:])}. CPU = user + system seconds of the whole process (interpreter start,",
-        "imports, model load, input read, detection); `start-up` = the process's CPU before its first text.",
+        f"shared with other jobs; 1-, 5-, 15-minute load average at the start {loads[0]}, after each size",
+        f"{'; '.join(loads[1:])}. CPU = user + system seconds of the whole process (interpreter start, imports,",
+        "model load, input read, detection); `start-up` = the process's CPU before its first text. `vs",
+        "py3langid` = the side's texts per CPU-second over py3langid's (per text), same texts, same run.",
         "",
-        "| rows | texts (unique) | side | CPU s | start-up CPU s | wall s | texts per CPU-s | winnow / side (CPU) "
-        "| winnow / side (wall) | peak RSS MB |",
+        "| rows | texts (unique) | side | CPU s | start-up CPU s | wall s | texts per CPU-s | vs py3langid (CPU) "
+        "| vs py3langid (wall) | peak RSS MB |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
-    winnow = {size: r for size, _, side, r in rows if side == "winnow"}
+    base = {size: r for size, _, side, r in rows if side == "py3langid"}
     for size, counts, side, r in rows:
-        per_cpu = counts["texts"] / r["cpu"]
-        base = winnow.get(size)
-        ratio_cpu = f"{r['cpu'] / base['cpu']:.2f}x" if base else "-"
-        ratio_wall = f"{r['wall'] / base['wall']:.2f}x" if base else "-"
+        ref = base.get(size)
+        cpu = f"{ref['cpu'] / r['cpu']:.2f}x" if ref else "-"
+        wall = f"{ref['wall'] / r['wall']:.2f}x" if ref else "-"
         out.append(
             f"| {int(size):,} | {counts['texts']:,} ({counts['unique_texts']:,}) | {side} | {r['cpu']:.2f} "
-            f"| {r['startup_cpu']:.2f} | {r['wall']:.2f} | {per_cpu:,.0f} | {ratio_cpu} | {ratio_wall} "
+            f"| {r['startup_cpu']:.2f} | {r['wall']:.2f} | {counts['texts'] / r['cpu']:,.0f} | {cpu} | {wall} "
             f"| {r['peak_rss_mb']:,.0f} |"
         )
+    winnow = {size: r for size, _, side, r in rows if side == "winnow"}
+    out += ["", "winnow's stage against each side (texts per CPU-second, wall in brackets):", ""]
+    others = [side for side in dict.fromkeys(side for _, _, side, _ in rows) if side != "winnow"]
+    out += ["| rows | " + " | ".join(others) + " |", "|---|" + "---|" * len(others)]
+    for size in dict.fromkeys(size for size, _, _, _ in rows):
+        if size not in winnow:
+            continue
+        cells = []
+        for side in others:
+            r = next((r for s, _, sd, r in rows if s == size and sd == side), None)
+            cells.append(
+                f"{r['cpu'] / winnow[size]['cpu']:.2f}x ({r['wall'] / winnow[size]['wall']:.2f}x)"
+                if r
+                else "-"
+            )
+        out.append(f"| {int(size):,} | " + " | ".join(cells) + " |")
     out += ["", "Top answers per side (texts):", ""]
     for size, _, side, r in rows:
         top = sorted(r["languages"].items(), key=lambda kv: -kv[1])[:6]

@@ -139,8 +139,12 @@ def _detect(
     answers: list[str | None] = [cache.get(key) if cache is not None else None for key in keys]
     todo = [i for i, answer in enumerate(answers) if answer is None]
     stats.cache_hits += len(items) - len(todo)
-    fresh = detect_many([items[i] for i in todo], progress=progress)
-    for i, lang in zip(todo, fresh, strict=True):
+    # Texts that differ only in what measuring takes out (numbers, URLs, code) or after `sample_chars` share
+    # one sample: each distinct (sample, candidates) is detected once (an answer depends on nothing else).
+    distinct = list(dict.fromkeys(items[i] for i in todo))
+    detected = dict(zip(distinct, detect_many(distinct, progress=progress), strict=True))
+    for i in todo:
+        lang = detected[items[i]]
         answers[i] = lang
         if cache is not None:
             cache.put(keys[i], lang)

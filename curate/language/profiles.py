@@ -33,6 +33,7 @@ from typing import Final
 import numpy as np
 from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY
+from langdetect.utils import ngram as ngram_module
 from langdetect.utils import unicode_block as ub
 from langdetect.utils.ngram import NGram
 
@@ -130,7 +131,27 @@ _NORMALIZED_BLOCKS: Final = frozenset(
 @functools.cache
 def normalize_table() -> dict[int, str]:
     """str.translate table equal to langdetect's NGram.normalize on every character (unchanged ones left
-    out): NGram.normalize itself over the blocks it touches, and its CJK class map for Han characters
+    out): built by build_normalize_table once, then read from its prebuilt copy on disk."""
+    sources = [Path(ngram_module.__file__ or ""), Path(ub.__file__ or "")]  # the code that normalises
+    try:
+        arrays = cached_arrays("normalize", sources, ("codes", "normals"), _normalize_arrays)
+    except ValueError:  # a character normalised to more than one: keep the table in memory
+        return build_normalize_table()
+    return dict(zip(arrays["codes"].tolist(), map(chr, arrays["normals"].tolist()), strict=True))
+
+
+def _normalize_arrays() -> dict[str, np.ndarray]:
+    table = build_normalize_table()
+    if any(len(normal) != 1 for normal in table.values()):
+        raise ValueError("NGram.normalize gave more than one character")  # not this langdetect: never cached
+    return {
+        "codes": np.array(list(table), dtype=np.int32),
+        "normals": np.array([ord(normal) for normal in table.values()], dtype=np.int32),
+    }
+
+
+def build_normalize_table() -> dict[int, str]:
+    """NGram.normalize itself over the blocks it touches, and its CJK class map for Han characters
     (tests/language/test_language_profiles.py checks the whole Basic Multilingual Plane)."""
     table: dict[int, str] = {}
     for block, start, end in ub._unicode_blocks:

@@ -5,11 +5,12 @@ candidate languages. Unpacking those lists into dicts (wordfreq.get_frequency_di
 per process for the ~26 lists of a Latin-script candidate set; this table holds the same numbers for all
 42 lists, built once from get_frequency_dict itself and kept on disk (winnow.curation.language.tables):
 
-    words      every word of any list, sorted by (crc32 of its UTF-8 bytes, word), packed as bytes
-    offsets    where each word starts in `words` (one more entry: the end)
-    hashes     each word's crc32, sorted: a token's candidate rows are one searchsorted away, and its
-               bytes are compared with theirs, so a crc32 collision never confuses two words
-    starts     where each word's (list, frequency) entries start (one more entry: the end)
+    hashes     per row, the crc32 of a word's UTF-8 bytes, sorted: a token's candidate rows are one
+               searchsorted away, and its bytes are compared with theirs, so a crc32 collision never
+               confuses two words
+    words      every word of any list, UTF-8, one after another
+    word_starts, word_ends   per row, where its word lies in `words`
+    starts     where each row's (list, frequency) entries start (one more entry: the end)
     lists      per entry, the list (index into `names`)
     freqs      per entry, the frequency, the float64 get_frequency_dict gives
 """
@@ -20,23 +21,24 @@ import functools
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Final
 
 import numpy as np
-import polars as pl
 
 from winnow.curation.language.tables import Arrays, cached_arrays, pack_strings, unpack_strings
 from winnow.curation.language.tokens import list_files
 
 WORDLIST: Final = "small"
-_KEYS: Final = ("names", "words", "offsets", "hashes", "starts", "lists", "freqs")
+_KEYS: Final = ("names", "words", "word_starts", "word_ends", "hashes", "starts", "lists", "freqs")
 
 
 @dataclass(frozen=True)
 class WordTable:
     names: tuple[str, ...]
     words: bytes
-    offsets: np.ndarray
+    word_starts: np.ndarray
+    word_ends: np.ndarray
     hashes: np.ndarray
     starts: np.ndarray
     lists: np.ndarray
@@ -69,13 +71,13 @@ class WordTable:
         low = np.searchsorted(self.hashes, hashes, side="left")
         high = np.searchsorted(self.hashes, hashes, side="right")
         rows = np.full(len(tokens), -1, dtype=np.intp)
-        offsets, words = self.offsets, self.words
+        word_starts, word_ends, words = self.word_starts, self.word_ends, self.words
         candidates = np.flatnonzero(high > low)
         for i, first, last in zip(
             candidates.tolist(), low[candidates].tolist(), high[candidates].tolist(), strict=True
         ):
             for row in range(first, last):  # one row but for a crc32 collision
-                if words[offsets[row] : offsets[row + 1]] == encoded[i]:
+                if words[word_starts[row] : word_ends[row]] == encoded[i]:
                     rows[i] = row
                     break
         return rows
@@ -91,7 +93,8 @@ def word_table() -> WordTable:
     return WordTable(
         names=tuple(unpack_strings(arrays["names"])),
         words=arrays["words"].tobytes(),
-        offsets=arrays["offsets"],
+        word_starts=arrays["word_starts"],
+        word_ends=arrays["word_ends"],
         hashes=arrays["hashes"],
         starts=arrays["starts"],
         lists=arrays["lists"],
@@ -104,33 +107,32 @@ def build_arrays(names: Sequence[str]) -> Arrays:
     from wordfreq import get_frequency_dict  # only to build: ~0.1 CPU-s (winnow.curation.language.tokens)
 
     lists = [get_frequency_dict(name, WORDLIST) for name in names]
-    entries = pl.DataFrame(
-        {
-            "word": [word for words in lists for word in words],
-            "list": np.repeat(np.arange(len(lists), dtype=np.uint8), [len(words) for words in lists]),
-            "freq": np.fromiter((f for words in lists for f in words.values()), dtype=np.float64),
-        }
+    total = sum(len(words) for words in lists)
+    distinct = list(dict.fromkeys(chain.from_iterable(lists)))  # every word, in first-seen order (its id)
+    index = {word: i for i, word in enumerate(distinct)}
+    word_of_entry = np.fromiter(
+        map(index.__getitem__, chain.from_iterable(lists)), dtype=np.int64, count=total
     )
-    distinct = entries["word"].unique().to_list()
-    crc = np.fromiter((zlib.crc32(word.encode("utf-8")) for word in distinct), np.uint32, len(distinct))
-    # rows of one word together, words ordered by crc32 (the lookup reads every row of a crc32, so the
-    # order of words sharing one does not matter)
-    entries = entries.join(
-        pl.DataFrame({"word": distinct, "crc": crc}), on="word", how="left", maintain_order="left"
-    ).sort("crc", "word", "list")
-    runs = entries["word"].rle()
-    words = runs.struct.field("value")
+    encoded = [word.encode("utf-8") for word in distinct]
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    crc = np.fromiter(map(zlib.crc32, encoded), dtype=np.uint32, count=len(encoded))
+    # rows: words ordered by crc32 (ties by id: the lookup reads every word of a crc32, so their order is free)
+    word_order = np.lexsort((np.arange(len(encoded)), crc))
+    row_of_word = np.empty(len(encoded), dtype=np.int64)
+    row_of_word[word_order] = np.arange(len(encoded))
+    list_of_entry = np.repeat(np.arange(len(lists), dtype=np.uint8), [len(words) for words in lists])
+    freq_of_entry = np.fromiter((f for words in lists for f in words.values()), dtype=np.float64, count=total)
+    entry_order = np.lexsort((list_of_entry, row_of_word[word_of_entry]))  # a row's entries together
+    word_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])  # in `words`, which is in id order
     return {
         "names": pack_strings(names),
-        "words": np.frombuffer(b"".join(word.encode("utf-8") for word in words.to_list()), dtype=np.uint8),
-        "offsets": np.concatenate([[0], np.cumsum(words.str.len_bytes().to_numpy(), dtype=np.int64)]),
-        "hashes": entries["crc"].gather(pl.Series(_run_starts(runs))).to_numpy(),
-        "starts": np.concatenate([[0], np.cumsum(runs.struct.field("len").to_numpy(), dtype=np.int64)]),
-        "lists": entries["list"].to_numpy(),
-        "freqs": entries["freq"].to_numpy(),
+        "words": np.frombuffer(b"".join(encoded), dtype=np.uint8),
+        "word_starts": word_starts[word_order],
+        "word_ends": (word_starts + lengths)[word_order],
+        "hashes": crc[word_order],
+        "starts": np.concatenate(
+            [[0], np.cumsum(np.bincount(row_of_word[word_of_entry], minlength=len(encoded)))]
+        ),
+        "lists": list_of_entry[entry_order],
+        "freqs": freq_of_entry[entry_order],
     }
-
-
-def _run_starts(runs: pl.Series) -> np.ndarray:
-    lengths = runs.struct.field("len").to_numpy().astype(np.int64)
-    return np.cumsum(lengths) - lengths

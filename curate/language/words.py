@@ -138,7 +138,9 @@ def word_scores(texts: Sequence[str], codes: Sequence[str]) -> np.ndarray:
         sums, known_words = sums[:, :-1], sums[:, -1:]
         columns = np.array([column for column, _ in listed], dtype=np.intp)
         scores[np.ix_(has_tokens, columns)] = sums
-        unlisted = np.setdiff1d(np.arange(len(codes), dtype=np.intp), columns)
+        without_list = np.ones(len(codes), dtype=bool)
+        without_list[columns] = False
+        unlisted = np.flatnonzero(without_list)  # np.setdiff1d's answer, without importing numpy.ma
         if unlisted.size:
             best = sums.max(axis=1, keepdims=True)
             scores[np.ix_(has_tokens, unlisted)] = best - UNLISTED_PENALTY * known_words

@@ -133,3 +133,23 @@ def test_rare_scripts_are_counted_only_where_present_and_counted_exactly() -> No
     frame = script_pass(pl.Series(texts), IdentifySettings())
     counts = frame.select("n_latin", "n_cyrillic", "n_han", "n_thai", "n_greek").rows()
     assert counts == [(5, 9, 0, 0, 0), (10, 0, 0, 0, 0), (0, 6, 2, 0, 0), (3, 0, 0, 6, 0), (0, 6, 0, 0, 9)]
+
+
+def test_texts_sharing_a_sample_are_detected_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from winnow.curation.language import identify as identify_module
+
+    asked: list[int] = []
+    real = identify_module.detect_many
+
+    def counting(items: list[tuple[str, tuple[str, ...]]], **kwargs: object) -> list[str]:
+        asked.append(len(items))
+        return real(items, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(identify_module, "detect_many", counting)
+    # numbers are not measured: the first three share one sample; the fourth is another text
+    texts = ["Der Hund 12 schläft im Garten", "Der Hund 7 schläft im Garten", "Der Hund schläft im Garten"]
+    langs, detected = _langs([*texts, "Le chien dort dans le jardin"])
+    assert langs == ["de", "de", "de", "fr"]
+    assert detected == 4  # four texts went to the detector ...
+    assert asked == [2]  # ... as two distinct samples
+    assert [_langs([text])[0][0] for text in texts] == ["de", "de", "de"]  # each alone: the same answer

@@ -85,14 +85,24 @@ def test_profiles_from_disk_equal_the_profiles_built_from_json(cache_home: Path)
         assert loaded.weights.tobytes() == built.weights.tobytes()
 
 
+def test_the_normalize_table_from_disk_equals_the_one_built_from_langdetect(cache_home: Path) -> None:
+    built = profiles.build_normalize_table()
+    assert len(built) > 18_000
+    assert profiles.normalize_table.__wrapped__() == built  # built and stored
+    assert profiles.normalize_table.__wrapped__() == built  # read back
+    assert list(profiles.normalize_table.__wrapped__()) == list(built)  # in the same order
+
+
 def _table(words: list[str], entries: list[list[tuple[int, float]]], names: tuple[str, ...]) -> WordTable:
     """A WordTable over `words` laid out as build_arrays lays it out (sorted by crc32, then bytes)."""
     order = sorted(range(len(words)), key=lambda i: (zlib.crc32(words[i].encode()), words[i].encode()))
     encoded = [words[i].encode() for i in order]
+    ends = np.cumsum([len(e) for e in encoded])
     return WordTable(
         names=names,
         words=b"".join(encoded),
-        offsets=np.concatenate([[0], np.cumsum([len(e) for e in encoded])]),
+        word_starts=ends - [len(e) for e in encoded],
+        word_ends=ends,
         hashes=np.array([zlib.crc32(e) for e in encoded], dtype=np.uint32),
         starts=np.concatenate([[0], np.cumsum([len(entries[i]) for i in order])]),
         lists=np.array([li for i in order for li, _ in entries[i]], dtype=np.uint8),
@@ -140,5 +150,5 @@ def test_build_arrays_reads_wordfreqs_lists() -> None:
     arrays = build_arrays(["nl", "ca"])  # unsorted names are kept in the order given
     assert unpack_strings(arrays["names"]) == ["nl", "ca"]
     assert WORDLIST == "small"
-    assert len(arrays["offsets"]) == len(arrays["hashes"]) + 1 == len(arrays["starts"])
+    assert len(arrays["word_starts"]) == len(arrays["hashes"]) == len(arrays["starts"]) - 1
     assert np.all(np.diff(arrays["hashes"].astype(np.int64)) >= 0)
