@@ -33,7 +33,7 @@ CONTAMINATION_SCHEMA: dict[str, pl.DataType] = {
 
 
 def _reference_keys(references: pl.DataFrame, key: str) -> pl.DataFrame:
-    refs = competing_rows(references.drop("drop_reason", strict=False), key, False)
+    refs = competing_rows(references.drop("drop_reason", strict=False), key, False, carry=("line",))
     where = pl.concat_str(
         [pl.col("source").fill_null("?"), pl.col("line").cast(pl.String).fill_null("?")], separator=":"
     )

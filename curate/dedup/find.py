@@ -28,8 +28,8 @@ import polars as pl
 from winnow.curation.dedup.clusters import components
 from winnow.curation.dedup.config import DedupConfig
 from winnow.curation.dedup.explain import dedup_stats
-from winnow.curation.dedup.keep import ranked_rows
-from winnow.curation.dedup.keys import PART_COLUMNS, RepTexts, Texts, text_columns
+from winnow.curation.dedup.keep import ranked_rows, reply_chars
+from winnow.curation.dedup.keys import HASH_COLUMNS, PART_COLUMNS, RepTexts, Texts, text_columns
 from winnow.curation.dedup.memo import DedupMemo
 from winnow.curation.dedup.near import near_duplicates, shingle_spec
 from winnow.curation.dedup.parts import PartsFilter
@@ -81,14 +81,28 @@ def with_row_columns(
     )
 
 
-def competing_rows(frame: pl.DataFrame, key: str, punctuation_blind: bool) -> pl.DataFrame:
-    """Rows still kept and with a non-empty key, with `__row` (position) and `__key` (normalized key); the
-    `conversation` key also gets its two parts, normalized (PART_COLUMNS)."""
+def row_columns(frame: pl.DataFrame | pl.LazyFrame) -> list[pl.Expr]:
+    """What dedup reads of a competing row besides its key: its position, id, source, quality score and
+    reply length (the keep policies). Only these are carried: every other column of the frame (the texts,
+    the metrics) would be copied for every row still kept."""
+    names = frame.collect_schema().names()
+    wanted = [pl.col("__row"), pl.col("id"), pl.col("source"), reply_chars()]
+    return wanted + ([pl.col("quality_score")] if "quality_score" in names else [])
+
+
+def competing_rows(
+    frame: pl.DataFrame, key: str, punctuation_blind: bool, carry: tuple[str, ...] = ()
+) -> pl.DataFrame:
+    """Rows still kept and with a non-empty key: `row_columns`, the `carry` columns and `__key` (normalized
+    key); the `conversation` key also gets its two parts, normalized (PART_COLUMNS)."""
     alive = pl.col("drop_reason").is_null() if "drop_reason" in frame.columns else pl.lit(True)
     rows = frame.lazy().with_row_index("__row").filter(alive)  # lazy: common subexpressions computed once
-    for columns in text_columns(key, punctuation_blind):
+    layers = text_columns(key, punctuation_blind)
+    for columns in layers:
         rows = rows.with_columns(columns)
-    return rows.filter(pl.col("__key").is_not_null()).collect()
+    texts = [pl.col(expr.meta.output_name()) for layer in layers for expr in layer]
+    carried = [pl.col(name) for name in carry]
+    return rows.filter(pl.col("__key").is_not_null()).select(*row_columns(frame), *carried, *texts).collect()
 
 
 def _grouped(
@@ -116,6 +130,7 @@ def _hashed_rows(
         .lazy()
         .with_row_index("__row")
         .filter(alive & pl.col("__g1").is_not_null())
+        .select(*row_columns(frame), *map(pl.col, HASH_COLUMNS))
         .collect()
     )
     rows, reps = _grouped(rows, config, ["__g1", "__g2"])

@@ -28,6 +28,13 @@ def source_rank(sources: pl.Series, globs: Sequence[str]) -> pl.Series:
     return sources.replace_strict(ranks, default=len(globs), return_dtype=pl.Int64)
 
 
+REPLY_CHARS = "__reply_chars"  # the reply's length, computed once with the competing rows (find.row_columns)
+
+
+def reply_chars() -> pl.Expr:
+    return response_expr().str.len_chars().fill_null(0).alias(REPLY_CHARS)
+
+
 def keep_order(
     frame: pl.DataFrame, policy: str, globs: Sequence[str]
 ) -> tuple[list[pl.Expr], list[bool], str | None]:
@@ -40,7 +47,7 @@ def keep_order(
         note = "keep: best_quality found no quality_score column; kept the longest response instead"
         policy = "longest_response"
     if policy == "longest_response":
-        length = response_expr().str.len_chars().fill_null(0)
+        length = pl.col(REPLY_CHARS) if REPLY_CHARS in frame.columns else reply_chars()
         return [length, pl.col("__row")], [True, False], note
     if policy == "source_priority":
         rank = pl.col("source").map_batches(lambda s: source_rank(s, globs), return_dtype=pl.Int64)
