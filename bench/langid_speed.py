@@ -24,6 +24,8 @@ others):
     lingua_low_batch    lingua's `detect_languages_in_parallel_of(texts)`: its batch API (Rust threads)
     winnow_first_run    `winnow` with an empty XDG_CACHE_HOME: the first run after installing, which builds
                         the detector's tables (winnow.curation.language.tables) once
+    winnow_before       with `--before DIR`: `winnow` importing the winnow package of another checkout (DIR,
+                        e.g. `git archive <commit> | tar -x -C DIR`), for a before/after in the same run
 
 Every child also reports its own CPU split: start-up (interpreter, imports, model and input load) vs
 detection. Ratios are winnow's texts per CPU-second over each baseline's, on the same texts in one run.
@@ -58,6 +60,7 @@ SOURCES = (
     "alpaca_data_cleaned/gsm_8k_train.json",
 )
 SIDES = ("winnow", "py3langid", "py3langid_unique", "lingua_low", "lingua_low_batch", "winnow_first_run")
+CHILD_SIDES = (*SIDES, "winnow_before")
 TEXT_FIELDS = ("instruction", "input", "response")
 
 
@@ -119,7 +122,14 @@ def _child_winnow(folder: Path) -> tuple[int, dict[str, Any]]:
     counts: dict[str, int] = {}
     for value in detected.unpivot()["value"].drop_nulls().to_list():
         counts[value] = counts.get(value, 0) + 1
-    return int(loaded * 1e6), {"languages": counts, "detector": ctx.stats["language"]["detector"]}
+    import winnow
+
+    where = str(Path(winnow.__file__).resolve().parent.parent)
+    return int(loaded * 1e6), {
+        "languages": counts,
+        "detector": ctx.stats["language"]["detector"],
+        "from": where,
+    }
 
 
 def _child_py3langid(texts: list[str], unique: bool) -> tuple[int, dict[str, Any]]:
@@ -173,11 +183,13 @@ def child(side: str, folder: Path) -> None:
 # ---------------------------------------------------------------- parent
 
 
-def run_side(side: str, folder: Path) -> dict[str, Any]:
+def run_side(side: str, folder: Path, before: Path | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as fresh_cache:
         env = dict(os.environ)
         if side == "winnow_first_run":
             env["XDG_CACHE_HOME"] = fresh_cache
+        if side == "winnow_before" and before is not None:
+            env["PYTHONPATH"] = str(before)
         return _run_child(side, folder, env)
 
 
@@ -212,13 +224,14 @@ def main() -> None:
     parser.add_argument("--sides", default=",".join(SIDES))
     parser.add_argument("--repeats", type=int, default=1, help="runs per side and size; the best CPU is kept")
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--child", choices=SIDES, help=argparse.SUPPRESS)
+    parser.add_argument("--before", type=Path, help="a checkout whose winnow runs as the winnow_before side")
+    parser.add_argument("--child", choices=CHILD_SIDES, help=argparse.SUPPRESS)
     parser.add_argument("--input", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(args.child, args.input)
         return
-    sides = [s for s in args.sides.split(",") if s]
+    sides = [s for s in args.sides.split(",") if s] + (["winnow_before"] if args.before else [])
     records = _records()
     lines: list[str] = []
     loads = [_load()]
@@ -228,7 +241,7 @@ def main() -> None:
             folder = Path(tmp)
             counts = write_input(folder, records, size)
             for side in sides:
-                runs = [run_side(side, folder) for _ in range(args.repeats)]
+                runs = [run_side(side, folder, args.before) for _ in range(args.repeats)]
                 best = min(runs, key=lambda r: r["cpu"])
                 rows_out.append((str(size), counts, side, best))
                 print(
@@ -246,6 +259,8 @@ def report(
     command = f"python bench/langid_speed.py --sizes {args.sizes} --repeats {args.repeats}"
     if args.sides != ",".join(SIDES):
         command += f" --sides {args.sides}"
+    if args.before:
+        command += f" --before {args.before}"
     out = [
         "# The language stage vs py3langid and lingua, fresh processes (issue 24)",
         "",
@@ -289,9 +304,12 @@ def report(
     for size, _, side, r in rows:
         top = sorted(r["languages"].items(), key=lambda kv: -kv[1])[:6]
         out.append(f"- {int(size):,} {side}: {top}")
-    det = [(size, r["detector"]) for size, _, side, r in rows if side == "winnow"]
+    det = [(size, side, r) for size, _, side, r in rows if side.startswith("winnow")]
     out += ["", "winnow's detector stats (texts include the `messages` contents; unique after dedup):", ""]
-    out += [f"- {int(size):,}: {json.dumps(d)}" for size, d in det]
+    out += [
+        f"- {int(size):,} {side} (winnow from {r['from']}): {json.dumps(r['detector'])}"
+        for size, side, r in det
+    ]
     return "\n".join(out) + "\n"
 
 
