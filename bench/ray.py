@@ -44,21 +44,25 @@ class Run:
     cpu: float
     largest_mb: float  # peak RSS of the largest single process
     tree_mb: float  # peak RSS summed over the process tree
+    worker_mb: float  # peak RSS of the largest Ray worker (a process named ray::...), 0 for the local engine
     kept: int
     load: str
 
 
-def _sample(root: psutil.Process, cpu: dict[int, float]) -> tuple[float, float]:
-    largest = total = 0.0
+def _sample(root: psutil.Process, cpu: dict[int, float]) -> tuple[float, float, float]:
+    largest = total = worker = 0.0
     for process in [root, *root.children(recursive=True)]:
         try:
             rss = process.memory_info().rss / 2**20
             times = process.cpu_times()
+            name = process.name()
         except psutil.Error:
             continue
         cpu[process.pid] = times.user + times.system
         largest, total = max(largest, rss), total + rss
-    return largest, total
+        if name.startswith("ray::"):
+            worker = max(worker, rss)
+    return largest, total, worker
 
 
 def run_curate(name: str, data: Path, rules: Path, run_dir: Path, cache: Path, *extra: str) -> Run:
@@ -68,10 +72,10 @@ def run_curate(name: str, data: Path, rules: Path, run_dir: Path, cache: Path, *
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=data.parent)
     root = psutil.Process(process.pid)
     cpu: dict[int, float] = {}
-    largest = tree = 0.0
+    largest = tree = worker = 0.0
     while process.poll() is None:
-        one, whole = _sample(root, cpu)
-        largest, tree = max(largest, one), max(tree, whole)
+        one, whole, ray_worker = _sample(root, cpu)
+        largest, tree, worker = max(largest, one), max(tree, whole), max(worker, ray_worker)
         time.sleep(0.2)
     wall = time.perf_counter() - started
     stderr = process.stderr.read().decode() if process.stderr else ""
@@ -79,7 +83,7 @@ def run_curate(name: str, data: Path, rules: Path, run_dir: Path, cache: Path, *
         sys.exit(f"{name}: winnow curate failed ({process.returncode}):\n{stderr[-3000:]}")
     stats = json.loads((run_dir / "stats.json").read_text(encoding="utf-8"))
     load = " ".join(f"{x:.1f}" for x in os.getloadavg())
-    return Run(name, wall, sum(cpu.values()), largest, tree, int(stats["kept"]), load)
+    return Run(name, wall, sum(cpu.values()), largest, tree, worker, int(stats["kept"]), load)
 
 
 def table(runs: list[tuple[int, Run]]) -> str:
@@ -101,6 +105,7 @@ def table(runs: list[tuple[int, Run]]) -> str:
             f"{run.wall:.1f}",
             f"{run.cpu:.1f}",
             f"{run.largest_mb:,.0f}",
+            f"{run.worker_mb:,.0f}",
             f"{run.tree_mb:,.0f}",
             f"{run.kept:,}",
             run.load,

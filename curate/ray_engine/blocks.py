@@ -60,5 +60,9 @@ def curate_block(
     ctx = StageContext(cache_dir=cache_dir, workers=1)
     out, timings = curate_rows(with_ids(frame, repeats), rules, ctx)
     partial = json.dumps({"stages": ctx.stats, "timings": timings}, default=str)
-    marker = pl.int_range(pl.len()) == 0
-    return out.with_columns(pl.when(marker).then(pl.lit(partial)).alias(STATS_COLUMN)).to_arrow()
+    # a Series, not when(first row).then(literal): Polars would write the literal's bytes into every row
+    # (a block of no rows has no statistics to hand back)
+    first_row_only = pl.Series(STATS_COLUMN, [partial][: out.height], dtype=pl.String).extend_constant(
+        None, max(out.height - 1, 0)
+    )
+    return out.with_columns(first_row_only).to_arrow()

@@ -98,7 +98,11 @@ def run_curate_ray(
     plans, skipped = plan_reads(inputs, format=format, range_bytes=range_bytes)
     with ray_cluster(address):
         _report(progress, "reading inputs (ray)", 0)
-        read = ray.data.read_datasource(CorpusSource(plans, block_rows)).materialize()
+        # one output per read task, as many blocks as it yields: Ray Data would otherwise split them into
+        # blocks of a few hundred rows, each paying the stages' fixed cost (measured: 65 blocks of 770 rows
+        # for one 50,000-row file, 5x the CPU)
+        source = CorpusSource(plans, block_rows)
+        read = ray.data.read_datasource(source, override_num_blocks=len(plans)).materialize()
         repeats = ray.put(repeated_rows(read))
         _report(progress, "reading inputs (ray)", 1)
         _report(progress, "row-local stages (ray)", 0)

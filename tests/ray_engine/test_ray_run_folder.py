@@ -17,6 +17,7 @@ from tests.ray_engine.corpus import build_corpus
 from winnow.curation.cli.main import main
 from winnow.curation.ray_engine.cluster import ray_cluster
 from winnow.curation.ray_engine.run import run_curate_ray
+from winnow.curation.run_curate import run_curate
 from winnow.rules import shipped_rule_file
 
 
@@ -58,5 +59,38 @@ def test_ray_engine_on_50k_rows(tmp_path: Path, cluster: None) -> None:
     _curate(corpus, tmp_path / "local", "--cache-dir", str(tmp_path / "cache-local"))
     run_curate_ray(
         [corpus], shipped_rule_file("default"), tmp_path / "ray", block_rows=5_000, range_bytes=1 << 20
+    )
+    assert_same_run(tmp_path / "local", tmp_path / "ray")
+
+
+def test_a_threshold_only_rerun_reuses_the_block_caches_as_the_local_engine_its_cache(
+    tmp_path: Path, cluster: None
+) -> None:
+    corpus = build_corpus(tmp_path, rows=1_000)
+    default = shipped_rule_file("default")
+    changed = tmp_path / "changed.yaml"
+    text = default.read_text(encoding="utf-8")
+    changed.write_text(
+        text.replace("max_ratio: 0.4, min_chars: 20", "max_ratio: 0.3, min_chars: 20"), "utf-8"
+    )
+    assert changed.read_text(encoding="utf-8") != text
+    caches = {}
+    for engine in ("local", "ray"):
+        cache = tmp_path / f"cache-{engine}"
+        for rules in (default, changed):
+            if engine == "ray":
+                result = run_curate_ray([corpus], rules, tmp_path / engine, cache_dir=cache, block_rows=100)
+            else:
+                result = run_curate([corpus], rules, tmp_path / engine, cache_dir=cache)
+            caches[engine, rules.name] = result.stats["stages"]["checks"]["cache"]
+        assert result.stats["stages"]["language"]["stage_cache"] == "hit"
+    blocks = list((tmp_path / "cache-ray" / "blocks").iterdir())  # a cache folder per block
+    assert blocks
+    assert caches["ray", "default.yaml"]["values_from_cache"] == 0
+    for counter in ("values_from_cache", "values_computed"):  # the re-run reads what the local one reads
+        assert caches["ray", "changed.yaml"][counter] == caches["local", "changed.yaml"][counter]
+    assert (
+        caches["ray", "changed.yaml"]["values_from_cache"]
+        > 2 * caches["ray", "changed.yaml"]["values_computed"]
     )
     assert_same_run(tmp_path / "local", tmp_path / "ray")
