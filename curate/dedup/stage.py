@@ -68,7 +68,7 @@ def _spill_dir(config: DedupConfig, ctx: StageContext) -> Path | None:
     return ctx.cache_dir / "dedup-spill"
 
 
-def _cache_key(frame: pl.DataFrame, config: DedupConfig) -> str:
+def _cache_key(frame: pl.DataFrame, config: DedupConfig, content: str) -> str:
     """What find_duplicates reads: the rows' content (keys, reply lengths), which rows still compete
     (drop_reason null: the reason itself does not matter), ids (cluster names, kept ids, pairs), sources
     (source_priority) and quality scores (best_quality); the whole dedup section; the dedup code."""
@@ -77,7 +77,7 @@ def _cache_key(frame: pl.DataFrame, config: DedupConfig) -> str:
         read.append(pl.col("quality_score"))
     return StageCache.key(
         "dedup",
-        content=content_digest(frame),
+        content=content,
         read=column_digest(frame.select(read), ["alive", "id", "source", "quality_score"]),
         settings=repr(config),
         code=code_digest("dedup", "record.py"),
@@ -94,13 +94,14 @@ def _duplicates(
     cache = StageCache(ctx.cache_dir)
     # decontamination reads reference files that the key does not capture: that path is never cached whole
     # (the memo holds only what the rows' own texts determine, so it serves that path too)
-    key = _cache_key(frame, config) if cache.root is not None and config.decontaminate is None else ""
+    content = content_digest(frame) if cache.root is not None else None
+    key = _cache_key(frame, config, content) if content and config.decontaminate is None else ""
     hit = cache.load("dedup", key) if key else None
     if hit is not None:
         out = frame.drop([c for c in OUTPUT_SCHEMA if c in frame.columns]).with_columns(hit.columns)
         return out, DedupReport(hit.stats, hit.tables.get(PAIRS_FILE)), "hit"
     memorable = ctx.cache_dir is not None and config.near.enabled and config.near.verify
-    memo = DedupMemo.open(ctx.cache_dir, config) if memorable else None
+    memo = DedupMemo.open(ctx.cache_dir, config, content) if memorable else None
     out, report = find_duplicates(
         frame,
         config,

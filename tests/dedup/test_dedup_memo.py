@@ -79,6 +79,7 @@ CONFIGS = {
     "containment": DedupConfig(
         key="instruction_input", near=NearConfig(measure="containment", threshold=0.6)
     ),
+    "spill": DedupConfig(near=NearConfig(spill=True, threshold=0.5)),  # signatures and shingles on disk
 }
 
 
