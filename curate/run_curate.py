@@ -64,7 +64,8 @@ def default_cache_dir(run_dir: Path) -> Path:
 def run_stages(
     frame: pl.DataFrame, rules: RuleFile, ctx: StageContext, only_stages: Sequence[str] | None = None
 ) -> tuple[pl.DataFrame, dict[str, float]]:
-    """Every registered stage in order (or only those named); returns the frame and seconds per stage."""
+    """Every registered stage in order (or only those named); returns the frame and seconds per stage that
+    ran (a stage whose rule-file section is absent is left out)."""
     frame = aligned(
         with_ledger(frame)
     )  # see winnow.curation.chunks: misaligned columns cost a copy per operation
@@ -78,8 +79,12 @@ def run_stages(
             if only_stages is not None and stage.name not in only_stages:
                 continue
             started = time.perf_counter()
+            before = ctx.stats.get(stage.name)
             frame = aligned(_run_stage(stage, frame, rules, ctx))
-            timings[stage.name] = round(time.perf_counter() - started, 3)
+            # a stage that ran wrote its stats; one whose section is off did not and is not timed (the
+            # report's timing table would list it at ~0 s as if it had run)
+            if ctx.stats.get(stage.name) is not before:
+                timings[stage.name] = round(time.perf_counter() - started, 3)
             if frame.height != height:
                 raise StageError(
                     f"stage {stage.name!r} changed the row count from {height} to {frame.height}",

@@ -44,7 +44,7 @@ def test_quarantine_rows_come_back_in_their_place_with_their_error() -> None:
     assert out["id"].to_list() == ["0", None, "1", "2"]
     assert out["drop_reason"].to_list() == [None, None, "empty", None]
     assert out["messages"][0][1]["content"] == "ok"  # the mapper ran on the records
-    assert set(timings) == {"mappers", "checks", "language"}  # language: no section, a no-op
+    assert set(timings) == {"mappers", "checks"}  # language: no section, off, so not timed
 
 
 def test_without_quarantine_rows_it_is_the_row_local_stages() -> None:
