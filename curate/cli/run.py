@@ -42,7 +42,7 @@ def _run(pipeline: Path, until: str | None, force: bool, console: Console) -> Ru
 @click.option("--until", type=click.Choice(STAGES), default=None, help="Stop after this stage.")
 @click.option("--force", is_flag=True, help="Redo every stage even when unchanged.")
 def run_command(pipeline: Path, until: str | None, force: bool) -> None:
-    """Run a pipeline file: profile → curate → export → model → shard → train."""
+    """Run a pipeline file: profile → model → curate → export → shard → train."""
     _run(pipeline, until, force, cli_console(stderr=True))
 
 

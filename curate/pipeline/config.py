@@ -9,6 +9,8 @@
     export: {formats: [alpaca, sharegpt], file_format: jsonl}
     shard: {tokenizer: demo, template: auto, max_len: 512}
     train: {enabled: true, model: demo, config: null, overrides: {max_steps: 200}}
+    select: {budget: 500}                         # optional: the rule file's `select`, tried from here
+                                                  # (winnow.curation.pipeline.selection)
 
 `demo` as tokenizer or model means the tiny tokenizer and Llama built from the pipeline's own inputs
 (winnow.curation.example.tiny_model), so the example trains with no download.
@@ -26,7 +28,18 @@ from winnow.curation.errors import ConfigError
 from winnow.curation.rulefile.bounded_yaml import load_yaml, yaml_problem
 from winnow.curation.rulefile.problems import Problems
 
-TOP_LEVEL = ("inputs", "format", "rules", "engine", "work_dir", "profile", "export", "shard", "train")
+TOP_LEVEL = (
+    "inputs",
+    "format",
+    "rules",
+    "engine",
+    "work_dir",
+    "profile",
+    "export",
+    "shard",
+    "train",
+    "select",
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,7 @@ class PipelineConfig:
     shard: ShardSettings
     train: TrainSettings
     engine: str = "local"  # winnow.curation.run_curate.ENGINES
+    select: dict[str, Any] | None = None  # a rule-file `select` section (validated), folders made absolute
 
     @property
     def base_dir(self) -> Path:
@@ -116,6 +130,22 @@ def _section(raw: dict[str, Any], name: str, cls: type, problems: Problems) -> A
     return cls(**clean)
 
 
+def _select(raw: Any, base_dir: Path, problems: Problems) -> dict[str, Any] | None:
+    """The pipeline's `select`, checked as the rule-file section is (places read `select.budget`)."""
+    from winnow.curation.rulefile.load import parse_sections
+
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        problems.add("select", f"must be a mapping like {{budget: 500}}, got {type(raw).__name__}")
+        return None
+    select = dict(raw)
+    if isinstance(select.get("model"), str):  # the diversity encoder, relative to the pipeline file
+        select["model"] = str((base_dir / select["model"]).resolve())
+    parse_sections({"select": select}, problems)
+    return select
+
+
 def load_pipeline(path: str | Path) -> PipelineConfig:
     """Read and validate a pipeline file; every problem is reported at once (ConfigError)."""
     path = Path(path).resolve()
@@ -157,6 +187,7 @@ def load_pipeline(path: str | Path) -> PipelineConfig:
         shard=_section(raw, "shard", ShardSettings, problems),
         train=_section(raw, "train", TrainSettings, problems),
         engine=engine,
+        select=_select(raw.get("select"), path.parent, problems),
     )
     problems.raise_if_any()
     return config

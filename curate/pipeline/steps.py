@@ -1,4 +1,7 @@
-"""The concrete steps of `winnow run`: profile → curate → export → model → shard → train.
+"""The concrete steps of `winnow run`: profile → model → curate → export → shard → train.
+
+`model` (the demo model, when the pipeline uses it) comes before curate because a selection by the score of
+the model to be trained (`select: {by: ifd}`) scores the rows with it (winnow.curation.pipeline.selection).
 
 Each step names what it hashes (input files by content, its settings, the steps it follows) so the runner can
 skip it when nothing changed; each returns a small JSON-able summary that a skipped step's successors reuse.
@@ -67,13 +70,14 @@ def run_profile(ctx: RunContext) -> dict[str, Any]:
 
 
 def run_curate_step(ctx: RunContext) -> dict[str, Any]:
+    from winnow.curation.pipeline.selection import curate_rules
     from winnow.curation.rulefile.load import load_rule_file
     from winnow.curation.run_curate import run_curate
     from winnow.reports import print_run_summary, snapshot_previous, write_run_report
 
     config = ctx.config
     run_dir = ctx.stage_dir("curate")
-    rules = load_rule_file(rule_file_path(config))
+    rules = curate_rules(config, load_rule_file(rule_file_path(config)), model_path(ctx, config.train.model))
     if (run_dir / "rows.parquet").exists():
         snapshot_previous(run_dir)  # the report compares this run with the last one
     with _bar(ctx) as bar:
@@ -131,10 +135,31 @@ def run_export(ctx: RunContext) -> dict[str, Any]:
 # ---- demo model ----------------------------------------------------------------------------------------
 
 
+def scores_with_train_model(config: PipelineConfig) -> bool:
+    """Whether curate scores rows with `train.model` (a selection by its score; see pipeline.selection)."""
+    from winnow.curation.pipeline.selection import needs_model_scores
+    from winnow.curation.rulefile.load import read_merged
+    from winnow.curation.rulefile.problems import Problems
+
+    path = rule_file_path(config)
+    # the merged YAML only (curate validates the whole file and reports its problems): no section parsed
+    raw = read_merged(path, Problems(str(path))) if path.is_file() else None
+    return needs_model_scores(config, raw or {})
+
+
 def needs_demo_model(config: PipelineConfig) -> bool:
-    return (config.shard.enabled and config.shard.tokenizer == DEMO) or (
-        config.train.enabled and config.train.model == DEMO
+    return (
+        (config.shard.enabled and config.shard.tokenizer == DEMO)
+        or (config.train.enabled and config.train.model == DEMO)
+        or (config.train.model == DEMO and scores_with_train_model(config))
     )
+
+
+def curate_settings(config: PipelineConfig) -> Any:
+    """What curate hashes beyond its files: the format, and the pipeline's select and scoring model if any."""
+    if config.select is None and not scores_with_train_model(config):
+        return config.format  # as before the pipeline had a select: earlier runs stay valid
+    return (config.format, config.select, config.train.model, config.shard.template)
 
 
 def run_demo_model(ctx: RunContext) -> dict[str, Any]:
@@ -261,9 +286,19 @@ def pipeline_steps() -> list[Step]:
             outputs=lambda ctx: [ctx.stage_dir("profile") / "profile.html"],
         ),
         Step(
+            "model",
+            run_demo_model,
+            enabled=needs_demo_model,
+            settings=lambda c: (c.format, "tiny-llama-v1"),
+            files=input_files,
+            outputs=lambda ctx: [ctx.stage_dir("model") / "config.json"],
+            products=lambda ctx: expand_inputs([str(ctx.stage_dir("model"))]),
+        ),
+        Step(
             "curate",
             run_curate_step,
-            settings=lambda c: c.format,
+            depends=("model",),  # "" while the model step is off: scoring with the demo model only
+            settings=curate_settings,
             files=files_and_rules,
             outputs=lambda ctx: [ctx.stage_dir("curate") / "kept.parquet"],
             products=lambda ctx: [ctx.stage_dir("curate") / "kept.parquet"],
@@ -275,15 +310,6 @@ def pipeline_steps() -> list[Step]:
             depends=("curate",),
             settings=lambda c: c.export,
             outputs=lambda ctx: [ctx.stage_dir("export")],
-        ),
-        Step(
-            "model",
-            run_demo_model,
-            enabled=needs_demo_model,
-            settings=lambda c: (c.format, "tiny-llama-v1"),
-            files=input_files,
-            outputs=lambda ctx: [ctx.stage_dir("model") / "config.json"],
-            products=lambda ctx: expand_inputs([str(ctx.stage_dir("model"))]),
         ),
         Step(
             "shard",

@@ -53,7 +53,7 @@ def _run(pipeline: Path) -> RunContext:
 def test_rerun_skips_and_threshold_change_redoes_only_curate_onwards(tmp_path: Path) -> None:
     pipeline = _small_pipeline(tmp_path)
     first = _run(pipeline)
-    assert first.ran == ["profile", "curate", "export", "model", "shard", "train"]
+    assert first.ran == ["profile", "model", "curate", "export", "shard", "train"]
     work = tmp_path / "work"
     for produced in (
         "profile/profile.html",
@@ -67,7 +67,7 @@ def test_rerun_skips_and_threshold_change_redoes_only_curate_onwards(tmp_path: P
 
     second = _run(pipeline)
     assert second.ran == []
-    assert second.skipped == ["profile", "curate", "export", "model", "shard", "train"]
+    assert second.skipped == ["profile", "model", "curate", "export", "shard", "train"]
 
     rules = tmp_path / "rules.yaml"
     text = rules.read_text(encoding="utf-8")
@@ -77,7 +77,7 @@ def test_rerun_skips_and_threshold_change_redoes_only_curate_onwards(tmp_path: P
     # curate is redone, but no row changes side at 13, so its kept rows are byte-identical and everything
     # after it is skipped (content-addressed); the profile describes the raw corpus and is not redone
     assert third.ran == ["curate"]
-    assert third.skipped == ["profile", "export", "model", "shard", "train"]
+    assert third.skipped == ["profile", "model", "export", "shard", "train"]
 
     text = rules.read_text(encoding="utf-8")
     # a tighter threshold on a rule that drops (the default flags it: measured below 0.9)

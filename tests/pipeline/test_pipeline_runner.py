@@ -94,7 +94,7 @@ def test_pipeline_file_reports_every_problem_at_once(tmp_path: Path) -> None:
         _pipeline(tmp_path, extra="shard: {max_len: -3, tokeniser: x}\nexprt: {}\n")
     assert error.value.problems == [
         "exprt: unknown key 'exprt' (did you mean \"export\"?); known: engine, export, format, inputs, profile, rules, "
-        "shard, train, work_dir",
+        "select, shard, train, work_dir",
         "shard.max_len: must be a positive integer, got -3",
         "shard.tokeniser: unknown key 'tokeniser' (did you mean \"tokenizer\"?); known: enabled, max_len, "
         "template, tokenizer",
