@@ -113,7 +113,7 @@ def _child_winnow(folder: Path) -> tuple[int, dict[str, Any]]:
     raw = read_merged(ROOT / "rules" / "default.yaml", problems) or {}
     config = parse_language(raw.get("language"), "language", problems)
     problems.raise_if_any()
-    frame = pl.read_parquet(folder / "frame.parquet")
+    frame = pl.read_parquet(folder / "frame.parquet", glob=False)
     loaded = time.process_time()
     with tempfile.TemporaryDirectory() as cache:
         ctx = StageContext(cache_dir=Path(cache))

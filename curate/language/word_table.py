@@ -103,36 +103,54 @@ def word_table() -> WordTable:
 
 
 def build_arrays(names: Sequence[str]) -> Arrays:
-    """The table's arrays from wordfreq's lists `names` (get_frequency_dict: the frequencies words.py read)."""
+    """The table's arrays from wordfreq's lists `names` (get_frequency_dict: the frequencies words.py read).
+    Vectorised over the ~1.7M (word, list) entries: a first run builds it in about a second."""
     from wordfreq import get_frequency_dict  # only to build: ~0.1 CPU-s (winnow.curation.language.tokens)
 
     lists = [get_frequency_dict(name, WORDLIST) for name in names]
-    total = sum(len(words) for words in lists)
-    distinct = list(dict.fromkeys(chain.from_iterable(lists)))  # every word, in first-seen order (its id)
-    index = {word: i for i, word in enumerate(distinct)}
-    word_of_entry = np.fromiter(
-        map(index.__getitem__, chain.from_iterable(lists)), dtype=np.int64, count=total
-    )
-    encoded = [word.encode("utf-8") for word in distinct]
-    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
-    crc = np.fromiter(map(zlib.crc32, encoded), dtype=np.uint32, count=len(encoded))
-    # rows: words ordered by crc32 (ties by id: the lookup reads every word of a crc32, so their order is free)
-    word_order = np.lexsort((np.arange(len(encoded)), crc))
-    row_of_word = np.empty(len(encoded), dtype=np.int64)
-    row_of_word[word_order] = np.arange(len(encoded))
+    encoded = [word.encode("utf-8") for words in lists for word in words]  # one per (word, list) entry
+    total = len(encoded)
+    crc = np.fromiter(map(zlib.crc32, encoded), dtype=np.uint32, count=total)
     list_of_entry = np.repeat(np.arange(len(lists), dtype=np.uint8), [len(words) for words in lists])
-    freq_of_entry = np.fromiter((f for words in lists for f in words.values()), dtype=np.float64, count=total)
-    entry_order = np.lexsort((list_of_entry, row_of_word[word_of_entry]))  # a row's entries together
-    word_starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])  # in `words`, which is in id order
+    freq_of_entry = np.fromiter(chain.from_iterable(w.values() for w in lists), dtype=np.float64, count=total)
+    order = np.lexsort((list_of_entry, crc))  # by crc32, then list
+    new_row = _word_starts_in_order(order, crc[order], encoded, list_of_entry)
+    first_entry = order[new_row]  # one entry per row (distinct word): where its bytes are read
+    lengths = np.fromiter(map(len, encoded), dtype=np.int64, count=total)
+    entry_starts = np.cumsum(lengths) - lengths  # in `words`: every entry's bytes, in entry order
     return {
         "names": pack_strings(names),
         "words": np.frombuffer(b"".join(encoded), dtype=np.uint8),
-        "word_starts": word_starts[word_order],
-        "word_ends": (word_starts + lengths)[word_order],
-        "hashes": crc[word_order],
-        "starts": np.concatenate(
-            [[0], np.cumsum(np.bincount(row_of_word[word_of_entry], minlength=len(encoded)))]
-        ),
-        "lists": list_of_entry[entry_order],
-        "freqs": freq_of_entry[entry_order],
+        "word_starts": entry_starts[first_entry],
+        "word_ends": (entry_starts + lengths)[first_entry],
+        "hashes": crc[first_entry],
+        "starts": np.append(np.flatnonzero(new_row), total),
+        "lists": list_of_entry[order],
+        "freqs": freq_of_entry[order],
     }
+
+
+def _word_starts_in_order(
+    order: np.ndarray, sorted_crc: np.ndarray, encoded: list[bytes], list_of_entry: np.ndarray
+) -> np.ndarray:
+    """Where a new word starts in `order` (entries sorted by crc32): at every change of crc32, and inside
+    the rare runs whose crc32 two words share, where the bytes change (those runs are put in byte order
+    first, in place)."""
+    new_row = np.ones(len(order), dtype=bool)
+    same_crc = np.flatnonzero(sorted_crc[1:] == sorted_crc[:-1]) + 1
+    new_row[same_crc] = False
+    run_starts = np.flatnonzero(new_row)
+    collided = {
+        int(run_starts[np.searchsorted(run_starts, k, side="right") - 1])
+        for k in same_crc.tolist()
+        if encoded[order[k]] != encoded[order[k - 1]]
+    }
+    for start in sorted(collided):
+        end = start + 1
+        while end < len(order) and not new_row[end]:
+            end += 1
+        run = sorted(order[start:end].tolist(), key=lambda i: (encoded[i], int(list_of_entry[i])))
+        order[start:end] = run
+        for k in range(start + 1, end):
+            new_row[k] = encoded[order[k]] != encoded[order[k - 1]]
+    return new_row
