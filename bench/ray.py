@@ -93,6 +93,7 @@ def table(runs: list[tuple[int, Run]]) -> str:
         "wall s",
         "CPU s",
         "largest process MB",
+        "largest Ray worker MB",
         "process tree MB",
         "kept",
         "load (1/5/15)",
