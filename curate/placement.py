@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 import polars as pl
-import pyarrow as pa
+
+from winnow.curation.arrow_arrays import from_numpy
 
 
 def null_elsewhere_index(height: int, rows: pl.Series) -> pl.Series:
@@ -18,4 +19,4 @@ def null_elsewhere_index(height: int, rows: pl.Series) -> pl.Series:
     chosen = rows.to_numpy()
     positions[chosen] = np.arange(len(chosen), dtype=np.uint32)
     present[chosen] = True
-    return pl.Series("position", pa.array(positions, mask=~present))
+    return pl.Series("position", from_numpy(positions, valid=present))

@@ -22,6 +22,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from winnow.curation.arrow_arrays import from_numpy, offsets_of
 from winnow.curation.cache import MetricCache, expression_definition, handed_on_keys
 from winnow.curation.checks.engine import BuiltRule, build_rule, field_columns
 from winnow.curation.checks.params import Threshold
@@ -269,10 +270,10 @@ def _lists_at_rows(height: int, rows: pl.Series, lists: pl.Series) -> pl.Series:
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     counts = np.zeros(height, dtype=np.int64)
-    counts[rows.to_numpy()] = np.diff(array.offsets.to_numpy())
+    counts[rows.to_numpy()] = np.diff(offsets_of(array))
     offsets = np.zeros(height + 1, dtype=np.int64)
     np.cumsum(counts, out=offsets[1:])
-    placed = pa.LargeListArray.from_arrays(pa.array(offsets), array.flatten())
+    placed = pa.LargeListArray.from_arrays(from_numpy(offsets), array.flatten())
     return pl.Series(lists.name, placed, dtype=lists.dtype)
 
 

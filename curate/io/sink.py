@@ -11,9 +11,11 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
 from typing import Any
 
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from winnow.curation.arrow_arrays import from_numpy
 from winnow.curation.formats.base import Format, Record, RowError
 from winnow.curation.formats.registry import detect, no_format_message
 from winnow.curation.io.ids import HASH_SCHEMA, base_name, hash_keys, row_hashes
@@ -150,6 +152,11 @@ def frame_from_records(records: list[Record], source: str) -> pl.DataFrame:
     return canonical(frame.with_columns(messages=_messages_series(records)))
 
 
+def _large_strings(values: list[str]) -> pa.Array:
+    """`values` as an Arrow large_string array (through Polars: `pa.array` would import pandas)."""
+    return pl.Series(values, dtype=pl.String).to_arrow().cast(pa.large_string())
+
+
 def _messages_series(records: list[Record]) -> pl.Series:
     offsets = [0]
     roles: list[str] = []
@@ -163,10 +170,10 @@ def _messages_series(records: list[Record]) -> pl.Series:
             contents.append(turn["content"])
         offsets.append(len(roles))
     structs = pa.StructArray.from_arrays(
-        [pa.array(roles, type=pa.large_string()), pa.array(contents, type=pa.large_string())],
+        [_large_strings(roles), _large_strings(contents)],
         names=["role", "content"],
     )
-    mask = pa.array([not v for v in valid], type=pa.bool_())
-    lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), structs, mask=mask)
+    mask = from_numpy(~np.array(valid, dtype=np.bool_))
+    lists = pa.LargeListArray.from_arrays(from_numpy(np.array(offsets, dtype=np.int64)), structs, mask=mask)
     series = pl.Series("messages", lists)
     return series.cast(pl.List(MESSAGE))

@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from winnow.curation.arrow_arrays import offsets_of, valid_mask
 from winnow.curation.kernels.arrow_strings import Utf8Buffers, arrow_utf8_buffers
 
 
@@ -30,10 +31,10 @@ def list_buffers(series: pl.Series) -> ListBuffers:
         array = array.combine_chunks()
     if not isinstance(array, pa.LargeListArray):
         array = array.cast(pa.large_list(pa.large_string()))
-    offsets = array.offsets.to_numpy().astype(np.int64)
+    offsets = offsets_of(array).astype(np.int64)
     first, last = int(offsets[0]), int(offsets[-1])
     valid = None
     if array.null_count:
-        valid = array.is_valid().to_numpy(zero_copy_only=False)
+        valid = valid_mask(array)
     strings = arrow_utf8_buffers(array.values.slice(first, last - first))
     return ListBuffers(strings=strings, list_offsets=offsets - first, valid=valid)

@@ -8,6 +8,8 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from winnow.curation.arrow_arrays import from_numpy, valid_mask
+
 
 @dataclass(frozen=True)
 class Utf8Buffers:
@@ -48,11 +50,10 @@ def arrow_utf8_buffers(array: pa.Array) -> Utf8Buffers:
     data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
     valid = None
     if array.null_count:
-        valid = array.is_valid().to_numpy(zero_copy_only=False)
+        valid = valid_mask(array)
     return Utf8Buffers(data=data, offsets=offsets, valid=valid)
 
 
 def with_nulls(name: str, values: np.ndarray, valid: np.ndarray | None) -> pl.Series:
     """`values` as a Polars Series, null where `valid` is False (`valid` None: no nulls)."""
-    mask = None if valid is None else ~valid
-    return pl.Series(name, pa.array(values, mask=mask))
+    return pl.Series(name, from_numpy(values, valid))

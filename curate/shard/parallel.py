@@ -20,6 +20,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from winnow.curation.arrow_arrays import from_numpy
 from winnow.curation.shard.tokenize import Encoder
 
 TOKENS = pl.List(pl.Int32())
@@ -50,7 +51,7 @@ def token_lists(lists: Sequence[list[int]]) -> pl.Series:
     offsets = np.zeros(len(lists) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
     values = pl.Series([v for ids in lists for v in ids], dtype=pl.Int32()).to_arrow()
-    series = pl.from_arrow(pa.LargeListArray.from_arrays(pa.array(offsets), values))
+    series = pl.from_arrow(pa.LargeListArray.from_arrays(from_numpy(offsets), values))
     assert isinstance(series, pl.Series)
     return series
 
