@@ -9,21 +9,20 @@ its prompts reach it and its replies reach it too, each measured like the whole 
 measure). A part empty on both sides (a pretrain row has no prompt) counts as equal.
 
 Only the documents of the pairs asked about are shingled, and only where the two parts differ (several
-answers to one prompt share it exactly), so the cost follows the candidates, not the corpus.
+answers to one prompt share it exactly), each once per run however many chunks ask about it
+(winnow.curation.dedup.part_sets), so the cost follows the candidates, not the corpus.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from winnow.curation.dedup.config import NearConfig
 from winnow.curation.dedup.keys import Texts
-from winnow.curation.dedup.near import near_texts
+from winnow.curation.dedup.part_sets import PartSets
 from winnow.curation.dedup.shingles import ShingleSpec
-from winnow.curation.dedup.signing import shingle_hashes
-from winnow.curation.dedup.verify import ShingleHashes, pair_jaccard, sorted_unique
 
 
 @dataclass(frozen=True)
@@ -34,6 +33,12 @@ class PartsFilter:
     parts: tuple[Texts, ...]
     config: NearConfig
     spec: ShingleSpec
+    # each part's shingle sets, cut once per run (winnow.curation.dedup.part_sets)
+    shingled: tuple[PartSets, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        sets = tuple(PartSets(texts, self.config, self.spec) for texts in self.parts)
+        object.__setattr__(self, "shingled", sets)
 
     def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """A bool per pair (a[i], b[i]): every part reaches the threshold (or is empty on both sides)."""
@@ -46,27 +51,22 @@ class PartsFilter:
         (winnow.curation.dedup.memo keeps both)."""
         lowest = np.ones(len(a), dtype=np.float64)
         compared = np.zeros(len(a), dtype=np.int64)
-        for texts in self.parts:
+        for part in range(len(self.parts)):
             undecided = np.flatnonzero(lowest >= self.config.threshold)
             if len(undecided) == 0:
                 break
-            found = self._part_similarity(texts, a[undecided], b[undecided])
+            found = self._part_similarity(part, a[undecided], b[undecided])
             lowest[undecided] = np.minimum(lowest[undecided], found)
             compared[undecided] += 1
         return lowest, compared == len(self.parts)
 
-    def _part_similarity(self, texts: Texts, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    def _part_similarity(self, part: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         a, b = a.astype(np.int64), b.astype(np.int64)
+        texts = self.parts[part]
         # equal parts (both null included) are near without shingling: several answers to one prompt
         equal = texts.gather(a).eq_missing(texts.gather(b)).to_numpy()
         similarity = np.ones(len(a), dtype=np.float64)
         todo = np.flatnonzero(~equal)
-        if len(todo):
-            ta, tb = a[todo], b[todo]
-            docs = sorted_unique(np.concatenate([ta, tb]))
-            prepped = near_texts(texts.gather(docs), self.config, normalized_input=True)
-            hashes, offsets = shingle_hashes(prepped, self.spec)
-            similarity[todo] = pair_jaccard(
-                ShingleHashes(docs, hashes, offsets), ta, tb, measure=self.config.measure
-            )
+        if len(todo):  # each part measured like the whole: same shingles, same measure
+            similarity[todo] = self.shingled[part].similarity(a[todo], b[todo])
         return similarity
