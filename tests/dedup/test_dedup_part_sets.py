@@ -9,9 +9,9 @@ import pytest
 
 from winnow.curation.dedup.config import NearConfig
 from winnow.curation.dedup.near import near_texts
-from winnow.curation.dedup.part_sets import PartSets, merged
+from winnow.curation.dedup.part_sets import PartSets
 from winnow.curation.dedup.shingles import ShingleSpec
-from winnow.curation.dedup.verify import DocSets, ShingleHashes, pair_jaccard
+from winnow.curation.dedup.verify import ShingleHashes, pair_jaccard
 
 # normalized parts (exact-key normalization), as find.py hands them over; None: the part is empty
 TEXTS = pl.Series(
@@ -49,7 +49,8 @@ def test_measures_equal_cutting_each_question_again_across_batches(measure: str)
     for a, b in batches:
         assert sets.similarity(a, b).tolist() == fresh(a, b, config).tolist()
     assert len(sets) == 7
-    assert sets.sets.docs.tolist() == [0, 1, 2, 3, 4, 5, 6]
+    # each document cut once: its set written once, in the order documents were first asked for
+    assert sets.bounds.tolist()[0::2] == [0, 5, 9, 23, 36, 37, 37]
 
 
 def test_exact_values_of_word_and_character_parts() -> None:
@@ -58,16 +59,3 @@ def test_exact_values_of_word_and_character_parts() -> None:
     # 3-grams, 12 shared; an empty part has no shingles (0.0)
     got = sets.similarity(np.array([0, 0, 2, 5]), np.array([1, 6, 3, 4]))
     assert got.tolist() == [pytest.approx(4 / 5), 1.0, pytest.approx(12 / 15), 0.0]
-
-
-def test_merged_orders_the_documents_of_both_tables() -> None:
-    first = DocSets(
-        np.array([1, 5], dtype=np.int64), np.array([7, 9, 3], dtype=np.uint64), np.array([0, 2, 3])
-    )
-    second = DocSets(
-        np.array([0, 3], dtype=np.int64), np.array([4, 2, 8], dtype=np.uint64), np.array([0, 1, 3])
-    )
-    both = merged(first, second)
-    assert both.docs.tolist() == [0, 1, 3, 5]
-    assert both.values.tolist() == [4, 7, 9, 2, 8, 3]
-    assert both.offsets.tolist() == [0, 1, 3, 5, 6]
