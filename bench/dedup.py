@@ -16,8 +16,13 @@ punctuation changes, mixes of them) until there are --rows rows. Generated under
      `RMinHashLSH.query`, each candidate verified by exact Jaccard of the shingle sets (as winnow verifies),
      + `insert`. rensa needs num_perm divisible by the bands, so it signs bands x rows permutations (120 for
      20 x 6): the same LSH, without the 8 permutations winnow signs but no band reads.
-   The loops run on the first --baseline-rows rows and are extrapolated linearly (their cost per row does not
-   depend on corpus size; the LSH query and the verification grow with it, so the extrapolation flatters them).
+   The datasketch loop runs on the first --baseline-rows rows and is extrapolated linearly (its cost per row
+   does not depend on corpus size; the LSH query grows with it, so the extrapolation flatters it). The rensa
+   loop runs on those rows too, and on the first --rensa-rows rows (default: every row, the texts winnow
+   measures: its LSH queries and verifications grow with the corpus, as winnow's do).
+   winnow is measured twice: `find_duplicates` in this process (no cache), and the dedup stage as a cold
+   `winnow curate` runs it (`dedup_stage` with an empty cache folder: its dedup memo hashes, stores and
+   saves what it computed), both with 1 worker, CPU time of the process.
 2. Quality on a --quality-rows subset: every pair with true Jaccard >= threshold, found by brute force
    (sparse X @ X.T over the exact shingle sets = intersection counts of ALL pairs), vs the pairs winnow
    reports, with and without verification.
@@ -50,7 +55,10 @@ from winnow.curation.dedup.near import near_duplicates, near_texts, resolve_band
 from winnow.curation.dedup.normalize import key_expr  # noqa: E402
 from winnow.curation.dedup.shingles import prepared, python_shingles  # noqa: E402
 from winnow.curation.dedup.signing import SignSpec, sign_batch  # noqa: E402
+from winnow.curation.dedup.stage import dedup_stage  # noqa: E402
+from winnow.curation.ledger import with_ledger  # noqa: E402
 from winnow.curation.record import frame_from_rows  # noqa: E402
+from winnow.curation.stages import StageContext  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 OUT = ROOT / "bench" / "out"
@@ -222,8 +230,30 @@ def check_same_signatures(texts: list[str], is_cjk: list[bool], config: NearConf
     return True
 
 
+def stage_cold(frame: pl.DataFrame, config: DedupConfig) -> dict[str, Any]:
+    """The dedup stage as a cold `winnow curate` runs it: an empty cache folder (the stage cache misses; the
+    dedup memo starts empty, computes everything and saves it), 1 worker. CPU seconds of this process."""
+    import tempfile
+
+    ledgered = with_ledger(frame)
+    with tempfile.TemporaryDirectory(prefix="winnow-bench-dedup-") as cache:
+        ctx = StageContext(cache_dir=Path(cache), workers=1)
+        started, cpu = time.perf_counter(), cpu_seconds()
+        dedup_stage(ledgered, {"dedup": config}, ctx)
+        seconds, cpu_used = time.perf_counter() - started, cpu_seconds() - cpu
+    stats = ctx.stats["dedup"]
+    return {
+        "seconds": seconds,
+        "cpu_seconds": cpu_used,
+        "dropped": stats["dropped"],
+        "clusters": stats["clusters"],
+        "stage_cache": stats["stage_cache"],
+        "memo": stats.get("memo"),
+    }
+
+
 def throughput(
-    frame: pl.DataFrame, key: str, baseline_rows: int, log: Callable[[str], None]
+    frame: pl.DataFrame, key: str, baseline_rows: int, rensa_rows: int, log: Callable[[str], None]
 ) -> dict[str, Any]:
     config = DedupConfig(key=key)
     keys = frame.select(key_expr(key).alias("k"))["k"]
@@ -234,14 +264,19 @@ def throughput(
     same = check_same_signatures(sample_texts[:300], sample_flags[:300], config.near)
     log(f"[{key}] datasketch loop on {len(sample_texts):,} rows ...")
     base_rate, base_cpu_rate = baseline_loop(sample_texts, sample_flags, config.near)
-    log(f"[{key}] rensa loop (with exact verification) on {len(sample_texts):,} rows ...")
-    rensa = rensa_loop(sample_texts, sample_flags, config.near)
+    # rensa on the sample (comparable with the datasketch loop) and on --rensa-rows (the texts winnow measures)
+    rensa_runs: list[dict[str, Any]] = []
+    for size in dict.fromkeys((len(sample_texts), min(rensa_rows, len(texts)))):
+        log(f"[{key}] rensa loop (with exact verification) on {size:,} rows ...")
+        found = rensa_loop(texts.head(size).to_list(), flags.head(size).to_list(), config.near)
+        if found is not None:
+            rensa_runs.append({"rate": found[0], "cpu_rate": found[1], "verified": found[2], "rows": size})
     result: dict[str, Any] = {
         "key": key,
         "baseline_rows_measured": len(sample_texts),
         "baseline_rate": base_rate,
         "baseline_cpu_rate": base_cpu_rate,
-        "rensa": None if rensa is None else {"rate": rensa[0], "cpu_rate": rensa[1], "verified": rensa[2]},
+        "rensa": rensa_runs,
     }
     result["baseline_seconds_extrapolated"] = frame.height / base_rate
     result["rows"] = frame.height
@@ -263,6 +298,8 @@ def throughput(
         result["near"] = report.stats["near"]
         result["clusters"] = report.stats["clusters"]
         del out
+    log(f"[{key}] winnow dedup stage, cold (empty cache folder), 1 worker, {frame.height:,} rows ...")
+    result["stage_cold"] = stage_cold(frame, config)
     # the cost of listing every pair at full size (quadratic in bucket size): 1 worker, CPU time
     log(f"[{key}] winnow find_duplicates with report_pairs, 1 worker, {frame.height:,} rows ...")
     pairs_config = dataclasses.replace(config, near=dataclasses.replace(config.near, report_pairs=True))
@@ -467,7 +504,9 @@ def render(
         "# dedup benchmark",
         "",
         f"Command: `nice -n 10 python bench/dedup.py --rows {args.rows} --baseline-rows {args.baseline_rows} "
-        f"--quality-rows {args.quality_rows}`. Machine: 2 cores shared with other jobs (timings are noisy).",
+        f"--quality-rows {args.quality_rows}"
+        + (f" --rensa-rows {args.rensa_rows}" if args.rensa_rows is not None else "")
+        + "`. Machine: 2 cores shared with other jobs (timings are noisy).",
         "",
         f"Corpus: {corpus_info['rows']:,} rows = {corpus_info['real']:,} real Alpaca-format rows from ../shared/data "
         f"+ {corpus_info['planted']:,} planted near-copies (edits per copy 1-6; kinds {corpus_info['kinds']}), shuffled.",
@@ -495,21 +534,27 @@ def render(
         "The loops are measured on the first rows and extrapolated linearly (said above).",
         "",
         "rensa loop (Rust MinHash + LSH, `RMinHash.update(shingles)`, `RMinHashLSH.query` + `insert`, every "
-        "candidate verified by exact Jaccard of the shingle sets; same shingles, bands x rows, threshold):",
+        "candidate verified by exact Jaccard of the shingle sets; same shingles, bands x rows, threshold). "
+        "winnow: `find_duplicates` (no cache) and the dedup stage as a cold `winnow curate` runs it (empty "
+        "cache folder, memo computed and saved), 1 worker each, rows per CPU-second of the process:",
         "",
-        "| key | rensa loop rows/s wall / CPU (measured on) | pairs verified in the loop | winnow 1 worker rows per CPU-s | winnow / rensa, CPU time (1 w) |",
-        "|---|---|---|---|---|",
+        "| key | rensa loop rows/s wall / CPU (measured on) | pairs verified in the loop | winnow find_duplicates rows per CPU-s | winnow / rensa (CPU) | winnow stage cold rows per CPU-s (CPU s) | stage / rensa (CPU) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         ours = r["rows"] / r["winnow_cpu_seconds_w1"]
-        if r["rensa"] is None:
-            lines.append(f"| {r['key']} | not installed | - | {ours:,.0f} | - |")
+        cold = r["stage_cold"]
+        staged = r["rows"] / cold["cpu_seconds"]
+        staged_cell = f"{staged:,.0f} ({cold['cpu_seconds']:.1f})"
+        if not r["rensa"]:
+            lines.append(f"| {r['key']} | not installed | - | {ours:,.0f} | - | {staged_cell} | - |")
             continue
-        rs = r["rensa"]
-        lines.append(
-            f"| {r['key']} | {rs['rate']:,.0f} / {rs['cpu_rate']:,.0f} ({r['baseline_rows_measured']:,} rows) | "
-            f"{rs['verified']:,} | {ours:,.0f} | {ours / rs['cpu_rate']:.2f}x |"
-        )
+        for rs in r["rensa"]:
+            lines.append(
+                f"| {r['key']} | {rs['rate']:,.0f} / {rs['cpu_rate']:,.0f} ({rs['rows']:,} rows) | "
+                f"{rs['verified']:,} | {ours:,.0f} | {ours / rs['cpu_rate']:.2f}x | {staged_cell} | "
+                f"{staged / rs['cpu_rate']:.2f}x |"
+            )
     lines += [""]
     for r in runs:
         near = r["near"]
@@ -591,6 +636,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--baseline-rows", type=int, default=10_000)
     parser.add_argument("--quality-rows", type=int, default=20_000)
+    parser.add_argument("--rensa-rows", type=int, default=None, help="rows the rensa loop runs on (all)")
     parser.add_argument("--keys", default="instruction_input,conversation")
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
@@ -616,7 +662,8 @@ def main() -> None:
     }
     log(f"corpus {corpus_info}")
     keys = args.keys.split(",")
-    runs = [throughput(frame, key, args.baseline_rows, log) for key in keys]
+    rensa_rows = frame.height if args.rensa_rows is None else args.rensa_rows
+    runs = [throughput(frame, key, args.baseline_rows, rensa_rows, log) for key in keys]
     subset = quality_subset(frame, args.quality_rows)
     qual = [quality(subset, key, log) for key in keys]
     log("Clough & Stevenson ...")

@@ -29,7 +29,7 @@ others):
 
 Every child also reports its own CPU split: start-up (interpreter, imports, model and input load) vs
 detection. Ratios are winnow's texts per CPU-second over each baseline's, on the same texts in one run.
-Writes bench/results/langid_speed.md.
+Writes bench/results/langid_speed.md (its hand-written part, from bench.history's marker on, is kept).
 """
 
 from __future__ import annotations
@@ -249,7 +249,10 @@ def main() -> None:
                 )
         loads.append(_load())
     lines.append(report(rows_out, loads, args))
-    args.out.write_text("\n".join(lines), encoding="utf-8")
+    sys.path.insert(0, str(ROOT))  # imported here, not at the top: the children never need it
+    from bench.history import write_results
+
+    write_results(args.out, "\n".join(lines))  # hand-written notes below the marker are kept
     print(args.out.read_text(encoding="utf-8"))
 
 
