@@ -318,6 +318,37 @@ def throughput(
     return result
 
 
+def sweep(frame: pl.DataFrame, keys: list[str], sizes: list[int], log: Callable[[str], None]) -> str:
+    """By corpus size: the rensa loop and the dedup stage (cold, 1 worker) on the same first N rows, in a warm
+    process (imports done and compiled kernels loaded by a 500-row run first: rensa's import is untimed too)."""
+    stage_cold(frame.head(500), DedupConfig(key=keys[0]))
+    lines = [
+        "| key | rows | rensa loop rows per CPU-s (pairs verified) | winnow stage cold rows per CPU-s (CPU s) "
+        "| stage / rensa (CPU) |",
+        "|---|---|---|---|---|",
+    ]
+    for key in keys:
+        config = DedupConfig(key=key)
+        for size in sizes:
+            head = frame.head(size)
+            texts = near_texts(head.select(key_expr(key).alias("k"))["k"], config.near)
+            flags = prepared(texts, shingle_spec(config.near))["is_cjk"]
+            log(f"[{key}] sweep: rensa loop and the stage on {head.height:,} rows ...")
+            found = rensa_loop(texts.to_list(), flags.to_list(), config.near)
+            cold = stage_cold(head, config)
+            ours = head.height / cold["cpu_seconds"]
+            if found is None:
+                lines.append(
+                    f"| {key} | {head.height:,} | not installed | {ours:,.0f} ({cold['cpu_seconds']:.2f}) | - |"
+                )
+                continue
+            lines.append(
+                f"| {key} | {head.height:,} | {found[1]:,.0f} ({found[2]:,}) | {ours:,.0f} "
+                f"({cold['cpu_seconds']:.2f}) | {ours / found[1]:.2f}x |"
+            )
+    return "\n".join(lines)
+
+
 # ---- 2. quality vs brute force ----------------------------------------------------------------------------
 
 
@@ -639,6 +670,10 @@ def main() -> None:
     parser.add_argument("--rensa-rows", type=int, default=None, help="rows the rensa loop runs on (all)")
     parser.add_argument("--keys", default="instruction_input,conversation")
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument(
+        "--sweep",
+        help="only this: rensa loop vs the stage cold on the first N rows, e.g. 10000,50000; prints a table",
+    )
     args = parser.parse_args()
 
     def log(message: str) -> None:
@@ -662,6 +697,9 @@ def main() -> None:
     }
     log(f"corpus {corpus_info}")
     keys = args.keys.split(",")
+    if args.sweep:
+        print(sweep(frame, keys, [int(n) for n in args.sweep.split(",")], log))
+        return
     rensa_rows = frame.height if args.rensa_rows is None else args.rensa_rows
     runs = [throughput(frame, key, args.baseline_rows, rensa_rows, log) for key in keys]
     subset = quality_subset(frame, args.quality_rows)
