@@ -261,7 +261,7 @@ def run_curate(
     cache_path = Path(cache_dir) if cache_dir is not None else default_cache_dir(run_path)
     if progress is not None:
         progress("reading inputs", 0, 1)
-    read = read_corpus(list(inputs), format=format)
+    read = read_corpus(list(inputs), format=format, cache_dir=cache_path)
     if progress is not None:
         progress("reading inputs", 1, 1)
     result = curate_frame(

@@ -92,8 +92,9 @@ def code_digest(*packages: str) -> str:
 class StageCache:
     """Whole stage outputs on disk under CACHE_DIR/stages (directory None: nothing is cached)."""
 
-    def __init__(self, cache_dir: Path | None) -> None:
+    def __init__(self, cache_dir: Path | None, keep: int = KEEP) -> None:
         self.root = None if cache_dir is None else Path(cache_dir) / FOLDER
+        self.keep = keep  # entries kept per stage
 
     @staticmethod
     def key(stage: str, **parts: str) -> str:
@@ -144,9 +145,8 @@ class StageCache:
             raise
         self._prune(parent)
 
-    @staticmethod
-    def _prune(parent: Path) -> None:
-        """Keep the KEEP most recently used entries; remove staging folders a killed run left (an hour old:
+    def _prune(self, parent: Path) -> None:
+        """Keep the `keep` most recently used entries; remove staging folders a killed run left (an hour old:
         a run writing one now is never that slow to rename it)."""
         entries, now = [], time.time()
         for path in parent.iterdir():
@@ -157,7 +157,7 @@ class StageCache:
             elif now - path.stat().st_mtime > 3600:
                 shutil.rmtree(path, ignore_errors=True)
         entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in entries[KEEP:]:
+        for old in entries[self.keep :]:
             shutil.rmtree(old, ignore_errors=True)
 
 

@@ -17,13 +17,16 @@ from pathlib import Path
 
 import polars as pl
 
+from winnow.curation.formats.base import Format
 from winnow.curation.formats.registry import get_format
 from winnow.curation.io.expand import Skipped, Source, expand
 from winnow.curation.io.files import hf_parts, read_arrow_files, read_json, read_parquet, read_txt
 from winnow.curation.io.ids import ids_from_hashes
 from winnow.curation.io.jsonl import read_jsonl
+from winnow.curation.io.read_cache import ReadSource, cacheable, load_read, read_cache, read_key, save_read
 from winnow.curation.io.sink import QUARANTINE_SCHEMA, SourceSink
 from winnow.curation.record import RECORD_SCHEMA
+from winnow.curation.stage_cache import StageCache
 
 
 @dataclass
@@ -42,23 +45,42 @@ class ReadResult:
         return [source for source, counts in self.formats.items() if len(counts) > 1]
 
 
-def read_corpus(inputs: Sequence[str | Path], *, format: str | None = None) -> ReadResult:
+def read_corpus(
+    inputs: Sequence[str | Path], *, format: str | None = None, cache_dir: Path | None = None
+) -> ReadResult:
+    """`cache_dir`: keep each big input file's parsed rows there, and read them back while its bytes are
+    unchanged (winnow.curation.io.read_cache); None reads every file."""
     forced = get_format(format) if format else None
-    sinks: list[SourceSink] = []
+    reads: list[SourceSink | ReadSource] = []
     sources, skipped = expand(inputs)
+    cache = None if cache_dir is None else read_cache(cache_dir, len(sources))
     for source in sources:
-        sinks.extend(read_source(source, forced))
-    return result_of(sinks, skipped)
+        reads.extend(_read_cached(source, forced, cache))
+    return result_of(reads, skipped)
 
 
-def result_of(sinks: Sequence[SourceSink], skipped: list[Skipped] | None = None) -> ReadResult:
-    """One ReadResult from the sinks sources were read into (in order): records with ids, quarantine, counts."""
-    frames = [sink.records_frame() for sink in sinks]
+def _read_cached(source: Source, forced: Format | None, cache: StageCache | None) -> list[ReadSource]:
+    if cache is None or not cacheable(source):
+        return [ReadSource.of(sink) for sink in read_source(source, forced)]
+    key = read_key(source, forced.name if forced is not None else None)
+    hit = load_read(cache, key)
+    if hit is not None:
+        return [hit]
+    reads = [ReadSource.of(sink) for sink in read_source(source, forced)]
+    if len(reads) == 1:
+        save_read(cache, key, reads[0])
+    return reads
+
+
+def result_of(sources: Sequence[SourceSink | ReadSource], skipped: list[Skipped] | None = None) -> ReadResult:
+    """One ReadResult from what the sources were read into (in order): records with ids, quarantine, counts."""
+    sinks = [s if isinstance(s, ReadSource) else ReadSource.of(s) for s in sources]
+    frames = [sink.records for sink in sinks]
     if frames:
         records = ids_from_hashes(pl.concat(frames, how="vertical")).select(RECORD_SCHEMA.names())
     else:
         records = pl.DataFrame(schema=RECORD_SCHEMA)
-    quarantine = [sink.quarantine_frame() for sink in sinks]
+    quarantine = [sink.quarantine for sink in sinks]
     formats: dict[str, dict[str, int]] = {}
     for sink in sinks:
         formats.setdefault(sink.source, {})
