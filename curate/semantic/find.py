@@ -9,6 +9,13 @@ join rows into clusters (connected components, as MinHash dedup does); the keep 
 `sem_dup_cluster` (String, null for rows without a semantic twin), `sem_dup_cluster_size` (Int64, 1 for unique
 competing rows), `sem_dup_kept_id` (the kept row's id, on the others), `sem_dup_cosine` (cosine of the row's
 key to the kept row's) and `sem_dup_reason` (`semantic_duplicate` on the rows not kept).
+
+Key `conversation`: the prompt (dedup's `instruction_input`) and the reply are embedded apart and a pair must
+reach the threshold in both, its cosine being the lower of the two (as MinHash's pair must be near in prompt and
+reply). One text of both would not do: the encoder reads its first max_seq_length tokens (256 for
+all-MiniLM-L6-v2), so behind a long prompt every reply looked alike, and a shared prompt outweighed replies that
+say different things (bench/labels/semantic_duplicate.jsonl: 8 models' answers to one instruction flagged as
+copies of each other). A row with no prompt or no reply (pretrain text) compares its whole key in both halves.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ from winnow.curation.dedup.clusters import components
 from winnow.curation.dedup.find import with_row_columns
 from winnow.curation.dedup.keep import ranked_rows
 from winnow.curation.dedup.normalize import key_expr
-from winnow.curation.record import content_hash
+from winnow.curation.record import content_hash, response_expr
 from winnow.curation.semantic.pairs import similar_pairs
 from winnow.curation.semantic.section import SemanticDedupConfig
 
@@ -56,12 +63,46 @@ def unit(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
+def _stripped(expr: pl.Expr) -> pl.Expr:
+    return expr.str.strip_chars().replace("", None)
+
+
+def key_vectors(rows: pl.DataFrame, key: str, embed: Embed) -> list[np.ndarray]:
+    """Unit vectors of the competing rows' keys: one block, or [prompt, reply] for key `conversation`."""
+    if not rows.height:
+        return [np.zeros((0, 1), np.float32)]
+    if key != "conversation":
+        return [unit(embed(rows["__text"].to_list()))]
+    prompt, reply = _stripped(key_expr("instruction_input")), _stripped(response_expr())
+    whole = prompt.is_null() | reply.is_null()
+    halves = rows.select(
+        prompt=pl.when(whole).then(pl.col("__text")).otherwise(prompt),
+        reply=pl.when(whole).then(pl.col("__text")).otherwise(reply),
+    )
+    vectors = unit(embed([*halves["prompt"].to_list(), *halves["reply"].to_list()]))
+    return [vectors[: rows.height], vectors[rows.height :]]
+
+
+def near_pairs(
+    blocks: list[np.ndarray], threshold: float, part_size: int
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """(a, b, parts): pairs whose cosine reaches the threshold in every block. Candidates come from the blocks
+    side by side (their cosine is the blocks' mean, at least the threshold whenever each one is)."""
+    joined = np.hstack(blocks) / np.sqrt(len(blocks)) if len(blocks) > 1 else blocks[0]
+    slack = 1e-6 if len(blocks) > 1 else 0.0  # float32 rounding of the mean: no pair at the threshold lost
+    a, b, _cosines, parts = similar_pairs(joined, threshold - slack, part_size)
+    if len(blocks) > 1:
+        near = np.all([(v[a] * v[b]).sum(axis=1) >= threshold for v in blocks], axis=0)
+        a, b = a[near], b[near]
+    return a, b, parts
+
+
 def find_semantic_duplicates(
     frame: pl.DataFrame, config: SemanticDedupConfig, embed: Embed
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     rows = competing_rows(frame, config.key)
-    vectors = unit(embed(rows["__text"].to_list())) if rows.height else np.zeros((0, 1), np.float32)
-    a, b, _cosines, parts = similar_pairs(vectors, config.threshold, config.part_size)
+    blocks = key_vectors(rows, config.key, embed)
+    a, b, parts = near_pairs(blocks, config.threshold, config.part_size)
     labels = components(rows.height, a, b) if rows.height else np.zeros(0, np.int64)
     rows = rows.with_columns(cluster=pl.Series(labels, dtype=pl.Int64)).with_columns(
         size=pl.len().over("cluster")
@@ -78,7 +119,11 @@ def find_semantic_duplicates(
     position = {int(r): i for i, r in enumerate(rows["__row"].to_list())}
     kept_at = np.array([position[int(r)] for r in members["kept_row"].to_list()], dtype=np.int64)
     own_at = np.array([position[int(r)] for r in members["__row"].to_list()], dtype=np.int64)
-    cosine = (vectors[own_at] * vectors[kept_at]).sum(axis=1) if members.height else np.zeros(0)
+    cosine = (
+        np.min([(v[own_at] * v[kept_at]).sum(axis=1) for v in blocks], axis=0)
+        if members.height
+        else np.zeros(0)
+    )
     ids = rows.select("__row", pl.col("id").alias("kept_id"))
     whole = config.keep == "drop_whole_cluster"
     is_kept = (pl.col("__rank") == 0) & pl.lit(not whole)

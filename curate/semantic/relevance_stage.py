@@ -2,10 +2,15 @@
 
 Runs only when the rule file has a `relevance` section (it needs an encoder folder); after task labels
 (order 50) so that per-task minimums and exemptions read them (the data's own `task` otherwise), before
-select and mix. The prompt is the last user turn with its `input` (dedup's `instruction_input` key), the
-reply the trained reply (the last assistant turn; `chosen` for preference rows). Adds `prompt_reply_cosine`
-(Float64, null where a row has no prompt or reply or is dropped already). Vectors are cached by (text,
-encoder content digest), shared with semantic dedup. torch and transformers are imported only here.
+select and mix. The prompt is the last user turn with its `input` (dedup's `instruction_input` key: in a
+chat, every turn up to the last user turn), the reply the trained reply (the last assistant turn; `chosen` for
+preference rows). In a chat the reply is also compared with the last user turn alone, and the higher cosine
+counts: a reply answers that turn, and the encoder reads only the first max_seq_length tokens of the whole chat
+(256 for all-MiniLM-L6-v2), often not the last turn at all (hand-read hh-rlhf and KTO chats flagged while the
+reply answered the last question, "You're welcome!" to "Thanks for your assistance.":
+bench/labels/reply_unrelated_to_prompt.jsonl). Adds `prompt_reply_cosine` (Float64, null where a row has no
+prompt or reply or is dropped already). Vectors are cached by (text, encoder content digest), shared with
+semantic dedup. torch and transformers are imported only here.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import polars as pl
 
 from winnow.curation.dedup.normalize import key_expr
 from winnow.curation.ledger import record_failures, with_ledger
-from winnow.curation.record import response_expr
+from winnow.curation.record import input_expr, instruction_expr, response_expr
 from winnow.curation.semantic.find import unit
 from winnow.curation.semantic.relevance_section import RelevanceConfig
 from winnow.curation.stages import RuleSet, StageContext, stage
@@ -31,6 +36,13 @@ def minimum_expr(config: RelevanceConfig) -> pl.Expr:
     for task, minimum in config.tasks:
         expr = pl.when(pl.col("task") == task).then(pl.lit(minimum, pl.Float64)).otherwise(expr)
     return expr
+
+
+def last_turn_expr() -> pl.Expr:
+    """The last user turn with its `input`, in rows with more than one user turn (null in the others)."""
+    users = pl.col("messages").list.eval(pl.element().struct.field("role") == "user").list.sum()
+    turn = pl.concat_str([instruction_expr(), input_expr()], separator="\n", ignore_nulls=True)
+    return pl.when(users > 1).then(turn.str.strip_chars().replace("", None))
 
 
 def score_relevance(frame: pl.DataFrame, config: RelevanceConfig, ctx: StageContext) -> pl.DataFrame:
@@ -48,21 +60,30 @@ def score_relevance(frame: pl.DataFrame, config: RelevanceConfig, ctx: StageCont
             "__row",
             key_expr("instruction_input").str.strip_chars().replace("", None).alias("__prompt"),
             response_expr().str.strip_chars().replace("", None).alias("__reply"),
+            last_turn_expr().alias("__turn"),
         )
         .filter(pl.col("__prompt").is_not_null() & pl.col("__reply").is_not_null())
         .collect()
     )
+    turns = texts.with_row_index("__at").filter(pl.col("__turn").is_not_null())
     embedder = Embedder(
         EncoderSettings(model=config.model, max_tokens=config.max_tokens, device=config.device), ctx.cache_dir
     )
     cosine = pl.repeat(None, frame.height, dtype=pl.Float64, eager=True).alias("prompt_reply_cosine")
     if texts.height:
-        ctx.report_progress("relevance embeddings", 0, 2 * texts.height)
-        vectors = unit(embedder.embed([*texts["__prompt"].to_list(), *texts["__reply"].to_list()]))
-        prompts, replies = vectors[: texts.height], vectors[texts.height :]
+        total = 2 * texts.height + turns.height
+        ctx.report_progress("relevance embeddings", 0, total)
+        vectors = unit(
+            embedder.embed(
+                [*texts["__prompt"].to_list(), *texts["__reply"].to_list(), *turns["__turn"].to_list()]
+            )
+        )
+        prompts, replies = vectors[: texts.height], vectors[texts.height : 2 * texts.height]
         values = (prompts * replies).sum(axis=1).astype(np.float64)
+        at = turns["__at"].to_numpy()
+        values[at] = np.maximum(values[at], (vectors[2 * texts.height :] * replies[at]).sum(axis=1))
         cosine = cosine.scatter(texts["__row"], pl.Series(values))
-        ctx.report_progress("relevance embeddings", 2 * texts.height, 2 * texts.height)
+        ctx.report_progress("relevance embeddings", total, total)
     frame = frame.with_columns(cosine)
     failing = pl.col("prompt_reply_cosine") < minimum_expr(config)
     frame = record_failures(frame, [(RULE, failing)], flagged={RULE} if config.action == "flag" else ())
@@ -70,6 +91,7 @@ def score_relevance(frame: pl.DataFrame, config: RelevanceConfig, ctx: StageCont
         "model": config.model,
         "model_digest": embedder.digest,
         "rows_scored": texts.height,
+        "chats_scored_on_last_turn": turns.height,
         "min_similarity": config.min_similarity,
         "tasks": {task: minimum for task, minimum in config.tasks},
         "failing": int(frame.select(failing.fill_null(False).sum()).item()),

@@ -76,3 +76,37 @@ def test_a_task_can_have_its_own_minimum_and_problems_name_their_place(tmp_path:
     message = str(caught.value)
     assert "relevance.tasks.translate: unknown task 'translate' (did you mean \"translation\"?)" in message
     assert "relevance.min_similarity: must be <= 1.0, got 2" in message
+
+
+def test_a_chat_reply_is_also_compared_with_the_last_user_turn(tmp_path: Path) -> None:
+    """A reply answers the chat's last turn: "You're welcome!" to a thank-you is related, whatever came before."""
+    pytest.importorskip("torch")
+    model = shared_path("models", "all-MiniLM-L6-v2")
+    turns = [
+        {"role": "user", "content": "How do I repot a cactus without getting pricked?"},
+        {"role": "assistant", "content": "Wear thick gloves and wrap the cactus in folded newspaper."},
+        {"role": "user", "content": "Thanks for your help."},
+    ]
+    replies = ["You're welcome!", "The stock market fell sharply on Monday."]
+    rows = [
+        {"id": f"r{i}", "kind": "sft", "messages": [*turns, {"role": "assistant", "content": reply}]}
+        for i, reply in enumerate(replies)
+    ]
+    rows.append(  # one user turn: compared with that turn only, as before
+        {
+            "id": "single",
+            "kind": "sft",
+            "messages": [turns[2], {"role": "assistant", "content": replies[1]}],
+        }
+    )
+    rules = parse_rules({"relevance": {"model": str(model), "min_similarity": 0.2}})
+    result = curate_frame(frame_from_rows(rows), rules, cache_dir=tmp_path, only_stages=["relevance"])
+    out = result.frame
+    # the whole chat against "You're welcome!" is 0.11 (flagged at 0.2); its last turn 0.43
+    assert out["prompt_reply_cosine"].to_list() == pytest.approx([0.434402, 0.058687, 0.058687], abs=1e-5)
+    assert out["flagged_rules"].to_list() == [
+        [],
+        ["reply_unrelated_to_prompt"],
+        ["reply_unrelated_to_prompt"],
+    ]
+    assert result.stats["stages"]["relevance"]["chats_scored_on_last_turn"] == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -58,16 +59,20 @@ def test_clusters_keep_the_longest_reply_and_explain_the_others() -> None:
         _row(4, "e", "dropped already"),
     ]
     frame = frame_from_rows(rows).with_columns(drop_reason=pl.when(pl.col("id") == "r4").then(pl.lit("x")))
-    # keys r0, r1, r3 point the same way (cosine 0.96 and 1.0 to r1); r2 is orthogonal
+    # prompts and replies of r0, r1, r3 point the same way (cosine 0.96 and 1.0 to r1's); r2 is orthogonal
     table = {
-        "a\nshort": [1.0, 0.3],
-        "b\nthe longest reply": [1.0, 0.0],
-        "c\nother": [0.0, 1.0],
-        "d\nmid reply": [1.0, 0.0],
+        "a": [1.0, 0.3],
+        "b": [1.0, 0.0],
+        "c": [0.0, 1.0],
+        "d": [1.0, 0.0],
+        "short": [1.0, 0.3],
+        "the longest reply": [1.0, 0.0],
+        "other": [0.0, 1.0],
+        "mid reply": [1.0, 0.0],
     }
 
     def embed(texts: list[str]) -> np.ndarray:
-        assert texts == list(table)  # only competing rows, their `conversation` key
+        assert texts == list(table)  # only competing rows: their prompts, then their replies
         return np.array([table[t] for t in texts], dtype=np.float32)
 
     out, stats = find_semantic_duplicates(frame, SemanticDedupConfig(model="m", threshold=0.95), embed)
@@ -89,6 +94,61 @@ def test_clusters_keep_the_longest_reply_and_explain_the_others() -> None:
         "key": "conversation",
         "keep": "longest_response",
     }
+
+
+def _table_embed(table: dict[str, list[float]]) -> Callable[[list[str]], np.ndarray]:
+    return lambda texts: np.array([table[t] for t in texts], dtype=np.float32)
+
+
+def test_conversation_pairs_must_be_near_in_prompt_and_in_reply() -> None:
+    # one prompt answered three ways: r1 says what r0 says (reply cosine 0.96), r2 something else (0.6)
+    rows = [
+        _row(0, "list three fruits", "apple, pear, plum"),
+        _row(1, "list three fruits", "apples, pears, plums"),
+    ]
+    rows.append(_row(2, "list three fruits", "cherries are red"))
+    rows.append(_row(3, "name a colour", "apple, pear, plum"))  # r0's reply to another prompt
+    table = {
+        "list three fruits": [1.0, 0.0, 0.0],
+        "name a colour": [0.0, 1.0, 0.0],
+        "apple, pear, plum": [0.0, 0.0, 1.0],
+        "apples, pears, plums": [0.0, 0.28, 0.96],
+        "cherries are red": [0.0, 0.8, 0.6],
+    }
+    out, stats = find_semantic_duplicates(
+        frame_from_rows(rows), SemanticDedupConfig(model="m", threshold=0.9), _table_embed(table)
+    )
+    # r1-r2 reach the threshold on the mean of their two cosines (0.9) but their replies only 0.8; r0-r2 and
+    # r0-r3 do not reach it at all (0.8, 0.5)
+    assert out["sem_dup_reason"].to_list() == ["semantic_duplicate", None, None, None]
+    assert out["sem_dup_kept_id"].to_list() == ["r1", None, None, None]
+    assert out["sem_dup_cosine"].to_list() == pytest.approx([0.96, None, None, None])
+    assert stats["pairs"] == 1
+
+
+def test_a_long_shared_prompt_does_not_hide_different_replies(tmp_path: Path) -> None:
+    """all-MiniLM-L6-v2 reads 256 tokens: as one text, prompt and reply made these two rows cosine 1.0."""
+    pytest.importorskip("torch")
+    from winnow.curation.embed.embed import Embedder
+    from winnow.curation.embed.settings import EncoderSettings
+    from winnow.curation.rulefile.load import parse_rules
+    from winnow.curation.run_curate import curate_frame
+
+    model = shared_path("models", "all-MiniLM-L6-v2")
+    prompt = (
+        "Summarize the following report on coastal erosion. " + "The shoreline retreats each winter. " * 60
+    )
+    replies = [
+        "Winter storms are wearing the coast away, a few metres every year.",
+        "I cannot open attachments, please paste the report as text.",
+    ]
+    whole = unit(Embedder(EncoderSettings(model=str(model)), None).embed([f"{prompt}\n{r}" for r in replies]))
+    assert float(whole[0] @ whole[1]) > 0.9999  # the replies fall past the 256 tokens the encoder reads
+    rules = parse_rules({"semantic_dedup": {"model": str(model)}})
+    rows = [_row(i, prompt, reply) for i, reply in enumerate(replies)]
+    result = curate_frame(frame_from_rows(rows), rules, cache_dir=tmp_path, only_stages=["semantic_dedup"])
+    assert result.frame["flagged_rules"].to_list() == [[], []]
+    assert result.stats["stages"]["semantic_dedup"]["pairs"] == 0
 
 
 def test_stage_flags_a_real_paraphrase_with_the_real_encoder(tmp_path: Path) -> None:
