@@ -10,6 +10,13 @@ The rules of rules/default.yaml (checks, language) run over the sources below (.
 copied here), through the mappers as `winnow curate` runs them. A rule's *flags* are the rows it fails
 (`failed_rules`, or `flagged_rules` where it runs with `action: flag`).
 
+The meaning-aware rules (issue 19: `semantic_duplicate` of `semantic_dedup`, `reply_unrelated_to_prompt` of
+`relevance`) need an encoder (../shared/data/models/all-MiniLM-L6-v2, English): they run, with the default
+rules before them (mappers, checks, language, dedup, tasks) as `winnow curate` would, over the English
+sources of SEMANTIC_SOURCES, vectors cached in bench/out/semantic/cache (shared with bench/semantic.py).
+`--list semantic_duplicate` shows each flagged row's kept twin beside it; `--list reply_unrelated_to_prompt`
+the prompt/reply cosine.
+
 Labels live in bench/labels/<rule>.jsonl, one verdict per flagged row, found again by file and line:
 
     {"source": "hh_rlhf/harmless_base_test.jsonl", "line": 17, "verdict": "fine", "reason": "..."}
@@ -39,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from winnow.curation.io.read import read_corpus  # noqa: E402
-from winnow.curation.rulefile.load import RuleFile, load_rule_file  # noqa: E402
+from winnow.curation.rulefile.load import RuleFile, load_rule_file, parse_rules  # noqa: E402
 from winnow.curation.run_curate import curate_frame  # noqa: E402
 from winnow.reports.precision import wilson  # noqa: E402
 
@@ -78,28 +85,67 @@ SOURCES: tuple[str, ...] = (
 # fmt: on
 ROW_COLUMNS = ("source", "line", "kind", "system", "messages", "input", "chosen", "rejected", "label")
 
+ENCODER = SHARED / "models" / "all-MiniLM-L6-v2"
+SEMANTIC_CACHE = ROOT / "bench" / "out" / "semantic" / "cache"
+SEMANTIC_RULES = ("semantic_duplicate", "reply_unrelated_to_prompt")
+# English (the encoder is): weak and strong models' answers to the same 252 instructions (off-topic replies,
+# near-identical answers), human-written and generated instructions, code, preference and KTO replies, and
+# hh-rlhf's multi-turn chats
+# fmt: off
+SEMANTIC_SOURCES: tuple[str, ...] = (
+    *(f"self_instruct/predictions/{m}_predictions.jsonl" for m in (
+        "davinci", "davinci-self-instruct", "davinci-self-instruct-and-superni-ft", "davinci-superni-ft",
+        "davinci-t0-ft", "text-davinci-001", "text-davinci-002", "text-davinci-003")),
+    "llama_factory_demo/alpaca_en_demo.json",
+    "codealpaca/code_alpaca_2k.json",
+    "llama_factory_demo/dpo_en_demo.json",
+    "llama_factory_demo/kto_en_demo.json",
+    "hh_rlhf/harmless_base_test.jsonl",
+)
+# fmt: on
+SEMANTIC_STAGES = ("mappers", "checks", "language", "dedup", "semantic_dedup", "tasks", "relevance")
+EXPLAINING = ("id", "sem_dup_kept_id", "sem_dup_cosine", "prompt_reply_cosine", "task")
+
 
 def relative_source(path: str) -> str:
     """A source as labels name it: its path under ../shared/data."""
     return Path(path).resolve().relative_to(SHARED.resolve()).as_posix()
 
 
-def flagged_frame(rules: RuleFile) -> pl.DataFrame:
-    """Every row of every source through mappers, checks and language: source, line, rules it flags."""
-    read = read_corpus([str(SHARED / source) for source in SOURCES])
-    result = curate_frame(read.records, rules, only_stages=["mappers", "checks", "language"])
+def flagged_frame(
+    rules: RuleFile,
+    sources: tuple[str, ...] = SOURCES,
+    stages: tuple[str, ...] = ("mappers", "checks", "language"),
+    cache_dir: Path | None = None,
+) -> pl.DataFrame:
+    """Every row of every source through the stages: source, line, the rules it flags (and the columns
+    that explain a semantic flag, where those stages ran)."""
+    read = read_corpus([str(SHARED / source) for source in sources])
+    result = curate_frame(read.records, rules, only_stages=list(stages), cache_dir=cache_dir)
     frame = result.frame
     flags = pl.col("failed_rules")
     if "flagged_rules" in frame.columns:
         flags = pl.concat_list(pl.col("failed_rules"), pl.col("flagged_rules")).list.unique(
             maintain_order=True
         )
-    sources = {path: relative_source(path) for path in frame["source"].unique().to_list()}
+    sources_named = {path: relative_source(path) for path in frame["source"].unique().to_list()}
     return frame.select(
-        pl.col("source").replace_strict(sources, return_dtype=pl.String),
+        pl.col("source").replace_strict(sources_named, return_dtype=pl.String),
         *ROW_COLUMNS[1:],
         flags.alias("flags"),
+        *(c for c in EXPLAINING if c in frame.columns and "semantic_dedup" in stages),
     )
+
+
+def semantic_rules(rules: RuleFile) -> RuleFile:
+    """The rule file with `semantic_dedup` and `relevance` at their defaults, on the English encoder."""
+    raw = {**rules.raw, "semantic_dedup": {"model": str(ENCODER)}, "relevance": {"model": str(ENCODER)}}
+    return parse_rules(raw, source=f"{rules.source} + semantic_dedup, relevance ({ENCODER.name})")
+
+
+def semantic_frame(rules: RuleFile) -> pl.DataFrame:
+    """SEMANTIC_SOURCES through the default rules, then semantic dedup and relevance at their defaults."""
+    return flagged_frame(semantic_rules(rules), SEMANTIC_SOURCES, SEMANTIC_STAGES, SEMANTIC_CACHE)
 
 
 def rule_names(rules: RuleFile) -> list[str]:
@@ -116,6 +162,9 @@ def rule_names(rules: RuleFile) -> list[str]:
 def rule_actions(rules: RuleFile) -> dict[str, str]:
     """Each rule's action (drop | flag) in the rule file."""
     actions = {rule.name: rule.action for rule in rules.sections["checks"].rules}
+    semantic = semantic_rules(rules).sections
+    actions["semantic_duplicate"] = semantic["semantic_dedup"].action
+    actions["reply_unrelated_to_prompt"] = semantic["relevance"].action
     language = rules.sections.get("language")
     if language is not None:
         actions.update(
@@ -214,10 +263,8 @@ def base_rate(frame: pl.DataFrame) -> dict[str, Any]:
     }
 
 
-def table(results: list[RulePrecision], base: dict[str, Any], rows: int, actions: dict[str, str]) -> str:
+def _result_rows(results: list[RulePrecision], actions: dict[str, str]) -> list[str]:
     lines = [
-        f"Rows: {rows:,} from {len(SOURCES)} sources in ../shared/data; rule file rules/default.yaml.",
-        "",
         "| rule | action | flags | labeled | defective | borderline | fine | precision (borderline fine .. "
         "defective) | 95% Wilson (lower end) | sources |",
         "|---|---|---:|---:|---:|---:|---:|---|---|---:|",
@@ -229,11 +276,38 @@ def table(results: list[RulePrecision], base: dict[str, Any], rows: int, actions
             f"| {r.rule} | {actions.get(r.rule, '?')} | {r.flags} | {r.labeled} | {r.defective} | {r.borderline} | {r.fine} | {precision} "
             f"| {low:.2f}–{high:.2f} | {r.sources} |"
         )
+    return lines
+
+
+def table(results: list[RulePrecision], base: dict[str, Any], rows: int, actions: dict[str, str]) -> str:
+    lines = [
+        f"Rows: {rows:,} from {len(SOURCES)} sources in ../shared/data; rule file rules/default.yaml.",
+        "",
+        *_result_rows(results, actions),
+    ]
     rate = "—" if base["rate"] is None else f"{base['defective']}/{base['labeled']} = {base['rate']:.2f}"
     lines += [
         "",
         f"Base rate (rows no rule flags, labeled): defective {rate} "
         f"(95% Wilson {base['wilson_low']:.2f}–{base['wilson_high']:.2f}; borderline {base['borderline']}).",
+    ]
+    return "\n".join(lines)
+
+
+def semantic_table(results: list[RulePrecision], rows: int, actions: dict[str, str]) -> str:
+    lines = [
+        f"Meaning-aware rules (issue 19), encoder {ENCODER.name}: {rows:,} rows from {len(SEMANTIC_SOURCES)} "
+        "English sources, after the default rules (a row they drop is not compared).",
+        "",
+        *_result_rows(results, actions),
+        "",
+        "Verdicts: a semantic duplicate is defective when keeping it beside its kept twin adds nothing (the same "
+        "answer reworded, or a part of it); fine when it says something else (or better: the keep policy kept a "
+        "copy of the input over a real answer); borderline when the two answers overlap in part, or differ but "
+        "the row is bad for another reason. A relevance flag is defective when the reply does not answer the "
+        "prompt (a non sequitur, a non-answer to a plain question); fine when it answers it (a short reply, "
+        '"You\'re welcome!" to thanks, a refusal); borderline when it dodges a harmful request by feigning not '
+        "to understand, or answers it in a way that is bad for another reason.",
     ]
     return "\n".join(lines)
 
@@ -255,6 +329,12 @@ def listing(frame: pl.DataFrame, rule: str, *, unlabeled: bool, limit: int, seed
     order = list(range(rows.height))
     random.Random(seed).shuffle(order)
     picked = rows[order[:limit]] if rows.height else rows
+    if rule == "semantic_duplicate":  # the kept row it duplicates, to read beside it
+        twins = frame.select(
+            pl.col("id").alias("sem_dup_kept_id"),
+            pl.struct("source", "line", "label", "messages", "input", "chosen").alias("kept_twin"),
+        ).unique("sem_dup_kept_id", keep="first", maintain_order=True)  # one twin per id, never a row twice
+        picked = picked.join(twins, on="sem_dup_kept_id", how="left", maintain_order="left")
     return "\n".join(
         json.dumps({key: _shortened(value) for key, value in row.items()}, ensure_ascii=False, default=str)
         for row in picked.iter_rows(named=True)
@@ -291,6 +371,10 @@ def main() -> int:
         print(f"needs {SHARED} (the real third-party data), which is absent here", file=sys.stderr)
         return 2
     rules = load_rule_file(args.rules)
+    if args.list in SEMANTIC_RULES:
+        frame = semantic_frame(rules)
+        print(listing(frame, args.list, unlabeled=args.unlabeled, limit=args.limit, seed=args.seed))
+        return 0
     frame = flagged_frame(rules)
     if args.list:
         print(listing(frame, args.list, unlabeled=args.unlabeled, limit=args.limit, seed=args.seed))
@@ -299,7 +383,12 @@ def main() -> int:
     base = base_rate(frame)
     actions = rule_actions(rules)
     print(table(results, base, frame.height, actions))
+    meaning = semantic_frame(rules)
+    semantic = [measure(meaning, rule) for rule in SEMANTIC_RULES]
+    print("\n" + semantic_table(semantic, meaning.height, actions))
     if args.write:
+        # the default rules only: the run report shows a number where a run's rule has the default rule's
+        # settings, and the meaning-aware sections are not in rules/default.yaml
         payload = {
             "source": "bench/precision.py",
             "labels": "bench/labels",
@@ -314,6 +403,8 @@ def main() -> int:
             ">= 0.9 on >= 60 labeled flags from >= 3 sources; the others run with `action: flag` "
             "(rules/default.yaml says which and why).\n\n"
             + table(results, base, frame.height, actions)
+            + "\n\n"
+            + semantic_table(semantic, meaning.height, actions)
             + "\n",
             encoding="utf-8",
         )
