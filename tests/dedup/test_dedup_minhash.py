@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import numpy as np
@@ -13,7 +14,7 @@ from datasketch.lsh import _optimal_param
 from tests.conftest import shared_path
 from winnow.curation.dedup.config import NearConfig
 from winnow.curation.dedup.lsh import band_keys, optimal_bands_rows, s_curve
-from winnow.curation.dedup.minhash import Permutations, sha1_hashes64, signatures
+from winnow.curation.dedup.minhash import EMPTY32, Permutations, permuted, sha1_hashes64, signatures
 from winnow.curation.dedup.near import near_texts
 from winnow.curation.dedup.shingles import ShingleSpec, prepared, python_shingles
 from winnow.curation.dedup.signing import SignSpec, shingle_hashes, sign_batch
@@ -40,6 +41,22 @@ def test_signatures_equal_datasketch_on_real_rows(scheme: str) -> None:
         for shingle in python_shingles(text or "", is_cjk[i], spec):
             reference.update(shingle.encode("utf-8"))
         assert np.array_equal(reference.hashvalues.astype(np.uint64), ours[i].astype(np.uint64)), i
+
+
+def test_compiled_affine32_signatures_equal_the_permuted_blocks() -> None:
+    """The compiled pass against numpy's permuted values, document by document (empty documents included),
+    on hashes that use all 32 bits and high bits the signature must ignore."""
+    rng = np.random.default_rng(24)
+    sizes = np.array([3, 0, 1, 40, 0, 7, 200])
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+    hashes = rng.integers(0, 2**64 - 1, int(offsets[-1]), dtype=np.uint64)
+    perms = Permutations.create(128, seed=7)
+    ours = signatures(hashes, offsets, perms)
+    low = (hashes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    for d, (start, stop) in enumerate(itertools.pairwise(offsets)):
+        expected = permuted(low[start:stop], perms).min(axis=1) if stop > start else np.full(128, EMPTY32)
+        assert ours[d].tolist() == expected.astype(np.uint32).tolist(), d
+    assert ours.dtype == np.uint32
 
 
 def test_sha1_hashes_low_bits_are_datasketch_sha1_hash32() -> None:
