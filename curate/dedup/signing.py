@@ -1,7 +1,7 @@
 """Signatures and band keys for one batch of normalized texts (runs in worker processes).
 
 Every shingle occurrence is cut from the texts' bytes and SHA-1 hashed in one compiled pass
-(winnow.curation.dedup.shingle_kernel), then permuted and min-reduced per document in numpy.
+(winnow.curation.dedup.shingle_kernel), then permuted and min-reduced per document (winnow.curation.dedup.minhash).
 """
 
 from __future__ import annotations
