@@ -3,19 +3,28 @@
 Sequences are sorted by length and cut into batches of at most `max_tokens` padded tokens
 (`winnow.trainer.batching.greedy_batches`, the trainer's own cut), so a batch pads to a length close to its
 rows' own. The loss is Hugging Face's: logits in fp32, targets shifted by one, cross-entropy averaged over the
-row's labelled tokens. Three things keep the work per row below a per-row forward's:
+row's labelled tokens. What keeps the work per row below a per-row forward's:
 
-- Padding is on the right and no attention mask is passed: in a causal model a real token never sees a later
-  (padding) token and keeps its position, so each row's loss equals the unpadded forward's, and the attention
-  runs its causal kernel instead of a masked one (the mask alone cost ~15% of the CPU time on stories260K).
+- Padding is on the right and no padding mask is passed: in a causal model a real token never sees a later
+  (padding) token and keeps its position, so each row's loss equals the unpadded forward's, and a batch
+  without a shared prefix runs the causal kernel instead of a masked one (a padding mask cost ~15% of the CPU
+  time on stories260K).
 - The tokens every row of a batch starts with (the chat template's scaffolding: a default system line, the
-  first header; for the reply-alone pass everything up to the reply) run once per batch, and the rows continue
-  from that prefix's key/value cache. On the alpaca template that is 36% of all tokens (bench/semantic.py).
-  A model whose forward takes no cache is scored without it; the first shared batch of every call is checked
-  against an unshared forward of its first row, and a model whose cache does not reproduce it (to 1e-4) is
-  scored unshared from then on.
+  first header; for the reply-alone pass everything up to the reply) run once, and the rows continue from that
+  prefix's key/value cache. On the alpaca template that is 36% of all tokens (bench/semantic.py). The prefix's
+  one-row cache is kept for the whole call and copied into each batch that starts with the same tokens (with
+  one template, every batch). A model whose forward takes no cache is scored without it; the first shared
+  batch of every call is checked against an unshared forward of its first row, and a model whose cache does
+  not reproduce it (to 1e-4) is scored unshared from then on.
+- The rows that continue a cache are given their causal mask as one (1, 1, rows' length, prefix + length)
+  float tensor, built once per shape: left to itself, transformers builds a boolean mask per row and SDPA
+  converts it to floats in every layer (~10% of the CPU time on stories260K). Models with sliding-window
+  layers get transformers' own masks (one mask would not describe both kinds of layer).
 - Logits are computed only from the first labelled position on (`logits_to_keep`): the prompt's positions
-  predict nothing that is scored, and for large vocabularies the logits are most of a forward's memory.
+  predict nothing that is scored, and for large vocabularies the logits are most of a forward's memory. The
+  cross-entropy then runs on the labelled positions alone, gathered into one contiguous (tokens, vocabulary)
+  block (on a (rows, vocabulary, positions) view it took a strided path, ~2x slower, and computed the
+  unlabelled positions too).
 
 A batch pads to a multiple of PAD_MULTIPLE tokens, to bound the number of distinct tensor shapes (CPU kernels
 are prepared once per shape). A batch's logits are rows x kept positions x vocabulary floats; `max_tokens` is
@@ -25,6 +34,7 @@ than that goes alone.
 
 from __future__ import annotations
 
+import copy
 import inspect
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -78,13 +88,55 @@ def shared_prefix(ids: list[np.ndarray], first_targets: np.ndarray) -> int:
     return max(0, limit)
 
 
-def _prefix_cache(model: Any, argument: str, prefix: np.ndarray, rows: int, device: torch.device) -> Any:
+def _prefix_cache(model: Any, argument: str, prefix: np.ndarray, device: torch.device) -> Any:
+    """The key/value cache of one row holding `prefix`."""
     from transformers import DynamicCache
 
     cache = DynamicCache(config=model.config)
     model(input_ids=torch.from_numpy(prefix)[None].to(device), use_cache=True, **{argument: cache})
-    cache.batch_repeat_interleave(rows)
     return cache
+
+
+def _one_mask_fits(config: Any) -> bool:
+    """Whether one causal mask serves every layer: no sliding-window layers."""
+    layer_types = getattr(config, "layer_types", None) or ()
+    sliding = getattr(config, "sliding_window", None) and getattr(config, "use_sliding_window", True)
+    return not sliding and all(kind == "full_attention" for kind in layer_types)
+
+
+class _Prefixes:
+    """Per call: the one-row cache of the shared prefix last seen, and causal masks by shape."""
+
+    def __init__(self, model: Any, argument: str, device: torch.device) -> None:
+        self.model, self.argument, self.device = model, argument, device
+        self.tokens: bytes | None = None
+        self.cache: Any = None
+        self.masks: dict[tuple[int, int], torch.Tensor] = {}
+        self.explicit_mask = _one_mask_fits(model.config)
+        self.dtype = next(model.parameters()).dtype
+
+    def cache_for(self, prefix: np.ndarray, rows: int) -> Any:
+        """A cache of `rows` rows holding `prefix`, the prefix run once per distinct prefix."""
+        if prefix.tobytes() != self.tokens:
+            self.tokens, self.cache = (
+                prefix.tobytes(),
+                _prefix_cache(self.model, self.argument, prefix, self.device),
+            )
+        cache = copy.deepcopy(self.cache)  # the batch's forward appends to its cache
+        cache.batch_repeat_interleave(rows)
+        return cache
+
+    def mask(self, shared: int, length: int) -> torch.Tensor | None:
+        """(1, 1, length, shared + length) additive mask: position t of the batch sees the prefix and 0..t."""
+        if not self.explicit_mask:
+            return None
+        mask = self.masks.get((shared, length))
+        if mask is None:
+            seen = torch.ones(length, shared + length, dtype=torch.bool, device=self.device).tril(shared)
+            mask = torch.zeros(seen.shape, dtype=self.dtype, device=self.device)
+            mask = mask.masked_fill_(~seen, torch.finfo(self.dtype).min)[None, None]
+            self.masks[(shared, length)] = mask
+        return mask
 
 
 def _batch_means(
@@ -94,7 +146,7 @@ def _batch_means(
     first_targets: np.ndarray,
     *,
     shared: int,
-    cache_name: str | None,
+    prefixes: _Prefixes | None,
     keep_logits: bool,
     pad_id: int,
     device: torch.device,
@@ -109,20 +161,23 @@ def _batch_means(
         input_ids[b, :n] = row_ids[shared:]
         targets[b, : n - 1] = row_labels[shared + 1 :]  # position t predicts t+1
     kwargs: dict[str, Any] = {"use_cache": False}
-    if shared and cache_name is not None:
-        cache = _prefix_cache(model, cache_name, ids[0][:shared], len(ids), device)
-        kwargs = {"use_cache": True, cache_name: cache}
+    if shared and prefixes is not None:
+        kwargs = {"use_cache": True, prefixes.argument: prefixes.cache_for(ids[0][:shared], len(ids))}
+        mask = prefixes.mask(shared, longest)
+        if mask is not None:
+            kwargs["attention_mask"] = mask
     kept = longest
     if keep_logits:
         kept = max(1, longest - (int(first_targets.min()) - shared))  # 0 would mean every position
         kwargs["logits_to_keep"] = kept
     logits = model(input_ids=torch.from_numpy(input_ids).to(device), **kwargs).logits
     kept_targets = torch.from_numpy(targets[:, longest - kept :]).to(device)
-    losses = F.cross_entropy(
-        logits.float().transpose(1, 2), kept_targets, ignore_index=IGNORE, reduction="none"
-    )
-    counts = (kept_targets != IGNORE).sum(dim=1)
-    means = (losses.sum(dim=1) / counts.clamp(min=1)).tolist()
+    scored = kept_targets != IGNORE
+    losses = F.cross_entropy(logits[scored].float(), kept_targets[scored], reduction="none")
+    sums = torch.zeros(len(ids), dtype=losses.dtype, device=device)
+    sums.index_add_(0, scored.nonzero()[:, 0], losses)  # row-major gather: the rows' own positions
+    counts = scored.sum(dim=1)
+    means = (sums / counts.clamp(min=1)).tolist()
     return [mean if int(count) else float("nan") for mean, count in zip(means, counts.tolist(), strict=True)]
 
 
@@ -153,9 +208,10 @@ def mean_losses(
     device = next(model.parameters()).device
     keep_logits = _takes(model, "logits_to_keep")
     cache_name = cache_argument(model)
-    can_share, checked = cache_name is not None, False
+    prefixes = None if cache_name is None else _Prefixes(model, cache_name, device)
+    can_share, checked = prefixes is not None, False
     score = partial(
-        _batch_means, model, cache_name=cache_name, keep_logits=keep_logits, pad_id=pad_id, device=device
+        _batch_means, model, prefixes=prefixes, keep_logits=keep_logits, pad_id=pad_id, device=device
     )
     done = 0
     for rows in greedy_batches(order, lengths, budget):

@@ -83,3 +83,109 @@ def test_a_sequence_without_labels_has_no_loss() -> None:
     assert losses[1] == pytest.approx(
         mean_losses(scorer.model, [(ids, labels)], max_tokens=4096, pad_id=0)[0], abs=1e-6
     )
+
+
+def test_the_continuation_mask_sees_the_prefix_and_the_rows_own_earlier_tokens() -> None:
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from winnow.curation.scores.losses import _Prefixes
+
+    config = LlamaConfig(
+        vocab_size=16, hidden_size=8, intermediate_size=8, num_hidden_layers=1, num_attention_heads=2
+    )
+    prefixes = _Prefixes(LlamaForCausalLM(config), "cache", torch.device("cpu"))
+    mask = prefixes.mask(2, 3)
+    assert mask is not None
+    assert mask.shape == (1, 1, 3, 5)
+    low = torch.finfo(torch.float32).min
+    assert mask[0, 0].tolist() == [[0, 0, 0, low, low], [0, 0, 0, 0, low], [0, 0, 0, 0, 0]]
+    assert prefixes.mask(2, 3) is mask  # built once per shape
+
+
+def test_one_mask_is_not_given_to_models_with_sliding_window_layers() -> None:
+    from transformers import LlamaConfig, MistralConfig, Qwen2Config
+
+    from winnow.curation.scores.losses import _one_mask_fits
+
+    assert _one_mask_fits(LlamaConfig())
+    assert _one_mask_fits(MistralConfig(sliding_window=None))
+    assert not _one_mask_fits(MistralConfig(sliding_window=6))
+    assert _one_mask_fits(Qwen2Config())  # use_sliding_window is off by default
+    assert not _one_mask_fits(
+        Qwen2Config(use_sliding_window=True, sliding_window=8, max_window_layers=1, num_hidden_layers=2)
+    )
+
+
+def test_a_prefix_shared_by_every_batch_runs_once_per_call() -> None:
+    """The reply-alone sequences all start with the same tokens up to the reply: one prefix forward, then one
+    forward per batch, plus the first batch's check (its first row alone, unshared)."""
+    from winnow.curation.scores.ifd import ModelScorer, ScoreSettings
+    from winnow.curation.scores.losses import mean_losses
+
+    model_dir = shared_path("models", "stories260K", "hf")
+    scorer = ModelScorer(ScoreSettings(model=str(model_dir), template="alpaca"), None)
+    sequences = _sequences(scorer)[10:]  # the second half: without the prompt
+    widths: list[tuple[int, ...]] = []
+    hook = scorer.model.register_forward_pre_hook(
+        lambda _module, _args, kwargs: widths.append(tuple(kwargs["input_ids"].shape)), with_kwargs=True
+    )
+    done: list[int] = []
+    try:
+        losses = mean_losses(
+            scorer.model, sequences, max_tokens=768, pad_id=scorer.pad_id, progress=done.append
+        )
+    finally:
+        hook.remove()
+    sizes = np.diff([0, *done]).tolist()  # rows per batch
+    assert len(sizes) > 2
+    shared = 95  # the alpaca preamble and the empty instruction, up to the reply
+    assert widths[0] == (1, shared)
+    assert [w[0] for w in widths[1:]] == [sizes[0], 1, *sizes[1:]]
+    assert widths[2][1] > shared  # the check runs the whole row
+    for (row_ids, row_labels), loss in zip(sequences, losses, strict=True):
+        with torch.no_grad():
+            direct = scorer.model(
+                input_ids=torch.tensor([list(row_ids)]), labels=torch.tensor([list(row_labels)])
+            )
+        assert loss == pytest.approx(float(direct.loss), abs=1e-5)
+
+
+def test_a_sliding_window_model_scores_equal_each_rows_own_forward() -> None:
+    """A tiny Mistral (random weights) whose window (6) is shorter than the rows: the rows still continue the
+    shared prefix's cache, transformers builds the masks (one causal mask does not fit its sliding-window cache:
+    the forward fails), and the scores equal a per-row forward."""
+    from transformers import MistralConfig, MistralForCausalLM
+
+    from winnow.curation.scores.losses import mean_losses
+
+    torch.manual_seed(0)
+    config = MistralConfig(
+        vocab_size=64,
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        sliding_window=6,
+        attn_implementation="sdpa",
+    )
+    model = MistralForCausalLM(config).eval()
+    rng = np.random.default_rng(0)
+    prefix = rng.integers(3, 64, size=20).tolist()
+    sequences = []
+    for length in (6, 9, 14, 20, 11, 7):
+        reply = rng.integers(3, 64, size=length).tolist()
+        sequences.append((prefix + reply, [-100] * len(prefix) + reply))
+    shapes: list[tuple[int, ...]] = []
+    hook = model.register_forward_pre_hook(
+        lambda _module, _args, kwargs: shapes.append(tuple(kwargs["input_ids"].shape)), with_kwargs=True
+    )
+    try:
+        losses = mean_losses(model, sequences, max_tokens=4096, pad_id=0)
+    finally:
+        hook.remove()
+    assert shapes == [(1, 19), (6, 32), (1, 32)]  # prefix (to the first scored position), batch, check
+    for (ids, labels), loss in zip(sequences, losses, strict=True):
+        with torch.no_grad():
+            direct = model(input_ids=torch.tensor([ids]), labels=torch.tensor([labels]))
+        assert loss == pytest.approx(float(direct.loss), abs=1e-5)
