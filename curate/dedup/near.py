@@ -40,6 +40,9 @@ PairFilter = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
 # Below this many texts a worker pool costs more (process start, imports) than it saves.
 _MIN_ROWS_FOR_POOL = 20_000
+# Candidate pairs verified per step of the verification loop; a pair whose documents are connected at the
+# start of its step is not measured. Part of what decides the clusters: every run (cold or replayed) uses it.
+VERIFY_CHUNK = 50_000
 
 
 @dataclass
@@ -324,7 +327,7 @@ def verify_for_clusters(
     n: int,
     threshold: float,
     progress: Callable[[int, int], None],
-    chunk: int = 50_000,
+    chunk: int | None = None,
     measure: str = "jaccard",
     pair_filter: PairFilter | None = None,
 ) -> tuple[pl.DataFrame, DocSets | None]:
@@ -349,12 +352,13 @@ def verify_loop(
     threshold: float,
     similarity: Callable[[np.ndarray, np.ndarray], np.ndarray],
     progress: Callable[[int, int], None],
-    chunk: int = 50_000,
+    chunk: int | None = None,
     pair_filter: PairFilter | None = None,
 ) -> pl.DataFrame:
     """The verification order itself: sorted candidates in fixed chunks; a pair whose docs are already
     connected (as of the chunk's start) is not measured. `similarity` measures pairs (from shingle sets,
     or from winnow.curation.dedup.memo's stored values on a re-run: the order, hence the pairs, are the same)."""
+    chunk = VERIFY_CHUNK if chunk is None else chunk
     union_find = UnionFind(n)
     kept: list[pl.DataFrame] = []
     for start in range(0, len(a), chunk):

@@ -15,6 +15,7 @@ from polars.testing import assert_frame_equal
 
 from tests.conftest import shared_path
 from tests.dedup.test_dedup_find import EN, EN_EDIT, OTHER, ZH, ZH_EDIT, sft
+from winnow.curation.dedup import near
 from winnow.curation.dedup.config import DedupConfig, NearConfig
 from winnow.curation.dedup.find import DedupReport, competing_rows, find_duplicates
 from winnow.curation.dedup.memo import MAX_SEGMENTS, DedupMemo, memo_key
@@ -106,13 +107,20 @@ def test_a_second_identical_run_measures_nothing(tmp_path: Path) -> None:
     config = DedupConfig()
     first = run(corpus(), config, tmp_path)
     second = run(corpus(), config, tmp_path)
-    assert first[1].memo == {"keys_reused": 0, "signatures_reused": 0, "pairs_measured": 5, "parts_judged": 3}
+    assert first[1].memo == {
+        "keys_reused": 0,
+        "signatures_reused": 0,
+        "pairs_measured": 5,
+        "parts_judged": 3,
+        "shingle_sets_built": 6,
+    }
     # the rows' content is the same: their key hashes come from the stage cache, nothing is normalized
     assert second[1].memo == {
         "keys_reused": 1,
         "signatures_reused": 7,
         "pairs_measured": 0,
         "parts_judged": 0,
+        "shingle_sets_built": 0,  # nothing to measure: no document is shingled again
     }
     assert_same(second, first)
 
@@ -197,3 +205,36 @@ def test_real_rows_after_a_drop_rule_and_a_threshold_change(tmp_path: Path) -> N
     looser = DedupConfig(near=NearConfig(threshold=0.6))
     third = run(changed, looser, tmp_path)
     assert_same(third, run(changed, looser, None))
+
+
+def test_big_clusters_re_run_without_shingling_what_the_loop_skips(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """20 real rows, each with 9 near copies (a word appended to the reply), verified 40 candidates a step:
+    most candidate pairs are never measured, their documents connected before the loop reaches them. A
+    re-run (the same rows, then a few dropped by a check) shingles only what it measures, not the
+    documents of every candidate pair the memo does not hold (before: all of them, 200 sets)."""
+    monkeypatch.setattr(near, "VERIFY_CHUNK", 40)
+    data = json.loads(shared_path("llama_factory_demo", "alpaca_en_demo.json").read_text(encoding="utf-8"))
+    data = [r for r in data if len(r["output"]) > 400][:20]
+    words = ("", " Now.", " Please.", " Today.", " Here.", " Again.", " Too.", " Then.", " So.", " Yes.")
+    rows = [
+        sft(20 * k + i, f"{r['instruction']}\n{r['input']}", r["output"] + word)
+        for k, word in enumerate(words)
+        for i, r in enumerate(data)
+    ]
+    frame = with_ledger(frame_from_rows(rows))
+    config = DedupConfig()
+    cold = run(frame, config, tmp_path)
+    assert cold[1].stats["dropped"] == {"near_duplicate": 180}
+    assert cold[1].memo is not None
+    assert cold[1].memo["shingle_sets_built"] == 200
+    same = run(frame, config, tmp_path)
+    assert_same(same, cold)
+    assert same[1].memo is not None
+    assert (same[1].memo["pairs_measured"], same[1].memo["shingle_sets_built"]) == (0, 0)
+    changed = dropping(frame, {20, 41, 62})  # a copy of three rows dropped by a check
+    again = run(changed, config, tmp_path)
+    assert_same(again, run(changed, config, None))
+    assert again[1].memo is not None
+    assert (again[1].memo["pairs_measured"], again[1].memo["shingle_sets_built"]) == (7, 8)
