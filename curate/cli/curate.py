@@ -47,7 +47,7 @@ from winnow.curation.run_curate import default_cache_dir, run_curate
     "--cache-dir",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Metric cache folder (default: RUNDIR/../.winnow-cache).",
+    help="Cache folder: metric values, parsed input files, stage outputs (default: RUNDIR/../.winnow-cache).",
 )
 @click.option("--no-report", is_flag=True, help="Do not write report.html.")
 @click.option(
