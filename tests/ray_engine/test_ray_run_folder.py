@@ -15,6 +15,7 @@ pytest.importorskip("ray.data", reason="the ray engine needs Ray Data: pip insta
 from tests.ray_engine.compare import assert_same_run
 from tests.ray_engine.corpus import build_corpus
 from winnow.curation.cli.main import main
+from winnow.curation.io import read_cache
 from winnow.curation.ray_engine.cluster import ray_cluster
 from winnow.curation.ray_engine.run import run_curate_ray
 from winnow.curation.run_curate import run_curate
@@ -50,6 +51,27 @@ def test_small_blocks_and_byte_ranges_change_nothing(tmp_path: Path, cluster: No
     rules = shipped_rule_file("default")
     _curate(corpus, tmp_path / "local", "--cache-dir", str(tmp_path / "cache-local"))
     run_curate_ray([corpus], rules, tmp_path / "ray", block_rows=256, range_bytes=64 * 1024)
+    assert_same_run(tmp_path / "local", tmp_path / "ray")
+
+
+def test_the_local_engine_reading_from_its_read_cache_writes_the_ray_run_folder(
+    tmp_path: Path, cluster: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the read cache (after the ray engine was built) keeps only files of 16 MB and more; at 0 every plain
+    # file of this corpus is kept, so the local engine's second run reads them back instead of parsing
+    monkeypatch.setattr(read_cache, "MIN_BYTES", 0)
+    corpus = build_corpus(tmp_path, rows=2_000)
+    cache = tmp_path / "cache-local"
+    entries = []
+    for run in ("local-first", "local"):
+        _curate(corpus, tmp_path / run, "--cache-dir", str(cache))
+        folders = sorted((cache / "stages" / "read").iterdir())
+        entries.append({p.name: (p / "columns.parquet").stat().st_mtime_ns for p in folders})
+    # the JSON array, the JSONL, the gzip JSONL and the Parquet file (not the save_to_disk folder); the
+    # second run loaded each entry (a read that missed would have written it again, or another key)
+    assert len(entries[0]) == 4
+    assert entries[1] == entries[0]
+    _curate(corpus, tmp_path / "ray", "--engine", "ray", "--cache-dir", str(tmp_path / "cache-ray"))
     assert_same_run(tmp_path / "local", tmp_path / "ray")
 
 
