@@ -5,6 +5,7 @@ Run from the repository root (other jobs share the cores, so be nice):
     nice -n 10 python bench/semantic.py                    # writes bench/results/semantic.md
     nice -n 10 python bench/semantic.py --throughput-texts 300 --ifd-rows 60 --output bench/out/smoke.md
     flock /tmp/winnow-heavy.lock python bench/semantic.py --only ifd   # IFD alone: rewrites its row in place
+    flock /tmp/winnow-heavy.lock python bench/semantic.py --only ifd --ifd-model-config small-llama
 
 Models: ../shared/data/models/all-MiniLM-L6-v2 (encoder), ../shared/data/models/stories260K/hf (causal LM).
 
@@ -27,6 +28,11 @@ Models: ../shared/data/models/all-MiniLM-L6-v2 (encoder), ../shared/data/models/
    same template, no cache, torch on the same number of threads (--threads). The loop's losses are checked
    against winnow's (max abs difference reported). Best of --repeats runs each, interleaved; the process's
    CPU-seconds of each best run and the load average are reported beside the wall times.
+   `--ifd-model-config small-llama` runs the same comparison on a randomly initialised LlamaForCausalLM of a
+   realistic small shape (SMALL_LLAMA below), built from a config in code with a fixed seed and saved with
+   stories260K's tokenizer to a temporary folder that both sides load like any model folder. No model hub is
+   reachable here, and throughput does not depend on weight values: this measures speed only (its IFD values
+   are meaningless). It gets its own row, so the stories260K row stays.
 """
 
 from __future__ import annotations
@@ -57,6 +63,29 @@ OUT = ROOT / "bench" / "out" / "semantic"
 RESULTS = ROOT / "bench" / "results" / "semantic.md"
 ENCODER = SHARED / "models" / "all-MiniLM-L6-v2"
 CAUSAL_LM = SHARED / "models" / "stories260K" / "hf"
+# A small Llama with real models' head size (64 dimensions, unlike stories260K's 8), so per-token linear work,
+# which batching amortises, weighs as it does in a model people fine-tune. 6.6M parameters: the plain loop over
+# 300 rows takes ~30 s at 1 torch thread, ~90 s at 2 under load ~4 (a 20-row probe of hidden 512, 25.8M, under
+# that load cost ~1 CPU-s per forward, ~10 minutes for the loop). Vocab and context: stories260K's tokenizer's.
+SMALL_LLAMA: dict[str, Any] = {
+    "hidden_size": 256,
+    "intermediate_size": 688,
+    "num_hidden_layers": 8,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 4,
+    "head_dim": 64,
+    "vocab_size": 512,
+    "max_position_embeddings": 512,
+    "rms_norm_eps": 1e-05,
+    "rope_theta": 10000.0,
+    "tie_word_embeddings": False,
+    "bos_token_id": 1,
+    "eos_token_id": 2,
+    "hidden_act": "silu",
+    "initializer_range": 0.02,
+}
+IFD_MODEL_CONFIGS = {"small-llama": SMALL_LLAMA}
+TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "generation_config.json")
 SETS: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {
     "MRPC dev": ("mrpc/mrpc_dev.jsonl", lambda r: r["label"] == 1),
     "STS 2012-2014 dev": ("semeval_sts/sts_2012_2014_dev.jsonl", lambda r: r["score"] >= 4),
@@ -287,7 +316,37 @@ def _plain_ifd(model: Any, tokenizer: Any, template: str, rows: list[dict[str, A
     return ratios
 
 
-def ifd_throughput(count: int, threads: int = 2, repeats: int = 2) -> dict[str, Any]:
+def random_model_folder(name: str, folder: Path, seed: int = 0) -> Path:
+    """Save a seeded, randomly initialised LlamaForCausalLM of shape `name` with stories260K's tokenizer."""
+    import shutil
+
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(seed)  # the same weights every run, so reruns score the same numbers
+    model = LlamaForCausalLM(LlamaConfig(**IFD_MODEL_CONFIGS[name], dtype="float32")).eval()
+    model.save_pretrained(folder)  # safetensors, as a downloaded model folder holds
+    for file in TOKENIZER_FILES:
+        shutil.copy2(CAUSAL_LM / file, folder / file)
+    params = sum(p.numel() for p in model.parameters())
+    print(f"random {name}: {params / 1e6:.1f}M parameters, seed {seed}, saved to {folder}", flush=True)
+    return folder
+
+
+def ifd_throughput(
+    count: int, threads: int = 2, repeats: int = 2, model_config: str | None = None
+) -> dict[str, Any]:
+    if model_config is None:
+        return _ifd_throughput(CAUSAL_LM, count, threads, repeats)
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix=f"winnow-{model_config}-") as folder:
+        result = _ifd_throughput(random_model_folder(model_config, Path(folder)), count, threads, repeats)
+    result["model_config"] = model_config
+    return result
+
+
+def _ifd_throughput(model: Path, count: int, threads: int, repeats: int) -> dict[str, Any]:
     import torch
 
     from winnow.curation.scores.cache import ScoreCache
@@ -296,7 +355,7 @@ def ifd_throughput(count: int, threads: int = 2, repeats: int = 2) -> dict[str, 
 
     torch.set_num_threads(threads)
     rows = _alpaca_rows(count)
-    scorer = ModelScorer(ScoreSettings(model=str(CAUSAL_LM), template="alpaca", device="cpu"), None)
+    scorer = ModelScorer(ScoreSettings(model=str(model), template="alpaca", device="cpu"), None)
 
     def winnow_side() -> list[float | None]:
         scorer.cache = ScoreCache(None)  # cold every time: the second run must not read the first's scores
@@ -323,6 +382,7 @@ def ifd_throughput(count: int, threads: int = 2, repeats: int = 2) -> dict[str, 
     result["cpu_seconds"] = {name: round(cpu, 2) for name, (_, cpu) in best.items()}
     result["wall_seconds"] = {name: round(wall, 2) for name, (wall, _) in best.items()}
     result["threads"] = threads
+    result["repeats"] = repeats
     result["load"] = round(max(load, os.getloadavg()[0]), 1)
     result["rows"] = len(rows)
     result["scored"] = len(both)
@@ -331,32 +391,60 @@ def ifd_throughput(count: int, threads: int = 2, repeats: int = 2) -> dict[str, 
     return result
 
 
+def _ifd_label(model_config: str | None) -> str:
+    """The first cell of an IFD row: one row per model, so each run rewrites only its own."""
+    if model_config is None:
+        return "IFD (Alpaca en rows, alpaca template)"
+    shape = IFD_MODEL_CONFIGS[model_config]
+    return (
+        f"IFD, {model_config} (RANDOM weights: hidden {shape['hidden_size']}, intermediate "
+        f"{shape['intermediate_size']}, {shape['num_hidden_layers']} layers, {shape['num_attention_heads']} heads "
+        f"x {shape['head_dim']}, vocab {shape['vocab_size']}; throughput only)"
+    )
+
+
 def _ifd_lines(ifd: dict[str, Any]) -> tuple[str, str]:
     """The IFD row of the throughput table and the line under the table that gives its CPU-seconds."""
+    model_config = ifd.get("model_config")
+    cpu, wall = ifd["cpu_seconds"], ifd["wall_seconds"]
+    # the speed-up from the wall times, not the rounded rows/s (3.3 rows/s hides up to 1.5%)
     row = (
-        f"| IFD (Alpaca en rows, alpaca template) | {ifd['rows']:,} | {ifd['winnow']} | {ifd['plain loop']} | "
-        f"{ifd['winnow'] / ifd['plain loop']:.2f}x | {ifd['scored']} rows scored by both, max abs IFD "
+        f"| {_ifd_label(model_config)} | {ifd['rows']:,} | {ifd['winnow']} | {ifd['plain loop']} | "
+        f"{wall['plain loop'] / wall['winnow']:.2f}x | {ifd['scored']} rows scored by both, max abs IFD "
         f"difference {ifd['max_abs_ifd_difference']:.1e} |"
     )
-    cpu, wall = ifd["cpu_seconds"], ifd["wall_seconds"]
     detail = (
-        f"IFD run: torch on {ifd['threads']} thread(s) on both sides, load average {ifd['load']} (1 min, highest "
-        f"of start and end); best run winnow {wall['winnow']} s wall / {cpu['winnow']} CPU-s, plain loop "
-        f"{wall['plain loop']} s wall / {cpu['plain loop']} CPU-s."
+        f"IFD run{f' ({model_config})' if model_config else ''}: torch on {ifd['threads']} thread(s) on both "
+        f"sides, load average {ifd['load']} (1 min, highest of start and end); best of {ifd['repeats']} runs "
+        f"winnow {wall['winnow']} s wall / {cpu['winnow']} CPU-s, plain loop {wall['plain loop']} s wall / "
+        f"{cpu['plain loop']} CPU-s."
     )
     return row, detail
 
 
 def update_ifd(path: Path, ifd: dict[str, Any]) -> None:
-    """Rewrite the IFD row (and its CPU-seconds line) of an existing results file; the other parts stay."""
+    """Rewrite one model's IFD row (and its CPU-seconds line) of an existing results file; the rest stays.
+
+    A model's first row goes under the last IFD row, its line under the last IFD line.
+    """
     text = path.read_text(encoding="utf-8")
+    model_config = ifd.get("model_config")
     row, detail = _ifd_lines(ifd)
-    text, rows = re.subn(r"^\| IFD \(.*$", lambda _: row, text, count=1, flags=re.MULTILINE)
+    label = re.escape(_ifd_label(model_config))
+    text, rows = re.subn(rf"^\| {label} \|.*$", lambda _: row, text, count=1, flags=re.MULTILINE)
     if not rows:
-        raise SystemExit(f"{path} has no IFD row to update: run the whole benchmark once")
-    text, details = re.subn(r"^IFD run: .*$", lambda _: detail, text, count=1, flags=re.MULTILINE)
-    if not details:  # the first run that reports CPU-seconds: the line goes under the table
-        text = text.replace(row + "\n", row + "\n\n" + detail + "\n", 1)
+        last = [m.end() for m in re.finditer(r"^\| IFD[ ,(].*$", text, flags=re.MULTILINE)]
+        if not last:
+            raise SystemExit(f"{path} has no IFD row to update: run the whole benchmark once")
+        text = text[: last[-1]] + "\n" + row + text[last[-1] :]
+    run = re.escape(f"IFD run ({model_config}):" if model_config else "IFD run:")
+    text, details = re.subn(rf"^{run} .*$", lambda _: detail, text, count=1, flags=re.MULTILINE)
+    if not details:  # this model's first line: under the other IFD lines, or under the table
+        last = [m.end() for m in re.finditer(r"^IFD run[ :(].*$", text, flags=re.MULTILINE)]
+        if last:
+            text = text[: last[-1]] + "\n\n" + detail + text[last[-1] :]
+        else:
+            text = text.replace(row + "\n", row + "\n\n" + detail + "\n", 1)
     path.write_text(text, encoding="utf-8")
     print(f"updated the IFD row of {path}")
 
@@ -478,18 +566,24 @@ def main() -> None:
     parser.add_argument(
         "--only", choices=("ifd",), help="run one part and rewrite its lines of an existing --output"
     )
+    parser.add_argument(
+        "--ifd-model-config",
+        choices=sorted(IFD_MODEL_CONFIGS),
+        help="IFD throughput on a randomly initialised model of this shape (speed only) instead of stories260K",
+    )
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     for needed in (ENCODER, CAUSAL_LM):
         if not needed.exists():
             raise SystemExit(f"needs {needed} (../shared/data), which is absent here")
     if args.only == "ifd":
-        update_ifd(args.output, ifd_throughput(args.ifd_rows, args.threads, args.repeats))
+        ifd = ifd_throughput(args.ifd_rows, args.threads, args.repeats, args.ifd_model_config)
+        update_ifd(args.output, ifd)
         return
     quality = {name: same_meaning(name, relative, label) for name, (relative, label) in SETS.items()}
     related = [relevance(*spec) for spec in RELEVANCE_SETS]
     embed = embedding_throughput(args.throughput_texts, args.threads)
-    ifd = ifd_throughput(args.ifd_rows, args.threads, args.repeats)
+    ifd = ifd_throughput(args.ifd_rows, args.threads, args.repeats, args.ifd_model_config)
     write(args.output, quality, related, embed, ifd, " ".join(sys.argv[1:]))
 
 
