@@ -29,7 +29,7 @@ Models: ../shared/data/models/all-MiniLM-L6-v2 (encoder), ../shared/data/models/
    against winnow's (max abs difference reported). Best of --repeats runs each, interleaved; the process's
    CPU-seconds of each best run and the load average are reported beside the wall times.
    `--ifd-model-config small-llama` runs the same comparison on a randomly initialised LlamaForCausalLM of a
-   realistic small shape (SMALL_LLAMA below), built from a config in code with a fixed seed and saved with
+   realistic small shape (SMALL_LLAMA below; small-llama-512 at hidden 512), built from a config in code with a fixed seed and saved with
    stories260K's tokenizer to a temporary folder that both sides load like any model folder. No model hub is
    reachable here, and throughput does not depend on weight values: this measures speed only (its IFD values
    are meaningless). It gets its own row, so the stories260K row stays.
@@ -65,8 +65,8 @@ ENCODER = SHARED / "models" / "all-MiniLM-L6-v2"
 CAUSAL_LM = SHARED / "models" / "stories260K" / "hf"
 # A small Llama with real models' head size (64 dimensions, unlike stories260K's 8), so per-token linear work,
 # which batching amortises, weighs as it does in a model people fine-tune. 6.6M parameters: the plain loop over
-# 300 rows takes ~30 s at 1 torch thread, ~90 s at 2 under load ~4 (a 20-row probe of hidden 512, 25.8M, under
-# that load cost ~1 CPU-s per forward, ~10 minutes for the loop). Vocab and context: stories260K's tokenizer's.
+# 300 rows takes ~20-30 s on 2 cores (~90 s at 2 threads when other jobs hold the cores); small-llama-512's
+# ~78 s at 1 thread. Vocab and context: the stories260K tokenizer's.
 SMALL_LLAMA: dict[str, Any] = {
     "hidden_size": 256,
     "intermediate_size": 688,
@@ -84,7 +84,17 @@ SMALL_LLAMA: dict[str, Any] = {
     "hidden_act": "silu",
     "initializer_range": 0.02,
 }
-IFD_MODEL_CONFIGS = {"small-llama": SMALL_LLAMA}
+# The same with hidden 512 (8 heads x 64, intermediate 1376; 25.8M parameters): ~4x the plain loop's work.
+IFD_MODEL_CONFIGS = {
+    "small-llama": SMALL_LLAMA,
+    "small-llama-512": {
+        **SMALL_LLAMA,
+        "hidden_size": 512,
+        "intermediate_size": 1376,
+        "num_attention_heads": 8,
+        "num_key_value_heads": 8,
+    },
+}
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "generation_config.json")
 SETS: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {
     "MRPC dev": ("mrpc/mrpc_dev.jsonl", lambda r: r["label"] == 1),
