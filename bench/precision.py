@@ -58,13 +58,17 @@ PRECISION_JSON = ROOT / "rules" / "precision.json"
 PRECISION_MD = ROOT / "bench" / "results" / "precision.md"
 VERDICTS = ("defective", "fine", "borderline")
 
+# fmt: off
+# eight models' answers to the same 252 self-instruct prompts (weak and strong)
+SELF_INSTRUCT: tuple[str, ...] = tuple(f"self_instruct/predictions/{m}_predictions.jsonl" for m in (
+    "davinci", "davinci-self-instruct", "davinci-self-instruct-and-superni-ft", "davinci-superni-ft",
+    "davinci-t0-ft", "text-davinci-001", "text-davinci-002", "text-davinci-003"))
+# fmt: on
 # Model outputs (weak and strong self-instruct models, hh-rlhf with its harmful requests, KTO and DPO demos),
 # math, code, Chinese, roleplay/tool data and multi-turn chats.
 # fmt: off
 SOURCES: tuple[str, ...] = (
-    *(f"self_instruct/predictions/{m}_predictions.jsonl" for m in (
-        "davinci", "davinci-self-instruct", "davinci-self-instruct-and-superni-ft", "davinci-superni-ft",
-        "davinci-t0-ft", "text-davinci-001", "text-davinci-002", "text-davinci-003")),
+    *SELF_INSTRUCT,
     "hh_rlhf/harmless_base_test.jsonl",
     "llama_factory_demo/kto_en_demo.json",
     "llama_factory_demo/dpo_en_demo.json",
@@ -93,9 +97,7 @@ SEMANTIC_RULES = ("semantic_duplicate", "reply_unrelated_to_prompt")
 # hh-rlhf's multi-turn chats
 # fmt: off
 SEMANTIC_SOURCES: tuple[str, ...] = (
-    *(f"self_instruct/predictions/{m}_predictions.jsonl" for m in (
-        "davinci", "davinci-self-instruct", "davinci-self-instruct-and-superni-ft", "davinci-superni-ft",
-        "davinci-t0-ft", "text-davinci-001", "text-davinci-002", "text-davinci-003")),
+    *SELF_INSTRUCT,
     "llama_factory_demo/alpaca_en_demo.json",
     "codealpaca/code_alpaca_2k.json",
     "llama_factory_demo/dpo_en_demo.json",
