@@ -8,7 +8,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
-from winnow.curation.arrow_arrays import from_numpy, valid_mask
+from winnow.curation.arrow_arrays import from_numpy, offsets_of, valid_mask
 
 
 @dataclass(frozen=True)
@@ -45,8 +45,8 @@ def arrow_utf8_buffers(array: pa.Array) -> Utf8Buffers:
     """`utf8_buffers` of an Arrow string array (any string type; large_string is read without a copy)."""
     if array.type != pa.large_string():
         array = array.cast(pa.large_string())
-    _, offset_buffer, data_buffer = array.buffers()
-    offsets = np.frombuffer(offset_buffer, dtype=np.int64)[array.offset : array.offset + len(array) + 1]
+    data_buffer = array.buffers()[2]
+    offsets = offsets_of(array)
     data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
     valid = None
     if array.null_count:
