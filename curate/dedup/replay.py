@@ -99,8 +99,6 @@ class PairJudge:
         self.sim = self.part = np.zeros(0)
         self.exact = np.zeros(0, dtype=np.int8)
         self.bulk: DocSets | None = None
-        self.unknown = np.zeros(0, dtype=bool)  # per preloaded pair: not in the memo (nor measured yet)
-        self.a = self.b = np.zeros(0, dtype=np.int64)
         self.measured = 0  # pairs measured in this run (not in the memo)
         self.parts_judged = 0
 
@@ -108,15 +106,17 @@ class PairJudge:
         """Look up the candidates (sorted by a, b) once."""
         self.codes = (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
         self.sim, self.part, self.exact = self.view.pairs(a, b)
-        self.a, self.b = a, b
-        self.unknown = np.isnan(self.sim)
 
     def _bulk_for(self, asked: int, candidates: int) -> None:
-        """The set table of every still-unknown candidate, when a chunk asks to measure many of its pairs."""
-        if self.bulk is not None or asked <= _BULK_SHARE * max(candidates, 1) or not self.unknown.any():
+        """The set table of every candidate still unknown (NaN in `sim`: neither in the memo nor measured
+        yet), when a chunk asks to measure many of its pairs."""
+        if self.bulk is not None or asked <= _BULK_SHARE * max(candidates, 1):
             return
-        a, b = self.a[self.unknown], self.b[self.unknown]
-        self.bulk = DocSets.build(self.source, paired_docs(a, b, len(self.source.cjk)))
+        unknown = self.codes[np.isnan(self.sim)]
+        if len(unknown):
+            a = (unknown >> np.uint64(32)).astype(np.int64)
+            b = (unknown & np.uint64(0xFFFFFFFF)).astype(np.int64)
+            self.bulk = DocSets.build(self.source, paired_docs(a, b, len(self.source.cjk)))
 
     def _known(self, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """(sim, part, exact) of preloaded pairs (NaN, NaN, -1 where unknown), and each pair's position among
@@ -158,9 +158,7 @@ class PairJudge:
             sim[todo] = self._measure(a[todo], b[todo])
             self.view.add_pairs(a[todo], b[todo], sim[todo])
             preloaded = position[todo] >= 0
-            at = position[todo][preloaded]
-            self.sim[at] = sim[todo][preloaded]  # the parts' verdict reads it next
-            self.unknown[at] = False
+            self.sim[position[todo][preloaded]] = sim[todo][preloaded]  # the parts' verdict reads it next
         return sim
 
     def measure_pairs(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
