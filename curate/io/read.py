@@ -51,7 +51,7 @@ def read_corpus(
     """`cache_dir`: keep each big input file's parsed rows there, and read them back while its bytes are
     unchanged (winnow.curation.io.read_cache); None reads every file."""
     forced = get_format(format) if format else None
-    reads: list[SourceSink | ReadSource] = []
+    reads: list[ReadSource] = []
     sources, skipped = expand(inputs)
     cache = None if cache_dir is None else read_cache(cache_dir, len(sources))
     for source in sources:
@@ -60,14 +60,14 @@ def read_corpus(
 
 
 def _read_cached(source: Source, forced: Format | None, cache: StageCache | None) -> list[ReadSource]:
-    if cache is None or not cacheable(source):
-        return [ReadSource.of(sink) for sink in read_source(source, forced)]
-    key = read_key(source, forced.name if forced is not None else None)
-    hit = load_read(cache, key)
-    if hit is not None:
-        return [hit]
+    key = None
+    if cache is not None and cacheable(source):
+        key = read_key(source, forced.name if forced is not None else None)
+        hit = load_read(cache, key)
+        if hit is not None:
+            return [hit]
     reads = [ReadSource.of(sink) for sink in read_source(source, forced)]
-    if len(reads) == 1:
+    if cache is not None and key is not None and len(reads) == 1:
         save_read(cache, key, reads[0])
     return reads
 
