@@ -52,7 +52,7 @@ def competing_rows(frame: pl.DataFrame, key: str) -> pl.DataFrame:
         frame.lazy()
         .with_row_index("__row")
         .filter(alive)
-        .with_columns(key_expr(key).str.strip_chars().replace("", None).alias("__text"))
+        .with_columns(stripped(key_expr(key)).alias("__text"))
         .filter(pl.col("__text").is_not_null())
         .collect()
     )
@@ -63,7 +63,8 @@ def unit(vectors: np.ndarray) -> np.ndarray:
     return (vectors / np.maximum(norms, 1e-12)).astype(np.float32)
 
 
-def _stripped(expr: pl.Expr) -> pl.Expr:
+def stripped(expr: pl.Expr) -> pl.Expr:
+    """The text without surrounding whitespace, null when nothing is left."""
     return expr.str.strip_chars().replace("", None)
 
 
@@ -73,7 +74,7 @@ def key_vectors(rows: pl.DataFrame, key: str, embed: Embed) -> list[np.ndarray]:
         return [np.zeros((0, 1), np.float32)]
     if key != "conversation":
         return [unit(embed(rows["__text"].to_list()))]
-    prompt, reply = _stripped(key_expr("instruction_input")), _stripped(response_expr())
+    prompt, reply = stripped(key_expr("instruction_input")), stripped(response_expr())
     whole = prompt.is_null() | reply.is_null()
     halves = rows.select(
         prompt=pl.when(whole).then(pl.col("__text")).otherwise(prompt),

@@ -23,7 +23,7 @@ import polars as pl
 from winnow.curation.dedup.normalize import key_expr
 from winnow.curation.ledger import record_failures, with_ledger
 from winnow.curation.record import input_expr, instruction_expr, response_expr
-from winnow.curation.semantic.find import unit
+from winnow.curation.semantic.find import stripped, unit
 from winnow.curation.semantic.relevance_section import RelevanceConfig
 from winnow.curation.stages import RuleSet, StageContext, stage
 
@@ -42,7 +42,7 @@ def last_turn_expr() -> pl.Expr:
     """The last user turn with its `input`, in rows with more than one user turn (null in the others)."""
     users = pl.col("messages").list.eval(pl.element().struct.field("role") == "user").list.sum()
     turn = pl.concat_str([instruction_expr(), input_expr()], separator="\n", ignore_nulls=True)
-    return pl.when(users > 1).then(turn.str.strip_chars().replace("", None))
+    return pl.when(users > 1).then(stripped(turn))
 
 
 def score_relevance(frame: pl.DataFrame, config: RelevanceConfig, ctx: StageContext) -> pl.DataFrame:
@@ -58,8 +58,8 @@ def score_relevance(frame: pl.DataFrame, config: RelevanceConfig, ctx: StageCont
         .filter(alive)
         .select(
             "__row",
-            key_expr("instruction_input").str.strip_chars().replace("", None).alias("__prompt"),
-            response_expr().str.strip_chars().replace("", None).alias("__reply"),
+            stripped(key_expr("instruction_input")).alias("__prompt"),
+            stripped(response_expr()).alias("__reply"),
             last_turn_expr().alias("__turn"),
         )
         .filter(pl.col("__prompt").is_not_null() & pl.col("__reply").is_not_null())
