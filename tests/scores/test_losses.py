@@ -46,6 +46,16 @@ def _sequences(scorer: Any) -> list[tuple[Any, Any]]:
     return [with_prompt[i] for i in range(len(rows))] + [without[i] for i in range(len(rows))]
 
 
+def _assert_equal_to_each_rows_own_forward(
+    model: Any, sequences: list[tuple[Any, Any]], losses: list[float]
+) -> None:
+    """Each row's batched loss equals the model's own loss on that row alone, to 1e-5."""
+    for (row_ids, row_labels), loss in zip(sequences, losses, strict=True):
+        with torch.no_grad():
+            direct = model(input_ids=torch.tensor([list(row_ids)]), labels=torch.tensor([list(row_labels)]))
+        assert loss == pytest.approx(float(direct.loss), abs=1e-5)
+
+
 def test_batched_losses_with_a_shared_prefix_equal_each_rows_own_forward() -> None:
     from winnow.curation.scores.ifd import ModelScorer, ScoreSettings
     from winnow.curation.scores.losses import MIN_SHARED, cache_argument, mean_losses, shared_prefix
@@ -61,12 +71,7 @@ def test_batched_losses_with_a_shared_prefix_equal_each_rows_own_forward() -> No
     losses = mean_losses(scorer.model, sequences, max_tokens=1024, pad_id=scorer.pad_id, progress=done.append)
     assert done[-1] == len(sequences)
     assert len(done) > 2  # several batches
-    for (row_ids, row_labels), loss in zip(sequences, losses, strict=True):
-        with torch.no_grad():
-            direct = scorer.model(
-                input_ids=torch.tensor([list(row_ids)]), labels=torch.tensor([list(row_labels)])
-            )
-        assert loss == pytest.approx(float(direct.loss), abs=1e-5)
+    _assert_equal_to_each_rows_own_forward(scorer.model, sequences, losses)
 
 
 def test_a_sequence_without_labels_has_no_loss() -> None:
@@ -142,12 +147,7 @@ def test_a_prefix_shared_by_every_batch_runs_once_per_call() -> None:
     assert widths[0] == (1, shared)
     assert [w[0] for w in widths[1:]] == [sizes[0], 1, *sizes[1:]]
     assert widths[2][1] > shared  # the check runs the whole row
-    for (row_ids, row_labels), loss in zip(sequences, losses, strict=True):
-        with torch.no_grad():
-            direct = scorer.model(
-                input_ids=torch.tensor([list(row_ids)]), labels=torch.tensor([list(row_labels)])
-            )
-        assert loss == pytest.approx(float(direct.loss), abs=1e-5)
+    _assert_equal_to_each_rows_own_forward(scorer.model, sequences, losses)
 
 
 def test_a_sliding_window_model_scores_equal_each_rows_own_forward() -> None:
@@ -185,7 +185,4 @@ def test_a_sliding_window_model_scores_equal_each_rows_own_forward() -> None:
     finally:
         hook.remove()
     assert shapes == [(1, 19), (6, 32), (1, 32)]  # prefix (to the first scored position), batch, check
-    for (ids, labels), loss in zip(sequences, losses, strict=True):
-        with torch.no_grad():
-            direct = model(input_ids=torch.tensor([ids]), labels=torch.tensor([labels]))
-        assert loss == pytest.approx(float(direct.loss), abs=1e-5)
+    _assert_equal_to_each_rows_own_forward(model, sequences, losses)
