@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -44,3 +45,54 @@ def test_table_is_cached_on_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         assert np.array_equal(uc.class_table(), first)
     finally:
         uc.class_table.cache_clear()
+
+
+def test_every_character_is_its_code_point() -> None:
+    points, characters = uc._every_character()
+    assert len(points) == len(characters) == uc.CODE_POINTS - 0x800  # all but the 2,048 surrogates
+    for index in (
+        0,
+        0x7F,
+        0x80,
+        0x7FF,
+        0x800,
+        0xD7FF,
+        0xD800,
+        0xFFFF - 0x800,
+        0x10000 - 0x800,
+        len(points) - 1,
+    ):
+        assert characters[index] == chr(int(points[index]))
+    assert points[0xD800] == 0xE000  # the surrogates are left out, nothing else
+
+
+def test_threads_asking_at_once_build_a_table_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # kernels ask from Polars' worker threads; a first run once built the lowercase table in four of them
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    builds: list[str] = []
+    build = uc.build_lowercase_table
+
+    def counted() -> np.ndarray:
+        builds.append(threading.current_thread().name)
+        return build()
+
+    monkeypatch.setattr(uc, "build_lowercase_table", counted)
+    uc.lowercase_table.cache_clear()
+    start = threading.Barrier(4)
+    tables: list[np.ndarray] = []
+
+    def ask() -> None:
+        start.wait()
+        tables.append(uc.lowercase_table())
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(builds) == 1
+        assert len(tables) == 4
+        assert all(table is tables[0] for table in tables)
+    finally:
+        uc.lowercase_table.cache_clear()
