@@ -10,9 +10,11 @@ metrics and mapped texts by row, language, dedup and tasks whole, see winnow.cur
 the run folder is written whole: into a staging folder swapped in at the end, every file naming the run
 (see winnow.curation.run_folder, which also checks a folder before export and shard trust it):
 
-    rows.parquet         every accepted row: canonical columns + stage columns + drop_reason + failed_rules
-    kept.parquet         rows with no drop_reason
-    dropped.parquet      rows with a drop_reason (reason, every failed rule and every metric kept)
+    rows.parquet         the ledger of every accepted row: provenance (id, source, line, format), kind, label,
+                         task, stage columns, drop_reason, failed_rules, flagged_rules; not its texts
+                         (run_folder.TEXT_COLUMNS), which are in kept.parquet or dropped.parquet
+    kept.parquet         rows with no drop_reason: every column, texts included
+    dropped.parquet      rows with a drop_reason, every column (reason, every failed rule and every metric kept)
     quarantine.jsonl     input lines that could not be read (source, line, error, snippet)
     stats.json           counts, per-rule and per-stage statistics (see `build_stats`)
     rules.resolved.yaml  the rule file as it ran (extends applied, defaults written out)

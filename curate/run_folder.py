@@ -51,6 +51,12 @@ from winnow.curation.ledger import dropped, kept
 from winnow.curation.rulefile.load import RuleFile
 
 ROWS, KEPT, DROPPED = "rows.parquet", "kept.parquet", "dropped.parquet"
+# the columns that hold a row's corpus text (the canonical record's and the mappers' `original`): written into
+# kept.parquet or dropped.parquet, not again into rows.parquet, which is the ledger of every row. Encoding the
+# texts is most of writing a run folder (1M rows: `messages` alone ~1.4 of ~2.6 CPU-s for rows.parquet), and
+# every reader of rows.parquet wants its ids, reasons and stage columns; a row's text is one join away
+# (winnow.reports.run_data reads it from kept and dropped)
+TEXT_COLUMNS = ("system", "messages", "input", "tools", "chosen", "rejected", "text", "meta", "original")
 QUARANTINE, STATS, RULES = "quarantine.jsonl", "stats.json", "rules.resolved.yaml"
 RUN_FILES = (ROWS, KEPT, DROPPED, QUARANTINE, STATS, RULES)
 PAIRS = "dup_pairs.parquet"  # winnow.curation.dedup.stage.PAIRS_FILE (a test holds the two equal)
@@ -58,8 +64,7 @@ STAGE_FILES = (PAIRS,)  # optional tables a stage hands to the writer (StageCont
 DIGESTED = (KEPT, QUARANTINE, PAIRS)  # files tied to their run by a digest in stats.json
 REPORT = "report.html"
 RUN_ID_KEY, KEPT_KEY = "winnow.run_id", "winnow.kept_xxh3"
-# zstd level of rows.parquet and dropped.parquet: every row is encoded twice per run (rows.parquet, then kept or
-# dropped), most of it compressing the texts; level 1 costs ~1/4 less CPU than the default 3 for files ~1/5
+# zstd level of rows.parquet and dropped.parquet: level 1 costs ~1/4 less CPU than the default 3 for files ~1/5
 # larger, and decodes the same (bench/results/e2e.md, session 9). kept.parquet keeps the default: its bytes are
 # what `winnow run` and the shard cache key on, and it is the file a person ships.
 LEDGER_ZSTD = 1
@@ -89,6 +94,11 @@ def new_run_id() -> str:
     return f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{secrets.token_hex(4)}"
 
 
+def ledger_columns(frame: pl.DataFrame) -> pl.DataFrame:
+    """What rows.parquet holds of `frame`: every column but TEXT_COLUMNS."""
+    return frame.drop([name for name in TEXT_COLUMNS if name in frame.columns])
+
+
 def _carried(name: str) -> bool:
     """Entries of the old run folder that are carried into the new one: not an older run's files or report."""
     return name not in RUN_FILES and name not in STAGE_FILES and name != REPORT and not name.startswith(".")
@@ -115,13 +125,16 @@ def write_run_folder(
         write_parquet(staging / KEPT, kept(frame))
         kept_xxh3 = file_xxh3(staging / KEPT)
         ids = {RUN_ID_KEY: run_id, KEPT_KEY: kept_xxh3}
-        # side by side: each file is encoded by one thread (Polars writes without the GIL), and rows.parquet
-        # and dropped.parquet are most of a re-run's writing (4.0 + 2.3 CPU-s per 1M rows); leaving the pool
+        # side by side: each file is encoded by one thread (Polars writes without the GIL); leaving the pool
         # waits for both, so a failing write never leaves the other one writing into a removed staging folder
         with ThreadPoolExecutor(max_workers=2) as pool:
             writes = [
                 pool.submit(
-                    write_parquet, staging / ROWS, frame, metadata=ids, compression_level=LEDGER_ZSTD
+                    write_parquet,
+                    staging / ROWS,
+                    ledger_columns(frame),
+                    metadata=ids,
+                    compression_level=LEDGER_ZSTD,
                 ),
                 pool.submit(
                     write_parquet,

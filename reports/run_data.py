@@ -2,7 +2,12 @@
 
 Only the columns the statistics need (ids, ledger, metrics, spans, stage columns) are read in full; text
 is fetched for the few sampled example rows only, so a report over a million rows never holds the whole
-corpus in memory.
+corpus in memory. rows.parquet holds no texts (winnow.curation.run_folder.TEXT_COLUMNS): they are read from
+kept.parquet and dropped.parquet, or from rows.parquet itself where it has them (a folder written before
+rows.parquet lost its texts, or made by hand).
+
+    run = load_run(run_dir)                 # from the files
+    run = load_run(run_dir, rows=frame)     # right after `winnow curate`: the frame it wrote, not read again
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import polars as pl
 
 from winnow.curation.errors import WinnowError
 from winnow.curation.record import field_expr
+from winnow.curation.run_folder import DROPPED, KEPT, TEXT_COLUMNS
 
 STAGE_COLUMN_PREFIXES = ("metric.", "span.", "lang.", "lang_purity.", "dup_", "task", "split", "repeats")
 LEDGER_COLUMNS = (
@@ -44,6 +50,8 @@ class RunData:
     frame: pl.DataFrame  # light columns of every row
     rows_path: Path
     columns: list[str] = field(default_factory=list)  # every column in rows.parquet
+    # every row with every column, in memory (the frame `winnow curate` just wrote): fetched from, not the files
+    rows: pl.DataFrame | None = None
 
     @property
     def rules(self) -> list[dict[str, Any]]:
@@ -51,23 +59,38 @@ class RunData:
 
     _cache: pl.DataFrame | None = None
 
+    def text_rows(self) -> pl.LazyFrame:
+        """Every row with its texts, lazily: the in-memory rows, or rows.parquet where it holds the texts,
+        else kept.parquet and dropped.parquet (the files that exist) with rows.parquet's columns."""
+        if self.rows is not None:
+            return self.rows.lazy()
+        if not self.columns or any(name in self.columns for name in TEXT_COLUMNS):
+            return pl.scan_parquet(self.rows_path, glob=False)
+        files = [self.run_dir / name for name in (KEPT, DROPPED) if (self.run_dir / name).is_file()]
+        if not files:
+            return pl.scan_parquet(self.rows_path, glob=False)
+        return pl.concat([pl.scan_parquet(path, glob=False) for path in files], how="diagonal_relaxed")
+
     def prefetch(self, ids: list[str]) -> None:
-        """Read the rows with these ids in one scan of rows.parquet (each scan reads the text columns)."""
+        """Read the rows with these ids in one scan of the files holding texts (text_rows)."""
+        if self.rows is not None:
+            return  # fetch filters the rows in memory
         known = set() if self._cache is None else set(self._cache["id"].to_list())
         missing = list(dict.fromkeys(i for i in ids if i not in known))
         if not missing and self._cache is not None:
             return
-        scan = pl.scan_parquet(self.rows_path, glob=False)
-        if self.columns:  # the mappers' `original` texts are shown nowhere: ~15% of the gather's decoding
-            scan = scan.select([c for c in self.columns if c not in UNSHOWN_COLUMNS])
+        scan = self.text_rows()
+        # the mappers' `original` texts are shown nowhere: ~15% of the gather's decoding
+        scan = scan.select([c for c in scan.collect_schema().names() if c not in UNSHOWN_COLUMNS])
         rows = scan.filter(pl.col("id").is_in(missing)).collect()
         self._cache = rows if self._cache is None else pl.concat([self._cache, rows], how="diagonal_relaxed")
 
     def fetch(self, ids: list[str]) -> pl.DataFrame:
         """The rows with these ids (for examples), every column but UNSHOWN_COLUMNS, in the order given."""
         self.prefetch(ids)
-        assert self._cache is not None
-        rows = self._cache.filter(pl.col("id").is_in(ids)).unique("id", keep="first", maintain_order=True)
+        source = self._cache if self.rows is None else self.rows.drop(UNSHOWN_COLUMNS, strict=False)
+        assert source is not None
+        rows = source.filter(pl.col("id").is_in(ids)).unique("id", keep="first", maintain_order=True)
         order = {row_id: i for i, row_id in enumerate(ids)}
         return (
             rows.with_columns(
@@ -78,8 +101,9 @@ class RunData:
         )
 
 
-def load_run(run_dir: Path) -> RunData:
-    """Read RUNDIR/stats.json and the light columns of RUNDIR/rows.parquet."""
+def load_run(run_dir: Path, rows: pl.DataFrame | None = None) -> RunData:
+    """Read RUNDIR/stats.json and the light columns of RUNDIR/rows.parquet; with `rows` (every row, every
+    column: the frame the run folder was just written from) the light columns come from it instead."""
     stats_path, rows_path = run_dir / "stats.json", run_dir / "rows.parquet"
     for path in (stats_path, rows_path):
         if not path.exists():
@@ -88,15 +112,16 @@ def load_run(run_dir: Path) -> RunData:
         stats = json.loads(stats_path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise RunFolderError(f"{stats_path}: not valid JSON ({error})") from error
-    columns = pl.scan_parquet(rows_path, glob=False).collect_schema().names()
+    source = pl.scan_parquet(rows_path, glob=False) if rows is None else rows.lazy()
+    columns = source.collect_schema().names()
     light = [c for c in columns if c in LEDGER_COLUMNS or c.startswith(STAGE_COLUMN_PREFIXES)]
-    frame = pl.scan_parquet(rows_path, glob=False).select(light).collect()
+    frame = source.select(light).collect()
     if "drop_reason" not in frame.columns:
         frame = frame.with_columns(pl.lit(None, pl.String).alias("drop_reason"))
     for column in ("failed_rules", "flagged_rules"):  # flagged_rules: runs before rules had an action
         if column not in frame.columns:
             frame = frame.with_columns(pl.lit([], pl.List(pl.String)).alias(column))
-    return RunData(run_dir=run_dir, stats=stats, frame=frame, rows_path=rows_path, columns=columns)
+    return RunData(run_dir=run_dir, stats=stats, frame=frame, rows_path=rows_path, columns=columns, rows=rows)
 
 
 def display_text(rows: pl.DataFrame, field_name: str | None) -> list[str | None]:

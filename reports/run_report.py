@@ -4,7 +4,7 @@
     write_run_report(Path("runs/zh"))                       # compares with runs/zh/previous/ if present
     write_run_report(Path("runs/zh"), compare=Path("runs/zh-old"))
 
-Statistics come from rows.parquet (light columns) and stats.json; each section is a view model in
+Statistics come from rows.parquet (light columns; or the frame just written) and stats.json; each section is a view model in
 reports/views/ rendered to HTML; the page is written atomically next to the data it describes.
 """
 
@@ -76,9 +76,16 @@ def _comparison(run: RunData, compare: Path | None) -> str:
         return render_comparison(None, str(error))
 
 
-def build_run_page(run_dir: Path, compare: Path | None = None, *, precision: Path | None = None) -> Page:
-    """`precision`: a precision.json to read instead of the one shipped with the rules (tests)."""
-    run = load_run(run_dir)
+def build_run_page(
+    run_dir: Path,
+    compare: Path | None = None,
+    *,
+    precision: Path | None = None,
+    rows: pl.DataFrame | None = None,
+) -> Page:
+    """`precision`: a precision.json to read instead of the one shipped with the rules (tests); `rows`: the
+    frame the run folder was written from (every row, every column), read instead of the files."""
+    run = load_run(run_dir, rows)
     stats = run.stats
     inputs = ", ".join(short_name(i) for i in stats.get("inputs") or []) or "?"
     page = Page(
@@ -111,8 +118,7 @@ def build_run_page(run_dir: Path, compare: Path | None = None, *, precision: Pat
     page.add("Language and task mix", render_mixes(run.frame), key="mix")
     page.add("Splits", render_split(run.frame), key="splits")
     if "select" in (stats.get("stages") or {}):  # a budgeted selection ran: what it chose and why
-        rows = pl.scan_parquet(run.rows_path, glob=False)
-        page.add("Selection", render_selection(stats, rows), key="selection")
+        page.add("Selection", render_selection(stats, run.text_rows()), key="selection")
     page.add("Near-duplicates", render_dedup(build_dedup(run, dedup)), key="dedup")
     page.add("Mappers", render_mappers(build_mappers(stats)), key="mappers")
     page.add("Compared with the previous run", _comparison(run, compare), key="compare")
@@ -123,10 +129,17 @@ def build_run_page(run_dir: Path, compare: Path | None = None, *, precision: Pat
     return page
 
 
-def write_run_report(run_dir: Path, compare: Path | None = None, *, precision: Path | None = None) -> Path:
-    """Write RUNDIR/report.html (atomically) and return its path."""
+def write_run_report(
+    run_dir: Path,
+    compare: Path | None = None,
+    *,
+    precision: Path | None = None,
+    rows: pl.DataFrame | None = None,
+) -> Path:
+    """Write RUNDIR/report.html (atomically) and return its path. `rows`: the frame `winnow curate` just
+    wrote the run folder from (CurateResult.frame), so the report does not read it back from the files."""
     run_dir = Path(run_dir)
-    page = build_run_page(run_dir, None if compare is None else Path(compare), precision=precision)
+    page = build_run_page(run_dir, None if compare is None else Path(compare), precision=precision, rows=rows)
     target = run_dir / "report.html"
     with atomic_open(target) as handle:
         handle.write(page.render())

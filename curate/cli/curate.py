@@ -122,7 +122,7 @@ def curate_command(
             ray_address=ray_address,
         )
     stats = result.stats
-    report = None if no_report else write_run_report(run_dir)
+    report = None if no_report else write_run_report(run_dir, rows=result.frame)
     print_run_summary(stats, report, console)
     cache_stats = stats["stages"].get("checks", {}).get("cache", {})
     if cache_stats:

@@ -90,7 +90,7 @@ def run_curate_step(ctx: RunContext) -> dict[str, Any]:
             progress=step_callback(bar),
             engine=config.engine,
         )
-    report = write_run_report(run_dir)
+    report = write_run_report(run_dir, rows=result.frame)
     print_run_summary(result.stats, report, ctx.console)
     stats = result.stats
     return {

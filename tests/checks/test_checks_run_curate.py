@@ -13,6 +13,7 @@ from winnow.curation.cli.main import main
 from winnow.curation.record import RECORD_SCHEMA, frame_from_rows
 from winnow.curation.rulefile.load import load_rule_file, parse_rules
 from winnow.curation.run_curate import curate_frame, run_curate
+from winnow.curation.run_folder import TEXT_COLUMNS
 from winnow.rules import shipped_rule_file
 
 RUN_FILES = {
@@ -70,19 +71,28 @@ def test_run_folder_from_a_file_with_a_broken_line(tmp_path: Path) -> None:
     assert [q["line"] for q in quarantine] == [4]
     rows = pl.read_parquet(run / "rows.parquet")
     assert rows.height == 3
-    assert set(RECORD_SCHEMA.names()) <= set(rows.columns)
-    assert {
-        "drop_reason",
-        "failed_rules",
-        "original",
-        "check_spans",
-        "metric.empty_response",
-        "metric.mojibake",
-    } <= set(rows.columns)
+    # rows.parquet is the ledger: every column but the texts, which are in kept.parquet and dropped.parquet
+    assert set(rows.columns) == set(result.frame.columns) - set(TEXT_COLUMNS)
+    assert set(RECORD_SCHEMA.names()) - set(TEXT_COLUMNS) == {
+        "id",
+        "source",
+        "line",
+        "format",
+        "kind",
+        "label",
+        "task",
+    }
+    assert {"drop_reason", "failed_rules", "check_spans", "metric.empty_response", "metric.mojibake"} <= set(
+        rows.columns
+    )
     assert rows.schema["metric.empty_response"] == pl.Float64
     kept_rows = pl.read_parquet(run / "kept.parquet")
+    dropped_rows = pl.read_parquet(run / "dropped.parquet")
+    assert kept_rows.columns == dropped_rows.columns == result.frame.columns
+    assert {"messages", "original", "drop_reason"} <= set(kept_rows.columns)
     assert kept_rows["flagged_rules"].to_list() == [[], ["mojibake"]]
-    assert pl.read_parquet(run / "dropped.parquet")["drop_reason"].to_list() == ["placeholder_text"]
+    assert dropped_rows["drop_reason"].to_list() == ["placeholder_text"]
+    assert sorted(kept_rows["id"].to_list() + dropped_rows["id"].to_list()) == sorted(rows["id"].to_list())
     resolved = load_rule_file(run / "rules.resolved.yaml")
     assert [r.name for r in resolved.sections["checks"].rules] == [
         r["name"] for r in stats["rules"] if r["stage"] == "checks"
