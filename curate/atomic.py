@@ -110,17 +110,24 @@ def write_json(path: str | os.PathLike[str], value: Any) -> None:
 
 def write_parquet(
     path: str | os.PathLike[str],
-    frame: pl.DataFrame,
+    frame: pl.DataFrame | pl.LazyFrame,
     compression: ParquetCompression = "zstd",
     metadata: dict[str, str] | None = None,
     compression_level: int | None = None,
 ) -> None:
     """`metadata`: key-value pairs stored in the file's footer (`pl.read_parquet_metadata` reads them);
-    `compression_level`: the codec's level (None: Polars' default, zstd 3)."""
+    `compression_level`: the codec's level (None: Polars' default, zstd 3). A LazyFrame is streamed into the
+    file (a filter of a big frame is never materialised whole), but its row groups, so its bytes, depend on
+    the number of Polars threads: pass a DataFrame where the bytes must be a function of the rows alone."""
     with atomic_path(path) as tmp:
-        frame.write_parquet(
-            tmp, compression=compression, compression_level=compression_level, metadata=metadata
-        )
+        if isinstance(frame, pl.LazyFrame):
+            frame.sink_parquet(
+                tmp, compression=compression, compression_level=compression_level, metadata=metadata
+            )
+        else:
+            frame.write_parquet(
+                tmp, compression=compression, compression_level=compression_level, metadata=metadata
+            )
 
 
 # ---- folders -------------------------------------------------------------------------------------------

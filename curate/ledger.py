@@ -11,11 +11,13 @@ quarantined (flagged rows are counted inside kept).
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import polars as pl
 
 from winnow.curation.record import LEDGER_SCHEMA
+
+FrameT = TypeVar("FrameT", pl.DataFrame, pl.LazyFrame)
 
 
 def with_ledger(frame: pl.DataFrame) -> pl.DataFrame:
@@ -66,11 +68,11 @@ def record_failures(
     return frame.with_columns(updates)
 
 
-def kept(frame: pl.DataFrame) -> pl.DataFrame:
+def kept(frame: FrameT) -> FrameT:
     return frame.filter(pl.col("drop_reason").is_null())
 
 
-def dropped(frame: pl.DataFrame) -> pl.DataFrame:
+def dropped(frame: FrameT) -> FrameT:
     return frame.filter(pl.col("drop_reason").is_not_null())
 
 
