@@ -54,12 +54,12 @@ def _hashable(name: str, dtype: pl.DataType, seed: int) -> pl.Expr:
     return pl.col(name)
 
 
-def row_keys(frame: pl.DataFrame) -> pl.DataFrame:
-    """k1, k2: a 128-bit key of each row's content (same content → same key)."""
+def row_keys(frame: pl.DataFrame, seeds: int = 2) -> pl.DataFrame:
+    """k1, k2: a 128-bit key of each row's content (same content → same key); `seeds=1`: k1 alone."""
     names = content_columns(frame)
     return frame.select(
         pl.struct([_hashable(name, frame.schema[name], seed) for name in names]).hash(seed).alias(key)
-        for key, seed in zip(("k1", "k2"), _KEY_SEEDS, strict=True)
+        for key, seed in list(zip(("k1", "k2"), _KEY_SEEDS, strict=True))[:seeds]
     )
 
 
