@@ -207,11 +207,20 @@ def _key_spans(array: pa.Array) -> tuple[list[memoryview], tuple[list[int], list
 def ids_from_hashes(frame: pl.DataFrame) -> pl.DataFrame:
     """Turn the hash columns (HASH_SCHEMA) into `id`: identical content gets -1, -2, ... in input order."""
     digest = [HASH_HI, HASH_LO]
-    occurrence = frame.select(pl.int_range(pl.len(), dtype=pl.Int64()).over(digest)).to_series()
     ident: pl.Expr = pl.col(HASH)
-    if (occurrence > 0).any():
-        suffix = pl.when(occurrence > 0).then(pl.format("-{}", pl.lit(occurrence)))
-        ident = pl.concat_str([ident, suffix], ignore_nulls=True)
+    # the occurrence numbers are counted among the rows whose high word repeats (every repeat of a digest is
+    # one of them, in input order), not over every row: a window over 1M distinct digests cost ~1 CPU-s of
+    # every run, and real corpora repeat a few rows at most
+    repeated = frame.get_column(HASH_HI).is_duplicated()
+    if repeated.any():
+        rows = repeated.arg_true()
+        counted = frame.select(digest)[rows].select(pl.int_range(pl.len(), dtype=pl.Int64()).over(digest))
+        occurrence = np.zeros(frame.height, dtype=np.int64)
+        occurrence[rows.to_numpy()] = counted.to_series().to_numpy()
+        later = pl.Series(occurrence)
+        if (later > 0).any():
+            suffix = pl.when(later > 0).then(pl.format("-{}", pl.lit(later)))
+            ident = pl.concat_str([ident, suffix], ignore_nulls=True)
     return frame.with_columns(ident.alias("id")).drop(HASH, *digest)
 
 

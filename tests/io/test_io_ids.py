@@ -9,7 +9,16 @@ import xxhash
 from polars.testing import assert_series_equal
 
 from winnow.curation.formats.registry import get_format
-from winnow.curation.io.ids import HASH, _key_spans, content_key, hash_keys, ids_from_hashes, key_digest
+from winnow.curation.io.ids import (
+    HASH,
+    HASH_HI,
+    HASH_LO,
+    _key_spans,
+    content_key,
+    hash_keys,
+    ids_from_hashes,
+    key_digest,
+)
 from winnow.curation.io.sink import canonical
 
 KEYS = ["a", "twelve bytes", "thirteen byte", "é" * 20, "", "x\x00y\x1fz" * 30]
@@ -65,6 +74,18 @@ def test_ids_number_repeats_in_input_order() -> None:
         f"{digest_hex('q')}-1",
         digest_hex("r"),
     ]
+
+
+def test_repeats_are_counted_per_whole_digest_when_high_words_collide() -> None:
+    # rows whose digests share the high 64 bits but not the low 32 are different content: numbered apart
+    frame = pl.DataFrame(
+        {
+            HASH: ["a", "b", "a", "c", "b", "a"],
+            HASH_HI: pl.Series([7, 7, 7, 8, 7, 7], dtype=pl.UInt64),
+            HASH_LO: pl.Series([1, 2, 1, 3, 2, 1], dtype=pl.UInt32),
+        }
+    )
+    assert ids_from_hashes(frame)["id"].to_list() == ["a", "b", "a-1", "c", "b-1", "a-2"]
 
 
 def test_ids_without_repeats_are_the_plain_hashes() -> None:
