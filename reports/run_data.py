@@ -72,9 +72,8 @@ class RunData:
         return pl.concat([pl.scan_parquet(path, glob=False) for path in files], how="diagonal_relaxed")
 
     def prefetch(self, ids: list[str]) -> None:
-        """Read the rows with these ids in one scan of the files holding texts (text_rows)."""
-        if self.rows is not None:
-            return  # fetch filters the rows in memory
+        """Gather the rows with these ids in one pass over the rows holding texts (text_rows: a scan of the
+        files, or the rows in memory), so that each fetch after it filters a few rows, not every row."""
         known = set() if self._cache is None else set(self._cache["id"].to_list())
         missing = list(dict.fromkeys(i for i in ids if i not in known))
         if not missing and self._cache is not None:
@@ -88,9 +87,8 @@ class RunData:
     def fetch(self, ids: list[str]) -> pl.DataFrame:
         """The rows with these ids (for examples), every column but UNSHOWN_COLUMNS, in the order given."""
         self.prefetch(ids)
-        source = self._cache if self.rows is None else self.rows.drop(UNSHOWN_COLUMNS, strict=False)
-        assert source is not None
-        rows = source.filter(pl.col("id").is_in(ids)).unique("id", keep="first", maintain_order=True)
+        assert self._cache is not None
+        rows = self._cache.filter(pl.col("id").is_in(ids)).unique("id", keep="first", maintain_order=True)
         order = {row_id: i for i, row_id in enumerate(ids)}
         return (
             rows.with_columns(
