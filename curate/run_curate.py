@@ -32,6 +32,7 @@ from typing import Any
 
 import polars as pl
 
+from winnow.curation.background import Background, start_background, wanted_jobs
 from winnow.curation.chunks import aligned
 from winnow.curation.errors import StageError, UsageError
 from winnow.curation.kernels.warm_up import start_warm_up
@@ -64,10 +65,15 @@ def default_cache_dir(run_dir: Path) -> Path:
 
 
 def run_stages(
-    frame: pl.DataFrame, rules: RuleFile, ctx: StageContext, only_stages: Sequence[str] | None = None
+    frame: pl.DataFrame,
+    rules: RuleFile,
+    ctx: StageContext,
+    only_stages: Sequence[str] | None = None,
+    background: Background | None = None,
 ) -> tuple[pl.DataFrame, dict[str, float]]:
     """Every registered stage in order (or only those named); returns the frame and seconds per stage that
-    ran (a stage whose rule-file section is absent is left out)."""
+    ran (a stage whose rule-file section is absent is left out). A stage first waits for what `background`
+    (winnow.curation.background) prepares for it."""
     frame = aligned(
         with_ledger(frame)
     )  # see winnow.curation.chunks: misaligned columns cost a copy per operation
@@ -81,6 +87,8 @@ def run_stages(
             if only_stages is not None and stage.name not in only_stages:
                 continue
             started = time.perf_counter()
+            if background is not None:
+                background.wait(stage.name)
             before = ctx.stats.get(stage.name)
             frame = aligned(_run_stage(stage, frame, rules, ctx))
             # a stage that ran wrote its stats; one whose section is off did not and is not timed (the
@@ -98,7 +106,11 @@ def run_stages(
 
 
 def curate_rows(
-    batch: pl.DataFrame, rules: RuleFile, ctx: StageContext, only_stages: Sequence[str] | None = None
+    batch: pl.DataFrame,
+    rules: RuleFile,
+    ctx: StageContext,
+    only_stages: Sequence[str] | None = None,
+    background: Background | None = None,
 ) -> tuple[pl.DataFrame, dict[str, float]]:
     """The row-local stages (ROW_LOCAL_STAGES: mappers, checks, language) over one batch of canonical rows:
     the rows with their stage columns and ledger (drop_reason, failed_rules, flagged_rules), in batch order,
@@ -109,10 +121,10 @@ def curate_rows(
     corpus through this as one batch; winnow.curation.ray_engine runs it per block."""
     names = [name for name in ROW_LOCAL_STAGES if only_stages is None or name in only_stages]
     if QUARANTINE_ERROR not in batch.columns:
-        return run_stages(batch, rules, ctx, names)
+        return run_stages(batch, rules, ctx, names, background)
     bad = batch[QUARANTINE_ERROR].is_not_null()
     records = batch.filter(~bad).drop(QUARANTINE_ERROR, QUARANTINE_SNIPPET)
-    frame, timings = run_stages(records, rules, ctx, names)
+    frame, timings = run_stages(records, rules, ctx, names, background)
     unread = [QUARANTINE_ERROR, QUARANTINE_SNIPPET]
     if not bad.any():
         return frame.with_columns(pl.lit(None, pl.String).alias(name) for name in unread), timings
@@ -215,9 +227,16 @@ def curate_frame(
 ) -> CurateResult:
     """Run every stage (or `only_stages`) over an in-memory canonical frame (no files written)."""
     ctx = StageContext(run_dir=run_dir, cache_dir=cache_dir, progress=progress)
-    frame, timings = curate_rows(frame, rules, ctx, only_stages)
-    rest = [s.name for s in registered_stages() if s.name not in ROW_LOCAL_STAGES]
-    frame, more = run_stages(frame, rules, ctx, [n for n in rest if only_stages is None or n in only_stages])
+    # language tables and dedup kernels not on disk yet are prepared in a second process meanwhile
+    jobs = [job for job in wanted_jobs(rules.sections) if only_stages is None or job in only_stages]
+    background = start_background(jobs) if frame.height else Background()
+    try:
+        frame, timings = curate_rows(frame, rules, ctx, only_stages, background)
+        rest = [s.name for s in registered_stages() if s.name not in ROW_LOCAL_STAGES]
+        chosen = [n for n in rest if only_stages is None or n in only_stages]
+        frame, more = run_stages(frame, rules, ctx, chosen, background)
+    finally:
+        background.close()  # no child outlives the run, whether it ended, failed or was interrupted
     timings.update(more)
     stats = build_stats(
         frame,

@@ -42,6 +42,9 @@ from winnow.curation.language.tables import cached_arrays, pack_strings, unpack_
 ALPHA: Final = Detector.ALPHA_DEFAULT  # 0.5
 BASE_FREQ: Final = Detector.BASE_FREQ  # 10000
 MAX_TEXT_LENGTH: Final = 10000  # Detector.max_text_length
+# the names of the tables stored on disk (winnow.curation.language.tables)
+PROFILES_TABLE: Final = "profiles"
+NORMALIZE_TABLE: Final = "normalize"
 OPEN_END: Final = "\x00"  # marks a text's last word when no space follows it (normalised text has no NUL)
 
 _LATIN_RE: Final = re.compile(r"[A-z]+")  # langdetect's 'A' <= ch <= 'z' (includes [ \ ] ^ _ `)
@@ -58,14 +61,24 @@ class Profiles:
     weights: np.ndarray
 
 
+def profile_sources(directory: str = PROFILES_DIRECTORY) -> list[Path]:
+    """The files the profiles table is built from (its name on disk carries their digest)."""
+    return [Path(directory, name) for name in sorted(os.listdir(directory))]
+
+
+def normalize_sources() -> list[Path]:
+    """The code that normalises (langdetect's NGram and its Unicode blocks): the normalize table's sources."""
+    return [Path(ngram_module.__file__ or ""), Path(ub.__file__ or "")]
+
+
 @functools.cache
 def load_profiles(directory: str = PROFILES_DIRECTORY) -> Profiles:
     """Every profile in langdetect's profile directory, in one table (about 88,000 n-grams × 55): built by
     build_profiles once, then read from its prebuilt copy on disk (winnow.curation.language.tables)."""
-    sources = [Path(directory, name) for name in sorted(os.listdir(directory))]
+    sources = profile_sources(directory)
     try:
         arrays = cached_arrays(
-            "profiles",
+            PROFILES_TABLE,
             sources,
             ("names", "grams", "weights"),
             lambda: _profile_arrays(build_profiles(directory)),
@@ -132,9 +145,8 @@ _NORMALIZED_BLOCKS: Final = frozenset(
 def normalize_table() -> dict[int, str]:
     """str.translate table equal to langdetect's NGram.normalize on every character (unchanged ones left
     out): built by build_normalize_table once, then read from its prebuilt copy on disk."""
-    sources = [Path(ngram_module.__file__ or ""), Path(ub.__file__ or "")]  # the code that normalises
     try:
-        arrays = cached_arrays("normalize", sources, ("codes", "normals"), _normalize_arrays)
+        arrays = cached_arrays(NORMALIZE_TABLE, normalize_sources(), ("codes", "normals"), _normalize_arrays)
     except ValueError:  # a character normalised to more than one: keep the table in memory
         return build_normalize_table()
     return dict(zip(arrays["codes"].tolist(), map(chr, arrays["normals"].tolist()), strict=True))

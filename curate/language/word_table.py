@@ -22,6 +22,7 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain
+from pathlib import Path
 from typing import Final
 
 import numpy as np
@@ -30,6 +31,7 @@ from winnow.curation.language.tables import Arrays, cached_arrays, pack_strings,
 from winnow.curation.language.tokens import list_files
 
 WORDLIST: Final = "small"
+TABLE: Final = "wordfreq-small"  # its name on disk (winnow.curation.language.tables)
 _KEYS: Final = ("names", "words", "word_starts", "word_ends", "hashes", "starts", "lists", "freqs")
 
 
@@ -83,13 +85,18 @@ class WordTable:
         return rows
 
 
+def word_sources() -> tuple[list[str], list[Path]]:
+    """The lists the table holds (sorted) and their files, which its name on disk carries the digest of."""
+    files = list_files(WORDLIST)
+    names = sorted(files)
+    return names, [files[name] for name in names]
+
+
 @functools.cache
 def word_table() -> WordTable:
     """The table of every small list wordfreq has (built once, then read from disk)."""
-    files = list_files(WORDLIST)
-    names = sorted(files)
-    sources = [files[name] for name in names]
-    arrays = cached_arrays("wordfreq-small", sources, _KEYS, lambda: build_arrays(names))
+    names, sources = word_sources()
+    arrays = cached_arrays(TABLE, sources, _KEYS, lambda: build_arrays(names))
     return WordTable(
         names=tuple(unpack_strings(arrays["names"])),
         words=arrays["words"].tobytes(),

@@ -1,0 +1,213 @@
+"""What the later stages of a run build or compile the first time, prepared in a second process while this
+one runs the first stages: the first `winnow curate` after an install runs on both cores.
+
+    python -m winnow.curation.background language dedup        # what start_background runs
+
+A run's first use of the language stage builds langdetect's profiles and wordfreq's word table (~1.5 CPU-s),
+and of near-duplicate dedup compiles its numba kernels (~3 CPU-s); both are kept on disk and read back by
+every later run (winnow.curation.language.tables, numba's cache). The checks stage, meanwhile, waits for its
+own kernels, compiled by the warm-up thread (winnow.curation.kernels.warm_up) in this process, where a thread
+cannot help: numba holds the GIL while it compiles. So `start_background` starts a child process for the
+jobs whose results are not on disk yet (none on a second run: no process), and the run waits for a job
+(`Background.wait`) just before the stage that reads its results. The child says each job is done by
+printing its name; whether a job worked is never taken on trust: a stage that finds nothing on disk
+builds or compiles it itself, as it did before, with the same result.
+
+The child ends when its jobs are done or, at once (os._exit), when its stdin closes: `Background.close`
+closes it when the run ends, fails or is interrupted, and the operating system does when this process dies.
+Everything the child writes appears whole (numba writes its index and data under a temporary name and renames
+them; the tables appear as a staging folder renamed), so a child stopped anywhere leaves nothing that a
+later run would read half-written.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+JOBS = ("language", "dedup")  # in the order the stages read them
+
+
+def _language_ready() -> bool:
+    from winnow.curation.language import profiles, word_table
+    from winnow.curation.language.tables import table_path
+
+    tables = [
+        (profiles.PROFILES_TABLE, profiles.profile_sources()),
+        (profiles.NORMALIZE_TABLE, profiles.normalize_sources()),
+        (word_table.TABLE, word_table.word_sources()[1]),
+    ]
+    return all(table_path(name, sources).is_dir() for name, sources in tables)
+
+
+def _prepare_language() -> None:
+    from winnow.curation.language.profiles import load_profiles, normalize_table
+    from winnow.curation.language.word_table import word_table
+
+    load_profiles()
+    normalize_table()
+    word_table()
+
+
+def dedup_kernels() -> list[Any]:
+    """The numba dispatchers near-duplicate dedup calls: shingles, affine32 signatures, band keys, the
+    verification's sets and intersections, union-find."""
+    from winnow.curation.dedup import clusters, lsh, minhash, shingle_kernel, verify
+
+    return [
+        shingle_kernel._shingle_sha1,
+        minhash._affine32_signatures,
+        lsh._band_keys,
+        verify._sets,
+        verify._intersections,
+        clusters._union_pairs,
+    ]
+
+
+def _in_numba_cache(dispatcher: Any) -> bool:
+    """Whether numba's cache holds machine code of `dispatcher` for this source and this CPU (read from its
+    index, as numba reads it before compiling; numba's private API, so any surprise counts as 'no')."""
+    try:
+        magic = dispatcher.targetctx.codegen().magic_tuple()
+        overloads = dispatcher._cache._cache_file._load_index()
+        return any(key[1] == magic for key in overloads)
+    except Exception:
+        return False
+
+
+def _dedup_ready() -> bool:
+    return all(_in_numba_cache(d) for d in dedup_kernels())
+
+
+def _prepare_dedup() -> None:
+    """Call every dedup kernel once, through the functions dedup calls (which fix their argument types:
+    one signature per kernel, the one a run compiles)."""
+    import numpy as np
+    import polars as pl
+
+    from winnow.curation.dedup.clusters import components
+    from winnow.curation.dedup.lsh import band_keys
+    from winnow.curation.dedup.minhash import Permutations, signatures
+    from winnow.curation.dedup.shingle_kernel import shingle_sha1
+    from winnow.curation.dedup.verify import DocSets, ShingleHashes
+
+    texts = pl.Series(["one two three four", "one two three five", "你好世界你好"])
+    hashes, offsets = shingle_sha1(texts, pl.Series([False, False, True]), word_ngram=3, char_ngram=3)
+    sig = signatures(hashes & np.uint64(0xFFFFFFFF), offsets, Permutations.create(8, 1, "affine32"))
+    band_keys(sig, 4, 2)
+    docs = np.arange(3, dtype=np.int64)
+    DocSets.build(ShingleHashes(docs, hashes, offsets), docs).jaccard(docs[:1], docs[1:2])
+    components(3, docs[:1], docs[1:2])
+
+
+@dataclass(frozen=True)
+class Job:
+    ready: Callable[[], bool]  # its results are on disk already (checked in the parent: must be cheap)
+    prepare: Callable[[], None]  # run in the child
+
+
+REGISTRY: dict[str, Job] = {
+    "language": Job(_language_ready, _prepare_language),
+    "dedup": Job(_dedup_ready, _prepare_dedup),
+}
+
+
+def wanted_jobs(sections: dict[str, Any]) -> list[str]:
+    """The jobs a rule file's sections call for: language with a `language` section, dedup with a `dedup`
+    section whose near-duplicate search is on."""
+    jobs = []
+    if "language" in sections:
+        jobs.append("language")
+    near = getattr(sections.get("dedup"), "near", None)
+    if near is not None and near.enabled:
+        jobs.append("dedup")
+    return jobs
+
+
+@dataclass
+class Background:
+    """A started child (or none: nothing to prepare). `wait(job)` before a stage that reads the job's
+    results; `close()` when the run ends, whatever way it ends."""
+
+    process: subprocess.Popen[str] | None = None
+    pending: list[str] = field(default_factory=list)
+
+    def wait(self, job: str) -> None:
+        """Until the child has said `job` is done, or has exited (then the stage prepares for itself)."""
+        if job not in self.pending or self.process is None or self.process.stdout is None:
+            return
+        while job in self.pending:
+            line = self.process.stdout.readline()
+            if not line:  # exited: whatever it did not finish, the stages do
+                self.pending.clear()
+                return
+            done = line.strip()
+            if done in self.pending:
+                del self.pending[: self.pending.index(done) + 1]
+
+    def close(self) -> None:
+        """Stop the child (at once if it is still working) and reap it: no process outlives the run."""
+        process, self.process = self.process, None
+        self.pending = []
+        if process is None:
+            return
+        for stream in (process.stdin, process.stdout):
+            if stream is not None:
+                stream.close()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:  # a child stuck where it cannot see its stdin close
+            process.kill()
+            process.wait()
+
+
+def start_background(wanted: Sequence[str]) -> Background:
+    """Start a child for the `wanted` jobs (wanted_jobs) whose results are not on disk yet (none: no child)."""
+    try:
+        jobs = [job for job in wanted if not REGISTRY[job].ready()]
+    except Exception:  # a check that fails only means the stage prepares for itself
+        return Background()
+    if not jobs:
+        return Background()
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", __name__, *jobs],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+        )
+    except OSError:
+        return Background()
+    return Background(process, jobs)
+
+
+def _exit_when_closed(stdin: IO[str]) -> None:
+    stdin.read()  # returns at EOF: the parent closed it, or died
+    os._exit(0)  # not sys.exit: the main thread may be inside numba, which must not be finalized under it
+
+
+def main(jobs: Sequence[str]) -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which closes our stdin
+    threading.Thread(target=_exit_when_closed, args=(sys.stdin,), daemon=True).start()
+    for job in jobs:
+        try:
+            REGISTRY[job].prepare()
+        except Exception:  # not said done: the parent moves on at the next job's line, the stage does it
+            continue
+        print(job, flush=True)
+    os._exit(0)  # the watcher thread is still reading stdin
+
+
+if __name__ == "__main__":
+    unknown = [job for job in sys.argv[1:] if job not in REGISTRY]
+    if unknown:
+        sys.exit(f"unknown job(s) {', '.join(unknown)}; known: {', '.join(JOBS)}")
+    main(sys.argv[1:])
