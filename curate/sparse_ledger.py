@@ -16,6 +16,7 @@ from collections.abc import Collection, Sequence
 import numpy as np
 import polars as pl
 
+from winnow.curation.arrow_arrays import list_rows_replaced
 from winnow.curation.ledger import record_failures, with_ledger
 from winnow.curation.record import LEDGER_SCHEMA
 
@@ -31,11 +32,21 @@ def record_failures_sparse(
     if not rows.len():
         return frame
     updated = record_failures(frame[rows], failures, flagged)
-    n = frame.height
-    where = np.arange(n, dtype=np.int64)
-    where[rows.to_numpy()] = n + np.arange(rows.len(), dtype=np.int64)
-    index = pl.Series(where)
+    positions = rows.to_numpy().astype(np.int64)
     return frame.with_columns(
-        pl.concat([frame.get_column(name), updated.get_column(name)]).gather(index).alias(name)
-        for name in LEDGER_SCHEMA
+        _replaced(frame.get_column(name), positions, updated.get_column(name)) for name in LEDGER_SCHEMA
     )
+
+
+def _replaced(column: pl.Series, rows: np.ndarray, values: pl.Series) -> pl.Series:
+    """`column` with the entries at `rows` replaced by `values`: list columns from their offsets
+    (winnow.curation.arrow_arrays.list_rows_replaced), anything else (or a list holding nulls) by a gather
+    over [column, values]."""
+    if isinstance(column.dtype, pl.List):
+        old, new = column.rechunk().to_arrow(), values.rechunk().to_arrow()
+        replaced = list_rows_replaced(old, rows, new)
+        if replaced is not None:
+            return pl.Series(column.name, replaced, dtype=column.dtype)
+    where = np.arange(column.len(), dtype=np.int64)
+    where[rows] = column.len() + np.arange(len(rows), dtype=np.int64)
+    return pl.concat([column, values]).gather(pl.Series(where))

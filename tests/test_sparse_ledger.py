@@ -56,3 +56,15 @@ def test_nothing_fails_and_no_ledger_yet() -> None:
     out = record_failures_sparse(frame, [("big", pl.col("x") > 10)])
     assert_frame_equal(out, with_ledger(frame))
     assert_frame_equal(record_failures_sparse(frame, []), with_ledger(frame))
+
+
+def test_chunked_and_null_lists_equal_record_failures() -> None:
+    # several chunks (the frame of a real run is rarely one), and a null list (gathered, not rebuilt)
+    frame = pl.concat([_frame().slice(0, 2), _frame().slice(2)], rechunk=False)
+    assert frame.n_chunks() == 2
+    assert_frame_equal(record_failures_sparse(frame, FAILURES), record_failures(frame, FAILURES))
+    holed = frame.with_columns(
+        pl.when(pl.col("id") == "e").then(None).otherwise(pl.col("flagged_rules")).alias("flagged_rules")
+    )
+    out = record_failures_sparse(holed, FAILURES, {"odd"})
+    assert out["flagged_rules"].to_list() == [["odd"], ["odd"], ["mojibake"], ["odd"], None]
