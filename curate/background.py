@@ -56,8 +56,8 @@ def _prepare_language() -> None:
 
 def dedup_kernels() -> list[Any]:
     """The numba dispatchers near-duplicate dedup calls: shingles, affine32 signatures, band keys, the
-    verification's sets and intersections, union-find."""
-    from winnow.curation.dedup import clusters, lsh, minhash, shingle_kernel, verify
+    verification's sets and intersections, union-find, and the candidate snapshot's merge (re-runs)."""
+    from winnow.curation.dedup import clusters, lsh, minhash, shingle_kernel, snapshot, verify
 
     return [
         shingle_kernel._shingle_sha1,
@@ -66,6 +66,8 @@ def dedup_kernels() -> list[Any]:
         verify._sets,
         verify._intersections,
         clusters._union_pairs,
+        clusters._roots_of,
+        snapshot._merge,
     ]
 
 
@@ -90,10 +92,11 @@ def _prepare_dedup() -> None:
     import numpy as np
     import polars as pl
 
-    from winnow.curation.dedup.clusters import components
+    from winnow.curation.dedup.clusters import UnionFind, components
     from winnow.curation.dedup.lsh import band_keys
     from winnow.curation.dedup.minhash import Permutations, signatures
     from winnow.curation.dedup.shingle_kernel import shingle_sha1
+    from winnow.curation.dedup.snapshot import build
     from winnow.curation.dedup.verify import DocSets, ShingleHashes
 
     texts = pl.Series(["one two three four", "one two three five", "你好世界你好"])
@@ -103,6 +106,11 @@ def _prepare_dedup() -> None:
     docs = np.arange(3, dtype=np.int64)
     DocSets.build(ShingleHashes(docs, hashes, offsets), docs).jaccard(docs[:1], docs[1:2])
     components(3, docs[:1], docs[1:2])
+    UnionFind(3).roots_of(docs)
+    k1 = np.arange(8, dtype=np.uint64)  # eight documents, one leaves: a snapshot's update (a re-run)
+    keys = [k1 % np.uint64(3)]
+    update = build(k1, k1, keys, 32).update(k1[1:], k1[1:], lambda new: [keys[0][new]], 32)
+    assert update is not None  # the merge ran
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,7 @@ def test_dedup_job_compiles_the_signatures_a_run_uses(tmp_path: Path) -> None:
         """,
         _fresh_env(tmp_path),
     )
-    assert " ".join(out) == "[1, 1, 1, 1, 1, 1] [1, 1, 1, 1, 1, 1] True True"
+    assert " ".join(out) == "[1, 1, 1, 1, 1, 1, 1, 1] [1, 1, 1, 1, 1, 1, 1, 1] True True"
 
 
 def test_child_exits_when_the_run_that_started_it_dies(tmp_path: Path) -> None:

@@ -16,10 +16,12 @@ time (bounded memory when there are tens of millions).
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import polars as pl
 
-from winnow.curation.dedup.verify import ranges, sorted_unique
+from winnow.curation.dedup.verify import ranges
 
 _EDGE_SCHEMA = {"a": pl.UInt32, "b": pl.UInt32}
 _SHIFT = np.uint64(32)
@@ -54,19 +56,60 @@ def band_pair_codes(doc: np.ndarray, key: np.ndarray, max_bucket_pairs: int | No
 def distinct_codes(codes: list[np.ndarray], parts: int) -> np.ndarray:
     """Sorted distinct codes of several sorted arrays, merged a range of first docs at a time, so that
     only about 1/parts of them is copied and sorted at once (tens of millions with report_pairs)."""
+    return counted_codes(codes, parts)[0]
+
+
+def counted_codes(codes: list[np.ndarray], parts: int) -> tuple[np.ndarray, np.ndarray]:
+    """`distinct_codes` and how many of the arrays hold each code (each array holds a code once: the bands
+    whose buckets give the pair, which winnow.curation.dedup.snapshot keeps to update candidates)."""
     codes = [c for c in codes if len(c)]
     if not codes:
-        return np.zeros(0, dtype=np.uint64)
+        return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     docs = int(max(c[-1] for c in codes) >> _SHIFT) + 1  # first docs are below this
     starts = [np.uint64((docs * k // parts) << 32) for k in range(parts)]
-    out = []
+    out, counts = [], []
     for k, lo in enumerate(starts):
         part = []
         for c in codes:
             stop = len(c) if k == parts - 1 else int(np.searchsorted(c, starts[k + 1]))
             part.append(c[int(np.searchsorted(c, lo)) : stop])
-        out.append(sorted_unique(np.concatenate(part)))
-    return np.concatenate(out)
+        unique, count = runs(np.sort(np.concatenate(part)))
+        out.append(unique)
+        counts.append(count)
+    return np.concatenate(out), np.concatenate(counts)
+
+
+def runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of a sorted array and how many times each occurs."""
+    if len(ordered) == 0:
+        return ordered, np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], ordered[1:] != ordered[:-1]]))
+    return ordered[starts], np.diff(np.append(starts, len(ordered)))
+
+
+def band_codes(band_keys: list[np.ndarray], max_bucket_pairs: int | None) -> list[np.ndarray]:
+    """Each band's sorted candidate codes, given each band's keys of docs 0..n-1 (one array per band)."""
+    codes = []
+    for keys in band_keys:
+        if len(keys) > 1:
+            band = band_pair_codes(np.arange(len(keys), dtype=np.uint32), keys, max_bucket_pairs)
+            band.sort()
+            codes.append(band)
+    return codes
+
+
+def merge_parts(codes: list[np.ndarray]) -> int:
+    """Ranges `counted_codes` merges in: ~4M codes each."""
+    return max(1, min(16, sum(len(c) for c in codes) // 4_000_000))
+
+
+def split_codes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(a, b) as uint32 of codes a << 32 | b: views of the codes' two halves where the machine is
+    little-endian (no copy of tens of millions of codes), else computed."""
+    if sys.byteorder == "little" and codes.dtype == np.uint64 and codes.flags.c_contiguous:
+        halves = codes.view(np.uint32)
+        return halves[1::2], halves[0::2]
+    return (codes >> _SHIFT).astype(np.uint32), (codes & np.uint64(0xFFFFFFFF)).astype(np.uint32)
 
 
 def candidate_pairs(
@@ -80,10 +123,9 @@ def candidate_pairs(
             band = band_pair_codes(frame["doc"].to_numpy(), frame[f"b{i}"].to_numpy(), max_bucket_pairs)
             band.sort()
             codes.append(band)
-    unique = distinct_codes(codes, parts=max(1, min(16, sum(len(c) for c in codes) // 4_000_000)))
+    unique = distinct_codes(codes, parts=merge_parts(codes))
     del codes
-    a = (unique >> _SHIFT).astype(np.uint32)
-    b = (unique & np.uint64(0xFFFFFFFF)).astype(np.uint32)
+    a, b = split_codes(unique)
     del unique
     if groups is not None:
         across = groups[a] != groups[b]

@@ -28,6 +28,12 @@ def _union_pairs(parent: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
             parent[max(rx, ry)] = min(rx, ry)
 
 
+@numba.njit(nogil=True, cache=True)
+def _roots_of(parent: np.ndarray, docs: np.ndarray, out: np.ndarray) -> None:
+    for k in range(len(docs)):
+        out[k] = _find(parent, docs[k])
+
+
 class UnionFind:
     """Union-find over docs 0..n-1 whose roots are always the smallest member (labels do not depend on
     the order edges arrive in)."""
@@ -38,6 +44,13 @@ class UnionFind:
     def union_pairs(self, a: np.ndarray, b: np.ndarray) -> None:
         if len(a):
             _union_pairs(self.parent, np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64))
+
+    def roots_of(self, docs: np.ndarray) -> np.ndarray:
+        """Root of each of these docs (finds with path compression: the work is that of the docs asked
+        about, not of all n as in `roots`)."""
+        out = np.empty(len(docs), dtype=np.int64)
+        _roots_of(self.parent, np.asarray(docs, dtype=np.int64), out)
+        return out
 
     def roots(self) -> np.ndarray:
         """Root of every doc: pointer jumping until every doc points at its root (vectorized)."""

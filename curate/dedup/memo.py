@@ -29,6 +29,9 @@ bands and keep policies are not in it (applied at replay).
 Layout: segment files docs-*.parquet and pairs-*.parquet, each written atomically, one of each per run that
 computed something new; a load reads them all (a value stored twice is the same value). Past MAX_SEGMENTS
 they are merged into one. An unreadable segment makes the memo answer nothing (everything is recomputed).
+Beside them, candidates/ holds the last run's candidate pairs per bands x rows (winnow.curation.dedup.snapshot),
+so a re-run buckets only the documents that changed. At 1M rows of conversation keys (128 permutations, 20
+bands) the memo holds ~480 MB of signatures, ~120 MB of measured pairs and ~250 MB of candidates.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ import os
 import shutil
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Final
 
@@ -98,6 +102,10 @@ class DedupMemo:
         self.new_pairs: list[pl.DataFrame] = []
         self.keys_reused = False
         self.written_docs = False  # a docs segment was written during the run (add_docs)
+        # this run's pairs segment's name: chosen up front, so that candidate snapshots saved during the run
+        # can say they reflect it (winnow.curation.dedup.snapshot)
+        self.stamp = _stamp()
+        self.on_save: list[Callable[[], None]] = []  # written with the memo (a candidate snapshot)
 
     @classmethod
     def open(cls, cache_dir: Path | None, config: DedupConfig, content: str | None = None) -> DedupMemo:
@@ -147,6 +155,14 @@ class DedupMemo:
     def pairs(self) -> pl.LazyFrame:
         return self._scan("pairs", dict(_PAIR_SCHEMA), self.new_pairs)
 
+    def pairs_after(self, stamp: str) -> pl.LazyFrame:
+        """The pairs stored by runs whose segment sorts after `stamp` (this run's and merged ones included):
+        what a candidate snapshot that reflects the segments up to `stamp` does not know."""
+        after = [p for p in self._segments("pairs") if _time_of(p.name[len("pairs-") :]) > _time_of(stamp)]
+        frames = [pl.scan_parquet(path, glob=False) for path in after]
+        frames += [frame.lazy() for frame in self.new_pairs]
+        return pl.concat(frames, how="vertical") if frames else pl.LazyFrame(schema=dict(_PAIR_SCHEMA))
+
     def view(self, d1: np.ndarray, d2: np.ndarray) -> MemoView:
         """The memo seen through this run's documents (the exact-group representatives, in order), given
         their document hashes."""
@@ -162,9 +178,12 @@ class DedupMemo:
     def save(self) -> None:
         """Write what this run added as one docs and one pairs segment; merge past MAX_SEGMENTS; prune old
         settings folders."""
+        for pending in self.on_save:
+            pending()
+        self.on_save = []
         if self.folder is None or not (self.new_docs or self.new_pairs or self.written_docs):
             return
-        stamp = _stamp()
+        stamp = self.stamp
         for kind, new in (("docs", self.new_docs), ("pairs", self.new_pairs)):
             if new:
                 write_parquet(self.folder / f"{kind}-{stamp}.parquet", pl.concat(new), compression="lz4")
@@ -177,7 +196,8 @@ class DedupMemo:
                 except _READ_ERRORS:
                     merged = None  # an unreadable segment: start that kind afresh
                 if merged is not None:
-                    write_parquet(self.folder / f"{kind}-{stamp}-merged.parquet", merged, compression="lz4")
+                    merged_name = f"{kind}-{_stamp()}-merged.parquet"  # after every snapshot's stamp
+                    write_parquet(self.folder / merged_name, merged, compression="lz4")
                 for path in old:
                     path.unlink(missing_ok=True)
         _prune(self.folder.parent)
@@ -186,6 +206,11 @@ class DedupMemo:
 def _stamp() -> str:
     """A segment name that sorts by time and never meets another run's."""
     return f"{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
+
+
+def _time_of(stamp: str) -> int:
+    """The time part of a stamp (0 for an empty one: before every segment)."""
+    return int(stamp[:20]) if stamp[:20].isdigit() else 0
 
 
 def _most_informative(pairs_or_docs: pl.LazyFrame, unique: list[str]) -> pl.LazyFrame:
@@ -214,42 +239,61 @@ class MemoView:
         self.memo = memo
         self.k1, self.k2 = k1, k2
         self.reused_docs = 0
+        # known docs (sorted) and their rows among the stored docs (as `known()` read them: segments written
+        # later in the run sort after these, so the rows stay valid)
+        self._known = np.zeros(0, dtype=np.int64)
+        self._at = np.zeros(0, dtype=np.int64)
         self.reused_pairs = 0
 
-    def signatures(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(docs known: sorted indices, their signatures (len(known), num_perm) uint32, cjk: bool per doc
-        (False where unknown))."""
-        n, width = len(self.k1), self.memo.num_perm
+    def known(self) -> tuple[np.ndarray, np.ndarray]:
+        """(docs known: sorted indices, cjk: bool per doc (False where unknown)), without their signatures
+        (a re-run that updates stored candidates needs the signatures of few documents: `signatures_of`)."""
+        n = len(self.k1)
         wanted = pl.DataFrame({"k1": self.k1, "k2": self.k2}).with_row_index("doc")
-        docs = np.zeros(0, dtype=np.int64)
-        signatures = np.zeros((0, width), dtype=np.uint32)
         cjk = np.zeros(n, dtype=bool)
         try:
-            # keys first (small), then the signature column whole: joining with the wide column attached
-            # measured ~2.5x the cost
-            stored = self.memo.docs()
             found = (
-                stored.select("k1", "k2")
+                self.memo.docs()
+                .select("k1", "k2", "cjk")
                 .with_row_index("at")
                 .join(wanted.lazy(), on=["k1", "k2"], how="inner")
                 .unique("doc", keep="any")
                 .sort("doc")
                 .collect()
             )
-            if found.height:
-                columns = stored.select("sig", "cjk").collect()
-                at = found["at"].to_numpy().astype(np.int64)
-                signatures = columns["sig"].to_numpy()[at]
-                cjk[found["doc"].to_numpy()] = columns["cjk"].to_numpy()[at]
-                docs = found["doc"].to_numpy().astype(np.int64)
         except _READ_ERRORS:  # an unreadable segment: sign everything again
-            docs, signatures, cjk = (
+            self.reused_docs = 0
+            return np.zeros(0, dtype=np.int64), cjk
+        docs = found["doc"].to_numpy().astype(np.int64)
+        cjk[docs] = found["cjk"].to_numpy()
+        self._known, self._at = docs, found["at"].to_numpy().astype(np.int64)
+        self.reused_docs = len(docs)
+        return docs, cjk
+
+    def signatures_of(self, docs: np.ndarray) -> np.ndarray:
+        """(len(docs), num_perm) uint32 signatures of known docs (sorted, a subset of `known()`'s): the
+        signature column is read whole once, only these rows are kept."""
+        at = self._at[np.searchsorted(self._known, docs)]
+        try:
+            return self.memo.docs().select("sig").collect()["sig"].to_numpy()[at]
+        except _READ_ERRORS as error:  # read a moment ago: a segment that breaks now is not expected
+            raise OSError(f"the dedup memo became unreadable during the run: {error}") from error
+
+    def signatures(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(docs known: sorted indices, their signatures (len(known), num_perm) uint32, cjk: bool per doc
+        (False where unknown))."""
+        docs, cjk = self.known()
+        if len(docs) == 0:
+            return docs, np.zeros((0, self.memo.num_perm), dtype=np.uint32), cjk
+        try:
+            return docs, self.signatures_of(docs), cjk
+        except OSError:
+            self.reused_docs = 0
+            return (
                 np.zeros(0, dtype=np.int64),
-                np.zeros((0, width), dtype=np.uint32),
+                np.zeros((0, self.memo.num_perm), dtype=np.uint32),
                 cjk & False,
             )
-        self.reused_docs = len(docs)
-        return docs, signatures, cjk
 
     def add_signatures(self, docs: np.ndarray, signatures: pl.Series, cjk: np.ndarray) -> None:
         """Store the signatures (an Array(UInt32, num_perm) Series) of these docs: written at once as a

@@ -354,6 +354,7 @@ def verify_loop(
     progress: Callable[[int, int], None],
     chunk: int | None = None,
     pair_filter: PairFilter | None = None,
+    measure_at: Callable[[np.ndarray], np.ndarray] | None = None,
 ) -> pl.DataFrame:
     """The verification order itself: sorted candidates in fixed chunks; a pair whose docs are already
     connected (as of the chunk's start) is not measured. `similarity` measures pairs (from shingle sets,
@@ -363,10 +364,12 @@ def verify_loop(
     kept: list[pl.DataFrame] = []
     for start in range(0, len(a), chunk):
         ca, cb = a[start : start + chunk].astype(np.int64), b[start : start + chunk].astype(np.int64)
-        roots = union_find.roots()
-        need = roots[ca] != roots[cb]
+        need = union_find.roots_of(ca) != union_find.roots_of(cb)  # as of the chunk's start
         ca, cb = ca[need], cb[need]
-        jac = similarity(ca, cb) if len(ca) else np.zeros(0)
+        if measure_at is not None:  # asked by the candidates' positions in (a, b): nothing to look up
+            jac = measure_at(start + np.flatnonzero(need)) if len(ca) else np.zeros(0)
+        else:
+            jac = similarity(ca, cb) if len(ca) else np.zeros(0)
         hit = jac >= threshold
         if pair_filter is not None and hit.any():
             hit[hit] = pair_filter(ca[hit], cb[hit])

@@ -5,7 +5,9 @@
 The same steps as winnow.curation.dedup.near.near_duplicates, in the same order, on the same documents:
 signatures (stored ones, the others signed now) → band keys → candidate pairs → the verification loop
 (`verify_loop`: sorted candidates, fixed chunks, skip-if-connected) → the pairs that reach the threshold.
-Only where a value comes from differs: a pair's measure and its parts' verdict are taken from the memo when
+Only where a value comes from differs: candidates are the stored ones of an earlier run with the same bands,
+updated for the documents that left or joined (winnow.curation.dedup.snapshot: only those are bucketed, and
+no stored signature is read but theirs); a pair's measure and its parts' verdict are taken from the memo when
 an earlier run computed them, and computed (then stored) when not. Measures are ratios of shingle-set sizes,
 the same float however they were reached, so clusters, kept rows, Jaccards and pair counts are a cold run's.
 """
@@ -18,7 +20,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from winnow.curation.dedup.candidates import all_bucket_pairs, candidate_pairs
+from winnow.curation.dedup.candidates import split_codes
 from winnow.curation.dedup.config import NearConfig
 from winnow.curation.dedup.keys import Texts
 from winnow.curation.dedup.lsh import band_keys, s_curve
@@ -36,6 +38,7 @@ from winnow.curation.dedup.near import (
 from winnow.curation.dedup.parts import PartsFilter
 from winnow.curation.dedup.shingles import ShingleSpec, prepared
 from winnow.curation.dedup.signing import SignSpec, shingle_hashes
+from winnow.curation.dedup.snapshot import RESAVE_SHARE, KeysOf, Snapshot, Snapshots, build
 from winnow.curation.dedup.store import BandStore
 from winnow.curation.dedup.verify import DocSets, ranges, sorted_unique
 
@@ -101,11 +104,51 @@ class PairJudge:
         self.bulk: DocSets | None = None
         self.measured = 0  # pairs measured in this run (not in the memo)
         self.parts_judged = 0
+        self.bucketed = (
+            0  # documents whose band keys were put in buckets here (all of them when built afresh)
+        )
 
-    def preload(self, a: np.ndarray, b: np.ndarray) -> None:
-        """Look up the candidates (sorted by a, b) once."""
-        self.codes = (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
-        self.sim, self.part, self.exact = self.view.pairs(a, b)
+    def preload(self, candidates: Snapshot) -> None:
+        """Look up the candidates (codes a << 32 | b, sorted) once: in the memo, or from the snapshot's
+        outcomes (what was known of them when it was saved, updated here as pairs are measured) and the
+        memo's later segments."""
+        self.codes = candidates.codes
+        if candidates.outcomes is None:
+            self.sim, self.part, self.exact = self.view.pairs(*split_codes(self.codes))
+            return
+        self.sim, self.part, self.exact = candidates.outcomes
+        known = candidates
+        later = self.view.memo.pairs_after(known.covers).collect()
+        if later.height:
+            self._merge(later)
+
+    def _merge(self, later: pl.DataFrame) -> None:
+        """Take the memo's later rows (lo, hi, sim, part, part_exact) where they know more than the
+        snapshot: a value where it had none, parts compared where it had fewer."""
+        docs = pl.DataFrame({"k": self.view.k1, "doc": np.arange(len(self.view.k1), dtype=np.int64)})
+        sides = later.join(docs.rename({"k": "lo", "doc": "x"}), on="lo").join(
+            docs.rename({"k": "hi", "doc": "y"}), on="hi"
+        )
+        x, y = sides["x"].to_numpy(), sides["y"].to_numpy()
+        codes = (np.minimum(x, y).astype(np.uint64) << np.uint64(32)) | np.maximum(x, y).astype(np.uint64)
+        at = np.minimum(np.searchsorted(self.codes, codes), max(len(self.codes) - 1, 0))
+        hit = np.flatnonzero(self.codes[at] == codes) if len(self.codes) else np.zeros(0, np.int64)
+        exact = sides["part_exact"].cast(pl.Int8).fill_null(-1).to_numpy()[hit]
+        part = sides["part"].fill_null(np.nan).to_numpy()[hit]
+        sim = sides["sim"].to_numpy()[hit]
+        at = at[hit]
+
+        def score(e: np.ndarray, p: np.ndarray) -> np.ndarray:
+            return (e == 1).astype(np.int8) + (~np.isnan(p)).astype(np.int8)
+
+        better = np.isnan(self.sim[at]) | (score(exact, part) > score(self.exact[at], self.part[at]))
+        order = np.argsort(score(exact, part)[better], kind="stable")  # the most informative row last
+        at, sim, part, exact = (v[better][order] for v in (at, sim, part, exact))
+        self.sim[at], self.part[at], self.exact[at] = sim, part, exact
+
+    def outcomes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What is known of each preloaded candidate now (for the snapshot saved after verification)."""
+        return self.sim, self.part, self.exact
 
     def _bulk_for(self, asked: int, candidates: int) -> None:
         """The set table of every candidate still unknown (NaN in `sim`: neither in the memo nor measured
@@ -122,7 +165,11 @@ class PairJudge:
         """(sim, part, exact) of preloaded pairs (NaN, NaN, -1 where unknown), and each pair's position among
         the preloaded ones (-1: not preloaded)."""
         codes = (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
-        position = np.searchsorted(self.codes, codes)
+        lo, hi = 0, len(self.codes)
+        if len(codes) and np.all(codes[1:] > codes[:-1]):  # a step of the loop: search its window only
+            lo = int(np.searchsorted(self.codes, codes[0]))
+            hi = int(np.searchsorted(self.codes, codes[-1], side="right"))
+        position = lo + np.searchsorted(self.codes[lo:hi], codes)
         inside = position < len(self.codes)
         found = np.zeros(len(a), dtype=bool)
         found[inside] = self.codes[position[inside]] == codes[inside]
@@ -161,14 +208,34 @@ class PairJudge:
             self.sim[position[todo][preloaded]] = sim[todo][preloaded]  # the parts' verdict reads it next
         return sim
 
-    def measure_pairs(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """The configured measure of any docs a[i], b[i] (the members' Jaccard to their kept row)."""
-        a, b = a.astype(np.int64), b.astype(np.int64)
-        sim = self.view.pairs(a, b)[0]
+    def similarity_at(self, at: np.ndarray) -> np.ndarray:
+        """`similarity` of the preloaded candidates at these positions (the loop's candidates are the
+        preloaded ones, in order: their values are read where they are, not searched for)."""
+        sim = self.sim[at]
         todo = np.flatnonzero(np.isnan(sim))
         if len(todo):
-            sim[todo] = self._measure(a[todo], b[todo])
-            self.view.add_pairs(a[todo], b[todo], sim[todo])
+            codes = self.codes[at[todo]]
+            a = (codes >> np.uint64(32)).astype(np.int64)
+            b = (codes & np.uint64(0xFFFFFFFF)).astype(np.int64)
+            self._bulk_for(len(todo), len(at))
+            sim[todo] = self._measure(a, b)
+            self.view.add_pairs(a, b, sim[todo])
+            self.sim[at[todo]] = sim[todo]  # the parts' verdict reads it next
+        return sim
+
+    def measure_pairs(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """The configured measure of any docs a[i], b[i] (the members' Jaccard to their kept row)."""
+        lo, hi = np.minimum(a, b).astype(np.int64), np.maximum(a, b).astype(np.int64)
+        sim, _, _, position = self._known(lo, hi)  # candidates first, then the memo for the others
+        rest = np.flatnonzero(np.isnan(sim))
+        if len(rest):
+            sim[rest] = self.view.pairs(lo[rest], hi[rest])[0]
+        todo = np.flatnonzero(np.isnan(sim))
+        if len(todo):
+            sim[todo] = self._measure(lo[todo], hi[todo])
+            self.view.add_pairs(lo[todo], hi[todo], sim[todo])
+        preloaded = position >= 0  # kept for the snapshot saved with the memo
+        self.sim[position[preloaded]] = sim[preloaded]
         return sim
 
     def near_in_parts(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -176,7 +243,7 @@ class PairJudge:
         if self.parts is None:
             return np.ones(len(a), dtype=bool)
         a, b = a.astype(np.int64), b.astype(np.int64)
-        sim, part, exact, _ = self._known(a, b)
+        sim, part, exact, position = self._known(a, b)
         threshold = self.config.threshold
         near = (exact == 1) & (part >= threshold)
         decided = (exact == 1) | ((exact == 0) & (part < threshold))
@@ -188,6 +255,9 @@ class PairJudge:
                 sim[todo] = self.similarity(a[todo], b[todo])
             self.view.add_pairs(a[todo], b[todo], sim[todo], lowest, complete)
             self.parts_judged += len(todo)
+            preloaded = position[todo] >= 0  # kept for the snapshot saved after verification
+            self.part[position[todo][preloaded]] = lowest[preloaded]
+            self.exact[position[todo][preloaded]] = complete[preloaded].astype(np.int8)
         return near
 
     def stats(self) -> dict[str, int]:
@@ -196,6 +266,7 @@ class PairJudge:
             "pairs_measured": self.measured,
             "parts_judged": self.parts_judged,
             "shingle_sets_built": self.source.documents,
+            "docs_bucketed": self.bucketed,
         }
 
 
@@ -214,7 +285,7 @@ def near_with_memo(
     n = len(texts)
     bands, rows = resolve_bands_rows(config)
     spec = shingle_spec(config)
-    known, stored, cjk = view.signatures()
+    known, cjk = view.known()
     unknown = np.ones(n, dtype=bool)
     unknown[known] = False
     todo = np.flatnonzero(unknown)
@@ -224,6 +295,8 @@ def near_with_memo(
     scripts = {"word": int((~cjk).sum()), "character": int(cjk.sum())}
     source = TextShingles(texts, config, spec, cjk)
     judge = PairJudge(view, source, config, pair_filter)
+    limit = None if config.report_pairs else config.max_bucket_pairs
+    snapshots = Snapshots(view.memo.folder)
     with contextlib_spill(spill_dir, config.spill) as folder:
         store = BandStore(bands, folder)
         sign_spec = SignSpec(spec, config.num_perm, config.seed, config.scheme, bands, rows)
@@ -241,29 +314,32 @@ def near_with_memo(
         if fresh is not None:
             view.add_signatures(todo, fresh, cjk[todo])
         source.signed, source.store = todo, store
-        if len(known) == 0:  # nothing stored: the store's band keys are every doc's (a cold run)
-            del fresh
-            banded = store.scan().select("doc", *[f"b{i}" for i in range(bands)])
-        else:
-            signatures = np.zeros((n, config.num_perm), dtype=np.uint32)
-            signatures[known] = stored
-            del stored
-            if fresh is not None:
-                signatures[todo] = fresh.to_numpy()
-                del fresh
+        fresh_signatures = (
+            fresh.to_numpy() if fresh is not None else np.zeros((0, config.num_perm), np.uint32)
+        )
+        del fresh
+
+        def keys_of(docs: np.ndarray) -> list[np.ndarray]:
+            """Band keys of these docs (sorted): signed now, or signed by an earlier run."""
+            signatures = np.zeros((len(docs), config.num_perm), dtype=np.uint32)
+            now = np.isin(docs, todo)
+            signatures[now] = fresh_signatures[np.searchsorted(todo, docs[now])]
+            if (~now).any():
+                signatures[~now] = view.signatures_of(docs[~now])
             keys = band_keys(signatures, bands, rows)
-            del signatures
-            banded = pl.DataFrame(
-                {"doc": np.arange(n, dtype=np.uint32), **{f"b{i}": keys[:, i] for i in range(bands)}}
-            ).lazy()
-            del keys
-        if config.report_pairs:
-            pairs = all_bucket_pairs(banded, bands)
+            return [np.ascontiguousarray(keys[:, i]) for i in range(bands)]
+
+        snapshot = snapshots.load(bands, rows, limit) if len(known) else None
+        update = snapshot.update(view.k1, view.k2, keys_of, limit) if snapshot is not None else None
+        del snapshot
+        if update is not None:
+            built = update.updated
+            judge.bucketed = update.bucketed
         else:
-            pairs = candidate_pairs(banded, bands, config.max_bucket_pairs)
-        del banded
-        a, b = pairs["a"].to_numpy(), pairs["b"].to_numpy()
-        judge.preload(a, b)
+            built = build(view.k1, view.k2, _band_columns(store, known, todo, keys_of, n, bands), limit)
+            judge.bucketed = n
+        a, b = split_codes(built.codes)
+        judge.preload(built)
 
         def verify_progress(done: int, total: int) -> None:
             if progress is not None:
@@ -272,6 +348,7 @@ def near_with_memo(
         if config.report_pairs:
             jac = judge.similarity(a, b)
             verify_progress(len(a), len(a))
+            pairs = pl.DataFrame({"a": a, "b": b})
             found = pairs.with_columns(jaccard=pl.Series(jac, dtype=pl.Float64))
             found = found.filter(pl.col("jaccard") >= config.threshold)
             if pair_filter is not None and found.height:
@@ -280,9 +357,39 @@ def near_with_memo(
         else:
             filter_ = judge.near_in_parts if pair_filter is not None else None
             found = verify_loop(
-                a, b, n, config.threshold, judge.similarity, verify_progress, pair_filter=filter_
+                a,
+                b,
+                n,
+                config.threshold,
+                judge.similarity,
+                verify_progress,
+                pair_filter=filter_,
+                measure_at=judge.similarity_at,
             )
             found = found.filter(pl.col("jaccard") >= config.threshold)
         source.store = None  # closed with the spill folder: later pairs are cut from their texts
         store.cleanup()
-    return NearResult(found, bands, rows, s_curve(bands, rows), pairs.height, scripts), judge
+    if update is None or update.changed > RESAVE_SHARE * n:  # else the older snapshot serves as well
+        saved = update.snapshot() if update is not None else built
+
+        def save() -> None:  # with the memo, once every pair of the run was measured (members too)
+            saved.outcomes, saved.covers = judge.outcomes(), view.memo.stamp
+            snapshots.save(saved, bands, rows, limit)
+
+        view.memo.on_save.append(save)
+    return NearResult(found, bands, rows, s_curve(bands, rows), len(a), scripts), judge
+
+
+def _band_columns(
+    store: BandStore, known: np.ndarray, todo: np.ndarray, keys_of: KeysOf, n: int, bands: int
+) -> list[np.ndarray]:
+    """Each band's keys of docs 0..n-1: from the signing store when every doc was signed now (a cold run),
+    else from the signatures (stored and new)."""
+    if len(known):
+        return keys_of(np.arange(n, dtype=np.int64))
+    columns = [np.zeros(n, dtype=np.uint64) for _ in range(bands)]
+    banded = store.scan()
+    docs = banded.select("doc").collect()["doc"].to_numpy().astype(np.int64)  # batches in pool order
+    for i, column in enumerate(columns):
+        column[docs] = banded.select(f"b{i}").collect()[f"b{i}"].to_numpy()
+    return columns

@@ -113,6 +113,7 @@ def test_a_second_identical_run_measures_nothing(tmp_path: Path) -> None:
         "pairs_measured": 5,
         "parts_judged": 3,
         "shingle_sets_built": 6,
+        "docs_bucketed": 7,
     }
     # the rows' content is the same: their key hashes come from the stage cache, nothing is normalized
     assert second[1].memo == {
@@ -121,6 +122,7 @@ def test_a_second_identical_run_measures_nothing(tmp_path: Path) -> None:
         "pairs_measured": 0,
         "parts_judged": 0,
         "shingle_sets_built": 0,  # nothing to measure: no document is shingled again
+        "docs_bucketed": 0,  # the same documents: the stored candidates are this run's
     }
     assert_same(second, first)
 
