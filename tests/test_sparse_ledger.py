@@ -68,3 +68,9 @@ def test_chunked_and_null_lists_equal_record_failures() -> None:
     )
     out = record_failures_sparse(holed, FAILURES, {"odd"})
     assert out["flagged_rules"].to_list() == [["odd"], ["odd"], ["mojibake"], ["odd"], None]
+
+
+def test_the_ledger_columns_are_chunked_like_the_frame() -> None:
+    frame = pl.concat([_frame().slice(0, 2), _frame().slice(2)], rechunk=False)
+    out = record_failures_sparse(frame, FAILURES)
+    assert {name: out.get_column(name).n_chunks() for name in out.columns} == dict.fromkeys(out.columns, 2)
