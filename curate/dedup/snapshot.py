@@ -297,8 +297,8 @@ class Snapshots:
             return None
         folder = found[-1]
         try:
-            docs = pl.read_parquet(folder / "docs.parquet")
-            pairs = pl.read_parquet(folder / "pairs.parquet")
+            docs = pl.read_parquet(folder / "docs.parquet", glob=False)
+            pairs = pl.read_parquet(folder / "pairs.parquet", glob=False)
             return Snapshot(
                 docs["k1"].to_numpy(),
                 docs["k2"].to_numpy(),
