@@ -11,8 +11,9 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Final
 
-import numba
 import numpy as np
+
+from winnow.curation.kernels.compiled import compiled
 
 SCURVE_POINTS: Final = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
 _GRID: Final = 2001  # Simpson points per integral; matches quad to ~1e-9 on these smooth curves
@@ -54,7 +55,7 @@ _START: Final = np.uint64(0x9E3779B97F4A7C15)
 _MULTIPLY: Final = np.uint64(0xBF58476D1CE4E5B9)
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _band_keys(sig: np.ndarray, bands: int, rows: int, out: np.ndarray) -> None:
     shift32, shift31 = np.uint64(32), np.uint64(31)  # uint64 operands only: a mixed int64 one makes floats
     for d in range(sig.shape[0]):

@@ -16,8 +16,9 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numba
 import numpy as np
+
+from winnow.curation.kernels.compiled import compiled
 
 MERSENNE_PRIME = np.uint64((1 << 61) - 1)
 MAX_HASH32 = np.uint64((1 << 32) - 1)
@@ -99,7 +100,7 @@ def permuted(hash32: np.ndarray, perms: Permutations) -> np.ndarray:
     return out
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _affine32_signatures(hash32: np.ndarray, offsets: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """affine32 signatures: fmix32 of each shingle's hash, then a * h + b mod 2^32 per permutation, the
     minimum per document. Sums and products run in uint64 and are masked (or cast) to 32 bits, which is

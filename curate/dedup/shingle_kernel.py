@@ -19,27 +19,27 @@ compiles (~3 CPU s, once: numba caches it on disk).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import polars as pl
 
 from winnow.curation.kernels.arrow_strings import utf8_buffers
+from winnow.curation.kernels.compiled import compiled
 
 _MASK = 0xFFFF_FFFF
 _SPACE = 0x20
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _rotl(x: int, k: int) -> int:
     return ((x << k) | (x >> (32 - k))) & 0xFFFF_FFFF
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _bswap32(x: int) -> int:
     return ((x & 0xFF) << 24) | ((x & 0xFF00) << 8) | ((x >> 8) & 0xFF00) | (x >> 24)
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _sha1_prefix(data: np.ndarray, start: int, end: int, w: np.ndarray) -> np.uint64:
     """First 8 bytes of SHA-1(data[start:end]) as a little-endian uint64 (`w`: 80 int64 of scratch).
 
@@ -93,7 +93,7 @@ def _sha1_prefix(data: np.ndarray, start: int, end: int, w: np.ndarray) -> np.ui
     return np.uint64(_bswap32(h0)) | (np.uint64(_bswap32(h1)) << np.uint64(32))
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _word_tokens(data: np.ndarray, lo: int, hi: int, bounds: np.ndarray) -> int:
     """Tokens of data[lo:hi] split on every space (empty ones included, as str.split(" ") gives): token i
     is data[bounds[i]:bounds[i + 1] - 1] (bounds[n_tok] = hi + 1). Returns n_tok."""
@@ -107,7 +107,7 @@ def _word_tokens(data: np.ndarray, lo: int, hi: int, bounds: np.ndarray) -> int:
     return n_tok
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _char_tokens(data: np.ndarray, lo: int, hi: int, text: np.ndarray, bounds: np.ndarray) -> int:
     """Characters of data[lo:hi] with its spaces removed, that text copied into `text`: character i is
     text[bounds[i]:bounds[i + 1]]. Returns n_tok."""
@@ -126,14 +126,14 @@ def _char_tokens(data: np.ndarray, lo: int, hi: int, text: np.ndarray, bounds: n
     return n_tok
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _count_shingles(n_tok: int, n: int) -> int:
     if n_tok == 0:
         return 0
     return 1 if n_tok < n else n_tok - n + 1
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _shingle_sha1(
     data: np.ndarray,
     offsets: np.ndarray,

@@ -12,12 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 import polars as pl
 
 from winnow.curation.dedup.shingles import ShingleSpec
 from winnow.curation.dedup.signing import shingle_hashes
+from winnow.curation.kernels.compiled import compiled
 
 HashSource = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # sorted docs -> (hashes, offsets)
 
@@ -63,7 +63,7 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return ordered[np.concatenate([[True], ordered[1:] != ordered[:-1]])]
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _sets(hashes: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(each document's distinct hashes, sorted, concatenated; offsets) from raw shingle hashes: one sort
     per document, in place of a global dense ranking (which held ~5 arrays of every shingle at once)."""
@@ -81,7 +81,7 @@ def _sets(hashes: np.ndarray, offsets: np.ndarray) -> tuple[np.ndarray, np.ndarr
     return out[:written].copy(), set_offsets
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _intersections(values: np.ndarray, offsets: np.ndarray, la: np.ndarray, lb: np.ndarray) -> np.ndarray:
     """|A∩B| of the sorted distinct sets of documents la[k] and lb[k] (positions), by merging them."""
     out = np.zeros(len(la), dtype=np.int64)

@@ -6,7 +6,8 @@ checks call it through an elementwise `map_batches`, so they stay Polars express
 per row. Character classes come from `winnow.curation.kernels.unicode_classes`, a table filled by Polars' own
 regex engine, so a kernel counts exactly the characters the equivalent regex matched.
 
-Helpers are plain `numba.njit` functions, never `inline="always"`: LLVM inlines them into the kernels anyway
+Kernels and helpers are compiled by one decorator (`winnow.curation.kernels.compiled`: njit, nogil, cached, no
+C-ABI wrapper), never `inline="always"`: LLVM inlines them into the kernels anyway
 (same speed, measured), while numba's own inlining deep-copies their IR into every call site: ~40% of the
 first run's compile time (bench/results/first_run.md; tests/kernels/test_kernels_compile.py keeps it so). Kernels are compiled lazily,
 on first call, and cached on disk by numba (`cache=True`); `winnow.curation.kernels.warm_up` loads the ones a rule

@@ -4,11 +4,11 @@ same pair) instead of one regex pass per side."""
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import polars as pl
 
 from winnow.curation.kernels.arrow_strings import utf8_buffers, with_nulls
+from winnow.curation.kernels.compiled import compiled
 from winnow.curation.kernels.utf8 import decode
 
 
@@ -24,7 +24,7 @@ def side_table(pairs: tuple[tuple[str, str], ...]) -> np.ndarray:
     return table
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _unclosed(data: np.ndarray, offsets: np.ndarray, sides: np.ndarray, pairs: int, out: np.ndarray) -> None:
     counts = np.zeros(2 * pairs + 1, dtype=np.int64)
     for row in range(len(offsets) - 1):

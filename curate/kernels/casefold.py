@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import numba
 import numpy as np
 import polars as pl
 
+from winnow.curation.kernels.compiled import compiled
 from winnow.curation.kernels.unicode_classes import CAPITAL_SIGMA, DOTTED_CAPITAL_I
 from winnow.curation.kernels.utf8 import decode
 
@@ -37,7 +37,7 @@ def flags_deciding_sigma(
     return flags
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def lowered(cp: int, lower: np.ndarray) -> tuple[np.int64, np.int64]:
     """The lowercase of `cp` as (first, second): second is -1 except for İ, which lowers to i + U+0307.
     (Σ is not decided here: callers stop at it.) Both int64, so that numba can loop over the pair."""
@@ -45,7 +45,7 @@ def lowered(cp: int, lower: np.ndarray) -> tuple[np.int64, np.int64]:
     return np.int64(lower[cp]), np.int64(second)
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def fold(
     data: np.ndarray,
     start: int,
@@ -70,7 +70,7 @@ def fold(
     return n
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def equal(a: np.ndarray, a_len: int, b: np.ndarray, b_len: int) -> bool:
     if a_len != b_len:
         return False
@@ -80,7 +80,7 @@ def equal(a: np.ndarray, a_len: int, b: np.ndarray, b_len: int) -> bool:
     return True
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def fold_equals(
     data: np.ndarray,
     start: int,

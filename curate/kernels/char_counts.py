@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Final
 
-import numba
 import numpy as np
 import polars as pl
 
 from winnow.curation.kernels.arrow_strings import utf8_buffers, with_nulls
+from winnow.curation.kernels.compiled import compiled
 from winnow.curation.kernels.unicode_classes import (
     ALNUM,
     DIGIT,
@@ -39,7 +39,7 @@ _TRIPLES: Final = np.array([[ord(c) for c in t] for t in MOJIBAKE_TRIPLES], dtyp
 STRUCT: Final = pl.Struct({name: pl.Int64 for name in FIELDS})
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _garbled_length(data: np.ndarray, i: int, end: int, cp: int, bits: int, table: np.ndarray) -> int:
     """Characters of the garbled-text marker starting with `cp` (whose next byte is i), or 0."""
     if bits & MOJIBAKE_ALONE:
@@ -70,7 +70,7 @@ def _garbled_length(data: np.ndarray, i: int, end: int, cp: int, bits: int, tabl
     return 0
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def add_counts(data: np.ndarray, i: int, end: int, table: np.ndarray, out: np.ndarray, row: int) -> None:
     """Adds the counts of the text `data[i:end]` to `out[row]`, column 1 holding spaces (see `finish`).
     The counts are kept in locals while the text is read, so that they can stay in registers."""
@@ -111,7 +111,7 @@ def finish(out: np.ndarray) -> None:
     out[:, 1] = out[:, 0] - out[:, 1]
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _count(data: np.ndarray, offsets: np.ndarray, table: np.ndarray, out: np.ndarray) -> None:
     for row in range(len(offsets) - 1):
         add_counts(data, offsets[row], offsets[row + 1], table, out, row)

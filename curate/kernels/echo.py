@@ -8,12 +8,12 @@ a Σ (see winnow.curation.kernels.casefold): the check computes those rows with 
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import polars as pl
 
 from winnow.curation.kernels.arrow_strings import Utf8Buffers, utf8_buffers
 from winnow.curation.kernels.casefold import NO, UNDECIDED, UNDECIDED_ROW, YES, fold, lowered
+from winnow.curation.kernels.compiled import compiled
 from winnow.curation.kernels.unicode_classes import (
     CAPITAL_SIGMA,
     SPACE,
@@ -25,7 +25,7 @@ from winnow.curation.kernels.utf8 import decode
 _STRIPPED = np.array([ord(c) for c in ".。!！?？"], dtype=np.int32)
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _stripped(c: int | np.int64) -> bool:
     for s in _STRIPPED:  # noqa: SIM110 - numba compiles the loop, not a generator in any()
         if c == s:
@@ -33,7 +33,7 @@ def _stripped(c: int | np.int64) -> bool:
     return False
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _comparable(
     data: np.ndarray, start: int, end: int, table: np.ndarray, lower: np.ndarray, buffer: np.ndarray
 ) -> tuple[int, int]:
@@ -49,7 +49,7 @@ def _comparable(
     return first, n
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _reply_echoes(
     data: np.ndarray,
     start: int,
@@ -99,7 +99,7 @@ def _reply_echoes(
     return NO
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _echoes(
     reply_text: tuple[np.ndarray, np.ndarray, np.ndarray],
     ask_text: tuple[np.ndarray, np.ndarray, np.ndarray],

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 
-import numba
 import numpy as np
 import polars as pl
 
@@ -26,6 +25,7 @@ from winnow.curation.kernels.char_counts import (
     finish,
     struct_of_counts,
 )
+from winnow.curation.kernels.compiled import compiled
 from winnow.curation.kernels.unicode_classes import (
     MOJIBAKE_AFTER_A,
     MOJIBAKE_AFTER_EURO,
@@ -53,7 +53,7 @@ def _separator_counts() -> np.ndarray:
     return np.array(row, dtype=np.int64)
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _add_piece(
     data: np.ndarray,
     start: int,
@@ -76,7 +76,7 @@ def _add_piece(
     started[row] = True
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _add_texts(
     data: np.ndarray,
     offsets: np.ndarray,
@@ -92,7 +92,7 @@ def _add_texts(
             _add_piece(data, offsets[row], offsets[row + 1], table, out, started, separator, row)
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _add_lists(
     data: np.ndarray,
     offsets: np.ndarray,

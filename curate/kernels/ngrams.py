@@ -10,11 +10,11 @@ per text, and counted in a hash table: the work is linear in the text.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import polars as pl
 
 from winnow.curation.kernels.arrow_strings import utf8_buffers, with_nulls
+from winnow.curation.kernels.compiled import compiled
 from winnow.curation.kernels.hashing import FNV_OFFSET, FNV_PRIME, table_mask
 from winnow.curation.kernels.unicode_classes import CJK, WORD, class_table
 from winnow.curation.kernels.utf8 import decode
@@ -25,7 +25,7 @@ _GRAM_MIX = np.uint64(0xBF58_476D_1CE4_E5B9)
 _SHIFT = np.uint64(31)
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _finish(h: np.uint64) -> np.uint64:
     h ^= h >> np.uint64(33)
     h *= _GRAM_MIX
@@ -33,7 +33,7 @@ def _finish(h: np.uint64) -> np.uint64:
     return h
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _tokenize(
     data: np.ndarray, start: int, end: int, table: np.ndarray, hashes: np.ndarray, chars: np.ndarray
 ) -> int:
@@ -70,7 +70,7 @@ def _tokenize(
     return count
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _shares(
     data: np.ndarray,
     offsets: np.ndarray,

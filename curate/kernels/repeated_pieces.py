@@ -11,11 +11,11 @@ for byte, so equal hashes of different pieces never count as a repeat.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import polars as pl
 
 from winnow.curation.kernels.arrow_strings import utf8_buffers, with_nulls
+from winnow.curation.kernels.compiled import compiled
 from winnow.curation.kernels.hashing import FNV_OFFSET, FNV_PRIME, table_mask
 from winnow.curation.kernels.unicode_classes import SPACE, class_table
 from winnow.curation.kernels.utf8 import decode
@@ -24,7 +24,7 @@ LINES = 0
 PARAGRAPHS = 1
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _separator_end(data: np.ndarray, i: int, end: int, table: np.ndarray) -> int:
     """End of the paragraph separator `\\n[ \\t]*\\n\\s*` starting at byte i (a newline), or -1."""
     j = i + 1
@@ -41,7 +41,7 @@ def _separator_end(data: np.ndarray, i: int, end: int, table: np.ndarray) -> int
     return j
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _same(data: np.ndarray, a: int, a_end: int, b: int, b_end: int) -> bool:
     if a_end - a != b_end - b:
         return False
@@ -51,7 +51,7 @@ def _same(data: np.ndarray, a: int, a_end: int, b: int, b_end: int) -> bool:
     return True
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _fractions(
     data: np.ndarray,
     offsets: np.ndarray,

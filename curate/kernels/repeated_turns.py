@@ -8,16 +8,16 @@ context; see winnow.curation.kernels.casefold): the check computes those rows wi
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import polars as pl
 
 from winnow.curation.kernels.arrow_lists import list_buffers
 from winnow.curation.kernels.casefold import NO, UNDECIDED, UNDECIDED_ROW, YES, equal, fold, fold_equals
+from winnow.curation.kernels.compiled import compiled
 from winnow.curation.kernels.unicode_classes import PUNCT_SYMBOL, SPACE, class_table, lowercase_table
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _repeats(
     data: np.ndarray,
     offsets: np.ndarray,

@@ -3,16 +3,16 @@ when no such character repeats `shortest` times in a row (the run is then not me
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import polars as pl
 
 from winnow.curation.kernels.arrow_strings import utf8_buffers, with_nulls
+from winnow.curation.kernels.compiled import compiled
 from winnow.curation.kernels.unicode_classes import RUN, class_table
 from winnow.curation.kernels.utf8 import decode
 
 
-@numba.njit(nogil=True, cache=True)
+@compiled
 def _longest(data: np.ndarray, offsets: np.ndarray, table: np.ndarray, out: np.ndarray) -> None:
     for row in range(len(offsets) - 1):
         i = offsets[row]

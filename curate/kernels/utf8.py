@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
+from winnow.curation.kernels.compiled import compiled
 
-@numba.njit(nogil=True, cache=True)
+
+@compiled
 def decode(data: np.ndarray, i: int) -> tuple[int, int]:
     """(code point starting at byte i, byte index of the next character)."""
     b = data[i]

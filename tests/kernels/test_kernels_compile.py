@@ -34,6 +34,23 @@ def _dispatchers() -> dict[str, CPUDispatcher]:
     return found
 
 
+def test_every_compiled_function_is_built_by_the_shared_decorator() -> None:
+    # kernels.compiled: nogil, cached, and no C-ABI wrapper (nothing calls one; ~7% of a first run's compile)
+    from winnow.curation.dedup import clusters, lsh, minhash, shingle_kernel, verify
+
+    dispatchers = dict(_dispatchers())
+    for module in (clusters, lsh, minhash, shingle_kernel, verify):
+        for name, value in vars(module).items():
+            if isinstance(value, CPUDispatcher) and value.__module__ == module.__name__:
+                dispatchers[f"{module.__name__}.{name}"] = value
+    assert len(dispatchers) > 20
+    options = {
+        (d.targetoptions.get("nogil"), d.targetoptions.get("no_cfunc_wrapper")) for d in dispatchers.values()
+    }
+    assert options == {(True, True)}
+    assert all(d._cache.__class__.__name__ == "FunctionCache" for d in dispatchers.values())  # cache=True
+
+
 def test_no_kernel_function_is_inlined_by_numba() -> None:
     dispatchers = _dispatchers()
     assert len(dispatchers) > 10
