@@ -11,7 +11,9 @@ Alpaca JSONL (DIR/data.jsonl). Each run is a fresh process, the command a user t
 with the metric cache in its default place (DIR/.winnow-cache, i.e. RUNDIR/../.winnow-cache). Order:
 a warm-up run on 1,000 rows (numba kernels compiled and cached: not what is measured here, see
 bench/first_run.py), the cold run (metric cache emptied), then one re-run per change, each against the
-cache the cold run left and each with only that one change made to the shipped default rules:
+cache the cold run left and each with only that one change made to the shipped default rules, each into a
+copy of the cold run's folder (as a person re-runs with the same `-o`: the previous run is kept as previous/
+and the report compares with it):
 
     check        a drop rule's threshold (dup_10gram_share max_share 0.3 -> 0.25): rows reaching dedup change
     flag_check   a flag rule's threshold (max_special_char_ratio max_ratio 0.4 -> 0.3)
@@ -203,7 +205,12 @@ def main() -> None:
     for change in changes:
         rules = args.out / f"rules_{change}.yaml"
         rules.write_text(changed_rules(base, change), encoding="utf-8")
-        runs.append(run_curate(f"re-run: {change}", data, rules, args.out / f"run_{change}"))
+        # into a copy of the cold run's folder, as a person re-runs `-o run`: the run before becomes
+        # previous/ and the report compares with it (both part of what is measured)
+        again = args.out / f"run_{change}"
+        shutil.rmtree(again, ignore_errors=True)
+        shutil.copytree(args.out / "run", again)
+        runs.append(run_curate(f"re-run: {change}", data, rules, again))
         print(table([runs[0], runs[-1]]).splitlines()[-1], flush=True)
     text = table(runs)
     print(text)
@@ -216,7 +223,7 @@ def main() -> None:
         "# winnow curate end to end (issue 24)\n\n"
         f"`python bench/e2e.py --rows {args.rows} --changes {args.changes}`: fresh `winnow curate` processes on "
         f"{args.rows:,} distinct real rows ({unique or 'see data file'} unique source rows, row number appended), "
-        f"default rules, cold (empty metric cache), then one re-run per change against the cold run's cache. "
+        f"default rules, cold (empty metric cache), then one re-run per change against the cold run's cache, into a copy of its folder. "
         f"Load average at the start: {load:.1f} (2-core machine, shared). Stage columns: seconds from "
         "stats.json timings; `outside stages`: start-up, reading, writing the run folder and report.html.\n\n"
         f"{text}\n\nChanges (one edit of rules/default.yaml each):\n\n{described}\n"
