@@ -4,8 +4,9 @@
     write_run_report(Path("runs/zh"))                       # compares with runs/zh/previous/ if present
     write_run_report(Path("runs/zh"), compare=Path("runs/zh-old"))
 
-Statistics come from rows.parquet (light columns; or the frame just written) and stats.json; each section is a view model in
-reports/views/ rendered to HTML; the page is written atomically next to the data it describes.
+Statistics come from rows.parquet (light columns; or the frame `winnow curate` just wrote) and stats.json;
+each section is a view model in reports/views/ rendered to HTML; the page is written atomically next to the
+data it describes.
 """
 
 from __future__ import annotations
