@@ -76,7 +76,28 @@ def read_parquet(path: Path, sink: SourceSink) -> None:
     except Exception as error:
         sink.bad(None, f"cannot read Parquet: {error}", b"")
         return
+    _refuse_a_ledger(path, frame)
     _read_frame(frame, sink)
+
+
+def _refuse_a_ledger(path: Path, frame: pl.DataFrame) -> None:
+    """A run folder's rows.parquet holds every row's ledger but not its texts (winnow.curation.run_folder):
+    read as a corpus, each of its rows would be quarantined for want of a format. Said once, with the files
+    that hold the rows."""
+    from winnow.curation.run_folder import RUN_ID_KEY, TEXT_COLUMNS
+
+    if any(name in frame.columns for name in TEXT_COLUMNS):
+        return
+    try:
+        metadata = pl.read_parquet_metadata(path)
+    except Exception:
+        return
+    if RUN_ID_KEY in metadata:
+        raise UsageError(
+            f"{path} is the ledger of a `winnow curate` run (its ids, reasons and metrics, not its texts)",
+            hint=f"read the rows from {path.with_name('kept.parquet')} (kept) or "
+            f"{path.with_name('dropped.parquet')} (dropped)",
+        )
 
 
 def _read_frame(frame: pl.DataFrame, sink: SourceSink) -> None:

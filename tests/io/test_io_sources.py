@@ -11,6 +11,8 @@ import pytest
 
 from winnow.curation.errors import UsageError
 from winnow.curation.io.read import read_corpus
+from winnow.curation.rulefile.load import parse_rules
+from winnow.curation.run_curate import run_curate
 
 ROWS = [
     {"instruction": "q1", "input": "", "output": "a1"},
@@ -146,3 +148,19 @@ def test_bare_message_lists_are_detected_in_a_fresh_process(tmp_path: Path) -> N
     code = f"from winnow.curation.io.read import read_corpus; print(read_corpus([{str(path)!r}]).formats)"
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.strip() == repr({str(path): {"messages": 1}})
+
+
+def test_a_run_folders_ledger_is_refused_with_the_files_that_hold_the_rows(tmp_path: Path) -> None:
+    corpus = tmp_path / "rows.jsonl"
+    corpus.write_text('{"instruction": "Say hi", "output": "Hi!"}\n', encoding="utf-8")
+    run = tmp_path / "run"
+    run_curate([corpus], parse_rules({}), run, cache_dir=tmp_path / "cache")
+    with pytest.raises(UsageError, match="is the ledger of a `winnow curate` run") as raised:
+        read_corpus([run / "rows.parquet"])
+    assert (
+        raised.value.hint
+        == f"read the rows from {run / 'kept.parquet'} (kept) or {run / 'dropped.parquet'} (dropped)"
+    )
+    assert read_corpus([run / "kept.parquet"]).records["messages"].to_list() == [
+        [{"role": "user", "content": "Say hi"}, {"role": "assistant", "content": "Hi!"}]
+    ]
