@@ -24,6 +24,7 @@ complete folder per setting is used; older ones and settings beyond KEEP_SETTING
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import time
 import uuid
@@ -316,28 +317,53 @@ class Snapshots:
             return None
 
     def save(self, snapshot: Snapshot, bands: int, rows: int, max_bucket_pairs: int | None) -> None:
+        """Store the snapshot, then remove older ones. Best effort: a snapshot only saves work, so a folder
+        that cannot be written (disk full, another run sharing the cache pruning it) leaves the run as it
+        is, and the next run builds its candidates afresh."""
         if self.root is None:
             return
-        tag = self.tag(bands, rows, max_bucket_pairs)
-        folder = self.root / f"{tag}-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
-        folder.mkdir(parents=True)
-        docs = {"k1": snapshot.k1, "k2": snapshot.k2, **{f"b{i}": k for i, k in enumerate(snapshot.keys)}}
-        # band keys and pair codes are close to random bits: compression would cost time and save little
-        write_parquet(folder / "docs.parquet", pl.DataFrame(docs), compression="uncompressed")
         if snapshot.outcomes is None:
             raise ValueError("a snapshot is saved with its candidates' outcomes")
-        sim, part, exact = snapshot.outcomes
-        pairs = pl.DataFrame(
-            {"code": snapshot.codes, "count": snapshot.counts, "sim": sim, "part": part, "part_exact": exact}
-        )
-        # the outcomes repeat few values (ratios of small set sizes): lz4 on those columns is nearly free
-        write_parquet(folder / "pairs.parquet", pairs, compression="lz4")
-        (folder / "complete").write_text(snapshot.covers, encoding="utf-8")
-        for old in (p for p in self.root.glob(f"{tag}-*") if p != folder):
-            shutil.rmtree(old, ignore_errors=True)
+        tag = self.tag(bands, rows, max_bucket_pairs)
+        folder = self.root / f"{tag}-{time.time_ns():020d}-{uuid.uuid4().hex[:8]}"
+        try:
+            folder.mkdir(parents=True)
+            docs = {"k1": snapshot.k1, "k2": snapshot.k2, **{f"b{i}": k for i, k in enumerate(snapshot.keys)}}
+            # band keys and pair codes are close to random bits: compression would cost time and save little
+            write_parquet(folder / "docs.parquet", pl.DataFrame(docs), compression="uncompressed")
+            sim, part, exact = snapshot.outcomes
+            pairs = pl.DataFrame(
+                {
+                    "code": snapshot.codes,
+                    "count": snapshot.counts,
+                    "sim": sim,
+                    "part": part,
+                    "part_exact": exact,
+                }
+            )
+            # the outcomes repeat few values (ratios of small set sizes): lz4 on those columns is nearly free
+            write_parquet(folder / "pairs.parquet", pairs, compression="lz4")
+            (folder / "complete").write_text(snapshot.covers, encoding="utf-8")
+        except OSError:
+            shutil.rmtree(folder, ignore_errors=True)
+            return
+        with contextlib.suppress(OSError):  # another run sharing the cache removed a folder first
+            self._prune(tag, folder)
+
+    def _prune(self, tag: str, saved: Path) -> None:
+        """Older complete snapshots of this setting; folders never completed (a run killed while writing)
+        once they are an hour old (a younger one may be another run's, still writing); whole settings
+        beyond KEEP_SETTINGS, least recent first."""
+        if self.root is None:
+            return
+        now = time.time()
+        for old in (p for p in self.root.glob(f"{tag}-*") if p != saved):
+            if (old / "complete").is_file() or now - old.stat().st_mtime > 3600:
+                shutil.rmtree(old, ignore_errors=True)
         latest: dict[str, float] = {}
-        for path in self.root.iterdir():  # one folder per tag is left: prune whole tags, least recent first
-            latest[path.name.split("-")[0] + "-" + path.name.split("-")[1]] = path.stat().st_mtime
+        for path in self.root.iterdir():
+            setting = "-".join(path.name.split("-")[:2])
+            latest[setting] = max(latest.get(setting, 0.0), path.stat().st_mtime)
         for old_tag in sorted(latest, key=lambda t: latest[t], reverse=True)[KEEP_SETTINGS:]:
             for path in self.root.glob(f"{old_tag}-*"):
                 shutil.rmtree(path, ignore_errors=True)

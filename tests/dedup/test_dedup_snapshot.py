@@ -16,7 +16,7 @@ from tests.dedup.test_dedup_find import sft
 from tests.dedup.test_dedup_memo import assert_same, corpus, dropping, run
 from winnow.curation.dedup.config import DedupConfig, NearConfig
 from winnow.curation.dedup.memo import memo_key
-from winnow.curation.dedup.snapshot import KEEP_SETTINGS, Snapshot, build
+from winnow.curation.dedup.snapshot import KEEP_SETTINGS, Snapshot, Snapshots, build
 from winnow.curation.ledger import with_ledger
 from winnow.curation.record import frame_from_rows
 
@@ -190,3 +190,24 @@ def test_a_damaged_snapshot_is_built_again_and_settings_are_pruned(tmp_path: Pat
         "part",
         "part_exact",
     ]
+
+
+def test_saving_is_best_effort_and_spares_a_folder_another_run_is_writing(tmp_path: Path) -> None:
+    k1 = np.arange(8, dtype=np.uint64)
+    snapshot = with_outcomes(build(k1, k1, [k1 % np.uint64(3)], LIMIT))
+    blocked = tmp_path / "memo"
+    blocked.write_text("a file where the memo folder would be")
+    Snapshots(blocked).save(snapshot, 1, 1, LIMIT)  # cannot be written: no error, nothing kept
+    assert Snapshots(blocked).load(1, 1, LIMIT) is None
+    snapshots = Snapshots(tmp_path / "ok")
+    snapshots.save(snapshot, 1, 1, LIMIT)
+    writing = tmp_path / "ok" / "candidates" / "1x1-5-00000000000000000001-feedbeef"
+    writing.mkdir()  # no `complete` yet: another run's snapshot being written
+    snapshots.save(snapshot, 1, 1, LIMIT)
+    folders = sorted(p.name for p in (tmp_path / "ok" / "candidates").iterdir())
+    assert len(folders) == 2
+    assert writing.name in folders
+    loaded = snapshots.load(1, 1, LIMIT)
+    assert loaded is not None
+    assert np.array_equal(loaded.codes, snapshot.codes)
+    assert np.array_equal(loaded.counts, snapshot.counts)
