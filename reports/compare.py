@@ -100,10 +100,13 @@ def _rules_by_name(stats: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def build_comparison(run: RunData, previous_dir: Path) -> ComparisonView:
-    previous = load_run(previous_dir)
+    previous = load_run(previous_dir, only=("id", "drop_reason"))
     now = run.frame.select("id", pl.col("drop_reason").alias("now"))
     before = previous.frame.select("id", pl.col("drop_reason").alias("before"))
-    joined = now.join(before, on="id", how="inner")
+    if now["id"].equals(before["id"]):  # the same rows in the same order (a re-run on the same inputs)
+        joined = now.with_columns(before["before"])
+    else:
+        joined = now.join(before, on="id", how="inner")
     only_now = now.height - joined.height
     only_before = before.height - joined.height
     newly = joined.filter(pl.col("before").is_null() & pl.col("now").is_not_null())

@@ -13,6 +13,7 @@ rows.parquet lost its texts, or made by hand).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,9 +100,10 @@ class RunData:
         )
 
 
-def load_run(run_dir: Path, rows: pl.DataFrame | None = None) -> RunData:
+def load_run(run_dir: Path, rows: pl.DataFrame | None = None, only: Sequence[str] | None = None) -> RunData:
     """Read RUNDIR/stats.json and the light columns of RUNDIR/rows.parquet; with `rows` (every row, every
-    column: the frame the run folder was just written from) the light columns come from it instead."""
+    column: the frame the run folder was just written from) the light columns come from it instead; `only`:
+    just these of the light columns (the comparison reads a previous run's ids and reasons)."""
     stats_path, rows_path = run_dir / "stats.json", run_dir / "rows.parquet"
     for path in (stats_path, rows_path):
         if not path.exists():
@@ -113,6 +115,8 @@ def load_run(run_dir: Path, rows: pl.DataFrame | None = None) -> RunData:
     source = pl.scan_parquet(rows_path, glob=False) if rows is None else rows.lazy()
     columns = source.collect_schema().names()
     light = [c for c in columns if c in LEDGER_COLUMNS or c.startswith(STAGE_COLUMN_PREFIXES)]
+    if only is not None:
+        light = [c for c in light if c in only]
     frame = source.select(light).collect()
     if "drop_reason" not in frame.columns:
         frame = frame.with_columns(pl.lit(None, pl.String).alias("drop_reason"))

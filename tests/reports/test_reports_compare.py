@@ -51,3 +51,14 @@ def test_second_snapshot_replaces_the_first(tmp_path: Path) -> None:
     assert (run / "previous" / "rows.parquet").exists()
     assert not [p for p in run.iterdir() if p.name.startswith(".previous")]
     assert pl.read_parquet(run / "previous" / "rows.parquet").height == 10
+
+
+def test_compare_with_a_run_of_other_rows_in_another_order(tmp_path: Path) -> None:
+    # the rows are matched by id, not by position: six of the ten rows, in reverse order, ran before
+    old = build_run(tmp_path / "old", ROWS[:6][::-1], rules=[("short", "response", 1.0, "min")])
+    new = build_run(tmp_path / "new", ROWS, rules=[("short", "response", 7.0, "min")])
+    cells = ints(write_run_report(new, compare=old).read_text(encoding="utf-8"))
+    assert cells["compare.short.newly_dropped"] == 2  # r1, r2
+    assert cells["compare.short.restored"] == 0
+    assert (cells["compare.only_now"], cells["compare.only_before"]) == (4, 0)  # r6..r9
+    assert (cells["compare.kept_before"], cells["compare.kept_now"]) == (5, 7)
