@@ -64,9 +64,10 @@ STAGE_FILES = (PAIRS,)  # optional tables a stage hands to the writer (StageCont
 DIGESTED = (KEPT, QUARANTINE, PAIRS)  # files tied to their run by a digest in stats.json
 REPORT = "report.html"
 RUN_ID_KEY, KEPT_KEY = "winnow.run_id", "winnow.kept_xxh3"
-# zstd level of rows.parquet and dropped.parquet: level 1 costs ~1/4 less CPU than the default 3 for files ~1/5
-# larger, and decodes the same (bench/results/e2e.md, session 9). kept.parquet keeps the default: its bytes are
-# what `winnow run` and the shard cache key on, and it is the file a person ships.
+# zstd level of every Parquet file of the run folder: level 1 costs ~1/4 less CPU than the default 3 for files
+# ~1/4 larger, and decodes the same (bench/results/e2e.md, sessions 9 and 10: kept.parquet of 465k rows 2.0 ->
+# 1.4 CPU-s, 73 -> 92 MB). kept.parquet's bytes stay a function of its rows (what `winnow run` and the shard
+# cache key on); what a person ships is `winnow export`'s output, not this file.
 LEDGER_ZSTD = 1
 _YAML_LINE = re.compile(r"# winnow run (\S+), kept\.parquet xxh3 ([0-9a-f]+)\n")
 
@@ -122,7 +123,7 @@ def write_run_folder(
         )
     run_id = new_run_id()
     with atomic_folder(run_dir, carry=_carried) as staging:
-        write_parquet(staging / KEPT, kept(frame))
+        write_parquet(staging / KEPT, kept(frame), compression_level=LEDGER_ZSTD)
         kept_xxh3 = file_xxh3(staging / KEPT)
         ids = {RUN_ID_KEY: run_id, KEPT_KEY: kept_xxh3}
         # side by side: each file is encoded by one thread (Polars writes without the GIL); leaving the pool

@@ -1,6 +1,6 @@
 """How a run folder's Parquet files are encoded (issue 24, the run-folder write): what a reader sees is the
-frame exactly; rows.parquet and dropped.parquet are compressed at zstd level LEDGER_ZSTD (cheaper to write,
-each row being encoded twice), and kept.parquet at Polars' default, its bytes a function of the kept rows."""
+frame exactly (rows.parquet: every column but the texts); every file is compressed at zstd level LEDGER_ZSTD
+(cheaper to write), kept.parquet's bytes a function of the kept rows."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from polars.testing import assert_frame_equal
 from winnow.curation.ledger import dropped, kept
 from winnow.curation.rulefile.load import parse_rules
 from winnow.curation.run_curate import run_curate
-from winnow.curation.run_folder import KEPT_KEY, LEDGER_ZSTD, RUN_ID_KEY, write_run_folder
+from winnow.curation.run_folder import KEPT_KEY, LEDGER_ZSTD, RUN_ID_KEY, ledger_columns, write_run_folder
 
 ROWS = [
     {"instruction": "Say hi", "input": "", "output": "Hi!"},
@@ -29,8 +29,9 @@ DROP_SHORT = {
 def _curated_frame(tmp_path: Path) -> pl.DataFrame:
     corpus = tmp_path / "rows.jsonl"
     corpus.write_text("".join(json.dumps(row) + "\n" for row in ROWS), encoding="utf-8")
-    run_curate([corpus], parse_rules(DROP_SHORT), tmp_path / "first", cache_dir=tmp_path / "cache")
-    return pl.read_parquet(tmp_path / "first" / "rows.parquet")
+    return run_curate(
+        [corpus], parse_rules(DROP_SHORT), tmp_path / "first", cache_dir=tmp_path / "cache"
+    ).frame
 
 
 def test_the_files_hold_the_frame_exactly(tmp_path: Path) -> None:
@@ -38,20 +39,22 @@ def test_the_files_hold_the_frame_exactly(tmp_path: Path) -> None:
     assert (frame.height, kept(frame).height, dropped(frame).height) == (4, 3, 1)
     run = tmp_path / "run"
     write_run_folder(run, frame, pl.DataFrame(), {}, parse_rules(DROP_SHORT))
-    assert_frame_equal(pl.read_parquet(run / "rows.parquet"), frame)
+    assert_frame_equal(pl.read_parquet(run / "rows.parquet"), ledger_columns(frame))
+    assert "messages" in frame.columns
+    assert "messages" not in ledger_columns(frame).columns
     assert_frame_equal(pl.read_parquet(run / "kept.parquet"), kept(frame))
     assert_frame_equal(pl.read_parquet(run / "dropped.parquet"), dropped(frame))
 
 
-def test_ledger_files_at_level_one_and_kept_at_the_default(tmp_path: Path) -> None:
+def test_every_file_at_level_one(tmp_path: Path) -> None:
     frame = _curated_frame(tmp_path)
     run = tmp_path / "run"
     entry = write_run_folder(run, frame, pl.DataFrame(), {}, parse_rules(DROP_SHORT))
     ids = {RUN_ID_KEY: entry["id"], KEPT_KEY: entry["xxh3"]["kept.parquet"]}
     expected = {
-        "rows.parquet": (frame, LEDGER_ZSTD, ids),
+        "rows.parquet": (ledger_columns(frame), LEDGER_ZSTD, ids),
         "dropped.parquet": (dropped(frame), LEDGER_ZSTD, ids),
-        "kept.parquet": (kept(frame), None, None),
+        "kept.parquet": (kept(frame), LEDGER_ZSTD, None),
     }
     assert LEDGER_ZSTD == 1
     for name, (part, level, metadata) in expected.items():
