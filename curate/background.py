@@ -23,14 +23,19 @@ later run would read half-written.
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 JOBS = ("language", "dedup")  # in the order the stages read them
+# seconds a stage waits for its job before preparing for itself: the jobs take a few CPU-seconds (~5 on this
+# project's 2-core machine), so a child that has said nothing for this long is stuck, not slow
+WAIT_LIMIT = 300.0
 
 
 def _language_ready() -> bool:
@@ -144,17 +149,28 @@ class Background:
 
     process: subprocess.Popen[str] | None = None
     pending: list[str] = field(default_factory=list)
+    _unread: bytes = b""  # what the child printed and no wait has read yet
 
-    def wait(self, job: str) -> None:
-        """Until the child has said `job` is done, or has exited (then the stage prepares for itself)."""
+    def wait(self, job: str, limit: float = WAIT_LIMIT) -> None:
+        """Until the child has said `job` is done, has exited, or `limit` seconds have passed (then the stage
+        prepares for itself; a child stuck somewhere must not hold the run)."""
         if job not in self.pending or self.process is None or self.process.stdout is None:
             return
+        # the pipe is read through its descriptor, not the buffered text stream: select() sees only what the
+        # stream has not buffered yet, so a line already in its buffer would wait for the limit
+        descriptor = self.process.stdout.fileno()
+        deadline = time.monotonic() + limit
         while job in self.pending:
-            line = self.process.stdout.readline()
-            if not line:  # exited: whatever it did not finish, the stages do
-                self.pending.clear()
-                return
-            done = line.strip()
+            if b"\n" not in self._unread:
+                ready, _, _ = select.select([descriptor], [], [], max(0.0, deadline - time.monotonic()))
+                chunk = os.read(descriptor, 4096) if ready else b""
+                if not chunk:  # exited, or past the limit: whatever it did not finish, the stages do
+                    self.pending.clear()
+                    return
+                self._unread += chunk
+                continue
+            line, self._unread = self._unread.split(b"\n", 1)
+            done = line.decode("utf-8", "replace").strip()
             if done in self.pending:
                 del self.pending[: self.pending.index(done) + 1]
 

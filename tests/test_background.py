@@ -195,3 +195,44 @@ def test_unknown_job_is_refused() -> None:
     )
     assert done.returncode == 1
     assert "unknown job(s) langauge; known: language, dedup" in done.stderr
+
+
+def _child(script: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_stuck_child_holds_a_stage_no_longer_than_the_limit() -> None:
+    # it says one job is done, then hangs (until its stdin closes): the next job is waited for `limit` seconds,
+    # then left to the stage
+    background = Background(
+        _child("import sys; print('language', flush=True); sys.stdin.read()"), ["language", "dedup"]
+    )
+    try:
+        background.wait("language", limit=30)
+        assert background.pending == ["dedup"]
+        started = time.monotonic()
+        background.wait("dedup", limit=0.5)
+        assert 0.5 <= time.monotonic() - started < 5
+        assert background.pending == []
+    finally:
+        background.close()
+
+
+def test_two_lines_printed_at_once_are_both_read() -> None:
+    # both lines arrive in one read: the second wait finds its line without waiting for the pipe
+    background = Background(
+        _child("import sys; print('language\\ndedup', flush=True); sys.stdin.read()"), ["language", "dedup"]
+    )
+    try:
+        background.wait("language", limit=30)
+        started = time.monotonic()
+        background.wait("dedup", limit=30)
+        assert time.monotonic() - started < 1
+        assert background.pending == []
+    finally:
+        background.close()
