@@ -184,9 +184,8 @@ def test_segments_are_merged_and_a_damaged_one_answers_nothing(tmp_path: Path) -
     assert_same(damaged, run(frame, config, None))
 
 
-def test_real_rows_after_a_drop_rule_and_a_threshold_change(tmp_path: Path) -> None:
-    """600 real Alpaca rows and near copies of 200 (a word appended): the re-runs equal runs without the
-    memo and measure a small share of the cold run's pairs."""
+def alpaca_with_near_copies() -> pl.DataFrame:
+    """600 real Alpaca rows and near copies of the first 200 (a word appended to the instruction)."""
     data = json.loads(shared_path("llama_factory_demo", "alpaca_en_demo.json").read_text(encoding="utf-8"))[
         :600
     ]
@@ -194,7 +193,13 @@ def test_real_rows_after_a_drop_rule_and_a_threshold_change(tmp_path: Path) -> N
     rows += [
         sft(600 + i, r["instruction"] + " now\n" + r["input"], r["output"]) for i, r in enumerate(data[:200])
     ]
-    frame = with_ledger(frame_from_rows(rows))
+    return with_ledger(frame_from_rows(rows))
+
+
+def test_real_rows_after_a_drop_rule_and_a_threshold_change(tmp_path: Path) -> None:
+    """600 real Alpaca rows and near copies of 200 (a word appended): the re-runs equal runs without the
+    memo and measure a small share of the cold run's pairs."""
+    frame = alpaca_with_near_copies()
     config = DedupConfig()
     cold = run(frame, config, tmp_path)
     assert cold[1].stats["dropped"] == {"exact_duplicate": 5, "near_duplicate": 164}

@@ -4,21 +4,16 @@ bucketed."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import polars as pl
 import pytest
 
-from tests.conftest import shared_path
-from tests.dedup.test_dedup_find import sft
-from tests.dedup.test_dedup_memo import assert_same, corpus, dropping, run
+from tests.dedup.test_dedup_memo import alpaca_with_near_copies, assert_same, corpus, dropping, run
 from winnow.curation.dedup.config import DedupConfig, NearConfig
 from winnow.curation.dedup.memo import memo_key
 from winnow.curation.dedup.snapshot import KEEP_SETTINGS, Snapshot, Snapshots, build
-from winnow.curation.ledger import with_ledger
-from winnow.curation.record import frame_from_rows
 
 LIMIT = 5  # max_bucket_pairs: buckets past 5 documents give a star + chain
 
@@ -117,14 +112,7 @@ def test_a_bucket_crossing_the_limit_changes_its_pairs() -> None:
 def test_a_re_run_buckets_only_the_documents_that_changed(tmp_path: Path) -> None:
     """600 real Alpaca rows and near copies of 200: a drop rule's re-run buckets nothing (every document was
     stored), a re-run that lets rows through again buckets those; both equal runs without the memo."""
-    data = json.loads(shared_path("llama_factory_demo", "alpaca_en_demo.json").read_text(encoding="utf-8"))[
-        :600
-    ]
-    rows = [sft(i, r["instruction"] + "\n" + r["input"], r["output"]) for i, r in enumerate(data)]
-    rows += [
-        sft(600 + i, r["instruction"] + " now\n" + r["input"], r["output"]) for i, r in enumerate(data[:200])
-    ]
-    frame = with_ledger(frame_from_rows(rows))
+    frame = alpaca_with_near_copies()
     config = DedupConfig()
     checked = dropping(frame, {5, 77, 240, 601, 650})  # the cold run: a check drops five rows
     cold = run(checked, config, tmp_path)
