@@ -72,6 +72,7 @@ def cached_arrays(
 
 def _store(folder: Path, arrays: Arrays) -> None:
     """Write aside, then rename: a reader sees no folder or the whole one, never a partial one."""
+    _remove_orphans(folder)
     partial = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")
     try:
         partial.mkdir(parents=True, exist_ok=True)
@@ -81,6 +82,21 @@ def _store(folder: Path, arrays: Arrays) -> None:
     except OSError:
         # a read-only home, or another process renamed its copy first: this process keeps its own arrays
         shutil.rmtree(partial, ignore_errors=True)
+
+
+def _remove_orphans(folder: Path) -> None:
+    """Remove the partial folders of `folder` left by processes that are gone (a run, or a first run's
+    background child, killed while writing): nothing reads them, and each holds a table's worth of disk."""
+    for partial in folder.parent.glob(f"{folder.name}.*.tmp"):
+        pid = partial.name[len(folder.name) + 1 : -len(".tmp")]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(partial, ignore_errors=True)
+        except OSError:
+            continue  # alive, another user's: left alone
 
 
 def pack_strings(strings: Sequence[str]) -> np.ndarray:

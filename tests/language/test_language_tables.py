@@ -4,6 +4,8 @@ damaged, in memory when the cache folder cannot be written; the word table gives
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -152,3 +154,24 @@ def test_build_arrays_reads_wordfreqs_lists() -> None:
     assert WORDLIST == "small"
     assert len(arrays["word_starts"]) == len(arrays["hashes"]) == len(arrays["starts"]) - 1
     assert np.all(np.diff(arrays["hashes"].astype(np.int64)) >= 0)
+
+
+def test_partial_folders_of_processes_that_are_gone_are_removed(cache_home: Path, tmp_path: Path) -> None:
+    source = tmp_path / "source.txt"
+    source.write_text("v1", encoding="utf-8")
+    folder = table_path("t", [source])
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    alive = subprocess.Popen([sys.executable, "-c", "import sys; sys.stdin.read()"], stdin=subprocess.PIPE)
+    try:
+        for pid in (gone.pid, alive.pid):
+            partial = folder.with_name(f"{folder.name}.{pid}.tmp")
+            partial.mkdir(parents=True)
+            (partial / "x.npy").write_bytes(b"half")
+        cached_arrays("t", [source], ("x",), lambda: {"x": np.arange(2)})
+        left = sorted(p.name for p in folder.parent.iterdir())
+        assert left == sorted([folder.name, f"{folder.name}.{alive.pid}.tmp"])
+    finally:
+        assert alive.stdin is not None
+        alive.stdin.close()
+        alive.wait()
