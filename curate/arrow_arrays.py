@@ -47,26 +47,3 @@ def offsets_of(array: pa.Array) -> np.ndarray:
     buffer = array.buffers()[1]
     offsets = np.frombuffer(buffer, dtype=np.int64 if large else np.int32)
     return offsets[array.offset : array.offset + len(array) + 1]
-
-
-def list_rows_replaced(old: pa.Array, rows: np.ndarray, new: pa.Array) -> pa.Array | None:
-    """`old` (a list array) with its entries at `rows` (sorted, distinct positions) replaced by the entries
-    of `new` (a list array of the same type, one entry per row), built from the offsets: the values are
-    taken once, in order, from old's and new's values. None when either holds a null list (the caller then
-    gathers). A random gather over every row of a list column cost ~0.3 CPU-s per 1M rows for a few
-    thousand rows changed; this copies the offsets and the values and touches the changed rows only."""
-    if old.null_count or new.null_count or len(rows) != len(new) or old.type != new.type:
-        return None
-    old_offsets = offsets_of(old).astype(np.int64)
-    new_offsets = offsets_of(new).astype(np.int64)
-    lengths = np.diff(old_offsets)
-    lengths[rows] = np.diff(new_offsets)
-    offsets = np.zeros(len(old) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
-    # each output value's position in concat(old.values, new.values): its entry's start there, plus its
-    # place within the entry
-    starts = old_offsets[:-1].copy()
-    starts[rows] = new_offsets[:-1] + len(old.values)
-    take = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1], dtype=np.int64)
-    values = pa.concat_arrays([old.values, new.values]).take(from_numpy(take))
-    return pa.LargeListArray.from_arrays(from_numpy(offsets), values)

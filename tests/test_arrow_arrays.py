@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from winnow.curation.arrow_arrays import from_numpy, list_rows_replaced, offsets_of, valid_mask
+from winnow.curation.arrow_arrays import from_numpy, offsets_of, valid_mask
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int32, np.uint32, np.int64, np.float32, np.float64])
@@ -49,17 +49,3 @@ def test_offsets_of_sliced_strings_and_lists() -> None:
     lists = pa.array([[1], [2, 3], [], [4, 5, 6]], type=pa.list_(pa.int64())).slice(1)
     assert offsets_of(lists).dtype == np.int32
     assert offsets_of(lists).tolist() == [1, 3, 3, 6]
-
-
-def test_list_rows_replaced_rebuilds_only_the_named_rows() -> None:
-    old = pa.array([["a"], [], ["b", "c"], ["d"], []], type=pa.large_list(pa.large_string()))
-    new = pa.array([["x", "y"], []], type=pa.large_list(pa.large_string()))
-    out = list_rows_replaced(old, np.array([1, 2]), new)
-    assert out is not None
-    assert out.to_pylist() == [["a"], ["x", "y"], [], ["d"], []]
-    # a slice of an array keeps its own view of the values
-    sliced = list_rows_replaced(old.slice(2), np.array([0]), new.slice(0, 1))
-    assert sliced is not None
-    assert sliced.to_pylist() == [["x", "y"], ["d"], []]
-    holed = pa.array([["a"], None], type=pa.large_list(pa.large_string()))
-    assert list_rows_replaced(holed, np.array([0]), new.slice(0, 1)) is None

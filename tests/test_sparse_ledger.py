@@ -59,7 +59,7 @@ def test_nothing_fails_and_no_ledger_yet() -> None:
 
 
 def test_chunked_and_null_lists_equal_record_failures() -> None:
-    # several chunks (the frame of a real run is rarely one), and a null list (gathered, not rebuilt)
+    # several chunks (the frame of a real run is rarely one), and a null list kept as it was
     frame = pl.concat([_frame().slice(0, 2), _frame().slice(2)], rechunk=False)
     assert frame.n_chunks() == 2
     assert_frame_equal(record_failures_sparse(frame, FAILURES), record_failures(frame, FAILURES))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from winnow.curation.placement import null_elsewhere_index
+from winnow.curation.placement import null_elsewhere_index, rows_replaced
 
 
 def gathered(column: pl.Series, rows: pl.Series) -> pl.Series:
@@ -34,9 +34,6 @@ def replace_rows(
         new = values[name]
         if new.equals(old[name], check_dtypes=True):
             continue  # no row changed this column
-        if new.dtype == pl.String:
-            replaced.append(frame[name].scatter(rows, new))
-        else:
-            replaced.append(frame[name].zip_with(index.is_null(), new.gather(index)).alias(name))
+        replaced.append(rows_replaced(frame[name], rows, new, index))
     original = old.select(pl.struct(pl.all()).alias("original"))["original"].gather(index)
     return (frame.with_columns(replaced) if replaced else frame), original
