@@ -97,7 +97,11 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--rules", type=Path, default=RULE_FILE)
-    parser.add_argument("--keep", type=Path, help="also copy rows.parquet here, to read the drops")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="also write every row (kept and dropped, with their texts) here, to read the drops",
+    )
     parser.add_argument("--out", type=Path, help="also write the table to this markdown file")
     args = parser.parse_args()
     if not SHARED.exists():
@@ -114,7 +118,10 @@ def main() -> int:
         run = folder / "run"
         command = ["winnow", "curate", *inputs, "--rules", str(args.rules), "-o", str(run)]
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
-        rows = pl.read_parquet(run / "rows.parquet", glob=False).with_columns(
+        # rows.parquet is the ledger (no texts): kept and dropped hold every row with its texts
+        rows = pl.concat(
+            [pl.read_parquet(run / name, glob=False) for name in ("kept.parquet", "dropped.parquet")]
+        ).with_columns(
             pl.col("source").map_elements(lambda s: Path(s).name, return_dtype=pl.String).alias("file")
         )
     if args.keep:
