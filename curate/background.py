@@ -60,12 +60,13 @@ def _prepare_language() -> None:
 
 
 def dedup_kernels() -> list[Any]:
-    """The numba dispatchers near-duplicate dedup calls: shingles, affine32 signatures, band keys, the
-    verification's sets and intersections, union-find, and the candidate snapshot's merge (re-runs)."""
-    from winnow.curation.dedup import clusters, lsh, minhash, shingle_kernel, snapshot, verify
+    """The numba dispatchers near-duplicate dedup calls with the default settings: mix64 shingles, affine32
+    signatures, band keys, the verification's sets and intersections, union-find, and the candidate
+    snapshot's merge (re-runs)."""
+    from winnow.curation.dedup import clusters, lsh, minhash, shingle_mix, snapshot, verify
 
     return [
-        shingle_kernel._shingle_sha1,
+        shingle_mix._shingle_mix64,
         minhash._affine32_signatures,
         lsh._band_keys,
         verify._sets,
@@ -100,12 +101,12 @@ def _prepare_dedup() -> None:
     from winnow.curation.dedup.clusters import UnionFind, components
     from winnow.curation.dedup.lsh import band_keys
     from winnow.curation.dedup.minhash import Permutations, signatures
-    from winnow.curation.dedup.shingle_kernel import shingle_sha1
+    from winnow.curation.dedup.shingle_mix import shingle_mix64
     from winnow.curation.dedup.snapshot import build
     from winnow.curation.dedup.verify import DocSets, ShingleHashes
 
     texts = pl.Series(["one two three four", "one two three five", "你好世界你好"])
-    hashes, offsets = shingle_sha1(texts, pl.Series([False, False, True]), word_ngram=3, char_ngram=3)
+    hashes, offsets = shingle_mix64(texts, pl.Series([False, False, True]), word_ngram=3, char_ngram=3)
     sig = signatures(hashes & np.uint64(0xFFFFFFFF), offsets, Permutations.create(8, 1, "affine32"))
     band_keys(sig, 4, 2)
     docs = np.arange(3, dtype=np.int64)

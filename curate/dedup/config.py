@@ -20,6 +20,9 @@ KEEP_POLICIES: Final = (
     "drop_whole_cluster",
 )
 SCHEMES: Final = ("affine32", "legacy")
+# mix64: each token hashed once, a shingle folds its tokens (~10x faster); sha1: datasketch's sha1_hash32, so
+# that signatures equal datasketch.MinHash bit for bit (winnow.curation.dedup.shingle_mix says why both exist)
+SHINGLE_HASHES: Final = ("mix64", "sha1")
 MEASURES: Final = ("jaccard", "containment")
 # containment: the candidate level is the Jaccard of a pair whose larger set is up to this many times the
 # smaller one (see NearConfig.candidate_jaccard)
@@ -42,6 +45,7 @@ class NearConfig:
     verify: bool = True  # exact Jaccard of candidate pairs; removes LSH false positives
     seed: int = 1
     scheme: str = "affine32"  # datasketch >= 2.0 default; "legacy" = the pre-2.0 mersenne-prime scheme
+    shingle_hash: str = "mix64"  # SHINGLE_HASHES
     batch_size: int = 50_000  # rows per signature batch (bounds memory)
     spill: bool = False  # keep signatures and band keys on disk (Parquet) between batches
     max_bucket_pairs: int = 32  # buckets up to this size give all pairs; larger ones a star + chain

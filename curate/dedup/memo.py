@@ -74,6 +74,7 @@ def memo_key(config: DedupConfig) -> str:
         near.num_perm,
         near.seed,
         near.scheme,
+        near.shingle_hash,
         near.word_ngram,
         near.char_ngram,
         near.cjk_share,

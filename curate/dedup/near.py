@@ -85,7 +85,7 @@ def resolve_bands_rows(config: NearConfig) -> tuple[int, int]:
 
 
 def shingle_spec(config: NearConfig) -> ShingleSpec:
-    return ShingleSpec(config.word_ngram, config.char_ngram, config.cjk_share)
+    return ShingleSpec(config.word_ngram, config.char_ngram, config.cjk_share, config.shingle_hash)
 
 
 def near_texts(texts: pl.Series, config: NearConfig, *, normalized_input: bool = False) -> pl.Series:

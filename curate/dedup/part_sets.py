@@ -5,7 +5,7 @@
 
 The part check (winnow.curation.dedup.parts) is asked once per verification chunk, and a document of a big
 cluster sits in pairs of many chunks: at 100k planted conversation rows its 143k part lookups were 100k
-documents, each normalized, shingled and SHA-1 hashed again in every chunk that asked. Here a document's
+documents, each normalized, shingled and hashed again in every chunk that asked. Here a document's
 part is cut the first time it is asked for and its sorted set kept for the later chunks. The sets are
 what `pair_jaccard` builds from the same texts (the same shingles of the same text; a document's set does
 not depend on the others it is cut with) and measured with the same compiled merge and formula, so every

@@ -47,6 +47,7 @@ from winnow.curation.dedup.config import (
     MEASURES,
     PROMPT_KEYS,
     SCHEMES,
+    SHINGLE_HASHES,
     DecontamConfig,
     DedupConfig,
     NearConfig,
@@ -134,6 +135,8 @@ def _near(raw: Any, place: str, problems: Problems) -> NearConfig:
         problems.add(place, f"bands x rows = {near.bands * near.rows} exceeds num_perm = {near.num_perm}")
     if near.scheme not in SCHEMES:
         problems.unknown(f"{place}.scheme", near.scheme, SCHEMES, what="scheme")
+    if near.shingle_hash not in SHINGLE_HASHES:
+        problems.unknown(f"{place}.shingle_hash", near.shingle_hash, SHINGLE_HASHES, what="shingle hash")
     if near.measure not in MEASURES:
         problems.unknown(f"{place}.measure", near.measure, MEASURES, what="measure")
     elif near.measure == "containment" and not near.verify:

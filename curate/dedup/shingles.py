@@ -21,6 +21,7 @@ class ShingleSpec:
     word_ngram: int = 3
     char_ngram: int = 3
     cjk_share: float = 0.3
+    hash: str = "mix64"  # how a shingle is hashed: mix64 (shingle_mix) or sha1 (datasketch's sha1_hash32)
 
 
 def prepared(texts: pl.Series, spec: ShingleSpec) -> pl.DataFrame:

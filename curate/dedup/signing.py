@@ -1,7 +1,8 @@
 """Signatures and band keys for one batch of normalized texts (runs in worker processes).
 
-Every shingle occurrence is cut from the texts' bytes and SHA-1 hashed in one compiled pass
-(winnow.curation.dedup.shingle_kernel), then permuted and min-reduced per document (winnow.curation.dedup.minhash).
+Every shingle occurrence is cut from the texts' bytes and hashed in one compiled pass (mix64:
+winnow.curation.dedup.shingle_mix; sha1: winnow.curation.dedup.shingle_kernel), then permuted and min-reduced
+per document (winnow.curation.dedup.minhash).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import polars as pl
 from winnow.curation.dedup.lsh import band_keys
 from winnow.curation.dedup.minhash import Permutations, signatures
 from winnow.curation.dedup.shingle_kernel import shingle_sha1
+from winnow.curation.dedup.shingle_mix import shingle_mix64
 from winnow.curation.dedup.shingles import ShingleSpec, prepared
 
 
@@ -34,12 +36,13 @@ def shingle_hashes(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(hash64 of every shingle occurrence grouped by document, offsets with len(texts) + 1 entries).
 
-    One compiled pass cuts every shingle from the texts' bytes and hashes it (winnow.curation.dedup.shingle_kernel);
-    `is_cjk` (per text) skips the script detection when the caller already has it.
+    One compiled pass cuts every shingle from the texts' bytes and hashes it as `spec.hash` says (mix64 or
+    sha1); `is_cjk` (per text) skips the script detection when the caller already has it.
     """
     if is_cjk is None:
         is_cjk = prepared(texts, spec)["is_cjk"]
-    return shingle_sha1(texts, is_cjk, word_ngram=spec.word_ngram, char_ngram=spec.char_ngram)
+    kernel = shingle_sha1 if spec.hash == "sha1" else shingle_mix64
+    return kernel(texts, is_cjk, word_ngram=spec.word_ngram, char_ngram=spec.char_ngram)
 
 
 def sign_batch(

@@ -1,4 +1,5 @@
-"""Signatures equal datasketch.MinHash bit for bit; (b, r) equal datasketch's optimum; the S-curve."""
+"""Signatures equal datasketch.MinHash bit for bit (its sha1_hash32, or the mix64 hashfunc); (b, r) equal
+datasketch's optimum; the S-curve."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from winnow.curation.dedup.config import NearConfig
 from winnow.curation.dedup.lsh import band_keys, optimal_bands_rows, s_curve
 from winnow.curation.dedup.minhash import EMPTY32, Permutations, permuted, sha1_hashes64, signatures
 from winnow.curation.dedup.near import near_texts
+from winnow.curation.dedup.shingle_mix import python_mix64
 from winnow.curation.dedup.shingles import ShingleSpec, prepared, python_shingles
 from winnow.curation.dedup.signing import SignSpec, shingle_hashes, sign_batch
 
@@ -30,7 +32,7 @@ def _sample_texts() -> list[str]:
 @pytest.mark.parametrize("scheme", ["affine32", "legacy"])
 def test_signatures_equal_datasketch_on_real_rows(scheme: str) -> None:
     texts = near_texts(pl.Series(_sample_texts()), NearConfig())
-    spec = ShingleSpec()
+    spec = ShingleSpec(hash="sha1")  # datasketch's default hashfunc, sha1_hash32
     is_cjk = prepared(texts, spec)["is_cjk"].to_list()
     assert sum(is_cjk) == 25  # the zh rows are shingled by character
     hashes, offsets = shingle_hashes(texts, spec)
@@ -39,6 +41,28 @@ def test_signatures_equal_datasketch_on_real_rows(scheme: str) -> None:
     for i, text in enumerate(texts.to_list()):
         reference = MinHash(num_perm=128, seed=1, scheme=scheme)
         for shingle in python_shingles(text or "", is_cjk[i], spec):
+            reference.update(shingle.encode("utf-8"))
+        assert np.array_equal(reference.hashvalues.astype(np.uint64), ours[i].astype(np.uint64)), i
+
+
+def test_mix64_signatures_equal_datasketch_given_the_mix64_hashfunc() -> None:
+    """The default shingle hash is a datasketch `hashfunc` like any other: given it (the low 32 bits of
+    mix64 of the shingle's tokens), datasketch.MinHash makes the same signatures."""
+    texts = near_texts(pl.Series(_sample_texts()), NearConfig())
+    spec = ShingleSpec()
+    assert spec.hash == "mix64"
+    is_cjk = prepared(texts, spec)["is_cjk"].to_list()
+    hashes, offsets = shingle_hashes(texts, spec)
+    ours = signatures(hashes & np.uint64(0xFFFFFFFF), offsets, Permutations.create(128, seed=1))
+    for i, text in enumerate(texts.to_list()):
+        by_char = is_cjk[i]
+
+        def mix64_hash32(data: bytes, by_char: bool = by_char) -> int:
+            shingle = data.decode("utf-8")
+            return python_mix64(list(shingle) if by_char else shingle.split(" ")) & 0xFFFFFFFF
+
+        reference = MinHash(num_perm=128, seed=1, hashfunc=mix64_hash32)
+        for shingle in python_shingles(text or "", by_char, spec):
             reference.update(shingle.encode("utf-8"))
         assert np.array_equal(reference.hashvalues.astype(np.uint64), ours[i].astype(np.uint64)), i
 

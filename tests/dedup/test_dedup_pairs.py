@@ -81,8 +81,9 @@ def test_big_bucket_gives_every_pair_not_a_star_and_chain() -> None:
     frame = frame_from_rows([sft(i, t) for i, t in enumerate(texts)])
     truth = brute_force(texts, 0.6)
     assert truth == {pair: pytest.approx(11 / 17) for pair in itertools.combinations(range(8), 2)}
-    # 4 bands of 1 row: P(candidate) 0.98 at J = 0.647; buckets of 3+ give a star + chain
-    small = NearConfig(threshold=0.6, bands=4, rows=1, max_bucket_pairs=2)
+    # 4 bands of 1 row: P(candidate) 0.98 at J = 0.647; buckets of 3+ give a star + chain. The counts below
+    # are those of SHA-1 shingle hashes (which buckets form depends on the hash; the test is about buckets)
+    small = NearConfig(threshold=0.6, bands=4, rows=1, max_bucket_pairs=2, shingle_hash="sha1")
     _, default = find_duplicates(frame, DedupConfig(key="instruction_input", near=small), workers=1)
     # star + chain in the big buckets: 17 of the 28 pairs become candidates (all verified and kept)
     assert default.stats["near"]["duplicate_pairs"] == 17
@@ -141,7 +142,7 @@ def test_signature_estimates_in_chunks_equal_one_pass() -> None:
     texts = near_texts(
         pl.Series([TEMPLATE.format(f) for f in FILLERS] + [EN, EN_EDIT, ZH, ZH_EDIT]), PAIRS_ON
     )
-    spec = SignSpec(shingle_spec(PAIRS_ON), 128, 1, "affine32", 20, 6)
+    spec = SignSpec(shingle_spec(dataclasses.replace(PAIRS_ON, shingle_hash="sha1")), 128, 1, "affine32", 20, 6)
     store = BandStore(20)
     sign_all(texts, spec, store, batch_size=5, workers=1)
     a, b = (
@@ -149,7 +150,7 @@ def test_signature_estimates_in_chunks_equal_one_pass() -> None:
     )
     whole = estimated_jaccard(store.signatures(a), store.signatures(b))
     assert np.array_equal(estimated_pairs(store, a, b, chunk=7), whole)
-    # EN and EN_EDIT: 94 of 128 slots equal (exact Jaccard 16 / 22 = 0.727)
+    # EN and EN_EDIT: 94 of 128 slots equal with SHA-1 shingle hashes (exact Jaccard 16 / 22 = 0.727)
     assert whole[list(zip(a.tolist(), b.tolist(), strict=True)).index((8, 9))] == 94 / 128
 
 
@@ -157,8 +158,8 @@ def test_decontamination_ignores_report_pairs() -> None:
     corpus = frame_from_rows([sft(i, TEMPLATE.format(f)) for i, f in enumerate(FILLERS)])
     references = frame_from_rows([sft(90, TEMPLATE.format("verb")), sft(91, TEMPLATE.format("noun"))])
     config = DecontamConfig(key="instruction", threshold=0.6)
-    # 4 bands of 1 row, buckets of 3+ give a star + chain: 13 of the 16 corpus-reference pairs
-    small = NearConfig(bands=4, rows=1, max_bucket_pairs=2)
+    # 4 bands of 1 row, buckets of 3+ give a star + chain: 13 of the 16 corpus-reference pairs (SHA-1 hashes)
+    small = NearConfig(bands=4, rows=1, max_bucket_pairs=2, shingle_hash="sha1")
     plain, plain_stats = find_contamination(corpus, references, config, small, workers=1)
     paired, paired_stats = find_contamination(
         corpus, references, config, dataclasses.replace(small, report_pairs=True), workers=1

@@ -1,8 +1,10 @@
 """Shingles by script per row: word n-grams for space-delimited text, character n-grams for CJK; the
-compiled pass that cuts and SHA-1 hashes them for signing gives the same shingles."""
+compiled passes that cut and hash them for signing (mix64, the default, and SHA-1) give the same shingles,
+hashed as the plain-Python definitions hash them."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 
@@ -17,6 +19,7 @@ from winnow.curation.dedup.minhash import sha1_hashes64
 from winnow.curation.dedup.near import near_texts
 from winnow.curation.dedup.normalize import normalized
 from winnow.curation.dedup.shingle_kernel import _sha1_prefix
+from winnow.curation.dedup.shingle_mix import python_mix64
 from winnow.curation.dedup.shingles import ShingleSpec, prepared, python_shingles, shingle_frame
 
 
@@ -56,12 +59,25 @@ def test_polars_shingles_equal_python_reference() -> None:
     assert texts.to_list()[2] == "abc def ghi jkl"  # NFKC folds full-width letters and spaces
 
 
+HASHES = ["mix64", "sha1"]
+
+
 def _hashed_python_shingles(texts: pl.Series, spec: ShingleSpec) -> list[list[int]]:
-    """Per text, the sorted SHA-1 hashes of its shingle occurrences, from shingle_frame's strings."""
+    """Per text, the sorted hashes of its shingle occurrences, from shingle_frame's strings: SHA-1 of the
+    string, or mix64 of its tokens (the words between its spaces, or its characters when shingled by CJK
+    character)."""
     frame = shingle_frame(texts, spec)
-    hashes = sha1_hashes64(frame["shingle"].to_list())
+    shingles = frame["shingle"].to_list()
+    if spec.hash == "sha1":
+        hashes = sha1_hashes64(shingles).tolist()
+    else:
+        by_char = prepared(texts, spec)["is_cjk"].to_list()
+        hashes = [
+            python_mix64(list(shingle) if by_char[doc] else shingle.split(" "))
+            for doc, shingle in zip(frame["doc"].to_list(), shingles, strict=True)
+        ]
     per_doc: list[list[int]] = [[] for _ in range(len(texts))]
-    for doc, value in zip(frame["doc"].to_list(), hashes.tolist(), strict=True):
+    for doc, value in zip(frame["doc"].to_list(), hashes, strict=True):
         per_doc[doc].append(value)
     return [sorted(values) for values in per_doc]
 
@@ -74,7 +90,7 @@ def _kernel(texts: pl.Series, spec: ShingleSpec) -> list[list[int]]:
 
 def test_kernel_hashes_every_shingle_occurrence_en_zh_and_short_rows() -> None:
     texts = pl.Series(["the cat sat on the cat sat", "a b", "你好世界你好世", "你", "x y z", "", None])
-    spec = ShingleSpec(word_ngram=3, char_ngram=3)
+    spec = ShingleSpec(word_ngram=3, char_ngram=3, hash="sha1")
     expected = {
         0: ["the cat sat", "cat sat on", "sat on the", "on the cat", "the cat sat"],  # every occurrence
         1: ["a b"],  # shorter than n: one shingle of all its tokens
@@ -85,25 +101,41 @@ def test_kernel_hashes_every_shingle_occurrence_en_zh_and_short_rows() -> None:
     got = _kernel(texts, spec)
     for doc in range(len(texts)):
         assert got[doc] == sorted(sha1_hashes64(expected.get(doc, [])).tolist()), doc
+    mixed = _kernel(texts, ShingleSpec(word_ngram=3, char_ngram=3))  # mix64: the same occurrences
+    for doc in range(len(texts)):
+        tokens = [list(s) if doc in (2, 3) else s.split(" ") for s in expected.get(doc, [])]
+        assert mixed[doc] == sorted(python_mix64(t) for t in tokens), doc
+    assert mixed[0].count(python_mix64(["the", "cat", "sat"])) == 2
 
 
-def test_kernel_hashes_equal_the_polars_shingles_hashed_in_python_on_real_rows() -> None:
+def test_mix64_tells_apart_what_sha1_tells_apart() -> None:
+    """Token order, token boundaries and repeated tokens change the hash (no CJK character 3-gram is a
+    word 3-gram: the two scripts never share a document)."""
+    variants = [["a", "b", "c"], ["c", "b", "a"], ["ab", "c"], ["a", "bc"], ["abc"], ["a", "b", "c", "c"]]
+    variants += [["a", "", "b"], ["", "a", "b"], ["a" * 8], ["a" * 8, ""], ["a" * 7], ["a" * 7 + "\x00"]]
+    assert len({python_mix64(v) for v in variants}) == len(variants)
+
+
+@pytest.mark.parametrize("hash_name", HASHES)
+def test_kernel_hashes_equal_the_polars_shingles_hashed_in_python_on_real_rows(hash_name: str) -> None:
     rows = json.loads(shared_path("llama_factory_demo", "alpaca_zh_demo.json").read_text("utf-8"))[:40]
     rows += json.loads(shared_path("llama_factory_demo", "alpaca_en_demo.json").read_text("utf-8"))[:40]
     real = near_texts(
         pl.Series([f"{r['instruction']} {r['input']} {r['output']}" for r in rows]), NearConfig()
     )
-    spec = ShingleSpec()
+    spec = ShingleSpec(hash=hash_name)
     assert sum(prepared(real, spec)["is_cjk"]) == 40
     assert _kernel(real, spec) == _hashed_python_shingles(real, spec)
-    by_char = ShingleSpec(word_ngram=2, char_ngram=4, cjk_share=0.0)  # every row by character
+    by_char = ShingleSpec(word_ngram=2, char_ngram=4, cjk_share=0.0, hash=hash_name)  # every row by character
     assert _kernel(real, by_char) == _hashed_python_shingles(real, by_char)
 
 
-def test_kernel_hashes_equal_the_polars_shingles_on_odd_texts() -> None:
+@pytest.mark.parametrize("hash_name", HASHES)
+def test_kernel_hashes_equal_the_polars_shingles_on_odd_texts(hash_name: str) -> None:
     """Texts that are not normalized (the kernel cuts what str.split gives): double, leading and trailing
     spaces (empty word tokens), spaces inside CJK text, an all-space CJK text, combining marks, 4-byte
-    characters, shingles longer than one and two SHA-1 blocks (55 and 119 bytes of message)."""
+    characters, shingles longer than one and two SHA-1 blocks (55 and 119 bytes of message), tokens of
+    7, 8, 9 and 16 bytes (mix64 reads eight at a time)."""
     odd = [
         "a  b c",
         " a b ",
@@ -119,9 +151,11 @@ def test_kernel_hashes_equal_the_polars_shingles_on_odd_texts() -> None:
         "z" * 55 + " a",
         "z" * 56,
         "é" * 60,
+        "abcdefg abcdefgh abcdefghi abcdefghabcdefgh",
     ]
     texts = pl.Series(odd, dtype=pl.String)
-    for spec in (ShingleSpec(), ShingleSpec(word_ngram=2, char_ngram=5), ShingleSpec(cjk_share=0.0)):
+    specs = (ShingleSpec(), ShingleSpec(word_ngram=2, char_ngram=5), ShingleSpec(cjk_share=0.0))
+    for spec in (dataclasses.replace(s, hash=hash_name) for s in specs):
         assert _kernel(texts, spec) == _hashed_python_shingles(texts, spec)
 
 

@@ -52,7 +52,7 @@ def test_section_reports_every_problem_with_its_place() -> None:
         "key": "instrucion",
         "exact": "yes",
         "keep": "longest",
-        "near": {"threshold": 1.5, "bands": 20, "rows": 10, "verfy": True},
+        "near": {"threshold": 1.5, "bands": 20, "rows": 10, "verfy": True, "shingle_hash": "sha256"},
         "decontaminate": {"references": []},
     }
     parse_dedup(raw, "dedup", problems)
@@ -64,9 +64,10 @@ def test_section_reports_every_problem_with_its_place() -> None:
         "drop_whole_cluster, first_seen, longest_response, source_priority",
         "dedup.near: unknown key 'verfy' (did you mean \"verify\"?); known: bands, batch_size, "
         "candidate_threshold, char_ngram, cjk_share, enabled, ignore_punctuation, max_bucket_pairs, measure, "
-        "num_perm, report_pairs, rows, scheme, seed, spill, threshold, verify, word_ngram",
+        "num_perm, report_pairs, rows, scheme, seed, shingle_hash, spill, threshold, verify, word_ngram",
         "dedup.near.threshold: must be between 0.01 and 1, got 1.5",
         "dedup.near: bands x rows = 200 exceeds num_perm = 128",
+        "dedup.near.shingle_hash: unknown shingle hash 'sha256' (did you mean \"sha1\"?); known: mix64, sha1",
         "dedup.decontaminate.references: give at least one reference file",
     ]
 
