@@ -70,6 +70,7 @@ def dedup_kernels() -> list[Any]:
         minhash._affine32_signatures,
         lsh._band_keys,
         verify._sets,
+        verify._gather_ranges,
         verify._intersections,
         clusters._union_pairs,
         clusters._roots_of,

@@ -21,6 +21,7 @@ import sys
 import numpy as np
 import polars as pl
 
+from winnow.curation.dedup.threads import thread_map
 from winnow.curation.dedup.verify import ranges
 
 _EDGE_SCHEMA = {"a": pl.UInt32, "b": pl.UInt32}
@@ -67,15 +68,15 @@ def counted_codes(codes: list[np.ndarray], parts: int) -> tuple[np.ndarray, np.n
         return np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64)
     docs = int(max(c[-1] for c in codes) >> _SHIFT) + 1  # first docs are below this
     starts = [np.uint64((docs * k // parts) << 32) for k in range(parts)]
-    out, counts = [], []
-    for k, lo in enumerate(starts):
+
+    def merged(k: int) -> tuple[np.ndarray, np.ndarray]:
         part = []
         for c in codes:
             stop = len(c) if k == parts - 1 else int(np.searchsorted(c, starts[k + 1]))
-            part.append(c[int(np.searchsorted(c, lo)) : stop])
-        unique, count = runs(np.sort(np.concatenate(part)))
-        out.append(unique)
-        counts.append(count)
+            part.append(c[int(np.searchsorted(c, starts[k])) : stop])
+        return runs(np.sort(np.concatenate(part)))
+
+    out, counts = zip(*thread_map(merged, range(parts)), strict=True)
     return np.concatenate(out), np.concatenate(counts)
 
 
@@ -89,13 +90,13 @@ def runs(ordered: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def band_codes(band_keys: list[np.ndarray], max_bucket_pairs: int | None) -> list[np.ndarray]:
     """Each band's sorted candidate codes, given each band's keys of docs 0..n-1 (one array per band)."""
-    codes = []
-    for keys in band_keys:
-        if len(keys) > 1:
-            band = band_pair_codes(np.arange(len(keys), dtype=np.uint32), keys, max_bucket_pairs)
-            band.sort()
-            codes.append(band)
-    return codes
+
+    def codes(keys: np.ndarray) -> np.ndarray:
+        band = band_pair_codes(np.arange(len(keys), dtype=np.uint32), keys, max_bucket_pairs)
+        band.sort()
+        return band
+
+    return thread_map(codes, [keys for keys in band_keys if len(keys) > 1])
 
 
 def merge_parts(codes: list[np.ndarray]) -> int:

@@ -14,7 +14,8 @@ import numpy as np
 import polars as pl
 
 from winnow.curation.atomic import write_parquet
-from winnow.curation.dedup.verify import ShingleHashes, ranges
+from winnow.curation.dedup.threads import thread_map
+from winnow.curation.dedup.verify import ShingleHashes, gather_ranges
 
 
 class BandStore:
@@ -70,13 +71,17 @@ class BandStore:
             offsets = np.zeros(len(docs) + 1, dtype=np.int64)
             np.cumsum(counts, out=offsets[1:])
             return ShingleHashes(docs, found["h"].to_numpy().astype(np.uint64), offsets)
-        parts, sizes = [], []
-        for start, hashes, offsets in sorted(self._shingles, key=lambda batch: batch[0]):  # pool order varies
+
+        def batch_hashes(batch: tuple[int, np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+            start, hashes, offsets = batch
             lo, hi = np.searchsorted(docs, [start, start + len(offsets) - 1])
             local = docs[lo:hi] - start
             size = np.diff(offsets)[local]
-            parts.append(hashes[ranges(offsets[local], size)])
-            sizes.append(size)
+            return gather_ranges(hashes, offsets[local], size), size
+
+        batches = sorted(self._shingles, key=lambda batch: batch[0])  # the pool's order varies
+        pieces = thread_map(batch_hashes, batches)
+        parts, sizes = [hashes for hashes, _ in pieces], [size for _, size in pieces]
         size_all = np.concatenate(sizes) if sizes else np.zeros(0, dtype=np.int64)
         out = np.zeros(len(docs) + 1, dtype=np.int64)
         np.cumsum(size_all, out=out[1:])

@@ -17,9 +17,33 @@ import polars as pl
 
 from winnow.curation.dedup.shingles import ShingleSpec
 from winnow.curation.dedup.signing import shingle_hashes
+from winnow.curation.dedup.threads import thread_map
 from winnow.curation.kernels.compiled import compiled
 
 HashSource = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # sorted docs -> (hashes, offsets)
+_SPLIT_DOCS = 20_000  # set tables of this many documents or more are built on two threads
+_SPLIT_PAIRS = 20_000  # pieces of at least this many pairs are measured on two threads
+
+
+@compiled
+def _gather_ranges(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray, out: np.ndarray) -> None:
+    at = 0
+    for i in range(len(starts)):
+        out[at : at + lengths[i]] = values[starts[i] : starts[i] + lengths[i]]
+        at += lengths[i]
+
+
+def gather_ranges(values: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """values[ranges(starts, lengths)] of uint64 values, copied run by run (compiled): no index array of
+    every value (at 1M documents the bulk set table gathered ~90M hashes through three 720 MB arrays)."""
+    out = np.empty(int(lengths.sum()), dtype=np.uint64)
+    _gather_ranges(
+        np.ascontiguousarray(values, dtype=np.uint64),
+        np.ascontiguousarray(starts, dtype=np.int64),
+        np.ascontiguousarray(lengths, dtype=np.int64),
+        out,
+    )
+    return out
 
 
 def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -46,7 +70,7 @@ class ShingleHashes:
         sizes = np.diff(self.offsets)[pos]
         out = np.zeros(len(docs) + 1, dtype=np.int64)
         np.cumsum(sizes, out=out[1:])
-        return self.hashes[ranges(self.offsets[pos], sizes)], out
+        return gather_ranges(self.hashes, self.offsets[pos], sizes), out
 
     @classmethod
     def of_texts(cls, texts: pl.Series, spec: ShingleSpec, is_cjk: pl.Series | None = None) -> ShingleHashes:
@@ -115,7 +139,21 @@ class DocSets:
     def build(cls, source: HashSource, docs: np.ndarray) -> DocSets:
         docs = sorted_unique(np.asarray(docs, dtype=np.int64))
         hashes, offsets = source(docs)
-        values, set_offsets = _sets(np.ascontiguousarray(hashes, dtype=np.uint64), offsets.astype(np.int64))
+        hashes, offsets = np.ascontiguousarray(hashes, dtype=np.uint64), offsets.astype(np.int64)
+        if len(docs) < _SPLIT_DOCS:
+            return cls(docs, *_sets(hashes, offsets))
+
+        # two halves of the documents sorted on two threads (the kernel runs without the GIL)
+        def sets_of(span: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+            lo, hi = span
+            return _sets(hashes[offsets[lo] : offsets[hi]], offsets[lo : hi + 1] - offsets[lo])
+
+        middle = len(docs) // 2
+        (first, first_offsets), (second, second_offsets) = thread_map(
+            sets_of, [(0, middle), (middle, len(docs))]
+        )
+        values = np.concatenate([first, second])
+        set_offsets = np.concatenate([first_offsets, second_offsets[1:] + first_offsets[-1]])
         return cls(docs, values, set_offsets)
 
     def jaccard(self, a: np.ndarray, b: np.ndarray, batch_pairs: int = 200_000) -> np.ndarray:
@@ -131,15 +169,19 @@ class DocSets:
             raise ValueError(f"unknown similarity measure {measure!r}; known: jaccard, containment")
         out = np.zeros(len(a), dtype=np.float64)
         sizes = np.diff(self.offsets)
-        for start in range(0, len(a), batch_pairs):
-            la = np.searchsorted(self.docs, a[start : start + batch_pairs])
-            lb = np.searchsorted(self.docs, b[start : start + batch_pairs])
+        step = min(batch_pairs, max(_SPLIT_PAIRS, -(-len(a) // 2)))  # two pieces or more: one per thread
+
+        def measure_from(start: int) -> None:
+            la = np.searchsorted(self.docs, a[start : start + step])
+            lb = np.searchsorted(self.docs, b[start : start + step])
             inter = _intersections(self.values, self.offsets, la, lb).astype(np.float64)
             if measure == "containment":
                 below = np.minimum(sizes[la], sizes[lb]).astype(np.float64)
             else:
                 below = sizes[la] + sizes[lb] - inter
             out[start : start + len(la)] = np.divide(inter, below, out=np.zeros_like(inter), where=below > 0)
+
+        thread_map(measure_from, range(0, len(a), step))
         return out
 
 
