@@ -29,7 +29,14 @@ from winnow.curation.dedup.clusters import components
 from winnow.curation.dedup.config import DedupConfig
 from winnow.curation.dedup.explain import dedup_stats
 from winnow.curation.dedup.keep import ranked_rows, reply_chars
-from winnow.curation.dedup.keys import HASH_COLUMNS, PART_COLUMNS, RepTexts, Texts, text_columns
+from winnow.curation.dedup.keys import (
+    HASH_COLUMNS,
+    PART_COLUMNS,
+    RepTexts,
+    RepTextSource,
+    Texts,
+    text_columns,
+)
 from winnow.curation.dedup.memo import DedupMemo
 from winnow.curation.dedup.near import near_duplicates, shingle_spec
 from winnow.curation.dedup.parts import PartsFilter
@@ -138,7 +145,8 @@ def _hashed_rows(
     names = ["__key", *PART_COLUMNS] if config.key == "conversation" else ["__key"]
     if texts is not None:
         return rows, reps, {name: texts[name].gather(rep_rows) for name in names}
-    lazy = {name: RepTexts(frame, rep_rows, name, config.key, config.punctuation_blind) for name in names}
+    source = RepTextSource(frame, rep_rows, config.key, config.punctuation_blind)  # shared: one table if made
+    lazy = {name: RepTexts(source, name) for name in names}
     return rows, reps, dict(lazy)
 
 

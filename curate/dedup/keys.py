@@ -2,7 +2,7 @@
 
     texts = document_texts(frame, "conversation", punctuation_blind=False)   # __key, __prompt, __reply
     hashes = text_hashes(texts)        # __g1, __g2 (the exact key), __d1, __d2 (the document: key and parts)
-    reps_key = RepTexts(frame, rep_rows, "__key", config)    # .gather(indices): normalized when asked
+    reps_key = RepTexts(RepTextSource(frame, rep_rows, key, blind), "__key")   # .gather(i): normalized when asked
 
 Normalizing every row (NFKC, lower case, whitespace) is the costliest part of a dedup re-run that reuses
 signatures and pair measures (winnow.curation.dedup.memo): its hashes are a function of the rows' content, so
@@ -70,19 +70,47 @@ def text_hashes(texts: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+# Cutting a few rows' texts costs ~60 us a row (a gather of the rows' list columns, then normalizing them),
+# normalizing every row of the frame at once ~10 us a row: past this share of the frame's rows asked for,
+# the texts of every row are made once and gathered from (a dedup-threshold re-run at 1M rows asked for
+# 570k documents' texts a few thousand at a time: ~200 CPU-s, where all of them cost 19)
+WHOLE_SHARE: Final = 1 / 6
+
+
+class RepTextSource:
+    """The normalized texts of the representatives (frame rows `rows`), cut from their rows when asked, or
+    made for every row at once when so many are asked for that it costs less (WHOLE_SHARE)."""
+
+    def __init__(self, frame: pl.DataFrame, rows: np.ndarray, key: str, punctuation_blind: bool) -> None:
+        layers = text_columns(key, punctuation_blind)
+        read = {name for layer in layers for expr in layer for name in expr.meta.root_names()}
+        self.frame = frame.select([c for c in frame.columns if c in read])  # what the texts are cut from
+        self.rows, self.key, self.punctuation_blind = rows, key, punctuation_blind
+        self.asked = 0
+        self.whole: pl.DataFrame | None = None  # every representative's texts, once made
+
+    def gather(self, indices: np.ndarray, column: str) -> pl.Series:
+        indices = np.asarray(indices, dtype=np.int64)
+        if self.whole is None:
+            self.asked += len(indices)
+            if self.asked > WHOLE_SHARE * self.frame.height:
+                texts = document_texts(self.frame, self.key, self.punctuation_blind)
+                self.whole = texts[self.rows]
+        if self.whole is not None:
+            return self.whole[column].gather(indices)
+        picked = self.frame[self.rows[indices]]
+        return document_texts(picked, self.key, self.punctuation_blind)[column]
+
+
 class RepTexts:
     """One normalized text column of the representatives, cut from their frame rows when asked (a re-run
     asks for few: the documents to sign and the pairs to measure)."""
 
-    def __init__(
-        self, frame: pl.DataFrame, rows: np.ndarray, column: str, key: str, punctuation_blind: bool
-    ) -> None:
-        self.frame, self.rows, self.column = frame, rows, column
-        self.key, self.punctuation_blind = key, punctuation_blind
+    def __init__(self, source: RepTextSource, column: str) -> None:
+        self.source, self.column = source, column
 
     def __len__(self) -> int:
-        return len(self.rows)
+        return len(self.source.rows)
 
     def gather(self, indices: np.ndarray) -> pl.Series:
-        picked = self.frame[self.rows[np.asarray(indices, dtype=np.int64)]]
-        return document_texts(picked, self.key, self.punctuation_blind)[self.column]
+        return self.source.gather(indices, self.column)
