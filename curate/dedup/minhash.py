@@ -1,4 +1,5 @@
-"""MinHash signatures for many documents at once, bit-for-bit equal to `datasketch.MinHash`.
+"""MinHash signatures for many documents at once, bit-for-bit equal to `datasketch.MinHash` given the same
+32-bit shingle hashes (its default `sha1_hash32` with `near.shingle_hash: sha1`, or mix64 as its `hashfunc`).
 
 datasketch hashes each shingle's UTF-8 bytes with `sha1_hash32` (first 4 bytes of SHA-1, little endian) and
 applies `num_perm` seeded permutations drawn from `numpy.random.RandomState(seed)`:
