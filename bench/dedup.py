@@ -36,6 +36,7 @@ import dataclasses
 import json
 import random
 import resource
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -49,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.history import write_results  # noqa: E402
-from winnow.curation.dedup.config import DedupConfig, NearConfig  # noqa: E402
+from winnow.curation.dedup.config import SHINGLE_HASHES, DedupConfig, NearConfig  # noqa: E402
 from winnow.curation.dedup.find import find_duplicates  # noqa: E402
 from winnow.curation.dedup.near import near_duplicates, near_texts, resolve_bands_rows, shingle_spec  # noqa: E402
 from winnow.curation.dedup.normalize import key_expr  # noqa: E402
@@ -481,6 +482,35 @@ def quality(frame: pl.DataFrame, key: str, log: Callable[[str], None]) -> dict[s
     return result
 
 
+def seed_recall(frame: pl.DataFrame, key: str, seeds: int, log: Callable[[str], None]) -> list[str]:
+    """Pair recall of `report_pairs` (precision asserted 1.0) per shingle hash over MinHash seeds 1..seeds on
+    the quality subset: how far one seed's recall moves by chance, against how far the hash moves it."""
+    config = DedupConfig(key=key)
+    texts = near_texts(frame.select(key_expr(key).alias("k"))["k"], config.near)
+    flags = prepared(texts, shingle_spec(config.near))["is_cjk"].to_list()
+    truth = brute_force_pairs(texts.to_list(), flags, config.near)
+    position = {row_id: i for i, row_id in enumerate(frame["id"].to_list())}
+    lines = []
+    for shingle_hash in SHINGLE_HASHES:
+        recalls = []
+        for seed in range(1, seeds + 1):
+            log(f"[{key}] {shingle_hash}, seed {seed} ...")
+            near = dataclasses.replace(config.near, report_pairs=True, shingle_hash=shingle_hash, seed=seed)
+            _, report = find_duplicates(frame, dataclasses.replace(config, near=near), workers=2)
+            assert report.pairs is not None
+            ids = zip(report.pairs["id_a"].to_list(), report.pairs["id_b"].to_list(), strict=True)
+            predicted = {(position[a], position[b]) for a, b in ids}
+            hits = len(predicted & truth.keys())
+            assert hits == len(predicted), "a reported pair below the threshold"
+            recalls.append(hits / len(truth))
+        spread = statistics.stdev(recalls) if len(recalls) > 1 else 0.0
+        lines.append(
+            f"| {key} | {shingle_hash} | {' '.join(f'{r:.4f}' for r in recalls)} | "
+            f"{statistics.mean(recalls):.4f} +- {spread:.4f} |"
+        )
+    return lines
+
+
 # ---- 3. Clough & Stevenson ---------------------------------------------------------------------------------
 
 
@@ -691,6 +721,12 @@ def main() -> None:
         "--sweep",
         help="only this: rensa loop vs the stage cold on the first N rows, e.g. 10000,50000; prints a table",
     )
+    parser.add_argument(
+        "--seed-recall",
+        type=int,
+        default=0,
+        help="only this: report_pairs recall over MinHash seeds 1..N per shingle hash on the quality subset",
+    )
     args = parser.parse_args()
 
     def log(message: str) -> None:
@@ -716,6 +752,11 @@ def main() -> None:
     keys = args.keys.split(",")
     if args.sweep:
         print(sweep(frame, keys, [int(n) for n in args.sweep.split(",")], log))
+        return
+    if args.seed_recall:
+        subset = quality_subset(frame, args.quality_rows)
+        print("| key | shingle hash | pair recall, seeds 1.. | mean +- sd |\n|---|---|---|---|")
+        print("\n".join(line for key in keys for line in seed_recall(subset, key, args.seed_recall, log)))
         return
     rensa_rows = frame.height if args.rensa_rows is None else args.rensa_rows
     runs = [throughput(frame, key, args.baseline_rows, rensa_rows, log) for key in keys]
