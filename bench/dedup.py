@@ -182,15 +182,7 @@ def baseline_loop(texts: list[str], is_cjk: list[bool], config: NearConfig) -> t
     lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm, params=(bands, rows))
     started, cpu = time.perf_counter(), cpu_seconds()
     for i, (text, cjk) in enumerate(zip(texts, is_cjk, strict=True)):
-        if config.shingle_hash == "sha1":  # datasketch's default hashfunc, sha1_hash32
-            m = MinHash(num_perm=config.num_perm, seed=config.seed)
-        else:  # the same hash of each shingle, given to datasketch as its hashfunc
-
-            def mix64_hash32(data: bytes, by_char: bool = cjk) -> int:
-                shingle = data.decode("utf-8")
-                return python_mix64(list(shingle) if by_char else shingle.split(" ")) & 0xFFFFFFFF
-
-            m = MinHash(num_perm=config.num_perm, seed=config.seed, hashfunc=mix64_hash32)
+        m = MinHash(num_perm=config.num_perm, seed=config.seed)  # datasketch's own hashfunc, as users run it
         m.update_batch([shingle.encode("utf-8") for shingle in python_shingles(text or "", cjk, spec)])
         lsh.query(m)
         lsh.insert(i, m)
