@@ -19,6 +19,8 @@ compiles (~3 CPU s, once: numba caches it on disk).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import polars as pl
 
@@ -134,6 +136,32 @@ def _count_shingles(n_tok: int, n: int) -> int:
 
 
 @compiled
+def shingle_offsets(
+    data: np.ndarray,
+    offsets: np.ndarray,
+    valid: np.ndarray,
+    by_char: np.ndarray,
+    word_ngram: int,
+    char_ngram: int,
+    text: np.ndarray,
+    bounds: np.ndarray,
+) -> np.ndarray:
+    """Where each row's shingles start in the flat output (len(rows) + 1 entries): the first pass of every
+    shingle-hash kernel (`text`, `bounds`: the caller's scratch)."""
+    rows = len(offsets) - 1
+    counts = np.zeros(rows + 1, dtype=np.int64)
+    for row in range(rows):
+        lo, hi = offsets[row], offsets[row + 1]
+        if not valid[row] or hi == lo:
+            continue
+        if by_char[row]:
+            counts[row + 1] = _count_shingles(_char_tokens(data, lo, hi, text, bounds), char_ngram)
+        else:
+            counts[row + 1] = _count_shingles(_word_tokens(data, lo, hi, bounds), word_ngram)
+    return np.cumsum(counts)
+
+
+@compiled
 def _shingle_sha1(
     data: np.ndarray,
     offsets: np.ndarray,
@@ -147,16 +175,7 @@ def _shingle_sha1(
     text = np.empty(max(longest, 1), dtype=np.uint8)
     bounds = np.empty(longest + 2, dtype=np.int64)
     w = np.empty(80, dtype=np.int64)
-    counts = np.zeros(rows + 1, dtype=np.int64)
-    for row in range(rows):
-        lo, hi = offsets[row], offsets[row + 1]
-        if not valid[row] or hi == lo:
-            continue
-        if by_char[row]:
-            counts[row + 1] = _count_shingles(_char_tokens(data, lo, hi, text, bounds), char_ngram)
-        else:
-            counts[row + 1] = _count_shingles(_word_tokens(data, lo, hi, bounds), word_ngram)
-    out_offsets = np.cumsum(counts)
+    out_offsets = shingle_offsets(data, offsets, valid, by_char, word_ngram, char_ngram, text, bounds)
     hashes = np.empty(out_offsets[rows], dtype=np.uint64)
     for row in range(rows):
         first, stop = out_offsets[row], out_offsets[row + 1]
@@ -179,9 +198,20 @@ def shingle_sha1(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(hash64 of every shingle occurrence, grouped by document in document order; offsets with
     len(texts) + 1 entries). `is_cjk` (a bool per text, null = False) picks character n-grams."""
+    return run_shingle_kernel(_shingle_sha1, texts, is_cjk, word_ngram, char_ngram)
+
+
+def run_shingle_kernel(
+    kernel: Callable[..., tuple[np.ndarray, np.ndarray]],
+    texts: pl.Series,
+    is_cjk: pl.Series,
+    word_ngram: int,
+    char_ngram: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A shingle-hash kernel (SHA-1 here, mix64 in winnow.curation.dedup.shingle_mix) over the texts' UTF-8 bytes."""
     buffers = utf8_buffers(texts)
     by_char = is_cjk.cast(pl.Boolean).fill_null(False).to_numpy().astype(np.bool_)
-    return _shingle_sha1(
+    return kernel(
         np.array(buffers.data),  # writable, like the kernel's scratch: one compiled variant of each helper
         buffers.offsets,
         buffers.valid_rows(),

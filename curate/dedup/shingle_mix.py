@@ -20,8 +20,12 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from winnow.curation.dedup.shingle_kernel import _char_tokens, _count_shingles, _word_tokens
-from winnow.curation.kernels.arrow_strings import utf8_buffers
+from winnow.curation.dedup.shingle_kernel import (
+    _char_tokens,
+    _word_tokens,
+    run_shingle_kernel,
+    shingle_offsets,
+)
 from winnow.curation.kernels.compiled import compiled
 
 _M64 = (1 << 64) - 1
@@ -80,16 +84,7 @@ def _shingle_mix64(
     text = np.empty(max(longest, 1), dtype=np.uint8)
     bounds = np.empty(longest + 2, dtype=np.int64)
     tokens = np.empty(longest + 1, dtype=np.uint64)
-    counts = np.zeros(rows + 1, dtype=np.int64)
-    for row in range(rows):
-        lo, hi = offsets[row], offsets[row + 1]
-        if not valid[row] or hi == lo:
-            continue
-        if by_char[row]:
-            counts[row + 1] = _count_shingles(_char_tokens(data, lo, hi, text, bounds), char_ngram)
-        else:
-            counts[row + 1] = _count_shingles(_word_tokens(data, lo, hi, bounds), word_ngram)
-    out_offsets = np.cumsum(counts)
+    out_offsets = shingle_offsets(data, offsets, valid, by_char, word_ngram, char_ngram, text, bounds)
     hashes = np.empty(out_offsets[rows], dtype=np.uint64)
     for row in range(rows):
         first, stop = out_offsets[row], out_offsets[row + 1]
@@ -116,17 +111,7 @@ def shingle_mix64(
 ) -> tuple[np.ndarray, np.ndarray]:
     """(mix64 hash of every shingle occurrence, grouped by document in document order; offsets with
     len(texts) + 1 entries). `is_cjk` (a bool per text, null = False) picks character n-grams."""
-    buffers = utf8_buffers(texts)
-    by_char = is_cjk.cast(pl.Boolean).fill_null(False).to_numpy().astype(np.bool_)
-    return _shingle_mix64(
-        np.array(buffers.data),  # writable, like the kernel's scratch: one compiled variant of each helper
-        buffers.offsets,
-        buffers.valid_rows(),
-        by_char,
-        word_ngram,
-        char_ngram,
-        buffers.longest,
-    )
+    return run_shingle_kernel(_shingle_mix64, texts, is_cjk, word_ngram, char_ngram)
 
 
 def _python_mix(x: int) -> int:
