@@ -54,7 +54,7 @@ from winnow.curation.dedup.config import SHINGLE_HASHES, DedupConfig, NearConfig
 from winnow.curation.dedup.find import find_duplicates  # noqa: E402
 from winnow.curation.dedup.near import near_duplicates, near_texts, resolve_bands_rows, shingle_spec  # noqa: E402
 from winnow.curation.dedup.normalize import key_expr  # noqa: E402
-from winnow.curation.dedup.shingle_mix import python_mix64  # noqa: E402
+from winnow.curation.dedup.shingle_mix import mix64_hashfunc  # noqa: E402
 from winnow.curation.dedup.shingles import prepared, python_shingles  # noqa: E402
 from winnow.curation.dedup.signing import SignSpec, sign_batch  # noqa: E402
 from winnow.curation.dedup.stage import dedup_stage  # noqa: E402
@@ -228,12 +228,7 @@ def check_same_signatures(texts: list[str], is_cjk: list[bool], config: NearConf
         if config.shingle_hash == "sha1":  # datasketch's default hashfunc, sha1_hash32
             m = MinHash(num_perm=config.num_perm, seed=config.seed)
         else:  # the same hash of each shingle, given to datasketch as its hashfunc
-
-            def mix64_hash32(data: bytes, by_char: bool = cjk) -> int:
-                shingle = data.decode("utf-8")
-                return python_mix64(list(shingle) if by_char else shingle.split(" ")) & 0xFFFFFFFF
-
-            m = MinHash(num_perm=config.num_perm, seed=config.seed, hashfunc=mix64_hash32)
+            m = MinHash(num_perm=config.num_perm, seed=config.seed, hashfunc=mix64_hashfunc(cjk))
         m.update_batch([shingle.encode("utf-8") for shingle in python_shingles(text or "", cjk, spec)])
         if not np.array_equal(m.hashvalues.astype(np.uint64), ours[i].astype(np.uint64)):
             return False

@@ -12,10 +12,13 @@ token holds a space) give equal hashes; different ones collide with probability 
 exact Jaccard of verification and MinHash's 32-bit slots treat as SHA-1's prefix.
 
 The values are frozen (the dedup memo stores signatures made from them): splitmix64's finalizer as the mixer,
-the constants below. `python_mix64` is the same definition in plain Python (the tests hold the two equal).
+the constants below. `python_mix64` is the same definition in plain Python (the tests hold the two equal);
+`mix64_hashfunc` hands it to datasketch.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 import polars as pl
@@ -134,3 +137,14 @@ def python_mix64(tokens: list[str]) -> int:
     for token in tokens:
         h = (h * STEP + python_token_hash(token)) & _M64
     return _python_mix(h)
+
+
+def mix64_hashfunc(by_char: bool) -> Callable[[bytes], int]:
+    """A `datasketch.MinHash(hashfunc=...)` giving winnow's mix64 signatures: the low 32 bits of mix64 of a
+    shingle's UTF-8 bytes, cut into characters (`by_char`: a CJK row) or into the words between its spaces."""
+
+    def hash32(data: bytes) -> int:
+        shingle = data.decode("utf-8")
+        return python_mix64(list(shingle) if by_char else shingle.split(" ")) & 0xFFFFFFFF
+
+    return hash32

@@ -17,7 +17,7 @@ from winnow.curation.dedup.config import NearConfig
 from winnow.curation.dedup.lsh import band_keys, optimal_bands_rows, s_curve
 from winnow.curation.dedup.minhash import EMPTY32, Permutations, permuted, sha1_hashes64, signatures
 from winnow.curation.dedup.near import near_texts
-from winnow.curation.dedup.shingle_mix import python_mix64
+from winnow.curation.dedup.shingle_mix import mix64_hashfunc
 from winnow.curation.dedup.shingles import ShingleSpec, prepared, python_shingles
 from winnow.curation.dedup.signing import SignSpec, shingle_hashes, sign_batch
 
@@ -55,14 +55,8 @@ def test_mix64_signatures_equal_datasketch_given_the_mix64_hashfunc() -> None:
     hashes, offsets = shingle_hashes(texts, spec)
     ours = signatures(hashes & np.uint64(0xFFFFFFFF), offsets, Permutations.create(128, seed=1))
     for i, text in enumerate(texts.to_list()):
-        by_char = is_cjk[i]
-
-        def mix64_hash32(data: bytes, by_char: bool = by_char) -> int:
-            shingle = data.decode("utf-8")
-            return python_mix64(list(shingle) if by_char else shingle.split(" ")) & 0xFFFFFFFF
-
-        reference = MinHash(num_perm=128, seed=1, hashfunc=mix64_hash32)
-        for shingle in python_shingles(text or "", by_char, spec):
+        reference = MinHash(num_perm=128, seed=1, hashfunc=mix64_hashfunc(is_cjk[i]))
+        for shingle in python_shingles(text or "", is_cjk[i], spec):
             reference.update(shingle.encode("utf-8"))
         assert np.array_equal(reference.hashvalues.astype(np.uint64), ours[i].astype(np.uint64)), i
 

@@ -142,7 +142,9 @@ def test_signature_estimates_in_chunks_equal_one_pass() -> None:
     texts = near_texts(
         pl.Series([TEMPLATE.format(f) for f in FILLERS] + [EN, EN_EDIT, ZH, ZH_EDIT]), PAIRS_ON
     )
-    spec = SignSpec(shingle_spec(dataclasses.replace(PAIRS_ON, shingle_hash="sha1")), 128, 1, "affine32", 20, 6)
+    spec = SignSpec(
+        shingle_spec(dataclasses.replace(PAIRS_ON, shingle_hash="sha1")), 128, 1, "affine32", 20, 6
+    )
     store = BandStore(20)
     sign_all(texts, spec, store, batch_size=5, workers=1)
     a, b = (
