@@ -11,8 +11,13 @@ from winnow.curation.dedup.config import DedupConfig
 
 
 def sample_clusters(out: pl.DataFrame, limit: int, members_shown: int = 10) -> list[dict[str, Any]]:
-    """The largest clusters (ties by id): kept row id and members with their Jaccard and reason."""
-    clustered = out.filter(pl.col("dup_cluster").is_not_null())
+    """The largest clusters (ties by id): kept row id and members with their Jaccard and reason.
+
+    One pass over the clustered rows for all the clusters shown (a filter per cluster was ~10 ms of a
+    2k-row stage, and grows with the rows)."""
+    clustered = out.select("id", "dup_cluster", "dup_reason", "dup_jaccard").filter(
+        pl.col("dup_cluster").is_not_null()
+    )
     if clustered.is_empty():
         return []
     order = (
@@ -21,25 +26,20 @@ def sample_clusters(out: pl.DataFrame, limit: int, members_shown: int = 10) -> l
         .sort(["size", "dup_cluster"], descending=[True, False])
         .head(limit)
     )
-    samples = []
-    for cluster, size in order.iter_rows():
-        rows = clustered.filter(pl.col("dup_cluster") == cluster)
-        kept = rows.filter(pl.col("dup_reason").is_null())["id"].to_list()
-        dropped = rows.filter(pl.col("dup_reason").is_not_null()).sort(
-            ["dup_jaccard", "id"], descending=[True, False], nulls_last=True
-        )
-        samples.append(
-            {
-                "cluster": cluster,
-                "size": size,
-                "kept_id": kept[0] if kept else None,
-                "members": [
-                    {"id": r["id"], "jaccard": r["dup_jaccard"], "reason": r["dup_reason"]}
-                    for r in dropped.head(members_shown).iter_rows(named=True)
-                ],
-            }
-        )
-    return samples
+    chosen = clustered.filter(pl.col("dup_cluster").is_in(order["dup_cluster"].implode()))
+    kept_rows = chosen.filter(pl.col("dup_reason").is_null())
+    kept = dict(kept_rows.group_by("dup_cluster").agg(pl.col("id").first()).iter_rows())  # first in row order
+    members: dict[str, list[dict[str, Any]]] = {}
+    dropped = chosen.filter(pl.col("dup_reason").is_not_null()).sort(
+        ["dup_jaccard", "id"], descending=[True, False], nulls_last=True
+    )
+    for row in dropped.group_by("dup_cluster", maintain_order=True).head(members_shown).iter_rows(named=True):
+        member = {"id": row["id"], "jaccard": row["dup_jaccard"], "reason": row["dup_reason"]}
+        members.setdefault(row["dup_cluster"], []).append(member)
+    return [
+        {"cluster": cluster, "size": size, "kept_id": kept.get(cluster), "members": members.get(cluster, [])}
+        for cluster, size in order.iter_rows()
+    ]
 
 
 def summary(stats: dict[str, Any], config: DedupConfig) -> str:

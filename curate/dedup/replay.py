@@ -336,7 +336,7 @@ def near_with_memo(
             built = update.updated
             judge.bucketed = update.bucketed
         else:
-            built = build(view.k1, view.k2, _band_columns(store, known, todo, keys_of, n, bands), limit)
+            built = build(view.k1, view.k2, _band_columns(store, known, keys_of, n), limit)
             judge.bucketed = n
         a, b = split_codes(built.codes)
         judge.preload(built)
@@ -380,16 +380,9 @@ def near_with_memo(
     return NearResult(found, bands, rows, s_curve(bands, rows), len(a), scripts), judge
 
 
-def _band_columns(
-    store: BandStore, known: np.ndarray, todo: np.ndarray, keys_of: KeysOf, n: int, bands: int
-) -> list[np.ndarray]:
+def _band_columns(store: BandStore, known: np.ndarray, keys_of: KeysOf, n: int) -> list[np.ndarray]:
     """Each band's keys of docs 0..n-1: from the signing store when every doc was signed now (a cold run),
     else from the signatures (stored and new)."""
     if len(known):
         return keys_of(np.arange(n, dtype=np.int64))
-    columns = [np.zeros(n, dtype=np.uint64) for _ in range(bands)]
-    banded = store.scan()
-    docs = banded.select("doc").collect()["doc"].to_numpy().astype(np.int64)  # batches in pool order
-    for i, column in enumerate(columns):
-        column[docs] = banded.select(f"b{i}").collect()[f"b{i}"].to_numpy()
-    return columns
+    return store.band_columns(n)

@@ -46,14 +46,20 @@ def shingle_hashes(
 
 
 def sign_batch(
-    texts: list[str | None], spec: SignSpec, is_cjk: list[bool] | None = None
+    texts: list[str | None] | pl.Series, spec: SignSpec, is_cjk: list[bool] | pl.Series | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(signatures (n, num_perm) uint32, band keys (n, bands) uint64, shingle hashes, their offsets).
 
+    Lists are what a worker process is sent; in this process the Series slices are used as they are.
     The shingle hashes (64-bit, per document) come back so that verification does not shingle again.
     """
-    flags = None if is_cjk is None else pl.Series("is_cjk", is_cjk, dtype=pl.Boolean)
-    hashes, offsets = shingle_hashes(pl.Series("text", texts, dtype=pl.String), spec.shingles, flags)
+    flags = (
+        is_cjk
+        if is_cjk is None or isinstance(is_cjk, pl.Series)
+        else pl.Series("is_cjk", is_cjk, dtype=pl.Boolean)
+    )
+    text = texts if isinstance(texts, pl.Series) else pl.Series("text", texts, dtype=pl.String)
+    hashes, offsets = shingle_hashes(text, spec.shingles, flags)
     perms = Permutations.create(spec.num_perm, spec.seed, spec.scheme)
     sig = signatures(hashes & np.uint64(0xFFFFFFFF), offsets, perms)
     return sig, band_keys(sig, spec.bands, spec.rows), hashes, offsets

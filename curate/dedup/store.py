@@ -97,6 +97,23 @@ class BandStore:
             return pl.LazyFrame(schema={"doc": pl.UInt32})
         return pl.concat([f.lazy() for f in self._frames])
 
+    def band_columns(self, n: int) -> list[np.ndarray]:
+        """Each band's keys of docs 0..n-1 (every doc was signed into this store). In memory the batches'
+        columns are placed directly (a query per band cost ~4 ms even on 2k docs); spilled, the files are
+        read one band at a time."""
+        columns = [np.zeros(n, dtype=np.uint64) for _ in range(self.bands)]
+        if self.spill_dir is None:
+            for frame in self._frames:
+                docs = frame["doc"].to_numpy()
+                for i, column in enumerate(columns):
+                    column[docs] = frame[f"b{i}"].to_numpy()
+            return columns
+        banded = self.scan()
+        docs = banded.select("doc").collect()["doc"].to_numpy().astype(np.int64)  # batches in pool order
+        for i, column in enumerate(columns):
+            column[docs] = banded.select(f"b{i}").collect()[f"b{i}"].to_numpy()
+        return columns
+
     def signatures(self, docs: np.ndarray) -> np.ndarray:
         """(len(docs), num_perm) signatures of the given docs, in the order given."""
         wanted = pl.DataFrame({"doc": docs.astype(np.uint32)}).with_row_index("order")
