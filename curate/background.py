@@ -4,8 +4,9 @@ one runs the first stages: the first `winnow curate` after an install runs on bo
     python -m winnow.curation.background language dedup        # what start_background runs
 
 A run's first use of the language stage builds langdetect's profiles and wordfreq's word table (~1.5 CPU-s),
-and of near-duplicate dedup compiles its numba kernels (~3 CPU-s); both are kept on disk and read back by
-every later run (winnow.curation.language.tables, numba's cache). The checks stage, meanwhile, waits for its
+and of near-duplicate dedup compiles its numba kernels (~3 CPU-s) and builds the NFKC table its normalizing
+reads (~1.5 CPU-s); all are kept on disk and read back by every later run (winnow.curation.language.tables,
+numba's cache, winnow.curation.kernels.unicode_fold). The checks stage, meanwhile, waits for its
 own kernels, compiled by the warm-up thread (winnow.curation.kernels.warm_up) in this process, where a thread
 cannot help: numba holds the GIL while it compiles. So `start_background` starts a child process for the
 jobs whose results are not on disk yet (none on a second run: no process), and the run waits for a job
@@ -60,12 +61,13 @@ def _prepare_language() -> None:
 
 
 def dedup_kernels() -> list[Any]:
-    """The numba dispatchers near-duplicate dedup calls with the default settings: mix64 shingles, affine32
+    """The numba dispatchers near-duplicate dedup calls with the default settings: normalizing, mix64 shingles, affine32
     signatures, band keys, the verification's sets and intersections, union-find, and the candidate
     snapshot's merge (re-runs)."""
-    from winnow.curation.dedup import clusters, lsh, minhash, shingle_mix, snapshot, verify
+    from winnow.curation.dedup import clusters, lsh, minhash, normalize_kernel, shingle_mix, snapshot, verify
 
     return [
+        normalize_kernel._normalize,
         shingle_mix._shingle_mix64,
         minhash._affine32_signatures,
         lsh._band_keys,
@@ -90,7 +92,9 @@ def _in_numba_cache(dispatcher: Any) -> bool:
 
 
 def _dedup_ready() -> bool:
-    return all(_in_numba_cache(d) for d in dedup_kernels())
+    from winnow.curation.kernels.unicode_fold import fold_table_on_disk
+
+    return fold_table_on_disk() and all(_in_numba_cache(d) for d in dedup_kernels())
 
 
 def _prepare_dedup() -> None:
@@ -102,11 +106,14 @@ def _prepare_dedup() -> None:
     from winnow.curation.dedup.clusters import UnionFind, components
     from winnow.curation.dedup.lsh import band_keys
     from winnow.curation.dedup.minhash import Permutations, signatures
+    from winnow.curation.dedup.normalize_kernel import normalize_texts
     from winnow.curation.dedup.shingle_mix import shingle_mix64
     from winnow.curation.dedup.snapshot import build
     from winnow.curation.dedup.verify import DocSets, ShingleHashes
 
-    texts = pl.Series(["one two three four", "one two three five", "你好世界你好"])
+    texts = normalize_texts(
+        pl.Series(["One two three four", "one two three five", "你好世界你好"]), fold=True, punctuation=True
+    )
     hashes, offsets = shingle_mix64(texts, pl.Series([False, False, True]), word_ngram=3, char_ngram=3)
     sig = signatures(hashes & np.uint64(0xFFFFFFFF), offsets, Permutations.create(8, 1, "affine32"))
     band_keys(sig, 4, 2)

@@ -35,7 +35,8 @@ from winnow.curation.dedup.keys import (
     RepTexts,
     RepTextSource,
     Texts,
-    text_columns,
+    normalized_columns,
+    raw_columns,
 )
 from winnow.curation.dedup.memo import DedupMemo
 from winnow.curation.dedup.near import near_duplicates, shingle_spec
@@ -103,13 +104,18 @@ def competing_rows(
     """Rows still kept and with a non-empty key: `row_columns`, the `carry` columns and `__key` (normalized
     key); the `conversation` key also gets its two parts, normalized (PART_COLUMNS)."""
     alive = pl.col("drop_reason").is_null() if "drop_reason" in frame.columns else pl.lit(True)
-    rows = frame.lazy().with_row_index("__row").filter(alive)  # lazy: common subexpressions computed once
-    layers = text_columns(key, punctuation_blind)
-    for columns in layers:
-        rows = rows.with_columns(columns)
-    texts = [pl.col(expr.meta.output_name()) for layer in layers for expr in layer]
-    carried = [pl.col(name) for name in carry]
-    return rows.filter(pl.col("__key").is_not_null()).select(*row_columns(frame), *carried, *texts).collect()
+    raw = raw_columns(key)
+    rows = (
+        frame.lazy()
+        .with_row_index("__row")
+        .filter(alive)
+        .select(*row_columns(frame), *map(pl.col, carry), *raw)
+        .collect()
+    )
+    raw_names = [expr.meta.output_name() for expr in raw]
+    texts = normalized_columns(rows.select(raw_names), key, punctuation_blind)
+    rows = pl.concat([rows.drop(raw_names), texts], how="horizontal")
+    return rows.filter(pl.col("__key").is_not_null())
 
 
 def _grouped(

@@ -18,7 +18,8 @@ from typing import Final, Protocol
 import numpy as np
 import polars as pl
 
-from winnow.curation.dedup.normalize import conversation_parts, key_expr, normalized
+from winnow.curation.dedup.normalize import conversation_parts, key_expr
+from winnow.curation.dedup.normalize_kernel import normalize_texts
 
 PART_COLUMNS: Final = ("__prompt", "__reply")
 HASH_COLUMNS: Final = ("__g1", "__g2", "__d1", "__d2")
@@ -33,27 +34,31 @@ class Texts(Protocol):
     def __len__(self) -> int: ...
 
 
-def text_columns(key: str, punctuation_blind: bool) -> list[list[pl.Expr]]:
-    """Expression layers giving `__key` (and, for the conversation key, its parts PART_COLUMNS first: the
-    key is the two joined by a space, which is what normalizing the joined text gives)."""
+def raw_columns(key: str) -> list[pl.Expr]:
+    """The texts `document_texts` normalizes: the key's text as `__key`, or for the conversation key its
+    two parts (PART_COLUMNS), from which the key is made."""
     if key == "conversation":
-        parts = [
-            normalized(part, punctuation_blind=punctuation_blind).alias(name)
-            for part, name in zip(conversation_parts(), PART_COLUMNS, strict=True)
-        ]
-        whole = pl.concat_str(list(map(pl.col, PART_COLUMNS)), separator=" ", ignore_nulls=True)
-        return [parts, [whole.replace("", None).alias("__key")]]
-    return [[normalized(key_expr(key), punctuation_blind=punctuation_blind).alias("__key")]]
+        return [part.alias(name) for part, name in zip(conversation_parts(), PART_COLUMNS, strict=True)]
+    return [key_expr(key).alias("__key")]
+
+
+def normalized_columns(raw: pl.DataFrame, key: str, punctuation_blind: bool) -> pl.DataFrame:
+    """`__key` (null when empty) and, for the conversation key, the parts first: `raw_columns`' texts
+    normalized (winnow.curation.dedup.normalize_kernel), the conversation key the two parts joined by a
+    space, which is what normalizing the joined text gives."""
+    texts = pl.DataFrame(
+        [normalize_texts(raw[name], fold=True, punctuation=punctuation_blind) for name in raw.columns]
+    )
+    if key != "conversation":
+        return texts
+    whole = pl.concat_str(list(map(pl.col, PART_COLUMNS)), separator=" ", ignore_nulls=True)
+    return texts.with_columns(whole.replace("", None).alias("__key"))
 
 
 def document_texts(frame: pl.DataFrame | pl.LazyFrame, key: str, punctuation_blind: bool) -> pl.DataFrame:
     """__key (null when empty) and, for the conversation key, the parts, of every row."""
-    layers = text_columns(key, punctuation_blind)
-    names = [expr.meta.output_name() for layer in layers for expr in layer]
-    rows = frame.lazy()  # lazy: common subexpressions computed once
-    for layer in layers:
-        rows = rows.with_columns(layer)
-    return rows.select(names).collect()
+    raw = frame.lazy().select(raw_columns(key)).collect()
+    return normalized_columns(raw, key, punctuation_blind)
 
 
 def text_hashes(texts: pl.DataFrame) -> pl.DataFrame:
@@ -82,8 +87,7 @@ class RepTextSource:
     made for every row at once when so many are asked for that it costs less (WHOLE_SHARE)."""
 
     def __init__(self, frame: pl.DataFrame, rows: np.ndarray, key: str, punctuation_blind: bool) -> None:
-        layers = text_columns(key, punctuation_blind)
-        read = {name for layer in layers for expr in layer for name in expr.meta.root_names()}
+        read = {name for expr in raw_columns(key) for name in expr.meta.root_names()}
         self.frame = frame.select([c for c in frame.columns if c in read])  # what the texts are cut from
         self.rows, self.key, self.punctuation_blind = rows, key, punctuation_blind
         self.asked = 0

@@ -28,7 +28,7 @@ from winnow.curation.dedup.clusters import UnionFind
 from winnow.curation.dedup.config import NearConfig
 from winnow.curation.dedup.lsh import optimal_bands_rows, s_curve
 from winnow.curation.dedup.minhash import estimated_jaccard
-from winnow.curation.dedup.normalize import PUNCTUATION_PATTERN, normalized
+from winnow.curation.dedup.normalize_kernel import normalize_texts
 from winnow.curation.dedup.shingles import ShingleSpec, prepared
 from winnow.curation.dedup.signing import SignSpec, sign_batch
 from winnow.curation.dedup.store import BandStore
@@ -94,22 +94,9 @@ def near_texts(texts: pl.Series, config: NearConfig, *, normalized_input: bool =
     `normalized_input`: the texts already went through `normalized` (exact keys), so only the
     punctuation step is left to do; NFKC is the costly part and is not repeated.
     """
-    frame = pl.DataFrame({"t": texts.cast(pl.String)})
-    if not normalized_input:
-        return (
-            frame.lazy()
-            .select(normalized(pl.col("t"), punctuation_blind=config.ignore_punctuation))
-            .collect()["t"]
-        )
-    if not config.ignore_punctuation:
-        return frame["t"]
-    blind = (
-        pl.col("t")
-        .str.replace_all(PUNCTUATION_PATTERN, " ")
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars(" ")
-    )
-    return frame.lazy().select(blind.replace("", None)).collect()["t"]
+    if normalized_input and not config.ignore_punctuation:
+        return texts.cast(pl.String).alias("t")
+    return normalize_texts(texts.alias("t"), fold=not normalized_input, punctuation=config.ignore_punctuation)
 
 
 @contextmanager
@@ -155,9 +142,9 @@ def sign_all(
 
     with _pool(workers) as pool:
         if pool is None:
-            for start in starts:
-                chunk, flags = batch(start)
-                sig, keys, hashes, offsets = sign_batch(chunk, spec, flags)
+            for start in starts:  # in this process: the slices as they are, no lists made
+                cjk = None if is_cjk is None else is_cjk.slice(start, batch_size)
+                sig, keys, hashes, offsets = sign_batch(texts.slice(start, batch_size), spec, cjk)
                 store.add(start, sig, keys, hashes, offsets)
                 done += sig.shape[0]
                 if progress is not None:

@@ -163,12 +163,14 @@ def build_lowercase_table() -> np.ndarray:
     return table
 
 
-def _cached(name: str, build: Callable[[], np.ndarray], dtype: type) -> np.ndarray:
-    """`build()`'s table, from the disk cache when it holds this Polars version's (else built and stored)."""
+def _cached(name: str, build: Callable[[], np.ndarray], dtype: type, *, longer: bool = False) -> np.ndarray:
+    """`build()`'s table, from the disk cache when it holds this Polars version's (else built and stored).
+    A table has one entry per code point (`longer`: at least that many, and more after them)."""
     path = _cache_path(name)
     try:
         table = np.load(path)
-        if table.shape == (CODE_POINTS,) and table.dtype == dtype:
+        fits = table.ndim == 1 and (len(table) > CODE_POINTS if longer else len(table) == CODE_POINTS)
+        if fits and table.dtype == dtype:
             return table
     except (OSError, ValueError):
         pass
