@@ -29,7 +29,13 @@ from winnow.curation.stage_cache import StageCache, StageOutput, code_digest, co
 WHOLE: Final = "split"
 UNITS: Final = "split_units"
 # the code a cached split is a function of: the split package and the prompt normalization it borrows
-CODE: Final = ("split", "dedup/normalize.py", "record.py")
+CODE: Final = (
+    "split",
+    "dedup/normalize.py",
+    "dedup/normalize_kernel.py",
+    "kernels/unicode_fold.py",
+    "record.py",
+)
 
 
 def _kept_digest(frame: pl.DataFrame) -> str:

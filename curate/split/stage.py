@@ -17,7 +17,7 @@ from winnow.curation.errors import StageError
 from winnow.curation.split.assign import POSITION, UNIT, assign_splits, place_units
 from winnow.curation.split.cache import SplitCache
 from winnow.curation.split.section import SPLITS, SplitConfig
-from winnow.curation.split.units import PROMPT_COLUMN, prompt_key
+from winnow.curation.split.units import PROMPT_COLUMN, prompt_keys
 from winnow.curation.stage_cache import StageCache
 from winnow.curation.stages import RuleSet, StageContext, stage
 
@@ -84,7 +84,7 @@ def split_frame(
     if known is not None and known.height == units.height:
         units = units.with_columns(known.get_column(PROMPT_COLUMN))
     else:
-        units = units.with_columns(kept.select(prompt_key().alias(PROMPT_COLUMN)).collect().to_series())
+        units = units.with_columns(prompt_keys(kept))
         known = None
     linked = units if config.keep_prompts_together else units.drop(PROMPT_COLUMN)
     placed = place_units(linked, config) if known is None else known.select(UNIT, POSITION)
