@@ -16,6 +16,9 @@ punctuation changes, mixes of them) until there are --rows rows. Generated under
      `RMinHashLSH.query`, each candidate verified by exact Jaccard of the shingle sets (as winnow verifies),
      + `insert`. rensa needs num_perm divisible by the bands, so it signs bands x rows permutations (120 for
      20 x 6): the same LSH, without the 8 permutations winnow signs but no band reads.
+   Each loop is given the corpus rows, as the stage is, and makes the texts its shingles are cut from
+   inside its timing (`loop_texts`: the key's text, normalized by winnow's own compiled normalizing, and
+   each text's script); until session 12 the loops were handed those texts ready, which the stage is not.
    The datasketch loop runs on the first --baseline-rows rows and is extrapolated linearly (its cost per row
    does not depend on corpus size; the LSH query grows with it, so the extrapolation flatters it). The rensa
    loop runs on those rows too, and on the first --rensa-rows rows (default: every row, the texts winnow
@@ -173,14 +176,24 @@ def cpu_seconds() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def baseline_loop(texts: list[str], is_cjk: list[bool], config: NearConfig) -> tuple[float, float]:
+def loop_texts(rows: pl.DataFrame, key: str, config: NearConfig) -> tuple[list[str | None], list[bool]]:
+    """What a loop needs to cut the stage's shingles from the rows: the key's text normalized as the stage
+    normalizes it, and each text's script (CJK texts are shingled by characters). Every loop pays this inside
+    its timing, as the stage does: with texts given normalized, a loop would skip work the stage does (this
+    uses winnow's own compiled normalizing, the cheapest way there is to the same texts)."""
+    texts = near_texts(rows.select(key_expr(key).alias("k"))["k"], config)
+    return texts.to_list(), prepared(texts, shingle_spec(config))["is_cjk"].to_list()
+
+
+def baseline_loop(rows: pl.DataFrame, key: str, config: NearConfig) -> tuple[float, float]:
     """Rows per second of the per-document datasketch loop, `update_batch` per document (wall, CPU)."""
     from datasketch import MinHash, MinHashLSH
 
-    bands, rows = resolve_bands_rows(config)
+    bands, band_rows = resolve_bands_rows(config)
     spec = shingle_spec(config)
-    lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm, params=(bands, rows))
+    lsh = MinHashLSH(threshold=config.threshold, num_perm=config.num_perm, params=(bands, band_rows))
     started, cpu = time.perf_counter(), cpu_seconds()
+    texts, is_cjk = loop_texts(rows, key, config)
     for i, (text, cjk) in enumerate(zip(texts, is_cjk, strict=True)):
         m = MinHash(num_perm=config.num_perm, seed=config.seed)  # datasketch's own hashfunc, as users run it
         m.update_batch([shingle.encode("utf-8") for shingle in python_shingles(text or "", cjk, spec)])
@@ -189,7 +202,7 @@ def baseline_loop(texts: list[str], is_cjk: list[bool], config: NearConfig) -> t
     return len(texts) / (time.perf_counter() - started), len(texts) / (cpu_seconds() - cpu)
 
 
-def rensa_loop(texts: list[str], is_cjk: list[bool], config: NearConfig) -> tuple[float, float, int] | None:
+def rensa_loop(rows: pl.DataFrame, key: str, config: NearConfig) -> tuple[float, float, int] | None:
     """Rows per second of a per-document rensa loop with exact verification (wall, CPU, verified pairs).
 
     None when rensa is not installed (`pip install rensa`).
@@ -198,15 +211,16 @@ def rensa_loop(texts: list[str], is_cjk: list[bool], config: NearConfig) -> tupl
         from rensa import RMinHash, RMinHashLSH
     except ImportError:
         return None
-    bands, rows = resolve_bands_rows(config)
+    bands, band_rows = resolve_bands_rows(config)
     spec = shingle_spec(config)
-    lsh = RMinHashLSH(threshold=config.threshold, num_perm=bands * rows, num_bands=bands)
+    lsh = RMinHashLSH(threshold=config.threshold, num_perm=bands * band_rows, num_bands=bands)
     kept: list[set[str]] = []
     verified = 0
     started, cpu = time.perf_counter(), cpu_seconds()
+    texts, is_cjk = loop_texts(rows, key, config)
     for i, (text, cjk) in enumerate(zip(texts, is_cjk, strict=True)):
         shingles = python_shingles(text or "", cjk, spec)
-        m = RMinHash(num_perm=bands * rows, seed=config.seed)
+        m = RMinHash(num_perm=bands * band_rows, seed=config.seed)
         m.update(list(shingles))
         for j in lsh.query(m):  # exact Jaccard of the shingle sets, as winnow verifies
             other = kept[j]
@@ -268,12 +282,12 @@ def throughput(
     sample_flags = flags.head(baseline_rows).to_list()
     same = check_same_signatures(sample_texts[:300], sample_flags[:300], config.near)
     log(f"[{key}] datasketch loop on {len(sample_texts):,} rows ...")
-    base_rate, base_cpu_rate = baseline_loop(sample_texts, sample_flags, config.near)
+    base_rate, base_cpu_rate = baseline_loop(frame.head(baseline_rows), key, config.near)
     # rensa on the sample (comparable with the datasketch loop) and on --rensa-rows (the texts winnow measures)
     rensa_runs: list[dict[str, Any]] = []
     for size in dict.fromkeys((len(sample_texts), min(rensa_rows, len(texts)))):
         log(f"[{key}] rensa loop (with exact verification) on {size:,} rows ...")
-        found = rensa_loop(texts.head(size).to_list(), flags.head(size).to_list(), config.near)
+        found = rensa_loop(frame.head(size), key, config.near)
         if found is not None:
             rensa_runs.append({"rate": found[0], "cpu_rate": found[1], "verified": found[2], "rows": size})
     result: dict[str, Any] = {
@@ -336,10 +350,8 @@ def sweep(frame: pl.DataFrame, keys: list[str], sizes: list[int], log: Callable[
         config = DedupConfig(key=key)
         for size in sizes:
             head = frame.head(size)
-            texts = near_texts(head.select(key_expr(key).alias("k"))["k"], config.near)
-            flags = prepared(texts, shingle_spec(config.near))["is_cjk"]
             log(f"[{key}] sweep: rensa loop and the stage on {head.height:,} rows ...")
-            found = rensa_loop(texts.to_list(), flags.to_list(), config.near)
+            found = rensa_loop(head, key, config.near)
             cold = stage_cold(head, config)
             ours = head.height / cold["cpu_seconds"]
             if found is None:
