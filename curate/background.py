@@ -61,13 +61,23 @@ def _prepare_language() -> None:
 
 
 def dedup_kernels() -> list[Any]:
-    """The numba dispatchers near-duplicate dedup calls with the default settings: normalizing, mix64 shingles, affine32
-    signatures, band keys, the verification's sets and intersections, union-find, and the candidate
-    snapshot's merge (re-runs)."""
-    from winnow.curation.dedup import clusters, lsh, minhash, normalize_kernel, shingle_mix, snapshot, verify
+    """The numba dispatchers near-duplicate dedup calls with the default settings: normalizing, the script
+    choice, mix64 shingles, affine32 signatures, band keys, the verification's sets and intersections,
+    union-find, and the candidate snapshot's merge (re-runs)."""
+    from winnow.curation.dedup import (
+        clusters,
+        lsh,
+        minhash,
+        normalize_kernel,
+        script_kernel,
+        shingle_mix,
+        snapshot,
+        verify,
+    )
 
     return [
         normalize_kernel._normalize,
+        script_kernel._shares,
         shingle_mix._shingle_mix64,
         minhash._affine32_signatures,
         lsh._band_keys,
@@ -107,6 +117,7 @@ def _prepare_dedup() -> None:
     from winnow.curation.dedup.lsh import band_keys
     from winnow.curation.dedup.minhash import Permutations, signatures
     from winnow.curation.dedup.normalize_kernel import normalize_texts
+    from winnow.curation.dedup.script_kernel import by_character
     from winnow.curation.dedup.shingle_mix import shingle_mix64
     from winnow.curation.dedup.snapshot import build
     from winnow.curation.dedup.verify import DocSets, ShingleHashes
@@ -114,7 +125,7 @@ def _prepare_dedup() -> None:
     texts = normalize_texts(
         pl.Series(["One two three four", "one two three five", "你好世界你好"]), fold=True, punctuation=True
     )
-    hashes, offsets = shingle_mix64(texts, pl.Series([False, False, True]), word_ngram=3, char_ngram=3)
+    hashes, offsets = shingle_mix64(texts, by_character(texts, threshold=0.3), word_ngram=3, char_ngram=3)
     sig = signatures(hashes & np.uint64(0xFFFFFFFF), offsets, Permutations.create(8, 1, "affine32"))
     band_keys(sig, 4, 2)
     docs = np.arange(3, dtype=np.int64)

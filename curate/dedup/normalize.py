@@ -11,6 +11,7 @@ from typing import Final
 
 import polars as pl
 
+from winnow.curation.kernels.unicode_classes import CLASSES
 from winnow.curation.record import (
     input_expr,
     instruction_expr,
@@ -19,7 +20,7 @@ from winnow.curation.record import (
 )
 
 # Letters of scripts written without spaces between words (Han, kana) and Hangul, shingled by character.
-CJK_PATTERN: Final = r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]"
+CJK_PATTERN: Final = CLASSES["by_character"]
 PUNCTUATION_PATTERN: Final = r"[\p{P}\p{S}]"
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from winnow.curation.dedup.normalize import cjk_share
+from winnow.curation.dedup.script_kernel import by_character
 
 
 @dataclass(frozen=True)
@@ -26,10 +27,9 @@ class ShingleSpec:
 
 def prepared(texts: pl.Series, spec: ShingleSpec) -> pl.DataFrame:
     """doc (row index), text, and is_cjk (shingle by character) for normalized texts."""
-    frame = pl.DataFrame({"text": texts.cast(pl.String)}).with_row_index("doc")
-    # lazy: common subexpressions (the sampled head, the ratio) are computed once; eager `fill_nan`
-    # evaluated the ratio twice (measured 3x the cost)
-    return frame.lazy().with_columns(is_cjk=cjk_share(pl.col("text")) >= spec.cjk_share).collect()
+    text = texts.cast(pl.String).alias("text")
+    frame = pl.DataFrame({"text": text}).with_row_index("doc")
+    return frame.with_columns(by_character(text, threshold=spec.cjk_share))  # = cjk_share(text) >= threshold
 
 
 def ngram_strings(tokens: pl.DataFrame, n: int, separator: str) -> pl.DataFrame:

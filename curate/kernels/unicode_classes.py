@@ -66,6 +66,7 @@ CLASSES: Final = {
     "mojibake_after_a": MOJIBAKE_AFTER_A_CLASS,
     "mojibake_after_euro": MOJIBAKE_AFTER_EURO_CLASS,
     "punct_symbol": r"[\p{P}\p{S}]",
+    "by_character": r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Hangul}]",
 }
 SPACE: Final = 1 << 0
 ALNUM: Final = 1 << 1
@@ -82,6 +83,9 @@ MOJIBAKE_START: Final = 1 << 11  # can start a marker: MOJIBAKE_ALONE, Â, Ã, �
 PUNCT_SYMBOL: Final = (
     1 << 12
 )  # \p{P} or \p{S} (left out of "normalized" text, winnow.curation.checks.sanity_text)
+BY_CHARACTER: Final = (
+    1 << 13
+)  # a script dedup shingles by character (winnow.curation.dedup.normalize.CJK_PATTERN)
 _BITS: Final = {
     "space": SPACE,
     "alnum": ALNUM,
@@ -94,6 +98,7 @@ _BITS: Final = {
     "mojibake_after_a": MOJIBAKE_AFTER_A,
     "mojibake_after_euro": MOJIBAKE_AFTER_EURO,
     "punct_symbol": PUNCT_SYMBOL,
+    "by_character": BY_CHARACTER,
 }
 CODE_POINTS: Final = 0x110000
 TABLE_VERSION: Final = 3  # bump when a table builder changes (the disk cache is keyed by it)
