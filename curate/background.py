@@ -5,7 +5,7 @@ one runs the first stages: the first `winnow curate` after an install runs on bo
 
 A run's first use of the language stage builds langdetect's profiles and wordfreq's word table (~1.5 CPU-s),
 and of near-duplicate dedup compiles its numba kernels (~3 CPU-s) and builds the NFKC table its normalizing
-reads (~1.5 CPU-s); all are kept on disk and read back by every later run (winnow.curation.language.tables,
+reads (~0.35 CPU-s); all are kept on disk and read back by every later run (winnow.curation.language.tables,
 numba's cache, winnow.curation.kernels.unicode_fold). The checks stage, meanwhile, waits for its
 own kernels, compiled by the warm-up thread (winnow.curation.kernels.warm_up) in this process, where a thread
 cannot help: numba holds the GIL while it compiles. So `start_background` starts a child process for the

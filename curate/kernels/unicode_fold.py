@@ -8,24 +8,26 @@ carries), or -1 when the character's result depends on its neighbours, where a k
 to the expression:
 
 - combining marks and the characters a canonical composition can attach to what precedes them (both are
-  marks: every second character of a two-character canonical decomposition in Python's Unicode data is one),
-  and the Hangul jamo (composed into syllables by rule, not by a table);
+  marks: in Unicode 14 every second character of a two-character canonical decomposition is one, and a
+  character added later that decomposes is excluded from composition), and the Hangul jamo (composed into
+  syllables by rule, not by a table);
 - a capital sigma in the NFKC result (its lowercase is ς at the end of a word, σ elsewhere);
-- a result holding any of the above; a code point unassigned in Python's Unicode data or in Polars' (their
-  versions may differ: new characters are not trusted).
+- a result holding any of the above; a code point unassigned in Polars' regex data (its normalization data
+  may be of another Unicode version: characters new to one of them are not trusted; a combining class, once
+  given, never changes, and every character with one is a mark).
 
 Every other character is a starter that no neighbour composes with, so NFKC of a text made of them is the
 characters' NFKC results one after another, and lower case is per character. The table (~4.5 MB) is built in
-~1.5 CPU-s and kept on disk beside the class tables (winnow.curation.kernels.unicode_classes), keyed by the
-Polars version and Python's Unicode version.
+~0.3 CPU-s and kept on disk beside the class tables (winnow.curation.kernels.unicode_classes), keyed by the
+Polars version.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Final
 
 import numpy as np
+import polars as pl
 
 from winnow.curation.kernels.unicode_classes import (
     CODE_POINTS,
@@ -47,16 +49,10 @@ HANGUL_JAMO: Final = (
 )
 
 
-def _context_dependent() -> np.ndarray:
-    """Per code point: a mark, unassigned (in Python's or Polars' data), or a Hangul jamo."""
-    points, characters = _every_character()
-    marks = characters.str.contains(r"[\p{M}\p{Cn}]").to_numpy()
+def _context_dependent(points: np.ndarray, characters: pl.Series) -> np.ndarray:
+    """Per code point: a mark or unassigned (in Polars' Unicode data), or a Hangul jamo."""
     out = np.zeros(CODE_POINTS, dtype=np.bool_)
-    out[points[marks]] = True
-    python = np.array(
-        [unicodedata.category(chr(cp))[0] in "M" or unicodedata.category(chr(cp)) == "Cn" for cp in points]
-    )
-    out[points[python]] = True
+    out[points[characters.str.contains(r"[\p{M}\p{Cn}]").to_numpy()]] = True
     for low, high in HANGUL_JAMO:
         out[low : high + 1] = True
     return out
@@ -71,7 +67,7 @@ def build_fold_table() -> np.ndarray:
     # every result's code points in order, read back from one joined string as UTF-32
     flat = np.frombuffer(folded.str.join("").item().encode("utf-32-le"), dtype="<u4").astype(np.int64)
     owner = np.repeat(np.arange(len(points)), lengths)
-    context = _context_dependent()
+    context = _context_dependent(points, characters)
     bad = context[points] | nfkc.str.contains(CAPITAL_SIGMA, literal=True).to_numpy()
     bad |= np.bincount(owner, weights=context[flat], minlength=len(points)) > 0  # a result holding one
     bad |= lengths == 0
@@ -91,12 +87,12 @@ def build_fold_table() -> np.ndarray:
     return table
 
 
-TABLE_NAME: Final = f"unicode-fold-{unicodedata.unidata_version}"
+TABLE_NAME: Final = "unicode-fold"
 
 
 @_built_once
 def fold_table() -> np.ndarray:
-    """The table of this Polars version and Python's Unicode data (see build_fold_table)."""
+    """The table of this Polars version (see build_fold_table)."""
     return _cached(TABLE_NAME, build_fold_table, np.int32, longer=True)
 
 
