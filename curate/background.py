@@ -108,8 +108,15 @@ def _dedup_ready() -> bool:
 
 
 def _prepare_dedup() -> None:
-    """Call every dedup kernel once, through the functions dedup calls (which fix their argument types:
-    one signature per kernel, the one a run compiles)."""
+    """Build the NFKC table, then call every dedup kernel once, through the functions dedup calls (which fix
+    their argument types: one signature per kernel, the one a run compiles) unless all are compiled already
+    (a run whose only missing piece is the table: loading the kernels here too would only delay the stage
+    that waits for this job, ~1 s)."""
+    from winnow.curation.kernels.unicode_fold import fold_table
+
+    fold_table()
+    if all(_in_numba_cache(d) for d in dedup_kernels()):
+        return
     import numpy as np
     import polars as pl
 
