@@ -28,6 +28,7 @@ from winnow.curation.kernels.arrow_strings import utf8_buffers
 from winnow.curation.kernels.compiled import compiled
 from winnow.curation.kernels.unicode_classes import PUNCT_SYMBOL, SPACE, class_table
 from winnow.curation.kernels.unicode_fold import COMPLEX, MANY, fold_table
+from winnow.curation.kernels.utf8 import decode, encode_into
 
 _OTHER, _SPACE, _PUNCT = 0, 1, 2
 
@@ -40,28 +41,6 @@ def _kinds() -> np.ndarray:
     kinds[(table & PUNCT_SYMBOL) != 0] = _PUNCT
     kinds[(table & SPACE) != 0] = _SPACE
     return kinds
-
-
-@compiled
-def _put(out: np.ndarray, end: int, cp: int | np.int64) -> int:
-    """Write `cp` as UTF-8 at out[end:] (room is there); the new end."""
-    if cp < 0x80:
-        out[end] = cp
-        return end + 1
-    if cp < 0x800:
-        out[end] = 0xC0 | (cp >> 6)
-        out[end + 1] = 0x80 | (cp & 0x3F)
-        return end + 2
-    if cp < 0x10000:
-        out[end] = 0xE0 | (cp >> 12)
-        out[end + 1] = 0x80 | ((cp >> 6) & 0x3F)
-        out[end + 2] = 0x80 | (cp & 0x3F)
-        return end + 3
-    out[end] = 0xF0 | (cp >> 18)
-    out[end + 1] = 0x80 | ((cp >> 12) & 0x3F)
-    out[end + 2] = 0x80 | ((cp >> 6) & 0x3F)
-    out[end + 3] = 0x80 | (cp & 0x3F)
-    return end + 4
 
 
 @compiled
@@ -88,23 +67,7 @@ def _normalize(
             space = False  # a space is owed before the next character kept
             p, hi = offsets[row], offsets[row + 1]
             while p < hi:
-                c = np.int64(data[p])  # decode one code point (the text is valid UTF-8)
-                if c < 0x80:
-                    p += 1
-                elif c < 0xE0:
-                    c = ((c & 0x1F) << 6) | (data[p + 1] & 0x3F)
-                    p += 2
-                elif c < 0xF0:
-                    c = ((c & 0x0F) << 12) | ((data[p + 1] & 0x3F) << 6) | (data[p + 2] & 0x3F)
-                    p += 3
-                else:
-                    c = (
-                        ((c & 0x07) << 18)
-                        | ((data[p + 1] & 0x3F) << 12)
-                        | ((data[p + 2] & 0x3F) << 6)
-                        | (data[p + 3] & 0x3F)
-                    )
-                    p += 4
+                c, p = decode(data, p)
                 first, count, listed = c, 1, False  # the result: one code point, or `count` listed
                 if fold:
                     entry = table[c]
@@ -131,7 +94,7 @@ def _normalize(
                         out[end] = 32
                         end += 1
                     space = False
-                    end = _put(out, end, cp)
+                    end = encode_into(out, end, cp)
             if not done[row]:
                 end = start
         out_offsets[row + 1] = end

@@ -18,6 +18,7 @@ from winnow.curation.dedup.normalize import SCRIPT_SAMPLE_CHARS
 from winnow.curation.kernels.arrow_strings import utf8_buffers
 from winnow.curation.kernels.compiled import compiled
 from winnow.curation.kernels.unicode_classes import BY_CHARACTER, SPACE, class_table
+from winnow.curation.kernels.utf8 import decode
 
 
 @compiled
@@ -34,23 +35,7 @@ def _shares(
         p, hi = offsets[row], offsets[row + 1]
         seen, spaces, hits = 0, 0, 0
         while p < hi and seen < sample:
-            c = np.int64(data[p])  # the lead byte says how long the character is
-            if c < 0x80:
-                p += 1
-            elif c < 0xE0:
-                c = ((c & 0x1F) << 6) | (data[p + 1] & 0x3F)
-                p += 2
-            elif c < 0xF0:
-                c = ((c & 0x0F) << 12) | ((data[p + 1] & 0x3F) << 6) | (data[p + 2] & 0x3F)
-                p += 3
-            else:
-                c = (
-                    ((c & 0x07) << 18)
-                    | ((data[p + 1] & 0x3F) << 12)
-                    | ((data[p + 2] & 0x3F) << 6)
-                    | (data[p + 3] & 0x3F)
-                )
-                p += 4
+            c, p = decode(data, p)
             seen += 1
             bits = table[c]
             if bits & SPACE:
