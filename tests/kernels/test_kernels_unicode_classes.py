@@ -19,9 +19,8 @@ def test_bits_of_sample_characters() -> None:
     assert table[ord("7")] == uc.ALNUM | uc.DIGIT | uc.WORD | uc.RUN
     assert table[ord("中")] == uc.ALNUM | uc.CJK | uc.BY_CHARACTER
     assert table[ord("啊")] == uc.ALNUM | uc.CJK | uc.RUN | uc.BY_CHARACTER
-    assert (
-        table[ord("한")] == uc.ALNUM | uc.WORD | uc.BY_CHARACTER
-    )  # Hangul: a word script, shingled by character
+    # Hangul: a word script, shingled by character
+    assert table[ord("한")] == uc.ALNUM | uc.WORD | uc.BY_CHARACTER
     assert table[ord("$")] == uc.SPECIAL | uc.RUN | uc.PUNCT_SYMBOL
     assert table[ord("，")] == uc.RUN | uc.PUNCT_SYMBOL  # full-width comma: sentence punctuation, not special
     assert table[ord("😀")] == uc.SPECIAL | uc.SYMBOL | uc.PUNCT_SYMBOL
