@@ -101,10 +101,14 @@ def _in_numba_cache(dispatcher: Any) -> bool:
         return False
 
 
+def _dedup_compiled() -> bool:
+    return all(_in_numba_cache(d) for d in dedup_kernels())
+
+
 def _dedup_ready() -> bool:
     from winnow.curation.kernels.unicode_fold import fold_table_on_disk
 
-    return fold_table_on_disk() and all(_in_numba_cache(d) for d in dedup_kernels())
+    return fold_table_on_disk() and _dedup_compiled()
 
 
 def _prepare_dedup() -> None:
@@ -115,7 +119,7 @@ def _prepare_dedup() -> None:
     from winnow.curation.kernels.unicode_fold import fold_table
 
     fold_table()
-    if all(_in_numba_cache(d) for d in dedup_kernels()):
+    if _dedup_compiled():
         return
     import numpy as np
     import polars as pl

@@ -145,9 +145,9 @@ def _normalize_piece(texts: pl.Series, fold: bool, punctuation: bool) -> pl.Seri
     return out
 
 
-def expression(fold: bool, punctuation: bool, text: pl.Expr | None = None) -> pl.Expr:
-    """The definition normalize_texts computes (of column "t" unless `text` is given)."""
-    text = pl.col("t").cast(pl.String) if text is None else text
+def expression(fold: bool, punctuation: bool) -> pl.Expr:
+    """The definition normalize_texts computes, of column "t"."""
+    text = pl.col("t").cast(pl.String)
     if fold:
         return normalized(text, punctuation_blind=punctuation)
     if punctuation:
