@@ -17,7 +17,7 @@ from winnow.curation.record import frame_from_rows
 from winnow.curation.split.assign import assign_splits
 from winnow.curation.split.section import SplitConfig
 from winnow.curation.split.stage import split_stage
-from winnow.curation.split.units import PROMPT_COLUMN, prompt_key, unit_key
+from winnow.curation.split.units import PROMPT_COLUMN, prompt_key, prompt_keys, unit_key
 from winnow.curation.stages import StageContext
 from winnow.curation.tasks.section import TasksConfig
 from winnow.curation.tasks.stage import label_tasks
@@ -36,6 +36,27 @@ def test_prompt_key_is_the_normalized_prompt_and_pretrain_text_has_none() -> Non
         {"id": "b", "source": "s", "line": 2, "kind": "pretrain", "text": "a document"},
     ]
     assert frame_from_rows(rows).select(prompt_key()).to_series().to_list() == ["summarize: some input", None]
+
+
+def test_prompt_keys_equal_the_prompt_key_expression() -> None:
+    # the stage normalizes with the compiled pass: the same values as the expression, rows it leaves to the
+    # expression (a combining mark, a capital sigma) included
+    prompts = ["Ｓummarize:  THE\tinput", "cafe\u0301 ΣΟΦΙΑ", "", "你好，世界！", "  ﬁne …  "]
+    rows = [
+        {
+            "id": str(i),
+            "source": "s",
+            "line": i,
+            "kind": "sft",
+            "messages": [{"role": "user", "content": text}, {"role": "assistant", "content": "x"}],
+        }
+        for i, text in enumerate(prompts)
+    ]
+    rows.append({"id": "p", "source": "s", "line": 9, "kind": "pretrain", "text": "a document"})
+    frame = frame_from_rows(rows)
+    expected = frame.select(prompt_key()).to_series()
+    assert prompt_keys(frame.lazy()).to_list() == expected.to_list()
+    assert expected.to_list()[-1] is None
 
 
 def test_units_join_rows_through_prompts_and_clusters() -> None:
