@@ -21,8 +21,8 @@ import sys
 import numpy as np
 import polars as pl
 
-from winnow.curation.dedup.threads import thread_map
 from winnow.curation.dedup.verify import ranges
+from winnow.curation.kernels.threads import thread_map
 
 _EDGE_SCHEMA = {"a": pl.UInt32, "b": pl.UInt32}
 _SHIFT = np.uint64(32)

@@ -25,9 +25,9 @@ import polars as pl
 import pyarrow as pa
 
 from winnow.curation.dedup.normalize import PUNCTUATION_PATTERN, normalized
-from winnow.curation.dedup.threads import THREADS, thread_map
 from winnow.curation.kernels.arrow_strings import utf8_buffers
 from winnow.curation.kernels.compiled import compiled
+from winnow.curation.kernels.threads import THREADS, thread_map
 from winnow.curation.kernels.unicode_classes import PUNCT_SYMBOL, SPACE, class_table
 from winnow.curation.kernels.unicode_fold import COMPLEX, MANY, fold_table
 from winnow.curation.kernels.utf8 import decode, encode_into

@@ -14,8 +14,8 @@ import numpy as np
 import polars as pl
 
 from winnow.curation.atomic import write_parquet
-from winnow.curation.dedup.threads import thread_map
 from winnow.curation.dedup.verify import ShingleHashes, gather_ranges
+from winnow.curation.kernels.threads import thread_map
 
 
 class BandStore:

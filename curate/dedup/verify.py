@@ -17,8 +17,8 @@ import polars as pl
 
 from winnow.curation.dedup.shingles import ShingleSpec
 from winnow.curation.dedup.signing import shingle_hashes
-from winnow.curation.dedup.threads import thread_map
 from winnow.curation.kernels.compiled import compiled
+from winnow.curation.kernels.threads import thread_map
 
 HashSource = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]  # sorted docs -> (hashes, offsets)
 _SPLIT_DOCS = 20_000  # set tables of this many documents or more are built on two threads

@@ -28,3 +28,15 @@ F = TypeVar("F", bound=Callable[..., object])
 def compiled(function: F) -> Dispatcher[F]:
     """`numba.njit(function)` with the shared options (no_cfunc_wrapper is one numba's type stubs leave out)."""
     return numba.njit(function, nogil=True, cache=True, no_cfunc_wrapper=True)  # type: ignore[call-overload]
+
+
+def in_numba_cache(dispatcher: object) -> bool:
+    """Whether numba's cache holds machine code of `dispatcher` for this source and this CPU (read from its
+    index, as numba reads it before compiling; numba's private API, so any surprise counts as 'no'). A few
+    milliseconds: callers ask it to choose between a compiled pass and a plain one on a first run."""
+    try:
+        magic = dispatcher.targetctx.codegen().magic_tuple()  # type: ignore[attr-defined]
+        overloads = dispatcher._cache._cache_file._load_index()  # type: ignore[attr-defined]
+        return any(key[1] == magic for key in overloads)
+    except Exception:
+        return False

@@ -127,7 +127,7 @@ def plan_mix(rows: pl.DataFrame, config: MixConfig, language_column: str | None)
     """Plan the mix over `rows` (kept rows; columns row, id, task, source and optionally the language)."""
     plan = MixPlan()
     alive = rows.with_columns(
-        pl.Series("priority", uniform_hashes(rows["id"].to_list(), f"winnow-mix\x1f{config.seed}\x1f"))
+        pl.Series("priority", uniform_hashes(rows["id"], f"winnow-mix\x1f{config.seed}\x1f"))
     )
     alive = _balance(alive, "source", config.sources, True, plan)
     if language_column is not None:

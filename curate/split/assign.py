@@ -57,7 +57,7 @@ def place_units(rows: pl.DataFrame, config: SplitConfig) -> pl.DataFrame:
     units_of = unit_key(rows, prompts=config.keep_prompts_together, clusters=config.keep_clusters_together)
     distinct = units_of.unique(maintain_order=True)
     positions = pl.DataFrame(
-        {UNIT: distinct, POSITION: uniform_hashes(distinct.to_list(), f"winnow-split\x1f{config.seed}\x1f")}
+        {UNIT: distinct, POSITION: uniform_hashes(distinct, f"winnow-split\x1f{config.seed}\x1f")}
     )
     return units_of.rename(UNIT).to_frame().join(positions, on=UNIT, how="left", maintain_order="left")
 

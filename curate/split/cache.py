@@ -34,6 +34,7 @@ CODE: Final = (
     "dedup/normalize.py",
     "dedup/normalize_kernel.py",
     "kernels/unicode_fold.py",
+    "kernels/blake2b.py",
     "record.py",
 )
 

@@ -151,3 +151,16 @@ def test_second_stratum_nests_inside_the_first() -> None:
             sub_counts = dict(sub.group_by("split").len().iter_rows())
             for split, fraction in (("train", 0.8), ("val", 0.1), ("test", 0.1)):
                 assert abs(sub_counts.get(split, 0) - sub.height * fraction) <= 1.0, (task, split)
+
+
+def test_uniform_hashes_are_the_same_with_and_without_the_kernel(monkeypatch: pytest.MonkeyPatch) -> None:
+    # a small first run hashes with hashlib, a large one (or any once compiled) with the kernel
+    from winnow.curation.split import hashing
+
+    keys = [f"unit:{i}" for i in range(300)] + ["中文", ""]
+    monkeypatch.setattr(hashing, "in_numba_cache", lambda dispatcher: False)
+    plain = hashing.uniform_hashes(keys, "winnow-split\x1f7\x1f").tolist()
+    monkeypatch.setattr(hashing, "COMPILE_FROM", 1)
+    compiled = hashing.uniform_hashes(pl.Series(keys), "winnow-split\x1f7\x1f").tolist()
+    assert compiled == plain
+    assert len(set(plain)) == len(keys)

@@ -1,4 +1,5 @@
-"""Two threads for dedup's passes over the whole corpus that numpy and the compiled kernels run without the GIL.
+"""Two threads for passes over the whole corpus that numpy and the compiled kernels run without the GIL (dedup's,
+the split's and the mix's hashes).
 
     codes = thread_map(one_band, bands)
 
