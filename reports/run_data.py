@@ -59,6 +59,30 @@ class RunData:
         return list(self.stats.get("rules") or [])
 
     _cache: pl.DataFrame | None = None
+    _by_reason: dict[str, pl.DataFrame] | None = None
+    _by_flag: dict[str, pl.DataFrame] | None = None
+
+    def dropped_by(self, reason: str) -> pl.DataFrame:
+        """`id` of the rows whose drop_reason is `reason`, in row order (every reason grouped in one pass:
+        a filter of every row per rule was ~10 ms a rule at 1M rows)."""
+        if self._by_reason is None:
+            dropped = self.frame.select("id", "drop_reason").filter(pl.col("drop_reason").is_not_null())
+            groups = dropped.partition_by("drop_reason", as_dict=True, maintain_order=True)
+            self._by_reason = {str(key[0]): part.select("id") for key, part in groups.items()}
+        return self._by_reason.get(reason, pl.DataFrame({"id": []}, schema={"id": pl.String}))
+
+    def flagged_by(self, rule: str) -> pl.DataFrame:
+        """`id` of the kept rows that `rule` flagged, in row order (every rule grouped in one pass)."""
+        if self._by_flag is None:
+            flagged = (
+                self.frame.select("id", "drop_reason", "flagged_rules")
+                .filter(pl.col("drop_reason").is_null() & (pl.col("flagged_rules").list.len() > 0))
+                .select("id", pl.col("flagged_rules").list.unique(maintain_order=True))
+                .explode("flagged_rules")
+            )
+            groups = flagged.partition_by("flagged_rules", as_dict=True, maintain_order=True)
+            self._by_flag = {str(key[0]): part.select("id") for key, part in groups.items()}
+        return self._by_flag.get(rule, pl.DataFrame({"id": []}, schema={"id": pl.String}))
 
     def text_rows(self) -> pl.LazyFrame:
         """Every row with its texts, lazily: the in-memory rows, or rows.parquet where it holds the texts,

@@ -62,7 +62,10 @@ def reason_stages(stats: dict[str, Any]) -> dict[str, str]:
 
 
 def build_funnel(stats: dict[str, Any], frame: pl.DataFrame) -> FunnelView:
-    counts = frame.filter(pl.col("drop_reason").is_not_null()).group_by("drop_reason").len()
+    # the one column first: a filter of the frame copies every column of the rows it keeps (~0.1 s at 1M)
+    counts = (
+        frame.select("drop_reason").filter(pl.col("drop_reason").is_not_null()).group_by("drop_reason").len()
+    )
     by_reason = {r: n for r, n in sorted(counts.iter_rows(), key=lambda x: (-x[1], x[0]))}
     mapping = reason_stages(stats)
     accepted = frame.height

@@ -16,7 +16,7 @@ import numpy as np
 import polars as pl
 
 from winnow.curation.record import field_expr
-from winnow.reports.binning import histogram, nearby_thresholds, unmeasured_note
+from winnow.reports.binning import Measured, histogram, nearby_thresholds, unmeasured_note
 from winnow.reports.charts import histogram_svg
 from winnow.reports.html import fmt_number, not_available, num, pct, table, text
 
@@ -97,7 +97,8 @@ def render_checks(records: pl.DataFrame, rules: Path | None) -> str:
     for o in outcomes:
         if o.metric is None or o.metric.drop_nulls().is_empty():
             continue
-        hist = histogram(o.metric, threshold=o.threshold)
+        measured = Measured.of(o.metric)  # sorted once for the histogram, the what-if rows and the note
+        hist = histogram(measured, threshold=o.threshold)
         chart = histogram_svg(
             hist,
             threshold=o.threshold,
@@ -112,10 +113,10 @@ def render_checks(records: pl.DataFrame, rules: Path | None) -> str:
                 ["threshold", "value", f"rows {side} it"],
                 [
                     [text(n.label), num(n.threshold), num(n.fails)]
-                    for n in nearby_thresholds(o.metric, o.threshold, o.direction)
+                    for n in nearby_thresholds(measured, o.threshold, o.direction)
                 ],
             )
-            left_out = unmeasured_note(o.metric, o.direction)
+            left_out = unmeasured_note(measured, o.direction)
             nearby += f'<p class="note">{text(left_out)}</p>' if left_out else ""
         parts.append(
             f"<details{' open' if o.name in opened else ''}><summary>{text(o.name)} — "

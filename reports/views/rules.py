@@ -70,7 +70,7 @@ def _reason_counts(frame: pl.DataFrame) -> dict[str, tuple[int, int, int, int]]:
         listed = rows.select(pl.col(column).list.unique().explode().drop_nulls().alias("reason"))
         return dict(listed.group_by("reason").len().iter_rows())
 
-    kept = frame.filter(pl.col("drop_reason").is_null()).select("flagged_rules")
+    kept = frame.select("drop_reason", "flagged_rules").filter(pl.col("drop_reason").is_null())
     failed, flagged = (
         per_reason(frame.select("failed_rules"), "failed_rules"),
         per_reason(kept, "flagged_rules"),
@@ -130,7 +130,9 @@ def build_rules(stats: dict[str, Any], frame: pl.DataFrame) -> RulesView:
         .sort(["len", "reason"], descending=[True, False])
     )
     in_matrix = [str(name) for name in failing.head(MATRIX_MAX_RULES)["reason"].to_list()]
-    first = frame.filter(pl.col("drop_reason").is_not_null()).group_by("drop_reason").len()
+    first = (
+        frame.select("drop_reason").filter(pl.col("drop_reason").is_not_null()).group_by("drop_reason").len()
+    )
     other_names = [str(r) for r in failing["reason"].to_list() if r not in set(names)]
     other_names += sorted(
         str(r) for r, _ in first.iter_rows() if r not in set(names) and r not in other_names
