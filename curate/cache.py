@@ -133,6 +133,10 @@ class MetricCache:
         assert self.directory is not None
         return self.directory / "metrics" / "keys" / f"{digest.replace(':', '-')}.parquet"
 
+    def holds(self, identity: str) -> bool:
+        """Whether a file of values of the metric `identity` is on disk (for some rows: maybe not these)."""
+        return self.directory is not None and self._path(identity).with_suffix(".keys").is_file()
+
     def _digests(self, identity: str) -> tuple[str, str] | None:
         """(digest of the rows the last run wrote first, digest of the file's whole key list)."""
         try:

@@ -81,7 +81,7 @@ def run_stages(
     height = frame.height
     checking = frame.height and (only_stages is None or "checks" in only_stages)
     # the kernels the checks call load while the mappers run (no thread when no check calls one)
-    warming = start_warm_up(rules.sections.get("checks") if checking else None)
+    warming = start_warm_up(rules.sections.get("checks") if checking else None, ctx.cache_dir)
     try:
         for stage in registered_stages():
             if only_stages is not None and stage.name not in only_stages:

@@ -23,7 +23,7 @@ import polars as pl
 import pyarrow as pa
 
 from winnow.curation.arrow_arrays import from_numpy, offsets_of
-from winnow.curation.cache import MetricCache, expression_definition, handed_on_keys
+from winnow.curation.cache import MetricCache, expression_definition, handed_on_keys, metric_identity
 from winnow.curation.checks.engine import BuiltRule, build_rule, field_columns
 from winnow.curation.checks.params import Threshold
 from winnow.curation.checks.section import ChecksConfig
@@ -100,6 +100,18 @@ def reads(expr: pl.Expr) -> str:
     return ";".join(f"{name}={expression_definition(e)}" for name, e in sorted(columns.items()))
 
 
+def metric_exprs(rules: list[BuiltRule]) -> tuple[dict[str, tuple[pl.Expr, str]], dict[str, str]]:
+    """What `metric_values` asks the metric cache for: column name → (expression, fallback id), and column
+    name → the definitions of the temporary columns it reads (part of its identity)."""
+    exprs = {}
+    for built in rules:
+        if built.metric is not None and built.metric_column is not None:
+            exprs[built.metric_column] = (built.metric, _metric_fallback(built))
+        else:
+            exprs[flag_column(built)] = (built.fails.cast(pl.Float64), f"flag|{_metric_fallback(built)}")
+    return exprs, {name: reads(expr) for name, (expr, _) in exprs.items()}
+
+
 def metric_values(
     frame: pl.DataFrame,
     rules: list[BuiltRule],
@@ -113,16 +125,18 @@ def metric_values(
     Yes/no checks go through the metric cache too: a re-run with only thresholds changed must not
     re-evaluate them (some sanity checks cost more than every metric together).
     """
-    exprs = {}
-    for built in rules:
-        if built.metric is not None and built.metric_column is not None:
-            exprs[built.metric_column] = (built.metric, _metric_fallback(built))
-        else:
-            exprs[flag_column(built)] = (built.fails.cast(pl.Float64), f"flag|{_metric_fallback(built)}")
+    exprs, depends = metric_exprs(rules)
     if not exprs:
         return pl.DataFrame()
-    depends = {name: reads(expr) for name, (expr, _) in exprs.items()}
     return cache.metrics(frame, exprs, prepare=prepare, depends=depends, keys=keys)
+
+
+def metrics_on_disk(rules: list[BuiltRule], cache: MetricCache) -> bool:
+    """Whether the metric cache holds a file for every metric and flag of `rules` (whatever rows it holds)."""
+    exprs, depends = metric_exprs(rules)
+    return all(
+        cache.holds(metric_identity(expr, fallback, depends[name])) for name, (expr, fallback) in exprs.items()
+    )
 
 
 def failure_expr(built: BuiltRule) -> pl.Expr:

@@ -11,6 +11,10 @@ on a few made-up rows that reach every gate (a code fence, a tag, brackets, repe
 a rule file without checks, or whose checks are all Polars expressions, starts no thread and touches no
 numba, and a rule file reading one kernel loads that one.
 
+A re-run whose metric cache holds every metric of those rules (whatever rows it holds) starts no thread: the
+checks stage takes the values from there and calls no kernel (loading them cost such a re-run ~0.5 CPU-s); a
+kernel the stage does call after all (new rows) loads on that first call, as it would without a warm-up.
+
 The thread is not a daemon and `WarmUp.join` is called before the run returns (`run_stages`): a process
 must never finalize while the thread is inside numba or LLVM (it aborted with `Fatal Python error:
 PyGILState_Release` when a fast run exited while the kernels were still compiling). A failure here is
@@ -23,6 +27,7 @@ import contextlib
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import polars as pl
@@ -126,14 +131,18 @@ def _quietly(rules: Sequence[BuiltRule]) -> None:
         warm_up(rules)
 
 
-def start_warm_up(checks: object) -> WarmUp:
+def start_warm_up(checks: object, cache_dir: Path | None = None) -> WarmUp:
     """Start loading the kernels the rules of `checks` (a parsed `checks` section, or None) call; join the
-    returned WarmUp before the run returns."""
+    returned WarmUp before the run returns. None is started when the metric cache under `cache_dir` holds
+    every metric those rules compute: a re-run that changed thresholds takes them all from there."""
+    from winnow.curation.cache import MetricCache
+    from winnow.curation.checks.stage import metrics_on_disk
+
     try:
         rules = kernel_rules(checks)
+        if not rules or (cache_dir is not None and metrics_on_disk(rules, MetricCache(cache_dir))):
+            return WarmUp()
     except Exception:  # an invalid rule is reported by the checks stage, not here
-        return WarmUp()
-    if not rules:
         return WarmUp()
     thread = threading.Thread(target=_quietly, args=(rules,), name=THREAD_NAME, daemon=False)
     thread.start()

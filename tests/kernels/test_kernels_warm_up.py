@@ -100,6 +100,24 @@ def test_warm_up_has_finished_when_the_run_returns(
     assert not warm_up_threads[0].daemon  # a process never finalizes while it is inside numba
 
 
+def test_a_rerun_whose_metrics_are_all_cached_starts_no_warm_up(
+    tmp_path: Path, warm_up_threads: list[threading.Thread]
+) -> None:
+    data, rule_file = _corpus(tmp_path, ONE_KERNEL)
+    first = run_curate([data], rule_file, tmp_path / "run")
+    assert len(warm_up_threads) == 1  # a cold metric cache: the kernel loads while the mappers run
+    rule_file.write_text(ONE_KERNEL.replace("max_run: 12", "max_run: 13"), encoding="utf-8")
+    again = run_curate([data], rule_file, tmp_path / "run")
+    assert len(warm_up_threads) == 1  # the threshold changed, the metric is on disk: no second thread
+    assert again.stats["stages"]["checks"]["cache"]["values_computed"] == 0
+    assert again.frame["metric.max_char_run"].to_list() == first.frame["metric.max_char_run"].to_list()
+    # new rows: the metric's file is there but misses them; the stage loads the kernel on its first call
+    data.write_text(json.dumps([*ROWS, {"instruction": "Shout.", "input": "", "output": "A" * 40}]))
+    grown = run_curate([data], rule_file, tmp_path / "run")
+    assert len(warm_up_threads) == 1
+    assert grown.frame["metric.max_char_run"].to_list()[-1] == 40.0
+
+
 # A fresh process: which kernels a run loaded (numba dispatchers holding a compiled or cached signature).
 _LOADED = """
 import importlib, pkgutil, threading
