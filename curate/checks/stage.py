@@ -135,7 +135,8 @@ def metrics_on_disk(rules: list[BuiltRule], cache: MetricCache) -> bool:
     """Whether the metric cache holds a file for every metric and flag of `rules` (whatever rows it holds)."""
     exprs, depends = metric_exprs(rules)
     return all(
-        cache.holds(metric_identity(expr, fallback, depends[name])) for name, (expr, fallback) in exprs.items()
+        cache.holds(metric_identity(expr, fallback, depends[name]))
+        for name, (expr, fallback) in exprs.items()
     )
 
 

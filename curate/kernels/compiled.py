@@ -17,7 +17,7 @@ options they share, in one place.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numba
 from numba.core.dispatcher import Dispatcher
@@ -25,9 +25,14 @@ from numba.core.dispatcher import Dispatcher
 F = TypeVar("F", bound=Callable[..., object])
 
 
+_MADE: list[Dispatcher[Any]] = []  # every function `compiled` made (kernel_loaded reads their signatures)
+
+
 def compiled(function: F) -> Dispatcher[F]:
     """`numba.njit(function)` with the shared options (no_cfunc_wrapper is one numba's type stubs leave out)."""
-    return numba.njit(function, nogil=True, cache=True, no_cfunc_wrapper=True)  # type: ignore[call-overload]
+    dispatcher = numba.njit(function, nogil=True, cache=True, no_cfunc_wrapper=True)  # type: ignore[call-overload]
+    _MADE.append(dispatcher)
+    return dispatcher
 
 
 def in_numba_cache(dispatcher: object) -> bool:
@@ -40,3 +45,10 @@ def in_numba_cache(dispatcher: object) -> bool:
         return any(key[1] == magic for key in overloads)
     except Exception:
         return False
+
+
+def kernel_loaded() -> bool:
+    """Whether a compiled function has been called in this process: numba then has loaded its typing and
+    lowering registries (~0.3 s, paid by the first call, compiled or read from the cache). A pass with a
+    plain-Python fallback uses its kernel once this is paid anyway; before, a small input is cheaper without."""
+    return any(dispatcher.signatures for dispatcher in _MADE)

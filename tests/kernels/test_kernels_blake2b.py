@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 
 import polars as pl
 import pytest
@@ -44,3 +46,19 @@ def test_a_large_column_in_pieces_on_threads_gives_the_same_numbers() -> None:
 def test_null_keys_are_refused() -> None:
     with pytest.raises(ValueError, match="must not be null"):
         blake2b64(pl.Series(["a", None]), b"")
+
+
+def test_kernel_loaded_turns_true_with_the_first_compiled_call() -> None:
+    # a fresh process: importing the kernels sets nothing up; the first call does
+    script = (
+        "import polars as pl\n"
+        "from winnow.curation.kernels.blake2b import blake2b64\n"
+        "from winnow.curation.kernels.compiled import kernel_loaded\n"
+        "before = kernel_loaded()\n"
+        "blake2b64(pl.Series(['a']), b'')\n"
+        "print(before, kernel_loaded())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300
+    )
+    assert done.stdout.split() == ["False", "True"]
