@@ -33,14 +33,21 @@ from typing import Any
 import polars as pl
 
 from winnow.curation.background import Background, start_background, wanted_jobs
+from winnow.curation.cache import handed_on_keys
 from winnow.curation.chunks import aligned
 from winnow.curation.errors import StageError, UsageError
 from winnow.curation.kernels.warm_up import start_warm_up
 from winnow.curation.ledger import counts_by_reason, flagged_counts, rule_counts, with_ledger
 from winnow.curation.rulefile.load import RuleFile, load_rule_file
 from winnow.curation.run_folder import write_run_folder
-from winnow.curation.stage_cache import CONTENT_STAGES, StageCache, StageOutput, content_stage_key
-from winnow.curation.stages import ROW_LOCAL_STAGES, Stage, StageContext, registered_stages
+from winnow.curation.stage_cache import (
+    CONTENT_STAGES,
+    StageCache,
+    StageOutput,
+    content_stage_key,
+    keys_content_digest,
+)
+from winnow.curation.stages import CONTENT_CHANGING, ROW_LOCAL_STAGES, Stage, StageContext, registered_stages
 
 Progress = Callable[[str, int, int], None]
 CACHE_FOLDER = ".winnow-cache"
@@ -91,6 +98,13 @@ def run_stages(
                 background.wait(stage.name)
             before = ctx.stats.get(stage.name)
             frame = aligned(_run_stage(stage, frame, rules, ctx))
+            if stage.name in CONTENT_CHANGING:  # the content the next stages see is fixed from here on
+                ctx.content = None
+                keys = handed_on_keys(
+                    frame
+                )  # what the mappers hashed: the digest costs no pass over the rows
+                if keys is not None:
+                    ctx.content = (frame.height, keys_content_digest(keys["k1"]))
             # a stage that ran wrote its stats; one whose section is off did not and is not timed (the
             # report's timing table would list it at ~0 s as if it had run)
             if ctx.stats.get(stage.name) is not before:
@@ -143,7 +157,7 @@ def _run_stage(stage: Stage, frame: pl.DataFrame, rules: RuleFile, ctx: StageCon
     runs = spec is not None and any(section in rules.sections for section in spec.sections)
     if spec is None or not runs or cache.root is None or not frame.height:
         return stage.function(frame, rules.sections, ctx)
-    key = content_stage_key(stage.name, spec, frame, rules.sections)
+    key = content_stage_key(stage.name, spec, frame, rules.sections, ctx)
     hit = cache.load(stage.name, key)
     if hit is not None and isinstance(hit.stats.get("stats"), dict):
         ctx.stats[stage.name] = {**hit.stats["stats"], "stage_cache": "hit"}

@@ -33,12 +33,15 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 import xxhash
 
-from winnow.curation.cache import row_keys
+from winnow.curation.cache import handed_on_keys, row_keys
+
+if TYPE_CHECKING:
+    from winnow.curation.stages import StageContext
 
 CACHE_FORMAT: Final = 1
 KEEP: Final = 4  # entries per stage: the cold run's and a few variants the person is switching between
@@ -59,8 +62,25 @@ def content_digest(frame: pl.DataFrame) -> str:
     count. One seed, not the two of a row key: this names the whole frame, not a row among millions in a
     shared file, and the language, dedup, tasks and split stages each ask for it (1M rows: ~0.27 CPU-s a
     call instead of ~0.54)."""
-    hashes = row_keys(frame, seeds=1)["k1"].rechunk().to_numpy()
-    return f"{frame.height}:{xxhash.xxh3_128(hashes.tobytes()).hexdigest()}"
+    return keys_content_digest(row_keys(frame, seeds=1)["k1"])
+
+
+def keys_content_digest(k1: pl.Series) -> str:
+    """content_digest of a frame whose `row_keys(frame)["k1"]` is `k1` (the mappers hand their keys on)."""
+    return f"{k1.len()}:{xxhash.xxh3_128(k1.rechunk().to_numpy().tobytes()).hexdigest()}"
+
+
+def stage_content(frame: pl.DataFrame, ctx: StageContext) -> str:
+    """content_digest(frame) for a stage after the mappers, computed once per run: those stages never change a
+    content column (tests/test_stage_content.py runs every stage and checks it), so the digest of the
+    frame the mappers returned (from their handed-on row keys: no hashing at all) names the rows of the
+    language, dedup, tasks and split stages alike, which each hashed every row again (~0.25 CPU-s a stage
+    at 1M rows)."""
+    if ctx.content is None or ctx.content[0] != frame.height:
+        keys = handed_on_keys(frame)
+        digest = keys_content_digest(keys["k1"]) if keys is not None else content_digest(frame)
+        ctx.content = (frame.height, digest)
+    return ctx.content[1]
 
 
 def column_digest(frame: pl.DataFrame, names: Iterable[str]) -> str:
@@ -186,11 +206,13 @@ CONTENT_STAGES: Final = {
 }
 
 
-def content_stage_key(name: str, spec: ContentStage, frame: pl.DataFrame, rules: dict[str, Any]) -> str:
+def content_stage_key(
+    name: str, spec: ContentStage, frame: pl.DataFrame, rules: dict[str, Any], ctx: StageContext
+) -> str:
     present = [section for section in spec.sections if section in rules]
     return StageCache.key(
         name,
-        content=content_digest(frame),
+        content=stage_content(frame, ctx),
         settings=f"{present}|{rules.get(spec.sections[0])!r}",
         code=code_digest(*spec.code),
     )

@@ -38,6 +38,10 @@ class StageContext:
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)
     progress: Callable[[str, int, int], None] | None = None  # (description, done, total)
     workers: int = 2
+    # (rows, content digest) of the frame the current stage sees, shared by the stages between two of
+    # CONTENT_CHANGING, which change no content column (tests/test_stage_content.py): one digest names their
+    # rows (winnow.curation.stage_cache.stage_content)
+    content: tuple[int, str] | None = None
 
     def report_progress(self, description: str, done: int, total: int) -> None:
         if self.progress is not None:
@@ -60,6 +64,9 @@ _STAGES: dict[str, Stage] = {}
 # through winnow.curation.run_curate.curate_rows, which the local engine runs too. The others see the whole
 # corpus (dedup, tasks, mix, split, ...).
 ROW_LOCAL_STAGES = ("mappers", "checks", "language")
+# The stages that change a content column (winnow.curation.cache.content_columns): the mappers (texts) and the
+# tasks stage (`task`). Between two of them the content digest stays the same (StageContext.content).
+CONTENT_CHANGING = ("mappers", "tasks")
 
 STAGE_MODULES = (
     "winnow.curation.mappers.stage",

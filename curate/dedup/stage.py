@@ -25,7 +25,7 @@ from winnow.curation.errors import StageError, WinnowError
 from winnow.curation.io.read import read_corpus
 from winnow.curation.ledger import record_failures
 from winnow.curation.sparse_ledger import record_failures_sparse
-from winnow.curation.stage_cache import StageCache, StageOutput, code_digest, column_digest, content_digest
+from winnow.curation.stage_cache import StageCache, StageOutput, code_digest, column_digest, stage_content
 from winnow.curation.stages import RuleSet, StageContext, stage
 
 PAIRS_FILE = "dup_pairs.parquet"
@@ -94,7 +94,7 @@ def _duplicates(
     cache = StageCache(ctx.cache_dir)
     # decontamination reads reference files that the key does not capture: that path is never cached whole
     # (the memo holds only what the rows' own texts determine, so it serves that path too)
-    content = content_digest(frame) if cache.root is not None else None
+    content = stage_content(frame, ctx) if cache.root is not None else None
     key = _cache_key(frame, config, content) if content and config.decontaminate is None else ""
     hit = cache.load("dedup", key) if key else None
     if hit is not None:

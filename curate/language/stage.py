@@ -37,7 +37,7 @@ from winnow.curation.language.translation import translation_request
 from winnow.curation.ledger import with_ledger
 from winnow.curation.record import field_expr, instruction_expr, message_contents_expr, response_expr
 from winnow.curation.sparse_ledger import record_failures_sparse
-from winnow.curation.stage_cache import StageCache, StageOutput, code_digest, content_digest
+from winnow.curation.stage_cache import StageCache, StageOutput, code_digest, stage_content
 from winnow.curation.stages import RuleSet, StageContext, stage
 
 REASONS: Final = ("language_not_allowed", "language_impure", "language_mismatch")
@@ -217,14 +217,14 @@ def _code_not_measured(frame: pl.DataFrame, fields: tuple[str, ...]) -> dict[str
     }
 
 
-def _measure_key(frame: pl.DataFrame, config: LanguageConfig) -> str:
+def _measure_key(frame: pl.DataFrame, config: LanguageConfig, ctx: StageContext) -> str:
     """Everything the measured columns depend on: the rows' content and the settings that enter detection,
     never min_purity or an action (applied to the columns afterwards)."""
     allowed = {name: config.rule_for(name).allowed for name in config.detected_fields()}
     settings = f"{config.detected_fields()}|{config.identify_settings()!r}|{allowed}|{config.mismatch}"
     return StageCache.key(
         "language",
-        content=content_digest(frame),
+        content=stage_content(frame, ctx),
         settings=settings,
         detector=f"{DETECTOR_VERSION}|wordfreq={version('wordfreq')}",
         code=code_digest("language", "record.py", "code_lines.py"),
@@ -239,7 +239,7 @@ def measure(
     off without a cache folder). Reused from the stage cache when the content
     and the detection settings are those of an earlier run (the rule-tuning loop)."""
     cache = StageCache(ctx.cache_dir)
-    key = _measure_key(frame, config) if cache.root is not None else ""
+    key = _measure_key(frame, config, ctx) if cache.root is not None else ""
     hit = cache.load("language", key) if key else None
     if hit is not None:
         return frame.with_columns(hit.columns), hit.stats, "hit"

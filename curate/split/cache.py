@@ -24,7 +24,7 @@ from typing import Any, Final
 import polars as pl
 
 from winnow.curation.split.section import SplitConfig
-from winnow.curation.stage_cache import StageCache, StageOutput, code_digest, column_digest, content_digest
+from winnow.curation.stage_cache import StageCache, StageOutput, code_digest, column_digest
 
 WHOLE: Final = "split"
 UNITS: Final = "split_units"
@@ -48,14 +48,14 @@ def _kept_digest(frame: pl.DataFrame) -> str:
 class SplitCache:
     """The split stage's two cache entries for one frame and split section (no cache folder: none)."""
 
-    def __init__(self, cache: StageCache, frame: pl.DataFrame, config: SplitConfig) -> None:
+    def __init__(self, cache: StageCache, frame: pl.DataFrame, config: SplitConfig, content: str) -> None:
         self.cache = cache
         self.config = config
         if cache.root is None or not frame.height:
             self.units_key = self.whole_key = None
             return
         shared = {
-            "content": content_digest(frame),
+            "content": content,
             "kept": _kept_digest(frame),
             "links": column_digest(frame, ["id", "dup_cluster"]),
             "code": code_digest(*CODE),

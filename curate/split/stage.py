@@ -18,7 +18,7 @@ from winnow.curation.split.assign import POSITION, UNIT, assign_splits, place_un
 from winnow.curation.split.cache import SplitCache
 from winnow.curation.split.section import SPLITS, SplitConfig
 from winnow.curation.split.units import PROMPT_COLUMN, prompt_keys
-from winnow.curation.stage_cache import StageCache
+from winnow.curation.stage_cache import StageCache, stage_content
 from winnow.curation.stages import RuleSet, StageContext, stage
 
 
@@ -170,7 +170,10 @@ def cached_split(
     frame: pl.DataFrame, config: SplitConfig, ctx: StageContext
 ) -> tuple[pl.DataFrame, dict[str, Any]]:
     """split_frame, or its output from the stage cache where nothing it reads changed (winnow.curation.split.cache)."""
-    cache = SplitCache(StageCache(ctx.cache_dir), frame, config)
+    store = StageCache(ctx.cache_dir)
+    cache = SplitCache(
+        store, frame, config, stage_content(frame, ctx) if store.root is not None and frame.height else ""
+    )
     whole = cache.load_whole()
     if whole is not None:
         column, stats = whole
