@@ -20,12 +20,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import Path, PurePath
 
 import polars as pl
 
 from winnow.curation.mix.section import Balance, MixConfig
-from winnow.curation.split.hashing import uniform_hashes
+from winnow.curation.split.hashing import cached_uniform_hashes
 
 
 @dataclass
@@ -123,12 +123,14 @@ def _task_targets(counts: dict[str, int], config: MixConfig, plan: MixPlan) -> d
     return {}
 
 
-def plan_mix(rows: pl.DataFrame, config: MixConfig, language_column: str | None) -> MixPlan:
-    """Plan the mix over `rows` (kept rows; columns row, id, task, source and optionally the language)."""
+def plan_mix(
+    rows: pl.DataFrame, config: MixConfig, language_column: str | None, cache_dir: Path | None = None
+) -> MixPlan:
+    """Plan the mix over `rows` (kept rows; columns row, id, task, source and optionally the language);
+    `cache_dir`: where the rows' priorities are kept for a re-run (winnow.curation.split.hashing)."""
     plan = MixPlan()
-    alive = rows.with_columns(
-        pl.Series("priority", uniform_hashes(rows["id"], f"winnow-mix\x1f{config.seed}\x1f"))
-    )
+    priority = cached_uniform_hashes(rows["id"], f"winnow-mix\x1f{config.seed}\x1f", cache_dir)
+    alive = rows.with_columns(pl.Series("priority", priority))
     alive = _balance(alive, "source", config.sources, True, plan)
     if language_column is not None:
         alive = _balance(alive, language_column, config.languages, False, plan)

@@ -8,6 +8,7 @@ Stats (ctx.stats["mix"]): rows and copies per task, language and source before a
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,7 +22,9 @@ from winnow.curation.stages import RuleSet, StageContext, stage
 REASON = "mix_cap"
 
 
-def mix_frame(frame: pl.DataFrame, config: MixConfig) -> tuple[pl.DataFrame, dict[str, Any]]:
+def mix_frame(
+    frame: pl.DataFrame, config: MixConfig, cache_dir: Path | None = None
+) -> tuple[pl.DataFrame, dict[str, Any]]:
     notes: list[str] = []
     language_column: str | None = f"lang.{config.language_field}"
     if language_column not in frame.columns:
@@ -46,7 +49,7 @@ def mix_frame(frame: pl.DataFrame, config: MixConfig) -> tuple[pl.DataFrame, dic
             *([pl.col(language_column).fill_null("und")] if language_column else []),
         )
     )
-    plan = plan_mix(kept, config, language_column)
+    plan = plan_mix(kept, config, language_column, cache_dir)
     notes.extend(plan.notes)
     # repeats: the plan's copies scattered into place, 0 for every row it gives none (dropped or capped)
     repeats = np.zeros(frame.height, dtype=np.int64)
@@ -108,7 +111,7 @@ def mix_stage(frame: pl.DataFrame, rules: RuleSet, ctx: StageContext) -> pl.Data
         kept = pl.col("drop_reason").is_null() if "drop_reason" in frame.columns else pl.lit(True)
         return frame.with_columns(pl.when(kept).then(1).otherwise(0).cast(pl.Int64).alias("repeats"))
     ctx.report_progress("mix", 0, frame.height)
-    out, stats = mix_frame(frame, config)
+    out, stats = mix_frame(frame, config, ctx.cache_dir)
     ctx.report_progress("mix", frame.height, frame.height)
     ctx.stats["mix"] = stats
     return out

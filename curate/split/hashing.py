@@ -14,15 +14,19 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import polars as pl
 
 from winnow.curation.kernels.blake2b import _blake2b64, blake2b64
 from winnow.curation.kernels.compiled import in_numba_cache, kernel_loaded
+from winnow.curation.stage_cache import StageCache, StageOutput, code_digest, column_digest
 
 # keys from which compiling the kernel (once per install) costs less than hashlib's loop over them
 COMPILE_FROM = 500_000
+CACHED_FROM = 20_000  # keys from which reading the numbers back beats hashing them again
+HASHES_STAGE = "hashes"  # its entries in the stage cache
 
 
 def uniform_hashes(keys: Sequence[str] | pl.Series, salt: str) -> np.ndarray:
@@ -38,3 +42,24 @@ def uniform_hashes(keys: Sequence[str] | pl.Series, salt: str) -> np.ndarray:
         values = np.frombuffer(digests, dtype=">u8").astype(np.float64)
     # float64 cannot hold every uint64: values just below 2**64 round up to it; keep the interval half-open
     return np.minimum(values / 2.0**64, np.nextafter(1.0, 0.0))
+
+
+def cached_uniform_hashes(keys: pl.Series, salt: str, cache_dir: Path | None) -> np.ndarray:
+    """uniform_hashes(keys, salt), read back from the stage cache when these very keys (in this order) were
+    hashed with this salt before: a re-run that changed nothing they depend on (the mix's kept ids after a
+    flag rule's threshold changed) read 1M numbers in ~10 ms instead of hashing (~0.5 s without the kernel)."""
+    if cache_dir is None or len(keys) < CACHED_FROM:
+        return uniform_hashes(keys, salt)
+    cache = StageCache(cache_dir)
+    key = StageCache.key(
+        HASHES_STAGE,
+        keys=column_digest(keys.to_frame("key"), ["key"]),
+        salt=salt,
+        code=code_digest("split/hashing.py", "kernels/blake2b.py"),
+    )
+    hit = cache.load(HASHES_STAGE, key)
+    if hit is not None and hit.columns.height == len(keys) and "u" in hit.columns.columns:
+        return hit.columns.get_column("u").to_numpy()
+    values = uniform_hashes(keys, salt)
+    cache.save(HASHES_STAGE, key, StageOutput(pl.DataFrame({"u": values})))
+    return values
