@@ -5,8 +5,7 @@ one runs the first stages: the first `winnow curate` after an install runs on bo
 
 A run's first use of the language stage builds langdetect's profiles and wordfreq's word table (~1.5 CPU-s),
 and of near-duplicate dedup compiles its numba kernels (~3 CPU-s) and builds the NFKC table its normalizing
-reads (~0.35 CPU-s), and of the split or the mix compiles the hash kernel (~1.5 CPU-s, which no stage waits for:
-a small run hashes without it meanwhile); all are kept on disk and read back by every later run (winnow.curation.language.tables,
+reads (~0.35 CPU-s); all are kept on disk and read back by every later run (winnow.curation.language.tables,
 numba's cache, winnow.curation.kernels.unicode_fold). The checks stage, meanwhile, waits for its
 own kernels, compiled by the warm-up thread (winnow.curation.kernels.warm_up) in this process, where a thread
 cannot help: numba holds the GIL while it compiles. So `start_background` starts a child process for the
@@ -34,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-JOBS = ("language", "dedup", "split")  # in the order the stages read them
+JOBS = ("language", "dedup")  # in the order the stages read them
 # seconds a stage waits for its job before preparing for itself: the jobs take a few CPU-seconds (~5 on this
 # project's 2-core machine), so a child that has said nothing for this long is stuck, not slow
 WAIT_LIMIT = 300.0
@@ -141,23 +140,6 @@ def _prepare_dedup() -> None:
     assert update is not None  # the merge ran
 
 
-def _hashes_ready() -> bool:
-    from winnow.curation.kernels.blake2b import _blake2b64
-    from winnow.curation.kernels.compiled import in_numba_cache
-
-    return in_numba_cache(_blake2b64)
-
-
-def _prepare_hashes() -> None:
-    """Compile the split's and the mix's hash kernel. No stage waits for it: until it is in numba's cache, a
-    small run hashes with hashlib (winnow.curation.split.hashing), the same numbers."""
-    import polars as pl
-
-    from winnow.curation.kernels.blake2b import blake2b64
-
-    blake2b64(pl.Series(["winnow"]), b"")
-
-
 @dataclass(frozen=True)
 class Job:
     ready: Callable[[], bool]  # its results are on disk already (checked in the parent: must be cheap)
@@ -167,21 +149,18 @@ class Job:
 REGISTRY: dict[str, Job] = {
     "language": Job(_language_ready, _prepare_language),
     "dedup": Job(_dedup_ready, _prepare_dedup),
-    "split": Job(_hashes_ready, _prepare_hashes),
 }
 
 
 def wanted_jobs(sections: dict[str, Any]) -> list[str]:
     """The jobs a rule file's sections call for: language with a `language` section, dedup with a `dedup`
-    section whose near-duplicate search is on, split (its hash kernel) with a `split` or `mix` section."""
+    section whose near-duplicate search is on."""
     jobs = []
     if "language" in sections:
         jobs.append("language")
     near = getattr(sections.get("dedup"), "near", None)
     if near is not None and near.enabled:
         jobs.append("dedup")
-    if "split" in sections or "mix" in sections:
-        jobs.append("split")
     return jobs
 
 

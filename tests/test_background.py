@@ -61,7 +61,7 @@ def _alive(pid: int) -> bool:
 
 def test_the_jobs_a_rule_file_calls_for() -> None:
     default = load_rule_file(REPO / "rules" / "default.yaml")
-    assert wanted_jobs(default.sections) == ["language", "dedup", "split"]
+    assert wanted_jobs(default.sections) == ["language", "dedup"]
     assert wanted_jobs({}) == []
 
 
@@ -109,26 +109,6 @@ def test_dedup_job_compiles_the_signatures_a_run_uses(tmp_path: Path) -> None:
     )
     # one signature per kernel, and the stage compiled none the job had not
     assert " ".join(out) == "True True True True"
-
-
-def test_split_job_compiles_the_hash_kernel_the_split_and_mix_call(tmp_path: Path) -> None:
-    # not waited for by any stage: until it is compiled, a small run hashes with hashlib
-    out = _python(
-        """
-        from winnow.curation import background as bg
-        from winnow.curation.kernels.blake2b import _blake2b64
-        print(bg._hashes_ready())
-        bg._prepare_hashes()
-        print(bg._hashes_ready(), len(_blake2b64.signatures))
-        import polars as pl
-        from winnow.curation.split.hashing import uniform_hashes
-        uniform_hashes(pl.Series(["a", "b", "c"]).slice(1, 2), "salt")
-        uniform_hashes(["a"], "salt")
-        print(len(_blake2b64.signatures))
-        """,
-        _fresh_env(tmp_path),
-    )
-    assert out == ["False", "True", "1", "1"]
 
 
 def test_child_exits_when_the_run_that_started_it_dies(tmp_path: Path) -> None:

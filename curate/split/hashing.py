@@ -5,9 +5,9 @@ on every machine and every version, so splits and mixes are reproducible and ind
 A large column is hashed by the compiled pass (winnow.curation.kernels.blake2b: 1M keys ~0.25 CPU-s instead
 of ~0.7 for hashlib called per key from Python), and so is a smaller one once the kernel is in numba's cache
 another stage's kernel has run in this process (numba's first call costs ~0.3 s, which a re-run that calls
-no other kernel would pay for this one alone). Otherwise hashlib: a first run does not wait for the kernel's compile
-(~1.5 CPU-s, done meanwhile in the background process). Both give the same numbers
-(tests/kernels/test_kernels_blake2b.py).
+no other kernel would pay for this one alone). Otherwise hashlib: a small run does not pay the kernel's compile
+(~1.5 CPU-s, once per install; a run of 500k keys or more does, and saves more than that). Both give the
+same numbers (tests/kernels/test_kernels_blake2b.py).
 """
 
 from __future__ import annotations
