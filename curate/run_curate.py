@@ -33,7 +33,6 @@ from typing import Any
 import polars as pl
 
 from winnow.curation.background import Background, start_background, wanted_jobs
-from winnow.curation.cache import handed_on_keys
 from winnow.curation.chunks import aligned
 from winnow.curation.errors import StageError, UsageError
 from winnow.curation.kernels.warm_up import start_warm_up
@@ -45,7 +44,7 @@ from winnow.curation.stage_cache import (
     StageCache,
     StageOutput,
     content_stage_key,
-    keys_content_digest,
+    next_content,
 )
 from winnow.curation.stages import CONTENT_CHANGING, ROW_LOCAL_STAGES, Stage, StageContext, registered_stages
 
@@ -99,12 +98,7 @@ def run_stages(
             before = ctx.stats.get(stage.name)
             frame = aligned(_run_stage(stage, frame, rules, ctx))
             if stage.name in CONTENT_CHANGING:  # the content the next stages see is fixed from here on
-                ctx.content = None
-                keys = handed_on_keys(
-                    frame
-                )  # what the mappers hashed: the digest costs no pass over the rows
-                if keys is not None:
-                    ctx.content = (frame.height, keys_content_digest(keys["k1"]))
+                ctx.content = next_content(frame, ctx.content, CONTENT_CHANGING[stage.name])
             # a stage that ran wrote its stats; one whose section is off did not and is not timed (the
             # report's timing table would list it at ~0 s as if it had run)
             if ctx.stats.get(stage.name) is not before:

@@ -83,6 +83,21 @@ def stage_content(frame: pl.DataFrame, ctx: StageContext) -> str:
     return ctx.content[1]
 
 
+def next_content(
+    frame: pl.DataFrame, before: tuple[int, str] | None, changed: tuple[str, ...] | None
+) -> tuple[int, str] | None:
+    """StageContext.content after a stage that changed the content columns `changed` (None: any, as the
+    mappers): the digest before joined with those columns' digest when it was known (~20 ms instead of
+    hashing every content column of every row again: ~0.35 s at 1M rows), the mappers' handed-on row keys
+    when they hashed the rows, else None (the next stage_content computes it)."""
+    if changed is not None:
+        if before is None or before[0] != frame.height:
+            return None
+        return frame.height, f"{before[1]}|{column_digest(frame, changed)}"
+    keys = handed_on_keys(frame)  # what the mappers hashed: the digest costs no pass over the rows
+    return (frame.height, keys_content_digest(keys["k1"])) if keys is not None else None
+
+
 def column_digest(frame: pl.DataFrame, names: Iterable[str]) -> str:
     """Exact values of the named columns (absent ones named as absent), in row order."""
     digest = xxhash.xxh3_128()

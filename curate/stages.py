@@ -64,9 +64,10 @@ _STAGES: dict[str, Stage] = {}
 # through winnow.curation.run_curate.curate_rows, which the local engine runs too. The others see the whole
 # corpus (dedup, tasks, mix, split, ...).
 ROW_LOCAL_STAGES = ("mappers", "checks", "language")
-# The stages that change a content column (winnow.curation.cache.content_columns): the mappers (texts) and the
-# tasks stage (`task`). Between two of them the content digest stays the same (StageContext.content).
-CONTENT_CHANGING = ("mappers", "tasks")
+# The stages that change a content column (winnow.curation.cache.content_columns), and which: the mappers any
+# text (None), the tasks stage `task` alone. Between two of them the content digest stays the same
+# (StageContext.content); after one that names its columns, it is the one before plus those columns' digest.
+CONTENT_CHANGING: dict[str, tuple[str, ...] | None] = {"mappers": None, "tasks": ("task",)}
 
 STAGE_MODULES = (
     "winnow.curation.mappers.stage",
