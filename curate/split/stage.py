@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 import polars as pl
 
 from winnow.curation.errors import StageError
-from winnow.curation.split.assign import POSITION, UNIT, assign_splits, place_units
+from winnow.curation.split.assign import POSITION, RANK, UNIT, assign_splits, place_units
 from winnow.curation.split.cache import SplitCache
 from winnow.curation.split.section import SPLITS, SplitConfig
 from winnow.curation.split.units import PROMPT_COLUMN, prompt_keys
@@ -61,12 +61,13 @@ def stratum_columns(frame: pl.DataFrame, config: SplitConfig, notes: list[str]) 
 class Split(NamedTuple):
     frame: pl.DataFrame  # the input frame with its `split` column
     stats: dict[str, Any]
-    # per kept row, in frame order: its normalized prompt (PROMPT_COLUMN), unit key (UNIT) and unit position
-    # (POSITION): what a re-run with other fractions or stratification reuses (winnow.curation.split.cache)
+    # per kept row, in frame order: its normalized prompt (PROMPT_COLUMN), unit key (UNIT), unit position
+    # (POSITION) and the key's rank (RANK): what a re-run with other fractions or stratification reuses
+    # (winnow.curation.split.cache)
     units: pl.DataFrame
 
 
-UNITS_COLUMNS = (PROMPT_COLUMN, UNIT, POSITION)
+UNITS_COLUMNS = (PROMPT_COLUMN, UNIT, POSITION, RANK)
 
 
 def split_frame(
@@ -81,13 +82,13 @@ def split_frame(
     # lazily: only the columns read are filtered (the frame holds ~60)
     kept = frame.lazy().with_row_index("__row").filter(kept_mask)
     units = kept.select("__row", "id", *columns, *_cluster(frame)).collect()
-    if known is not None and known.height == units.height:
+    if known is not None and known.height == units.height and RANK in known.columns:
         units = units.with_columns(known.get_column(PROMPT_COLUMN))
     else:
         units = units.with_columns(prompt_keys(kept))
         known = None
     linked = units if config.keep_prompts_together else units.drop(PROMPT_COLUMN)
-    placed = place_units(linked, config) if known is None else known.select(UNIT, POSITION)
+    placed = place_units(linked, config) if known is None else known.select(UNIT, POSITION, RANK)
     assigned = assign_splits(linked, columns, config, pinned, placed=placed)
     # each kept row's split put in its place (a join would copy every column); dropped rows: null. A re-run
     # over a frame that has a split already replaces it

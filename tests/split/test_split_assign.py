@@ -164,3 +164,22 @@ def test_uniform_hashes_are_the_same_with_and_without_the_kernel(monkeypatch: py
     compiled = hashing.uniform_hashes(pl.Series(keys), "winnow-split\x1f7\x1f").tolist()
     assert compiled == plain
     assert len(set(plain)) == len(keys)
+
+
+def test_units_go_by_their_string_rank_with_the_same_result() -> None:
+    # assign_splits groups and orders units by RANK; handed units without it, it ranks their keys itself
+    from winnow.curation.split.assign import RANK, UNIT, _string_rank, place_units
+
+    assert _string_rank(pl.Series(["prompt:b", "row:a", "cluster:z", "prompt:a"])).to_list() == [2, 3, 0, 1]
+    rows = _rows(400)
+    config = SplitConfig(fractions=(0.7, 0.2, 0.1))
+    placed = place_units(rows, config)
+    assert placed[RANK].n_unique() == placed[UNIT].n_unique()
+    with_rank = assign_splits(rows, ["task"], config, placed=placed)
+    without = assign_splits(rows, ["task"], config, placed=placed.drop(RANK))
+    assert with_rank["split"].to_list() == without["split"].to_list()
+    assert with_rank["split"].value_counts().sort("split").rows() == [
+        ("test", 39),
+        ("train", 280),
+        ("val", 81),
+    ]

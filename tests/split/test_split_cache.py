@@ -91,7 +91,9 @@ def test_other_fractions_reuse_the_units(tmp_path: Path) -> None:
     assert (len(_entries(cache, WHOLE)), len(_entries(cache, UNITS))) == (2, 1)
     # the units entry answers: every kept row made one unit on disk lands in one split
     [units] = _entries(cache, UNITS)
-    one_unit = pl.read_parquet(units / "columns.parquet").with_columns(pl.lit("row:one").alias("__unit"))
+    one_unit = pl.read_parquet(units / "columns.parquet").with_columns(
+        pl.lit("row:one").alias("__unit"), pl.lit(0, pl.UInt32).alias("__unit_rank")
+    )
     one_unit.write_parquet(units / "columns.parquet")
     third = SplitConfig(fractions=(0.5, 0.25, 0.25), stratify=("task",))
     split = _split(_frame(), third, cache)[0]
