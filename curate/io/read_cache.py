@@ -62,8 +62,10 @@ def file_digest(path: Path) -> str:
             return xxhash.xxh3_128(view).hexdigest()
 
 
-def cacheable(source: Source) -> bool:
-    return source.kind in CACHED_KINDS and source.fmt is None and source.path.stat().st_size >= MIN_BYTES
+def cacheable(source: Source, min_bytes: int | None = None) -> bool:
+    """Whether reads of `source` are kept (`min_bytes`: the size threshold, MIN_BYTES unless given)."""
+    least = MIN_BYTES if min_bytes is None else min_bytes
+    return source.kind in CACHED_KINDS and source.fmt is None and source.path.stat().st_size >= least
 
 
 def read_key(source: Source, forced: str | None) -> str:

@@ -14,6 +14,7 @@ quarantined lines). Sorting by (__task, __row) gives the local engine's row orde
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,22 +22,27 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
+import xxhash
 from ray.data.block import BlockMetadata
 from ray.data.datasource import Datasource, ReadTask
 
 from winnow.curation.formats.base import Format
 from winnow.curation.formats.registry import get_format
+from winnow.curation.io import read_cache as read_cache_module
 from winnow.curation.io.expand import Skipped, Source, expand
 from winnow.curation.io.ids import HASH_SCHEMA
 from winnow.curation.io.jsonl import read_jsonl_piece
 from winnow.curation.io.read import read_source
+from winnow.curation.io.read_cache import cacheable, file_digest, read_cache
 from winnow.curation.io.sink import SourceSink
 from winnow.curation.io.streams import is_plain
 from winnow.curation.record import KIND, RECORD_SCHEMA
 from winnow.curation.run_curate import QUARANTINE_ERROR, QUARANTINE_SNIPPET
+from winnow.curation.stage_cache import StageCache, StageOutput, code_digest
 
 TASK, ROW = "__task", "__row"
 RANGE_BYTES = 64 * 1024 * 1024  # a plain JSONL file bigger than this is read in ranges of about this size
+READ_STAGE = "ray-read"  # a read task's rows in the stage cache
 BLOCK_SCHEMA = pl.Schema(
     {
         **RECORD_SCHEMA,
@@ -107,15 +113,48 @@ def line_ranges(path: Path, range_bytes: int) -> list[tuple[int, int, int]]:
     return [] if blank else ranges
 
 
-def read_plan(plan: ReadPlan) -> list[SourceSink]:
+def read_plan(plan: ReadPlan, data: bytes | None = None) -> list[SourceSink]:
+    """What the local reader makes of the plan's source, or of its byte range (`data`: those bytes, when the
+    caller has read them already)."""
     if plan.end is None:
         return read_source(plan.source, plan.forced)
     sink = SourceSink(plan.source.name, plan.forced)
-    with plan.source.path.open("rb") as handle:
-        handle.seek(plan.start)
-        data = handle.read(plan.end - plan.start)
+    if data is None:
+        data = _range_bytes(plan)
     read_jsonl_piece(data if data.endswith(b"\n") else data + b"\n", plan.first_line, sink)
     return [sink]
+
+
+def _range_bytes(plan: ReadPlan) -> bytes:
+    assert plan.end is not None
+    with plan.source.path.open("rb") as handle:
+        handle.seek(plan.start)
+        return handle.read(plan.end - plan.start)
+
+
+def cached_task_frame(task: int, plan: ReadPlan, cache: StageCache | None, min_bytes: int) -> pl.DataFrame:
+    """task_frame(task, read_plan(plan)), read back from the stage cache (stage READ_STAGE) while the bytes it
+    reads are unchanged: a re-run parsed its whole input again on the workers (1M rows: ~7 s of its ~33 s).
+    Keyed like the local engine's read cache (winnow.curation.io.read_cache): the bytes (XXH3-128 of the range,
+    or of the whole file), how they are read, the task's number and the readers' code. Sources the local
+    cache leaves out (save_to_disk folders, files under `min_bytes`, registry-mapped files) are read as always."""
+    if cache is None or not cacheable(plan.source, min_bytes):
+        return task_frame(task, read_plan(plan))
+    data = _range_bytes(plan) if plan.end is not None else None
+    content = xxhash.xxh3_128(data).hexdigest() if data is not None else file_digest(plan.source.path)
+    how = [plan.source.name, plan.source.kind, plan.source.compression, plan.forced and plan.forced.name]
+    key = StageCache.key(
+        READ_STAGE,
+        content=content,
+        settings=json.dumps([*how, plan.start, plan.end, plan.first_line, task]),
+        code=code_digest("io", "formats", "record.py", "ray_engine/read.py"),
+    )
+    hit = cache.load(READ_STAGE, key)
+    if hit is not None:
+        return conform(hit.columns)  # `kind` back to its enum
+    frame = task_frame(task, read_plan(plan, data))
+    cache.save(READ_STAGE, key, StageOutput(frame))
+    return frame
 
 
 def conform(frame: pl.DataFrame) -> pl.DataFrame:
@@ -143,8 +182,10 @@ def task_frame(task: int, sinks: Sequence[SourceSink]) -> pl.DataFrame:
     )
 
 
-def _read_blocks(task: int, plan: ReadPlan, block_rows: int) -> Iterator[pa.Table]:
-    frame = task_frame(task, read_plan(plan))
+def _read_blocks(
+    task: int, plan: ReadPlan, block_rows: int, cache: StageCache | None, min_bytes: int
+) -> Iterator[pa.Table]:
+    frame = cached_task_frame(task, plan, cache, min_bytes)
     for offset in range(0, max(frame.height, 1), block_rows):
         yield frame.slice(offset, block_rows).to_arrow()
 
@@ -152,9 +193,11 @@ def _read_blocks(task: int, plan: ReadPlan, block_rows: int) -> Iterator[pa.Tabl
 class CorpusSource(Datasource):
     """The read plans as a Ray Data source: one read task per plan, each yielding blocks of `block_rows`."""
 
-    def __init__(self, plans: Sequence[ReadPlan], block_rows: int) -> None:
+    def __init__(self, plans: Sequence[ReadPlan], block_rows: int, cache_dir: Path | None = None) -> None:
         self.plans = list(plans)
         self.block_rows = block_rows
+        self.cache_dir = cache_dir  # the run's cache folder (shared by the workers): READ_STAGE entries
+        self.min_bytes = read_cache_module.MIN_BYTES  # read on the driver, shipped with the tasks
 
     def estimate_inmemory_data_size(self) -> int | None:
         return sum(_plan_bytes(plan) for plan in self.plans) * 3
@@ -170,7 +213,8 @@ class CorpusSource(Datasource):
             )
 
             def read(index: int = index, plan: ReadPlan = plan) -> Iterator[pa.Table]:
-                return _read_blocks(index, plan, self.block_rows)
+                cache = None if self.cache_dir is None else read_cache(self.cache_dir, len(self.plans))
+                return _read_blocks(index, plan, self.block_rows, cache, self.min_bytes)
 
             tasks.append(ReadTask(read, metadata))
         return tasks

@@ -101,7 +101,7 @@ def run_curate_ray(
         # one output per read task, as many blocks as it yields: Ray Data would otherwise split them into
         # blocks of a few hundred rows, each paying the stages' fixed cost (measured: 65 blocks of 770 rows
         # for one 50,000-row file, 5x the CPU)
-        source = CorpusSource(plans, block_rows)
+        source = CorpusSource(plans, block_rows, cache_path)
         read = ray.data.read_datasource(source, override_num_blocks=len(plans)).materialize()
         repeats = ray.put(repeated_rows(read))
         _report(progress, "reading inputs (ray)", 1)

@@ -75,6 +75,26 @@ def test_the_local_engine_reading_from_its_read_cache_writes_the_ray_run_folder(
     assert_same_run(tmp_path / "local", tmp_path / "ray")
 
 
+def test_a_rerun_reads_each_byte_range_back_from_the_read_cache(
+    tmp_path: Path, cluster: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # as the local engine's read cache, at a threshold of 0 (files of 16 MB and more otherwise): every read
+    # task of a plain file (the JSONL in 64 KB ranges, the JSON, the gzip JSONL, the Parquet) is kept once
+    monkeypatch.setattr(read_cache, "MIN_BYTES", 0)
+    corpus = build_corpus(tmp_path, rows=3_000)
+    rules = shipped_rule_file("default")
+    cache = tmp_path / "cache-ray"
+    _curate(corpus, tmp_path / "local", "--cache-dir", str(tmp_path / "cache-local"))
+    entries = []
+    for run in ("ray-first", "ray"):
+        run_curate_ray([corpus], rules, tmp_path / run, range_bytes=64 * 1024, cache_dir=cache)
+        folders = sorted((cache / "stages" / "ray-read").iterdir())
+        entries.append({p.name: (p / "columns.parquet").stat().st_mtime_ns for p in folders})
+    assert len(entries[0]) > 4  # the JSONL alone is several ranges
+    assert entries[1] == entries[0]  # the second run loaded every entry and wrote none
+    assert_same_run(tmp_path / "local", tmp_path / "ray")
+
+
 @pytest.mark.slow
 def test_ray_engine_on_50k_rows(tmp_path: Path, cluster: None) -> None:
     corpus = build_corpus(tmp_path, rows=50_000)
