@@ -57,7 +57,9 @@ SOURCES = (
     "alpaca_data_cleaned/gpteacher_toolformer_dedupe_only.json",
     "alpaca_data_cleaned/gsm_8k_train.json",
 )
-WINNOW = ROOT / ".venv" / "bin" / "winnow"
+# the `winnow` command measured: this checkout's virtualenv, or WINNOW_BIN (bench/ray.py with a virtualenv that
+# has Ray, whose winnow is this checkout installed editable)
+WINNOW = Path(os.environ.get("WINNOW_BIN", ROOT / ".venv" / "bin" / "winnow"))
 
 # change name → (pattern in the shipped default rules, replacement): one edit each
 CHANGES: dict[str, tuple[str, str]] = {
