@@ -5,7 +5,7 @@
 The same numbers as `int.from_bytes(hashlib.blake2b(prefix + key.encode(), digest_size=8).digest(), "big")`
 (RFC 7693: unkeyed, no salt or personalisation, 12 rounds over 128-byte blocks): the split and the mix place
 rows by them, so a run on any machine and any version agrees with every earlier run. hashlib's one call per
-key from Python cost ~0.9 s per 1M keys (the call and building `prefix + key`, not the hash), paid again by
+key from Python cost ~0.6 s per 1M keys (the call and building `prefix + key`, not the hash), paid again by
 every run that redoes the split or the mix; here the hash itself is the cost (~240 ns a short key, on
 threads for a large column).
 tests/kernels/test_kernels_blake2b.py holds it equal to hashlib on empty, short, block-sized, long and

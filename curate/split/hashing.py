@@ -3,11 +3,12 @@
 BLAKE2b, not Polars' `Expr.hash` (which changes between Polars versions): the same key gives the same number
 on every machine and every version, so splits and mixes are reproducible and independent of row order.
 A large column is hashed by the compiled pass (winnow.curation.kernels.blake2b: 1M keys ~0.25 CPU-s instead
-of ~0.7 for hashlib called per key from Python), and so is a smaller one once the kernel is in numba's cache
-another stage's kernel has run in this process (numba's first call costs ~0.3 s, which a re-run that calls
-no other kernel would pay for this one alone). Otherwise hashlib: a small run does not pay the kernel's compile
-(~1.5 CPU-s, once per install; a run of 500k keys or more does, and saves more than that). Both give the
-same numbers (tests/kernels/test_kernels_blake2b.py).
+of ~0.7 for hashlib called per key from Python), and so is a smaller one when the kernel is in numba's cache
+and another stage's kernel has run in this process (numba's first call costs ~0.3 s, which a re-run that
+calls no other kernel would pay for this one alone). Otherwise hashlib: a small run does not pay the kernel's
+compile (~1.5 CPU-s, once per install; a run of 500k keys or more does, and saves more than that). Both give
+the same numbers (tests/kernels/test_kernels_blake2b.py). `cached_uniform_hashes` reads numbers hashed by an
+earlier run back from the stage cache.
 """
 
 from __future__ import annotations
