@@ -12,7 +12,9 @@ Measured per run, by sampling the command's process tree every 0.2 s (Ray's work
 descendants): wall seconds, CPU seconds (user + system summed over every process seen, at its last sample),
 the peak RSS of the largest single process and of the whole tree. The machine is shared by several
 sessions: read the ratios between runs of one invocation, with the load average printed beside them.
-Writes bench/results/ray.md.
+Writes bench/results/ray.md (its hand-written part, from bench.history's marker on, is kept). The ray engine
+needs a virtualenv with Ray: `WINNOW_BIN=/path/to/venv/bin/winnow python bench/ray.py` runs that one's
+`winnow` (both engines).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.append(str(ROOT))  # for bench.e2e
 from bench.e2e import WINNOW, changed_rules, write_corpus  # noqa: E402
+from bench.history import write_results  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results" / "ray.md"
 DEFAULT_RULES = ROOT / "rules" / "default.yaml"
@@ -141,7 +144,6 @@ def main() -> None:
                     flush=True,
                 )
                 runs.append((rows, run))
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
     text = (
         "# `winnow curate --engine ray` vs the local engine (bench/ray.py)\n\n"
         f"`python bench/ray.py --rows {args.rows}`; default rules; each engine its own metric cache; "
@@ -149,7 +151,7 @@ def main() -> None:
         + table(runs)
         + "\n"
     )
-    RESULTS.write_text(text, encoding="utf-8")
+    write_results(RESULTS, text)  # the hand-written history below the marker is kept
     print(f"wrote {RESULTS}")
 
 
