@@ -186,18 +186,28 @@ class StageCache:
 
     def _prune(self, parent: Path) -> None:
         """Keep the `keep` most recently used entries; remove staging folders a killed run left (an hour old:
-        a run writing one now is never that slow to rename it)."""
+        a run writing one now is never that slow to rename it). Other processes may prune or rename in this
+        folder meanwhile (the ray engine's workers save their reads side by side): an entry that is gone by
+        the time it is looked at is skipped, never an error."""
         entries, now = [], time.time()
         for path in parent.iterdir():
-            if not path.is_dir():
+            used = _mtime(path)
+            if used is None or not path.is_dir():
                 continue
             if not path.name.startswith("."):
-                entries.append(path)
-            elif now - path.stat().st_mtime > 3600:
+                entries.append((used, path))
+            elif now - used > 3600:
                 shutil.rmtree(path, ignore_errors=True)
-        entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in entries[self.keep :]:
+        entries.sort(key=lambda entry: entry[0], reverse=True)
+        for _, old in entries[self.keep :]:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return None
 
 
 @dataclass(frozen=True)

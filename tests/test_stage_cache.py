@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -179,6 +180,31 @@ def test_entries_are_pruned_and_damaged_ones_are_misses(tmp_path: Path) -> None:
     (tmp_path / "stages" / "s" / kept[-1] / "columns.parquet").write_bytes(b"not parquet")
     assert cache.load("s", kept[-1]) is None
     assert StageCache(None).load("s", "k0") is None
+
+
+def test_pruning_skips_entries_another_process_removed_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the ray engine's workers save reads into one folder side by side: an entry another worker's prune
+    # removes between this prune listing the folder and looking at the entry's time is skipped
+    columns = pl.DataFrame({"x": [1]})
+    for i in range(3):
+        StageCache(tmp_path, keep=5).save("s", f"k{i}", StageOutput(columns))
+    folder = tmp_path / "stages" / "s"
+    for i in range(3):
+        os.utime(folder / f"k{i}", (100 * (i + 1), 100 * (i + 1)))
+    original = Path.is_dir
+
+    def seen_then_removed(self: Path) -> bool:
+        seen = original(self)
+        if self == folder / "k1" and seen:
+            shutil.rmtree(self)  # another process, right after this prune saw the entry
+        return seen
+
+    monkeypatch.setattr(Path, "is_dir", seen_then_removed)
+    StageCache(tmp_path, keep=1).save("s", "k3", StageOutput(columns))  # no error; the newest stays
+    monkeypatch.undo()
+    assert sorted(p.name for p in folder.iterdir()) == ["k3"]
 
 
 def test_a_key_written_meanwhile_is_kept_and_stale_staging_is_removed(tmp_path: Path) -> None:
