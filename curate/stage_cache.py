@@ -73,13 +73,11 @@ def keys_content_digest(k1: pl.Series) -> str:
 def stage_content(frame: pl.DataFrame, ctx: StageContext) -> str:
     """content_digest(frame) for a stage, computed once per stretch of stages between two that change content
     (CONTENT_CHANGING: the mappers, the tasks stage; tests/test_stage_content.py runs every stage and checks
-    that no other does): the digest of the frame the mappers returned (from their handed-on row keys: no
-    hashing at all) names the rows of the language and dedup stages and the tasks stage's key alike, which
-    each hashed every row again (~0.25 CPU-s a stage at 1M rows); after the tasks stage, next_content."""
+    that no other does): the language and dedup stages and the tasks stage's key share one digest, which each
+    hashed from every row before (~0.25 CPU-s a stage at 1M rows). The run sets it after each changing stage
+    (next_content: from the mappers' own row keys, without hashing); here it is computed when it was not."""
     if ctx.content is None or ctx.content[0] != frame.height:
-        keys = handed_on_keys(frame)
-        digest = keys_content_digest(keys["k1"]) if keys is not None else content_digest(frame)
-        ctx.content = (frame.height, digest)
+        ctx.content = (frame.height, content_digest(frame))
     return ctx.content[1]
 
 
