@@ -34,6 +34,7 @@ from winnow.curation.stage_cache import KEEP, StageCache, StageOutput, code_dige
 STAGE: Final = "read"
 CACHED_KINDS: Final = ("json", "jsonl", "parquet", "txt")
 MIN_BYTES = 16 * 1024 * 1024  # smaller files are read in well under 0.1 s: not worth an entry
+READER_CODE: Final = ("io", "formats", "record.py")  # the readers' code, part of every read key
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,18 @@ def cacheable(source: Source, min_bytes: int | None = None) -> bool:
     return source.kind in CACHED_KINDS and source.fmt is None and source.path.stat().st_size >= least
 
 
+def how_read(source: Source, forced: str | None) -> list[str | None]:
+    """How a source is read, as a read key names it: its kind, compression, the name its rows carry as
+    `source`, and a format forced by `--format` (the ray engine's read tasks add their byte range)."""
+    return [source.name, source.kind, source.compression, forced]
+
+
 def read_key(source: Source, forced: str | None) -> str:
-    how = json.dumps([source.name, source.kind, source.compression, forced])
     return StageCache.key(
-        STAGE, content=file_digest(source.path), settings=how, code=code_digest("io", "formats", "record.py")
+        STAGE,
+        content=file_digest(source.path),
+        settings=json.dumps(how_read(source, forced)),
+        code=code_digest(*READER_CODE),
     )
 
 

@@ -33,7 +33,7 @@ from winnow.curation.io.expand import Skipped, Source, expand
 from winnow.curation.io.ids import HASH_SCHEMA
 from winnow.curation.io.jsonl import read_jsonl_piece
 from winnow.curation.io.read import read_source
-from winnow.curation.io.read_cache import cacheable, file_digest, read_cache
+from winnow.curation.io.read_cache import READER_CODE, cacheable, file_digest, how_read, read_cache
 from winnow.curation.io.sink import SourceSink
 from winnow.curation.io.streams import is_plain
 from winnow.curation.record import KIND, RECORD_SCHEMA
@@ -142,12 +142,12 @@ def cached_task_frame(task: int, plan: ReadPlan, cache: StageCache | None, min_b
         return task_frame(task, read_plan(plan))
     data = _range_bytes(plan) if plan.end is not None else None
     content = xxhash.xxh3_128(data).hexdigest() if data is not None else file_digest(plan.source.path)
-    how = [plan.source.name, plan.source.kind, plan.source.compression, plan.forced and plan.forced.name]
+    how = how_read(plan.source, plan.forced.name if plan.forced is not None else None)
     key = StageCache.key(
         READ_STAGE,
         content=content,
         settings=json.dumps([*how, plan.start, plan.end, plan.first_line, task]),
-        code=code_digest("io", "formats", "record.py", "ray_engine/read.py"),
+        code=code_digest(*READER_CODE, "ray_engine/read.py"),
     )
     hit = cache.load(READ_STAGE, key)
     if hit is not None:
