@@ -67,9 +67,6 @@ class Split(NamedTuple):
     units: pl.DataFrame
 
 
-UNITS_COLUMNS = (PROMPT_COLUMN, UNIT, POSITION, RANK)
-
-
 def split_frame(
     frame: pl.DataFrame, config: SplitConfig, ctx: StageContext, known: pl.DataFrame | None = None
 ) -> Split:
