@@ -7,13 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import polars as pl
 import pytest
 
 from tests.dedup.test_dedup_memo import alpaca_with_near_copies, assert_same, corpus, dropping, run
 from winnow.curation.dedup.config import DedupConfig, NearConfig
 from winnow.curation.dedup.memo import memo_key
-from winnow.curation.dedup.snapshot import KEEP_SETTINGS, Snapshot, Snapshots, build
+from winnow.curation.dedup.snapshot import ARRAYS, KEEP_SETTINGS, Snapshot, Snapshots, build
 
 LIMIT = 5  # max_bucket_pairs: buckets past 5 documents give a star + chain
 
@@ -161,7 +160,7 @@ def test_a_damaged_snapshot_is_built_again_and_settings_are_pruned(tmp_path: Pat
     run(frame, config, tmp_path)
     folder = tmp_path / "stages" / "dedup-memo" / memo_key(config) / "candidates"
     (snapshot,) = folder.iterdir()
-    (snapshot / "pairs.parquet").write_bytes(b"not parquet")
+    (snapshot / "code.npy").write_bytes(b"not an array")
     again = run(dropping(frame, {6}), config, tmp_path)
     assert_same(again, run(dropping(frame, {6}), config, None))
     assert again[1].memo is not None
@@ -171,13 +170,9 @@ def test_a_damaged_snapshot_is_built_again_and_settings_are_pruned(tmp_path: Pat
         run(frame, DedupConfig(near=NearConfig(threshold=threshold)), tmp_path)
     assert len(list(folder.iterdir())) == KEEP_SETTINGS
     assert all((p / "complete").is_file() for p in folder.iterdir())
-    assert pl.read_parquet(next(folder.iterdir()) / "pairs.parquet").columns == [
-        "code",
-        "count",
-        "sim",
-        "part",
-        "part_exact",
-    ]
+    assert sorted(p.name for p in next(folder.iterdir()).iterdir()) == sorted(
+        ["complete", *(f"{name}.npy" for name in ARRAYS)]
+    )
 
 
 def test_saving_is_best_effort_and_spares_a_folder_another_run_is_writing(tmp_path: Path) -> None:
@@ -199,3 +194,33 @@ def test_saving_is_best_effort_and_spares_a_folder_another_run_is_writing(tmp_pa
     assert loaded is not None
     assert np.array_equal(loaded.codes, snapshot.codes)
     assert np.array_equal(loaded.counts, snapshot.counts)
+
+
+def test_a_saved_snapshot_loads_back_whole_and_a_wrong_band_count_is_not_read(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    k1, k2 = documents(np.arange(40))
+    snapshot = with_outcomes(build(k1, k2, band_columns(rng, 40, bands=3), LIMIT))
+    snapshot.covers = "00000000000000000007-cafe"
+    snapshots = Snapshots(tmp_path)
+    snapshots.save(snapshot, 3, 2, LIMIT)
+    loaded = snapshots.load(3, 2, LIMIT)
+    assert loaded is not None
+    assert loaded.outcomes is not None
+    assert snapshot.outcomes is not None
+    for mine, theirs in [
+        (loaded.k1, k1),
+        (loaded.k2, k2),
+        *zip(loaded.keys, snapshot.keys, strict=True),
+        (loaded.codes, snapshot.codes),
+        (loaded.counts, snapshot.counts),
+        *zip(loaded.outcomes, snapshot.outcomes, strict=True),
+    ]:
+        assert mine.dtype == theirs.dtype
+        assert np.array_equal(mine, theirs, equal_nan=mine.dtype.kind == "f")
+    assert loaded.covers == "00000000000000000007-cafe"
+    (folder,) = (tmp_path / "candidates").iterdir()
+    (folder / "complete").unlink()
+    assert snapshots.load(3, 2, LIMIT) is None  # not complete: never read
+    (folder / "complete").write_text("x")
+    folder.rename(folder.with_name(folder.name.replace("3x2", "4x2", 1)))
+    assert snapshots.load(4, 2, LIMIT) is None  # three bands stored, four asked for
