@@ -6,7 +6,7 @@ A large column is hashed by the compiled pass (winnow.curation.kernels.blake2b: 
 of ~0.7 for hashlib called per key from Python), and so is a smaller one when the kernel is in numba's cache
 and another stage's kernel has run in this process (numba's first call costs ~0.3 s, which a re-run that
 calls no other kernel would pay for this one alone). Otherwise hashlib: a small run does not pay the kernel's
-compile (~1.5 CPU-s, once per install; a run of 500k keys or more does, and saves more than that). Both give
+compile (~1.5 CPU-s, once per install; a run of 100k keys or more does, and saves more than that). Both give
 the same numbers (tests/kernels/test_kernels_blake2b.py). `cached_uniform_hashes` reads numbers hashed by an
 earlier run back from the stage cache.
 """
@@ -24,8 +24,11 @@ from winnow.curation.kernels.blake2b import _blake2b64, blake2b64
 from winnow.curation.kernels.compiled import in_numba_cache, kernel_loaded
 from winnow.curation.stage_cache import StageCache, StageOutput, code_digest, column_digest
 
-# keys from which compiling the kernel (once per install) costs less than hashlib's loop over them
-COMPILE_FROM = 500_000
+# keys from which the kernel is used even when no other kernel has run: its compile (~1.5 CPU-s, once per
+# install) is paid by the first run this large, and every later run with 100k keys or more saves ~0.1 s per
+# 100k (a run this large loads numba for other stages anyway). 500k kept a 1M-row corpus, whose ~470k kept
+# rows and ~470k split units both stay below it, on hashlib (~0.45 s each) on every run
+COMPILE_FROM = 100_000
 CACHED_FROM = 20_000  # keys from which reading the numbers back beats hashing them again
 HASHES_STAGE = "hashes"  # its entries in the stage cache
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 import pytest
 
@@ -166,11 +167,12 @@ def test_uniform_hashes_are_the_same_with_and_without_the_kernel(monkeypatch: py
     assert len(set(plain)) == len(keys)
 
 
-def test_units_go_by_their_string_rank_with_the_same_result() -> None:
+def test_units_go_by_their_rank_in_u_then_key_order_with_the_same_result() -> None:
     # assign_splits groups and orders units by RANK; handed units without it, it ranks their keys itself
-    from winnow.curation.split.assign import RANK, UNIT, _string_rank, place_units
+    from winnow.curation.split.assign import RANK, UNIT, _unit_rank, place_units
 
-    assert _string_rank(pl.Series(["prompt:b", "row:a", "cluster:z", "prompt:a"])).to_list() == [2, 3, 0, 1]
+    keys = pl.Series(["prompt:b", "row:a", "cluster:z", "prompt:a"])
+    assert _unit_rank(keys, np.array([0.5, 0.1, 0.5, 0.5])).to_list() == [3, 0, 1, 2]  # equal u: by key
     rows = _rows(400)
     config = SplitConfig(fractions=(0.7, 0.2, 0.1))
     placed = place_units(rows, config)
