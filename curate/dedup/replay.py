@@ -40,7 +40,7 @@ from winnow.curation.dedup.shingles import ShingleSpec, prepared
 from winnow.curation.dedup.signing import SignSpec, shingle_hashes
 from winnow.curation.dedup.snapshot import RESAVE_SHARE, KeysOf, Snapshot, Snapshots, build
 from winnow.curation.dedup.store import BandStore
-from winnow.curation.dedup.verify import DocSets, ranges, sorted_unique
+from winnow.curation.dedup.verify import DocSets, ranges, search_sorted, sorted_unique
 
 Progress = Callable[[str, int, int], None]
 # a verification chunk that must measure more than this share of its candidates (a cold run, or new rows
@@ -131,7 +131,7 @@ class PairJudge:
         )
         x, y = sides["x"].to_numpy(), sides["y"].to_numpy()
         codes = (np.minimum(x, y).astype(np.uint64) << np.uint64(32)) | np.maximum(x, y).astype(np.uint64)
-        at = np.minimum(np.searchsorted(self.codes, codes), max(len(self.codes) - 1, 0))
+        at = np.minimum(search_sorted(self.codes, codes), max(len(self.codes) - 1, 0))
         hit = np.flatnonzero(self.codes[at] == codes) if len(self.codes) else np.zeros(0, np.int64)
         exact = sides["part_exact"].cast(pl.Int8).fill_null(-1).to_numpy()[hit]
         part = sides["part"].fill_null(np.nan).to_numpy()[hit]
@@ -169,7 +169,7 @@ class PairJudge:
         if len(codes) and np.all(codes[1:] > codes[:-1]):  # a step of the loop: search its window only
             lo = int(np.searchsorted(self.codes, codes[0]))
             hi = int(np.searchsorted(self.codes, codes[-1], side="right"))
-        position = lo + np.searchsorted(self.codes[lo:hi], codes)
+        position = lo + search_sorted(self.codes[lo:hi], codes)
         inside = position < len(self.codes)
         found = np.zeros(len(a), dtype=bool)
         found[inside] = self.codes[position[inside]] == codes[inside]

@@ -50,7 +50,8 @@ MAX_CHANGED_SHARE: Final = 0.25
 # a re-run stores its own candidates only when this share of its documents changed (else the next re-run
 # updates from the older snapshot as cheaply, and nothing is written)
 RESAVE_SHARE: Final = 0.01
-_MARK_BITS: Final = 22  # a bitmap over the low bits of band keys: one gather finds the members of few buckets
+_MARK_BITS: Final = 22  # a bitmap over the low bits of band keys: one pass finds the members of few buckets
+_MARK_MASK: Final = np.uint64((1 << _MARK_BITS) - 1)
 _READ_ERRORS = (OSError, ValueError, pl.exceptions.PolarsError)
 _SHIFT = np.uint64(32)
 # the array files of a snapshot folder, as `load` reads them (bands: one row of keys per band)
@@ -110,11 +111,13 @@ class Snapshot:
             np.concatenate([band[moved], new]) for band, new in zip(self.keys, new_keys, strict=True)
         ]
         old_codes, new_codes = [], []
+        marks = np.zeros(1 << _MARK_BITS, dtype=bool)
+        room = np.empty(len(self.k1), dtype=np.int64)
         for band, keys_in in zip(self.keys, joined_keys, strict=True):
             touched = sorted_unique(np.concatenate([band[left], keys_in]))
             if len(touched) == 0:
                 continue
-            members = _members(band, touched)  # stored docs in a changed bucket, ascending
+            members = _members(band, touched, marks, room)  # stored docs in a changed bucket, ascending
             old_codes.append(band_pair_codes(members, band[members], max_bucket_pairs))
             staying = members[position[members] >= 0]
             # every joining doc's bucket is a changed one (its key is in `touched`)
@@ -241,15 +244,29 @@ class Update:
         return Snapshot(self.updated.k1, self.updated.k2, keys, self.updated.codes, self.updated.counts)
 
 
-def _members(band: np.ndarray, touched: np.ndarray) -> np.ndarray:
+def _members(band: np.ndarray, touched: np.ndarray, marks: np.ndarray, out: np.ndarray) -> np.ndarray:
     """Docs (ascending) whose key in this band is one of `touched` (sorted): a bitmap over the keys' low bits
-    picks the few possible ones in one gather, an exact comparison confirms them."""
-    mask = np.uint64((1 << _MARK_BITS) - 1)
-    marks = np.zeros(1 << _MARK_BITS, dtype=bool)
-    marks[(touched & mask).astype(np.int64)] = True
-    maybe = np.flatnonzero(marks[(band & mask).astype(np.int64)])
-    at = np.minimum(np.searchsorted(touched, band[maybe]), len(touched) - 1)
-    return maybe[touched[at] == band[maybe]]
+    (`marks`, all False, left so) rules out nearly every doc in one compiled pass, a search in `touched`
+    confirms the others. `out`: room for every doc."""
+    low = (touched & _MARK_MASK).astype(np.int64)
+    marks[low] = True
+    found = _marked_members(band, touched, marks, out)
+    marks[low] = False
+    return out[:found].copy()
+
+
+@compiled
+def _marked_members(band: np.ndarray, touched: np.ndarray, marks: np.ndarray, out: np.ndarray) -> int:
+    found = 0
+    mask = np.uint64(_MARK_MASK)
+    for doc in range(len(band)):
+        key = band[doc]
+        if marks[np.int64(key & mask)]:
+            at = np.searchsorted(touched, key)
+            if at < len(touched) and touched[at] == key:
+                out[found] = doc
+                found += 1
+    return found
 
 
 @compiled

@@ -10,6 +10,7 @@ writes nothing into the run folder.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from pathlib import Path
@@ -23,6 +24,7 @@ from winnow.curation.dedup.find import OUTPUT_SCHEMA, DedupReport, find_duplicat
 from winnow.curation.dedup.memo import DedupMemo
 from winnow.curation.errors import StageError, WinnowError
 from winnow.curation.io.read import read_corpus
+from winnow.curation.kernels.compiled import registries_loading
 from winnow.curation.ledger import record_failures
 from winnow.curation.sparse_ledger import record_failures_sparse
 from winnow.curation.stage_cache import StageCache, StageOutput, code_digest, column_digest, stage_content
@@ -102,14 +104,16 @@ def _duplicates(
         return out, DedupReport(hit.stats, hit.tables.get(PAIRS_FILE)), "hit"
     memorable = ctx.cache_dir is not None and config.near.enabled and config.near.verify
     memo = DedupMemo.open(ctx.cache_dir, config, content) if memorable else None
-    out, report = find_duplicates(
-        frame,
-        config,
-        workers=ctx.workers,
-        spill_dir=_spill_dir(config, ctx),
-        progress=ctx.report_progress,
-        memo=memo,
-    )
+    # the memo's lookups run in Polars before the first kernel call: numba's set-up meanwhile
+    with registries_loading() if memo is not None else contextlib.nullcontext():
+        out, report = find_duplicates(
+            frame,
+            config,
+            workers=ctx.workers,
+            spill_dir=_spill_dir(config, ctx),
+            progress=ctx.report_progress,
+            memo=memo,
+        )
     if memo is not None:
         memo.save()
     if key:

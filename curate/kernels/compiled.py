@@ -16,7 +16,9 @@ options they share, in one place.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import numba
@@ -52,3 +54,30 @@ def kernel_loaded() -> bool:
     lowering registries (~0.3 s, paid by the first call, compiled or read from the cache). A pass with a
     plain-Python fallback uses its kernel once this is paid anyway; before, a small input is cheaper without."""
     return any(dispatcher.signatures for dispatcher in _MADE)
+
+
+def _load_registries() -> None:
+    from numba.core.compiler_lock import global_compiler_lock
+    from numba.core.registry import cpu_target
+
+    with contextlib.suppress(Exception), global_compiler_lock:  # a kernel's first call raises it, reported
+        cpu_target.target_context.refresh()  # what a kernel's first call (compiled or cached) does first
+
+
+@contextlib.contextmanager
+def registries_loading() -> Iterator[None]:
+    """Load numba's typing and lowering registries in a thread while the body runs, when no kernel has run yet
+    in this process. A kernel's first call pays it otherwise, holding the GIL (~0.7 s wall at 1M rows: numba
+    imports its NumPy support, which imports SciPy's linear algebra); a body that works in Polars (without the
+    GIL) until its first kernel call hides most of it. The thread takes numba's compiler lock, as a kernel's
+    first call does, and is joined before the body's end is left: a process must never finalize while a thread
+    is inside numba (winnow.curation.kernels.warm_up)."""
+    if kernel_loaded():
+        yield
+        return
+    thread = threading.Thread(target=_load_registries, name="winnow-numba-registries", daemon=False)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()

@@ -224,3 +224,16 @@ def test_a_saved_snapshot_loads_back_whole_and_a_wrong_band_count_is_not_read(tm
     (folder / "complete").write_text("x")
     folder.rename(folder.with_name(folder.name.replace("3x2", "4x2", 1)))
     assert snapshots.load(4, 2, LIMIT) is None  # three bands stored, four asked for
+
+
+def test_bucket_members_are_found_by_key_not_by_the_bitmap_bits_alone() -> None:
+    from winnow.curation.dedup.snapshot import _MARK_BITS, _members
+
+    high = np.uint64(1 << _MARK_BITS)  # keys that differ only above the bitmap's bits share its mark
+    band = np.array([5, 5 + high, 7, 5, 9 + 3 * high, 5 + 2 * high], dtype=np.uint64)
+    marks = np.zeros(1 << _MARK_BITS, dtype=bool)
+    room = np.empty(len(band), dtype=np.int64)
+    touched = np.array([5, 9 + 3 * high], dtype=np.uint64)
+    assert _members(band, touched, marks, room).tolist() == [0, 3, 4]
+    assert not marks.any()  # left as it was found, for the next band
+    assert _members(band, np.array([5 + high], dtype=np.uint64), marks, room).tolist() == [1]
