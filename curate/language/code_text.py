@@ -83,18 +83,41 @@ def prose_amount(measured: pl.Expr) -> pl.Expr:
     return prose_words(measured) + measured.str.count_matches(_CJK).cast(pl.Float64) / 2.0
 
 
-def is_code(text: pl.Expr, free: pl.Expr, measured: pl.Expr) -> pl.Expr:
-    """Whether `text` is code (see the module docstring); `free` = code_free(text), `measured` its measured
-    text. False for a null or blank text."""
-    share = 1.0 - _non_space(free).cast(pl.Float64) / _non_space(text).cast(pl.Float64)
-    spaced = _spaced(measured)
-    tokens = (spaced.str.count_matches(_TOKEN) - spaced.str.count_matches(_LONE_PUNCTUATION)).cast(pl.Float64)
-    residue = (
-        (tokens > 0)
-        & (measured.str.count_matches(_NOT_ASCII_LETTER) == 0)
-        & (prose_words(measured) < tokens * PROSE_MIN_SHARE)
+def is_code(texts: pl.DataFrame, text: str, free: str, measured: str) -> pl.Series:
+    """Whether each text (column `text` of `texts`) is code (see the module docstring); `free` names the column
+    of code_free(text), `measured` that of its measured text. False for a null or blank text.
+
+    In steps, each count only where it can change the answer (an empty string elsewhere: the same answer for
+    a fraction of the regex work; ~1M distinct prompts at 1M rows took 8.5 s as one expression, 3.6 s so): the
+    non-space characters left by code_free only in texts it changed (else: the text's own), the tokens and
+    plain words only in texts that are not code by share already and whose letters are all ASCII (residue
+    needs both)."""
+    empty = pl.lit("", dtype=pl.String)
+    work = texts.select(
+        _non_space(pl.col(text)).alias("non_space"),
+        (pl.col(free) != pl.col(text)).alias("changed"),
+        (~pl.col(measured).str.contains(_NOT_ASCII_LETTER)).alias("ascii_letters"),
+        pl.col(free),
+        pl.col(measured),
     )
-    return ((_non_space(text) > 0) & ((share >= CODE_MIN_SHARE) | residue)).fill_null(False)
+    changed = pl.col("changed")
+    free_non_space = (
+        pl.when(changed).then(_non_space(pl.when(changed).then(pl.col(free)).otherwise(empty)))
+    ).otherwise(pl.col("non_space"))
+    share = 1.0 - free_non_space.cast(pl.Float64) / pl.col("non_space").cast(pl.Float64)
+    work = work.with_columns((share >= CODE_MIN_SHARE).alias("by_share"))
+    candidate = ~pl.col("by_share").fill_null(False) & pl.col("ascii_letters").fill_null(False)
+    work = work.with_columns(pl.when(candidate).then(pl.col(measured)).otherwise(empty).alias("asked"))
+    spaced = _spaced(pl.col("asked"))
+    tokens = (spaced.str.count_matches(_TOKEN) - spaced.str.count_matches(_LONE_PUNCTUATION)).cast(pl.Float64)
+    work = work.with_columns(tokens.alias("tokens"), prose_words(pl.col("asked")).alias("prose"))
+    residue = (
+        (pl.col("tokens") > 0)
+        & pl.col("ascii_letters")
+        & (pl.col("prose") < pl.col("tokens") * PROSE_MIN_SHARE)
+    )
+    code = ((pl.col("non_space") > 0) & (pl.col("by_share") | residue)).fill_null(False)
+    return work.select(code.alias("code")).to_series()
 
 
 def asks_for_code(prompt: pl.Expr) -> pl.Expr:

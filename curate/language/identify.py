@@ -97,7 +97,7 @@ def script_pass(texts: pl.Series, settings: IdentifySettings) -> pl.DataFrame:
         pl.DataFrame({"text": texts.drop_nulls().unique(maintain_order=True)}, schema={"text": pl.String})
         .with_columns(code_free(pl.col("text")).alias("__free"))
         .with_columns(measured_from_code_free(pl.col("__free")).alias("measured"))
-        .with_columns(is_code(pl.col("text"), pl.col("__free"), pl.col("measured")).alias("code"))
+        .pipe(lambda unique: unique.with_columns(is_code(unique, "text", "__free", "measured")))
         .drop("__free")
         # Counting passes run on an empty string where they cannot find anything (same counts, less work):
         # the 15 rarer script groups only where one of their characters is present, the English word

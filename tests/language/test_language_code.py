@@ -44,13 +44,14 @@ CASES = [
 def test_what_is_code() -> None:
     texts = pl.Series([text for text, _ in CASES])
     text = pl.col("t")
-    flags = (
-        pl.DataFrame({"t": texts})
-        .select(is_code(text, code_free(text), measured_text(text)))
-        .to_series()
-        .to_list()
+    frame = pl.DataFrame({"t": texts}).with_columns(
+        code_free(text).alias("free"), measured_text(text).alias("measured")
     )
+    flags = is_code(frame, "t", "free", "measured").to_list()
     assert flags == [code for _, code in CASES]
+    blank = pl.DataFrame({"t": [None, "", "  \n"]}, schema={"t": pl.String})
+    blank = blank.with_columns(code_free(text).alias("free"), measured_text(text).alias("measured"))
+    assert is_code(blank, "t", "free", "measured").to_list() == [False, False, False]
     langs, _ = identify(texts)
     assert [lang is None for lang in langs["lang"].to_list()] == [code for _, code in CASES]
 
