@@ -21,7 +21,7 @@ import sys
 import numpy as np
 import polars as pl
 
-from winnow.curation.dedup.verify import ranges
+from winnow.curation.kernels.compiled import compiled
 from winnow.curation.kernels.threads import thread_map
 
 _EDGE_SCHEMA = {"a": pl.UInt32, "b": pl.UInt32}
@@ -29,29 +29,61 @@ _SHIFT = np.uint64(32)
 
 
 def band_pair_codes(doc: np.ndarray, key: np.ndarray, max_bucket_pairs: int | None) -> np.ndarray:
-    """Codes a << 32 | b (a < b) of the candidate pairs of one band: docs with equal keys are a bucket;
-    all its pairs, or a star + chain when it holds more than `max_bucket_pairs` docs (None: no limit)."""
+    """Sorted codes a << 32 | b (a < b) of the candidate pairs of one band: docs (distinct) with equal keys
+    are a bucket; all its pairs, or a star + chain when it holds more than `max_bucket_pairs` docs (None: no
+    limit)."""
     order = np.lexsort((doc, key))  # by bucket, then doc: each bucket's members ascending
-    key, doc = key[order], doc[order].astype(np.uint64)
-    starts = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
-    sizes = np.diff(np.append(starts, len(key)))
-    position = np.arange(len(key), dtype=np.int64)
-    bucket_size = np.repeat(sizes, sizes)
-    # each member of a bucket that gives all its pairs pairs with the members after it
-    later = np.repeat(starts + sizes, sizes) - position - 1
-    if max_bucket_pairs is not None:
-        later[bucket_size > max_bucket_pairs] = 0
-    firsts = [np.repeat(doc, later)]
-    seconds = [doc[ranges(position + 1, later)]]
-    if max_bucket_pairs is not None:
-        big = sizes > max_bucket_pairs
-        big_starts, big_sizes = starts[big], sizes[big]
-        firsts.append(np.repeat(doc[big_starts], big_sizes - 1))  # star from the first member
-        seconds.append(doc[ranges(big_starts + 1, big_sizes - 1)])
-        chain = ranges(big_starts + 1, big_sizes - 2)  # second member -> third -> ... -> last
-        firsts.append(doc[chain])
-        seconds.append(doc[chain + 1])
-    return (np.concatenate(firsts) << _SHIFT) | np.concatenate(seconds)
+    if len(doc) < 2 or bool(np.all(doc[1:] > doc[:-1])):  # docs ascending: a doc's rank is its index
+        visit = np.empty(len(order), dtype=np.int64)
+        visit[order] = np.arange(len(order), dtype=np.int64)
+    else:
+        visit = np.argsort(doc[order], kind="stable")
+    limit = -1 if max_bucket_pairs is None else max_bucket_pairs
+    return _sorted_pair_codes(key[order], doc[order].astype(np.uint64), visit, limit)
+
+
+@compiled
+def _sorted_pair_codes(key: np.ndarray, doc: np.ndarray, visit: np.ndarray, limit: int) -> np.ndarray:
+    """The pairs of each run of equal keys (docs ascending within it), in order: `visit` names the members
+    in ascending doc order, and each member's pairs are those with the members after it (or, in a star +
+    chain bucket, the first member's with all the others and each other one's with the next), so the codes
+    come out sorted by a, then b, with nothing to sort (the numpy version built ~6 temporaries of every pair
+    and sorted them: 91M pairs over 20 bands at 1M rows, ~0.85 s a band)."""
+    n = len(key)
+    start_of = np.empty(n, dtype=np.int64)
+    stop_of = np.empty(n, dtype=np.int64)
+    total = 0
+    start = 0
+    while start < n:
+        stop = start + 1
+        while stop < n and key[stop] == key[start]:
+            stop += 1
+        start_of[start:stop] = start
+        stop_of[start:stop] = stop
+        size = stop - start
+        if limit < 0 or size <= limit:
+            total += size * (size - 1) // 2
+        elif size > 1:  # a star and a chain
+            total += 2 * size - 3
+        start = stop
+    out = np.empty(total, dtype=np.uint64)
+    shift = np.uint64(32)
+    written = 0
+    for at in visit:
+        start, stop = start_of[at], stop_of[at]
+        high = doc[at] << shift
+        if limit < 0 or stop - start <= limit:  # every pair
+            for other in range(at + 1, stop):
+                out[written] = high | doc[other]
+                written += 1
+        elif at == start:  # the star
+            for other in range(start + 1, stop):
+                out[written] = high | doc[other]
+                written += 1
+        elif at + 1 < stop:  # a link of the chain
+            out[written] = high | doc[at + 1]
+            written += 1
+    return out
 
 
 def distinct_codes(codes: list[np.ndarray], parts: int) -> np.ndarray:
@@ -74,7 +106,8 @@ def counted_codes(codes: list[np.ndarray], parts: int) -> tuple[np.ndarray, np.n
         for c in codes:
             stop = len(c) if k == parts - 1 else int(np.searchsorted(c, starts[k + 1]))
             part.append(c[int(np.searchsorted(c, starts[k])) : stop])
-        return runs(np.sort(np.concatenate(part)))
+        # stable: a merge of the sorted runs (one per band), ~3x faster than sorting them as if unordered
+        return runs(np.sort(np.concatenate(part), kind="stable"))
 
     out, counts = zip(*thread_map(merged, range(parts)), strict=True)
     return np.concatenate(out), np.concatenate(counts)
@@ -92,9 +125,7 @@ def band_codes(band_keys: list[np.ndarray], max_bucket_pairs: int | None) -> lis
     """Each band's sorted candidate codes, given each band's keys of docs 0..n-1 (one array per band)."""
 
     def codes(keys: np.ndarray) -> np.ndarray:
-        band = band_pair_codes(np.arange(len(keys), dtype=np.uint32), keys, max_bucket_pairs)
-        band.sort()
-        return band
+        return band_pair_codes(np.arange(len(keys), dtype=np.uint32), keys, max_bucket_pairs)
 
     return thread_map(codes, [keys for keys in band_keys if len(keys) > 1])
 
@@ -121,9 +152,9 @@ def candidate_pairs(
     for i in range(n_bands):
         frame = bands.select("doc", f"b{i}").collect()
         if frame.height > 1:
-            band = band_pair_codes(frame["doc"].to_numpy(), frame[f"b{i}"].to_numpy(), max_bucket_pairs)
-            band.sort()
-            codes.append(band)
+            codes.append(
+                band_pair_codes(frame["doc"].to_numpy(), frame[f"b{i}"].to_numpy(), max_bucket_pairs)
+            )
     unique = distinct_codes(codes, parts=merge_parts(codes))
     del codes
     a, b = split_codes(unique)

@@ -192,3 +192,26 @@ def test_stage_hands_the_pairs_to_the_run_writer(tmp_path: Path) -> None:
     assert quiet.tables == {}
     assert "pairs_file" not in quiet.stats["dedup"]
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("limit", [None, 0, 1, 2, 3, 5])
+def test_band_pair_codes_are_each_buckets_pairs_or_its_star_and_chain(limit: int | None) -> None:
+    from winnow.curation.dedup.candidates import band_pair_codes
+
+    rng = np.random.default_rng(7)
+    doc = rng.permutation(60).astype(np.uint32)
+    key = rng.integers(0, 12, size=60).astype(np.uint64)
+    expected = []
+    for value in np.unique(key):
+        members = sorted(int(d) for d in doc[key == value])
+        if limit is None or len(members) <= limit:
+            expected += [(a, b) for i, a in enumerate(members) for b in members[i + 1 :]]
+        else:
+            expected += [(members[0], b) for b in members[1:]]
+            expected += list(itertools.pairwise(members[1:]))
+    for docs in (doc, np.sort(doc)):  # unordered docs, and ascending ones (a doc's rank is its index)
+        keys = key if docs is doc else key[np.argsort(doc)]
+        codes = band_pair_codes(docs, keys, limit)
+        assert codes.dtype == np.uint64
+        assert [((int(c) >> 32), int(c) & 0xFFFFFFFF) for c in codes] == sorted(expected)  # sorted already
+    assert len(band_pair_codes(doc[:1], key[:1], limit)) == 0
