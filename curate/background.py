@@ -63,8 +63,9 @@ def _prepare_language() -> None:
 def dedup_kernels() -> list[Any]:
     """The numba dispatchers near-duplicate dedup calls with the default settings: normalizing, the script
     choice, mix64 shingles, affine32 signatures, band keys, the verification's sets and intersections,
-    union-find, and the candidate snapshot's merge (re-runs)."""
+    union-find, each band's candidate pairs, and the candidate snapshot's bucket members and merge (re-runs)."""
     from winnow.curation.dedup import (
+        candidates,
         clusters,
         lsh,
         minhash,
@@ -86,6 +87,8 @@ def dedup_kernels() -> list[Any]:
         verify._intersections,
         clusters._union_pairs,
         clusters._roots_of,
+        candidates._sorted_pair_codes,
+        snapshot._marked_members,
         snapshot._merge,
     ]
 

@@ -319,8 +319,10 @@ class Snapshots:
             return None
         folder = found[-1]
         try:
-            # mapped, not read: the pages the update touches are read (the band keys of few buckets' docs)
-            arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="r") for name in ARRAYS}
+            # mapped, not read: the pages the update touches are read (the band keys of few buckets' docs);
+            # copy-on-write, so the arrays are writable like those a run builds (numba compiles one version of
+            # each kernel for writable arrays and another for read-only ones)
+            arrays = {name: np.load(folder / f"{name}.npy", mmap_mode="c") for name in ARRAYS}
             band_keys = arrays["bands"]
             if band_keys.shape != (bands, len(arrays["k1"])):
                 return None
