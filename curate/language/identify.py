@@ -115,8 +115,8 @@ def script_pass(texts: pl.Series, settings: IdentifySettings) -> pl.DataFrame:
         .pipe(lambda unique: unique.with_columns(is_code(unique, "text", "__free", "measured")))
         .drop("__free")
         # Counting passes run on an empty string where they cannot find anything (same counts, less work):
-        # the 15 rarer script groups only where one of their characters is present, the English word
-        # counts only where CJK does not dominate (the rules read them nowhere else).
+        # the English word counts only where CJK does not dominate (the rules read them nowhere else); the
+        # letters per script group as _with_script_counts says.
         .pipe(_with_script_counts)
         .with_columns(resolve_inputs())
         .with_columns(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import subprocess
+import sys
 
 import polars as pl
 import pytest
@@ -36,10 +38,11 @@ def _dispatchers() -> dict[str, CPUDispatcher]:
 
 def test_every_compiled_function_is_built_by_the_shared_decorator() -> None:
     # kernels.compiled: nogil, cached, and no C-ABI wrapper (nothing calls one; ~7% of a first run's compile)
-    from winnow.curation.dedup import clusters, lsh, minhash, shingle_kernel, verify
+    from winnow.curation.dedup import candidates, clusters, lsh, minhash, shingle_kernel, snapshot, verify
+    from winnow.curation.language import script_kernel
 
     dispatchers = dict(_dispatchers())
-    for module in (clusters, lsh, minhash, shingle_kernel, verify):
+    for module in (candidates, clusters, lsh, minhash, shingle_kernel, snapshot, verify, script_kernel):
         for name, value in vars(module).items():
             if isinstance(value, CPUDispatcher) and value.__module__ == module.__name__:
                 dispatchers[f"{module.__name__}.{name}"] = value
@@ -95,3 +98,17 @@ def test_every_kernel_has_one_signature_whatever_the_input(shape: str) -> None:
     assert "utf8.decode" not in kernels
     several = {name: len(d.signatures) for name, d in kernels.items() if len(d.signatures) > 1}
     assert several == {}
+
+
+def test_registries_load_in_a_thread_that_is_joined_when_the_body_ends() -> None:
+    # a fresh process: no kernel has run, so numba's registries (its NumPy support) are not loaded yet
+    script = """
+import sys, threading
+from winnow.curation.kernels.compiled import registries_loading
+before = "numba.np.arraymath" in sys.modules
+with registries_loading():
+    pass
+print(before, "numba.np.arraymath" in sys.modules, threading.active_count())
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True", "1"]
