@@ -13,18 +13,12 @@ Two entries, each keyed by exactly what it depends on:
                  content, the kept rows, id, dup_cluster, the seed and the keep_* switches. A re-run that
                  changes only the fractions, method, stratification or `previous` assigns from them again.
 
-    split_prompts the normalized prompt (units.prompt_keys) of every row it was computed for, by the row's
-                 position. Key: the content alone (a prompt is a function of its row). A re-run whose kept
-                 rows changed (a drop rule: split_units misses) normalizes only the rows it lacks (~0.5 s of
-                 normalizing 470k prompts at 1M rows), and stores them with the others.
-
-The output equals a cold run's in every case (tests/split/test_split_cache.py, tests/test_stage_cache.py).
+The output equals a cold run's in both cases (tests/split/test_split_cache.py, tests/test_stage_cache.py).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any, Final
 
 import polars as pl
@@ -34,7 +28,6 @@ from winnow.curation.stage_cache import StageCache, StageOutput, code_digest, co
 
 WHOLE: Final = "split"
 UNITS: Final = "split_units"
-PROMPTS: Final = "split_prompts"
 # the code a cached split is a function of: the split package and the prompt normalization it borrows
 CODE: Final = (
     "split",
@@ -97,25 +90,3 @@ class SplitCache:
         if self.whole_key:
             self.cache.save(WHOLE, self.whole_key, StageOutput(split.to_frame(), {"stats": stats}))
         return stats
-
-
-def cached_prompt_keys(
-    cache: StageCache, content: str, rows: pl.Series, compute: Callable[[pl.Series], pl.Series]
-) -> pl.Series:
-    """The normalized prompt of the frame rows at positions `rows` (ascending): `compute(positions)` (ascending
-    too) for the rows the split_prompts entry of this content lacks (all of them without a cache folder), the
-    rest from the entry, which is stored again with the new ones when there were any."""
-    if cache.root is None or not content:
-        return compute(rows)
-    key = StageCache.key(PROMPTS, content=content, code=code_digest(*CODE))
-    hit = cache.load(PROMPTS, key)
-    known = hit.columns if hit is not None and set(hit.columns.columns) == {"row", "prompt"} else None
-    asked = rows.rename("row").cast(pl.UInt32).to_frame()
-    missing = asked if known is None else asked.join(known.select("row"), on="row", how="anti").sort("row")
-    if known is not None and missing.height == 0:
-        table = known
-    else:
-        fresh = missing.with_columns(compute(missing.get_column("row")).alias("prompt"))
-        table = fresh if known is None else pl.concat([known, fresh])
-        cache.save(PROMPTS, key, StageOutput(table.sort("row")))
-    return asked.join(table, on="row", how="left", maintain_order="left").get_column("prompt")

@@ -15,7 +15,7 @@ import polars as pl
 
 from winnow.curation.errors import StageError
 from winnow.curation.split.assign import POSITION, RANK, UNIT, assign_splits, place_units
-from winnow.curation.split.cache import SplitCache, cached_prompt_keys
+from winnow.curation.split.cache import SplitCache
 from winnow.curation.split.section import SPLITS, SplitConfig
 from winnow.curation.split.units import PROMPT_COLUMN, prompt_keys
 from winnow.curation.stage_cache import StageCache, stage_content
@@ -82,7 +82,7 @@ def split_frame(
     if known is not None and known.height == units.height and RANK in known.columns:
         units = units.with_columns(known.get_column(PROMPT_COLUMN))
     else:
-        units = units.with_columns(prompts_of(frame, units.get_column("__row"), ctx).alias(PROMPT_COLUMN))
+        units = units.with_columns(prompt_keys(kept))
         known = None
     linked = units if config.keep_prompts_together else units.drop(PROMPT_COLUMN)
     placed = place_units(linked, config) if known is None else known.select(UNIT, POSITION, RANK)
@@ -99,18 +99,6 @@ def split_frame(
     stats["notes"] = notes
     stats["stratified_by"] = columns
     return Split(out, stats, units.select(PROMPT_COLUMN).with_columns(placed))
-
-
-def prompts_of(frame: pl.DataFrame, rows: pl.Series, ctx: StageContext) -> pl.Series:
-    """The normalized prompts of `frame`'s rows at positions `rows`, through the split_prompts cache entry."""
-    cache = StageCache(ctx.cache_dir)
-    content = stage_content(frame, ctx) if cache.root is not None and frame.height else ""
-
-    def compute(positions: pl.Series) -> pl.Series:  # lazily: only the columns a prompt reads are filtered
-        picked = frame.lazy().with_row_index("__at").filter(pl.col("__at").is_in(positions.implode()))
-        return prompt_keys(picked)
-
-    return cached_prompt_keys(cache, content, rows, compute)
 
 
 def prompts_split_across(rows: pl.DataFrame) -> int:

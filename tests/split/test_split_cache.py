@@ -120,37 +120,3 @@ def test_a_pinned_split_is_never_read_back_whole(tmp_path: Path) -> None:
     assert_frame_equal(out, _split(_frame(), pinned, None)[0])
     assert stats["notes"] == [f"98 rows pinned to their split in {previous}"]
     assert (len(_entries(cache, WHOLE)), len(_entries(cache, UNITS))) == (1, 1)
-
-
-def test_prompts_are_normalized_once_per_row_and_content(tmp_path: Path) -> None:
-    from winnow.curation.split.cache import PROMPTS, cached_prompt_keys
-    from winnow.curation.split.units import prompt_keys
-    from winnow.curation.stage_cache import StageCache
-
-    frame = _frame()
-    asked: list[list[int]] = []
-
-    def compute(positions: pl.Series) -> pl.Series:
-        asked.append(positions.to_list())
-        return prompt_keys(
-            frame.lazy().with_row_index("__at").filter(pl.col("__at").is_in(positions.implode()))
-        )
-
-    cache = StageCache(tmp_path / "cache")
-    every = prompt_keys(frame.lazy())
-    first = pl.Series([0, 2, 5, 9], dtype=pl.UInt32)
-    assert cached_prompt_keys(cache, "content-1", first, compute).to_list() == every.gather(first).to_list()
-    assert (
-        cached_prompt_keys(cache, "content-1", first[1:], compute).to_list()
-        == every.gather(first[1:]).to_list()
-    )
-    more = pl.Series([1, 2, 9, 30], dtype=pl.UInt32)
-    assert cached_prompt_keys(cache, "content-1", more, compute).to_list() == every.gather(more).to_list()
-    assert asked == [[0, 2, 5, 9], [1, 30]]  # a subset asked nothing; a superset only its new rows
-    assert cached_prompt_keys(cache, "content-2", first, compute).to_list() == every.gather(first).to_list()
-    assert asked[-1] == [0, 2, 5, 9]  # other content: its own entry
-    assert len(_entries(tmp_path / "cache", PROMPTS)) == 2
-    assert (
-        cached_prompt_keys(StageCache(None), "content-1", first, compute).to_list()
-        == every.gather(first).to_list()
-    )
