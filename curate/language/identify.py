@@ -14,6 +14,7 @@ the text shorter than PURITY_MIN_LETTERS.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
@@ -24,7 +25,6 @@ from winnow.curation.language.cache import LanguageCache, cache_key
 from winnow.curation.language.code_text import code_free, is_code
 from winnow.curation.language.detect import DETECTOR_VERSION, detect_many
 from winnow.curation.language.resolve import Resolution, english_word_counts, resolve_exprs, resolve_inputs
-from winnow.curation.language.script_kernel import SCRIPTS_COLUMN, script_counts_column
 from winnow.curation.language.scripts import (
     GROUPS,
     SUPPORTED_LANGUAGES,
@@ -41,8 +41,10 @@ SAMPLE_CHARS: Final = 400
 # Purity needs a text long enough to have one: "Java 和 Python" is Chinese naming two things, not "23% pure".
 # 40 Latin-letter units ≈ 13 Han characters or 8 English words.
 PURITY_MIN_LETTERS: Final = 40.0
-# distinct texts from which letters are counted by the compiled pass (below: the regexes, see _with_script_counts)
-SCRIPT_KERNEL_FROM: Final = 20_000
+# distinct texts from which letters are counted by the compiled pass (see _with_script_counts): always, and
+# when another stage has loaded numba already
+SCRIPT_KERNEL_FROM: Final = 300_000
+SCRIPT_KERNEL_LOADED_FROM: Final = 20_000
 
 
 @dataclass(frozen=True)
@@ -91,12 +93,27 @@ def letter_share(texts: pl.Series, langs: pl.Series) -> pl.Series:
     )
 
 
+def _script_kernel_pays(texts: int) -> bool:
+    """Whether the compiled pass costs less than the regexes: from SCRIPT_KERNEL_LOADED_FROM texts when numba's
+    set-up is paid already (another stage ran a kernel in this process), from SCRIPT_KERNEL_FROM when the
+    pass pays it (~0.7 CPU-s; the regexes cost ~2.7 us a text more). numba is not imported to find out."""
+    if texts >= SCRIPT_KERNEL_FROM:
+        return True
+    if texts < SCRIPT_KERNEL_LOADED_FROM or "numba" not in sys.modules:
+        return False
+    from winnow.curation.kernels.compiled import kernel_loaded
+
+    return kernel_loaded()
+
+
 def _with_script_counts(unique: pl.DataFrame) -> pl.DataFrame:
     """`script_counts` of the measured texts: from the compiled pass on many texts (winnow.curation.language.
-    script_kernel, the same counts: ~2.7 s of regex passes for 1M distinct prompts), else from the regexes,
-    the rarer groups only in texts that have one of their letters (one pass finds them), which spares a small
-    run the kernel's first-call and table costs."""
-    if unique.height >= SCRIPT_KERNEL_FROM:
+    script_kernel, the same counts: ~2.7 s of regex passes for 1M distinct prompts, ~1 s so), else from the
+    regexes, the rarer groups only in texts that have one of their letters (one pass finds them), which spares
+    a small run numba's import and set-up and the kernel's table."""
+    if _script_kernel_pays(unique.height):
+        from winnow.curation.language.script_kernel import SCRIPTS_COLUMN, script_counts_column
+
         return unique.with_columns(script_counts_column(pl.col("measured"))).unnest(SCRIPTS_COLUMN)
     empty = pl.lit("", dtype=pl.String)
     others_in = pl.when(other_scripts(pl.col("measured")) > 0).then(pl.col("measured")).otherwise(empty)
