@@ -35,6 +35,7 @@ from winnow.curation.language.scripts import (
     script_counts,
     weighted,
     weighted_letters,
+    without_markup_and_numbers,
 )
 
 SAMPLE_CHARS: Final = 400
@@ -106,6 +107,17 @@ def _script_kernel_pays(texts: int) -> bool:
     return kernel_loaded()
 
 
+def _with_measured(unique: pl.DataFrame) -> pl.DataFrame:
+    """`measured` from `__free` (measured_from_code_free), its whitespace collapsed by a compiled pass where the
+    kernels pay (winnow.curation.language.whitespace_kernel: the same texts)."""
+    if _script_kernel_pays(unique.height):
+        from winnow.curation.language.whitespace_kernel import collapsed
+
+        blanked = unique.select(without_markup_and_numbers(pl.col("__free"))).to_series()
+        return unique.with_columns(collapsed(blanked).alias("measured"))
+    return unique.with_columns(measured_from_code_free(pl.col("__free")).alias("measured"))
+
+
 def _with_script_counts(unique: pl.DataFrame) -> pl.DataFrame:
     """`script_counts` of the measured texts: from the compiled pass on many texts (winnow.curation.language.
     script_kernel, the same counts: ~2.7 s of regex passes for 1M distinct prompts, ~1 s so), else from the
@@ -128,7 +140,7 @@ def script_pass(texts: pl.Series, settings: IdentifySettings) -> pl.DataFrame:
     return (
         pl.DataFrame({"text": texts.drop_nulls().unique(maintain_order=True)}, schema={"text": pl.String})
         .with_columns(code_free(pl.col("text")).alias("__free"))
-        .with_columns(measured_from_code_free(pl.col("__free")).alias("measured"))
+        .pipe(_with_measured)
         .pipe(lambda unique: unique.with_columns(is_code(unique, "text", "__free", "measured")))
         .drop("__free")
         # Counting passes run on an empty string where they cannot find anything (same counts, less work):

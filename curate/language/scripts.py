@@ -98,6 +98,11 @@ def measured_text(text: pl.Expr) -> pl.Expr:
 
 def measured_from_code_free(free: pl.Expr) -> pl.Expr:
     """measured_text of a text whose code is already blanked (winnow.curation.language.code_text.code_free)."""
+    return collapsed_whitespace(without_markup_and_numbers(free))
+
+
+def without_markup_and_numbers(free: pl.Expr) -> pl.Expr:
+    """A code-free text with its HTML, URLs, e-mail addresses, numbers and runs of 40+ ASCII letters blanked."""
     return (
         free.str.replace_all("&lt;", "<", literal=True)  # escaped HTML is HTML: unescape the brackets, then
         .str.replace_all("&gt;", ">", literal=True)  # drop tags and the remaining entities (markup, not text)
@@ -109,9 +114,12 @@ def measured_from_code_free(free: pl.Expr) -> pl.Expr:
         # 40+ ASCII letters in a row is no word of any language: a pattern to match ("abbabbabb…"), a hash,
         # base64; left in, it outweighs the sentence around it ("Create a regex to match …" read as Somali)
         .str.replace_all(r"(?-u:\b)[A-Za-z]{40,}(?-u:\b)", " ")
-        .str.replace_all(r"\s+", " ")
-        .str.strip_chars()
     )
+
+
+def collapsed_whitespace(text: pl.Expr) -> pl.Expr:
+    """Each run of whitespace one space, none at the ends."""
+    return text.str.replace_all(r"\s+", " ").str.strip_chars()
 
 
 # The groups a zh/en corpus is written in; every other group is counted only in texts that have a letter

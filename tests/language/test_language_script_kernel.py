@@ -86,3 +86,27 @@ def test_the_script_pass_is_the_same_with_the_kernel_or_the_regexes(monkeypatch:
     assert_frame_equal(by_kernel, by_regex, check_column_order=False)
     assert identify._script_kernel_pays(1)
     assert not identify._script_kernel_pays(0)
+
+
+def test_whitespace_collapsed_by_the_kernel_equals_the_expression() -> None:
+    from winnow.curation.language.scripts import collapsed_whitespace
+    from winnow.curation.language.whitespace_kernel import collapsed
+
+    _, characters = _every_character()
+    pool = [*"ab \t\n\r\u3000\u00a0\u2028\u200b中,", " \u0085 "]
+    rng = np.random.default_rng(9)
+    texts = pl.concat(
+        [
+            characters,
+            pl.DataFrame({"c": characters})
+            .select(pl.concat_str([pl.lit(" x "), pl.col("c"), pl.lit("\ty ")]))
+            .to_series(),
+            pl.Series(["".join(rng.choice(pool, size=rng.integers(0, 40))) for _ in range(3_000)]),
+            pl.Series(["", "   ", None, "\n\n"], dtype=pl.String),
+        ]
+    )
+    expected = pl.DataFrame({"t": texts}).select(collapsed_whitespace(pl.col("t")))["t"]
+    ours = collapsed(texts)
+    assert ours.null_count() == 1
+    differ = np.flatnonzero(~ours.eq_missing(expected).to_numpy())
+    assert not len(differ), f"{len(differ)} differ, e.g. {[texts[int(i)] for i in differ[:3]]}"
