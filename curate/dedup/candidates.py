@@ -58,8 +58,9 @@ def _sorted_pair_codes(key: np.ndarray, doc: np.ndarray, visit: np.ndarray, limi
         stop = start + 1
         while stop < n and key[stop] == key[start]:
             stop += 1
-        start_of[start:stop] = start
-        stop_of[start:stop] = stop
+        for member in range(start, stop):  # a loop: a slice fill compiles numba's broadcasting (~0.3 s)
+            start_of[member] = start
+            stop_of[member] = stop
         size = stop - start
         if limit < 0 or size <= limit:
             total += size * (size - 1) // 2

@@ -262,8 +262,14 @@ def _marked_members(band: np.ndarray, touched: np.ndarray, marks: np.ndarray, ou
     for doc in range(len(band)):
         key = band[doc]
         if marks[np.int64(key & mask)]:
-            at = np.searchsorted(touched, key)
-            if at < len(touched) and touched[at] == key:
+            lo, hi = 0, len(touched)  # a binary search (numba's np.searchsorted costs ~0.3 s more to compile)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if touched[mid] < key:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            if lo < len(touched) and touched[lo] == key:
                 out[found] = doc
                 found += 1
     return found
