@@ -42,10 +42,10 @@ SAMPLE_CHARS: Final = 400
 # Purity needs a text long enough to have one: "Java 和 Python" is Chinese naming two things, not "23% pure".
 # 40 Latin-letter units ≈ 13 Han characters or 8 English words.
 PURITY_MIN_LETTERS: Final = 40.0
-# distinct texts from which letters are counted by the compiled pass (see _with_script_counts): always, and
-# when another stage has loaded numba already
-SCRIPT_KERNEL_FROM: Final = 300_000
-SCRIPT_KERNEL_LOADED_FROM: Final = 20_000
+# distinct texts from which the measured text's whitespace and its letters per script are done by compiled
+# passes (see _kernels_pay): always, and when another stage has loaded numba already
+KERNELS_FROM: Final = 300_000
+KERNELS_LOADED_FROM: Final = 20_000
 
 
 @dataclass(frozen=True)
@@ -94,13 +94,13 @@ def letter_share(texts: pl.Series, langs: pl.Series) -> pl.Series:
     )
 
 
-def _script_kernel_pays(texts: int) -> bool:
-    """Whether the compiled pass costs less than the regexes: from SCRIPT_KERNEL_LOADED_FROM texts when numba's
-    set-up is paid already (another stage ran a kernel in this process), from SCRIPT_KERNEL_FROM when the
+def _kernels_pay(texts: int) -> bool:
+    """Whether the compiled passes cost less than the regexes: from KERNELS_LOADED_FROM texts when numba's
+    set-up is paid already (another stage ran a kernel in this process), from KERNELS_FROM when the
     pass pays it (~0.7 CPU-s; the regexes cost ~2.7 us a text more). numba is not imported to find out."""
-    if texts >= SCRIPT_KERNEL_FROM:
+    if texts >= KERNELS_FROM:
         return True
-    if texts < SCRIPT_KERNEL_LOADED_FROM or "numba" not in sys.modules:
+    if texts < KERNELS_LOADED_FROM or "numba" not in sys.modules:
         return False
     from winnow.curation.kernels.compiled import kernel_loaded
 
@@ -110,7 +110,7 @@ def _script_kernel_pays(texts: int) -> bool:
 def _with_measured(unique: pl.DataFrame) -> pl.DataFrame:
     """`measured` from `__free` (measured_from_code_free), its whitespace collapsed by a compiled pass where the
     kernels pay (winnow.curation.language.whitespace_kernel: the same texts)."""
-    if _script_kernel_pays(unique.height):
+    if _kernels_pay(unique.height):
         from winnow.curation.language.whitespace_kernel import collapsed
 
         blanked = unique.select(without_markup_and_numbers(pl.col("__free"))).to_series()
@@ -123,7 +123,7 @@ def _with_script_counts(unique: pl.DataFrame) -> pl.DataFrame:
     script_kernel, the same counts: ~2.7 s of regex passes for 1M distinct prompts, ~1 s so), else from the
     regexes, the rarer groups only in texts that have one of their letters (one pass finds them), which spares
     a small run numba's import and set-up and the kernel's table."""
-    if _script_kernel_pays(unique.height):
+    if _kernels_pay(unique.height):
         from winnow.curation.language.script_kernel import SCRIPTS_COLUMN, script_counts_column
 
         return unique.with_columns(script_counts_column(pl.col("measured"))).unnest(SCRIPTS_COLUMN)

@@ -78,14 +78,14 @@ def test_the_script_pass_is_the_same_with_the_kernel_or_the_regexes(monkeypatch:
 
     with shared_path("lingua_langid", "lingua_langid_dev.jsonl").open(encoding="utf-8") as handle:
         texts = pl.Series([json.loads(line)["text"] for line in handle][:3000], dtype=pl.String)
-    monkeypatch.setattr(identify, "SCRIPT_KERNEL_FROM", 10**9)
-    monkeypatch.setattr(identify, "SCRIPT_KERNEL_LOADED_FROM", 10**9)
+    monkeypatch.setattr(identify, "KERNELS_FROM", 10**9)
+    monkeypatch.setattr(identify, "KERNELS_LOADED_FROM", 10**9)
     by_regex = identify.script_pass(texts, identify.IdentifySettings())
-    monkeypatch.setattr(identify, "SCRIPT_KERNEL_FROM", 1)
+    monkeypatch.setattr(identify, "KERNELS_FROM", 1)
     by_kernel = identify.script_pass(texts, identify.IdentifySettings())
     assert_frame_equal(by_kernel, by_regex, check_column_order=False)
-    assert identify._script_kernel_pays(1)
-    assert not identify._script_kernel_pays(0)
+    assert identify._kernels_pay(1)
+    assert not identify._kernels_pay(0)
 
 
 def test_whitespace_collapsed_by_the_kernel_equals_the_expression() -> None:
