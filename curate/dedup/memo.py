@@ -31,7 +31,8 @@ computed something new; a load reads them all (a value stored twice is the same 
 they are merged into one. An unreadable segment makes the memo answer nothing (everything is recomputed).
 Beside them, candidates/ holds the last run's candidate pairs per bands x rows (winnow.curation.dedup.snapshot),
 so a re-run buckets only the documents that changed. At 1M rows of conversation keys (128 permutations, 20
-bands) the memo holds ~480 MB of signatures, ~120 MB of measured pairs and ~250 MB of candidates.
+bands) the memo holds ~480 MB of signatures, ~120 MB of measured pairs and ~490 MB of candidates
+(plain arrays, mapped by a re-run: winnow.curation.dedup.snapshot).
 """
 
 from __future__ import annotations
