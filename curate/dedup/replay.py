@@ -165,11 +165,12 @@ class PairJudge:
         """(sim, part, exact) of preloaded pairs (NaN, NaN, -1 where unknown), and each pair's position among
         the preloaded ones (-1: not preloaded)."""
         codes = (a.astype(np.uint64) << np.uint64(32)) | b.astype(np.uint64)
-        lo, hi = 0, len(self.codes)
         if len(codes) and np.all(codes[1:] > codes[:-1]):  # a step of the loop: search its window only
             lo = int(np.searchsorted(self.codes, codes[0]))
             hi = int(np.searchsorted(self.codes, codes[-1], side="right"))
-        position = lo + search_sorted(self.codes[lo:hi], codes)
+            position = lo + np.searchsorted(self.codes[lo:hi], codes)
+        else:
+            position = search_sorted(self.codes, codes)
         inside = position < len(self.codes)
         found = np.zeros(len(a), dtype=bool)
         found[inside] = self.codes[position[inside]] == codes[inside]
