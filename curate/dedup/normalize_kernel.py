@@ -18,7 +18,6 @@ holds the two equal on every code point alone and between letters, and on real r
 from __future__ import annotations
 
 import functools
-from typing import Final
 
 import numpy as np
 import polars as pl
@@ -27,7 +26,7 @@ import pyarrow as pa
 from winnow.curation.dedup.normalize import PUNCTUATION_PATTERN, normalized
 from winnow.curation.kernels.arrow_strings import utf8_buffers
 from winnow.curation.kernels.compiled import compiled
-from winnow.curation.kernels.threads import THREADS, thread_map
+from winnow.curation.kernels.threads import PIECE_ROWS, row_pieces, thread_map
 from winnow.curation.kernels.unicode_classes import PUNCT_SYMBOL, SPACE, class_table
 from winnow.curation.kernels.unicode_fold import COMPLEX, MANY, fold_table
 from winnow.curation.kernels.utf8 import decode, encode_into
@@ -103,24 +102,17 @@ def _normalize(
     return out[:end], out_offsets, done
 
 
-# rows per piece when a column is cut in pieces for the threads (below this, one piece: starting threads and
-# joining the pieces would cost more than the second core gives)
-PIECE_ROWS: Final = 50_000
-
-
 def normalize_texts(texts: pl.Series, *, fold: bool, punctuation: bool) -> pl.Series:
     """`normalized(texts, punctuation_blind=punctuation)` when `fold` (NFKC and lower case); without it only
     the punctuation (when asked), whitespace and empty steps, for texts that went through `normalized`.
 
     A large column is cut in one piece per core, normalized on threads (the kernel runs without the GIL, the
     expression in Polars' pool): the keys of 1M conversation rows took ~4 s on one core."""
-    pieces = min(THREADS, len(texts) // PIECE_ROWS)
-    if pieces <= 1:
+    pieces = row_pieces(len(texts), PIECE_ROWS)
+    if len(pieces) == 1:
         return _normalize_piece(texts, fold, punctuation)
-    step = -(-len(texts) // pieces)
     parts = thread_map(
-        lambda start: _normalize_piece(texts.slice(start, step), fold, punctuation),
-        range(0, len(texts), step),
+        lambda piece: _normalize_piece(texts.slice(piece[0], piece[1] - piece[0]), fold, punctuation), pieces
     )
     # one chunk, like the columns it joins (misaligned chunks cost a copy in every later operation)
     return pl.concat(parts, rechunk=True)

@@ -19,9 +19,7 @@ import polars as pl
 
 from winnow.curation.kernels.arrow_strings import utf8_buffers
 from winnow.curation.kernels.compiled import compiled
-from winnow.curation.kernels.threads import THREADS, thread_map
-
-PIECE_ROWS = 50_000  # rows per thread's piece, at least (below: one piece, threads would cost more)
+from winnow.curation.kernels.threads import PIECE_ROWS, row_pieces, thread_map
 
 BLOCK = 128  # bytes per compression
 _IV = np.array(
@@ -160,13 +158,11 @@ def blake2b64(keys: pl.Series, prefix: bytes) -> np.ndarray:
         raise ValueError("blake2b64: keys must not be null")
     buffers = utf8_buffers(keys)
     salt = np.frombuffer(prefix, dtype=np.uint8)
-    pieces = min(THREADS, len(keys) // PIECE_ROWS)
-    if pieces <= 1:
+    pieces = row_pieces(len(keys), PIECE_ROWS)
+    if len(pieces) == 1:
         return _blake2b64(buffers.data, buffers.offsets, salt)
-    step = -(-len(keys) // pieces)
     # a piece is a slice of the offsets (row i of the piece is data[offsets[i]:offsets[i + 1]]): no copy
     parts = thread_map(
-        lambda start: _blake2b64(buffers.data, buffers.offsets[start : start + step + 1], salt),
-        range(0, len(keys), step),
+        lambda piece: _blake2b64(buffers.data, buffers.offsets[piece[0] : piece[1] + 1], salt), pieces
     )
     return np.concatenate(parts)

@@ -28,6 +28,9 @@ def available_cores() -> int:
 
 
 THREADS = max(1, min(2, available_cores()))  # more threads would hold more pieces in memory at once
+# rows per piece when a column is cut in pieces for the threads (below this, one piece: starting threads and
+# joining the pieces would cost more than the second core gives)
+PIECE_ROWS = 50_000
 
 
 def thread_map(function: Callable[[T], R], items: Iterable[T], threads: int = THREADS) -> list[R]:
@@ -37,3 +40,11 @@ def thread_map(function: Callable[[T], R], items: Iterable[T], threads: int = TH
         return [function(item) for item in items]
     with ThreadPoolExecutor(max_workers=min(threads, len(items)), thread_name_prefix="winnow-dedup") as pool:
         return list(pool.map(function, items))
+
+
+def row_pieces(rows: int, least: int = PIECE_ROWS) -> list[tuple[int, int]]:
+    """(start, stop) of the pieces a pass over `rows` rows is cut into for the threads: one per thread, each of
+    `least` rows or more, in order and covering every row; a single piece (0, rows) below that."""
+    pieces = max(1, min(THREADS, rows // least))
+    step = max(1, -(-rows // pieces))
+    return [(start, min(start + step, rows)) for start in range(0, rows, step)] or [(0, 0)]

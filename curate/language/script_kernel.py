@@ -23,7 +23,7 @@ import polars as pl
 
 from winnow.curation.kernels.arrow_strings import utf8_buffers
 from winnow.curation.kernels.compiled import compiled
-from winnow.curation.kernels.threads import THREADS, thread_map
+from winnow.curation.kernels.threads import PIECE_ROWS, row_pieces, thread_map
 from winnow.curation.kernels.unicode_classes import CODE_POINTS, _built_once, _cached, _every_character
 from winnow.curation.kernels.utf8 import decode
 from winnow.curation.language.scripts import GROUPS, SCRIPT_CLASSES
@@ -32,7 +32,6 @@ SCRIPTS_COLUMN: Final = "__script_counts"
 COUNTED: Final = (*(f"n_{group}" for group in GROUPS), "n_letters")  # the struct's fields, in order
 CLASSES: Final = (*(SCRIPT_CLASSES[group] for group in GROUPS), r"\p{L}")  # one table bit each
 STRUCT: Final = pl.Struct({name: pl.UInt32 for name in COUNTED})
-PIECE_ROWS: Final = 50_000  # rows per thread's piece, at least (below: one piece, threads would cost more)
 
 
 def build_script_table() -> np.ndarray:
@@ -95,16 +94,14 @@ def count_scripts(texts: pl.Series) -> pl.Series:
     buffers = utf8_buffers(texts)
     valid = buffers.valid_rows()
     index, members = _patterns()
-    pieces = max(1, min(THREADS, len(texts) // PIECE_ROWS))
-    step = -(-len(texts) // pieces) if len(texts) else 1
     parts = thread_map(  # a piece is a slice of the offsets: no copy
-        lambda start: _count(
-            buffers.data, buffers.offsets[start : start + step + 1], valid[start:], index, members
+        lambda piece: _count(
+            buffers.data, buffers.offsets[piece[0] : piece[1] + 1], valid[piece[0] : piece[1]], index, members
         ),
-        range(0, max(len(texts), 1), step),
+        row_pieces(len(texts), PIECE_ROWS),
     )
-    counts = np.concatenate(parts) if parts else np.zeros((0, len(COUNTED)), dtype=np.uint32)
-    frame = pl.DataFrame({name: counts[: len(texts), k] for k, name in enumerate(COUNTED)})
+    counts = np.concatenate(parts)
+    frame = pl.DataFrame({name: counts[:, k] for k, name in enumerate(COUNTED)})
     counted = pl.struct(COUNTED)
     if buffers.valid is not None:
         frame = frame.with_columns(pl.Series("__valid", valid))
