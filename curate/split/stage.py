@@ -62,8 +62,8 @@ class Split(NamedTuple):
     frame: pl.DataFrame  # the input frame with its `split` column
     stats: dict[str, Any]
     # per kept row, in frame order: its normalized prompt (PROMPT_COLUMN), unit key (UNIT), unit position
-    # (POSITION) and the key's rank (RANK): what a re-run with other fractions or stratification reuses
-    # (winnow.curation.split.cache)
+    # (POSITION) and the unit's rank in (u, key) order (RANK): what a re-run with other fractions or
+    # stratification reuses (winnow.curation.split.cache)
     units: pl.DataFrame
 
 
